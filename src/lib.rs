@@ -1,0 +1,10 @@
+//! `schema`: an analytics warehouse's schema as code, for PostgreSQL and Amazon Redshift.
+
+pub mod cli;
+pub mod error;
+pub mod generate;
+pub mod layout;
+pub mod load;
+pub mod model;
+pub mod plan;
+pub mod render;

@@ -1,0 +1,176 @@
+//! Model → SQL through the minijinja templates in `templates/<dialect>/`, one template per kind
+//! of change. Identifiers are quoted and literals escaped by filters, so templates never build
+//! SQL from raw strings. Output is deterministic and LF-only.
+
+use crate::error::{Error, Result};
+use crate::model::{ColumnType, Dialect};
+use crate::plan::Change;
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, UndefinedBehavior};
+use std::sync::{Arc, Mutex};
+
+/// Templates are compiled into the binary so `schema` works from any folder.
+const TEMPLATES: &[(&str, &str, &str)] = &[
+    ("common", "create_schema", include_str!("../templates/common/create_schema.sql.j2")),
+    ("common", "constraints", include_str!("../templates/common/constraints.sql.j2")),
+    ("common", "comments", include_str!("../templates/common/comments.sql.j2")),
+    ("common", "rows", include_str!("../templates/common/rows.sql.j2")),
+    ("postgres", "create_table", include_str!("../templates/postgres/create_table.sql.j2")),
+    ("postgres", "create_view", include_str!("../templates/postgres/create_view.sql.j2")),
+    ("postgres", "add_column", include_str!("../templates/postgres/add_column.sql.j2")),
+    ("postgres", "indexes", include_str!("../templates/postgres/indexes.sql.j2")),
+    ("redshift", "create_table", include_str!("../templates/redshift/create_table.sql.j2")),
+    ("redshift", "create_view", include_str!("../templates/redshift/create_view.sql.j2")),
+    ("redshift", "add_column", include_str!("../templates/redshift/add_column.sql.j2")),
+];
+
+pub struct Renderer {
+    env: Environment<'static>,
+    namespace: String,
+}
+
+impl Renderer {
+    pub fn new(dialect: Dialect, namespace: &str) -> Renderer {
+        let mut env = base_env();
+        for (d, name, source) in TEMPLATES {
+            if *d == "common" || *d == dialect.name() {
+                env.add_template(name, source).expect("shipped templates compile");
+            }
+        }
+        let ns = namespace.to_string();
+        env.add_filter("qualify", move |name: &str| format!("{}.{}", ident(&ns), ident(name)));
+        env.add_filter("sqltype", move |ty: &str| -> std::result::Result<String, minijinja::Error> {
+            let ty = ColumnType::parse(ty).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))?;
+            Ok(type_sql(dialect, ty))
+        });
+        let ns = namespace.to_string();
+        env.add_filter("body", move |sql: &str| -> std::result::Result<String, minijinja::Error> {
+            Ok(expand_refs(sql, &ns)?.0)
+        });
+        Renderer { env, namespace: namespace.to_string() }
+    }
+
+    /// The SQL of one change, ending in a newline.
+    pub fn change(&self, change: &Change) -> Result<String> {
+        let template = self.env.get_template(change.kind()).map_err(|e| Error::new(format!("template: {e:#}")))?;
+        let ctx = minijinja::context! { ns => &self.namespace, change => Value::from_serialize(change) };
+        let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {}: {e:#}", change.kind())))?;
+        Ok(format!("{}\n", sql.trim_end()))
+    }
+
+    /// The SQL of a list of changes, separated by blank lines.
+    pub fn changes(&self, changes: &[Change]) -> Result<String> {
+        let parts = changes.iter().map(|c| self.change(c)).collect::<Result<Vec<_>>>()?;
+        Ok(parts.join("\n"))
+    }
+}
+
+/// The environment shared by migration templates and view bodies.
+fn base_env() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_keep_trailing_newline(true);
+    env.add_filter("ident", |s: &str| ident(s));
+    env.add_filter("literal", literal);
+    env.add_filter("index_column", |s: &str| {
+        let (col, order) = s.split_once(char::is_whitespace).unwrap_or((s, ""));
+        let order = order.split_whitespace().map(str::to_ascii_uppercase).collect::<Vec<_>>().join(" ");
+        if order.is_empty() {
+            ident(col)
+        } else {
+            format!("{} {order}", ident(col))
+        }
+    });
+    env.add_filter("row_columns", |columns: Vec<Value>, rows: Vec<Value>| -> Vec<Value> {
+        columns
+            .into_iter()
+            .filter(|c| rows.iter().any(|r| r.get_item(c).is_ok_and(|v| !v.is_undefined())))
+            .collect()
+    });
+    env
+}
+
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn literal(value: Value, _: Kwargs) -> String {
+    if value.is_none() || value.is_undefined() {
+        "NULL".into()
+    } else if let Some(b) = value.as_str() {
+        format!("'{}'", b.replace('\'', "''"))
+    } else if value.kind() == minijinja::value::ValueKind::Bool {
+        if value.is_true() { "TRUE" } else { "FALSE" }.into()
+    } else {
+        value.to_string()
+    }
+}
+
+/// Renders the `{{ ref('t') }}` placeholders of a view body to qualified names and returns the
+/// names referenced, sorted and unique.
+pub fn expand_refs(sql: &str, namespace: &str) -> std::result::Result<(String, Vec<String>), minijinja::Error> {
+    let refs = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    let (seen, ns) = (refs.clone(), namespace.to_string());
+    env.add_function("ref", move |name: &str| {
+        seen.lock().unwrap().push(name.to_string());
+        format!("{}.{}", ident(&ns), ident(name))
+    });
+    let body = env.render_str(sql, ())?;
+    let mut names = refs.lock().unwrap().clone();
+    names.sort();
+    names.dedup();
+    Ok((body.trim_end().to_string(), names))
+}
+
+/// The dialect's spelling of a portable type: the one place type mapping lives.
+pub fn type_sql(dialect: Dialect, ty: ColumnType) -> String {
+    use ColumnType::*;
+    match (dialect, ty) {
+        (_, SmallInt) => "SMALLINT".into(),
+        (_, Integer) => "INTEGER".into(),
+        (_, BigInt) => "BIGINT".into(),
+        (Dialect::Postgres, Decimal(p, s)) => format!("NUMERIC({p},{s})"),
+        (Dialect::Redshift, Decimal(p, s)) => format!("DECIMAL({p},{s})"),
+        (_, Real) => "REAL".into(),
+        (_, Double) => "DOUBLE PRECISION".into(),
+        (_, Boolean) => "BOOLEAN".into(),
+        (_, Char(n)) => format!("CHAR({n})"),
+        (_, Varchar(n)) => format!("VARCHAR({n})"),
+        (Dialect::Postgres, Text) => "TEXT".into(),
+        // The loader rejects `text` and `uuid` for Redshift projects; these keep rendering total.
+        (Dialect::Redshift, Text) => "VARCHAR(256)".into(),
+        (_, Date) => "DATE".into(),
+        (_, Time) => "TIME".into(),
+        (_, Timestamp) => "TIMESTAMP".into(),
+        (_, TimestampTz) => "TIMESTAMPTZ".into(),
+        (Dialect::Postgres, Json) => "JSONB".into(),
+        (Dialect::Redshift, Json) => "SUPER".into(),
+        (Dialect::Postgres, Uuid) => "UUID".into(),
+        (Dialect::Redshift, Uuid) => "CHAR(36)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_are_qualified_and_recorded() {
+        let (sql, refs) = expand_refs("SELECT 1 FROM {{ ref('b') }} JOIN {{ ref(\"a\") }} USING (x) JOIN {{ ref('b') }}", "ns").unwrap();
+        assert_eq!(sql, "SELECT 1 FROM \"ns\".\"b\" JOIN \"ns\".\"a\" USING (x) JOIN \"ns\".\"b\"");
+        assert_eq!(refs, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn literals_are_escaped() {
+        let env = base_env();
+        let out = env.render_str("{{ a | literal }} {{ b | literal }} {{ c | literal }} {{ d | literal }}", minijinja::context! { a => "it's", b => 3, c => true, d => () }).unwrap();
+        assert_eq!(out, "'it''s' 3 TRUE NULL");
+        assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
+    }
+}
