@@ -103,7 +103,9 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             Outcome::Pending(lines) => {
                 println!("the migrations do not match the YAML:");
                 lines.iter().for_each(|l| println!("  {l}"));
-                println!("run `schema generate --name <what_changed>` and commit the result");
+                if lines.iter().any(|l| l.starts_with("pending:")) {
+                    println!("run `schema generate --name <what_changed>` and commit the result");
+                }
                 return Ok(ExitCode::from(1));
             }
         },

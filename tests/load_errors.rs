@@ -1,0 +1,73 @@
+//! The malformed-YAML corpus: each `tests/malformed/cases/*.yaml` is added to a small valid
+//! project and must produce exactly the diagnostics its header declares:
+//!
+//! ```text
+//! # expect: 4:5: unknown field `nulable`, expected one of ...
+//! # help: did you mean `nullable`?
+//! ```
+//!
+//! A case whose first line is `# project-file` replaces `schema.yaml` instead.
+
+use std::path::Path;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// Expected `line:col: message` and optional help, in order, from the case header.
+fn expectations(text: &str) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for line in text.lines().take_while(|l| l.starts_with('#')) {
+        if let Some(e) = line.strip_prefix("# expect: ") {
+            out.push((e.to_string(), None));
+        } else if let Some(h) = line.strip_prefix("# help: ") {
+            out.last_mut().expect("`# help:` follows an `# expect:`").1 = Some(h.to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn every_malformed_case_reports_its_exact_diagnostics() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/malformed");
+    let mut cases: Vec<_> = std::fs::read_dir(root.join("cases")).unwrap().map(|e| e.unwrap().path()).collect();
+    cases.sort();
+    assert!(cases.len() >= 25, "the corpus has {} cases; it must keep at least 25", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&root.join("base"), dir.path());
+        let text = std::fs::read_to_string(case).unwrap();
+        let target = if text.starts_with("# project-file") {
+            dir.path().join("schema.yaml")
+        } else {
+            dir.path().join("tables").join(case.file_name().unwrap())
+        };
+        std::fs::write(&target, &text).unwrap();
+        let expected = expectations(&text);
+        assert!(!expected.is_empty(), "{} declares no `# expect:` line", case.display());
+        let got: Vec<(String, Option<String>)> = match schema::load::load(dir.path()) {
+            Ok(_) => vec![],
+            Err(diags) => diags
+                .into_iter()
+                .map(|d| {
+                    assert_eq!(d.file, target, "{}: diagnostic in another file: {d}", case.display());
+                    (format!("{}:{}: {}", d.line, d.col, d.message), d.help)
+                })
+                .collect(),
+        };
+        if got != expected {
+            failures.push(format!("{}\n  expected: {expected:#?}\n  got:      {got:#?}", case.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{} case(s) differ:\n{}", failures.len(), failures.join("\n"));
+}
