@@ -128,7 +128,9 @@ fn dialect(cli: &Cli, project: &Project) -> Result<Dialect> {
     match (cli.dialect, project.dialects.as_slice()) {
         (Some(d), _) => Ok(d.into()),
         (None, [only]) => Ok(*only),
-        (None, _) => Err(Error::new(format!("the project targets {}: choose one with --dialect", join(&project.dialects)))),
+        (None, _) => {
+            Err(Error::new(format!("the project targets {}: choose one with --dialect", join(&project.dialects))))
+        }
     }
 }
 

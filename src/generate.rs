@@ -110,7 +110,9 @@ pub fn generate(layout: &Layout, project: &Project, name: Option<&str>, check: b
     let desired = project.enabled();
     let from = state.project.clone().unwrap_or_else(|| Project { tables: vec![], views: vec![], ..desired.clone() });
     if let Some(d) = desired.dialects.iter().find(|d| !from.dialects.contains(d)) {
-        return Err(Error::new(format!("dialect `{d}` was added to a project that already has migrations; this is not supported yet")));
+        return Err(Error::new(format!(
+            "dialect `{d}` was added to a project that already has migrations; this is not supported yet"
+        )));
     }
     let changes = plan::plan(&from, &desired).map_err(|unsupported| {
         Error::new(format!(
@@ -130,7 +132,9 @@ pub fn generate(layout: &Layout, project: &Project, name: Option<&str>, check: b
     }
     let name = name.unwrap_or(if state.project.is_none() { "initial" } else { "update" });
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(Error::new(format!("--name `{name}`: use letters, digits and `_` only (refinery skips other names)")));
+        return Err(Error::new(format!(
+            "--name `{name}`: use letters, digits and `_` only (refinery skips other names)"
+        )));
     }
     let file_name = format!("V{next_version}__{name}.sql");
     let mut state = state;

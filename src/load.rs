@@ -13,8 +13,19 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 const ENCODINGS: [&str; 13] = [
-    "raw", "az64", "bytedict", "delta", "delta32k", "lzo", "mostly8", "mostly16", "mostly32", "runlength", "text255",
-    "text32k", "zstd",
+    "raw",
+    "az64",
+    "bytedict",
+    "delta",
+    "delta32k",
+    "lzo",
+    "mostly8",
+    "mostly16",
+    "mostly32",
+    "runlength",
+    "text255",
+    "text32k",
+    "zstd",
 ];
 const MAX_IDENT: usize = 63;
 const MAX_COMPOUND: usize = 400;
@@ -344,7 +355,8 @@ impl Loader {
         match serde_yaml::from_str::<T>(&src.text) {
             Ok(doc) => Some(doc),
             Err(e) => {
-                let pos = e.location().map(|l| Pos { line: l.line(), col: l.column() }).unwrap_or(Pos { line: 1, col: 1 });
+                let pos =
+                    e.location().map(|l| Pos { line: l.line(), col: l.column() }).unwrap_or(Pos { line: 1, col: 1 });
                 let text = e.to_string();
                 let message = match text.rfind(" at line ") {
                     Some(i) => text[..i].to_string(),
@@ -382,7 +394,12 @@ impl Loader {
         if columns.contains(&name) {
             return true;
         }
-        self.at_help(src, path, format!("unknown column `{name}` in table `{table}`"), nearest(name, columns.iter().copied()));
+        self.at_help(
+            src,
+            path,
+            format!("unknown column `{name}` in table `{table}`"),
+            nearest(name, columns.iter().copied()),
+        );
         false
     }
 
@@ -412,7 +429,11 @@ impl Loader {
         phases.sort();
         phases.dedup();
 
-        let mut ctx = Ctx { namespace: &doc.namespace, redshift: dialects.contains(&Dialect::Redshift), objects: BTreeMap::new() };
+        let mut ctx = Ctx {
+            namespace: &doc.namespace,
+            redshift: dialects.contains(&Dialect::Redshift),
+            objects: BTreeMap::new(),
+        };
         for (src, t) in tables {
             let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
             let mut keys = vec![if t.primary_key.is_empty() {
@@ -422,7 +443,13 @@ impl Loader {
             }];
             keys.extend(t.columns.iter().filter(|c| c.unique).map(|c| vec![c.name.as_str()]));
             keys.extend(t.unique.iter().map(|u| u.iter().map(String::as_str).collect()));
-            self.declare(&mut ctx, src, "table", &t.table, Declared { file: &src.path, phase: t.phase, columns, keys, view: None });
+            self.declare(
+                &mut ctx,
+                src,
+                "table",
+                &t.table,
+                Declared { file: &src.path, phase: t.phase, columns, keys, view: None },
+            );
         }
         for (src, v) in views {
             let (key, name) = match (&v.view, &v.materialized_view) {
@@ -433,8 +460,13 @@ impl Loader {
                     continue;
                 }
             };
-            let declared =
-                Declared { file: &src.path, phase: v.phase, columns: vec![], keys: vec![], view: Some(key == "materialized_view") };
+            let declared = Declared {
+                file: &src.path,
+                phase: v.phase,
+                columns: vec![],
+                keys: vec![],
+                view: Some(key == "materialized_view"),
+            };
             self.declare(&mut ctx, src, key, name, declared);
         }
 
@@ -449,7 +481,11 @@ impl Loader {
             if let Some(first) = index_names.insert(&x.name, &s.path) {
                 self.at(s, &path, format!("index `{}` is already declared in {}", x.name, first.display()));
             } else if ctx.objects.contains_key(x.name.as_str()) {
-                self.at(s, &path, format!("index `{}` has the name of a table or view (they share one namespace)", x.name));
+                self.at(
+                    s,
+                    &path,
+                    format!("index `{}` has the name of a table or view (they share one namespace)", x.name),
+                );
             }
             Some(())
         });
@@ -513,12 +549,15 @@ impl Loader {
             }
             if ctx.redshift {
                 let help = match c.ty {
-                    ColumnType::Text => Some("declare varchar(n) with the longest length you expect, e.g. varchar(1024)"),
+                    ColumnType::Text => {
+                        Some("declare varchar(n) with the longest length you expect, e.g. varchar(1024)")
+                    }
                     ColumnType::Uuid => Some("declare char(36)"),
                     _ => None,
                 };
                 if let Some(help) = help {
-                    let msg = format!("type `{}` cannot be deployed to Redshift, a target dialect of this project", c.ty);
+                    let msg =
+                        format!("type `{}` cannot be deployed to Redshift, a target dialect of this project", c.ty);
                     self.at_help(src, &at("type"), msg, Some(help.into()));
                 }
             }
@@ -561,7 +600,8 @@ impl Loader {
                     None => (target.as_str(), None),
                 };
                 let refs = column.map(|c| vec![c.to_string()]).unwrap_or_default();
-                if let Some(fk) = self.foreign_key(src, &at("references"), doc, vec![c.name.clone()], table, refs, ctx) {
+                if let Some(fk) = self.foreign_key(src, &at("references"), doc, vec![c.name.clone()], table, refs, ctx)
+                {
                     foreign_keys.push(fk);
                 }
             }
@@ -605,7 +645,8 @@ impl Loader {
             }
         }
 
-        let distribution = self.distribution(src, doc.distribution.as_ref(), Some((name, &doc.columns)), DistStyle::Auto);
+        let distribution =
+            self.distribution(src, doc.distribution.as_ref(), Some((name, &doc.columns)), DistStyle::Auto);
         let sort_key = self.sort_key(src, doc.sort_key.as_ref(), name, &doc.columns);
         for (i, index) in doc.indexes.iter().enumerate() {
             self.index_columns(src, i, index, name, &cols);
@@ -659,7 +700,10 @@ impl Loader {
             return None;
         };
         if target.phase > doc.phase {
-            let msg = format!("table `{}` (phase {}) references `{table}`, which is in phase {}", doc.table, doc.phase, target.phase);
+            let msg = format!(
+                "table `{}` (phase {}) references `{table}`, which is in phase {}",
+                doc.table, doc.phase, target.phase
+            );
             self.at(src, path, msg);
         }
         if references.is_empty() {
@@ -673,12 +717,22 @@ impl Loader {
             }
         }
         if columns.len() != references.len() {
-            self.at(src, path, format!("foreign key has {} column(s) but references {}", columns.len(), references.len()));
+            self.at(
+                src,
+                path,
+                format!("foreign key has {} column(s) but references {}", columns.len(), references.len()),
+            );
             return None;
         }
         if !target.keys.iter().any(|k| !k.is_empty() && k.iter().copied().eq(references.iter().map(String::as_str))) {
-            let msg = format!("`{table}({})` is not the primary key or a unique key of `{table}`", references.join(", "));
-            self.at_help(src, path, msg, Some("PostgreSQL only accepts foreign keys to a primary or unique key".into()));
+            let msg =
+                format!("`{table}({})` is not the primary key or a unique key of `{table}`", references.join(", "));
+            self.at_help(
+                src,
+                path,
+                msg,
+                Some("PostgreSQL only accepts foreign keys to a primary or unique key".into()),
+            );
         }
         Some(ForeignKey { columns, table: table.to_string(), references })
     }
@@ -716,7 +770,12 @@ impl Loader {
                 Distribution::Auto
             }
             (DistStyle::Auto, None) if table.is_none() => {
-                self.at_help(src, "distribution.style", "Redshift materialized views take no DISTSTYLE AUTO", Some("use even, all or key".into()));
+                self.at_help(
+                    src,
+                    "distribution.style",
+                    "Redshift materialized views take no DISTSTYLE AUTO",
+                    Some("use even, all or key".into()),
+                );
                 Distribution::Even
             }
             (DistStyle::Auto, None) => Distribution::Auto,
@@ -728,7 +787,11 @@ impl Loader {
     fn key_type(&mut self, src: &Source, path: &str, columns: &[ColumnDoc], key: &str) {
         if let Some(c) = columns.iter().find(|c| c.name == key) {
             if !c.ty.can_be_redshift_key() {
-                self.at(src, path, format!("column `{key}` of type `{}` cannot be a Redshift distribution or sort key", c.ty));
+                self.at(
+                    src,
+                    path,
+                    format!("column `{key}` of type `{}` cannot be a Redshift distribution or sort key", c.ty),
+                );
             }
         }
     }
@@ -738,9 +801,11 @@ impl Loader {
         let kind = doc.kind.unwrap_or(if doc.columns.is_empty() { SortKind::Auto } else { SortKind::Compound });
         let cols: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
         match kind {
-            SortKind::Auto | SortKind::None if !doc.columns.is_empty() => {
-                self.at(src, "sort_key.columns", format!("a sort key of kind `{kind:?}` takes no columns").to_lowercase())
-            }
+            SortKind::Auto | SortKind::None if !doc.columns.is_empty() => self.at(
+                src,
+                "sort_key.columns",
+                format!("a sort key of kind `{kind:?}` takes no columns").to_lowercase(),
+            ),
             SortKind::Compound | SortKind::Interleaved if doc.columns.is_empty() => {
                 self.at(src, "sort_key", "a compound or interleaved sort key needs `columns`")
             }
@@ -775,7 +840,17 @@ impl Loader {
             let column = words.next().unwrap_or_default();
             let path = format!("indexes.{i}.columns.{j}");
             let order: Vec<String> = words.map(str::to_ascii_uppercase).collect();
-            let valid = ["", "ASC", "DESC", "NULLS FIRST", "NULLS LAST", "ASC NULLS FIRST", "ASC NULLS LAST", "DESC NULLS FIRST", "DESC NULLS LAST"];
+            let valid = [
+                "",
+                "ASC",
+                "DESC",
+                "NULLS FIRST",
+                "NULLS LAST",
+                "ASC NULLS FIRST",
+                "ASC NULLS LAST",
+                "DESC NULLS FIRST",
+                "DESC NULLS LAST",
+            ];
             if !valid.contains(&order.join(" ").as_str()) {
                 self.at(src, &path, format!("`{entry}`: expected a column name optionally followed by ASC or DESC"));
             } else if !cols.is_empty() {
@@ -790,7 +865,12 @@ impl Loader {
             for (key, value) in row {
                 let path = format!("rows.{i}.{key}");
                 let Some(col) = columns.iter().find(|c| &c.name == key) else {
-                    self.error(src, src.positions.key(&path), format!("unknown column `{key}` in table `{}`", doc.table), nearest(key, names.iter().copied()));
+                    self.error(
+                        src,
+                        src.positions.key(&path),
+                        format!("unknown column `{key}` in table `{}`", doc.table),
+                        nearest(key, names.iter().copied()),
+                    );
                     continue;
                 };
                 let fits = match value {
@@ -798,7 +878,12 @@ impl Loader {
                     serde_json::Value::Bool(_) => col.ty == ColumnType::Boolean,
                     serde_json::Value::Number(_) => matches!(
                         col.ty,
-                        ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt | ColumnType::Decimal(..) | ColumnType::Real | ColumnType::Double
+                        ColumnType::SmallInt
+                            | ColumnType::Integer
+                            | ColumnType::BigInt
+                            | ColumnType::Decimal(..)
+                            | ColumnType::Real
+                            | ColumnType::Double
                     ),
                     serde_json::Value::String(_) => !matches!(col.ty, ColumnType::Boolean) && !col.ty.is_integer(),
                     _ => col.ty == ColumnType::Json,
@@ -809,7 +894,11 @@ impl Loader {
             }
             for col in columns {
                 if !col.nullable && col.default.is_none() && col.identity.is_none() && !row.contains_key(&col.name) {
-                    self.at(src, &format!("rows.{i}"), format!("row needs a value for `{}` (NOT NULL without a default)", col.name));
+                    self.at(
+                        src,
+                        &format!("rows.{i}"),
+                        format!("row needs a value for `{}` (NOT NULL without a default)", col.name),
+                    );
                 }
             }
         }
@@ -835,7 +924,9 @@ impl Loader {
             kinds.push(CheckKind::Condition { sql: sql.clone() });
         }
         if let Some(l) = &doc.latency {
-            for (field, name) in [("latency.reported", &l.reported), ("latency.start", &l.start), ("latency.end", &l.end)] {
+            for (field, name) in
+                [("latency.reported", &l.reported), ("latency.start", &l.start), ("latency.end", &l.end)]
+            {
                 col(self, field, name);
             }
             kinds.push(CheckKind::Latency {
@@ -855,12 +946,19 @@ impl Loader {
             if col(self, "window.column", &w.column) {
                 let ty = columns.iter().find(|c| c.name == w.column).map(|c| c.ty);
                 if !matches!(ty, Some(ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz)) {
-                    self.at(src, &at("window.column"), format!("window column `{}` must be a date or timestamp", w.column));
+                    self.at(
+                        src,
+                        &at("window.column"),
+                        format!("window column `{}` must be a date or timestamp", w.column),
+                    );
                 }
             }
         }
         if kinds.len() != 1 {
-            let msg = format!("check `{}` needs exactly one of `not_null`, `ratio`, `condition`, `latency`, `unique`", doc.name);
+            let msg = format!(
+                "check `{}` needs exactly one of `not_null`, `ratio`, `condition`, `latency`, `unique`",
+                doc.name
+            );
             self.at(src, &format!("checks.{i}"), msg);
             return None;
         }
@@ -887,7 +985,12 @@ impl Loader {
                 ("indexes", !doc.indexes.is_empty()),
             ] {
                 if set {
-                    self.error(src, src.positions.key(field), format!("`{field}` only applies to a materialized_view"), None);
+                    self.error(
+                        src,
+                        src.positions.key(field),
+                        format!("`{field}` only applies to a materialized_view"),
+                        None,
+                    );
                 }
             }
         }
@@ -917,7 +1020,12 @@ impl Loader {
                 // Block scalars start on the line after `sql: |`.
                 let offset = if doc.sql.contains('\n') && base.line < src.text.lines().count() { 1 } else { 0 };
                 let line = base.line + offset + e.line().unwrap_or(1) - 1;
-                self.error(src, Pos { line, col: base.col }, format!("in the SQL body: {}", e.detail().unwrap_or("template error")), None);
+                self.error(
+                    src,
+                    Pos { line, col: base.col },
+                    format!("in the SQL body: {}", e.detail().unwrap_or("template error")),
+                    None,
+                );
                 return None;
             }
         };
@@ -962,9 +1070,8 @@ impl Loader {
     /// least require that the name appears in the body.
     fn in_body(&mut self, src: &Source, path: &str, column: &str) {
         let sql = src.text.split_once("sql:").map(|(_, body)| body).unwrap_or_default();
-        let found = sql
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|word| word.eq_ignore_ascii_case(column));
+        let found =
+            sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|word| word.eq_ignore_ascii_case(column));
         if !found {
             self.at(src, path, format!("column `{column}` does not appear in the view's SQL"));
         }
@@ -973,7 +1080,9 @@ impl Loader {
     fn cycles(&mut self, project: &Project, views: &[(Source, ViewDoc)]) {
         if let Err(cycle) = crate::plan::view_order(&project.views) {
             let first = &cycle[0];
-            if let Some((src, _)) = views.iter().find(|(_, v)| v.view.as_ref().or(v.materialized_view.as_ref()) == Some(first)) {
+            if let Some((src, _)) =
+                views.iter().find(|(_, v)| v.view.as_ref().or(v.materialized_view.as_ref()) == Some(first))
+            {
                 self.at(src, "sql", format!("views depend on each other in a cycle: {}", cycle.join(" -> ")));
             }
         }
@@ -1026,9 +1135,8 @@ fn suggestion_from_serde(message: &str) -> Option<String> {
         if let Some(i) = message.find(marker) {
             let names = ticked(&message[i..]);
             let (word, expected) = names.split_first()?;
-            return nearest(word, expected.iter().map(String::as_str)).or_else(|| {
-                (!expected.is_empty()).then(|| format!("expected one of: {}", expected.join(", ")))
-            });
+            return nearest(word, expected.iter().map(String::as_str))
+                .or_else(|| (!expected.is_empty()).then(|| format!("expected one of: {}", expected.join(", "))));
         }
     }
     None

@@ -90,9 +90,8 @@ fn table_changes(old: &Table, new: &Table, changes: &mut Vec<Change>, unsupporte
                 "column `{}.{}` is added NOT NULL without a default (existing rows would have no value)",
                 new.name, column.name
             )),
-            None if column.identity.is_some() => {
-                unsupported.push(format!("identity column `{}.{}` cannot be added to an existing table", new.name, column.name))
-            }
+            None if column.identity.is_some() => unsupported
+                .push(format!("identity column `{}.{}` cannot be added to an existing table", new.name, column.name)),
             None => changes.push(Change::AddColumn { table: new.name.clone(), column: column.clone() }),
             Some(c) if c != column => unsupported.push(format!("column `{}.{}` changed", new.name, column.name)),
             Some(_) => {}
@@ -109,7 +108,8 @@ fn table_changes(old: &Table, new: &Table, changes: &mut Vec<Change>, unsupporte
             && (&a.description, a.phase) == (&b.description, b.phase)
     };
     if !same(old, new) {
-        unsupported.push(format!("table `{}` changed (keys, distribution, sort key, indexes, rows or description)", new.name));
+        unsupported
+            .push(format!("table `{}` changed (keys, distribution, sort key, indexes, rows or description)", new.name));
     }
 }
 
@@ -158,9 +158,11 @@ mod tests {
 
     #[test]
     fn topo_orders_dependencies_first_and_reports_cycles() {
-        let deps = BTreeMap::from([("c", BTreeSet::from(["a"])), ("a", BTreeSet::new()), ("b", BTreeSet::from(["c", "x"]))]);
+        let deps =
+            BTreeMap::from([("c", BTreeSet::from(["a"])), ("a", BTreeSet::new()), ("b", BTreeSet::from(["c", "x"]))]);
         assert_eq!(topo(deps).unwrap(), vec!["a", "c", "b"]);
-        let cycle = BTreeMap::from([("a", BTreeSet::from(["b"])), ("b", BTreeSet::from(["a"])), ("c", BTreeSet::new())]);
+        let cycle =
+            BTreeMap::from([("a", BTreeSet::from(["b"])), ("b", BTreeSet::from(["a"])), ("c", BTreeSet::new())]);
         assert_eq!(topo(cycle).unwrap_err(), vec!["a", "b"]);
     }
 }

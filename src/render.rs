@@ -40,7 +40,8 @@ impl Renderer {
         let ns = namespace.to_string();
         env.add_filter("qualify", move |name: &str| format!("{}.{}", ident(&ns), ident(name)));
         env.add_filter("sqltype", move |ty: &str| -> std::result::Result<String, minijinja::Error> {
-            let ty = ColumnType::parse(ty).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))?;
+            let ty =
+                ColumnType::parse(ty).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))?;
             Ok(type_sql(dialect, ty))
         });
         let ns = namespace.to_string();
@@ -84,10 +85,7 @@ fn base_env() -> Environment<'static> {
         }
     });
     env.add_filter("row_columns", |columns: Vec<Value>, rows: Vec<Value>| -> Vec<Value> {
-        columns
-            .into_iter()
-            .filter(|c| rows.iter().any(|r| r.get_item(c).is_ok_and(|v| !v.is_undefined())))
-            .collect()
+        columns.into_iter().filter(|c| rows.iter().any(|r| r.get_item(c).is_ok_and(|v| !v.is_undefined()))).collect()
     });
     env
 }
@@ -161,7 +159,9 @@ mod tests {
 
     #[test]
     fn refs_are_qualified_and_recorded() {
-        let (sql, refs) = expand_refs("SELECT 1 FROM {{ ref('b') }} JOIN {{ ref(\"a\") }} USING (x) JOIN {{ ref('b') }}", "ns").unwrap();
+        let (sql, refs) =
+            expand_refs("SELECT 1 FROM {{ ref('b') }} JOIN {{ ref(\"a\") }} USING (x) JOIN {{ ref('b') }}", "ns")
+                .unwrap();
         assert_eq!(sql, "SELECT 1 FROM \"ns\".\"b\" JOIN \"ns\".\"a\" USING (x) JOIN \"ns\".\"b\"");
         assert_eq!(refs, vec!["a", "b"]);
     }
@@ -169,7 +169,12 @@ mod tests {
     #[test]
     fn literals_are_escaped() {
         let env = base_env();
-        let out = env.render_str("{{ a | literal }} {{ b | literal }} {{ c | literal }} {{ d | literal }}", minijinja::context! { a => "it's", b => 3, c => true, d => () }).unwrap();
+        let out = env
+            .render_str(
+                "{{ a | literal }} {{ b | literal }} {{ c | literal }} {{ d | literal }}",
+                minijinja::context! { a => "it's", b => 3, c => true, d => () },
+            )
+            .unwrap();
         assert_eq!(out, "'it''s' 3 TRUE NULL");
         assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
     }

@@ -31,7 +31,10 @@ impl Positions {
         for item in Parser::new_from_str(text) {
             let Ok((event, span)) = item else { break };
             let pos = Pos { line: span.start.line(), col: span.start.col() + 1 };
-            let starts_node = matches!(event, Event::Scalar(..) | Event::MappingStart(..) | Event::SequenceStart(..) | Event::Alias(_));
+            let starts_node = matches!(
+                event,
+                Event::Scalar(..) | Event::MappingStart(..) | Event::SequenceStart(..) | Event::Alias(_)
+            );
             let mut path = None;
             if starts_node {
                 match stack.last_mut() {

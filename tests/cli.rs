@@ -1,0 +1,139 @@
+//! The real binary: exit codes (0 ok, 1 found something, 2 could not run), output, and the
+//! generate → edit YAML → generate workflow.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn schema(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schema")).arg("--project").arg(dir).args(args).output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn copy_fixture() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/features/schema");
+    let to = tmp.path().join("schema");
+    for sub in ["", "tables", "views"] {
+        std::fs::create_dir_all(to.join(sub)).unwrap();
+        for e in std::fs::read_dir(from.join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                std::fs::copy(&p, to.join(sub).join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let root = tmp.path().to_path_buf();
+    (tmp, root)
+}
+
+#[test]
+fn check_passes_on_the_shipped_schema() {
+    let out = schema(Path::new(env!("CARGO_MANIFEST_DIR")), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("16 tables, 0 views, 8 materialized views"), "{}", text(&out));
+}
+
+#[test]
+fn shipped_migrations_are_up_to_date() {
+    let out = schema(Path::new(env!("CARGO_MANIFEST_DIR")), &["generate", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn bad_yaml_exits_2_with_file_line_column() {
+    let (_tmp, root) = copy_fixture();
+    let file = root.join("schema/tables/events.yaml");
+    let yaml =
+        std::fs::read_to_string(&file).unwrap().replace("distribution: { style: all }", "distribution: { style: evn }");
+    std::fs::write(&file, yaml).unwrap();
+    let out = schema(&root, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("events.yaml:4:"), "{err}");
+    assert!(err.contains("did you mean `even`?"), "{err}");
+    assert!(err.contains("error: 1 problem in"), "{err}");
+}
+
+#[test]
+fn render_needs_a_dialect_when_the_project_has_two() {
+    let (_tmp, root) = copy_fixture();
+    let out = schema(&root, &["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("choose one with --dialect"), "{}", text(&out));
+    let out = schema(&root, &["render", "--dialect", "postgres"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("CREATE MATERIALIZED VIEW"));
+}
+
+#[test]
+fn generate_emits_only_the_change_and_check_is_the_ci_gate() {
+    let (_tmp, root) = copy_fixture();
+    let out = schema(&root, &["generate", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("pending: create table analytics.events"));
+
+    let out = schema(&root, &["generate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for d in ["postgres", "redshift"] {
+        assert!(root.join(format!("migrations/{d}/V1__initial.sql")).is_file());
+    }
+    assert_eq!(schema(&root, &["generate", "--check"]).status.code(), Some(0));
+    assert!(text(&schema(&root, &["generate"])).contains("up to date"));
+
+    // A YAML change: --check fails until the next migration is generated, which holds only it.
+    let file = root.join("schema/tables/web_automations.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    let yaml =
+        yaml.replace("columns:\n", "columns:\n  - { name: domain_name, type: varchar(255), description: Host }\n");
+    std::fs::write(&file, yaml).unwrap();
+    let out = schema(&root, &["generate", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("pending: add column analytics.web_automations.domain_name"), "{}", text(&out));
+    let out = schema(&root, &["generate", "--name", "add_domain_name"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v2 = std::fs::read_to_string(root.join("migrations/redshift/V2__add_domain_name.sql")).unwrap();
+    let body: Vec<&str> = v2.lines().filter(|l| !l.starts_with("--") && !l.is_empty()).collect();
+    assert_eq!(
+        body,
+        [
+            r#"ALTER TABLE "analytics"."web_automations" ADD COLUMN "domain_name" VARCHAR(255);"#,
+            r#"COMMENT ON COLUMN "analytics"."web_automations"."domain_name" IS 'Host';"#
+        ]
+    );
+    assert_eq!(schema(&root, &["generate", "--check"]).status.code(), Some(0));
+}
+
+#[test]
+fn edited_generated_files_and_duplicate_versions_are_caught() {
+    let (_tmp, root) = copy_fixture();
+    assert_eq!(schema(&root, &["generate"]).status.code(), Some(0));
+    let v1 = root.join("migrations/postgres/V1__initial.sql");
+    let original = std::fs::read_to_string(&v1).unwrap();
+    std::fs::write(&v1, original.replace("CREATE TABLE", "CREATE UNLOGGED TABLE")).unwrap();
+    let out = schema(&root, &["generate", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("V1__initial.sql was edited after it was generated"), "{}", text(&out));
+    let out = schema(&root, &["generate", "--name", "x"]);
+    assert_eq!(out.status.code(), Some(2), "generate must refuse to build on an edited file");
+    std::fs::write(&v1, &original).unwrap();
+
+    // Two branches both generated V2.
+    std::fs::write(root.join("migrations/postgres/V2__a.sql"), "SELECT 1;\n").unwrap();
+    std::fs::write(root.join("migrations/postgres/V2__b.sql"), "SELECT 1;\n").unwrap();
+    let out = schema(&root, &["generate", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("version 2 is used twice"), "{}", text(&out));
+}
+
+#[test]
+fn misnamed_migration_files_are_errors_not_skipped() {
+    let (_tmp, root) = copy_fixture();
+    assert_eq!(schema(&root, &["generate"]).status.code(), Some(0));
+    std::fs::write(root.join("migrations/postgres/V2__add-x.sql"), "SELECT 1;\n").unwrap();
+    let out = schema(&root, &["generate", "--name", "next"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("V2__add-x.sql: migration files must be named"), "{}", text(&out));
+}
