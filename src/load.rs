@@ -11,6 +11,7 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 const ENCODINGS: [&str; 13] = [
     "raw",
@@ -70,7 +71,7 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
                 continue;
             }
         };
-        let src = Source { positions: Positions::index(&text), path, text };
+        let src = Source { positions: OnceLock::new(), path, text };
         if src.path == project_file {
             settings = loader.parse::<ProjectDoc>(&src).map(|doc| (src, doc));
         } else if let Some(kind) = loader.kind(&src) {
@@ -114,7 +115,14 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 struct Source {
     path: PathBuf,
     text: String,
-    positions: Positions,
+    /// Built on first use: only files with diagnostics need it, and it costs a second parse.
+    positions: OnceLock<Positions>,
+}
+
+impl Source {
+    fn positions(&self) -> &Positions {
+        self.positions.get_or_init(|| Positions::index(&self.text))
+    }
 }
 
 enum Kind {
@@ -344,11 +352,11 @@ impl Loader {
     }
 
     fn at(&mut self, src: &Source, path: &str, message: impl Into<String>) {
-        self.error(src, src.positions.value(path), message, None);
+        self.error(src, src.positions().value(path), message, None);
     }
 
     fn at_help(&mut self, src: &Source, path: &str, message: impl Into<String>, help: Option<String>) {
-        self.error(src, src.positions.value(path), message, help);
+        self.error(src, src.positions().value(path), message, help);
     }
 
     fn parse<T: de::DeserializeOwned>(&mut self, src: &Source) -> Option<T> {
@@ -370,6 +378,14 @@ impl Loader {
     }
 
     fn kind(&mut self, src: &Source) -> Option<Kind> {
+        // Block-style files name their kind in a top-level key at column 0: no parse needed.
+        for line in src.text.lines() {
+            match line.split(':').next().map(str::trim_end) {
+                Some("table") => return Some(Kind::Table),
+                Some("view" | "materialized_view") => return Some(Kind::View),
+                _ => {}
+            }
+        }
         let value: serde_yaml::Value = self.parse(src)?;
         let has = |k: &str| value.as_mapping().is_some_and(|m| m.contains_key(k));
         if has("table") {
@@ -867,7 +883,7 @@ impl Loader {
                 let Some(col) = columns.iter().find(|c| &c.name == key) else {
                     self.error(
                         src,
-                        src.positions.key(&path),
+                        src.positions().key(&path),
                         format!("unknown column `{key}` in table `{}`", doc.table),
                         nearest(key, names.iter().copied()),
                     );
@@ -987,7 +1003,7 @@ impl Loader {
                 if set {
                     self.error(
                         src,
-                        src.positions.key(field),
+                        src.positions().key(field),
                         format!("`{field}` only applies to a materialized_view"),
                         None,
                     );
@@ -1016,7 +1032,7 @@ impl Loader {
         let depends_on = match render::expand_refs(&doc.sql, ctx.namespace) {
             Ok((_, refs)) => refs,
             Err(e) => {
-                let base = src.positions.value("sql");
+                let base = src.positions().value("sql");
                 // Block scalars start on the line after `sql: |`.
                 let offset = if doc.sql.contains('\n') && base.line < src.text.lines().count() { 1 } else { 0 };
                 let line = base.line + offset + e.line().unwrap_or(1) - 1;
@@ -1098,7 +1114,7 @@ fn ref_position(src: &Source, name: &str) -> Pos {
             return Pos { line, col };
         }
     }
-    src.positions.value("sql")
+    src.positions().value("sql")
 }
 
 fn diag_at(file: &Path, pos: Pos, message: String, help: Option<String>) -> Diagnostic {
@@ -1130,6 +1146,9 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// serde names the offending field or variant and the expected ones: turn that into a hint.
 fn suggestion_from_serde(message: &str) -> Option<String> {
+    if message.contains("unbalanced parenthesis") {
+        return Some("inside `{ ... }` a comma ends the value: quote the type, e.g. type: \"decimal(18,4)\"".into());
+    }
     let ticked = |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_string).collect() };
     for marker in ["unknown field ", "unknown variant "] {
         if let Some(i) = message.find(marker) {

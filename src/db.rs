@@ -1,0 +1,462 @@
+//! Database connections: URL parsing, libpq-style `sslmode` on top of rust-postgres, and
+//! one-line errors that never contain the password.
+
+use crate::model::Dialect;
+use postgres::config::SslMode as PgSslMode;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
+use url::Url;
+
+/// A connection failure or an invalid URL. One line, password already masked.
+#[derive(Debug)]
+pub struct DbError(String);
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DbError {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SslMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    const ALL: [(&'static str, SslMode); 5] = [
+        ("disable", SslMode::Disable),
+        ("prefer", SslMode::Prefer),
+        ("require", SslMode::Require),
+        ("verify-ca", SslMode::VerifyCa),
+        ("verify-full", SslMode::VerifyFull),
+    ];
+
+    const HELP: &'static str = "expected disable, prefer, require, verify-ca or verify-full";
+
+    fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
+/// A parsed database URL, ready to connect.
+#[derive(Clone)]
+pub struct Target {
+    config: postgres::Config,
+    /// The URL with the password masked: what `redacted` and errors show.
+    shown: Url,
+    /// Raw and percent-decoded password, scrubbed from library messages.
+    secrets: Vec<String>,
+    ssl_mode: SslMode,
+    root_cert: Option<PathBuf>,
+    dialect: Dialect,
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Target({})", self.shown)
+    }
+}
+
+impl Target {
+    /// Parse a postgres:// or postgresql:// URL. `sslmode`, `sslrootcert` and `connect_timeout`
+    /// are handled here (rust-postgres rejects the first two's libpq values); every other
+    /// parameter is passed on to rust-postgres. Dialect: `dialect` if given, else inferred from
+    /// the host and port.
+    pub fn parse(
+        url: &str,
+        dialect: Option<Dialect>,
+        default_timeout: Duration,
+    ) -> Result<Target, DbError> {
+        let parsed = Url::parse(url)
+            .map_err(|e| DbError(format!("invalid database URL {}: {e}", redact_text(url))))?;
+        let mut shown = parsed.clone();
+        if parsed.password().is_some() {
+            let _ = shown.set_password(Some("***"));
+        }
+        let mut secrets: Vec<String> = parsed.password().into_iter().map(String::from).collect();
+
+        // Work on raw `k=v` segments so the rest reaches rust-postgres byte for byte.
+        let (mut ssl_mode, mut root_cert, mut timeout) = (SslMode::Prefer, None, default_timeout);
+        let (mut passed, mut shown_query) = (Vec::new(), Vec::new());
+        let mut bad = None;
+        for seg in parsed
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|s| !s.is_empty())
+        {
+            let (key, raw) = seg.split_once('=').unwrap_or((seg, ""));
+            let value = decode(raw);
+            match key {
+                "sslmode" => match SslMode::ALL.iter().find(|(n, _)| *n == value) {
+                    Some((_, m)) => ssl_mode = *m,
+                    None => bad = Some(format!("unknown sslmode `{value}` ({})", SslMode::HELP)),
+                },
+                "sslrootcert" => root_cert = Some(PathBuf::from(&value)),
+                "connect_timeout" => match value.trim().parse() {
+                    Ok(secs) => timeout = Duration::from_secs(secs),
+                    Err(_) => bad = Some(format!("invalid connect_timeout `{value}`")),
+                },
+                _ => passed.push(seg),
+            }
+            if key == "password" {
+                secrets.push(raw.to_string());
+                shown_query.push("password=***".to_string());
+            } else {
+                shown_query.push(seg.to_string());
+            }
+        }
+        if !shown_query.is_empty() {
+            shown.set_query(Some(&shown_query.join("&")));
+        }
+        for s in secrets.clone() {
+            secrets.push(decode(&s));
+        }
+        secrets.retain(|s| !s.is_empty());
+
+        let invalid = |why: String| DbError(format!("invalid database URL {shown}: {why}"));
+        if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+            return Err(invalid(
+                "expected a postgres:// or postgresql:// URL".into(),
+            ));
+        }
+        if let Some(why) = bad {
+            return Err(invalid(why));
+        }
+        let mut rest = parsed.clone();
+        let rest_query = passed.join("&");
+        rest.set_query((!rest_query.is_empty()).then_some(rest_query.as_str()));
+        let mut config = postgres::Config::from_str(rest.as_str())
+            .map_err(|e| invalid(scrub(&secrets, &chain(&e))))?;
+        if config.get_application_name().is_none() {
+            config.application_name("schema");
+        }
+        // libpq semantics: 0 means wait forever.
+        if !timeout.is_zero() {
+            config.connect_timeout(timeout);
+        }
+        config.ssl_mode(match ssl_mode {
+            SslMode::Disable => PgSslMode::Disable,
+            SslMode::Prefer => PgSslMode::Prefer,
+            _ => PgSslMode::Require,
+        });
+        Ok(Target {
+            config,
+            dialect: dialect.unwrap_or_else(|| infer_dialect(&parsed)),
+            shown,
+            secrets,
+            ssl_mode,
+            root_cert,
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The URL with the password replaced by `***`: safe to print.
+    pub fn redacted(&self) -> String {
+        self.shown.to_string()
+    }
+
+    /// Same server and credentials, another database name.
+    pub fn with_database(&self, db: &str) -> Target {
+        let mut t = self.clone();
+        t.config.dbname(db);
+        t.shown.set_path(&format!("/{db}"));
+        t
+    }
+
+    /// Connect, giving up after the connect timeout.
+    pub fn connect(&self) -> Result<postgres::Client, DbError> {
+        let fail = |why: String| DbError(format!("cannot connect to {}: {why}", self.shown));
+        let tls = match self.ssl_mode {
+            SslMode::Disable => None,
+            _ => Some(self.tls().map_err(fail)?),
+        };
+        // rust-postgres's connect_timeout only bounds the TCP connect: a server or proxy that
+        // accepts and then stays silent would hang us forever. Bound the whole handshake, as
+        // libpq does; on timeout the attempt is abandoned on its thread.
+        let config = self.config.clone();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx.send(match tls {
+                Some(tls) => config.connect(tls),
+                None => config.connect(postgres::NoTls),
+            });
+        });
+        let outcome = match self.config.get_connect_timeout() {
+            Some(t) => rx
+                .recv_timeout(*t)
+                .map_err(|_| format!("timed out after {t:?}")),
+            None => rx.recv().map_err(|e| e.to_string()),
+        };
+        outcome.map_err(fail)?.map_err(|e| fail(self.describe(&e)))
+    }
+
+    fn tls(&self) -> Result<MakeRustlsConnect, String> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let builder = ClientConfig::builder();
+        let algs = builder.crypto_provider().signature_verification_algorithms;
+        let config = match self.ssl_mode {
+            // libpq's `prefer` encrypts without checking the certificate; tokio-postgres falls
+            // back to plaintext when the server answers that it has no TLS.
+            SslMode::Prefer => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(ChainVerifier { roots: None, algs })),
+            SslMode::VerifyCa => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(ChainVerifier {
+                    roots: Some(self.roots()?),
+                    algs,
+                })),
+            // `require` verifies like `verify-full`: stricter than libpq, never weaker.
+            _ => builder.with_root_certificates(self.roots()?),
+        };
+        Ok(MakeRustlsConnect::new(config.with_no_client_auth()))
+    }
+
+    /// Native roots plus the PEM certificates in `sslrootcert`.
+    fn roots(&self) -> Result<RootCertStore, String> {
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        if let Some(path) = &self.root_cert {
+            let bad =
+                |e: &dyn fmt::Display| format!("cannot read sslrootcert {}: {e}", path.display());
+            let certs = CertificateDer::pem_file_iter(path)
+                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| bad(&e))?;
+            if certs.is_empty() {
+                return Err(bad(&"no certificates in file"));
+            }
+            for cert in certs {
+                roots.add(cert).map_err(|e| bad(&e))?;
+            }
+        }
+        if roots.is_empty() {
+            return Err("no trusted root certificates (set sslrootcert)".into());
+        }
+        Ok(roots)
+    }
+
+    /// A short, single-line, password-free description of a rust-postgres error.
+    fn describe(&self, e: &postgres::Error) -> String {
+        let msg = match e.as_db_error() {
+            Some(db) => db.message().to_string(),
+            None => {
+                let chain = chain(e);
+                let msg = chain
+                    .strip_prefix("error connecting to server: ")
+                    .unwrap_or(&chain);
+                if msg.contains("TLS") {
+                    format!("{msg} (sslmode={})", self.ssl_mode.name())
+                } else {
+                    msg.to_string()
+                }
+            }
+        };
+        scrub(&self.secrets, &msg)
+    }
+}
+
+/// An error and its sources joined by `: ` (rust-postgres keeps the cause out of `Display`).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg = format!("{msg}: {s}");
+        source = s.source();
+    }
+    msg
+}
+
+/// Mask every occurrence of the password and flatten to one line.
+fn scrub(secrets: &[String], msg: &str) -> String {
+    let mut msg = msg.replace(['\r', '\n'], " ");
+    for s in secrets {
+        msg = msg.replace(s.as_str(), "***");
+    }
+    msg
+}
+
+/// libpq-style percent-decoding (`+` stays `+`).
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Best-effort masking for text that is not a valid URL: everything between the user name and
+/// the last `@`, and any `password=` value.
+fn redact_text(url: &str) -> String {
+    let mut out = url.to_string();
+    let start = url.find("://").map_or(0, |i| i + 3);
+    if let Some(at) = url.rfind('@').filter(|&at| at > start) {
+        if let Some(colon) = url[start..at].find(':') {
+            out = format!("{}:***{}", &url[..start + colon], &url[at..]);
+        }
+    }
+    if let Some(p) = out.find("password=") {
+        let end = out[p..].find('&').map_or(out.len(), |i| p + i);
+        out.replace_range(p + "password=".len()..end, "***");
+    }
+    out
+}
+
+fn infer_dialect(url: &Url) -> Dialect {
+    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+    if url.port() == Some(5439)
+        || host.contains(".redshift.")
+        || host.ends_with("redshift.amazonaws.com")
+        || host.ends_with("redshift-serverless.amazonaws.com")
+    {
+        Dialect::Redshift
+    } else {
+        Dialect::Postgres
+    }
+}
+
+/// Certificate check for `prefer` (`roots: None`, nothing checked, as libpq) and `verify-ca`
+/// (chain checked, host name not). Handshake signatures are always verified.
+#[derive(Debug)]
+struct ChainVerifier {
+    roots: Option<RootCertStore>,
+    algs: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for ChainVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Some(roots) = &self.roots {
+            let cert = ParsedCertificate::try_from(end_entity)?;
+            rustls::client::verify_server_cert_signed_by_trust_anchor(
+                &cert,
+                roots,
+                intermediates,
+                now,
+                self.algs.all,
+            )?;
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: Duration = Duration::from_secs(3);
+
+    #[test]
+    fn infers_dialect_from_host_and_port() {
+        let d = |u: &str| Target::parse(u, None, T).unwrap().dialect();
+        assert_eq!(d("postgres://u@localhost/db"), Dialect::Postgres);
+        assert_eq!(d("postgres://u@db.internal:5439/dev"), Dialect::Redshift);
+        assert_eq!(
+            d("postgresql://u@c1.abc.eu-west-1.redshift.amazonaws.com:5432/dev"),
+            Dialect::Redshift
+        );
+        assert_eq!(
+            d("postgres://u@wg.1.us-east-1.redshift-serverless.amazonaws.com/dev"),
+            Dialect::Redshift
+        );
+        let forced = Target::parse("postgres://u@h:5439/d", Some(Dialect::Postgres), T).unwrap();
+        assert_eq!(forced.dialect(), Dialect::Postgres);
+    }
+
+    #[test]
+    fn redacts_password_in_userinfo_and_query() {
+        let t = Target::parse(
+            "postgres://app:s%40cret@h/db?sslmode=disable&application_name=x",
+            None,
+            T,
+        )
+        .unwrap();
+        assert_eq!(
+            t.redacted(),
+            "postgres://app:***@h/db?sslmode=disable&application_name=x"
+        );
+        let t = Target::parse("postgres://app@h/db?password=s3cret", None, T).unwrap();
+        assert_eq!(t.redacted(), "postgres://app@h/db?password=***");
+        assert_eq!(
+            t.with_database("other").redacted(),
+            "postgres://app@h/other?password=***"
+        );
+        assert!(!format!("{t:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn rejects_bad_urls_without_leaking() {
+        for (url, why) in [
+            ("postgres://app:hunter2@h:99999/db", "invalid port"),
+            ("mysql://app:hunter2@h/db", "expected a postgres://"),
+            (
+                "postgres://app:hunter2@h/db?sslmode=allow",
+                "unknown sslmode `allow`",
+            ),
+            (
+                "postgres://app:hunter2@h/db?connect_timeout=x",
+                "invalid connect_timeout",
+            ),
+            ("postgres://app:hunter2@h/db?nosuch=1", "unknown option"),
+            (
+                "postgres://app:hunter2@h:x/db?password=hunter2",
+                "invalid port",
+            ),
+        ] {
+            let e = Target::parse(url, None, T).unwrap_err().to_string();
+            assert!(e.starts_with("invalid database URL "), "{e}");
+            assert!(e.contains(why), "{e}");
+            assert!(!e.contains("hunter2"), "{e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
+    }
+}

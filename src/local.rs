@@ -1,0 +1,256 @@
+//! A tool-managed PostgreSQL cluster for development and tests, driven by the installed
+//! server's own `initdb` and `pg_ctl`.
+//!
+//! Layout of `dir`: `data/` (the cluster), `postgres.log`, `port` (last port used, reused when
+//! free so the URL stays stable), `lock`, and the server's unix socket.
+
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+pub struct LocalCluster {
+    dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalStatus {
+    NotCreated,
+    Stopped,
+    Running { port: u16, url: String },
+}
+
+impl LocalCluster {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        // Absolute, because the server resolves its socket directory from the data dir.
+        let dir = std::path::absolute(&dir).unwrap_or(dir);
+        LocalCluster { dir }
+    }
+
+    /// Create the cluster if needed and start it; returns its URL. Idempotent, and safe to
+    /// call from several processes at once.
+    pub fn start(&self) -> Result<String, String> {
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        // An OS file lock (flock) is released even if its holder dies: no stale lock files.
+        let lock_path = self.dir.join("lock");
+        let lock = fs::File::create(&lock_path)
+            .and_then(|f| f.lock().map(|()| f))
+            .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        if let LocalStatus::Running { url, .. } = self.status() {
+            return Ok(url);
+        }
+        if is_root() {
+            // The server runs as `postgres` and writes its log, socket and data in here.
+            run(
+                Command::new("chown")
+                    .args(["-R", "postgres:postgres"])
+                    .arg(&self.dir),
+                "chown",
+            )?;
+        }
+        if !self.data().join("PG_VERSION").exists() {
+            run(
+                self.tool("initdb").arg("-D").arg(self.data()).args([
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                    "--no-instructions",
+                ]),
+                "initdb",
+            )?;
+        }
+        let port = self.free_port()?;
+        // sun_path is 108 bytes; with a longer path, go without a socket rather than fail.
+        let socket = self.dir.join(".s.PGSQL.65535");
+        let socket_dir = if socket.as_os_str().len() < 108 {
+            self.dir.to_string_lossy()
+        } else {
+            "".into()
+        };
+        // pg_ctl hands -o to /bin/sh, hence the quoting.
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            sh_quote(&socket_dir)
+        );
+        let log = self.dir.join("postgres.log");
+        run(
+            self.tool("pg_ctl")
+                .args(["start", "-w", "-D"])
+                .arg(self.data())
+                .arg("-l")
+                .arg(&log)
+                .arg("-o")
+                .arg(opts),
+            "pg_ctl start",
+        )
+        .map_err(|e| {
+            format!(
+                "{e}; log: {}",
+                tail(&fs::read_to_string(&log).unwrap_or_default())
+            )
+        })?;
+        fs::write(self.dir.join("port"), port.to_string())
+            .map_err(|e| format!("cannot record port: {e}"))?;
+        drop(lock);
+        Ok(url(port))
+    }
+
+    /// Fast shutdown (open sessions are disconnected). Not running is fine.
+    pub fn stop(&self) -> Result<(), String> {
+        if !matches!(self.status(), LocalStatus::Running { .. }) {
+            return Ok(());
+        }
+        run(
+            self.tool("pg_ctl")
+                .args(["stop", "-w", "-m", "fast", "-D"])
+                .arg(self.data()),
+            "pg_ctl stop",
+        )
+    }
+
+    pub fn status(&self) -> LocalStatus {
+        if !self.data().join("PG_VERSION").exists() {
+            return LocalStatus::NotCreated;
+        }
+        let running = self
+            .tool("pg_ctl")
+            .args(["status", "-D"])
+            .arg(self.data())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        // Line 4 of postmaster.pid is the port the running server listens on.
+        let port = fs::read_to_string(self.data().join("postmaster.pid"))
+            .ok()
+            .and_then(|pid| pid.lines().nth(3)?.trim().parse().ok());
+        match (running, port) {
+            (true, Some(port)) => LocalStatus::Running {
+                port,
+                url: url(port),
+            },
+            _ => LocalStatus::Stopped,
+        }
+    }
+
+    pub fn url(&self) -> Option<String> {
+        match self.status() {
+            LocalStatus::Running { url, .. } => Some(url),
+            _ => None,
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    /// The recorded port if it is still free, else one the OS picks.
+    fn free_port(&self) -> Result<u16, String> {
+        let recorded = fs::read_to_string(self.dir.join("port"))
+            .ok()
+            .and_then(|p| p.trim().parse::<u16>().ok())
+            .filter(|&p| TcpListener::bind(("127.0.0.1", p)).is_ok());
+        match recorded {
+            Some(port) => Ok(port),
+            None => TcpListener::bind(("127.0.0.1", 0))
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .map_err(|e| format!("cannot find a free port: {e}")),
+        }
+    }
+
+    /// A server binary, run as `postgres` when we are root (PostgreSQL refuses root).
+    fn tool(&self, name: &str) -> Command {
+        let bin = bindir().map_or_else(|| PathBuf::from(name), |d| d.join(name));
+        let mut cmd = if is_root() {
+            let mut cmd = Command::new("runuser");
+            cmd.args(["-u", "postgres", "--"]).arg(bin);
+            cmd
+        } else {
+            Command::new(bin)
+        };
+        // A cwd the postgres user can enter (ours may be /root).
+        cmd.current_dir(&self.dir);
+        cmd
+    }
+}
+
+fn url(port: u16) -> String {
+    format!("postgres://postgres@127.0.0.1:{port}/postgres")
+}
+
+/// `pg_config --bindir`, else the newest /usr/lib/postgresql/N/bin (Debian keeps server
+/// binaries off PATH), else None: rely on PATH.
+fn bindir() -> Option<&'static Path> {
+    static BINDIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let has_initdb = |d: &Path| d.join("initdb").exists();
+    BINDIR
+        .get_or_init(|| {
+            let pg_config = Command::new("pg_config").arg("--bindir").output().ok();
+            pg_config
+                .filter(|o| o.status.success())
+                .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+                .filter(|d| has_initdb(d))
+                .or_else(|| {
+                    fs::read_dir("/usr/lib/postgresql")
+                        .ok()?
+                        .filter_map(|e| {
+                            let e = e.ok()?;
+                            let version: u32 = e.file_name().to_str()?.parse().ok()?;
+                            Some((version, e.path().join("bin")))
+                        })
+                        .filter(|(_, bin)| has_initdb(bin))
+                        .max_by_key(|(version, _)| *version)
+                        .map(|(_, bin)| bin)
+                })
+        })
+        .as_deref()
+}
+
+fn is_root() -> bool {
+    extern "C" {
+        fn geteuid() -> u32;
+    }
+    // SAFETY: geteuid takes no arguments, touches no memory and cannot fail.
+    unsafe { geteuid() == 0 }
+}
+
+/// Run to completion; on failure, one line naming the step and the end of its stderr.
+fn run(cmd: &mut Command, step: &str) -> Result<(), String> {
+    let out = cmd.stdin(Stdio::null()).output().map_err(|e| {
+        format!(
+            "{step} failed: cannot run {}: {e}",
+            cmd.get_program().to_string_lossy()
+        )
+    })?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{step} failed: {}",
+            tail(&String::from_utf8_lossy(&out.stderr))
+        ))
+    }
+}
+
+/// The last few non-empty lines, joined into one.
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines[lines.len().saturating_sub(3)..].join(" | ")
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}

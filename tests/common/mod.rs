@@ -1,0 +1,92 @@
+//! Test databases against real PostgreSQL: one fresh, empty database per test, on the server
+//! in TEST_DATABASE_URL or on a throwaway cluster started once per test binary.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use schema::db::Target;
+use schema::local::LocalCluster;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// URL of a new, empty database for one test. Thread-safe.
+pub fn fresh_database() -> String {
+    // Holds the failure too, so a broken setup fails every test the same way, once.
+    static SERVER: OnceLock<Result<String, String>> = OnceLock::new();
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let server = SERVER
+        .get_or_init(|| std::env::var("TEST_DATABASE_URL").or_else(|_| start_throwaway_cluster()))
+        .as_ref()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let name = format!(
+        "t_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let target =
+        Target::parse(server, None, Duration::from_secs(10)).unwrap_or_else(|e| panic!("{e}"));
+    let mut client = target.connect().unwrap_or_else(|e| panic!("{e}"));
+    if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {name}")) {
+        let why = e
+            .as_db_error()
+            .map_or_else(|| e.to_string(), |db| db.message().to_string());
+        panic!("cannot create test database {name}: {why}");
+    }
+    let mut url = url::Url::parse(server).expect("server URL parsed above");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+static CLUSTER_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+extern "C" {
+    fn atexit(callback: extern "C" fn()) -> i32;
+}
+
+/// Runs at normal process exit (the test harness never drops statics): stop and delete the
+/// throwaway cluster.
+extern "C" fn stop_throwaway_cluster() {
+    if let Some(dir) = CLUSTER_DIR.get() {
+        let _ = LocalCluster::new(dir).stop();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+fn start_throwaway_cluster() -> Result<String, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("schema-test-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temp dir: {e}"))?
+        .keep();
+    CLUSTER_DIR
+        .set(dir.clone())
+        .expect("started once per process");
+    // SAFETY: registers a plain extern "C" fn that lives as long as the process.
+    unsafe { atexit(stop_throwaway_cluster) };
+    watchdog(&dir);
+    LocalCluster::new(&dir)
+        .start()
+        .map_err(|e| format!("cannot start the test cluster: {e}"))
+}
+
+/// Backstop for a killed test process (Ctrl-C, timeout), where atexit never runs: a detached
+/// shell, in its own process group so Ctrl-C spares it, waits for this process to vanish, then
+/// fast-stops the server (SIGINT to the postmaster) and deletes the directory.
+fn watchdog(dir: &std::path::Path) {
+    let script = r#"
+        while kill -0 "$1" 2>/dev/null; do sleep 1; done
+        pid=$(head -n 1 "$2/data/postmaster.pid" 2>/dev/null) && kill -INT "$pid" &&
+            while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+        rm -rf "$2""#;
+    let _ = Command::new("sh")
+        .args(["-c", script, "watchdog"])
+        .arg(std::process::id().to_string())
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn();
+}

@@ -1,0 +1,406 @@
+//! Connections and the local cluster against real PostgreSQL servers: the shared test server,
+//! plus dedicated clusters for TLS, password authentication and the cluster lifecycle.
+
+mod common;
+
+use schema::db::Target;
+use schema::local::{LocalCluster, LocalStatus};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(3);
+const SECRET: &str = "hunter2-secret";
+
+fn connect(url: &str) -> Result<postgres::Client, String> {
+    Target::parse(url, None, TIMEOUT)
+        .and_then(|t| t.connect())
+        .map_err(|e| e.to_string())
+}
+
+fn connect_err(url: &str) -> String {
+    match connect(url) {
+        Ok(_) => panic!("connecting to {url} should fail"),
+        Err(e) => e,
+    }
+}
+
+/// The error shape every failure must have: one line, leading with what failed, no password.
+fn assert_error(err: &str, starts: &str, contains: &str) {
+    assert!(err.starts_with(starts), "expected `{starts}…`, got: {err}");
+    assert!(err.contains(contains), "expected `{contains}` in: {err}");
+    assert!(!err.contains(SECRET), "password leaked: {err}");
+    assert!(!err.contains('\n'), "not one line: {err}");
+}
+
+fn query_one(client: &mut postgres::Client, sql: &str) -> String {
+    client.query_one(sql, &[]).unwrap().get(0)
+}
+
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let mut url = url::Url::parse(url).unwrap();
+    url.query_pairs_mut().append_pair(key, value);
+    url.to_string()
+}
+
+/// A cluster owned by one test, stopped even if the test panics.
+struct Cluster {
+    cluster: LocalCluster,
+    dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn new() -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        Cluster {
+            cluster: LocalCluster::new(dir.path()),
+            dir,
+        }
+    }
+
+    fn port(&self) -> u16 {
+        match self.cluster.status() {
+            LocalStatus::Running { port, .. } => port,
+            other => panic!("cluster not running: {other:?}"),
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.cluster.stop();
+    }
+}
+
+#[test]
+fn local_cluster_lifecycle() {
+    let c = Cluster::new();
+    assert_eq!(c.cluster.status(), LocalStatus::NotCreated);
+    assert_eq!(c.cluster.url(), None);
+
+    let url = c.cluster.start().unwrap();
+    let port = c.port();
+    assert_eq!(
+        url,
+        format!("postgres://postgres@127.0.0.1:{port}/postgres")
+    );
+    assert_eq!(
+        c.cluster.status(),
+        LocalStatus::Running {
+            port,
+            url: url.clone()
+        }
+    );
+    assert_eq!(
+        query_one(&mut connect(&url).unwrap(), "SELECT 'ok'::text"),
+        "ok"
+    );
+    assert_eq!(
+        c.cluster.start().unwrap(),
+        url,
+        "second start returns the same URL"
+    );
+
+    c.cluster.stop().unwrap();
+    assert_eq!(c.cluster.status(), LocalStatus::Stopped);
+    assert_eq!(c.cluster.url(), None);
+    c.cluster.stop().unwrap();
+    assert_eq!(
+        c.cluster.start().unwrap(),
+        url,
+        "restart reuses the recorded port"
+    );
+}
+
+#[test]
+fn concurrent_starts_create_one_cluster() {
+    let c = Cluster::new();
+    let urls: Vec<String> = std::thread::scope(|s| {
+        let starts: Vec<_> = (0..2).map(|_| s.spawn(|| c.cluster.start())).collect();
+        starts
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    assert_eq!(urls[0], urls[1]);
+    assert_eq!(
+        query_one(&mut connect(&urls[0]).unwrap(), "SELECT 'ok'::text"),
+        "ok"
+    );
+}
+
+#[test]
+fn fresh_databases_are_distinct_and_usable_from_many_threads() {
+    let names: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let url = common::fresh_database();
+                    let mut client = connect(&url).unwrap();
+                    client.batch_execute("CREATE TABLE t (id int)").unwrap();
+                    query_one(&mut client, "SELECT current_database()::text")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+}
+
+#[test]
+fn connects_with_sslmode_disable_and_sets_application_name() {
+    let url = with_param(&common::fresh_database(), "sslmode", "disable");
+    let mut client = connect(&url).unwrap();
+    assert_eq!(query_one(&mut client, "SHOW application_name"), "schema");
+    let target = Target::parse(&url, None, TIMEOUT).unwrap();
+    let mut other = target.with_database("postgres").connect().unwrap();
+    assert_eq!(
+        query_one(&mut other, "SELECT current_database()::text"),
+        "postgres"
+    );
+}
+
+#[test]
+fn refused_port_fails_fast() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = Instant::now();
+    let err = connect_err(&format!(
+        "postgres://app:{SECRET}@127.0.0.1:{port}/db?sslmode=disable"
+    ));
+    assert_error(
+        &err,
+        &format!("cannot connect to postgres://app:***@127.0.0.1:{port}/db"),
+        "refused",
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn silent_server_times_out() {
+    // Accepted by the kernel's backlog but never answered: the black hole that TCP-level
+    // timeouts miss.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let started = Instant::now();
+    let err = connect_err(&format!(
+        "postgres://app:{SECRET}@127.0.0.1:{port}/db?connect_timeout=1"
+    ));
+    assert_error(
+        &err,
+        "cannot connect to postgres://app:***@",
+        "timed out after 1s",
+    );
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(3),
+        "{elapsed:?}"
+    );
+}
+
+#[test]
+fn malformed_url_is_rejected_without_the_password() {
+    let err = Target::parse(
+        &format!("postgres://app:{SECRET}@host:notaport/db"),
+        None,
+        TIMEOUT,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_error(
+        &err,
+        "invalid database URL postgres://app:***@host:notaport/db",
+        "invalid port",
+    );
+}
+
+/// A CA and a leaf for localhost/127.0.0.1 signed by it (rustls rejects a CA used as a leaf).
+fn make_certs(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509", "-days", "2", "-subj", "/CN=schema test CA"],
+            &ec[..],
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &[
+                "req",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+            ],
+            &ec[..],
+        ]
+        .concat(),
+    );
+    std::fs::write(dir.join("leaf.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-set_serial",
+        "2",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "server.pem",
+    ]);
+}
+
+#[test]
+fn tls_and_password_authentication() {
+    let c = Cluster::new();
+    let dir = c.dir.path();
+    let mut admin = connect(&c.cluster.start().unwrap()).unwrap();
+    let port = c.port();
+
+    // Phase 1, a server without TLS: `require` must not fall back to plaintext.
+    let err = connect_err(&format!(
+        "postgres://app:{SECRET}@127.0.0.1:{port}/postgres?sslmode=require"
+    ));
+    assert_error(
+        &err,
+        &format!(
+            "cannot connect to postgres://app:***@127.0.0.1:{port}/postgres?sslmode=require: "
+        ),
+        "server does not support TLS (sslmode=require)",
+    );
+
+    // Phase 2: TLS on, and a SCRAM password for `app` (trust everywhere else).
+    make_certs(dir);
+    std::fs::write(
+        dir.join("hba.conf"),
+        "host all app 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\nlocal all all trust\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let d = dir.display();
+    // One statement per call: ALTER SYSTEM refuses to run inside a multi-statement batch.
+    for sql in [
+        format!("CREATE ROLE app LOGIN PASSWORD '{SECRET}'"),
+        "ALTER SYSTEM SET ssl = on".into(),
+        format!("ALTER SYSTEM SET ssl_cert_file = '{d}/server.pem'"),
+        format!("ALTER SYSTEM SET ssl_key_file = '{d}/server.key'"),
+        format!("ALTER SYSTEM SET hba_file = '{d}/hba.conf'"),
+    ] {
+        admin.batch_execute(&sql).unwrap();
+    }
+    drop(admin);
+    c.cluster.stop().unwrap();
+    // As root, start() hands the whole directory (key included) to the postgres user.
+    c.cluster.start().unwrap();
+    let port = c.port();
+    let base = format!("postgres://app:{SECRET}@127.0.0.1:{port}/postgres");
+    let ca = format!("sslrootcert={d}/ca.pem");
+
+    let err = connect_err(&format!(
+        "postgres://app:wrong-{SECRET}@127.0.0.1:{port}/postgres?sslmode=disable"
+    ));
+    assert_error(
+        &err,
+        "cannot connect to postgres://app:***@",
+        "password authentication failed for user \"app\"",
+    );
+    let err = connect_err(&format!(
+        "postgres://app@127.0.0.1:{port}/postgres?sslmode=disable&password=wrong-{SECRET}"
+    ));
+    assert_error(
+        &err,
+        "cannot connect to postgres://app@",
+        "password authentication failed",
+    );
+    assert!(err.contains("password=***"), "{err}");
+
+    let ssl_in_use = "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+    let mut client = connect(&format!("{base}?sslmode=verify-full&{ca}")).unwrap();
+    assert_eq!(query_one(&mut client, ssl_in_use), "true");
+    connect(&format!("{base}?sslmode=require&{ca}")).unwrap();
+    // libpq's `prefer` encrypts without checking the certificate.
+    assert_eq!(query_one(&mut connect(&base).unwrap(), ssl_in_use), "true");
+
+    for mode in ["require", "verify-ca", "verify-full"] {
+        let err = connect_err(&format!("{base}?sslmode={mode}"));
+        assert_error(
+            &err,
+            "cannot connect to postgres://app:***@",
+            "invalid peer certificate: UnknownIssuer",
+        );
+        assert!(err.ends_with(&format!("(sslmode={mode})")), "{err}");
+    }
+
+    // Name the server `wrong.invalid` but reach it via hostaddr: only verify-ca accepts that.
+    let renamed =
+        format!("postgres://app:{SECRET}@wrong.invalid:{port}/postgres?hostaddr=127.0.0.1&{ca}");
+    connect(&format!("{renamed}&sslmode=verify-ca")).unwrap();
+    let err = connect_err(&format!("{renamed}&sslmode=verify-full"));
+    assert_error(
+        &err,
+        "cannot connect to postgres://app:***@wrong.invalid",
+        "certificate not valid for name \"wrong.invalid\"",
+    );
+
+    let err = connect_err(&format!(
+        "{base}?sslmode=verify-full&sslrootcert={d}/missing.pem"
+    ));
+    assert_error(
+        &err,
+        "cannot connect to postgres://app:***@",
+        "cannot read sslrootcert",
+    );
+}
