@@ -1,14 +1,18 @@
 //! Command-line definitions and output. Exit codes, the same for every command: 0 all good,
 //! 1 the command ran and found something, 2 it could not run.
 
+use crate::db::Target;
 use crate::error::{Error, Result};
 use crate::generate::{self, Outcome};
 use crate::layout::Layout;
 use crate::load;
+use crate::local::{LocalCluster, LocalStatus};
+use crate::migrate::{self, Event, State};
 use crate::model::{Dialect, Project};
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "schema", version, about = "Analytics warehouse schema as code: YAML → DDL → versioned migrations")]
@@ -19,6 +23,13 @@ struct Cli {
     /// Target dialect; default: the only dialect of the project, or inferred from the database URL.
     #[arg(long, global = true, value_enum)]
     dialect: Option<DialectArg>,
+    /// Database URL (postgres://user:password@host:port/db?sslmode=require&sslrootcert=ca.pem);
+    /// default: the local development PostgreSQL under .schema/local, started on first use.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Seconds to wait for a connection.
+    #[arg(long, global = true, default_value_t = 10)]
+    connect_timeout: u64,
     /// Print only errors and findings.
     #[arg(short, long, global = true)]
     quiet: bool,
@@ -57,6 +68,44 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Apply pending migrations, each atomically with its history row, under a lock.
+    Migrate {
+        /// List what would be applied; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply up to and including this version.
+        #[arg(long)]
+        target: Option<i64>,
+    },
+    /// Applied, pending, divergent and missing migrations; exit 1 if any is divergent or missing.
+    Status {
+        #[arg(long, value_enum, default_value = "text")]
+        format: StatusFormat,
+    },
+    /// Mark an existing database as already migrated up to a version, running nothing.
+    Baseline {
+        #[arg(long)]
+        version: i64,
+    },
+    /// The local development PostgreSQL (under .schema/local) used when no database URL is given.
+    Local {
+        #[arg(value_enum)]
+        action: LocalAction,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LocalAction {
+    Start,
+    Stop,
+    Status,
+    Url,
 }
 
 pub fn main() -> ExitCode {
@@ -72,6 +121,9 @@ pub fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<ExitCode> {
     let layout = Layout::find(&cli.project);
+    if let Command::Local { action } = cli.command {
+        return local(&layout, action);
+    }
     let project = load_project(&layout)?;
     let say = |msg: String| {
         if !cli.quiet {
@@ -108,6 +160,148 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 }
                 return Ok(ExitCode::from(1));
             }
+        },
+        Command::Migrate { dry_run, target } => {
+            let options = migrate::Options { target: *target, dry_run: *dry_run, fake: false };
+            return run_migrate(cli, &layout, &project, &options);
+        }
+        Command::Baseline { version } => {
+            let options = migrate::Options { target: Some(*version), dry_run: false, fake: true };
+            return run_migrate(cli, &layout, &project, &options);
+        }
+        Command::Status { format } => {
+            let target = database(cli, &layout, &project)?;
+            let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+            let entries = migrate::status(&layout, &mut client, &project.namespace, target.dialect())?;
+            let problems: Vec<String> = entries.iter().filter_map(migrate::Entry::problem).collect();
+            match format {
+                StatusFormat::Json => {
+                    let doc = serde_json::json!({
+                        "database": target.redacted(),
+                        "dialect": target.dialect(),
+                        "migrations": entries,
+                        "problems": problems,
+                    });
+                    println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+                }
+                StatusFormat::Text => print_status(&target, &entries, &problems),
+            }
+            if !problems.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Local { .. } => unreachable!("handled before the project is loaded"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_migrate(cli: &Cli, layout: &Layout, project: &Project, options: &migrate::Options) -> Result<ExitCode> {
+    let target = database(cli, layout, project)?;
+    let verb = if options.fake {
+        "recording"
+    } else if options.dry_run {
+        "would apply"
+    } else {
+        "applying"
+    };
+    let started = std::time::Instant::now();
+    let outcome = migrate::migrate(layout, &target, &project.namespace, options, |event| match event {
+        Event::Applying(l) if options.dry_run => println!("{verb} {}", l.file.path.display()),
+        Event::Applying(l) if !cli.quiet => eprint!("{verb} V{}__{} ...", l.file.version, l.file.name),
+        Event::Applied(_, took) if !cli.quiet => eprintln!(" ok ({:.2} s)", took.as_secs_f64()),
+        _ => {}
+    })?;
+    match outcome {
+        Err(problems) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            println!("refusing to migrate {}: restore the files or repair the history first", target.redacted());
+            Ok(ExitCode::from(1))
+        }
+        Ok(done) if !options.dry_run && !cli.quiet => {
+            let n = done.len();
+            if n == 0 {
+                println!("{} is up to date", target.redacted());
+            } else {
+                let what = if options.fake { "recorded" } else { "applied" };
+                println!(
+                    "{what} {n} migration{} in {:.2} s",
+                    if n == 1 { "" } else { "s" },
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(_) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn print_status(target: &Target, entries: &[migrate::Entry], problems: &[String]) {
+    println!("{} ({})", target.redacted(), target.dialect());
+    println!("{:<9} {:<32} {:<10} applied on", "version", "name", "state");
+    for e in entries {
+        let state = match e.state {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Divergent => "DIVERGENT",
+            State::Missing => "MISSING",
+        };
+        println!(
+            "{:<9} {:<32} {:<10} {}",
+            format!("V{}", e.version),
+            e.name,
+            state,
+            e.applied_on.as_deref().unwrap_or("-")
+        );
+    }
+    let count = |s: State| entries.iter().filter(|e| e.state == s).count();
+    println!("{} applied, {} pending", count(State::Applied), count(State::Pending));
+    for p in problems {
+        println!("{p}");
+    }
+}
+
+/// The database a command works on: `--database-url` / `DATABASE_URL`, else the local
+/// development cluster (started on first use) and a database named after the project.
+fn database(cli: &Cli, layout: &Layout, project: &Project) -> Result<Target> {
+    let timeout = Duration::from_secs(cli.connect_timeout);
+    let target = match &cli.database_url {
+        Some(url) => Target::parse(url, cli.dialect.map(Into::into), timeout).map_err(|e| Error::new(e.to_string()))?,
+        None => {
+            let cluster = LocalCluster::new(layout.local_dir());
+            let url = cluster.start().map_err(Error::new)?;
+            let server =
+                Target::parse(&url, Some(Dialect::Postgres), timeout).map_err(|e| Error::new(e.to_string()))?;
+            cluster.ensure_database(&server, &project.name).map_err(Error::new)?
+        }
+    };
+    if !project.dialects.contains(&target.dialect()) {
+        return Err(Error::new(format!(
+            "{} is a {} database but the project targets {}; pass --dialect if the guess is wrong",
+            target.redacted(),
+            target.dialect(),
+            join(&project.dialects)
+        )));
+    }
+    Ok(target)
+}
+
+fn local(layout: &Layout, action: LocalAction) -> Result<ExitCode> {
+    let cluster = LocalCluster::new(layout.local_dir());
+    match action {
+        LocalAction::Start => println!("{}", cluster.start().map_err(Error::new)?),
+        LocalAction::Stop => {
+            cluster.stop().map_err(Error::new)?;
+            println!("stopped");
+        }
+        LocalAction::Status | LocalAction::Url => match (cluster.status(), action) {
+            (LocalStatus::Running { url, .. }, _) => println!("{url}"),
+            (status, LocalAction::Status) => {
+                println!("{}", if matches!(status, LocalStatus::Stopped) { "stopped" } else { "not created" });
+                return Ok(ExitCode::from(1));
+            }
+            _ => return Err(Error::new("the local PostgreSQL is not running: `schema local start`")),
         },
     }
     Ok(ExitCode::SUCCESS)

@@ -51,10 +51,7 @@ impl SslMode {
     const HELP: &'static str = "expected disable, prefer, require, verify-ca or verify-full";
 
     fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, m)| *m == self)
-            .map_or("", |(n, _)| n)
+        Self::ALL.iter().find(|(_, m)| *m == self).map_or("", |(n, _)| n)
     }
 }
 
@@ -82,13 +79,8 @@ impl Target {
     /// are handled here (rust-postgres rejects the first two's libpq values); every other
     /// parameter is passed on to rust-postgres. Dialect: `dialect` if given, else inferred from
     /// the host and port.
-    pub fn parse(
-        url: &str,
-        dialect: Option<Dialect>,
-        default_timeout: Duration,
-    ) -> Result<Target, DbError> {
-        let parsed = Url::parse(url)
-            .map_err(|e| DbError(format!("invalid database URL {}: {e}", redact_text(url))))?;
+    pub fn parse(url: &str, dialect: Option<Dialect>, default_timeout: Duration) -> Result<Target, DbError> {
+        let parsed = Url::parse(url).map_err(|e| DbError(format!("invalid database URL {}: {e}", redact_text(url))))?;
         let mut shown = parsed.clone();
         if parsed.password().is_some() {
             let _ = shown.set_password(Some("***"));
@@ -99,12 +91,7 @@ impl Target {
         let (mut ssl_mode, mut root_cert, mut timeout) = (SslMode::Prefer, None, default_timeout);
         let (mut passed, mut shown_query) = (Vec::new(), Vec::new());
         let mut bad = None;
-        for seg in parsed
-            .query()
-            .unwrap_or("")
-            .split('&')
-            .filter(|s| !s.is_empty())
-        {
+        for seg in parsed.query().unwrap_or("").split('&').filter(|s| !s.is_empty()) {
             let (key, raw) = seg.split_once('=').unwrap_or((seg, ""));
             let value = decode(raw);
             match key {
@@ -136,9 +123,7 @@ impl Target {
 
         let invalid = |why: String| DbError(format!("invalid database URL {shown}: {why}"));
         if !matches!(parsed.scheme(), "postgres" | "postgresql") {
-            return Err(invalid(
-                "expected a postgres:// or postgresql:// URL".into(),
-            ));
+            return Err(invalid("expected a postgres:// or postgresql:// URL".into()));
         }
         if let Some(why) = bad {
             return Err(invalid(why));
@@ -146,8 +131,7 @@ impl Target {
         let mut rest = parsed.clone();
         let rest_query = passed.join("&");
         rest.set_query((!rest_query.is_empty()).then_some(rest_query.as_str()));
-        let mut config = postgres::Config::from_str(rest.as_str())
-            .map_err(|e| invalid(scrub(&secrets, &chain(&e))))?;
+        let mut config = postgres::Config::from_str(rest.as_str()).map_err(|e| invalid(scrub(&secrets, &chain(&e))))?;
         if config.get_application_name().is_none() {
             config.application_name("schema");
         }
@@ -206,9 +190,7 @@ impl Target {
             });
         });
         let outcome = match self.config.get_connect_timeout() {
-            Some(t) => rx
-                .recv_timeout(*t)
-                .map_err(|_| format!("timed out after {t:?}")),
+            Some(t) => rx.recv_timeout(*t).map_err(|_| format!("timed out after {t:?}")),
             None => rx.recv().map_err(|e| e.to_string()),
         };
         outcome.map_err(fail)?.map_err(|e| fail(self.describe(&e)))
@@ -221,15 +203,12 @@ impl Target {
         let config = match self.ssl_mode {
             // libpq's `prefer` encrypts without checking the certificate; tokio-postgres falls
             // back to plaintext when the server answers that it has no TLS.
-            SslMode::Prefer => builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainVerifier { roots: None, algs })),
+            SslMode::Prefer => {
+                builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainVerifier { roots: None, algs }))
+            }
             SslMode::VerifyCa => builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainVerifier {
-                    roots: Some(self.roots()?),
-                    algs,
-                })),
+                .with_custom_certificate_verifier(Arc::new(ChainVerifier { roots: Some(self.roots()?), algs })),
             // `require` verifies like `verify-full`: stricter than libpq, never weaker.
             _ => builder.with_root_certificates(self.roots()?),
         };
@@ -241,8 +220,7 @@ impl Target {
         let mut roots = RootCertStore::empty();
         roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
         if let Some(path) = &self.root_cert {
-            let bad =
-                |e: &dyn fmt::Display| format!("cannot read sslrootcert {}: {e}", path.display());
+            let bad = |e: &dyn fmt::Display| format!("cannot read sslrootcert {}: {e}", path.display());
             let certs = CertificateDer::pem_file_iter(path)
                 .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
                 .map_err(|e| bad(&e))?;
@@ -265,9 +243,7 @@ impl Target {
             Some(db) => db.message().to_string(),
             None => {
                 let chain = chain(e);
-                let msg = chain
-                    .strip_prefix("error connecting to server: ")
-                    .unwrap_or(&chain);
+                let msg = chain.strip_prefix("error connecting to server: ").unwrap_or(&chain);
                 if msg.contains("TLS") {
                     format!("{msg} (sslmode={})", self.ssl_mode.name())
                 } else {
@@ -301,9 +277,7 @@ fn scrub(secrets: &[String], msg: &str) -> String {
 
 /// libpq-style percent-decoding (`+` stays `+`).
 fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// Best-effort masking for text that is not a valid URL: everything between the user name and
@@ -355,13 +329,7 @@ impl ServerCertVerifier for ChainVerifier {
     ) -> Result<ServerCertVerified, rustls::Error> {
         if let Some(roots) = &self.roots {
             let cert = ParsedCertificate::try_from(end_entity)?;
-            rustls::client::verify_server_cert_signed_by_trust_anchor(
-                &cert,
-                roots,
-                intermediates,
-                now,
-                self.algs.all,
-            )?;
+            rustls::client::verify_server_cert_signed_by_trust_anchor(&cert, roots, intermediates, now, self.algs.all)?;
         }
         Ok(ServerCertVerified::assertion())
     }
@@ -400,36 +368,19 @@ mod tests {
         let d = |u: &str| Target::parse(u, None, T).unwrap().dialect();
         assert_eq!(d("postgres://u@localhost/db"), Dialect::Postgres);
         assert_eq!(d("postgres://u@db.internal:5439/dev"), Dialect::Redshift);
-        assert_eq!(
-            d("postgresql://u@c1.abc.eu-west-1.redshift.amazonaws.com:5432/dev"),
-            Dialect::Redshift
-        );
-        assert_eq!(
-            d("postgres://u@wg.1.us-east-1.redshift-serverless.amazonaws.com/dev"),
-            Dialect::Redshift
-        );
+        assert_eq!(d("postgresql://u@c1.abc.eu-west-1.redshift.amazonaws.com:5432/dev"), Dialect::Redshift);
+        assert_eq!(d("postgres://u@wg.1.us-east-1.redshift-serverless.amazonaws.com/dev"), Dialect::Redshift);
         let forced = Target::parse("postgres://u@h:5439/d", Some(Dialect::Postgres), T).unwrap();
         assert_eq!(forced.dialect(), Dialect::Postgres);
     }
 
     #[test]
     fn redacts_password_in_userinfo_and_query() {
-        let t = Target::parse(
-            "postgres://app:s%40cret@h/db?sslmode=disable&application_name=x",
-            None,
-            T,
-        )
-        .unwrap();
-        assert_eq!(
-            t.redacted(),
-            "postgres://app:***@h/db?sslmode=disable&application_name=x"
-        );
+        let t = Target::parse("postgres://app:s%40cret@h/db?sslmode=disable&application_name=x", None, T).unwrap();
+        assert_eq!(t.redacted(), "postgres://app:***@h/db?sslmode=disable&application_name=x");
         let t = Target::parse("postgres://app@h/db?password=s3cret", None, T).unwrap();
         assert_eq!(t.redacted(), "postgres://app@h/db?password=***");
-        assert_eq!(
-            t.with_database("other").redacted(),
-            "postgres://app@h/other?password=***"
-        );
+        assert_eq!(t.with_database("other").redacted(), "postgres://app@h/other?password=***");
         assert!(!format!("{t:?}").contains("s3cret"));
     }
 
@@ -438,19 +389,10 @@ mod tests {
         for (url, why) in [
             ("postgres://app:hunter2@h:99999/db", "invalid port"),
             ("mysql://app:hunter2@h/db", "expected a postgres://"),
-            (
-                "postgres://app:hunter2@h/db?sslmode=allow",
-                "unknown sslmode `allow`",
-            ),
-            (
-                "postgres://app:hunter2@h/db?connect_timeout=x",
-                "invalid connect_timeout",
-            ),
+            ("postgres://app:hunter2@h/db?sslmode=allow", "unknown sslmode `allow`"),
+            ("postgres://app:hunter2@h/db?connect_timeout=x", "invalid connect_timeout"),
             ("postgres://app:hunter2@h/db?nosuch=1", "unknown option"),
-            (
-                "postgres://app:hunter2@h:x/db?password=hunter2",
-                "invalid port",
-            ),
+            ("postgres://app:hunter2@h:x/db?password=hunter2", "invalid port"),
         ] {
             let e = Target::parse(url, None, T).unwrap_err().to_string();
             assert!(e.starts_with("invalid database URL "), "{e}");

@@ -27,8 +27,31 @@ pub trait Context<T> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T>;
 }
 
-impl<T, E: fmt::Display> Context<T> for std::result::Result<T, E> {
+impl<T, E: std::error::Error + 'static> Context<T> for std::result::Result<T, E> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|e| Error(format!("{}: {e}", what())))
+        self.map_err(|e| Error(format!("{}: {}", what(), describe(&e))))
     }
+}
+
+/// One line for an error and its causes. For a database error this is the server's message
+/// (with its detail and hint): rust-postgres's own `Display` says only "db error".
+pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(db) = err.downcast_ref::<postgres::Error>().and_then(postgres::Error::as_db_error) {
+            let mut msg = db.message().to_string();
+            for (label, extra) in [("detail", db.detail()), ("hint", db.hint())] {
+                if let Some(extra) = extra {
+                    msg.push_str(&format!(" ({label}: {extra})"));
+                }
+            }
+            parts.push(msg);
+            break;
+        }
+        parts.push(err.to_string());
+        next = err.source();
+    }
+    parts.dedup();
+    parts.join(": ").replace(['\r', '\n'], " ")
 }

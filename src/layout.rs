@@ -22,6 +22,11 @@ impl Layout {
         Layout { migrations: root.join("migrations"), schema, root }
     }
 
+    /// Where `schema local` keeps its development cluster.
+    pub fn local_dir(&self) -> PathBuf {
+        self.root.join(".schema/local")
+    }
+
     pub fn dialect_dir(&self, dialect: Dialect) -> PathBuf {
         self.migrations.join(dialect.name())
     }

@@ -4,6 +4,7 @@
 //! Layout of `dir`: `data/` (the cluster), `postgres.log`, `port` (last port used, reused when
 //! free so the URL stays stable), `lock`, and the server's unix socket.
 
+use crate::db::Target;
 use std::fs;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -32,8 +33,7 @@ impl LocalCluster {
     /// Create the cluster if needed and start it; returns its URL. Idempotent, and safe to
     /// call from several processes at once.
     pub fn start(&self) -> Result<String, String> {
-        fs::create_dir_all(&self.dir)
-            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        fs::create_dir_all(&self.dir).map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
         // An OS file lock (flock) is released even if its holder dies: no stale lock files.
         let lock_path = self.dir.join("lock");
         let lock = fs::File::create(&lock_path)
@@ -44,12 +44,7 @@ impl LocalCluster {
         }
         if is_root() {
             // The server runs as `postgres` and writes its log, socket and data in here.
-            run(
-                Command::new("chown")
-                    .args(["-R", "postgres:postgres"])
-                    .arg(&self.dir),
-                "chown",
-            )?;
+            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&self.dir), "chown")?;
         }
         if !self.data().join("PG_VERSION").exists() {
             run(
@@ -70,35 +65,16 @@ impl LocalCluster {
         let port = self.free_port()?;
         // sun_path is 108 bytes; with a longer path, go without a socket rather than fail.
         let socket = self.dir.join(".s.PGSQL.65535");
-        let socket_dir = if socket.as_os_str().len() < 108 {
-            self.dir.to_string_lossy()
-        } else {
-            "".into()
-        };
+        let socket_dir = if socket.as_os_str().len() < 108 { self.dir.to_string_lossy() } else { "".into() };
         // pg_ctl hands -o to /bin/sh, hence the quoting.
-        let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            sh_quote(&socket_dir)
-        );
+        let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", sh_quote(&socket_dir));
         let log = self.dir.join("postgres.log");
         run(
-            self.tool("pg_ctl")
-                .args(["start", "-w", "-D"])
-                .arg(self.data())
-                .arg("-l")
-                .arg(&log)
-                .arg("-o")
-                .arg(opts),
+            self.tool("pg_ctl").args(["start", "-w", "-D"]).arg(self.data()).arg("-l").arg(&log).arg("-o").arg(opts),
             "pg_ctl start",
         )
-        .map_err(|e| {
-            format!(
-                "{e}; log: {}",
-                tail(&fs::read_to_string(&log).unwrap_or_default())
-            )
-        })?;
-        fs::write(self.dir.join("port"), port.to_string())
-            .map_err(|e| format!("cannot record port: {e}"))?;
+        .map_err(|e| format!("{e}; log: {}", tail(&fs::read_to_string(&log).unwrap_or_default())))?;
+        fs::write(self.dir.join("port"), port.to_string()).map_err(|e| format!("cannot record port: {e}"))?;
         drop(lock);
         Ok(url(port))
     }
@@ -108,12 +84,7 @@ impl LocalCluster {
         if !matches!(self.status(), LocalStatus::Running { .. }) {
             return Ok(());
         }
-        run(
-            self.tool("pg_ctl")
-                .args(["stop", "-w", "-m", "fast", "-D"])
-                .arg(self.data()),
-            "pg_ctl stop",
-        )
+        run(self.tool("pg_ctl").args(["stop", "-w", "-m", "fast", "-D"]).arg(self.data()), "pg_ctl stop")
     }
 
     pub fn status(&self) -> LocalStatus {
@@ -133,12 +104,29 @@ impl LocalCluster {
             .ok()
             .and_then(|pid| pid.lines().nth(3)?.trim().parse().ok());
         match (running, port) {
-            (true, Some(port)) => LocalStatus::Running {
-                port,
-                url: url(port),
-            },
+            (true, Some(port)) => LocalStatus::Running { port, url: url(port) },
             _ => LocalStatus::Stopped,
         }
+    }
+
+    /// A database named after the project on the running cluster, created if missing (several
+    /// processes may race to create it; the losers find it created).
+    pub fn ensure_database(&self, server: &Target, project: &str) -> Result<Target, String> {
+        let name: String =
+            project.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+        let mut client = server.connect().map_err(|e| e.to_string())?;
+        let exists = |c: &mut postgres::Client| {
+            c.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).map(|r| r.is_some())
+        };
+        let describe = |e: postgres::Error| format!("creating database {name}: {}", crate::error::describe(&e));
+        if !exists(&mut client).map_err(describe)? {
+            if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {}", crate::render::ident(&name))) {
+                if !exists(&mut client).map_err(describe)? {
+                    return Err(describe(e));
+                }
+            }
+        }
+        Ok(server.with_database(&name))
     }
 
     pub fn url(&self) -> Option<String> {
@@ -225,29 +213,20 @@ fn is_root() -> bool {
 
 /// Run to completion; on failure, one line naming the step and the end of its stderr.
 fn run(cmd: &mut Command, step: &str) -> Result<(), String> {
-    let out = cmd.stdin(Stdio::null()).output().map_err(|e| {
-        format!(
-            "{step} failed: cannot run {}: {e}",
-            cmd.get_program().to_string_lossy()
-        )
-    })?;
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{step} failed: cannot run {}: {e}", cmd.get_program().to_string_lossy()))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "{step} failed: {}",
-            tail(&String::from_utf8_lossy(&out.stderr))
-        ))
+        Err(format!("{step} failed: {}", tail(&String::from_utf8_lossy(&out.stderr))))
     }
 }
 
 /// The last few non-empty lines, joined into one.
 fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     lines[lines.len().saturating_sub(3)..].join(" | ")
 }
 

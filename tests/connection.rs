@@ -14,9 +14,7 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 const SECRET: &str = "hunter2-secret";
 
 fn connect(url: &str) -> Result<postgres::Client, String> {
-    Target::parse(url, None, TIMEOUT)
-        .and_then(|t| t.connect())
-        .map_err(|e| e.to_string())
+    Target::parse(url, None, TIMEOUT).and_then(|t| t.connect()).map_err(|e| e.to_string())
 }
 
 fn connect_err(url: &str) -> String {
@@ -53,10 +51,7 @@ struct Cluster {
 impl Cluster {
     fn new() -> Cluster {
         let dir = tempfile::tempdir().unwrap();
-        Cluster {
-            cluster: LocalCluster::new(dir.path()),
-            dir,
-        }
+        Cluster { cluster: LocalCluster::new(dir.path()), dir }
     }
 
     fn port(&self) -> u16 {
@@ -81,36 +76,16 @@ fn local_cluster_lifecycle() {
 
     let url = c.cluster.start().unwrap();
     let port = c.port();
-    assert_eq!(
-        url,
-        format!("postgres://postgres@127.0.0.1:{port}/postgres")
-    );
-    assert_eq!(
-        c.cluster.status(),
-        LocalStatus::Running {
-            port,
-            url: url.clone()
-        }
-    );
-    assert_eq!(
-        query_one(&mut connect(&url).unwrap(), "SELECT 'ok'::text"),
-        "ok"
-    );
-    assert_eq!(
-        c.cluster.start().unwrap(),
-        url,
-        "second start returns the same URL"
-    );
+    assert_eq!(url, format!("postgres://postgres@127.0.0.1:{port}/postgres"));
+    assert_eq!(c.cluster.status(), LocalStatus::Running { port, url: url.clone() });
+    assert_eq!(query_one(&mut connect(&url).unwrap(), "SELECT 'ok'::text"), "ok");
+    assert_eq!(c.cluster.start().unwrap(), url, "second start returns the same URL");
 
     c.cluster.stop().unwrap();
     assert_eq!(c.cluster.status(), LocalStatus::Stopped);
     assert_eq!(c.cluster.url(), None);
     c.cluster.stop().unwrap();
-    assert_eq!(
-        c.cluster.start().unwrap(),
-        url,
-        "restart reuses the recorded port"
-    );
+    assert_eq!(c.cluster.start().unwrap(), url, "restart reuses the recorded port");
 }
 
 #[test]
@@ -118,16 +93,10 @@ fn concurrent_starts_create_one_cluster() {
     let c = Cluster::new();
     let urls: Vec<String> = std::thread::scope(|s| {
         let starts: Vec<_> = (0..2).map(|_| s.spawn(|| c.cluster.start())).collect();
-        starts
-            .into_iter()
-            .map(|h| h.join().unwrap().unwrap())
-            .collect()
+        starts.into_iter().map(|h| h.join().unwrap().unwrap()).collect()
     });
     assert_eq!(urls[0], urls[1]);
-    assert_eq!(
-        query_one(&mut connect(&urls[0]).unwrap(), "SELECT 'ok'::text"),
-        "ok"
-    );
+    assert_eq!(query_one(&mut connect(&urls[0]).unwrap(), "SELECT 'ok'::text"), "ok");
 }
 
 #[test]
@@ -158,33 +127,16 @@ fn connects_with_sslmode_disable_and_sets_application_name() {
     assert_eq!(query_one(&mut client, "SHOW application_name"), "schema");
     let target = Target::parse(&url, None, TIMEOUT).unwrap();
     let mut other = target.with_database("postgres").connect().unwrap();
-    assert_eq!(
-        query_one(&mut other, "SELECT current_database()::text"),
-        "postgres"
-    );
+    assert_eq!(query_one(&mut other, "SELECT current_database()::text"), "postgres");
 }
 
 #[test]
 fn refused_port_fails_fast() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let started = Instant::now();
-    let err = connect_err(&format!(
-        "postgres://app:{SECRET}@127.0.0.1:{port}/db?sslmode=disable"
-    ));
-    assert_error(
-        &err,
-        &format!("cannot connect to postgres://app:***@127.0.0.1:{port}/db"),
-        "refused",
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    let err = connect_err(&format!("postgres://app:{SECRET}@127.0.0.1:{port}/db?sslmode=disable"));
+    assert_error(&err, &format!("cannot connect to postgres://app:***@127.0.0.1:{port}/db"), "refused");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
 
 #[test]
@@ -194,58 +146,26 @@ fn silent_server_times_out() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let started = Instant::now();
-    let err = connect_err(&format!(
-        "postgres://app:{SECRET}@127.0.0.1:{port}/db?connect_timeout=1"
-    ));
-    assert_error(
-        &err,
-        "cannot connect to postgres://app:***@",
-        "timed out after 1s",
-    );
+    let err = connect_err(&format!("postgres://app:{SECRET}@127.0.0.1:{port}/db?connect_timeout=1"));
+    assert_error(&err, "cannot connect to postgres://app:***@", "timed out after 1s");
     let elapsed = started.elapsed();
-    assert!(
-        elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(3),
-        "{elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(3), "{elapsed:?}");
 }
 
 #[test]
 fn malformed_url_is_rejected_without_the_password() {
-    let err = Target::parse(
-        &format!("postgres://app:{SECRET}@host:notaport/db"),
-        None,
-        TIMEOUT,
-    )
-    .unwrap_err()
-    .to_string();
-    assert_error(
-        &err,
-        "invalid database URL postgres://app:***@host:notaport/db",
-        "invalid port",
-    );
+    let err =
+        Target::parse(&format!("postgres://app:{SECRET}@host:notaport/db"), None, TIMEOUT).unwrap_err().to_string();
+    assert_error(&err, "invalid database URL postgres://app:***@host:notaport/db", "invalid port");
 }
 
 /// A CA and a leaf for localhost/127.0.0.1 signed by it (rustls rejects a CA used as a leaf).
 fn make_certs(dir: &Path) {
     let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
     openssl(
         &[
             &["req", "-x509", "-days", "2", "-subj", "/CN=schema test CA"],
@@ -263,22 +183,12 @@ fn make_certs(dir: &Path) {
         ]
         .concat(),
     );
-    openssl(
-        &[
-            &[
-                "req",
-                "-subj",
-                "/CN=localhost",
-                "-keyout",
-                "server.key",
-                "-out",
-                "server.csr",
-            ],
-            &ec[..],
-        ]
-        .concat(),
-    );
-    std::fs::write(dir.join("leaf.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
+    openssl(&[&["req", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"], &ec[..]].concat());
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
     openssl(&[
         "x509",
         "-req",
@@ -307,14 +217,10 @@ fn tls_and_password_authentication() {
     let port = c.port();
 
     // Phase 1, a server without TLS: `require` must not fall back to plaintext.
-    let err = connect_err(&format!(
-        "postgres://app:{SECRET}@127.0.0.1:{port}/postgres?sslmode=require"
-    ));
+    let err = connect_err(&format!("postgres://app:{SECRET}@127.0.0.1:{port}/postgres?sslmode=require"));
     assert_error(
         &err,
-        &format!(
-            "cannot connect to postgres://app:***@127.0.0.1:{port}/postgres?sslmode=require: "
-        ),
+        &format!("cannot connect to postgres://app:***@127.0.0.1:{port}/postgres?sslmode=require: "),
         "server does not support TLS (sslmode=require)",
     );
 
@@ -325,11 +231,7 @@ fn tls_and_password_authentication() {
         "host all app 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\nlocal all all trust\n",
     )
     .unwrap();
-    std::fs::set_permissions(
-        dir.join("server.key"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
+    std::fs::set_permissions(dir.join("server.key"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let d = dir.display();
     // One statement per call: ALTER SYSTEM refuses to run inside a multi-statement batch.
     for sql in [
@@ -349,22 +251,10 @@ fn tls_and_password_authentication() {
     let base = format!("postgres://app:{SECRET}@127.0.0.1:{port}/postgres");
     let ca = format!("sslrootcert={d}/ca.pem");
 
-    let err = connect_err(&format!(
-        "postgres://app:wrong-{SECRET}@127.0.0.1:{port}/postgres?sslmode=disable"
-    ));
-    assert_error(
-        &err,
-        "cannot connect to postgres://app:***@",
-        "password authentication failed for user \"app\"",
-    );
-    let err = connect_err(&format!(
-        "postgres://app@127.0.0.1:{port}/postgres?sslmode=disable&password=wrong-{SECRET}"
-    ));
-    assert_error(
-        &err,
-        "cannot connect to postgres://app@",
-        "password authentication failed",
-    );
+    let err = connect_err(&format!("postgres://app:wrong-{SECRET}@127.0.0.1:{port}/postgres?sslmode=disable"));
+    assert_error(&err, "cannot connect to postgres://app:***@", "password authentication failed for user \"app\"");
+    let err = connect_err(&format!("postgres://app@127.0.0.1:{port}/postgres?sslmode=disable&password=wrong-{SECRET}"));
+    assert_error(&err, "cannot connect to postgres://app@", "password authentication failed");
     assert!(err.contains("password=***"), "{err}");
 
     let ssl_in_use = "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
@@ -376,17 +266,12 @@ fn tls_and_password_authentication() {
 
     for mode in ["require", "verify-ca", "verify-full"] {
         let err = connect_err(&format!("{base}?sslmode={mode}"));
-        assert_error(
-            &err,
-            "cannot connect to postgres://app:***@",
-            "invalid peer certificate: UnknownIssuer",
-        );
+        assert_error(&err, "cannot connect to postgres://app:***@", "invalid peer certificate: UnknownIssuer");
         assert!(err.ends_with(&format!("(sslmode={mode})")), "{err}");
     }
 
     // Name the server `wrong.invalid` but reach it via hostaddr: only verify-ca accepts that.
-    let renamed =
-        format!("postgres://app:{SECRET}@wrong.invalid:{port}/postgres?hostaddr=127.0.0.1&{ca}");
+    let renamed = format!("postgres://app:{SECRET}@wrong.invalid:{port}/postgres?hostaddr=127.0.0.1&{ca}");
     connect(&format!("{renamed}&sslmode=verify-ca")).unwrap();
     let err = connect_err(&format!("{renamed}&sslmode=verify-full"));
     assert_error(
@@ -395,12 +280,6 @@ fn tls_and_password_authentication() {
         "certificate not valid for name \"wrong.invalid\"",
     );
 
-    let err = connect_err(&format!(
-        "{base}?sslmode=verify-full&sslrootcert={d}/missing.pem"
-    ));
-    assert_error(
-        &err,
-        "cannot connect to postgres://app:***@",
-        "cannot read sslrootcert",
-    );
+    let err = connect_err(&format!("{base}?sslmode=verify-full&sslrootcert={d}/missing.pem"));
+    assert_error(&err, "cannot connect to postgres://app:***@", "cannot read sslrootcert");
 }

@@ -20,18 +20,11 @@ pub fn fresh_database() -> String {
         .get_or_init(|| std::env::var("TEST_DATABASE_URL").or_else(|_| start_throwaway_cluster()))
         .as_ref()
         .unwrap_or_else(|e| panic!("{e}"));
-    let name = format!(
-        "t_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let target =
-        Target::parse(server, None, Duration::from_secs(10)).unwrap_or_else(|e| panic!("{e}"));
+    let name = format!("t_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let target = Target::parse(server, None, Duration::from_secs(10)).unwrap_or_else(|e| panic!("{e}"));
     let mut client = target.connect().unwrap_or_else(|e| panic!("{e}"));
     if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {name}")) {
-        let why = e
-            .as_db_error()
-            .map_or_else(|| e.to_string(), |db| db.message().to_string());
+        let why = e.as_db_error().map_or_else(|| e.to_string(), |db| db.message().to_string());
         panic!("cannot create test database {name}: {why}");
     }
     let mut url = url::Url::parse(server).expect("server URL parsed above");
@@ -60,15 +53,11 @@ fn start_throwaway_cluster() -> Result<String, String> {
         .tempdir()
         .map_err(|e| format!("cannot create a temp dir: {e}"))?
         .keep();
-    CLUSTER_DIR
-        .set(dir.clone())
-        .expect("started once per process");
+    CLUSTER_DIR.set(dir.clone()).expect("started once per process");
     // SAFETY: registers a plain extern "C" fn that lives as long as the process.
     unsafe { atexit(stop_throwaway_cluster) };
     watchdog(&dir);
-    LocalCluster::new(&dir)
-        .start()
-        .map_err(|e| format!("cannot start the test cluster: {e}"))
+    LocalCluster::new(&dir).start().map_err(|e| format!("cannot start the test cluster: {e}"))
 }
 
 /// Backstop for a killed test process (Ctrl-C, timeout), where atexit never runs: a detached

@@ -1,0 +1,255 @@
+//! `schema migrate` / `status` / `baseline` against a real PostgreSQL (a throwaway cluster
+//! per test binary, a fresh database per test, or TEST_DATABASE_URL).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn schema(dir: &Path, url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schema"))
+        .arg("--project")
+        .arg(dir)
+        .args(["--database-url", url])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn psql(url: &str, sql: &str) -> String {
+    let mut client = schema::db::Target::parse(url, None, Duration::from_secs(5)).unwrap().connect().unwrap();
+    let rows = client.simple_query(sql).unwrap();
+    rows.iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
+            }
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A project (the feature fixture with its generated V1) plus hand-written migrations.
+fn project(extra: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/features/schema");
+    copy(&fixture, &root.join("schema"));
+    let out = Command::new(env!("CARGO_BIN_EXE_schema")).arg("--project").arg(&root).arg("generate").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    for (name, sql) in extra {
+        std::fs::write(root.join("migrations/postgres").join(name), sql).unwrap();
+    }
+    (tmp, root)
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            copy(&p, &to.join(p.file_name().unwrap()));
+        } else {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+fn history(url: &str) -> String {
+    psql(url, "SELECT version || ':' || name FROM analytics.refinery_schema_history ORDER BY version")
+}
+
+fn tables(url: &str) -> String {
+    psql(url, "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname = 'analytics' AND relkind IN ('r', 'm') AND relname <> 'refinery_schema_history'")
+}
+
+const V2: (&str, &str) = (
+    "V2__lookup.sql",
+    "CREATE TABLE analytics.lookup (id INTEGER PRIMARY KEY);\nINSERT INTO analytics.lookup VALUES (1), (2);\n",
+);
+const V3: (&str, &str) = ("V3__slow.sql", "CREATE TABLE analytics.slow (id INTEGER);\nSELECT pg_sleep(0.3);\n");
+
+#[test]
+fn concurrent_runs_apply_each_migration_exactly_once() {
+    let url = common::fresh_database();
+    let (_tmp, root) = project(&[V2, V3]);
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_schema"))
+                .arg("--project")
+                .arg(&root)
+                .args(["--database-url", &url, "migrate"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    for out in &outputs {
+        assert_eq!(out.status.code(), Some(0), "{}", text(out));
+    }
+    assert!(outputs.iter().any(|o| text(o).contains("waiting for another `schema migrate`")), "nobody waited?");
+    assert_eq!(history(&url), "1:initial\n2:lookup\n3:slow");
+    assert_eq!(tables(&url), "chat_sessions,events,lookup,mv_keyed,mv_x,slow,web_automations");
+    assert_eq!(psql(&url, "SELECT count(*) FROM analytics.lookup"), "2");
+}
+
+#[test]
+fn a_failing_migration_leaves_nothing_and_can_be_fixed() {
+    let url = common::fresh_database();
+    let bad = "CREATE TABLE analytics.half (id INTEGER);\nINSERT INTO analytics.half VALUES (1);\nINSERT INTO analytics.no_such_table VALUES (1);\n";
+    let (_tmp, root) = project(&[V2, ("V3__broken.sql", bad)]);
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("V3__broken.sql failed"), "{err}");
+    assert!(err.contains("relation \"analytics.no_such_table\" does not exist"), "{err}");
+    assert_eq!(history(&url), "1:initial\n2:lookup", "earlier migrations stay applied");
+    assert!(!tables(&url).contains("half"), "no half-created table");
+
+    let fixed = bad.replace("analytics.no_such_table", "analytics.half");
+    std::fs::write(root.join("migrations/postgres/V3__broken.sql"), fixed).unwrap();
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(psql(&url, "SELECT count(*) FROM analytics.half"), "2");
+}
+
+#[test]
+fn sigkill_in_the_middle_leaves_no_partial_state() {
+    let url = common::fresh_database();
+    let long = "CREATE TABLE analytics.long_one (id INTEGER);\nSELECT pg_sleep(3);\nINSERT INTO analytics.long_one VALUES (1);\n";
+    let (_tmp, root) = project(&[("V2__long.sql", long)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schema"))
+        .arg("--project")
+        .arg(&root)
+        .args(["--database-url", &url, "migrate"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while psql(
+        &url,
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()",
+    ) != "1"
+    {
+        assert!(Instant::now() < deadline, "the long migration never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(history(&url), "1:initial\n2:long");
+    assert_eq!(psql(&url, "SELECT count(*) FROM analytics.long_one"), "1", "applied exactly once, by the second run");
+}
+
+#[test]
+fn an_edited_applied_migration_is_reported_and_refused() {
+    let url = common::fresh_database();
+    let (_tmp, root) = project(&[V2]);
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    std::fs::write(root.join("migrations/postgres/V2__lookup.sql"), V2.1.replace("(1), (2)", "(1)")).unwrap();
+    std::fs::write(root.join("migrations/postgres/V3__next.sql"), "CREATE TABLE analytics.next (id INTEGER);\n")
+        .unwrap();
+
+    let out = schema(&root, &url, &["status"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let status = text(&out);
+    assert!(status.contains("DIVERGENT"), "{status}");
+    assert!(
+        status.contains(
+            "V2__lookup: migrations/postgres/V2__lookup.sql changed after it was applied (checksum in the database"
+        ),
+        "{status}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&schema(&root, &url, &["status", "--format", "json"]).stdout).unwrap();
+    let states: Vec<&str> =
+        json["migrations"].as_array().unwrap().iter().map(|m| m["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["applied", "divergent", "pending"]);
+
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("V2__lookup.sql changed after it was applied"), "{}", text(&out));
+    assert!(!tables(&url).contains("next"), "nothing applied while divergent");
+
+    // A missing file is reported too.
+    std::fs::write(root.join("migrations/postgres/V2__lookup.sql"), V2.1).unwrap();
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    std::fs::remove_file(root.join("migrations/postgres/V3__next.sql")).unwrap();
+    let out = schema(&root, &url, &["status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("V3__next: applied to the database but its file is missing"), "{}", text(&out));
+}
+
+#[test]
+fn dry_run_target_and_baseline() {
+    let url = common::fresh_database();
+    let (_tmp, root) = project(&[V2, ("V3__more.sql", "CREATE TABLE analytics.more (id INTEGER);\n")]);
+    let out = schema(&root, &url, &["migrate", "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3, "{}", text(&out));
+    assert_eq!(tables(&url), "", "dry run changes nothing");
+
+    assert!(schema(&root, &url, &["migrate", "--target", "2"]).status.success());
+    assert_eq!(history(&url), "1:initial\n2:lookup");
+    assert_eq!(schema(&root, &url, &["migrate", "--target", "9"]).status.code(), Some(2));
+
+    // Baseline: a database created by hand is marked as at V3 without running anything.
+    let other = common::fresh_database();
+    psql(&other, "CREATE SCHEMA analytics");
+    let out = schema(&root, &other, &["baseline", "--version", "3"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(history(&other), "1:initial\n2:lookup\n3:more");
+    assert_eq!(tables(&other), "", "baseline runs nothing");
+    assert!(text(&schema(&root, &other, &["migrate"])).contains("is up to date"));
+}
+
+#[test]
+fn no_transaction_migrations_run_statement_by_statement() {
+    let url = common::fresh_database();
+    // CREATE INDEX CONCURRENTLY fails inside a transaction block, like Redshift's ALTER COLUMN TYPE.
+    let sql = "-- schema:no-transaction\nCREATE TABLE analytics.big (id INTEGER);\nCREATE INDEX CONCURRENTLY big_id ON analytics.big (id);\n";
+    let (_tmp, root) = project(&[("V2__concurrent.sql", sql)]);
+    let out = schema(&root, &url, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(history(&url), "1:initial\n2:concurrent");
+    assert_eq!(psql(&url, "SELECT indexname FROM pg_indexes WHERE indexname = 'big_id'"), "big_id");
+}
+
+#[test]
+fn bad_connections_fail_fast_with_exit_2_and_no_password() {
+    let (_tmp, root) = project(&[]);
+    let good = common::fresh_database();
+    let mut with_password = url::Url::parse(&good).unwrap();
+    with_password.set_password(Some("s3cret-pw")).unwrap();
+    let port = with_password.port().unwrap();
+    let cases = [
+        ("refused port", format!("postgres://app:s3cret-pw@127.0.0.1:1/db")),
+        ("malformed URL", "postgres://app:s3cret-pw@127.0.0.1:notaport/db".to_string()),
+        ("TLS required, server without TLS", format!("{with_password}?sslmode=require")),
+        ("unknown host", format!("postgres://app:s3cret-pw@no-such-host.invalid:{port}/db")),
+    ];
+    for (what, url) in cases {
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_schema"))
+            .arg("--project")
+            .arg(&root)
+            .args(["--database-url", &url, "--connect-timeout", "3", "status"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{what}: took {:?}", started.elapsed());
+        assert!(!err.contains("s3cret-pw"), "{what} leaked the password: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{what}: one line expected: {err}");
+    }
+}
