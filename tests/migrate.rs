@@ -233,7 +233,7 @@ fn bad_connections_fail_fast_with_exit_2_and_no_password() {
     with_password.set_password(Some("s3cret-pw")).unwrap();
     let port = with_password.port().unwrap();
     let cases = [
-        ("refused port", format!("postgres://app:s3cret-pw@127.0.0.1:1/db")),
+        ("refused port", "postgres://app:s3cret-pw@127.0.0.1:1/db".to_string()),
         ("malformed URL", "postgres://app:s3cret-pw@127.0.0.1:notaport/db".to_string()),
         ("TLS required, server without TLS", format!("{with_password}?sslmode=require")),
         ("unknown host", format!("postgres://app:s3cret-pw@no-such-host.invalid:{port}/db")),
