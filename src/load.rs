@@ -58,9 +58,10 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
         return Err(vec![diag_at(dir, Pos { line: 1, col: 1 }, format!("cannot read the project folder: {e}"), None)]);
     }
     files.sort();
-    let mut loader = Loader::default();
+    let mut loader = Loader { dir, diags: Vec::new() };
     let project_file = dir.join("schema.yaml");
     let mut settings = None;
+    let mut broken = BTreeSet::new();
     let mut tables = Vec::new();
     let mut views = Vec::new();
     for path in files {
@@ -74,11 +75,16 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
         let src = Source { positions: OnceLock::new(), path, text };
         if src.path == project_file {
             settings = loader.parse::<ProjectDoc>(&src).map(|doc| (src, doc));
-        } else if let Some(kind) = loader.kind(&src) {
-            match kind {
-                Kind::Table => tables.extend(loader.parse::<TableDoc>(&src).map(|d| (src, d))),
-                Kind::View => views.extend(loader.parse::<ViewDoc>(&src).map(|d| (src, d))),
-            }
+            continue;
+        }
+        let name = declared_name(&src.text);
+        let parsed = match loader.kind(&src) {
+            Some(Kind::Table) => loader.parse::<TableDoc>(&src).map(|d| tables.push((src, d))),
+            Some(Kind::View) => loader.parse::<ViewDoc>(&src).map(|d| views.push((src, d))),
+            None => None,
+        };
+        if parsed.is_none() {
+            broken.extend(name);
         }
     }
     let Some((src, doc)) = settings else {
@@ -92,7 +98,7 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
         }
         return Err(loader.diags);
     };
-    let project = loader.project(&src, doc, &tables, &views);
+    let project = loader.project(&src, doc, &tables, &views, &broken);
     if loader.diags.is_empty() {
         Ok(project)
     } else {
@@ -174,8 +180,9 @@ struct TableDoc {
 #[serde(deny_unknown_fields)]
 struct ColumnDoc {
     name: String,
+    /// Parsed in the semantic pass, so a bad type gets its exact position and a suggestion.
     #[serde(rename = "type")]
-    ty: ColumnType,
+    ty: String,
     nullable: Option<bool>,
     default: Option<String>,
     identity: Option<IdentityDoc>,
@@ -325,8 +332,8 @@ fn phase_one() -> Vec<u8> {
 
 // ---- Conversion and validation ----
 
-#[derive(Default)]
-struct Loader {
+struct Loader<'a> {
+    dir: &'a Path,
     diags: Vec<Diagnostic>,
 }
 
@@ -335,6 +342,7 @@ struct Declared<'a> {
     file: &'a Path,
     phase: u8,
     columns: Vec<&'a str>,
+    types: BTreeMap<&'a str, ColumnType>,
     /// Primary key, then single-column unique keys: what a foreign key may reference.
     keys: Vec<Vec<&'a str>>,
     view: Option<bool>,
@@ -344,9 +352,17 @@ struct Ctx<'a> {
     namespace: &'a str,
     redshift: bool,
     objects: BTreeMap<&'a str, Declared<'a>>,
+    /// Names declared by files that failed to deserialise: references to them are not
+    /// reported again.
+    broken: &'a BTreeSet<String>,
 }
 
-impl Loader {
+impl Loader<'_> {
+    /// A path as shown inside messages: relative to the project folder.
+    fn show<'p>(&self, path: &'p Path) -> std::path::Display<'p> {
+        path.strip_prefix(self.dir).unwrap_or(path).display()
+    }
+
     fn error(&mut self, src: &Source, pos: Pos, message: impl Into<String>, help: Option<String>) {
         self.diags.push(diag_at(&src.path, pos, message.into(), help));
     }
@@ -366,10 +382,8 @@ impl Loader {
                 let pos =
                     e.location().map(|l| Pos { line: l.line(), col: l.column() }).unwrap_or(Pos { line: 1, col: 1 });
                 let text = e.to_string();
-                let message = match text.rfind(" at line ") {
-                    Some(i) => text[..i].to_string(),
-                    None => text,
-                };
+                let suffix = format!(" at line {} column {}", pos.line, pos.col);
+                let message = plain_serde(text.strip_suffix(&suffix).unwrap_or(&text));
                 let help = suggestion_from_serde(&message);
                 self.error(src, pos, message, help);
                 None
@@ -378,29 +392,33 @@ impl Loader {
     }
 
     fn kind(&mut self, src: &Source) -> Option<Kind> {
-        // Block-style files name their kind in a top-level key at column 0: no parse needed.
-        for line in src.text.lines() {
-            match line.split(':').next().map(str::trim_end) {
-                Some("table") => return Some(Kind::Table),
-                Some("view" | "materialized_view") => return Some(Kind::View),
-                _ => {}
-            }
+        // Block-style files name their kind in a top-level key: no parse needed.
+        let mut keys: Vec<String> = top_level(&src.text).map(|(k, _)| k.to_string()).collect();
+        if keys.is_empty() {
+            let value: serde_yaml::Value = self.parse(src)?;
+            let map = value.as_mapping().into_iter().flat_map(|m| m.keys());
+            keys = map.filter_map(|k| k.as_str().map(str::to_string)).collect();
         }
-        let value: serde_yaml::Value = self.parse(src)?;
-        let has = |k: &str| value.as_mapping().is_some_and(|m| m.contains_key(k));
-        if has("table") {
-            Some(Kind::Table)
-        } else if has("view") || has("materialized_view") {
-            Some(Kind::View)
-        } else {
-            self.at(src, "", "expected an object file with a `table`, `view` or `materialized_view` key");
-            None
+        let kinds = ["table", "view", "materialized_view"];
+        match keys.iter().find(|k| kinds.contains(&k.as_str())).map(String::as_str) {
+            Some("table") => Some(Kind::Table),
+            Some(_) => Some(Kind::View),
+            None => {
+                let help = keys.iter().find_map(|k| nearest(k, kinds));
+                self.at_help(
+                    src,
+                    "",
+                    "expected an object file with a `table`, `view` or `materialized_view` key",
+                    help,
+                );
+                None
+            }
         }
     }
 
     fn ident(&mut self, src: &Source, path: &str, name: &str) {
         if let Err(msg) = check_ident(name) {
-            let lower = name.to_ascii_lowercase().replace(['-', ' ', '.'], "_");
+            let lower = snake_case(name);
             let help = (check_ident(&lower).is_ok()).then(|| format!("did you mean `{lower}`?"));
             self.at_help(src, path, msg, help);
         }
@@ -425,6 +443,7 @@ impl Loader {
         doc: ProjectDoc,
         tables: &[(Source, TableDoc)],
         views: &[(Source, ViewDoc)],
+        broken: &BTreeSet<String>,
     ) -> Project {
         self.ident(src, "namespace", &doc.namespace);
         if doc.name.trim().is_empty() {
@@ -449,9 +468,12 @@ impl Loader {
             namespace: &doc.namespace,
             redshift: dialects.contains(&Dialect::Redshift),
             objects: BTreeMap::new(),
+            broken,
         };
         for (src, t) in tables {
             let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+            let types =
+                t.columns.iter().filter_map(|c| Some((c.name.as_str(), ColumnType::parse(&c.ty).ok()?))).collect();
             let mut keys = vec![if t.primary_key.is_empty() {
                 t.columns.iter().filter(|c| c.primary_key).map(|c| c.name.as_str()).collect()
             } else {
@@ -464,7 +486,7 @@ impl Loader {
                 src,
                 "table",
                 &t.table,
-                Declared { file: &src.path, phase: t.phase, columns, keys, view: None },
+                Declared { file: &src.path, phase: t.phase, columns, types, keys, view: None },
             );
         }
         for (src, v) in views {
@@ -480,6 +502,7 @@ impl Loader {
                 file: &src.path,
                 phase: v.phase,
                 columns: vec![],
+                types: BTreeMap::new(),
                 keys: vec![],
                 view: Some(key == "materialized_view"),
             };
@@ -495,7 +518,7 @@ impl Loader {
             let path = format!("indexes.{i}.name");
             self.ident(s, &path, &x.name);
             if let Some(first) = index_names.insert(&x.name, &s.path) {
-                self.at(s, &path, format!("index `{}` is already declared in {}", x.name, first.display()));
+                self.at(s, &path, format!("index `{}` is already declared in {}", x.name, self.show(first)));
             } else if ctx.objects.contains_key(x.name.as_str()) {
                 self.at(
                     s,
@@ -527,7 +550,7 @@ impl Loader {
             self.at(src, "phase", format!("unknown phase {}: phases are 1 and 2", declared.phase));
         }
         if let Some(first) = ctx.objects.get(name) {
-            let msg = format!("`{name}` is already declared in {}", first.file.display());
+            let msg = format!("`{name}` is already declared in {}", self.show(first.file));
             self.at(src, key, msg);
         } else {
             ctx.objects.insert(name, declared);
@@ -563,8 +586,11 @@ impl Loader {
             if !seen.insert(c.name.as_str()) {
                 self.at(src, &at("name"), format!("column `{}` is declared twice in table `{name}`", c.name));
             }
+            let Some(ty) = self.column_type(src, &at("type"), &c.ty) else {
+                continue;
+            };
             if ctx.redshift {
-                let help = match c.ty {
+                let help = match ty {
                     ColumnType::Text => {
                         Some("declare varchar(n) with the longest length you expect, e.g. varchar(1024)")
                     }
@@ -572,16 +598,15 @@ impl Loader {
                     _ => None,
                 };
                 if let Some(help) = help {
-                    let msg =
-                        format!("type `{}` cannot be deployed to Redshift, a target dialect of this project", c.ty);
+                    let msg = format!("type `{ty}` cannot be deployed to Redshift, a target dialect of this project");
                     self.at_help(src, &at("type"), msg, Some(help.into()));
                 }
             }
             let in_pk = primary_key.contains(&c.name);
             let identity = c.identity.as_ref().and_then(|i| i.0);
             if identity.is_some() {
-                if !c.ty.is_integer() {
-                    self.at(src, &at("identity"), format!("`identity` needs an integer type, not `{}`", c.ty));
+                if !ty.is_integer() {
+                    self.at(src, &at("identity"), format!("`identity` needs an integer type, not `{ty}`"));
                 }
                 if c.default.is_some() {
                     self.at(src, &at("default"), "a column cannot have both `identity` and `default`");
@@ -599,6 +624,10 @@ impl Loader {
             if let Some(expr) = &c.derived {
                 if expr.trim().is_empty() {
                     self.at(src, &at("derived"), "`derived` needs an SQL expression, e.g. DATE(event_timestamp)");
+                }
+                for word in expression_columns(expr).filter(|w| !cols.contains(w)) {
+                    let msg = format!("`derived` uses `{word}`, which is not a column of table `{name}`");
+                    self.at_help(src, &at("derived"), msg, nearest(word, cols.iter().copied()));
                 }
                 checks.push(Check {
                     name: format!("{}_derived", c.name),
@@ -633,7 +662,7 @@ impl Loader {
             }
             columns.push(Column {
                 name: c.name.clone(),
-                ty: c.ty,
+                ty,
                 nullable: c.nullable.unwrap_or(true) && !in_pk && identity.is_none(),
                 default: c.default.clone(),
                 identity,
@@ -678,7 +707,13 @@ impl Loader {
             if !names.insert(c.name.as_str()) {
                 let i = doc.checks.iter().rposition(|d| d.name == c.name);
                 let path = i.map_or("columns".to_string(), |i| format!("checks.{i}.name"));
-                self.at(src, &path, format!("check `{}` is declared twice in table `{name}`", c.name));
+                let written = doc.checks.iter().filter(|d| d.name == c.name).count();
+                let msg = if written == 1 {
+                    format!("check `{}` has the name of a check generated by a column's `checks: [not_null]` or `derived:` in table `{name}`; rename it", c.name)
+                } else {
+                    format!("check `{}` is declared twice in table `{name}`", c.name)
+                };
+                self.at(src, &path, msg);
             }
         }
 
@@ -710,6 +745,9 @@ impl Loader {
         mut references: Vec<String>,
         ctx: &Ctx,
     ) -> Option<ForeignKey> {
+        if ctx.broken.contains(table) {
+            return None;
+        }
         let Some(target) = ctx.objects.get(table).filter(|d| d.view.is_none()) else {
             let tables = ctx.objects.iter().filter(|(_, d)| d.view.is_none()).map(|(n, _)| *n);
             self.at_help(src, path, format!("foreign key references unknown table `{table}`"), nearest(table, tables));
@@ -749,6 +787,15 @@ impl Loader {
                 msg,
                 Some("PostgreSQL only accepts foreign keys to a primary or unique key".into()),
             );
+        }
+        for (col, r) in columns.iter().zip(&references) {
+            let ours = doc.columns.iter().find(|c| &c.name == col).and_then(|c| ColumnType::parse(&c.ty).ok());
+            if let (Some(ours), Some(theirs)) = (ours, target.types.get(r.as_str())) {
+                if !compatible(ours, *theirs) {
+                    let msg = format!("`{col}` ({ours}) cannot reference `{table}.{r}` ({theirs}): the types differ");
+                    self.at(src, path, msg);
+                }
+            }
         }
         Some(ForeignKey { columns, table: table.to_string(), references })
     }
@@ -801,15 +848,20 @@ impl Loader {
     }
 
     fn key_type(&mut self, src: &Source, path: &str, columns: &[ColumnDoc], key: &str) {
-        if let Some(c) = columns.iter().find(|c| c.name == key) {
-            if !c.ty.can_be_redshift_key() {
-                self.at(
-                    src,
-                    path,
-                    format!("column `{key}` of type `{}` cannot be a Redshift distribution or sort key", c.ty),
-                );
-            }
+        let ty = columns.iter().find(|c| c.name == key).and_then(|c| ColumnType::parse(&c.ty).ok());
+        if let Some(ty) = ty.filter(|t| !t.can_be_redshift_key()) {
+            self.at(src, path, format!("column `{key}` of type `{ty}` cannot be a Redshift distribution or sort key"));
         }
+    }
+
+    fn column_type(&mut self, src: &Source, path: &str, text: &str) -> Option<ColumnType> {
+        ColumnType::parse(text)
+            .map_err(|msg| {
+                let base = text.split('(').next().unwrap_or(text).trim().to_ascii_lowercase();
+                let help = msg.starts_with("unknown type").then(|| nearest(&base, TYPE_NAMES)).flatten();
+                self.at_help(src, path, msg, help);
+            })
+            .ok()
     }
 
     fn sort_key(&mut self, src: &Source, doc: Option<&SortKeyDoc>, table: &str, columns: &[ColumnDoc]) -> SortKey {
@@ -892,16 +944,11 @@ impl Loader {
                 let fits = match value {
                     serde_json::Value::Null => col.nullable,
                     serde_json::Value::Bool(_) => col.ty == ColumnType::Boolean,
-                    serde_json::Value::Number(_) => matches!(
-                        col.ty,
-                        ColumnType::SmallInt
-                            | ColumnType::Integer
-                            | ColumnType::BigInt
-                            | ColumnType::Decimal(..)
-                            | ColumnType::Real
-                            | ColumnType::Double
-                    ),
-                    serde_json::Value::String(_) => !matches!(col.ty, ColumnType::Boolean) && !col.ty.is_integer(),
+                    serde_json::Value::Number(n) => number_fits(n, col.ty),
+                    serde_json::Value::String(s) => match col.ty {
+                        ColumnType::Varchar(len) | ColumnType::Char(len) => s.len() <= len as usize,
+                        ty => !matches!(ty, ColumnType::Boolean) && !ty.is_integer(),
+                    },
                     _ => col.ty == ColumnType::Json,
                 };
                 if !fits {
@@ -1032,13 +1079,14 @@ impl Loader {
         let depends_on = match render::expand_refs(&doc.sql, ctx.namespace) {
             Ok((_, refs)) => refs,
             Err(e) => {
+                // The index points at the body's first character; lines of a block body share its indent.
                 let base = src.positions().value("sql");
-                // Block scalars start on the line after `sql: |`.
-                let offset = if doc.sql.contains('\n') && base.line < src.text.lines().count() { 1 } else { 0 };
-                let line = base.line + offset + e.line().unwrap_or(1) - 1;
+                let line = base.line + e.line().unwrap_or(1) - 1;
+                let start = e.range().map_or(0, |r| r.start).min(doc.sql.len());
+                let in_line = doc.sql[..start].rsplit('\n').next().unwrap_or_default().chars().count();
                 self.error(
                     src,
-                    Pos { line, col: base.col },
+                    Pos { line, col: base.col + in_line },
                     format!("in the SQL body: {}", e.detail().unwrap_or("template error")),
                     None,
                 );
@@ -1048,6 +1096,7 @@ impl Loader {
         for dep in &depends_on {
             let pos = ref_position(src, dep);
             match ctx.objects.get(dep.as_str()) {
+                None if ctx.broken.contains(dep) => {}
                 None => {
                     let help = nearest(dep, ctx.objects.keys().copied());
                     self.error(src, pos, format!("`{name}` references unknown table or view `{dep}`"), help);
@@ -1089,7 +1138,9 @@ impl Loader {
         let found =
             sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|word| word.eq_ignore_ascii_case(column));
         if !found {
-            self.at(src, path, format!("column `{column}` does not appear in the view's SQL"));
+            let words = sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
+            let help = nearest(column, words);
+            self.at_help(src, path, format!("column `{column}` does not appear in the view's SQL"), help);
         }
     }
 
@@ -1105,16 +1156,108 @@ impl Loader {
     }
 }
 
+/// `key: value` pairs written at column 0 of a block-style file.
+fn top_level(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines().filter(|l| !l.starts_with([' ', '#', '-', '{', '\t'])).filter_map(|l| l.split_once(':'))
+}
+
+/// The name a file declares, read without parsing (for files that fail to deserialise).
+fn declared_name(text: &str) -> Option<String> {
+    top_level(text)
+        .find(|(k, _)| ["table", "view", "materialized_view"].contains(&k.trim_end()))
+        .map(|(_, v)| v.trim().trim_matches(['"', '\'']).to_string())
+}
+
 fn ref_position(src: &Source, name: &str) -> Pos {
-    for quote in ['\'', '"'] {
-        if let Some(i) = src.text.find(&format!("ref({quote}{name}{quote})")) {
-            let before = &src.text[..i];
-            let line = before.matches('\n').count() + 1;
-            let col = before.len() - before.rfind('\n').map(|n| n + 1).unwrap_or(0) + 1;
-            return Pos { line, col };
+    let text = &src.text;
+    let call = text.match_indices("ref(").find(|(i, _)| {
+        let arg = text[i + 4..].trim_start();
+        arg.strip_prefix(['\'', '"'])
+            .is_some_and(|rest| rest.starts_with(name) && rest[name.len()..].starts_with(['\'', '"']))
+    });
+    match call {
+        Some((i, _)) => {
+            let before = &text[..i];
+            let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+            Pos { line: before.matches('\n').count() + 1, col: before[line_start..].chars().count() + 1 }
+        }
+        None => src.positions().value("sql"),
+    }
+}
+
+/// Whether a YAML number can be stored in a numeric column without loss or overflow.
+fn number_fits(n: &serde_json::Number, ty: ColumnType) -> bool {
+    let int_range = |bits: u32| n.as_i64().is_some_and(|v| v.unsigned_abs() < 1u64 << (bits - 1));
+    match ty {
+        ColumnType::SmallInt => int_range(16),
+        ColumnType::Integer => int_range(32),
+        ColumnType::BigInt => n.as_i64().is_some(),
+        ColumnType::Decimal(p, s) => {
+            let text = n.to_string();
+            let (int, frac) = text.trim_start_matches('-').split_once('.').unwrap_or((&text, ""));
+            int.trim_start_matches('0').len() <= (p - s) as usize && frac.len() <= s as usize
+        }
+        ColumnType::Real | ColumnType::Double => true,
+        _ => false,
+    }
+}
+
+/// The bare identifiers of an SQL expression that name columns: words outside quotes that are
+/// not function names (followed by `(`), keywords, type names or numbers.
+fn expression_columns(expr: &str) -> impl Iterator<Item = &str> {
+    const KEYWORDS: [&str; 24] = [
+        "and", "or", "not", "null", "is", "true", "false", "case", "when", "then", "else", "end", "as", "in",
+        "between", "like", "interval", "cast", "extract", "from", "epoch", "day", "month", "year",
+    ];
+    let bytes = expr.as_bytes();
+    let mut quote = None;
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, &b) in bytes.iter().chain(b" ").enumerate() {
+        let outside = quote.is_none() && b != b'\'' && b != b'"';
+        match quote {
+            None if !outside => quote = Some(b),
+            Some(q) if q == b => quote = None,
+            _ => {}
+        }
+        match (start, outside && (b.is_ascii_alphanumeric() || b == b'_')) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                words.push((s, i));
+                start = None;
+            }
+            _ => {}
         }
     }
-    src.positions().value("sql")
+    words.into_iter().filter_map(move |(s, e)| {
+        let word = &expr[s..e];
+        let lower = word.to_ascii_lowercase();
+        let skip = expr[e..].trim_start().starts_with('(')
+            || word.starts_with(|c: char| c.is_ascii_digit())
+            || KEYWORDS.contains(&lower.as_str())
+            || TYPE_NAMES.contains(&lower.as_str());
+        (!skip).then_some(word)
+    })
+}
+
+/// `LoginEvents` / `login-events` → `login_events`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !out.ends_with('_') {
+            out.push('_');
+        }
+        out.push(if matches!(c, '-' | ' ' | '.') { '_' } else { c.to_ascii_lowercase() });
+    }
+    out
+}
+
+/// Types PostgreSQL lets a foreign key join: the same family (lengths and widths may differ).
+fn compatible(a: ColumnType, b: ColumnType) -> bool {
+    use ColumnType::*;
+    let numeric = |t| matches!(t, SmallInt | Integer | BigInt | Decimal(..) | Real | Double);
+    let text = |t| matches!(t, Char(_) | Varchar(_) | Text);
+    a == b || (numeric(a) && numeric(b)) || (text(a) && text(b))
 }
 
 fn diag_at(file: &Path, pos: Pos, message: String, help: Option<String>) -> Diagnostic {
@@ -1144,10 +1287,25 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
+/// serde's vocabulary in the user's terms.
+fn plain_serde(message: &str) -> String {
+    [
+        ("expected u8", "expected a whole number such as 1"),
+        ("expected u32", "expected a whole number >= 0"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("a sequence", "a list"),
+        ("expected a string", "expected text"),
+    ]
+    .iter()
+    .fold(message.to_string(), |m, (from, to)| m.replace(from, to))
+}
+
 /// serde names the offending field or variant and the expected ones: turn that into a hint.
 fn suggestion_from_serde(message: &str) -> Option<String> {
-    if message.contains("unbalanced parenthesis") {
-        return Some("inside `{ ... }` a comma ends the value: quote the type, e.g. type: \"decimal(18,4)\"".into());
+    // `{ type: decimal(18,4) }`: the flow mapping ends the value at the comma and `4)` becomes a key.
+    if message.contains("unknown field `") && message.split('`').nth(1).is_some_and(|f| f.ends_with(')')) {
+        return Some("inside `{ ... }` a comma ends the value: quote it, e.g. type: \"decimal(18,4)\"".into());
     }
     let ticked = |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_string).collect() };
     for marker in ["unknown field ", "unknown variant "] {
@@ -1164,6 +1322,28 @@ fn suggestion_from_serde(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_columns_of_an_expression() {
+        let cols: Vec<&str> = expression_columns("DATE(event_timestamp) + INTERVAL '1 day' - x2::date").collect();
+        assert_eq!(cols, ["event_timestamp", "x2"]);
+        let cols: Vec<&str> = expression_columns("CASE WHEN \"a\" = 'b c' THEN CAST(n AS INTEGER) END").collect();
+        assert_eq!(cols, ["n"]);
+    }
+
+    #[test]
+    fn numbers_fit_their_columns() {
+        let n = |v: serde_json::Value| match v {
+            serde_json::Value::Number(n) => n,
+            _ => unreachable!(),
+        };
+        assert!(number_fits(&n(serde_json::json!(32767)), ColumnType::SmallInt));
+        assert!(!number_fits(&n(serde_json::json!(100000)), ColumnType::SmallInt));
+        assert!(!number_fits(&n(serde_json::json!(3.5)), ColumnType::Integer));
+        assert!(number_fits(&n(serde_json::json!(12.25)), ColumnType::Decimal(5, 2)));
+        assert!(!number_fits(&n(serde_json::json!(1234.5)), ColumnType::Decimal(5, 2)));
+        assert_eq!(snake_case("LoginEvents"), "login_events");
+    }
 
     #[test]
     fn suggests_from_serde_messages() {

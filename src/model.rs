@@ -287,6 +287,25 @@ pub enum ColumnType {
 }
 
 pub const MAX_VARCHAR: u32 = 65535;
+/// The portable type names, for "did you mean" suggestions.
+pub const TYPE_NAMES: [&str; 16] = [
+    "smallint",
+    "integer",
+    "bigint",
+    "decimal",
+    "real",
+    "double",
+    "boolean",
+    "char",
+    "varchar",
+    "text",
+    "date",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "json",
+    "uuid",
+];
 pub const MAX_CHAR: u32 = 4096;
 
 impl ColumnType {
@@ -294,6 +313,9 @@ impl ColumnType {
     /// was expected and, for types a dialect lacks, what to use instead.
     pub fn parse(text: &str) -> Result<ColumnType, String> {
         let norm = text.trim().to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+        if norm.ends_with("[]") || norm.starts_with("array") {
+            return Err("arrays are not portable (Redshift has none); use `json` (Redshift SUPER)".into());
+        }
         let (base, args) = match norm.find('(') {
             Some(i) if norm.ends_with(')') => {
                 let args: Vec<&str> = norm[i + 1..norm.len() - 1].split(',').map(str::trim).collect();
@@ -307,9 +329,6 @@ impl ColumnType {
             None => Ok(t),
             Some(_) => Err(format!("type `{base}` takes no arguments")),
         };
-        if base.ends_with("[]") || base.starts_with("array") {
-            return Err("arrays are not portable (Redshift has none); use `json` (Redshift SUPER)".into());
-        }
         match base {
             "smallint" | "int2" => no_args(ColumnType::SmallInt),
             "integer" | "int" | "int4" => no_args(ColumnType::Integer),
@@ -349,7 +368,7 @@ impl ColumnType {
                 },
                 Some(_) => Err("char takes one length".into()),
             },
-            _ => Err(format!("unknown type `{text}`")),
+            _ => Err(format!("unknown type `{}`", text.trim())),
         }
     }
 

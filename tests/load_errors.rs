@@ -71,3 +71,17 @@ fn every_malformed_case_reports_its_exact_diagnostics() {
     }
     assert!(failures.is_empty(), "{} case(s) differ:\n{}", failures.len(), failures.join("\n"));
 }
+
+#[test]
+fn a_file_that_fails_to_parse_does_not_cascade_into_its_references() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/malformed/base"), dir.path());
+    let bad = "table: login_events\ncolumns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: x, type: int, nulable: true }\n";
+    std::fs::write(dir.path().join("tables/login_events.yaml"), bad).unwrap();
+    let view = "view: v_logins\nsql: SELECT id FROM {{ ref('login_events') }}\n";
+    std::fs::write(dir.path().join("tables/v_logins.yaml"), view).unwrap();
+    let diags = schema::load::load(dir.path()).unwrap_err();
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert!(diags[0].file.ends_with("login_events.yaml"));
+    assert!(diags[0].message.contains("unknown field `nulable`"));
+}
