@@ -18,6 +18,24 @@ lint:
 test: deps lint
 	$(CARGO) test
 
+# The main job on a local PostgreSQL that the tool manages under .schema/local.
+demo: build
+	@echo "== schema check (the YAML in schema/)"
+	@$(BIN) check
+	@echo "== schema generate --check (the migrations match the YAML)"
+	@$(BIN) generate --check
+	@echo "== schema local start (PostgreSQL 15 under .schema/local)"
+	@$(BIN) local start
+	@echo "== schema migrate"
+	@$(BIN) migrate
+	@echo "== schema status"
+	@$(BIN) status
+	@echo
+	@echo "Next: edit a table in schema/tables/, then run"
+	@echo "  $(BIN) generate --name my_change && $(BIN) migrate"
+	@echo "Render the Redshift DDL: $(BIN) render --dialect redshift"
+	@echo "Stop the local PostgreSQL: $(BIN) local stop"
+
 lint-sql: deps
 	python3 scripts/lint_sql.py --dialect redshift migrations/redshift
 

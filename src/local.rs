@@ -45,6 +45,17 @@ impl LocalCluster {
         if is_root() {
             // The server runs as `postgres` and writes its log, socket and data in here.
             run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&self.dir), "chown")?;
+            let reachable = Command::new("runuser")
+                .args(["-u", "postgres", "--", "test", "-w"])
+                .arg(&self.dir)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !reachable {
+                return Err(format!(
+                    "the `postgres` OS user (PostgreSQL refuses to run as root) cannot reach {}: a parent folder is not traversable by others; run from another folder or `chmod o+x` the parents",
+                    self.dir.display()
+                ));
+            }
         }
         if !self.data().join("PG_VERSION").exists() {
             run(
