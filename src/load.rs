@@ -79,7 +79,7 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
         }
         let name = declared_name(&src.text);
         let parsed = match loader.kind(&src) {
-            Some(Kind::Table) => loader.parse::<TableDoc>(&src).map(|d| tables.push((src, d))),
+            Some(Kind::Table) => loader.parse_table(&src).map(|d| tables.push((src, d))),
             Some(Kind::View) => loader.parse::<ViewDoc>(&src).map(|d| views.push((src, d))),
             None => None,
         };
@@ -389,6 +389,67 @@ impl Loader<'_> {
                 None
             }
         }
+    }
+
+    /// Like `parse`, but when a table file does not deserialise, its columns, checks and other
+    /// keys are checked one by one so every mistake in the file is reported, not only the first.
+    fn parse_table(&mut self, src: &Source) -> Option<TableDoc> {
+        let first = self.diags.len();
+        let doc = self.parse::<TableDoc>(src);
+        let Ok(serde_yaml::Value::Mapping(mut map)) = serde_yaml::from_str(&src.text) else { return doc };
+        if doc.is_some() {
+            return doc;
+        }
+        let whole_file = self.diags.pop();
+        for key in ["columns", "checks"] {
+            if let Some(serde_yaml::Value::Sequence(items)) = map.get_mut(key) {
+                for (i, item) in std::mem::take(items).into_iter().enumerate() {
+                    let path = format!("{key}.{i}");
+                    match key {
+                        "columns" => self.item::<ColumnDoc>(src, &path, item),
+                        _ => self.item::<CheckDoc>(src, &path, item),
+                    }
+                }
+            }
+        }
+        self.item::<TableDoc>(src, "", serde_yaml::Value::Mapping(map));
+        // serde located its (first) error exactly, nested paths included: prefer its report.
+        let detail = |d: &Diagnostic| d.message.split_once(": ").map_or(d.message.clone(), |(_, m)| m.to_string());
+        if let Some(whole) = whole_file {
+            let found = self.diags.len() > first;
+            match self.diags[first..].iter_mut().find(|d| detail(d) == detail(&whole)) {
+                Some(same) => *same = whole,
+                None if !found => self.diags.push(whole),
+                None => {}
+            }
+        }
+        self.diags[first..].sort_by_key(|d| (d.line, d.col));
+        None
+    }
+
+    /// Reports why one node does not deserialise, at the key that causes it: the key whose
+    /// removal changes the error.
+    fn item<D: de::DeserializeOwned>(&mut self, src: &Source, path: &str, item: serde_yaml::Value) {
+        let Err(e) = serde_yaml::from_value::<D>(item.clone()) else { return };
+        let message = plain_serde(&e.to_string());
+        let culprit = item.as_mapping().and_then(|m| {
+            m.keys().filter_map(|k| k.as_str()).find(|k| {
+                let mut without = m.clone();
+                without.remove(*k);
+                serde_yaml::from_value::<D>(serde_yaml::Value::Mapping(without)).err().map(|e| e.to_string())
+                    != Some(e.to_string())
+            })
+        });
+        let (pos, shown) = match culprit {
+            Some(k) if message.starts_with("unknown field") => {
+                (src.positions().key(&join_path(path, k)), path.to_string())
+            }
+            Some(k) => (src.positions().value(&join_path(path, k)), join_path(path, k)),
+            None => (src.positions().value(path), path.to_string()),
+        };
+        let message = if shown.is_empty() { message } else { format!("{}: {message}", display_path(&shown)) };
+        let help = suggestion_from_serde(&message);
+        self.error(src, pos, message, help);
     }
 
     fn kind(&mut self, src: &Source) -> Option<Kind> {
@@ -1156,6 +1217,23 @@ impl Loader<'_> {
     }
 }
 
+fn join_path(parent: &str, child: &str) -> String {
+    if parent.is_empty() {
+        child.to_string()
+    } else {
+        format!("{parent}.{child}")
+    }
+}
+
+/// `columns.3.type` → `columns[3].type`, the way serde prints paths.
+fn display_path(path: &str) -> String {
+    path.split('.')
+        .map(|p| if p.chars().all(|c| c.is_ascii_digit()) { format!("[{p}]") } else { format!(".{p}") })
+        .collect::<String>()
+        .trim_start_matches('.')
+        .to_string()
+}
+
 /// `key: value` pairs written at column 0 of a block-style file.
 fn top_level(text: &str) -> impl Iterator<Item = (&str, &str)> {
     text.lines().filter(|l| !l.starts_with([' ', '#', '-', '{', '\t'])).filter_map(|l| l.split_once(':'))
@@ -1312,8 +1390,7 @@ fn suggestion_from_serde(message: &str) -> Option<String> {
         if let Some(i) = message.find(marker) {
             let names = ticked(&message[i..]);
             let (word, expected) = names.split_first()?;
-            return nearest(word, expected.iter().map(String::as_str))
-                .or_else(|| (!expected.is_empty()).then(|| format!("expected one of: {}", expected.join(", "))));
+            return nearest(word, expected.iter().map(String::as_str));
         }
     }
     None
