@@ -67,6 +67,9 @@ enum Command {
         /// generated file was edited; write nothing.
         #[arg(long)]
         check: bool,
+        /// Allow drops, narrowing type changes and table rewrites (listed otherwise, exit 1).
+        #[arg(long)]
+        allow_destructive: bool,
     },
     /// Apply pending migrations, each atomically with its history row, under a lock.
     Migrate {
@@ -149,18 +152,26 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             ));
         }
         Command::Render => print!("{}", generate::render_desired(&project, dialect(cli, &project)?)?),
-        Command::Generate { name, check } => match generate::generate(&layout, &project, name.as_deref(), *check)? {
-            Outcome::UpToDate => say("migrations are up to date with the YAML".into()),
-            Outcome::Written(files) => files.iter().for_each(|f| say(format!("wrote {}", f.display()))),
-            Outcome::Pending(lines) => {
-                println!("the migrations do not match the YAML:");
-                lines.iter().for_each(|l| println!("  {l}"));
-                if lines.iter().any(|l| l.starts_with("pending:")) {
-                    println!("run `schema generate --name <what_changed>` and commit the result");
+        Command::Generate { name, check, allow_destructive } => {
+            match generate::generate(&layout, &project, name.as_deref(), *check, *allow_destructive)? {
+                Outcome::UpToDate => say("migrations are up to date with the YAML".into()),
+                Outcome::Written(files) => files.iter().for_each(|f| say(format!("wrote {}", f.display()))),
+                Outcome::Refused(lines) => {
+                    println!("refusing to generate: these changes destroy data or rewrite whole tables:");
+                    lines.iter().for_each(|l| println!("  {l}"));
+                    println!("nothing was written; review them and run again with --allow-destructive");
+                    return Ok(ExitCode::from(1));
                 }
-                return Ok(ExitCode::from(1));
+                Outcome::Pending(lines) => {
+                    println!("the migrations do not match the YAML:");
+                    lines.iter().for_each(|l| println!("  {l}"));
+                    if lines.iter().any(|l| l.starts_with("pending:")) {
+                        println!("run `schema generate --name <what_changed>` and commit the result");
+                    }
+                    return Ok(ExitCode::from(1));
+                }
             }
-        },
+        }
         Command::Migrate { dry_run, target } => {
             let options = migrate::Options { target: *target, dry_run: *dry_run, fake: false };
             return run_migrate(cli, &layout, &project, &options);

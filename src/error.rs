@@ -36,22 +36,23 @@ impl<T, E: std::error::Error + 'static> Context<T> for std::result::Result<T, E>
 /// One line for an error and its causes. For a database error this is the server's message
 /// (with its detail and hint): rust-postgres's own `Display` says only "db error".
 pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = Vec::new();
-    let mut next = Some(e);
-    while let Some(err) = next {
-        if let Some(db) = err.downcast_ref::<postgres::Error>().and_then(postgres::Error::as_db_error) {
+    let chain = || std::iter::successors(Some(e), |err| err.source());
+    let server = chain().find_map(|err| err.downcast_ref::<postgres::Error>().and_then(postgres::Error::as_db_error));
+    let text = match server {
+        Some(db) => {
             let mut msg = db.message().to_string();
             for (label, extra) in [("detail", db.detail()), ("hint", db.hint())] {
                 if let Some(extra) = extra {
                     msg.push_str(&format!(" ({label}: {extra})"));
                 }
             }
-            parts.push(msg);
-            break;
+            msg
         }
-        parts.push(err.to_string());
-        next = err.source();
-    }
-    parts.dedup();
-    parts.join(": ").replace(['\r', '\n'], " ")
+        None => {
+            let mut parts: Vec<String> = chain().map(|err| err.to_string()).collect();
+            parts.dedup();
+            parts.join(": ")
+        }
+    };
+    text.replace(['\r', '\n'], " ")
 }

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::{ColumnType, Dialect};
-use crate::plan::Change;
+use crate::plan::{Change, Step};
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, UndefinedBehavior};
 use std::sync::{Arc, Mutex};
@@ -12,21 +12,43 @@ use std::sync::{Arc, Mutex};
 /// Templates are compiled into the binary so `schema` works from any folder.
 const TEMPLATES: &[(&str, &str, &str)] = &[
     ("common", "create_schema", include_str!("../templates/common/create_schema.sql.j2")),
+    ("common", "constraint", include_str!("../templates/common/constraint.sql.j2")),
     ("common", "constraints", include_str!("../templates/common/constraints.sql.j2")),
     ("common", "comments", include_str!("../templates/common/comments.sql.j2")),
     ("common", "rows", include_str!("../templates/common/rows.sql.j2")),
+    ("common", "drop_table", include_str!("../templates/common/drop_table.sql.j2")),
+    ("common", "drop_view", include_str!("../templates/common/drop_view.sql.j2")),
+    ("common", "backfill", include_str!("../templates/common/backfill.sql.j2")),
+    ("common", "drop_column", include_str!("../templates/common/drop_column.sql.j2")),
+    ("common", "rename_column", include_str!("../templates/common/rename_column.sql.j2")),
+    ("common", "comment", include_str!("../templates/common/comment.sql.j2")),
+    ("common", "add_constraint", include_str!("../templates/common/add_constraint.sql.j2")),
+    ("common", "drop_constraint", include_str!("../templates/common/drop_constraint.sql.j2")),
+    ("common", "insert_rows", include_str!("../templates/common/insert_rows.sql.j2")),
+    ("common", "delete_rows", include_str!("../templates/common/delete_rows.sql.j2")),
     ("postgres", "create_table", include_str!("../templates/postgres/create_table.sql.j2")),
     ("postgres", "create_view", include_str!("../templates/postgres/create_view.sql.j2")),
     ("postgres", "add_column", include_str!("../templates/postgres/add_column.sql.j2")),
+    ("postgres", "alter_column", include_str!("../templates/postgres/alter_column.sql.j2")),
     ("postgres", "indexes", include_str!("../templates/postgres/indexes.sql.j2")),
+    ("postgres", "create_index", include_str!("../templates/postgres/create_index.sql.j2")),
+    ("postgres", "drop_index", include_str!("../templates/postgres/drop_index.sql.j2")),
     ("redshift", "create_table", include_str!("../templates/redshift/create_table.sql.j2")),
+    ("redshift", "table_definition", include_str!("../templates/redshift/table_definition.sql.j2")),
     ("redshift", "create_view", include_str!("../templates/redshift/create_view.sql.j2")),
     ("redshift", "add_column", include_str!("../templates/redshift/add_column.sql.j2")),
+    ("redshift", "alter_column", include_str!("../templates/redshift/alter_column.sql.j2")),
+    ("redshift", "rebuild_column", include_str!("../templates/redshift/rebuild_column.sql.j2")),
+    ("redshift", "deep_copy", include_str!("../templates/redshift/deep_copy.sql.j2")),
+    ("redshift", "alter_distribution", include_str!("../templates/redshift/alter_distribution.sql.j2")),
+    ("redshift", "alter_sort_key", include_str!("../templates/redshift/alter_sort_key.sql.j2")),
+    ("redshift", "alter_encoding", include_str!("../templates/redshift/alter_encoding.sql.j2")),
 ];
 
 pub struct Renderer {
     env: Environment<'static>,
     namespace: String,
+    dialect: Dialect,
 }
 
 impl Renderer {
@@ -48,21 +70,25 @@ impl Renderer {
         env.add_filter("body", move |sql: &str| -> std::result::Result<String, minijinja::Error> {
             Ok(expand_refs(sql, &ns)?.0)
         });
-        Renderer { env, namespace: namespace.to_string() }
+        Renderer { env, namespace: namespace.to_string(), dialect }
     }
 
     /// The SQL of one change, ending in a newline.
     pub fn change(&self, change: &Change) -> Result<String> {
         let template = self.env.get_template(change.kind()).map_err(|e| Error::new(format!("template: {e:#}")))?;
-        let ctx = minijinja::context! { ns => &self.namespace, change => Value::from_serialize(change) };
+        let ctx = minijinja::context! {
+            ns => &self.namespace,
+            dialect => self.dialect.name(),
+            change => Value::from_serialize(change),
+        };
         let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {}: {e:#}", change.kind())))?;
         Ok(format!("{}\n", sql.trim_end()))
     }
 
-    /// The SQL of a list of changes, separated by blank lines.
-    pub fn changes(&self, changes: &[Change]) -> Result<String> {
-        let parts = changes.iter().map(|c| self.change(c)).collect::<Result<Vec<_>>>()?;
-        Ok(parts.join("\n"))
+    /// The SQL of the steps that apply to this dialect, separated by blank lines.
+    pub fn steps(&self, steps: &[Step]) -> Result<String> {
+        let parts = steps.iter().filter(|s| s.applies_to(self.dialect)).map(|s| self.change(&s.change));
+        Ok(parts.collect::<Result<Vec<_>>>()?.join("\n"))
     }
 }
 

@@ -27,6 +27,15 @@
 --   create materialized view analytics.mv_user_personalization_stats
 --   create materialized view analytics.mv_user_usage_summary
 --   create materialized view analytics.mv_web_search_statistics
+-- Hazards:
+--   create materialized view analytics.mv_basic_statistics: run `schema refresh` to fill the materialized view
+--   create materialized view analytics.mv_browser_automation_details: run `schema refresh` to fill the materialized view
+--   create materialized view analytics.mv_cost_analytics: run `schema refresh` to fill the materialized view
+--   create materialized view analytics.mv_domain_usage_stats: run `schema refresh` to fill the materialized view
+--   create materialized view analytics.mv_feedback_analytics: run `schema refresh` to fill the materialized view
+--   create materialized view analytics.mv_user_personalization_stats: run `schema refresh` to fill the materialized view
+--   create materialized view analytics.mv_user_usage_summary: run `schema refresh` to fill the materialized view
+--   create materialized view analytics.mv_web_search_statistics: run `schema refresh` to fill the materialized view
 
 CREATE SCHEMA IF NOT EXISTS "analytics";
 
@@ -40,7 +49,7 @@ CREATE TABLE "analytics"."chat_sessions" (
     "request_timestamp" TIMESTAMP,
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("session_id")
+    CONSTRAINT "chat_sessions_pkey" PRIMARY KEY ("session_id")
 );
 CREATE INDEX "idx_chat_sessions_date" ON "analytics"."chat_sessions" ("event_date", "event_timestamp");
 CREATE INDEX "idx_chat_sessions_user" ON "analytics"."chat_sessions" ("user_id", "event_date");
@@ -62,7 +71,7 @@ CREATE TABLE "analytics"."domain_classifications" (
     "intent_type" VARCHAR(32),
     "subcategory" VARCHAR(64),
     "is_active" BOOLEAN DEFAULT TRUE NOT NULL,
-    PRIMARY KEY ("domain_classification_id")
+    CONSTRAINT "domain_classifications_pkey" PRIMARY KEY ("domain_classification_id")
 );
 CREATE UNIQUE INDEX "idx_domain_classifications_active" ON "analytics"."domain_classifications" ("domain_name") WHERE is_active;
 COMMENT ON TABLE "analytics"."domain_classifications" IS 'Reference list of known domains with their category and intent, used to backfill web_automations.domain_category and to review Unknown classifications. Small: copied to every node (distribution ALL).';
@@ -95,7 +104,7 @@ CREATE TABLE "analytics"."user_profiles" (
     "first_seen_timestamp" TIMESTAMP,
     "last_seen_timestamp" TIMESTAMP,
     "updated_timestamp" TIMESTAMP NOT NULL,
-    PRIMARY KEY ("user_id")
+    CONSTRAINT "user_profiles_pkey" PRIMARY KEY ("user_id")
 );
 COMMENT ON TABLE "analytics"."user_profiles" IS 'One row per user - the long-term memory profile used to personalize the AI agent (Goal 6). A dimension, not a time series, so it has no event_timestamp; distributed and sorted on user_id for co-located joins and point look-ups.';
 COMMENT ON COLUMN "analytics"."user_profiles"."user_id" IS 'Same identifier as chat_sessions.user_id.';
@@ -119,9 +128,9 @@ CREATE TABLE "analytics"."bookmarks" (
     "created_by" VARCHAR(16),
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("bookmark_id"),
-    FOREIGN KEY ("user_id") REFERENCES "analytics"."user_profiles" ("user_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
+    CONSTRAINT "bookmarks_pkey" PRIMARY KEY ("bookmark_id"),
+    CONSTRAINT "bookmarks_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "analytics"."user_profiles" ("user_id"),
+    CONSTRAINT "bookmarks_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
 );
 CREATE INDEX "idx_bookmarks_user" ON "analytics"."bookmarks" ("user_id", "event_date");
 COMMENT ON TABLE "analytics"."bookmarks" IS 'One row per bookmark saved by a user or by the agent on the user''s behalf (Goal 6).';
@@ -147,9 +156,9 @@ CREATE TABLE "analytics"."research_sessions" (
     "completed_timestamp" TIMESTAMP,
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("research_session_id"),
-    FOREIGN KEY ("user_id") REFERENCES "analytics"."user_profiles" ("user_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
+    CONSTRAINT "research_sessions_pkey" PRIMARY KEY ("research_session_id"),
+    CONSTRAINT "research_sessions_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "analytics"."user_profiles" ("user_id"),
+    CONSTRAINT "research_sessions_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
 );
 CREATE INDEX "idx_research_sessions_user" ON "analytics"."research_sessions" ("user_id", "event_date");
 COMMENT ON TABLE "analytics"."research_sessions" IS 'One row per multi-step research task the agent runs for a user, possibly spanning several chat sessions (Goal 6).';
@@ -176,8 +185,8 @@ CREATE TABLE "analytics"."responses" (
     "created_timestamp" TIMESTAMP,
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("response_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
+    CONSTRAINT "responses_pkey" PRIMARY KEY ("response_id"),
+    CONSTRAINT "responses_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
 );
 CREATE INDEX "idx_responses_date" ON "analytics"."responses" ("event_date", "event_timestamp");
 CREATE INDEX "idx_responses_session" ON "analytics"."responses" ("session_id");
@@ -207,9 +216,9 @@ CREATE TABLE "analytics"."session_context" (
     "expires_timestamp" TIMESTAMP,
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("context_id"),
-    FOREIGN KEY ("user_id") REFERENCES "analytics"."user_profiles" ("user_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
+    CONSTRAINT "session_context_pkey" PRIMARY KEY ("context_id"),
+    CONSTRAINT "session_context_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "analytics"."user_profiles" ("user_id"),
+    CONSTRAINT "session_context_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
 );
 CREATE INDEX "idx_session_context_user" ON "analytics"."session_context" ("user_id", "event_date");
 CREATE INDEX "idx_session_context_session" ON "analytics"."session_context" ("session_id");
@@ -236,9 +245,9 @@ CREATE TABLE "analytics"."tab_groups" (
     "created_by" VARCHAR(16),
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("tab_group_id"),
-    FOREIGN KEY ("user_id") REFERENCES "analytics"."user_profiles" ("user_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
+    CONSTRAINT "tab_groups_pkey" PRIMARY KEY ("tab_group_id"),
+    CONSTRAINT "tab_groups_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "analytics"."user_profiles" ("user_id"),
+    CONSTRAINT "tab_groups_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
 );
 CREATE INDEX "idx_tab_groups_user" ON "analytics"."tab_groups" ("user_id", "event_date");
 COMMENT ON TABLE "analytics"."tab_groups" IS 'One row per tab group created by the user or by the agent''s tab grouping (Goal 6).';
@@ -265,9 +274,9 @@ CREATE TABLE "analytics"."tool_usage" (
     "status" VARCHAR(32),
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("tool_usage_id"),
-    UNIQUE ("session_id", "step_index"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
+    CONSTRAINT "tool_usage_pkey" PRIMARY KEY ("tool_usage_id"),
+    CONSTRAINT "tool_usage_session_id_step_index_key" UNIQUE ("session_id", "step_index"),
+    CONSTRAINT "tool_usage_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
 );
 CREATE INDEX "idx_tool_usage_date" ON "analytics"."tool_usage" ("event_date", "event_timestamp");
 COMMENT ON TABLE "analytics"."tool_usage" IS 'One row per reasoning step (response_body.choices[].message.reasoning_steps[]) of a response: web_search, browser_tool_execution or agent_progress. Parent of web_searches, browser_automations and web_automations.';
@@ -299,8 +308,8 @@ CREATE TABLE "analytics"."usage_metrics" (
     "latency_ms" INTEGER,
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("usage_metric_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
+    CONSTRAINT "usage_metrics_pkey" PRIMARY KEY ("usage_metric_id"),
+    CONSTRAINT "usage_metrics_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
 );
 CREATE INDEX "idx_usage_metrics_date" ON "analytics"."usage_metrics" ("event_date", "event_timestamp");
 CREATE INDEX "idx_usage_metrics_user" ON "analytics"."usage_metrics" ("user_id", "event_date");
@@ -330,8 +339,8 @@ CREATE TABLE "analytics"."user_feedback" (
     "feedback_comment" VARCHAR(4096),
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("feedback_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
+    CONSTRAINT "user_feedback_pkey" PRIMARY KEY ("feedback_id"),
+    CONSTRAINT "user_feedback_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id")
 );
 CREATE INDEX "idx_user_feedback_date" ON "analytics"."user_feedback" ("event_date", "event_timestamp");
 CREATE INDEX "idx_user_feedback_session" ON "analytics"."user_feedback" ("session_id");
@@ -356,9 +365,9 @@ CREATE TABLE "analytics"."browser_automations" (
     "execution_status" VARCHAR(32),
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("browser_automation_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id"),
-    FOREIGN KEY ("tool_usage_id") REFERENCES "analytics"."tool_usage" ("tool_usage_id")
+    CONSTRAINT "browser_automations_pkey" PRIMARY KEY ("browser_automation_id"),
+    CONSTRAINT "browser_automations_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id"),
+    CONSTRAINT "browser_automations_tool_usage_id_fkey" FOREIGN KEY ("tool_usage_id") REFERENCES "analytics"."tool_usage" ("tool_usage_id")
 );
 CREATE INDEX "idx_browser_automations_date" ON "analytics"."browser_automations" ("event_date", "event_timestamp");
 CREATE INDEX "idx_browser_automations_session" ON "analytics"."browser_automations" ("session_id");
@@ -384,9 +393,9 @@ CREATE TABLE "analytics"."interruptions" (
     "resumed_timestamp" TIMESTAMP,
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("interruption_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id"),
-    FOREIGN KEY ("tool_usage_id") REFERENCES "analytics"."tool_usage" ("tool_usage_id")
+    CONSTRAINT "interruptions_pkey" PRIMARY KEY ("interruption_id"),
+    CONSTRAINT "interruptions_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id"),
+    CONSTRAINT "interruptions_tool_usage_id_fkey" FOREIGN KEY ("tool_usage_id") REFERENCES "analytics"."tool_usage" ("tool_usage_id")
 );
 CREATE INDEX "idx_interruptions_date" ON "analytics"."interruptions" ("event_date", "event_timestamp");
 CREATE INDEX "idx_interruptions_session" ON "analytics"."interruptions" ("session_id");
@@ -412,9 +421,9 @@ CREATE TABLE "analytics"."test_data_collection" (
     "collection_status" VARCHAR(32) DEFAULT 'pending' NOT NULL,
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("test_data_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id"),
-    FOREIGN KEY ("feedback_id") REFERENCES "analytics"."user_feedback" ("feedback_id")
+    CONSTRAINT "test_data_collection_pkey" PRIMARY KEY ("test_data_id"),
+    CONSTRAINT "test_data_collection_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id"),
+    CONSTRAINT "test_data_collection_feedback_id_fkey" FOREIGN KEY ("feedback_id") REFERENCES "analytics"."user_feedback" ("feedback_id")
 );
 CREATE INDEX "idx_test_data_collection_date" ON "analytics"."test_data_collection" ("event_date", "event_timestamp");
 CREATE INDEX "idx_test_data_collection_session" ON "analytics"."test_data_collection" ("session_id");
@@ -441,9 +450,9 @@ CREATE TABLE "analytics"."web_automations" (
     "classification_confidence" NUMERIC(5,4),
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("web_automation_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id"),
-    FOREIGN KEY ("tool_usage_id") REFERENCES "analytics"."tool_usage" ("tool_usage_id")
+    CONSTRAINT "web_automations_pkey" PRIMARY KEY ("web_automation_id"),
+    CONSTRAINT "web_automations_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id"),
+    CONSTRAINT "web_automations_tool_usage_id_fkey" FOREIGN KEY ("tool_usage_id") REFERENCES "analytics"."tool_usage" ("tool_usage_id")
 );
 CREATE INDEX "idx_web_automations_date" ON "analytics"."web_automations" ("event_date", "domain_category");
 CREATE INDEX "idx_web_automations_session" ON "analytics"."web_automations" ("session_id");
@@ -470,9 +479,9 @@ CREATE TABLE "analytics"."web_searches" (
     "num_results" INTEGER,
     "event_timestamp" TIMESTAMP NOT NULL,
     "event_date" DATE,
-    PRIMARY KEY ("web_search_id"),
-    FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id"),
-    FOREIGN KEY ("tool_usage_id") REFERENCES "analytics"."tool_usage" ("tool_usage_id")
+    CONSTRAINT "web_searches_pkey" PRIMARY KEY ("web_search_id"),
+    CONSTRAINT "web_searches_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "analytics"."chat_sessions" ("session_id"),
+    CONSTRAINT "web_searches_tool_usage_id_fkey" FOREIGN KEY ("tool_usage_id") REFERENCES "analytics"."tool_usage" ("tool_usage_id")
 );
 CREATE INDEX "idx_web_searches_date" ON "analytics"."web_searches" ("event_date", "search_type");
 CREATE INDEX "idx_web_searches_session" ON "analytics"."web_searches" ("session_id");
