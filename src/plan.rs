@@ -401,12 +401,8 @@ pub fn plan(from: &Project, to: &Project) -> Result<Vec<Step>, Vec<String>> {
 
     // Views: new or changed ones, and every view reading something rebuilt or recreated.
     let changed_view = |v: &View| from.view(&v.name).is_none_or(|old| !same_view(old, v));
-    let mut recreate: BTreeSet<String> = from
-        .views
-        .iter()
-        .filter(|v| to.view(&v.name).is_none_or(&changed_view))
-        .map(|v| v.name.clone())
-        .collect();
+    let mut recreate: BTreeSet<String> =
+        from.views.iter().filter(|v| to.view(&v.name).is_none_or(&changed_view)).map(|v| v.name.clone()).collect();
     loop {
         let before = recreate.len();
         for v in &from.views {
