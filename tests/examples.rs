@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::psql;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -27,21 +29,6 @@ fn schema(root: &Path, url: Option<&str>, args: &[&str]) -> String {
 
 fn client(url: &str) -> postgres::Client {
     schema::db::Target::parse(url, None, Duration::from_secs(5)).unwrap().connect().unwrap()
-}
-
-/// One row per line, columns separated by `|`.
-fn query(url: &str, sql: &str) -> String {
-    let rows = client(url).simple_query(sql).unwrap();
-    let lines: Vec<String> = rows
-        .iter()
-        .filter_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
-            }
-            _ => None,
-        })
-        .collect();
-    lines.join("\n")
 }
 
 /// Every `data/*.sql` file of the example, in name order, each in one transaction.
@@ -87,7 +74,7 @@ fn passes(name: &str, load_at: Option<i64>) -> String {
 #[test]
 fn observability() {
     let url = passes("observability", None);
-    let summary = query(
+    let summary = psql(
         &url,
         "SELECT session_id, client_version, total_tool_calls, total_errors, total_execution_time_ms \
          FROM observability.v_session_summary ORDER BY session_id",
@@ -95,15 +82,15 @@ fn observability() {
     // s-2 reconnected: the latest client wins, and its two calls are not multiplied by its error.
     assert_eq!(summary, "s-1|0.7.1|3|1|1830\ns-2|0.45|2|1|400\ns-3|1.0.0|0|0|");
     let active = "SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_client_sessions_active'";
-    assert!(query(&url, active).ends_with("WHERE (disconnect_time IS NULL)"), "{}", query(&url, active));
-    assert_eq!(query(&url, "SELECT tool_name, error_count FROM observability.v_error_hotspots"), "ex|1");
+    assert!(psql(&url, active).ends_with("WHERE (disconnect_time IS NULL)"), "{}", psql(&url, active));
+    assert_eq!(psql(&url, "SELECT tool_name, error_count FROM observability.v_error_hotspots"), "ex|1");
 }
 
 #[test]
 fn learning_warehouse() {
     let url = passes("learning-warehouse", None);
     // Facts reference the dimension version valid when the session started.
-    let keys = query(
+    let keys = psql(
         &url,
         "SELECT t.tenant_name, t.is_current, l.grade_level FROM warehouse.fact_sessions f \
          JOIN warehouse.dim_tenant t USING (tenant_key) JOIN warehouse.dim_learner l USING (learner_key) \
@@ -120,7 +107,7 @@ fn learning_warehouse() {
 #[test]
 fn eav_rows_end_up_in_the_json_column_and_no_timestamp_is_null() {
     let url = passes("eav-to-json", Some(2));
-    let attributes = query(&url, "SELECT id, attributes::text FROM telemetry.llm_interactions ORDER BY id");
+    let attributes = psql(&url, "SELECT id, attributes::text FROM telemetry.llm_interactions ORDER BY id");
     assert_eq!(
         attributes,
         [
@@ -135,13 +122,13 @@ fn eav_rows_end_up_in_the_json_column_and_no_timestamp_is_null() {
     );
     let unfolded = "SELECT count(*) FROM telemetry.llm_interaction_attributes a \
          JOIN telemetry.llm_interactions i ON i.id = a.llm_interaction_id WHERE NOT i.attributes ? a.key";
-    assert_eq!(query(&url, unfolded), "0", "every EAV key is in the JSON column");
+    assert_eq!(psql(&url, unfolded), "0", "every EAV key is in the JSON column");
     let nulls = "SELECT (SELECT count(*) FROM telemetry.events WHERE \"timestamp\" IS NULL) \
          + (SELECT count(*) FROM telemetry.llm_interactions WHERE \"timestamp\" IS NULL)";
-    assert_eq!(query(&url, nulls), "0");
+    assert_eq!(psql(&url, nulls), "0");
     // Fixed from the ingestion time, and interactions from their event.
     assert_eq!(
-        query(&url, "SELECT \"timestamp\" FROM telemetry.llm_interactions WHERE id IN (2, 3) ORDER BY id"),
+        psql(&url, "SELECT \"timestamp\" FROM telemetry.llm_interactions WHERE id IN (2, 3) ORDER BY id"),
         "2025-02-01 10:00:07+00\n2025-02-01 11:30:00+00"
     );
 }
@@ -150,7 +137,7 @@ fn eav_rows_end_up_in_the_json_column_and_no_timestamp_is_null() {
 fn generate_numbers_after_the_hand_written_migration() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("eav-to-json");
-    copy(&example("eav-to-json"), &root);
+    common::copy_dir(&example("eav-to-json"), &root);
     let url = common::fresh_database();
     schema(&root, Some(&url), &["migrate"]);
 
@@ -167,7 +154,7 @@ fn generate_numbers_after_the_hand_written_migration() {
     assert!(!state.contains("V3__fold_eav_into_json"), "hand-written files are not recorded as generated");
     schema(&root, None, &["generate", "--check"]);
     assert!(schema(&root, Some(&url), &["migrate"]).contains("applied 1 migration"));
-    let history = query(&url, "SELECT version, name FROM telemetry.refinery_schema_history ORDER BY version");
+    let history = psql(&url, "SELECT version, name FROM telemetry.refinery_schema_history ORDER BY version");
     assert_eq!(history, "1|initial\n2|add_attributes_json\n3|fold_eav_into_json\n4|link_related_interactions");
 
     // The hand-written file is checksummed like the others: an edit after applying is refused.
@@ -182,16 +169,4 @@ fn generate_numbers_after_the_hand_written_migration() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("V3__fold_eav_into_json.sql changed after it was applied"));
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            copy(&p, &to.join(p.file_name().unwrap()));
-        } else {
-            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-        }
-    }
 }
