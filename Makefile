@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/schema
 
-.PHONY: build test demo deps lint lint-sql bench
+.PHONY: build test demo deps lint lint-sql bench docs
 
 build:
 	$(CARGO) build --release
@@ -35,6 +35,10 @@ demo: build
 	@echo "  $(BIN) generate --name my_change && $(BIN) migrate"
 	@echo "Render the Redshift DDL: $(BIN) render --dialect redshift"
 	@echo "Stop the local PostgreSQL: $(BIN) local stop"
+
+# The Markdown references under docs/schema/ (tests/docs.rs fails when they are out of date).
+docs:
+	@for p in . examples/*/; do $(CARGO) run -q -- --project $$p docs --out docs/schema || exit 1; done
 
 lint-sql: deps
 	python3 scripts/lint_sql.py --dialect redshift migrations/redshift

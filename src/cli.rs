@@ -2,6 +2,7 @@
 //! 1 the command ran and found something, 2 it could not run.
 
 use crate::db::Target;
+use crate::docs;
 use crate::error::{Error, Result};
 use crate::generate::{self, Outcome};
 use crate::layout::Layout;
@@ -89,6 +90,13 @@ enum Command {
     Baseline {
         #[arg(long)]
         version: i64,
+    },
+    /// Write a Markdown reference of the project (tables, views, checks, Mermaid diagrams) to
+    /// <DIR>/<project name>.md.
+    Docs {
+        /// Output folder [default: docs/schema under the project root].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// The local development PostgreSQL (under .schema/local) used when no database URL is given.
     Local {
@@ -200,6 +208,10 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             if !problems.is_empty() {
                 return Ok(ExitCode::from(1));
             }
+        }
+        Command::Docs { out } => {
+            let dir = out.clone().unwrap_or_else(|| layout.root.join("docs/schema"));
+            say(format!("wrote {}", docs::write(&project, &dir)?.display()));
         }
         Command::Local { .. } => unreachable!("handled before the project is loaded"),
     }

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod db;
+pub mod docs;
 pub mod error;
 pub mod generate;
 pub mod layout;

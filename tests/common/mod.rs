@@ -5,7 +5,7 @@
 use schema::db::Target;
 use schema::local::LocalCluster;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -30,6 +30,34 @@ pub fn fresh_database() -> String {
     let mut url = url::Url::parse(server).expect("server URL parsed above");
     url.set_path(&format!("/{name}"));
     url.to_string()
+}
+
+/// Runs SQL; one line per result row, columns separated by `|`.
+pub fn psql(url: &str, sql: &str) -> String {
+    let mut client = Target::parse(url, None, Duration::from_secs(5)).unwrap().connect().unwrap();
+    let rows = client.simple_query(sql).unwrap();
+    rows.iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
+            }
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Copies a folder recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(p.file_name().unwrap()));
+        } else {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
 }
 
 static CLUSTER_DIR: OnceLock<PathBuf> = OnceLock::new();
