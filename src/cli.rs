@@ -147,15 +147,15 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let mvs = project.views.iter().filter(|v| v.materialized).count();
             let checks: usize = enabled.tables.iter().map(|t| t.checks.len()).sum();
             say(format!(
-                "ok: {} ({}): {} tables, {} views, {} materialized views; phases {} enabled ({} tables, {} checks); dialects {}",
+                "ok: {} ({}): {}, {}, {}; phases {} enabled ({}, {}); dialects {}",
                 project.name,
                 project.namespace,
-                project.tables.len(),
-                project.views.len() - mvs,
-                mvs,
+                count(project.tables.len(), "table"),
+                count(project.views.len() - mvs, "view"),
+                count(mvs, "materialized view"),
                 join(&project.phases),
-                enabled.tables.len(),
-                checks,
+                count(enabled.tables.len(), "table"),
+                count(checks, "check"),
                 join(&project.dialects),
             ));
         }
@@ -349,6 +349,11 @@ fn dialect(cli: &Cli, project: &Project) -> Result<Dialect> {
             Err(Error::new(format!("the project targets {}: choose one with --dialect", join(&project.dialects))))
         }
     }
+}
+
+/// `1 table`, `2 tables`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn join<T: std::fmt::Display>(items: &[T]) -> String {

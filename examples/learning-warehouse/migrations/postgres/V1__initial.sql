@@ -28,7 +28,7 @@ CREATE TABLE "warehouse"."dim_learner" (
     "effective_from" TIMESTAMPTZ NOT NULL,
     "effective_to" TIMESTAMPTZ,
     "is_current" BOOLEAN DEFAULT TRUE NOT NULL,
-    PRIMARY KEY ("learner_key")
+    CONSTRAINT "dim_learner_pkey" PRIMARY KEY ("learner_key")
 );
 CREATE UNIQUE INDEX "idx_dim_learner_current" ON "warehouse"."dim_learner" ("learner_id") WHERE is_current;
 COMMENT ON TABLE "warehouse"."dim_learner" IS 'One row per version of a learner. SCD Type 2: a change of any attribute closes the current version (effective_to, is_current = false) and inserts a new one.';
@@ -51,7 +51,7 @@ CREATE TABLE "warehouse"."dim_skill" (
     "effective_from" TIMESTAMPTZ NOT NULL,
     "effective_to" TIMESTAMPTZ,
     "is_current" BOOLEAN DEFAULT TRUE NOT NULL,
-    PRIMARY KEY ("skill_key")
+    CONSTRAINT "dim_skill_pkey" PRIMARY KEY ("skill_key")
 );
 CREATE UNIQUE INDEX "idx_dim_skill_current" ON "warehouse"."dim_skill" ("skill_id") WHERE is_current;
 COMMENT ON TABLE "warehouse"."dim_skill" IS 'One row per version of a curriculum skill. SCD Type 2: a change of any attribute closes the current version (effective_to, is_current = false) and inserts a new one.';
@@ -72,7 +72,7 @@ CREATE TABLE "warehouse"."dim_subject" (
     "effective_from" TIMESTAMPTZ NOT NULL,
     "effective_to" TIMESTAMPTZ,
     "is_current" BOOLEAN DEFAULT TRUE NOT NULL,
-    PRIMARY KEY ("subject_key")
+    CONSTRAINT "dim_subject_pkey" PRIMARY KEY ("subject_key")
 );
 CREATE UNIQUE INDEX "idx_dim_subject_current" ON "warehouse"."dim_subject" ("subject_code") WHERE is_current;
 COMMENT ON TABLE "warehouse"."dim_subject" IS 'One row per version of a subject (static configuration, synced daily). SCD Type 2: a change of any attribute closes the current version (effective_to, is_current = false) and inserts a new one.';
@@ -91,7 +91,7 @@ CREATE TABLE "warehouse"."dim_tenant" (
     "effective_from" TIMESTAMPTZ NOT NULL,
     "effective_to" TIMESTAMPTZ,
     "is_current" BOOLEAN DEFAULT TRUE NOT NULL,
-    PRIMARY KEY ("tenant_key")
+    CONSTRAINT "dim_tenant_pkey" PRIMARY KEY ("tenant_key")
 );
 CREATE UNIQUE INDEX "idx_dim_tenant_current" ON "warehouse"."dim_tenant" ("tenant_id") WHERE is_current;
 COMMENT ON TABLE "warehouse"."dim_tenant" IS 'One row per version of a tenant (school, district or family account). SCD Type 2: a change of any attribute closes the current version (effective_to, is_current = false) and inserts a new one.';
@@ -111,7 +111,7 @@ CREATE TABLE "warehouse"."dim_user" (
     "effective_from" TIMESTAMPTZ NOT NULL,
     "effective_to" TIMESTAMPTZ,
     "is_current" BOOLEAN DEFAULT TRUE NOT NULL,
-    PRIMARY KEY ("user_key")
+    CONSTRAINT "dim_user_pkey" PRIMARY KEY ("user_key")
 );
 CREATE UNIQUE INDEX "idx_dim_user_current" ON "warehouse"."dim_user" ("user_id") WHERE is_current;
 COMMENT ON TABLE "warehouse"."dim_user" IS 'One row per version of a teacher, parent or administrator. SCD Type 2: a change of any attribute closes the current version (effective_to, is_current = false) and inserts a new one.';
@@ -137,7 +137,7 @@ CREATE TABLE "warehouse"."etl_job_runs" (
     "error_message" TEXT,
     "started_at" TIMESTAMPTZ NOT NULL,
     "completed_at" TIMESTAMPTZ,
-    PRIMARY KEY ("id")
+    CONSTRAINT "etl_job_runs_pkey" PRIMARY KEY ("id")
 );
 CREATE INDEX "idx_etl_job_runs_job" ON "warehouse"."etl_job_runs" ("job_name", "target_date", "status");
 CREATE INDEX "idx_etl_job_runs_started" ON "warehouse"."etl_job_runs" ("started_at" DESC);
@@ -158,10 +158,10 @@ CREATE TABLE "warehouse"."fact_focus_events" (
     "event_type" VARCHAR(32) NOT NULL,
     "occurred_at" TIMESTAMPTZ NOT NULL,
     "duration_seconds" INTEGER,
-    PRIMARY KEY ("focus_event_key"),
-    UNIQUE ("event_id"),
-    FOREIGN KEY ("tenant_key") REFERENCES "warehouse"."dim_tenant" ("tenant_key"),
-    FOREIGN KEY ("learner_key") REFERENCES "warehouse"."dim_learner" ("learner_key")
+    CONSTRAINT "fact_focus_events_pkey" PRIMARY KEY ("focus_event_key"),
+    CONSTRAINT "fact_focus_events_event_id_key" UNIQUE ("event_id"),
+    CONSTRAINT "fact_focus_events_tenant_key_fkey" FOREIGN KEY ("tenant_key") REFERENCES "warehouse"."dim_tenant" ("tenant_key"),
+    CONSTRAINT "fact_focus_events_learner_key_fkey" FOREIGN KEY ("learner_key") REFERENCES "warehouse"."dim_learner" ("learner_key")
 );
 CREATE INDEX "idx_fact_focus_events_date" ON "warehouse"."fact_focus_events" ("date_key");
 CREATE INDEX "idx_fact_focus_events_session" ON "warehouse"."fact_focus_events" ("session_id");
@@ -185,12 +185,12 @@ CREATE TABLE "warehouse"."fact_homework_events" (
     "correct_answers" INTEGER,
     "hints_used" INTEGER,
     "time_spent_seconds" INTEGER,
-    PRIMARY KEY ("homework_event_key"),
-    UNIQUE ("date_key", "homework_id", "learner_key"),
-    FOREIGN KEY ("tenant_key") REFERENCES "warehouse"."dim_tenant" ("tenant_key"),
-    FOREIGN KEY ("learner_key") REFERENCES "warehouse"."dim_learner" ("learner_key"),
-    FOREIGN KEY ("subject_key") REFERENCES "warehouse"."dim_subject" ("subject_key"),
-    FOREIGN KEY ("assigned_by_user_key") REFERENCES "warehouse"."dim_user" ("user_key")
+    CONSTRAINT "fact_homework_events_pkey" PRIMARY KEY ("homework_event_key"),
+    CONSTRAINT "fact_homework_events_date_key_homework_id_learner_key_key" UNIQUE ("date_key", "homework_id", "learner_key"),
+    CONSTRAINT "fact_homework_events_tenant_key_fkey" FOREIGN KEY ("tenant_key") REFERENCES "warehouse"."dim_tenant" ("tenant_key"),
+    CONSTRAINT "fact_homework_events_learner_key_fkey" FOREIGN KEY ("learner_key") REFERENCES "warehouse"."dim_learner" ("learner_key"),
+    CONSTRAINT "fact_homework_events_subject_key_fkey" FOREIGN KEY ("subject_key") REFERENCES "warehouse"."dim_subject" ("subject_key"),
+    CONSTRAINT "fact_homework_events_assigned_by_user_key_fkey" FOREIGN KEY ("assigned_by_user_key") REFERENCES "warehouse"."dim_user" ("user_key")
 );
 CREATE INDEX "idx_fact_homework_events_date" ON "warehouse"."fact_homework_events" ("date_key");
 COMMENT ON TABLE "warehouse"."fact_homework_events" IS 'Homework activity per learner, homework and day (build_fact_homework_events): submissions and their results.';
@@ -207,11 +207,11 @@ CREATE TABLE "warehouse"."fact_learning_progress" (
     "attempts" INTEGER DEFAULT 0 NOT NULL,
     "correct_attempts" INTEGER DEFAULT 0 NOT NULL,
     "time_spent_seconds" INTEGER,
-    PRIMARY KEY ("progress_key"),
-    UNIQUE ("date_key", "learner_key", "skill_key"),
-    FOREIGN KEY ("tenant_key") REFERENCES "warehouse"."dim_tenant" ("tenant_key"),
-    FOREIGN KEY ("learner_key") REFERENCES "warehouse"."dim_learner" ("learner_key"),
-    FOREIGN KEY ("skill_key") REFERENCES "warehouse"."dim_skill" ("skill_key")
+    CONSTRAINT "fact_learning_progress_pkey" PRIMARY KEY ("progress_key"),
+    CONSTRAINT "fact_learning_progress_date_key_learner_key_skill_key_key" UNIQUE ("date_key", "learner_key", "skill_key"),
+    CONSTRAINT "fact_learning_progress_tenant_key_fkey" FOREIGN KEY ("tenant_key") REFERENCES "warehouse"."dim_tenant" ("tenant_key"),
+    CONSTRAINT "fact_learning_progress_learner_key_fkey" FOREIGN KEY ("learner_key") REFERENCES "warehouse"."dim_learner" ("learner_key"),
+    CONSTRAINT "fact_learning_progress_skill_key_fkey" FOREIGN KEY ("skill_key") REFERENCES "warehouse"."dim_skill" ("skill_key")
 );
 CREATE INDEX "idx_fact_learning_progress_date" ON "warehouse"."fact_learning_progress" ("date_key");
 CREATE INDEX "idx_fact_learning_progress_skill" ON "warehouse"."fact_learning_progress" ("skill_key", "date_key");
@@ -232,12 +232,12 @@ CREATE TABLE "warehouse"."fact_recommendation_events" (
     "shown_at" TIMESTAMPTZ NOT NULL,
     "accepted" BOOLEAN,
     "responded_at" TIMESTAMPTZ,
-    PRIMARY KEY ("recommendation_key"),
-    UNIQUE ("recommendation_id"),
-    FOREIGN KEY ("tenant_key") REFERENCES "warehouse"."dim_tenant" ("tenant_key"),
-    FOREIGN KEY ("learner_key") REFERENCES "warehouse"."dim_learner" ("learner_key"),
-    FOREIGN KEY ("subject_key") REFERENCES "warehouse"."dim_subject" ("subject_key"),
-    FOREIGN KEY ("skill_key") REFERENCES "warehouse"."dim_skill" ("skill_key")
+    CONSTRAINT "fact_recommendation_events_pkey" PRIMARY KEY ("recommendation_key"),
+    CONSTRAINT "fact_recommendation_events_recommendation_id_key" UNIQUE ("recommendation_id"),
+    CONSTRAINT "fact_recommendation_events_tenant_key_fkey" FOREIGN KEY ("tenant_key") REFERENCES "warehouse"."dim_tenant" ("tenant_key"),
+    CONSTRAINT "fact_recommendation_events_learner_key_fkey" FOREIGN KEY ("learner_key") REFERENCES "warehouse"."dim_learner" ("learner_key"),
+    CONSTRAINT "fact_recommendation_events_subject_key_fkey" FOREIGN KEY ("subject_key") REFERENCES "warehouse"."dim_subject" ("subject_key"),
+    CONSTRAINT "fact_recommendation_events_skill_key_fkey" FOREIGN KEY ("skill_key") REFERENCES "warehouse"."dim_skill" ("skill_key")
 );
 CREATE INDEX "idx_fact_recommendation_events_date" ON "warehouse"."fact_recommendation_events" ("date_key");
 COMMENT ON TABLE "warehouse"."fact_recommendation_events" IS 'One row per AI recommendation shown to a learner, and the learner''s response (build_fact_recommendation_events).';
@@ -257,10 +257,10 @@ CREATE TABLE "warehouse"."fact_sessions" (
     "activities_completed" INTEGER,
     "correct_responses" INTEGER,
     "started_at" TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY ("session_key"),
-    UNIQUE ("session_id"),
-    FOREIGN KEY ("tenant_key") REFERENCES "warehouse"."dim_tenant" ("tenant_key"),
-    FOREIGN KEY ("learner_key") REFERENCES "warehouse"."dim_learner" ("learner_key")
+    CONSTRAINT "fact_sessions_pkey" PRIMARY KEY ("session_key"),
+    CONSTRAINT "fact_sessions_session_id_key" UNIQUE ("session_id"),
+    CONSTRAINT "fact_sessions_tenant_key_fkey" FOREIGN KEY ("tenant_key") REFERENCES "warehouse"."dim_tenant" ("tenant_key"),
+    CONSTRAINT "fact_sessions_learner_key_fkey" FOREIGN KEY ("learner_key") REFERENCES "warehouse"."dim_learner" ("learner_key")
 );
 CREATE INDEX "idx_fact_sessions_date" ON "warehouse"."fact_sessions" ("date_key");
 CREATE INDEX "idx_fact_sessions_learner" ON "warehouse"."fact_sessions" ("learner_key", "date_key");

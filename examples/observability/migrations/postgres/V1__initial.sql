@@ -21,7 +21,7 @@ CREATE TABLE "observability"."sessions" (
     "last_activity" TIMESTAMP,
     "status" TEXT NOT NULL,
     "metadata" JSONB,
-    PRIMARY KEY ("session_id")
+    CONSTRAINT "sessions_pkey" PRIMARY KEY ("session_id")
 );
 COMMENT ON TABLE "observability"."sessions" IS 'One row per proxy session: the raw layer''s sessions table, the parent every analytics table references and the driving table of v_session_summary. Declared here with the columns the analytics layer reads, so the layer''s foreign keys and views can be created.';
 COMMENT ON COLUMN "observability"."sessions"."session_id" IS 'Session identifier assigned by the proxy.';
@@ -48,8 +48,8 @@ CREATE TABLE "observability"."client_sessions" (
     "total_errors" INTEGER DEFAULT 0,
     "total_data_sent" BIGINT DEFAULT 0,
     "total_data_received" BIGINT DEFAULT 0,
-    PRIMARY KEY ("id"),
-    FOREIGN KEY ("session_id") REFERENCES "observability"."sessions" ("session_id")
+    CONSTRAINT "client_sessions_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "client_sessions_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "observability"."sessions" ("session_id")
 );
 CREATE INDEX "idx_client_sessions_session" ON "observability"."client_sessions" ("session_id");
 CREATE INDEX "idx_client_sessions_client" ON "observability"."client_sessions" ("client_name", "connect_time" DESC);
@@ -80,8 +80,8 @@ CREATE TABLE "observability"."errors" (
     "resolution_notes" TEXT,
     "interaction_id" BIGINT,
     "event_id" BIGINT,
-    PRIMARY KEY ("id"),
-    FOREIGN KEY ("session_id") REFERENCES "observability"."sessions" ("session_id")
+    CONSTRAINT "errors_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "errors_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "observability"."sessions" ("session_id")
 );
 CREATE INDEX "idx_errors_session" ON "observability"."errors" ("session_id", "timestamp" DESC);
 CREATE INDEX "idx_errors_type" ON "observability"."errors" ("error_type", "timestamp" DESC);
@@ -114,8 +114,8 @@ CREATE TABLE "observability"."performance_metrics" (
     "p50_ms" DOUBLE PRECISION,
     "p95_ms" DOUBLE PRECISION,
     "p99_ms" DOUBLE PRECISION,
-    PRIMARY KEY ("id"),
-    FOREIGN KEY ("session_id") REFERENCES "observability"."sessions" ("session_id")
+    CONSTRAINT "performance_metrics_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "performance_metrics_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "observability"."sessions" ("session_id")
 );
 CREATE INDEX "idx_metrics_session" ON "observability"."performance_metrics" ("session_id", "timestamp" DESC);
 CREATE INDEX "idx_metrics_type" ON "observability"."performance_metrics" ("metric_type", "metric_name", "timestamp" DESC);
@@ -134,8 +134,8 @@ CREATE TABLE "observability"."session_lifecycle" (
     "reason" TEXT,
     "triggered_by" TEXT,
     "metadata" JSONB,
-    PRIMARY KEY ("id"),
-    FOREIGN KEY ("session_id") REFERENCES "observability"."sessions" ("session_id")
+    CONSTRAINT "session_lifecycle_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "session_lifecycle_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "observability"."sessions" ("session_id")
 );
 CREATE INDEX "idx_lifecycle_session" ON "observability"."session_lifecycle" ("session_id", "timestamp");
 CREATE INDEX "idx_lifecycle_event" ON "observability"."session_lifecycle" ("event_type", "timestamp" DESC);
@@ -164,8 +164,8 @@ CREATE TABLE "observability"."tool_executions" (
     "result_summary" TEXT,
     "interaction_request_id" BIGINT,
     "interaction_response_id" BIGINT,
-    PRIMARY KEY ("id"),
-    FOREIGN KEY ("session_id") REFERENCES "observability"."sessions" ("session_id")
+    CONSTRAINT "tool_executions_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "tool_executions_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "observability"."sessions" ("session_id")
 );
 CREATE INDEX "idx_tool_executions_session" ON "observability"."tool_executions" ("session_id", "request_time" DESC);
 CREATE INDEX "idx_tool_executions_tool" ON "observability"."tool_executions" ("tool_name", "request_time" DESC);
