@@ -155,10 +155,15 @@ pub fn generate(layout: &Layout, project: &Project, name: Option<&str>, check: b
 
 /// The full DDL of the desired state, as the first migration would create it.
 pub fn render_desired(project: &Project, dialect: Dialect) -> Result<String> {
-    let desired = project.enabled();
-    let empty = Project { tables: vec![], views: vec![], ..desired.clone() };
-    let changes = plan::plan(&empty, &desired).map_err(|u| Error::new(u.join("; ")))?;
-    Renderer::new(dialect, &desired.namespace).changes(&changes)
+    render_project(&project.enabled(), dialect)
+}
+
+/// The DDL that creates every object of `project` (all phases) into an empty namespace: the
+/// canonical form in which `diff` shows live and desired side by side.
+pub fn render_project(project: &Project, dialect: Dialect) -> Result<String> {
+    let empty = Project { tables: vec![], views: vec![], ..project.clone() };
+    let changes = plan::plan(&empty, project).map_err(|u| Error::new(u.join("; ")))?;
+    Renderer::new(dialect, &project.namespace).changes(&changes)
 }
 
 fn migration_text(project: &Project, dialect: Dialect, file_name: &str, changes: &[Change]) -> Result<String> {
