@@ -7,10 +7,10 @@ use crate::error::{Error, Result};
 use crate::generate::{self, Outcome};
 use crate::layout::Layout;
 use crate::load;
-use crate::{catalog, inspect};
 use crate::local::{LocalCluster, LocalStatus};
 use crate::migrate::{self, Event, State};
 use crate::model::{Dialect, Project};
+use crate::{catalog, inspect};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -356,10 +356,18 @@ fn print_diff(cli: &Cli, layout: &Layout, project: &Project, target: &Target, re
             for f in &report.findings {
                 let (file, line) = locate(layout, &files, &f.owner, f.item.as_deref());
                 let message = format!("{}: expected {}, found {}", f.object, or_none(&f.expected), or_none(&f.actual));
-                println!("::error file={},line={line},title={}::{}", gh_property(&file), gh_property(&format!("schema drift: {}", f.kind)), gh_data(&message));
+                println!(
+                    "::error file={},line={line},title={}::{}",
+                    gh_property(&file),
+                    gh_property(&format!("schema drift: {}", f.kind)),
+                    gh_data(&message)
+                );
             }
             if report.findings.is_empty() && drift {
-                println!("::error title=schema drift::{}", gh_data("the canonical DDL of the database differs from the YAML"));
+                println!(
+                    "::error title=schema drift::{}",
+                    gh_data("the canonical DDL of the database differs from the YAML")
+                );
             }
             report.warnings.iter().for_each(|w| println!("::warning title=schema diff::{}", gh_data(w)));
             return;
@@ -444,7 +452,12 @@ fn one_line(text: &str) -> String {
 
 /// The YAML file and line of a finding: the object's file at the line naming the column or
 /// index, or its first line; schema.yaml (where `ignore:` goes) for objects the YAML lacks.
-fn locate(layout: &Layout, files: &std::collections::BTreeMap<String, PathBuf>, owner: &str, item: Option<&str>) -> (String, usize) {
+fn locate(
+    layout: &Layout,
+    files: &std::collections::BTreeMap<String, PathBuf>,
+    owner: &str,
+    item: Option<&str>,
+) -> (String, usize) {
     let path = files.get(owner).cloned().unwrap_or_else(|| layout.schema.join("schema.yaml"));
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let line = item
@@ -452,12 +465,14 @@ fn locate(layout: &Layout, files: &std::collections::BTreeMap<String, PathBuf>, 
             text.lines().position(|l| {
                 l.split("name:").skip(1).any(|rest| {
                     let word = rest.trim_start().trim_start_matches(['"', '\'']);
-                    word.strip_prefix(item).is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+                    word.strip_prefix(item)
+                        .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
                 })
             })
         })
         .map_or(1, |i| i + 1);
-    let shown = std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf)).unwrap_or(path);
+    let shown =
+        std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf)).unwrap_or(path);
     (shown.display().to_string().trim_start_matches("./").to_string(), line)
 }
 
@@ -489,7 +504,11 @@ fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&Path>, namespace: Option
     adopted.name = project.map_or_else(|| namespace.to_string(), |p| p.name);
     let (files, mut warnings) = inspect::files(&adopted);
     warnings.extend(live.warnings);
-    warnings.extend(live.foreign_types.iter().map(|(t, c, ty)| format!("{t}.{c}: type `{ty}` cannot be written in the YAML format; left out")));
+    warnings.extend(
+        live.foreign_types
+            .iter()
+            .map(|(t, c, ty)| format!("{t}.{c}: type `{ty}` cannot be written in the YAML format; left out")),
+    );
     for w in warnings.iter().filter(|_| !cli.quiet) {
         eprintln!("warning: {w}");
     }
@@ -500,7 +519,10 @@ fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&Path>, namespace: Option
         return Ok(ExitCode::SUCCESS);
     };
     if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
-        return Err(Error::new(format!("{} is not empty: inspect writes only into an empty or new folder", dir.display())));
+        return Err(Error::new(format!(
+            "{} is not empty: inspect writes only into an empty or new folder",
+            dir.display()
+        )));
     }
     for (path, text) in &files {
         let path = dir.join(path);
@@ -509,7 +531,13 @@ fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&Path>, namespace: Option
             .map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
     }
     if !cli.quiet {
-        println!("wrote {} files for {} tables and {} views to {}", files.len(), adopted.tables.len(), adopted.views.len(), dir.display());
+        println!(
+            "wrote {} files for {} tables and {} views to {}",
+            files.len(),
+            adopted.tables.len(),
+            adopted.views.len(),
+            dir.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -94,7 +94,9 @@ pub fn diff(client: &mut ::postgres::Client, dialect: Dialect, project: &Project
     let mut warnings = std::mem::take(&mut live.warnings);
     let diff = match (canonical(&seen, dialect), canonical(&desired, dialect)) {
         (Ok(a), Ok(b)) if a == b => String::new(),
-        (Ok(a), Ok(b)) => TextDiff::from_lines(&a, &b).unified_diff().context_radius(3).header("live", "desired").to_string(),
+        (Ok(a), Ok(b)) => {
+            TextDiff::from_lines(&a, &b).unified_diff().context_radius(3).header("live", "desired").to_string()
+        }
         (Err(e), _) | (_, Err(e)) => {
             warnings.push(format!("no DDL diff: {e}"));
             String::new()
@@ -107,9 +109,9 @@ pub fn diff(client: &mut ::postgres::Client, dialect: Dialect, project: &Project
 fn glob(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,
-        Some((head, tail)) => {
-            name.strip_prefix(head).is_some_and(|rest| (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob(tail, &rest[i..])))
-        }
+        Some((head, tail)) => name
+            .strip_prefix(head)
+            .is_some_and(|rest| (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob(tail, &rest[i..]))),
     }
 }
 
@@ -201,7 +203,15 @@ impl Findings {
     }
 
     /// A finding when the two sides differ.
-    fn differ<T: PartialEq>(&mut self, kind: Kind, owner: &str, item: Option<&str>, d: T, l: T, show: impl Fn(T) -> String) {
+    fn differ<T: PartialEq>(
+        &mut self,
+        kind: Kind,
+        owner: &str,
+        item: Option<&str>,
+        d: T,
+        l: T,
+        show: impl Fn(T) -> String,
+    ) {
         if d != l {
             self.add(kind, owner, item, Some(show(d)), Some(show(l)));
         }
@@ -214,7 +224,9 @@ fn compare(project: &Project, desired: &Project, seen: &Project, live: &Live) ->
     for d in &desired.tables {
         match seen.table(&d.name) {
             Some(l) => table(&mut f, d, l, &foreign),
-            None => f.add(Kind::MissingTable, &d.name, None, Some(format!("table ({} columns)", d.columns.len())), None),
+            None => {
+                f.add(Kind::MissingTable, &d.name, None, Some(format!("table ({} columns)", d.columns.len())), None)
+            }
         }
     }
     for (t, c, printed) in &live.foreign_types {
@@ -242,7 +254,13 @@ fn compare(project: &Project, desired: &Project, seen: &Project, live: &Live) ->
     };
     for l in &seen.tables {
         if desired.table(&l.name).is_none() {
-            f.add(Kind::ExtraTable, &l.name, None, not_enabled(&l.name), Some(format!("table ({} columns)", l.columns.len())));
+            f.add(
+                Kind::ExtraTable,
+                &l.name,
+                None,
+                not_enabled(&l.name),
+                Some(format!("table ({} columns)", l.columns.len())),
+            );
         }
     }
     for l in &seen.views {
@@ -265,7 +283,8 @@ fn table(f: &mut Findings, d: &Table, l: &Table, foreign: &BTreeSet<(&str, &str)
     }
     let mut extra: Vec<&Column> = l.columns.iter().filter(|c| d.column(&c.name).is_none()).collect();
     for dc in missing {
-        let same = |c: &&Column| (c.ty, c.nullable, &c.default, c.identity) == (dc.ty, dc.nullable, &dc.default, dc.identity);
+        let same =
+            |c: &&Column| (c.ty, c.nullable, &c.default, c.identity) == (dc.ty, dc.nullable, &dc.default, dc.identity);
         let candidates: Vec<usize> = extra.iter().enumerate().filter(|(_, c)| same(c)).map(|(i, _)| i).collect();
         if let [only] = candidates[..] {
             let renamed = extra.remove(only);
@@ -278,7 +297,13 @@ fn table(f: &mut Findings, d: &Table, l: &Table, foreign: &BTreeSet<(&str, &str)
         f.add(Kind::ExtraColumn, name, Some(&lc.name), None, Some(column_text(lc)));
     }
 
-    f.differ(Kind::PrimaryKey, name, None, &d.primary_key, &l.primary_key, |k| if k.is_empty() { "none".into() } else { keys(k) });
+    f.differ(Kind::PrimaryKey, name, None, &d.primary_key, &l.primary_key, |k| {
+        if k.is_empty() {
+            "none".into()
+        } else {
+            keys(k)
+        }
+    });
     sets(f, Kind::UniqueKey, name, &d.unique, &l.unique, |u| keys(u));
     sets(f, Kind::ForeignKey, name, &d.foreign_keys, &l.foreign_keys, |k| {
         format!("{} REFERENCES {} {}", keys(&k.columns), k.table, keys(&k.references))
@@ -327,7 +352,14 @@ fn indexes(f: &mut Findings, owner: &str, desired: &[Index], live: &[Index]) {
 }
 
 /// Keys compared as sets: one finding per key on one side only.
-fn sets<T: PartialEq>(f: &mut Findings, kind: Kind, owner: &str, desired: &[T], live: &[T], show: impl Fn(&T) -> String) {
+fn sets<T: PartialEq>(
+    f: &mut Findings,
+    kind: Kind,
+    owner: &str,
+    desired: &[T],
+    live: &[T],
+    show: impl Fn(&T) -> String,
+) {
     for d in desired.iter().filter(|d| !live.contains(d)) {
         f.add(kind, owner, None, Some(show(d)), None);
     }

@@ -110,7 +110,8 @@ pub fn declarations(dir: &Path) -> BTreeMap<String, PathBuf> {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let name = text.lines().find_map(|line| {
             let (key, value) = line.split_once(':')?;
-            matches!(key, "table" | "view" | "materialized_view").then(|| value.trim().trim_matches(['"', '\'']).to_string())
+            matches!(key, "table" | "view" | "materialized_view")
+                .then(|| value.trim().trim_matches(['"', '\'']).to_string())
         });
         if let Some(name) = name {
             found.insert(name, path);

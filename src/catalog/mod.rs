@@ -69,7 +69,8 @@ pub struct Session<'a> {
 impl Session<'_> {
     pub fn rows(&mut self, sql: &str) -> Result<Rows> {
         self.queries += 1;
-        let messages = self.client.simple_query(sql).map_err(|e| Error::new(format!("reading the catalog: {}", describe(&e))))?;
+        let messages =
+            self.client.simple_query(sql).map_err(|e| Error::new(format!("reading the catalog: {}", describe(&e))))?;
         let mut rows = Rows::default();
         for message in messages {
             match message {
@@ -133,7 +134,10 @@ impl<'a> Row<'a> {
 
     /// Booleans as either server prints them (`t`, `true`, `1`, `y`).
     pub fn flag(&self, column: &str) -> bool {
-        matches!(self.get(column).map(|v| v.trim().to_ascii_lowercase()).as_deref(), Some("t" | "true" | "1" | "y" | "yes"))
+        matches!(
+            self.get(column).map(|v| v.trim().to_ascii_lowercase()).as_deref(),
+            Some("t" | "true" | "1" | "y" | "yes")
+        )
     }
 }
 
@@ -354,7 +358,8 @@ pub fn to_refs(sql: &str, namespace: &str, objects: &BTreeSet<String>) -> (Strin
     let mut refs = BTreeSet::new();
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
     while i < bytes.len() {
-        let starts_name = (bytes[i] == b'"' || word(bytes[i])) && (i == 0 || !(word(bytes[i - 1]) || bytes[i - 1] == b'.'));
+        let starts_name =
+            (bytes[i] == b'"' || word(bytes[i])) && (i == 0 || !(word(bytes[i - 1]) || bytes[i - 1] == b'.'));
         if bytes[i] == b'\'' {
             i += sql[i + 1..].find('\'').map_or(bytes.len(), |j| j + 2);
         } else if let Some((schema, rest)) = starts_name.then(|| identifier(&sql[i..])).flatten() {
@@ -415,7 +420,12 @@ mod tests {
         );
         assert_eq!(
             parse_constraint("FOREIGN KEY (a, b) REFERENCES t(x, y)"),
-            Some(Constraint::ForeignKey { columns: s(&["a", "b"]), schema: None, table: "t".into(), references: s(&["x", "y"]) })
+            Some(Constraint::ForeignKey {
+                columns: s(&["a", "b"]),
+                schema: None,
+                table: "t".into(),
+                references: s(&["x", "y"])
+            })
         );
         assert_eq!(parse_constraint("CHECK ((x > 0))"), None);
     }

@@ -82,7 +82,8 @@ enum Scope<'a> {
 }
 
 pub(super) fn read(s: &mut Session, namespace: &str, desired: Option<&Project>) -> Result<(Live, Option<Project>)> {
-    s.execute("BEGIN; SET LOCAL search_path TO pg_catalog").map_err(|e| Error::new(format!("reading the catalog: {e}")))?;
+    s.execute("BEGIN; SET LOCAL search_path TO pg_catalog")
+        .map_err(|e| Error::new(format!("reading the catalog: {e}")))?;
     let result = read_in_transaction(s, namespace, desired);
     let rolled_back = s.execute("ROLLBACK");
     let (live, desired) = result?;
@@ -190,7 +191,8 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
 /// server refuses (e.g. a view over a table that no longer exists) is compared as written.
 fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> Result<Project> {
     let mut out = desired.clone();
-    let indexes = out.tables.iter_mut().flat_map(|t| &mut t.indexes).chain(out.views.iter_mut().flat_map(|v| &mut v.indexes));
+    let indexes =
+        out.tables.iter_mut().flat_map(|t| &mut t.indexes).chain(out.views.iter_mut().flat_map(|v| &mut v.indexes));
     for index in indexes {
         index.columns = index.columns.iter().map(|c| index_column(c)).collect();
     }
@@ -213,12 +215,17 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
         for i in partial {
             let first = ident(&t.columns[0].name);
             let predicate = i.predicate.as_deref().unwrap_or_default();
-            sql.push_str(&format!(" CREATE INDEX {} ON pg_temp.{} ({first}) WHERE {predicate};", ident(&i.name), ident(&t.name)));
+            sql.push_str(&format!(
+                " CREATE INDEX {} ON pg_temp.{} ({first}) WHERE {predicate};",
+                ident(&i.name),
+                ident(&t.name)
+            ));
         }
         scratch.push((format!("table {}", t.name), sql));
     }
     for v in &desired.views {
-        let (body, _) = expand_refs(&v.sql, &desired.namespace).map_err(|e| Error::new(format!("view {}: {e}", v.name)))?;
+        let (body, _) =
+            expand_refs(&v.sql, &desired.namespace).map_err(|e| Error::new(format!("view {}: {e}", v.name)))?;
         scratch.push((format!("view {}", v.name), format!("CREATE TEMPORARY VIEW {} AS\n{body};", ident(&v.name))));
     }
     if scratch.is_empty() {

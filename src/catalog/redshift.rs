@@ -10,7 +10,7 @@
 //! lists only tables that have rows. Whatever they would have shown is then marked unknown and
 //! not compared: ENCODE AUTO and SORTKEY AUTO-versus-none of empty tables, MV auto refresh.
 
-use super::{identifier, ident_list, quote, strip_keyword, to_refs, Builder, Live, Rows, Session, Unknown};
+use super::{ident_list, identifier, quote, strip_keyword, to_refs, Builder, Live, Rows, Session, Unknown};
 use crate::error::Result;
 use crate::model::{Column, Dialect, Distribution, Identity, Project, SortKey, SortKind};
 use std::collections::{BTreeSet, HashMap};
@@ -118,7 +118,8 @@ pub(super) fn read(s: &mut Session, namespace: &str, desired: Option<&Project>) 
     let mut next = || rows.next().flatten();
     let mut required = || next().unwrap_or_default();
     let (relations, columns, constraints, views) = (required(), required(), required(), required());
-    let catalog = Catalog { relations, columns, constraints, views, backup: next(), table_info: next(), mv_info: next() };
+    let catalog =
+        Catalog { relations, columns, constraints, views, backup: next(), table_info: next(), mv_info: next() };
     let mut live = build(namespace, &catalog);
     live.warnings.extend(warnings);
     let desired = desired.map(|d| {
@@ -210,7 +211,8 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
             (Some(s), _) if s.trim().to_ascii_uppercase().starts_with("AUTO(SORTKEY") => Some(SortKey::AUTO),
             (_, Some(mut keyed)) => {
                 keyed.sort_by_key(|(ord, _)| ord.abs());
-                let kind = if keyed.iter().any(|(ord, _)| *ord < 0) { SortKind::Interleaved } else { SortKind::Compound };
+                let kind =
+                    if keyed.iter().any(|(ord, _)| *ord < 0) { SortKind::Interleaved } else { SortKind::Compound };
                 Some(SortKey { kind, columns: keyed.into_iter().map(|(_, c)| c).collect() })
             }
             // Listed (so it has rows) with no key column and no AUTO: no sort key.
@@ -293,7 +295,9 @@ pub fn parse_diststyle(text: &str) -> Option<Distribution> {
         "EVEN" => Some(Distribution::Even),
         "ALL" => Some(Distribution::All),
         _ if upper.starts_with("AUTO(") => Some(Distribution::Auto),
-        _ if upper.starts_with("KEY(") && text.ends_with(')') => Some(Distribution::Key(text[4..text.len() - 1].trim().to_string())),
+        _ if upper.starts_with("KEY(") && text.ends_with(')') => {
+            Some(Distribution::Key(text[4..text.len() - 1].trim().to_string()))
+        }
         _ => None,
     }
 }
@@ -361,7 +365,9 @@ pub fn parse_mv(definition: &str) -> Option<MvDefinition<'_>> {
         } else if let Some(r) = keyword(rest, "distkey") {
             let (mut columns, r) = ident_list(r)?;
             (mv.distribution, rest) = (Some(Distribution::Key(columns.pop()?)), r);
-        } else if let Some(r) = keyword(rest, "sortkey").or_else(|| keyword(rest, "compound").and_then(|r| keyword(r, "sortkey"))) {
+        } else if let Some(r) =
+            keyword(rest, "sortkey").or_else(|| keyword(rest, "compound").and_then(|r| keyword(r, "sortkey")))
+        {
             (mv.sort_key, rest) = ident_list(r)?;
         } else if let Some(r) = keyword(rest, "auto").and_then(|r| keyword(r, "refresh")) {
             let (on, r) = yes(r)?;
@@ -474,7 +480,10 @@ mod tests {
 
     #[test]
     fn squashes_text_and_casts() {
-        assert_eq!(squash("SELECT  a ,\n  COUNT( * )  FROM \"T\" WHERE x = 'A  B'"), "select a, count(*) from \"T\" where x = 'A  B'");
+        assert_eq!(
+            squash("SELECT  a ,\n  COUNT( * )  FROM \"T\" WHERE x = 'A  B'"),
+            "select a, count(*) from \"T\" where x = 'A  B'"
+        );
         assert_eq!(strip_casts(&squash("'Unknown'::character varying")), "'Unknown'");
         assert_eq!(strip_casts("'a::b'::text || 0::numeric(12,2)"), "'a::b' || 0");
         assert_eq!(strip_casts("now()::timestamp without time zone"), "now()");
