@@ -82,17 +82,22 @@ pub struct Report {
 /// Compares the enabled phases of `project` with the database.
 pub fn diff(client: &mut ::postgres::Client, dialect: Dialect, project: &Project) -> Result<Report> {
     let enabled = project.enabled();
-    let (mut live, desired) = catalog::read(client, dialect, &enabled.namespace, Some(&enabled))?;
-    let desired = desired.expect("normalised desired project");
+    let (live, desired) = catalog::read(client, dialect, &enabled.namespace, Some(&enabled))?;
+    Ok(report(project, &desired.expect("asked for"), live, dialect))
+}
+
+/// The report on `live` against `desired`, the enabled phases of `project` as the catalog
+/// module normalised them.
+pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dialect) -> Report {
     let unmanaged = |name: &str| desired.table(name).is_none() && desired.view(name).is_none();
     let ignored = |name: &str| unmanaged(name) && project.ignore.iter().any(|pattern| glob(pattern, name));
     live.project.tables.retain(|t| !ignored(&t.name));
     live.project.views.retain(|v| !ignored(&v.name));
 
-    let seen = overlay(&desired, &live, dialect);
-    let findings = compare(project, &desired, &seen, &live);
+    let seen = overlay(desired, &live, dialect);
+    let findings = compare(project, desired, &seen, &live);
     let mut warnings = std::mem::take(&mut live.warnings);
-    let diff = match (canonical(&seen, dialect), canonical(&desired, dialect)) {
+    let diff = match (canonical(&seen, dialect), canonical(desired, dialect)) {
         (Ok(a), Ok(b)) if a == b => String::new(),
         (Ok(a), Ok(b)) => {
             TextDiff::from_lines(&a, &b).unified_diff().context_radius(3).header("live", "desired").to_string()
@@ -102,7 +107,7 @@ pub fn diff(client: &mut ::postgres::Client, dialect: Dialect, project: &Project
             String::new()
         }
     };
-    Ok(Report { findings, diff, warnings, queries: live.queries })
+    Report { findings, diff, warnings, queries: live.queries }
 }
 
 /// `*` matches any run of characters; everything else matches itself.

@@ -33,7 +33,7 @@ pub fn queries(namespace: &str) -> Vec<Source> {
         leader(
             "pg_class",
             format!(
-                "SELECT c.oid::BIGINT AS oid, c.relname, c.relkind, c.reldiststyle, i.releffectivediststyle, d.description
+                "SELECT c.oid::BIGINT AS reloid, c.relname, c.relkind, c.reldiststyle, i.releffectivediststyle, d.description
 FROM pg_catalog.pg_class AS c
 INNER JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class_info AS i ON i.reloid = c.oid
@@ -76,7 +76,7 @@ ORDER BY c.relname, k.contype, k.conname"
         // BACKUP NO tables, as keys pg_class_backup_<database oid>_<table oid>.
         optional(
             "pg_conf",
-            "SELECT key, (SELECT oid::BIGINT FROM pg_catalog.pg_database WHERE datname = current_database()) AS dboid
+            "SELECT key, (SELECT db.oid::BIGINT FROM pg_catalog.pg_database AS db WHERE db.datname = current_database()) AS dboid
 FROM pg_catalog.pg_conf
 WHERE key LIKE 'pg_class_backup_%'"
                 .to_string(),
@@ -122,12 +122,7 @@ pub(super) fn read(s: &mut Session, namespace: &str, desired: Option<&Project>) 
         Catalog { relations, columns, constraints, views, backup: next(), table_info: next(), mv_info: next() };
     let mut live = build(namespace, &catalog);
     live.warnings.extend(warnings);
-    let desired = desired.map(|d| {
-        let mut d = d.clone();
-        squash_project(&mut d);
-        squash_project(&mut live.project);
-        d
-    });
+    let desired = desired.map(|d| normalise(d, &mut live));
     Ok((live, desired))
 }
 
@@ -150,7 +145,7 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
         } else {
             b.table(name, description);
             styles.insert(name, (r.int("reldiststyle"), r.int("releffectivediststyle")));
-            oids.insert(r.text("oid"), name);
+            oids.insert(r.text("reloid"), name);
         }
     }
 
@@ -398,11 +393,19 @@ fn keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
     (!rest.starts_with(|c: char| c.is_alphanumeric() || c == '_')).then_some(rest)
 }
 
-/// Redshift keeps materialized-view definitions as written and prints defaults with casts; with
-/// no server-side normaliser to ask (PostgreSQL's scratch views would not apply to MVs), both
-/// sides are compared in one squashed spelling: whitespace collapsed, lower case outside quotes,
-/// casts dropped from defaults. Plain views, which Redshift stores re-printed, may therefore
-/// show as changed when they are not.
+/// The desired project and the live one in one spelling, for comparing. Redshift keeps
+/// materialized-view definitions as written and prints defaults with casts; with no server-side
+/// normaliser to ask (PostgreSQL's scratch views would not apply to MVs), both sides are
+/// squashed: whitespace collapsed, lower case outside quotes, casts dropped from defaults.
+/// Plain views, which Redshift stores re-printed, may therefore show as changed when they are
+/// not.
+pub fn normalise(desired: &Project, live: &mut Live) -> Project {
+    let mut desired = desired.clone();
+    squash_project(&mut desired);
+    squash_project(&mut live.project);
+    desired
+}
+
 fn squash_project(p: &mut Project) {
     for c in p.tables.iter_mut().flat_map(|t| &mut t.columns) {
         c.default = c.default.as_deref().map(|d| strip_casts(&squash(d)));

@@ -4,6 +4,7 @@
 
 use schema::db::Target;
 use schema::local::LocalCluster;
+use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -121,5 +122,25 @@ pub fn copy(from: &Path, to: &Path) {
         } else {
             std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
         }
+    }
+}
+
+/// Runs scripts/lint_sql.py (sqlfluff, pinned in requirements-dev.txt) on SQL text.
+pub fn redshift_grammar_accepts(sql: &str) -> Result<(), String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lint_sql.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .args(["--dialect", "redshift", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child.stdin.take().unwrap().write_all(sql.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
     }
 }
