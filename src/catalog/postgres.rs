@@ -19,9 +19,9 @@ LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
 WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm')";
 
-/// Table columns in order: type, nullability, default, identity (with its sequence's start and
-/// increment), comment.
-const COLUMNS: &str = "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+/// Table columns: position, type, nullability, default, identity (with its sequence's start and
+/// increment), comment. Unsorted: sorting these wide rows costs the server more than us.
+const COLUMNS: &str = "SELECT c.relname, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
   a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default_expr, a.attidentity,
   s.seqstart, s.seqincrement, d.description
 FROM pg_catalog.pg_attribute a
@@ -32,8 +32,7 @@ LEFT JOIN (pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid 
   ON dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum
-WHERE {n} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY c.relname, a.attnum";
+WHERE {n} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped";
 
 const CONSTRAINTS: &str = "SELECT c.relname, pg_catalog.pg_get_constraintdef(k.oid) AS definition
 FROM pg_catalog.pg_constraint k
@@ -42,12 +41,16 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE {n} AND k.contype IN ('p', 'u', 'f')
 ORDER BY c.relname, k.contype, k.conname";
 
-/// Indexes other than those backing a constraint: key columns one per line, their
-/// `indoption` bits (1 = DESC, 2 = NULLS FIRST), partial-index predicate.
+/// Indexes other than those backing a constraint: key columns one per line (expressions
+/// through the slower pg_get_indexdef), their `indoption` bits (1 = DESC, 2 = NULLS FIRST),
+/// partial-index predicate.
 const INDEXES: &str = "SELECT c.relname AS owner, i.relname AS name, x.indisunique, x.indoption::text AS options,
   pg_catalog.pg_get_expr(x.indpred, x.indrelid, true) AS predicate,
-  (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(x.indexrelid, k, true), E'\\n' ORDER BY k)
-     FROM pg_catalog.generate_series(1, x.indnkeyatts) k) AS columns
+  (SELECT pg_catalog.string_agg(CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(x.indexrelid, k.n::integer, true)
+                                     ELSE pg_catalog.quote_ident(a.attname) END, E'\\n' ORDER BY k.n)
+     FROM pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, n)
+     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+     WHERE k.n <= x.indnkeyatts) AS columns
 FROM pg_catalog.pg_index x
 JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = x.indrelid
@@ -120,7 +123,9 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
             _ => b.table(name, description),
         }
     }
-    for r in columns.iter() {
+    let mut columns: Vec<_> = columns.iter().collect();
+    columns.sort_by_key(|r| (r.text("relname"), r.int("attnum")));
+    for r in columns {
         let (table, name) = (r.text("relname"), r.text("attname"));
         let Some(ty) = b.column_type(table, name, r.text("type")) else { continue };
         let identity = matches!(r.text("attidentity"), "a" | "d")
@@ -149,7 +154,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
             .zip(options.iter().chain(std::iter::repeat(&0)))
             .map(|(column, option)| {
                 let column = match identifier(column) {
-                    Some((name, rest)) if rest.is_empty() => name,
+                    Some((name, "")) => name,
                     _ => column.to_string(),
                 };
                 let order = match option & 3 {
