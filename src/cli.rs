@@ -509,6 +509,10 @@ fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&Path>, namespace: Option
             .iter()
             .map(|(t, c, ty)| format!("{t}.{c}: type `{ty}` cannot be written in the YAML format; left out")),
     );
+    warnings.extend(live.unknown.iter().map(|(object, what)| format!("{object}: the catalog does not show {what}")));
+    if adopted.tables.is_empty() && adopted.views.is_empty() {
+        warnings.push(format!("{namespace} has no tables or views on {}", target.redacted()));
+    }
     for w in warnings.iter().filter(|_| !cli.quiet) {
         eprintln!("warning: {w}");
     }

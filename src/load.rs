@@ -110,6 +110,7 @@ pub fn declarations(dir: &Path) -> BTreeMap<String, PathBuf> {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let name = text.lines().find_map(|line| {
             let (key, value) = line.split_once(':')?;
+            let value = value.split(" #").next().unwrap_or_default();
             matches!(key, "table" | "view" | "materialized_view")
                 .then(|| value.trim().trim_matches(['"', '\'']).to_string())
         });

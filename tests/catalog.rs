@@ -9,7 +9,7 @@ mod common;
 use schema::catalog::redshift::{self, Catalog};
 use schema::catalog::{Rows, Unknown};
 use schema::drift;
-use schema::model::{Dialect, Distribution, Identity, SortKey, SortKind};
+use schema::model::{Dialect, Distribution, Identity, Project, SortKey, SortKind};
 use std::path::Path;
 
 /// Rows from psql-like text: a header line, then one line per row; `|` separates values and an
@@ -211,6 +211,13 @@ fn svv_table_info_dist_styles() {
     assert_eq!(redshift::parse_diststyle("<<UNKNOWN>>"), None);
 }
 
+/// What `schema diff` reports on a Redshift whose catalog holds these rows.
+fn diff(project: &Project, catalog: &Catalog) -> drift::Report {
+    let mut live = redshift::build("analytics", catalog);
+    let desired = redshift::normalise(&project.enabled(), &mut live);
+    drift::report(project, &desired, live, Dialect::Redshift)
+}
+
 /// The features fixture as a freshly migrated Redshift would show it: the MV definitions are
 /// the CREATE statements our templates render, which Redshift keeps as written. Diff finds
 /// nothing, although the catalog cannot show SORTKEY NONE or ENCODE AUTO of empty tables.
@@ -286,9 +293,7 @@ fn a_freshly_migrated_redshift_shows_no_drift() {
              mv_keyed|t|0",
         )),
     };
-    let mut live = redshift::build("analytics", &catalog);
-    let desired = redshift::normalise(&project.enabled(), &mut live);
-    let report = drift::report(&project, &desired, live, Dialect::Redshift);
+    let report = diff(&project, &catalog);
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
     assert_eq!(report.diff, "");
 
@@ -313,9 +318,7 @@ fn a_freshly_migrated_redshift_shows_no_drift() {
          mv_x|t|1
          mv_keyed|t|104",
     ));
-    let mut live = redshift::build("analytics", &changed);
-    let desired = redshift::normalise(&project.enabled(), &mut live);
-    let report = drift::report(&project, &desired, live, Dialect::Redshift);
+    let report = diff(&project, &changed);
     let found: Vec<String> = report.findings.iter().map(|f| format!("{} {}", f.kind, f.object)).collect();
     assert_eq!(
         found,

@@ -41,6 +41,17 @@ pub enum Unknown {
     AutoRefresh,
 }
 
+impl std::fmt::Display for Unknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unknown::EncodeAuto => "whether the table is on ENCODE AUTO (encodings written as found)",
+            Unknown::SortKey => "SORTKEY AUTO or none (written as auto)",
+            Unknown::Backup => "BACKUP (written as yes)",
+            Unknown::AutoRefresh => "AUTO REFRESH (written as no)",
+        })
+    }
+}
+
 /// Reads the namespace and, when `desired` is given, returns it as this server would store it
 /// (see each dialect's `normalise`), so both sides compare without guessing at formatting.
 /// Changes nothing in the database.

@@ -12,7 +12,8 @@
 
 use super::{ident_list, identifier, quote, strip_keyword, to_refs, Builder, Live, Rows, Session, Unknown};
 use crate::error::Result;
-use crate::model::{Column, Dialect, Distribution, Identity, Project, SortKey, SortKind};
+use crate::model::{Column, ColumnType, Dialect, Distribution, Identity, Project, SortKey, SortKind};
+use crate::render::type_sql;
 use std::collections::{BTreeSet, HashMap};
 
 /// One catalog source.
@@ -401,6 +402,10 @@ fn keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
 /// not.
 pub fn normalise(desired: &Project, live: &mut Live) -> Project {
     let mut desired = desired.clone();
+    // Types as Redshift stores them (TEXT is VARCHAR(256)).
+    for c in desired.tables.iter_mut().flat_map(|t| &mut t.columns) {
+        c.ty = ColumnType::parse(&type_sql(Dialect::Redshift, c.ty)).unwrap_or(c.ty);
+    }
     squash_project(&mut desired);
     squash_project(&mut live.project);
     desired
