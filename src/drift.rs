@@ -229,9 +229,7 @@ fn compare(project: &Project, desired: &Project, seen: &Project, live: &Live) ->
     for d in &desired.tables {
         match seen.table(&d.name) {
             Some(l) => table(&mut f, d, l, &foreign),
-            None => {
-                f.add(Kind::MissingTable, &d.name, None, Some(format!("table ({} columns)", d.columns.len())), None)
-            }
+            None => f.add(Kind::MissingTable, &d.name, None, Some(table_text(d)), None),
         }
     }
     for (t, c, printed) in &live.foreign_types {
@@ -259,13 +257,7 @@ fn compare(project: &Project, desired: &Project, seen: &Project, live: &Live) ->
     };
     for l in &seen.tables {
         if desired.table(&l.name).is_none() {
-            f.add(
-                Kind::ExtraTable,
-                &l.name,
-                None,
-                not_enabled(&l.name),
-                Some(format!("table ({} columns)", l.columns.len())),
-            );
+            f.add(Kind::ExtraTable, &l.name, None, not_enabled(&l.name), Some(table_text(l)));
         }
     }
     for l in &seen.views {
@@ -371,6 +363,11 @@ fn sets<T: PartialEq>(
     for l in live.iter().filter(|l| !desired.contains(l)) {
         f.add(kind, owner, None, None, Some(show(l)));
     }
+}
+
+fn table_text(t: &Table) -> String {
+    let n = t.columns.len();
+    format!("table ({n} column{})", if n == 1 { "" } else { "s" })
 }
 
 fn keys(columns: &[String]) -> String {
