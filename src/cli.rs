@@ -3,6 +3,7 @@
 
 use crate::db::Target;
 use crate::docs;
+use crate::drift::{self, Report};
 use crate::error::{Error, Result};
 use crate::generate::{self, Outcome};
 use crate::layout::Layout;
@@ -10,8 +11,10 @@ use crate::load;
 use crate::local::{LocalCluster, LocalStatus};
 use crate::migrate::{self, Event, State};
 use crate::model::{Dialect, Project};
+use crate::{catalog, inspect};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -34,8 +37,18 @@ struct Cli {
     /// Print only errors and findings.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Colour the output: auto (a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    color: ColorArg,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -98,6 +111,21 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Compare the database with the YAML (enabled phases); exit 1 on any difference.
+    Diff {
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
+    /// Write the database's schema as YAML project files, to adopt an existing database.
+    Inspect {
+        /// Folder to write schema.yaml, tables/ and views/ into (must be empty or absent);
+        /// default: print them.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Schema to read; default: the namespace of the project, if there is one.
+        #[arg(long)]
+        namespace: Option<String>,
+    },
     /// The local development PostgreSQL (under .schema/local) used when no database URL is given.
     Local {
         #[arg(value_enum)]
@@ -109,6 +137,14 @@ enum Command {
 enum StatusFormat {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    /// GitHub Actions annotations on the YAML files.
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -132,8 +168,10 @@ pub fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<ExitCode> {
     let layout = Layout::find(&cli.project);
-    if let Command::Local { action } = cli.command {
-        return local(&layout, action);
+    match &cli.command {
+        Command::Local { action } => return local(&layout, *action),
+        Command::Inspect { out, namespace } => return run_inspect(cli, &layout, out.as_deref(), namespace.as_deref()),
+        _ => {}
     }
     let project = load_project(&layout)?;
     let say = |msg: String| {
@@ -213,7 +251,16 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let dir = out.clone().unwrap_or_else(|| layout.root.join("docs/schema"));
             say(format!("wrote {}", docs::write(&project, &dir)?.display()));
         }
-        Command::Local { .. } => unreachable!("handled before the project is loaded"),
+        Command::Diff { format } => {
+            let target = database(cli, &layout, &project)?;
+            let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+            let report = drift::diff(&mut client, target.dialect(), &project)?;
+            print_diff(cli, &layout, &project, &target, &report, *format);
+            if !report.findings.is_empty() || !report.diff.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Local { .. } | Command::Inspect { .. } => unreachable!("handled before the project is loaded"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -308,6 +355,218 @@ fn database(cli: &Cli, layout: &Layout, project: &Project) -> Result<Target> {
         )));
     }
     Ok(target)
+}
+
+fn print_diff(cli: &Cli, layout: &Layout, project: &Project, target: &Target, report: &Report, format: DiffFormat) {
+    let drift = !report.findings.is_empty() || !report.diff.is_empty();
+    match format {
+        DiffFormat::Json => {
+            let doc = serde_json::json!({
+                "database": target.redacted(),
+                "dialect": target.dialect(),
+                "namespace": project.namespace,
+                "drift": drift,
+                "findings": report.findings,
+                "diff": report.diff,
+                "warnings": report.warnings,
+                "catalog_queries": report.queries,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+            return;
+        }
+        DiffFormat::Github => {
+            let files = load::declarations(&layout.schema);
+            for f in &report.findings {
+                let (file, line) = locate(layout, &files, &f.owner, f.item.as_deref());
+                let message = format!("{}: expected {}, found {}", f.object, or_none(&f.expected), or_none(&f.actual));
+                println!(
+                    "::error file={},line={line},title={}::{}",
+                    gh_property(&file),
+                    gh_property(&format!("schema drift: {}", f.kind)),
+                    gh_data(&message)
+                );
+            }
+            if report.findings.is_empty() && drift {
+                println!(
+                    "::error title=schema drift::{}",
+                    gh_data("the canonical DDL of the database differs from the YAML")
+                );
+            }
+            report.warnings.iter().for_each(|w| println!("::warning title=schema diff::{}", gh_data(w)));
+            return;
+        }
+        DiffFormat::Text => {}
+    }
+    for w in report.warnings.iter().filter(|_| !cli.quiet) {
+        eprintln!("warning: {w}");
+    }
+    let where_ = format!("{} on {} ({})", project.namespace, target.redacted(), target.dialect());
+    if !drift {
+        if !cli.quiet {
+            println!("no drift: {where_} matches the YAML (phases {})", join(&project.phases));
+        }
+        return;
+    }
+    let paint = colors(cli);
+    let n = report.findings.len();
+    println!("drift: {where_} differs from the YAML: {n} finding{}", if n == 1 { "" } else { "s" });
+    for f in &report.findings {
+        println!("  {} {}", paint.apply(BOLD, &format!("{:<15}", f.kind.to_string())), f.object);
+        println!("      expected: {}", one_line(&or_none(&f.expected)));
+        println!("      found:    {}", one_line(&or_none(&f.actual)));
+    }
+    if n == 0 {
+        println!("  the canonical DDL differs although no finding covers it (please report this)");
+    }
+    if !report.diff.is_empty() && !cli.quiet {
+        println!();
+        for line in report.diff.lines() {
+            let style = match line.as_bytes().first() {
+                _ if line.starts_with("---") || line.starts_with("+++") => BOLD,
+                Some(b'@') => CYAN,
+                Some(b'-') => RED,
+                Some(b'+') => GREEN,
+                _ => "",
+            };
+            println!("{}", paint.apply(style, line));
+        }
+    }
+}
+
+const BOLD: &str = "\x1b[1m";
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const CYAN: &str = "\x1b[36m";
+
+struct Paint(bool);
+
+impl Paint {
+    fn apply(&self, style: &str, text: &str) -> String {
+        if self.0 && !style.is_empty() {
+            format!("{style}{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// `--color`, where `auto` means a terminal and no (non-empty) NO_COLOR.
+fn colors(cli: &Cli) -> Paint {
+    Paint(match cli.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+    })
+}
+
+fn or_none(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "nothing".into())
+}
+
+/// First line, at most 100 characters: bodies and long comments are in the diff below.
+fn one_line(text: &str) -> String {
+    let first = text.lines().next().unwrap_or_default();
+    let mut short: String = first.chars().take(100).collect();
+    if short.len() < text.len() {
+        short.push_str(" …");
+    }
+    short
+}
+
+/// The YAML file and line of a finding: the object's file at the line naming the column or
+/// index, or its first line; schema.yaml (where `ignore:` goes) for objects the YAML lacks.
+fn locate(
+    layout: &Layout,
+    files: &std::collections::BTreeMap<String, PathBuf>,
+    owner: &str,
+    item: Option<&str>,
+) -> (String, usize) {
+    let path = files.get(owner).cloned().unwrap_or_else(|| layout.schema.join("schema.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let line = item
+        .and_then(|item| {
+            text.lines().position(|l| {
+                l.split("name:").skip(1).any(|rest| {
+                    let word = rest.trim_start().trim_start_matches(['"', '\'']);
+                    word.strip_prefix(item)
+                        .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+                })
+            })
+        })
+        .map_or(1, |i| i + 1);
+    let shown =
+        std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf)).unwrap_or(path);
+    (shown.display().to_string().trim_start_matches("./").to_string(), line)
+}
+
+/// GitHub workflow-command escaping of a message, and of a property (which also escapes `:` `,`).
+fn gh_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn gh_property(text: &str) -> String {
+    gh_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&Path>, namespace: Option<&str>) -> Result<ExitCode> {
+    let project = if layout.schema.join("schema.yaml").is_file() { Some(load_project(layout)?) } else { None };
+    let target = match (&project, &cli.database_url) {
+        (Some(p), _) => database(cli, layout, p)?,
+        (None, Some(url)) => Target::parse(url, cli.dialect.map(Into::into), Duration::from_secs(cli.connect_timeout))
+            .map_err(|e| Error::new(e.to_string()))?,
+        (None, None) => return Err(Error::new("no project here to take the database from: pass --database-url")),
+    };
+    let namespace = namespace
+        .map(str::to_string)
+        .or(project.as_ref().map(|p| p.namespace.clone()))
+        .ok_or_else(|| Error::new("no project here to take the namespace from: pass --namespace"))?;
+    let namespace = namespace.as_str();
+    let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+    let (live, _) = catalog::read(&mut client, target.dialect(), namespace, None)?;
+    let mut adopted = live.project;
+    adopted.name = project.map_or_else(|| namespace.to_string(), |p| p.name);
+    let (files, mut warnings) = inspect::files(&adopted);
+    warnings.extend(live.warnings);
+    warnings.extend(
+        live.foreign_types
+            .iter()
+            .map(|(t, c, ty)| format!("{t}.{c}: type `{ty}` cannot be written in the YAML format; left out")),
+    );
+    warnings.extend(live.unknown.iter().map(|(object, what)| format!("{object}: the catalog does not show {what}")));
+    if adopted.tables.is_empty() && adopted.views.is_empty() {
+        warnings.push(format!("{namespace} has no tables or views on {}", target.redacted()));
+    }
+    for w in warnings.iter().filter(|_| !cli.quiet) {
+        eprintln!("warning: {w}");
+    }
+    let Some(dir) = out else {
+        for (path, text) in &files {
+            print!("--- # {path}\n{text}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
+        return Err(Error::new(format!(
+            "{} is not empty: inspect writes only into an empty or new folder",
+            dir.display()
+        )));
+    }
+    for (path, text) in &files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("a file in a folder"))
+            .and_then(|()| std::fs::write(&path, text))
+            .map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
+    }
+    if !cli.quiet {
+        println!(
+            "wrote {} files for {} tables and {} views to {}",
+            files.len(),
+            adopted.tables.len(),
+            adopted.views.len(),
+            dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn local(layout: &Layout, action: LocalAction) -> Result<ExitCode> {

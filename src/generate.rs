@@ -172,10 +172,15 @@ pub fn generate(
 
 /// The full DDL of the desired state, as the first migration would create it.
 pub fn render_desired(project: &Project, dialect: Dialect) -> Result<String> {
-    let desired = project.enabled();
-    let empty = Project { tables: vec![], views: vec![], ..desired.clone() };
-    let steps = plan::plan(&empty, &desired).map_err(|u| Error::new(u.join("; ")))?;
-    Renderer::new(dialect, &desired.namespace).steps(&steps)
+    render_project(&project.enabled(), dialect)
+}
+
+/// The DDL that creates every object of `project` (all phases) into an empty namespace: the
+/// canonical form in which `diff` shows live and desired side by side.
+pub fn render_project(project: &Project, dialect: Dialect) -> Result<String> {
+    let empty = Project { tables: vec![], views: vec![], ..project.clone() };
+    let steps = plan::plan(&empty, project).map_err(|u| Error::new(u.join("; ")))?;
+    Renderer::new(dialect, &project.namespace).steps(&steps)
 }
 
 /// A step for listings: the change, and the dialect when it applies to one only.

@@ -1,10 +1,13 @@
 //! `schema`: an analytics warehouse's schema as code, for PostgreSQL and Amazon Redshift.
 
+pub mod catalog;
 pub mod cli;
 pub mod db;
 pub mod docs;
+pub mod drift;
 pub mod error;
 pub mod generate;
+pub mod inspect;
 pub mod layout;
 pub mod load;
 pub mod local;

@@ -106,6 +106,27 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
     }
 }
 
+/// The file declaring each table and view (found by its top-level `table:`, `view:` or
+/// `materialized_view:` line, without a full load): where to point findings about an object.
+pub fn declarations(dir: &Path) -> BTreeMap<String, PathBuf> {
+    let mut files = Vec::new();
+    let _ = yaml_files(dir, &mut files);
+    let mut found = BTreeMap::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let name = text.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            let value = value.split(" #").next().unwrap_or_default();
+            matches!(key, "table" | "view" | "materialized_view")
+                .then(|| value.trim().trim_matches(['"', '\'']).to_string())
+        });
+        if let Some(name) = name {
+            found.insert(name, path);
+        }
+    }
+    found
+}
+
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();

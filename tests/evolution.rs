@@ -82,7 +82,7 @@ impl Project {
 fn setup() -> Project {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().to_path_buf();
-    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schema"), &root.join("schema"));
+    common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schema"), &root.join("schema"));
     let project = Project { _tmp: tmp, root, url: common::fresh_database() };
     project.edit("schema.yaml", "phases: [1, 2]", "phases: [1]");
     project.ok(&["generate", "--name", "initial"]);
@@ -100,18 +100,6 @@ fn setup() -> Project {
            VALUES ('s1', 1200, '2026-11-01 10:15:03', '2026-11-01');",
     );
     project
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            copy(&p, &to.join(p.file_name().unwrap()));
-        } else {
-            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-        }
-    }
 }
 
 const SEARCH_ENGINE: &str =

@@ -8,20 +8,10 @@
 //!
 //! A case whose first line is `# project-file` replaces `schema.yaml` instead.
 
-use std::path::Path;
+mod common;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
+use common::copy_dir;
+use std::path::Path;
 
 /// Expected `line:col: message` and optional help, in order, from the case header.
 fn expectations(text: &str) -> Vec<(String, Option<String>)> {

@@ -3,25 +3,10 @@
 
 mod common;
 
-use common::psql;
-
+use common::{psql, schema, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn schema(dir: &Path, url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_schema"))
-        .arg("--project")
-        .arg(dir)
-        .args(["--database-url", url])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
 
 /// A project (the feature fixture with its generated V1) plus hand-written migrations.
 fn project(extra: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {

@@ -2,23 +2,13 @@
 //! generated (no database needed), its Redshift and PostgreSQL text pinned by snapshots, and
 //! every Redshift migration parsed by sqlfluff.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn schema(root: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_schema")).arg("--project").arg(root).args(args).output().unwrap()
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            copy(&p, &to.join(p.file_name().unwrap()));
-        } else {
-            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-        }
-    }
 }
 
 fn edit(root: &Path, file: &str, from: &str, to: &str) {
@@ -41,7 +31,10 @@ fn generated(root: &Path, dialect: &str, name: &str) -> String {
 fn every_change_kind_renders_for_both_dialects() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/features/schema"), &root.join("schema"));
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/features/schema"),
+        &root.join("schema"),
+    );
     assert!(schema(root, &["generate"]).status.success());
 
     let edits: &[(&str, &str, &str, &str)] = &[

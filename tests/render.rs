@@ -1,12 +1,13 @@
 //! The rendered DDL, pinned per dialect (a snapshot change is a deliberate change), and every
 //! Redshift statement checked by an independent grammar (sqlfluff's `redshift` dialect).
 
+mod common;
+
+use common::redshift_grammar_accepts;
 use schema::generate::render_desired;
 use schema::layout::Layout;
 use schema::model::Dialect;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 fn render(project: &str, dialect: Dialect) -> String {
     let layout = Layout::find(&Path::new(env!("CARGO_MANIFEST_DIR")).join(project));
@@ -32,26 +33,6 @@ fn output_is_deterministic_and_lf_only() {
     assert_eq!(a, render(".", Dialect::Redshift));
     assert!(!a.contains('\r'));
     assert!(a.ends_with(";\n"));
-}
-
-/// Runs scripts/lint_sql.py (sqlfluff, pinned in requirements-dev.txt) on SQL text.
-pub fn redshift_grammar_accepts(sql: &str) -> Result<(), String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lint_sql.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .args(["--dialect", "redshift", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().unwrap().write_all(sql.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-    }
 }
 
 #[test]

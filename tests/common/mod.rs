@@ -4,9 +4,10 @@
 
 use schema::db::Target;
 use schema::local::LocalCluster;
+use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -30,34 +31,6 @@ pub fn fresh_database() -> String {
     let mut url = url::Url::parse(server).expect("server URL parsed above");
     url.set_path(&format!("/{name}"));
     url.to_string()
-}
-
-/// Runs SQL; one line per result row, columns separated by `|`.
-pub fn psql(url: &str, sql: &str) -> String {
-    let mut client = Target::parse(url, None, Duration::from_secs(5)).unwrap().connect().unwrap();
-    let rows = client.simple_query(sql).unwrap();
-    rows.iter()
-        .filter_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
-            }
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Copies a folder recursively.
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(p.file_name().unwrap()));
-        } else {
-            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-        }
-    }
 }
 
 static CLUSTER_DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -106,4 +79,68 @@ fn watchdog(dir: &std::path::Path) {
         .stderr(Stdio::null())
         .process_group(0)
         .spawn();
+}
+
+/// The real binary on a project folder and database.
+pub fn schema(dir: &Path, url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schema"))
+        .arg("--project")
+        .arg(dir)
+        .args(["--database-url", url])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Stdout then stderr, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// Runs SQL; the rows of its results, columns joined by `|`, rows by newlines.
+pub fn psql(url: &str, sql: &str) -> String {
+    let mut client = Target::parse(url, None, Duration::from_secs(5)).unwrap().connect().unwrap();
+    let rows = client.simple_query(sql).unwrap_or_else(|e| panic!("{sql}: {}", schema::error::describe(&e)));
+    rows.iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
+            }
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Copies a folder tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(p.file_name().unwrap()));
+        } else {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+/// Runs scripts/lint_sql.py (sqlfluff, pinned in requirements-dev.txt) on SQL text.
+pub fn redshift_grammar_accepts(sql: &str) -> Result<(), String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lint_sql.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .args(["--dialect", "redshift", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child.stdin.take().unwrap().write_all(sql.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
 }

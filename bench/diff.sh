@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Benchmark of `schema diff` (release build) on a generated PostgreSQL database of N tables x 20
+# columns (default 1000; one MV per 50 tables), in a throwaway tool-managed cluster. Prints the
+# number of catalog round trips (for 10 and for N tables: it must not grow) and median wall
+# times, with baselines measured in the same run: a bare connection (`psql -c 'SELECT 1'`),
+# loading the YAML alone (`schema check`) and reading the catalog alone (`schema inspect`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${CARGO_TARGET_DIR:-target}/release/schema
+N=${1:-1000}
+tmp=$(mktemp -d)
+chmod 755 "$tmp"  # the server runs as `postgres` when we are root and must reach its folder
+trap '"$BIN" --project "$tmp/big" local stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+unset DATABASE_URL
+t() { python3 bench/timeit.py "$1" -- "${@:2}"; }
+queries() { "$BIN" --project "$1" --database-url "$2" diff --format json |
+    python3 -c 'import json, sys; d = json.load(sys.stdin); assert not d["drift"], d["findings"][:3]; print(d["catalog_queries"])'; }
+
+python3 bench/gen_project.py "$tmp/big" "$N" --dialects postgres
+python3 bench/gen_project.py "$tmp/small" 10 --dialects postgres
+"$BIN" --project "$tmp/big" -q generate
+"$BIN" --project "$tmp/small" -q generate
+server=$("$BIN" --project "$tmp/big" local start)
+big=${server%/*}/bench
+small=${server%/*}/bench_small
+psql -q "$server" -c 'CREATE DATABASE bench' -c 'CREATE DATABASE bench_small'
+"$BIN" --project "$tmp/big" --database-url "$big" -q migrate
+"$BIN" --project "$tmp/small" --database-url "$small" -q migrate
+
+q_small=$(queries "$tmp/small" "$small")
+q_big=$(queries "$tmp/big" "$big")
+select1=$(t 10 psql "$big" -Atc 'SELECT 1')
+check=$(t 5 "$BIN" --project "$tmp/big" check)
+inspect=$(t 5 "$BIN" --database-url "$big" inspect --namespace bench)
+diff=$(t 5 "$BIN" --project "$tmp/big" --database-url "$big" diff)
+echo "catalog round trips of schema diff: ${q_small} for 10 tables, ${q_big} for ${N} tables (constant)"
+echo "psql -c 'SELECT 1' (connection baseline):       ${select1}s"
+echo "schema check, ${N} tables (YAML load only):      ${check}s"
+echo "schema inspect, ${N} tables (catalog read only): ${inspect}s"
+echo "schema diff, ${N} tables x 20 columns:           ${diff}s   (goal: < 1 s)"
+python3 -c "print(f'diff / SELECT 1: {${diff}/${select1}:.1f}x   diff / check: {${diff}/${check}:.1f}x   diff / inspect: {${diff}/${inspect}:.1f}x')"

@@ -1,0 +1,283 @@
+//! PostgreSQL: every catalog query of the tool (six, whatever the number of tables), the rows →
+//! model mapping, and the desired project as the server itself would store it.
+//!
+//! Everything runs in one transaction that is rolled back, with `search_path` set to
+//! `pg_catalog` only, so the server prints every name of the namespace qualified (`ns.t`): that
+//! is what lets view bodies turn back into `{{ ref('t') }}` reliably.
+
+use super::{identifier, index_column, quote, to_refs, Builder, Live, Session};
+use crate::error::{Error, Result};
+use crate::model::{Column, Dialect, Identity, Index, Project};
+use crate::render::{expand_refs, ident, type_sql};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Tables, views and materialized views, with their comments.
+const RELATIONS: &str = "SELECT c.relname, c.relkind, d.description
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
+WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm')";
+
+/// Table columns: position, type, nullability, default, identity (with its sequence's start and
+/// increment), comment. Unsorted: sorting these wide rows costs the server more than us.
+const COLUMNS: &str = "SELECT c.relname, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+  a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default_expr, a.attidentity,
+  s.seqstart, s.seqincrement, d.description
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN (pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid)
+  ON dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum
+WHERE {n} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped";
+
+const CONSTRAINTS: &str = "SELECT c.relname, pg_catalog.pg_get_constraintdef(k.oid) AS definition
+FROM pg_catalog.pg_constraint k
+JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {n} AND k.contype IN ('p', 'u', 'f')
+ORDER BY c.relname, k.contype, k.conname";
+
+/// Indexes other than those backing a constraint: key columns one per line (expressions
+/// through the slower pg_get_indexdef), their `indoption` bits (1 = DESC, 2 = NULLS FIRST),
+/// partial-index predicate.
+const INDEXES: &str = "SELECT c.relname AS owner, i.relname AS name, x.indisunique, x.indoption::text AS options,
+  pg_catalog.pg_get_expr(x.indpred, x.indrelid, true) AS predicate,
+  (SELECT pg_catalog.string_agg(CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(x.indexrelid, k.n::integer, true)
+                                     ELSE pg_catalog.quote_ident(a.attname) END, E'\\n' ORDER BY k.n)
+     FROM pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, n)
+     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+     WHERE k.n <= x.indnkeyatts) AS columns
+FROM pg_catalog.pg_index x
+JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+JOIN pg_catalog.pg_class c ON c.oid = x.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {n} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
+                          WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
+ORDER BY c.relname, i.relname";
+
+/// View and materialized-view bodies as the server normalises them.
+const VIEWS: &str = "SELECT c.relname, pg_catalog.pg_get_viewdef(c.oid, true) AS definition
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {n} AND c.relkind IN ('v', 'm')";
+
+/// What each view reads among the objects of the managed namespace (through its rewrite rule).
+const DEPENDENCIES: &str = "SELECT DISTINCT v.relname AS view, t.relname AS dependency
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
+JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace
+JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
+  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+WHERE {n} AND tn.nspname = {namespace} AND t.oid <> v.oid";
+
+/// Which schema a snapshot reads: the managed namespace, or this session's temporary schema
+/// (where `normalise` puts its scratch copies).
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    Namespace(&'a str),
+    Temporary,
+}
+
+pub(super) fn read(s: &mut Session, namespace: &str, desired: Option<&Project>) -> Result<(Live, Option<Project>)> {
+    s.execute("BEGIN; SET LOCAL search_path TO pg_catalog")
+        .map_err(|e| Error::new(format!("reading the catalog: {e}")))?;
+    let result = read_in_transaction(s, namespace, desired);
+    let rolled_back = s.execute("ROLLBACK");
+    let (live, desired) = result?;
+    rolled_back.map_err(|e| Error::new(format!("ending the catalog transaction: {e}")))?;
+    Ok((live, desired))
+}
+
+fn read_in_transaction(s: &mut Session, namespace: &str, desired: Option<&Project>) -> Result<(Live, Option<Project>)> {
+    let mut live = snapshot(s, Scope::Namespace(namespace), namespace)?;
+    let desired = desired.map(|d| normalise(s, d, &mut live.warnings)).transpose()?;
+    Ok((live, desired))
+}
+
+/// The objects of one schema; view bodies refer to `namespace` through `{{ ref() }}`.
+fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
+    let filter = match scope {
+        Scope::Namespace(ns) => format!("n.nspname = {}", quote(ns)),
+        Scope::Temporary => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
+    };
+    let mut query = |sql: &str| s.rows(&sql.replace("{n}", &filter).replace("{namespace}", &quote(namespace)));
+    let relations = query(RELATIONS)?;
+    let columns = query(COLUMNS)?;
+    let constraints = query(CONSTRAINTS)?;
+    let indexes = query(INDEXES)?;
+    let views = query(VIEWS)?;
+    let dependencies = query(DEPENDENCIES)?;
+
+    let mut b = Builder::new(namespace, Dialect::Postgres);
+    for r in relations.iter() {
+        let (name, description) = (r.text("relname"), r.get("description"));
+        match r.text("relkind") {
+            "v" => b.view(name, false, description),
+            "m" => b.view(name, true, description),
+            _ => b.table(name, description),
+        }
+    }
+    let mut columns: Vec<_> = columns.iter().collect();
+    columns.sort_by_key(|r| (r.text("relname"), r.int("attnum")));
+    for r in columns {
+        let (table, name) = (r.text("relname"), r.text("attname"));
+        let Some(ty) = b.column_type(table, name, r.text("type")) else { continue };
+        let identity = matches!(r.text("attidentity"), "a" | "d")
+            .then(|| Identity { seed: r.int("seqstart").unwrap_or(1), step: r.int("seqincrement").unwrap_or(1) });
+        let column = Column {
+            name: name.to_string(),
+            ty,
+            nullable: !r.flag("attnotnull"),
+            default: r.get("default_expr").map(str::to_string),
+            identity,
+            encode: None,
+            derived: None,
+            renamed_from: None,
+            description: r.get("description").map(str::to_string),
+        };
+        b.column(table, column);
+    }
+    for r in constraints.iter() {
+        b.constraint(r.text("relname"), r.text("definition"));
+    }
+    for r in indexes.iter() {
+        let options: Vec<i64> = r.text("options").split_whitespace().filter_map(|o| o.parse().ok()).collect();
+        let columns = r
+            .text("columns")
+            .lines()
+            .zip(options.iter().chain(std::iter::repeat(&0)))
+            .map(|(column, option)| {
+                let column = match identifier(column) {
+                    Some((name, "")) => name,
+                    _ => column.to_string(),
+                };
+                let order = match option & 3 {
+                    0 => "",
+                    1 => " DESC NULLS LAST",
+                    2 => " NULLS FIRST",
+                    _ => " DESC",
+                };
+                format!("{column}{order}")
+            })
+            .collect();
+        let index = Index {
+            name: r.text("name").to_string(),
+            columns,
+            unique: r.flag("indisunique"),
+            predicate: r.get("predicate").map(str::to_string),
+        };
+        b.index(r.text("owner"), index);
+    }
+    let mut reads: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for r in dependencies.iter() {
+        reads.entry(r.text("view")).or_default().insert(r.text("dependency").to_string());
+    }
+    let none = BTreeSet::new();
+    for r in views.iter() {
+        let name = r.text("relname");
+        let body = r.text("definition").trim().trim_end_matches(';').trim_end();
+        let (sql, depends_on) = to_refs(body, namespace, reads.get(name).unwrap_or(&none));
+        b.view_body(name, sql, depends_on);
+    }
+    Ok(b.finish())
+}
+
+/// The desired project as this server stores it, so it compares with the catalog exactly:
+/// column defaults and partial-index predicates come back through `pg_get_expr` from scratch
+/// copies of the tables that have any, view bodies through `pg_get_viewdef` from scratch views
+/// over the live objects, and index columns in one spelling. The scratch objects are temporary
+/// (no CREATE privilege needed) and vanish with the rolled-back transaction. An object the
+/// server refuses (e.g. a view over a table that no longer exists) is compared as written.
+fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> Result<Project> {
+    let mut out = desired.clone();
+    let indexes =
+        out.tables.iter_mut().flat_map(|t| &mut t.indexes).chain(out.views.iter_mut().flat_map(|v| &mut v.indexes));
+    for index in indexes {
+        index.columns = index.columns.iter().map(|c| index_column(c)).collect();
+    }
+
+    let mut scratch = Vec::new();
+    for t in &desired.tables {
+        let partial: Vec<&Index> = t.indexes.iter().filter(|i| i.predicate.is_some()).collect();
+        if partial.is_empty() && t.columns.iter().all(|c| c.default.is_none()) {
+            continue;
+        }
+        let columns: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| {
+                let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
+                format!("{} {}{default}", ident(&c.name), type_sql(Dialect::Postgres, c.ty))
+            })
+            .collect();
+        let mut sql = format!("CREATE TEMPORARY TABLE {} ({});", ident(&t.name), columns.join(", "));
+        for i in partial {
+            let first = ident(&t.columns[0].name);
+            let predicate = i.predicate.as_deref().unwrap_or_default();
+            sql.push_str(&format!(
+                " CREATE INDEX {} ON pg_temp.{} ({first}) WHERE {predicate};",
+                ident(&i.name),
+                ident(&t.name)
+            ));
+        }
+        scratch.push((format!("table {}", t.name), sql));
+    }
+    for v in &desired.views {
+        let (body, _) =
+            expand_refs(&v.sql, &desired.namespace).map_err(|e| Error::new(format!("view {}: {e}", v.name)))?;
+        scratch.push((format!("view {}", v.name), format!("CREATE TEMPORARY VIEW {} AS\n{body};", ident(&v.name))));
+    }
+    if scratch.is_empty() {
+        return Ok(out);
+    }
+    for (what, error) in create_scratch(s, &scratch)? {
+        warnings.push(format!("the server refuses the desired {what} ({error}); it is compared as written"));
+    }
+
+    let stored = snapshot(s, Scope::Temporary, &desired.namespace)?.project;
+    for t in &mut out.tables {
+        let Some(copy) = stored.table(&t.name) else { continue };
+        for c in &mut t.columns {
+            if let Some(stored) = copy.column(&c.name) {
+                c.default = stored.default.clone();
+            }
+        }
+        for i in &mut t.indexes {
+            if let Some(stored) = copy.indexes.iter().find(|x| x.name == i.name) {
+                i.predicate = stored.predicate.clone();
+            }
+        }
+    }
+    for v in &mut out.views {
+        if let Some(stored) = stored.view(&v.name) {
+            v.sql = stored.sql.clone();
+            v.depends_on = stored.depends_on.clone();
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the scratch DDL in one round trip; if any statement fails, again one object at a time
+/// under savepoints so the rest still runs. Returns the objects refused and why.
+fn create_scratch(s: &mut Session, scratch: &[(String, String)]) -> Result<Vec<(String, String)>> {
+    let all: Vec<&str> = scratch.iter().map(|(_, sql)| sql.as_str()).collect();
+    if s.execute(&format!("SAVEPOINT scratch;\n{}", all.join("\n"))).is_ok() {
+        return Ok(vec![]);
+    }
+    let fail = |e: String| Error::new(format!("normalising the desired schema: {e}"));
+    s.execute("ROLLBACK TO SAVEPOINT scratch").map_err(fail)?;
+    let mut refused = Vec::new();
+    for (what, sql) in scratch {
+        if let Err(e) = s.execute(&format!("SAVEPOINT one;\n{sql}")) {
+            s.execute("ROLLBACK TO SAVEPOINT one").map_err(fail)?;
+            refused.push((what.clone(), e));
+        }
+    }
+    Ok(refused)
+}

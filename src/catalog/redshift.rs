@@ -1,0 +1,499 @@
+//! Amazon Redshift: every catalog query of the tool and the rows → model mapping.
+//!
+//! No Redshift cluster is reachable where this is developed and tested. The queries are checked
+//! with sqlfluff's Redshift grammar and the mapping with rows shaped as the AWS documentation
+//! shows them (tests/catalog.rs); behaviour against a live cluster is unverified.
+//!
+//! Leader-node catalog tables (`pg_*`) and compute-node views (`SVV_*`) cannot be used in one
+//! query, so every source is its own query, joined here. The compute-node views are best
+//! effort: they need privileges (regular users see only their own rows) and SVV_TABLE_INFO
+//! lists only tables that have rows. Whatever they would have shown is then marked unknown and
+//! not compared: ENCODE AUTO and SORTKEY AUTO-versus-none of empty tables, MV auto refresh.
+
+use super::{ident_list, identifier, quote, strip_keyword, to_refs, Builder, Live, Rows, Session, Unknown};
+use crate::error::Result;
+use crate::model::{Column, ColumnType, Dialect, Distribution, Identity, Project, SortKey, SortKind};
+use crate::render::type_sql;
+use std::collections::{BTreeSet, HashMap};
+
+/// One catalog source.
+pub struct Source {
+    pub name: &'static str,
+    pub sql: String,
+    /// A compute-node view or a privileged table: the diff goes on without it.
+    pub optional: bool,
+}
+
+/// The catalog queries, in the order `Catalog` takes their rows.
+pub fn queries(namespace: &str) -> Vec<Source> {
+    let ns = quote(namespace);
+    let leader = |name, sql: String| Source { name, sql, optional: false };
+    let optional = |name, sql: String| Source { name, sql, optional: true };
+    vec![
+        // Tables and views; pg_class_info adds the effective distribution style of AUTO tables.
+        leader(
+            "pg_class",
+            format!(
+                "SELECT c.oid::BIGINT AS reloid, c.relname, c.relkind, c.reldiststyle, i.releffectivediststyle, d.description
+FROM pg_catalog.pg_class AS c
+INNER JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class_info AS i ON i.reloid = c.oid
+LEFT JOIN pg_catalog.pg_description AS d ON d.objoid = c.oid AND d.objsubid = 0
+WHERE n.nspname = {ns} AND c.relkind IN ('r', 'v')"
+            ),
+        ),
+        // Columns with Redshift's pg_attribute extensions: encoding, distkey, sort key position.
+        leader(
+            "pg_attribute",
+            format!(
+                "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
+  ad.adsrc AS default_expr, pg_catalog.format_encoding(a.attencodingtype::INTEGER) AS encoding,
+  a.attisdistkey, a.attsortkeyord, d.description
+FROM pg_catalog.pg_attribute AS a
+INNER JOIN pg_catalog.pg_class AS c ON c.oid = a.attrelid
+INNER JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attrdef AS ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_description AS d ON d.objoid = c.oid AND d.objsubid = a.attnum
+WHERE n.nspname = {ns} AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum"
+            ),
+        ),
+        leader(
+            "pg_constraint",
+            format!(
+                "SELECT c.relname, pg_catalog.pg_get_constraintdef(k.oid) AS definition
+FROM pg_catalog.pg_constraint AS k
+INNER JOIN pg_catalog.pg_class AS c ON c.oid = k.conrelid
+INNER JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname = {ns} AND k.contype IN ('p', 'u', 'f')
+ORDER BY c.relname, k.contype, k.conname"
+            ),
+        ),
+        // A materialized view's definition is its whole CREATE statement.
+        leader(
+            "pg_views",
+            format!("SELECT viewname, definition FROM pg_catalog.pg_views WHERE schemaname = {ns}"),
+        ),
+        // BACKUP NO tables, as keys pg_class_backup_<database oid>_<table oid>.
+        optional(
+            "pg_conf",
+            "SELECT key, (SELECT db.oid::BIGINT FROM pg_catalog.pg_database AS db WHERE db.datname = current_database()) AS dboid
+FROM pg_catalog.pg_conf
+WHERE key LIKE 'pg_class_backup_%'"
+                .to_string(),
+        ),
+        // Compute node: AUTO sort key and encoding of tables that have rows, MV distribution.
+        optional(
+            "svv_table_info",
+            format!("SELECT \"table\", diststyle, sortkey1, encoded FROM svv_table_info WHERE \"schema\" = {ns}"),
+        ),
+        optional("svv_mv_info", format!("SELECT name, autorefresh, state FROM svv_mv_info WHERE schema_name = {ns}")),
+    ]
+}
+
+/// The rows of each source, in the order of `queries`; None where an optional one failed.
+pub struct Catalog {
+    pub relations: Rows,
+    pub columns: Rows,
+    pub constraints: Rows,
+    pub views: Rows,
+    pub backup: Option<Rows>,
+    pub table_info: Option<Rows>,
+    pub mv_info: Option<Rows>,
+}
+
+pub(super) fn read(s: &mut Session, namespace: &str, desired: Option<&Project>) -> Result<(Live, Option<Project>)> {
+    let mut rows = Vec::new();
+    let mut warnings = Vec::new();
+    for source in queries(namespace) {
+        match s.rows(&source.sql) {
+            Ok(r) => rows.push(Some(r)),
+            Err(e) if source.optional => {
+                warnings.push(format!("{} is not readable ({e}); what it shows is not compared", source.name));
+                rows.push(None);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let mut rows = rows.into_iter();
+    let mut next = || rows.next().flatten();
+    let mut required = || next().unwrap_or_default();
+    let (relations, columns, constraints, views) = (required(), required(), required(), required());
+    let catalog =
+        Catalog { relations, columns, constraints, views, backup: next(), table_info: next(), mv_info: next() };
+    let mut live = build(namespace, &catalog);
+    live.warnings.extend(warnings);
+    let desired = desired.map(|d| normalise(d, &mut live));
+    Ok((live, desired))
+}
+
+/// The rows → model mapping.
+pub fn build(namespace: &str, c: &Catalog) -> Live {
+    let mut b = Builder::new(namespace, Dialect::Redshift);
+    // MV data lives in internal tables `mv_tbl__<mv>__<n>`: storage, not objects of the schema.
+    let internal = |name: &str| name.starts_with("mv_tbl__");
+    let definitions: HashMap<&str, &str> = c.views.iter().map(|r| (r.text("viewname"), r.text("definition"))).collect();
+    let info: HashMap<&str, _> = c.table_info.iter().flat_map(Rows::iter).map(|r| (r.text("table"), r)).collect();
+    let mv_info: HashMap<&str, _> = c.mv_info.iter().flat_map(Rows::iter).map(|r| (r.text("name"), r)).collect();
+
+    let mut styles = HashMap::new();
+    let mut oids = HashMap::new();
+    for r in c.relations.iter().filter(|r| !internal(r.text("relname"))) {
+        let (name, description) = (r.text("relname"), r.get("description"));
+        if r.text("relkind") == "v" {
+            let materialized = definitions.get(name).is_some_and(|d| parse_mv(d).is_some());
+            b.view(name, materialized, description);
+        } else {
+            b.table(name, description);
+            styles.insert(name, (r.int("reldiststyle"), r.int("releffectivediststyle")));
+            oids.insert(r.text("reloid"), name);
+        }
+    }
+
+    let mut distkeys = HashMap::new();
+    let mut sortkeys: HashMap<&str, Vec<(i64, String)>> = HashMap::new();
+    for r in c.columns.iter().filter(|r| !internal(r.text("relname"))) {
+        let (table, name) = (r.text("relname"), r.text("attname"));
+        let Some(ty) = b.column_type(table, name, r.text("type")) else { continue };
+        let default = r.get("default_expr");
+        let identity = default.and_then(identity);
+        let encode = match r.text("encoding").trim().to_ascii_lowercase().as_str() {
+            "" => None,
+            "none" => Some("raw".to_string()),
+            other => Some(other.to_string()),
+        };
+        let column = Column {
+            name: name.to_string(),
+            ty,
+            nullable: !r.flag("attnotnull"),
+            default: default.filter(|_| identity.is_none()).map(str::to_string),
+            identity,
+            encode,
+            derived: None,
+            renamed_from: None,
+            description: r.get("description").map(str::to_string),
+        };
+        b.column(table, column);
+        if r.flag("attisdistkey") {
+            distkeys.insert(table, name.to_string());
+        }
+        match r.int("attsortkeyord") {
+            Some(0) | None => {}
+            Some(ord) => sortkeys.entry(table).or_default().push((ord, name.to_string())),
+        }
+    }
+    for r in c.constraints.iter() {
+        b.constraint(r.text("relname"), r.text("definition"));
+    }
+
+    let no_backup: Option<BTreeSet<&str>> = c.backup.as_ref().map(|rows| {
+        rows.iter()
+            .filter_map(|r| {
+                let parts: Vec<&str> = r.text("key").trim_start_matches("pg_class_backup_").split('_').collect();
+                match parts[..] {
+                    [db, table] if db == r.text("dboid").trim() => oids.get(table).copied(),
+                    _ => None,
+                }
+            })
+            .collect()
+    });
+
+    let names: Vec<String> = b.tables.keys().cloned().collect();
+    for name in &names {
+        let info = info.get(name.as_str());
+        let (style, effective) = styles.get(name.as_str()).copied().unwrap_or_default();
+        let distribution = table_distribution(style, effective, distkeys.get(name.as_str()));
+        let sort = match (info.and_then(|r| r.get("sortkey1")), sortkeys.remove(name.as_str())) {
+            (Some(s), _) if s.trim().to_ascii_uppercase().starts_with("AUTO(SORTKEY") => Some(SortKey::AUTO),
+            (_, Some(mut keyed)) => {
+                keyed.sort_by_key(|(ord, _)| ord.abs());
+                let kind =
+                    if keyed.iter().any(|(ord, _)| *ord < 0) { SortKind::Interleaved } else { SortKind::Compound };
+                Some(SortKey { kind, columns: keyed.into_iter().map(|(_, c)| c).collect() })
+            }
+            // Listed (so it has rows) with no key column and no AUTO: no sort key.
+            _ if info.is_some() => Some(SortKey { kind: SortKind::None, columns: vec![] }),
+            _ => None,
+        };
+        let encode_auto = info.map(|r| r.text("encoded").to_ascii_uppercase().contains("AUTO(ENCODE)"));
+        let backup = no_backup.as_ref().map(|set| !set.contains(name.as_str()));
+        if sort.is_none() {
+            b.unknown(name, Unknown::SortKey);
+        }
+        if encode_auto.is_none() {
+            b.unknown(name, Unknown::EncodeAuto);
+        }
+        if backup.is_none() {
+            b.unknown(name, Unknown::Backup);
+        }
+        if distribution.is_none() {
+            b.live.warnings.push(format!("{name}: distribution style {style:?}/{effective:?} is not understood"));
+        }
+        let t = b.tables.get_mut(name).expect("listed above");
+        t.distribution = distribution.unwrap_or(Distribution::Auto);
+        t.sort_key = sort.unwrap_or(SortKey::AUTO);
+        t.backup = backup.unwrap_or(true);
+        if encode_auto == Some(true) {
+            t.columns.iter_mut().for_each(|c| c.encode = None);
+        }
+    }
+
+    // View bodies refer to the namespace's objects through {{ ref() }}.
+    let objects: BTreeSet<String> = b.tables.keys().chain(b.views.keys()).cloned().collect();
+    let views: Vec<(String, bool)> = b.views.values().map(|v| (v.name.clone(), v.materialized)).collect();
+    for (name, materialized) in views {
+        let definition = definitions.get(name.as_str()).copied().unwrap_or_default();
+        let mv = if materialized { parse_mv(definition) } else { None };
+        let body = mv.as_ref().map_or(definition, |m| m.body);
+        let (sql, depends_on) = to_refs(body.trim().trim_end_matches(';').trim_end(), namespace, &objects);
+        b.view_body(&name, sql, depends_on);
+        let Some(mv) = mv else { continue };
+        let info_row = info.get(name.as_str());
+        let mv_row = mv_info.get(name.as_str());
+        let auto_refresh = mv_row.map(|r| r.flag("autorefresh")).or(mv.auto_refresh);
+        let listed_style = info_row.and_then(|r| r.get("diststyle")).and_then(parse_diststyle);
+        if mv.backup.is_none() {
+            b.unknown(&name, Unknown::Backup);
+        }
+        if auto_refresh.is_none() {
+            b.unknown(&name, Unknown::AutoRefresh);
+        }
+        if let Some(why) = mv_row.and_then(|r| r.int("state")).and_then(unrefreshable) {
+            b.live.broken.push((name.clone(), why));
+        }
+        let v = b.views.get_mut(&name).expect("listed above");
+        v.backup = mv.backup.unwrap_or(true);
+        v.auto_refresh = auto_refresh.unwrap_or(false);
+        v.distribution = mv.distribution.or(listed_style).unwrap_or(Distribution::Even);
+        v.sort_key = SortKey { kind: SortKind::Compound, columns: mv.sort_key };
+    }
+    b.finish()
+}
+
+/// `pg_class.reldiststyle` (0 EVEN, 1 KEY, 8 ALL, 9 AUTO) and PG_CLASS_INFO's
+/// `releffectivediststyle` (10 AUTO(ALL), 11 AUTO(EVEN), 12 AUTO(KEY)): whatever AUTO currently
+/// chose, the model's style is AUTO.
+fn table_distribution(style: Option<i64>, effective: Option<i64>, key: Option<&String>) -> Option<Distribution> {
+    match (style, effective) {
+        (Some(9), _) | (_, Some(10..=12)) => Some(Distribution::Auto),
+        (Some(0), _) => Some(Distribution::Even),
+        (Some(8), _) => Some(Distribution::All),
+        (Some(1), _) => key.map(|k| Distribution::Key(k.clone())),
+        _ => None,
+    }
+}
+
+/// SVV_TABLE_INFO's `diststyle`: EVEN, ALL, KEY(col), AUTO(ALL), AUTO(EVEN), AUTO(KEY(col)).
+pub fn parse_diststyle(text: &str) -> Option<Distribution> {
+    let text = text.trim();
+    let upper = text.to_ascii_uppercase();
+    match upper.as_str() {
+        "EVEN" => Some(Distribution::Even),
+        "ALL" => Some(Distribution::All),
+        _ if upper.starts_with("AUTO(") => Some(Distribution::Auto),
+        _ if upper.starts_with("KEY(") && text.ends_with(')') => {
+            Some(Distribution::Key(text[4..text.len() - 1].trim().to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// IDENTITY columns show their default as `identity(<table oid>, <n>, 'seed,step'::text)`,
+/// GENERATED BY DEFAULT ones as `default_identity(...)`, the function name possibly quoted.
+pub fn identity(default: &str) -> Option<Identity> {
+    let head = default.trim().trim_start_matches('"').to_ascii_lowercase();
+    if !(head.starts_with("identity") || head.starts_with("default_identity")) {
+        return None;
+    }
+    let numbers = default.split('\'').nth(1).unwrap_or_default();
+    let mut parts = numbers.split(',').map(|n| n.trim().parse::<i64>().ok());
+    let (seed, step) = (parts.next().flatten(), parts.next().flatten());
+    Some(Identity { seed: seed.unwrap_or(1), step: step.unwrap_or(1) })
+}
+
+/// STV_MV_INFO / SVV_MV_INFO `state` codes of a materialized view that cannot be refreshed.
+fn unrefreshable(state: i64) -> Option<String> {
+    let why = match state {
+        101 => "unrefreshable: a column of a base table was dropped",
+        102 => "unrefreshable: the type of a column of a base table changed",
+        103 => "unrefreshable: a base table was renamed",
+        104 => "unrefreshable: a column of a base table was renamed",
+        n if n > 100 => return Some(format!("unrefreshable (state {n})")),
+        _ => return None,
+    };
+    Some(why.to_string())
+}
+
+/// A materialized view's stored definition:
+/// `create materialized view [schema.]name [BACKUP YES|NO] [DISTSTYLE s] [DISTKEY (c)]
+/// [[COMPOUND] SORTKEY (c, ...)] [AUTO REFRESH YES|NO] AS body`.
+#[derive(Debug, PartialEq)]
+pub struct MvDefinition<'a> {
+    pub backup: Option<bool>,
+    pub distribution: Option<Distribution>,
+    pub sort_key: Vec<String>,
+    pub auto_refresh: Option<bool>,
+    pub body: &'a str,
+}
+
+pub fn parse_mv(definition: &str) -> Option<MvDefinition<'_>> {
+    let mut rest = definition.trim_start();
+    for word in ["create", "materialized", "view"] {
+        rest = keyword(rest, word)?;
+    }
+    rest = identifier(rest)?.1;
+    if let Some(name) = rest.strip_prefix('.') {
+        rest = identifier(name)?.1;
+    }
+    let mut mv = MvDefinition { backup: None, distribution: None, sort_key: vec![], auto_refresh: None, body: "" };
+    let mut style = None;
+    loop {
+        rest = rest.trim_start();
+        if let Some(body) = keyword(rest, "as") {
+            mv.body = body.trim();
+            break;
+        } else if let Some(r) = keyword(rest, "backup") {
+            let (on, r) = yes(r)?;
+            (mv.backup, rest) = (Some(on), r);
+        } else if let Some(r) = keyword(rest, "diststyle") {
+            let (word, r) = identifier(r)?;
+            (style, rest) = (Some(word.to_ascii_lowercase()), r);
+        } else if let Some(r) = keyword(rest, "distkey") {
+            let (mut columns, r) = ident_list(r)?;
+            (mv.distribution, rest) = (Some(Distribution::Key(columns.pop()?)), r);
+        } else if let Some(r) =
+            keyword(rest, "sortkey").or_else(|| keyword(rest, "compound").and_then(|r| keyword(r, "sortkey")))
+        {
+            (mv.sort_key, rest) = ident_list(r)?;
+        } else if let Some(r) = keyword(rest, "auto").and_then(|r| keyword(r, "refresh")) {
+            let (on, r) = yes(r)?;
+            (mv.auto_refresh, rest) = (Some(on), r);
+        } else {
+            return None;
+        }
+    }
+    if mv.distribution.is_none() {
+        mv.distribution = match style.as_deref() {
+            Some("even") => Some(Distribution::Even),
+            Some("all") => Some(Distribution::All),
+            Some("auto") => Some(Distribution::Auto),
+            _ => None,
+        };
+    }
+    Some(mv)
+}
+
+/// `YES` or `NO`: true for YES; the rest.
+fn yes(text: &str) -> Option<(bool, &str)> {
+    identifier(text).map(|(word, rest)| (word.eq_ignore_ascii_case("yes"), rest))
+}
+
+/// `keyword` (any case) at the start of `text`, as a whole word; the rest.
+fn keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
+    let rest = strip_keyword(text.trim_start(), keyword)?;
+    (!rest.starts_with(|c: char| c.is_alphanumeric() || c == '_')).then_some(rest)
+}
+
+/// The desired project and the live one in one spelling, for comparing. Redshift keeps
+/// materialized-view definitions as written and prints defaults with casts; with no server-side
+/// normaliser to ask (PostgreSQL's scratch views would not apply to MVs), both sides are
+/// squashed: whitespace collapsed, lower case outside quotes, casts dropped from defaults.
+/// Plain views, which Redshift stores re-printed, may therefore show as changed when they are
+/// not.
+pub fn normalise(desired: &Project, live: &mut Live) -> Project {
+    let mut desired = desired.clone();
+    // Types as Redshift stores them (TEXT is VARCHAR(256)).
+    for c in desired.tables.iter_mut().flat_map(|t| &mut t.columns) {
+        c.ty = ColumnType::parse(&type_sql(Dialect::Redshift, c.ty)).unwrap_or(c.ty);
+    }
+    squash_project(&mut desired);
+    squash_project(&mut live.project);
+    desired
+}
+
+fn squash_project(p: &mut Project) {
+    for c in p.tables.iter_mut().flat_map(|t| &mut t.columns) {
+        c.default = c.default.as_deref().map(|d| strip_casts(&squash(d)));
+    }
+    for v in &mut p.views {
+        v.sql = squash(&v.sql);
+    }
+}
+
+/// Whitespace runs → one space (none inside parentheses' edges or before commas), lower case
+/// outside quoted text.
+pub fn squash(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut space = false;
+    for c in sql.trim().chars() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c.is_whitespace() => space = true,
+            None => {
+                if space && !out.ends_with('(') && c != ')' && c != ',' {
+                    out.push(' ');
+                }
+                space = false;
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                }
+                out.push(c.to_ascii_lowercase());
+            }
+        }
+    }
+    out
+}
+
+/// Drops `::type` casts outside quotes (`'x'::character varying` → `'x'`).
+fn strip_casts(expr: &str) -> String {
+    let mut out = String::new();
+    let mut rest = expr;
+    let mut quoted = false;
+    while let Some(c) = rest.chars().next() {
+        if !quoted && rest.starts_with("::") {
+            rest = &rest[2..];
+            loop {
+                rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+                let next = rest.trim_start();
+                let word = next.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
+                if ["varying", "precision", "without", "with", "time", "zone"].contains(&word) {
+                    rest = next;
+                } else {
+                    break;
+                }
+            }
+            if rest.starts_with('(') {
+                rest = rest.find(')').map_or("", |i| &rest[i + 1..]);
+            }
+            continue;
+        }
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squashes_text_and_casts() {
+        assert_eq!(
+            squash("SELECT  a ,\n  COUNT( * )  FROM \"T\" WHERE x = 'A  B'"),
+            "select a, count(*) from \"T\" where x = 'A  B'"
+        );
+        assert_eq!(strip_casts(&squash("'Unknown'::character varying")), "'Unknown'");
+        assert_eq!(strip_casts("'a::b'::text || 0::numeric(12,2)"), "'a::b' || 0");
+        assert_eq!(strip_casts("now()::timestamp without time zone"), "now()");
+    }
+}

@@ -1,0 +1,195 @@
+//! Model → YAML project files in the documented format (docs/yaml-reference.md): the inverse
+//! of `load`, so that `schema inspect` can adopt an existing database. Only what differs from
+//! the format's defaults is written.
+
+use crate::model::*;
+
+/// `schema.yaml`, `tables/<name>.yaml` and `views/<name>.yaml` (paths relative to the YAML
+/// folder) with their text, plus what could not be expressed and was left out.
+pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let dialects: Vec<&str> = project.dialects.iter().map(|d| d.name()).collect();
+    let mut files = vec![(
+        "schema.yaml".to_string(),
+        format!(
+            "name: {}\nnamespace: {}\ndialects: [{}]\nphases: [1]\n",
+            scalar(&project.name),
+            scalar(&project.namespace),
+            dialects.join(", ")
+        ),
+    )];
+    for t in &project.tables {
+        files.push((format!("tables/{}.yaml", t.name), table(t, &mut warnings)));
+    }
+    for v in &project.views {
+        files.push((format!("views/{}.yaml", v.name), view(v)));
+    }
+    (files, warnings)
+}
+
+fn table(t: &Table, warnings: &mut Vec<String>) -> String {
+    let mut y = format!("table: {}\n", scalar(&t.name));
+    if let Some(d) = &t.description {
+        y.push_str(&format!("description: {}\n", scalar(d)));
+    }
+    if !t.backup {
+        y.push_str("backup: false\n");
+    }
+    if t.distribution != Distribution::Auto {
+        y.push_str(&format!("distribution: {}\n", distribution(&t.distribution)));
+    }
+    match t.sort_key.kind {
+        SortKind::Auto => {}
+        SortKind::None => y.push_str("sort_key: { kind: none }\n"),
+        SortKind::Compound => y.push_str(&format!("sort_key: {{ columns: {} }}\n", list(&t.sort_key.columns))),
+        SortKind::Interleaved => {
+            y.push_str(&format!("sort_key: {{ kind: interleaved, columns: {} }}\n", list(&t.sort_key.columns)))
+        }
+    }
+    y.push_str("columns:\n");
+    for c in &t.columns {
+        let mut fields = vec![format!("name: {}", scalar(&c.name)), format!("type: {}", scalar(&c.ty.to_string()))];
+        let implied = t.primary_key.contains(&c.name) || c.identity.is_some();
+        if !c.nullable && !implied {
+            fields.push("nullable: false".into());
+        }
+        if let Some(d) = &c.default {
+            fields.push(format!("default: {}", scalar(d)));
+        }
+        match c.identity {
+            Some(Identity { seed: 1, step: 1 }) => fields.push("identity: true".into()),
+            Some(i) => fields.push(format!("identity: {{ seed: {}, step: {} }}", i.seed, i.step)),
+            None => {}
+        }
+        if let Some(e) = &c.encode {
+            fields.push(format!("encode: {}", scalar(e)));
+        }
+        if let Some(d) = &c.description {
+            fields.push(format!("description: {}", scalar(d)));
+        }
+        y.push_str(&format!("  - {{ {} }}\n", fields.join(", ")));
+    }
+    if !t.primary_key.is_empty() {
+        y.push_str(&format!("primary_key: {}\n", list(&t.primary_key)));
+    }
+    if !t.unique.is_empty() {
+        y.push_str("unique:\n");
+        for u in &t.unique {
+            y.push_str(&format!("  - {}\n", list(u)));
+        }
+    }
+    let (inside, outside): (Vec<&ForeignKey>, Vec<&ForeignKey>) =
+        t.foreign_keys.iter().partition(|fk| !fk.table.contains('.'));
+    for fk in outside {
+        warnings.push(format!(
+            "{}: foreign key {} references {}, outside the namespace; left out",
+            t.name,
+            list(&fk.columns),
+            fk.table
+        ));
+    }
+    if !inside.is_empty() {
+        y.push_str("foreign_keys:\n");
+        for fk in inside {
+            y.push_str(&format!(
+                "  - {{ columns: {}, references: {{ table: {}, columns: {} }} }}\n",
+                list(&fk.columns),
+                scalar(&fk.table),
+                list(&fk.references)
+            ));
+        }
+    }
+    indexes(&mut y, &t.indexes);
+    y
+}
+
+fn view(v: &View) -> String {
+    let key = if v.materialized { "materialized_view" } else { "view" };
+    let mut y = format!("{key}: {}\n", scalar(&v.name));
+    if let Some(d) = &v.description {
+        y.push_str(&format!("description: {}\n", scalar(d)));
+    }
+    if v.materialized {
+        if !v.backup {
+            y.push_str("backup: false\n");
+        }
+        if v.auto_refresh {
+            y.push_str("auto_refresh: true\n");
+        }
+        if v.distribution != Distribution::Even {
+            y.push_str(&format!("distribution: {}\n", distribution(&v.distribution)));
+        }
+        if !v.sort_key.columns.is_empty() {
+            y.push_str(&format!("sort_key: {{ columns: {} }}\n", list(&v.sort_key.columns)));
+        }
+        indexes(&mut y, &v.indexes);
+    }
+    // A literal block; its indentation is that of the first line, so that one starts flush.
+    y.push_str("sql: |\n");
+    for line in v.sql.trim().lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            y.push('\n');
+        } else {
+            y.push_str(&format!("  {line}\n"));
+        }
+    }
+    y
+}
+
+fn indexes(y: &mut String, indexes: &[Index]) {
+    if indexes.is_empty() {
+        return;
+    }
+    y.push_str("indexes:\n");
+    for i in indexes {
+        let mut fields = vec![format!("name: {}", scalar(&i.name)), format!("columns: {}", list(&i.columns))];
+        if i.unique {
+            fields.push("unique: true".into());
+        }
+        if let Some(p) = &i.predicate {
+            fields.push(format!("where: {}", scalar(p)));
+        }
+        y.push_str(&format!("  - {{ {} }}\n", fields.join(", ")));
+    }
+}
+
+fn distribution(d: &Distribution) -> String {
+    match d.key() {
+        Some(k) => format!("{{ style: key, key: {} }}", scalar(k)),
+        None => format!("{{ style: {} }}", d.style().to_ascii_lowercase()),
+    }
+}
+
+fn list(items: &[String]) -> String {
+    format!("[{}]", items.iter().map(|i| scalar(i)).collect::<Vec<_>>().join(", "))
+}
+
+/// A YAML scalar safe in block and flow context: plain when it is a name or a type like
+/// `decimal(5)`, else double-quoted (a JSON string is a valid YAML double-quoted scalar).
+fn scalar(text: &str) -> String {
+    let plain = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && text == text.trim()
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || "_ .()".contains(c))
+        && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(&text.to_ascii_lowercase().as_str());
+    if plain {
+        text.to_string()
+    } else {
+        serde_json::to_string(text).expect("a string serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_are_quoted_only_when_needed() {
+        assert_eq!(scalar("event_date"), "event_date");
+        assert_eq!(scalar("double precision"), "double precision");
+        assert_eq!(scalar("decimal(5,4)"), "\"decimal(5,4)\"");
+        assert_eq!(scalar("'Unknown'::character varying"), "\"'Unknown'::character varying\"");
+        assert_eq!(scalar("no"), "\"no\"");
+        assert_eq!(scalar("It's: fine\n"), "\"It's: fine\\n\"");
+    }
+}
