@@ -75,6 +75,8 @@ impl Project {
         insta::assert_snapshot!(format!("evolution_{name}"), file("redshift"));
         self.ok(&["migrate"]);
         assert!(self.run(&["generate", "--check"]).status.success(), "{name}: generate --check after migrate");
+        let drift = self.run(&["diff"]);
+        assert!(drift.status.success(), "{name}: drift after migrate:\n{}", String::from_utf8_lossy(&drift.stdout));
         file("postgres")
     }
 }

@@ -65,8 +65,8 @@ fn passes(name: &str, load_at: Option<i64>) -> String {
         }
     }
     assert!(schema(&root, db, &["status"]).contains(" 0 pending"));
-    // Once `schema diff` (issue 4) and `schema validate` (issue 7) exist:
-    // schema(&root, db, &["diff"]);
+    schema(&root, db, &["diff"]);
+    // Once `schema validate` (issue 7) exists:
     // schema(&root, db, &["validate"]);
     url
 }
