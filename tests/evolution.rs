@@ -7,7 +7,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
 
 struct Project {
     _tmp: tempfile::TempDir,
@@ -45,17 +44,7 @@ impl Project {
     }
 
     fn sql(&self, sql: &str) -> String {
-        let target = schema::db::Target::parse(&self.url, None, Duration::from_secs(5)).unwrap();
-        let rows = target.connect().unwrap().simple_query(sql).unwrap();
-        rows.iter()
-            .filter_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(r) => {
-                    Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL")).collect::<Vec<_>>().join("|"))
-                }
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        common::psql(&self.url, sql)
     }
 
     /// Generates, snapshots the Redshift text, migrates; returns the PostgreSQL migration text.
