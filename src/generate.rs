@@ -108,7 +108,7 @@ pub fn generate(layout: &Layout, project: &Project, name: Option<&str>, check: b
         }
     }
     let desired = project.enabled();
-    let from = state.project.clone().unwrap_or_else(|| Project { tables: vec![], views: vec![], ..desired.clone() });
+    let from = state.project.clone().unwrap_or_else(|| desired.emptied());
     if let Some(d) = desired.dialects.iter().find(|d| !from.dialects.contains(d)) {
         return Err(Error::new(format!(
             "dialect `{d}` was added to a project that already has migrations; this is not supported yet"
@@ -156,8 +156,7 @@ pub fn generate(layout: &Layout, project: &Project, name: Option<&str>, check: b
 /// The full DDL of the desired state, as the first migration would create it.
 pub fn render_desired(project: &Project, dialect: Dialect) -> Result<String> {
     let desired = project.enabled();
-    let empty = Project { tables: vec![], views: vec![], ..desired.clone() };
-    let changes = plan::plan(&empty, &desired).map_err(|u| Error::new(u.join("; ")))?;
+    let changes = plan::plan(&desired.emptied(), &desired).map_err(|u| Error::new(u.join("; ")))?;
     Renderer::new(dialect, &desired.namespace).changes(&changes)
 }
 

@@ -12,6 +12,8 @@ pub enum Change {
     CreateTable { table: Table },
     CreateView { view: View },
     AddColumn { table: String, column: Column },
+    /// (Re)creates the procedure refreshing these materialized views, in this order.
+    CreateRefreshProcedure { name: String, views: Vec<String> },
 }
 
 impl Change {
@@ -22,6 +24,7 @@ impl Change {
             Change::CreateTable { .. } => "create_table",
             Change::CreateView { .. } => "create_view",
             Change::AddColumn { .. } => "add_column",
+            Change::CreateRefreshProcedure { .. } => "create_refresh_procedure",
         }
     }
 
@@ -35,6 +38,7 @@ impl Change {
                 format!("create {kind} {namespace}.{}", view.name)
             }
             Change::AddColumn { table, column } => format!("add column {namespace}.{table}.{}", column.name),
+            Change::CreateRefreshProcedure { name, .. } => format!("create or replace procedure {namespace}.{name}"),
         }
     }
 }
@@ -74,6 +78,15 @@ pub fn plan(from: &Project, to: &Project) -> Result<Vec<Change>, Vec<String>> {
         if to.view(&old.name).is_none() {
             unsupported.push(format!("view `{}` was removed", old.name));
         }
+    }
+    // The procedure lists the views, so it is replaced whenever the set of views changes.
+    match (&from.refresh_procedure, &to.refresh_procedure) {
+        (Some(old), Some(new)) if old != new => unsupported.push(format!("refresh procedure `{old}` was renamed")),
+        (Some(old), None) => unsupported.push(format!("refresh procedure `{old}` was removed")),
+        (old, Some(name)) if old.is_none() || materialized(&from.views) != materialized(&to.views) => {
+            changes.push(Change::CreateRefreshProcedure { name: name.clone(), views: materialized(&to.views) })
+        }
+        _ => {}
     }
 
     if unsupported.is_empty() {
@@ -128,6 +141,12 @@ pub fn view_order(views: &[View]) -> Result<Vec<&View>, Vec<String>> {
     let deps = views.iter().map(|v| (v.name.as_str(), v.depends_on.iter().map(String::as_str).collect())).collect();
     let order = topo(deps)?;
     Ok(order.iter().filter_map(|n| views.iter().find(|v| v.name == *n)).collect())
+}
+
+/// The names of the materialized views in refresh order (a view after the views it reads).
+pub fn materialized(views: &[View]) -> Vec<String> {
+    let order = view_order(views).unwrap_or_else(|_| views.iter().collect());
+    order.into_iter().filter(|v| v.materialized).map(|v| v.name.clone()).collect()
 }
 
 /// Kahn's algorithm over names (dependencies outside the set are ignored), smallest name first

@@ -9,12 +9,24 @@ use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, UndefinedBehavior};
 use std::sync::{Arc, Mutex};
 
-/// Templates are compiled into the binary so `schema` works from any folder.
+/// Templates are compiled into the binary so `schema` works from any folder. Migration
+/// templates are named after the change they render; the others hold the queries of
+/// validate, backfill, refresh and seed.
 const TEMPLATES: &[(&str, &str, &str)] = &[
     ("common", "create_schema", include_str!("../templates/common/create_schema.sql.j2")),
     ("common", "constraints", include_str!("../templates/common/constraints.sql.j2")),
     ("common", "comments", include_str!("../templates/common/comments.sql.j2")),
     ("common", "rows", include_str!("../templates/common/rows.sql.j2")),
+    ("common", "refresh", include_str!("../templates/common/refresh.sql.j2")),
+    ("common", "checks", include_str!("../templates/common/checks.sql.j2")),
+    ("common", "validate", include_str!("../templates/common/validate.sql.j2")),
+    ("common", "validate_unique", include_str!("../templates/common/validate_unique.sql.j2")),
+    ("common", "validate_samples", include_str!("../templates/common/validate_samples.sql.j2")),
+    ("common", "validation_runs", include_str!("../templates/common/validation_runs.sql.j2")),
+    ("common", "backfill", include_str!("../templates/common/backfill.sql.j2")),
+    ("postgres", "seed", include_str!("../templates/postgres/seed.sql.j2")),
+    ("postgres", "create_refresh_procedure", include_str!("../templates/postgres/create_refresh_procedure.sql.j2")),
+    ("redshift", "create_refresh_procedure", include_str!("../templates/redshift/create_refresh_procedure.sql.j2")),
     ("postgres", "create_table", include_str!("../templates/postgres/create_table.sql.j2")),
     ("postgres", "create_view", include_str!("../templates/postgres/create_view.sql.j2")),
     ("postgres", "add_column", include_str!("../templates/postgres/add_column.sql.j2")),
@@ -57,6 +69,15 @@ impl Renderer {
         let ctx = minijinja::context! { ns => &self.namespace, change => Value::from_serialize(change) };
         let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {}: {e:#}", change.kind())))?;
         Ok(format!("{}\n", sql.trim_end()))
+    }
+
+    /// A query or command from the template `name` (not a migration change), without the
+    /// trailing newline.
+    pub fn query(&self, name: &str, ctx: Value) -> Result<String> {
+        let template = self.env.get_template(name).map_err(|e| Error::new(format!("template: {e:#}")))?;
+        let ctx = minijinja::context! { ns => &self.namespace, ..ctx };
+        let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {name}: {e:#}")))?;
+        Ok(sql.trim().to_string())
     }
 
     /// The SQL of a list of changes, separated by blank lines.
