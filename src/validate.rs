@@ -281,58 +281,66 @@ impl Plan<'_> {
             message,
         };
         for q in &run.queries {
-            let started = Instant::now();
-            let sql = match self.sql(run, q, &q.checks, false) {
-                Ok(sql) => sql,
-                Err(e) => {
-                    problems.extend(q.checks.iter().map(|c| problem(c, e.to_string())));
-                    continue;
-                }
-            };
-            let counts = match db::text_rows(client, &sql) {
-                Ok(rows) => rows.into_iter().next().unwrap_or_default(),
-                Err(e) => {
-                    let why = self.diagnose(client, run, q, &e, timeout);
-                    problems.extend(q.checks.iter().zip(why).map(|(c, m)| problem(c, m)));
-                    continue;
-                }
-            };
-            let seconds = started.elapsed().as_secs_f64();
-            let count = |i: usize| counts.get(i).cloned().flatten().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-            for (i, check) in q.checks.iter().enumerate() {
-                let mut result = outcome(&run.table.name, check, count(i + 1), count(0), seconds);
-                if result.status != Status::Pass && self.samples > 0 {
-                    let rows = self.samples_sql(run, check).and_then(|sql| {
-                        db::text_rows(client, &sql).map_err(|e| Error::new(failure(&e, timeout)))
-                    });
-                    match rows {
-                        Ok(rows) => result.samples = rows.iter().map(|r| sample(run, check, r)).collect(),
-                        Err(e) => problems.push(problem(check, format!("fetching samples: {e}"))),
+            let mut checks = q.checks.clone();
+            // Each failure removes the checks the database rejects; the others are run again.
+            while !checks.is_empty() {
+                let started = Instant::now();
+                let counts = match self.sql(run, q, &checks, false) {
+                    Ok(sql) => db::text_rows(client, &sql),
+                    Err(e) => {
+                        problems.extend(checks.iter().map(|c| problem(c, e.to_string())));
+                        break;
                     }
+                };
+                let counts = match counts {
+                    Ok(rows) => rows.into_iter().next().unwrap_or_default(),
+                    Err(e) => {
+                        let why = self.diagnose(client, run, q, &checks, &e, timeout);
+                        let (bad, good): (Vec<_>, Vec<_>) = checks.into_iter().zip(why).partition(|(_, m)| m.is_some());
+                        problems.extend(bad.into_iter().map(|(c, m)| problem(c, m.unwrap_or_default())));
+                        checks = good.into_iter().map(|(c, _)| c).collect();
+                        continue;
+                    }
+                };
+                let seconds = started.elapsed().as_secs_f64();
+                let count = |i: usize| counts.get(i).cloned().flatten().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                for (i, check) in checks.iter().enumerate() {
+                    let mut result = outcome(&run.table.name, check, count(i + 1), count(0), seconds);
+                    if result.status != Status::Pass && self.samples > 0 {
+                        let rows = self.samples_sql(run, check).and_then(|sql| {
+                            db::text_rows(client, &sql).map_err(|e| Error::new(failure(&e, timeout)))
+                        });
+                        match rows {
+                            Ok(rows) => result.samples = rows.iter().map(|r| sample(run, check, r)).collect(),
+                            Err(e) => problems.push(problem(check, format!("fetching samples: {e}"))),
+                        }
+                    }
+                    results.push(result);
                 }
-                results.push(result);
+                break;
             }
         }
         (results, problems)
     }
 
-    /// Why a query failed, for each of its checks: the timeout, or what the database says about
-    /// the check planned alone (EXPLAIN: nothing is scanned), so a missing column is blamed on
-    /// the checks that use it.
+    /// Why a query of `checks` failed, per check: the message of each check the database
+    /// rejects when it is planned alone (EXPLAIN: nothing is scanned), so a missing column is
+    /// blamed on the checks that use it, and None for the others. When no single check is at
+    /// fault (a timeout, a missing table), every check gets the query's error.
     fn diagnose(
         &self,
         client: &mut postgres::Client,
         run: &TableRun,
         q: &Query,
+        checks: &[&Check],
         e: &postgres::Error,
         timeout: Duration,
-    ) -> Vec<String> {
-        let whole = failure(e, timeout);
-        if e.code() == Some(&SqlState::QUERY_CANCELED) || q.checks.len() == 1 {
-            return vec![whole; q.checks.len()];
+    ) -> Vec<Option<String>> {
+        let whole = vec![Some(failure(e, timeout)); checks.len()];
+        if e.code() == Some(&SqlState::QUERY_CANCELED) || checks.len() == 1 {
+            return whole;
         }
-        let alone: Vec<Option<String>> = q
-            .checks
+        let alone: Vec<Option<String>> = checks
             .iter()
             .map(|check| {
                 let sql = self.sql(run, q, &[check], true).ok()?;
@@ -340,10 +348,9 @@ impl Plan<'_> {
             })
             .collect();
         if alone.iter().all(Option::is_none) {
-            return vec![whole; q.checks.len()];
+            return whole;
         }
-        let fused = "not run: another check of its query failed";
-        alone.into_iter().map(|m| m.unwrap_or_else(|| fused.to_string())).collect()
+        alone
     }
 }
 

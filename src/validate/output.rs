@@ -111,13 +111,15 @@ fn text(report: &Report, quiet: bool) -> String {
     tables.dedup();
     let _ = write!(
         out,
-        "\n{} checks on {} tables in {:.2} s: {} passed, {} failed, {} warnings",
+        "\n{} checks on {} table{} in {:.2} s: {} passed, {} failed, {} warning{}",
         report.results.len() + report.problems.len(),
         tables.len(),
+        if tables.len() == 1 { "" } else { "s" },
         report.seconds,
         count(Status::Pass),
         count(Status::Fail),
         count(Status::Warn),
+        if count(Status::Warn) == 1 { "" } else { "s" },
     );
     if !report.problems.is_empty() {
         let _ = write!(out, ", {} could not run", report.problems.len());
@@ -127,23 +129,42 @@ fn text(report: &Report, quiet: bool) -> String {
 }
 
 fn json(report: &Report, database: &str) -> String {
+    #[derive(serde::Serialize)]
+    struct Summary {
+        checks: usize,
+        passed: usize,
+        failed: usize,
+        warnings: usize,
+        errors: usize,
+    }
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        database: &'a str,
+        run_at: &'a str,
+        since: &'a Option<String>,
+        since_ignored: &'a [String],
+        seconds: f64,
+        summary: Summary,
+        results: &'a [CheckResult],
+        errors: &'a [Problem],
+    }
     let count = |s: Status| report.results.iter().filter(|r| r.status == s).count();
-    let doc = serde_json::json!({
-        "database": database,
-        "run_at": report.run_at,
-        "since": report.since,
-        "since_ignored": report.since_ignored,
-        "seconds": report.seconds,
-        "summary": {
-            "checks": report.results.len() + report.problems.len(),
-            "passed": count(Status::Pass),
-            "failed": count(Status::Fail),
-            "warnings": count(Status::Warn),
-            "errors": report.problems.len(),
+    let doc = Doc {
+        database,
+        run_at: &report.run_at,
+        since: &report.since,
+        since_ignored: &report.since_ignored,
+        seconds: report.seconds,
+        summary: Summary {
+            checks: report.results.len() + report.problems.len(),
+            passed: count(Status::Pass),
+            failed: count(Status::Fail),
+            warnings: count(Status::Warn),
+            errors: report.problems.len(),
         },
-        "results": report.results,
-        "errors": report.problems,
-    });
+        results: &report.results,
+        errors: &report.problems,
+    };
     serde_json::to_string_pretty(&doc).expect("report serialises") + "\n"
 }
 
