@@ -51,12 +51,15 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
                     days => days, start => range.map(|r| r.0), end => range.map(|r| r.1),
                 }
             };
-            let fail = |e: postgres::Error| Error::new(format!("backfilling {}.{}: {}", table.name, column.name, describe(&e)));
+            let fail = |e: postgres::Error| {
+                Error::new(format!("backfilling {}.{}: {}", table.name, column.name, describe(&e)))
+            };
             let mut total = 0;
             let batches = match source {
                 Some(_) => {
                     let rows = db::text_rows(client, &renderer.query("backfill", ctx(true, None))?).map_err(fail)?;
-                    let days: Vec<i64> = rows.iter().filter_map(|r| r[0].as_deref().and_then(calendar::parse_date)).collect();
+                    let days: Vec<i64> =
+                        rows.iter().filter_map(|r| r[0].as_deref().and_then(calendar::parse_date)).collect();
                     batches(&days, options.batch_days.max(1))
                 }
                 None => vec![None],

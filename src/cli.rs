@@ -315,13 +315,16 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Backfill { tables, batch_days, mismatched } => {
             let target = database(cli, &layout, &project)?;
-            let options = backfill::Options { tables: tables.clone(), batch_days: *batch_days, mismatched: *mismatched };
+            let options =
+                backfill::Options { tables: tables.clone(), batch_days: *batch_days, mismatched: *mismatched };
             backfill::backfill(&target, &project, &options, |event| match event {
                 backfill::Event::Batch { table, column, days, rows, took } if !cli.quiet => {
                     let range = days.map(|(a, b)| format!(" {a} .. {b}")).unwrap_or_default();
                     eprintln!("  {table}.{column}{range}: {rows} rows ({:.2} s)", took.as_secs_f64());
                 }
-                backfill::Event::Column { table, column, rows } => say(format!("{table}.{column}: {rows} rows updated")),
+                backfill::Event::Column { table, column, rows } => {
+                    say(format!("{table}.{column}: {rows} rows updated"))
+                }
                 _ => {}
             })?;
         }

@@ -9,11 +9,21 @@ use std::collections::{BTreeMap, BTreeSet};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     CreateSchema,
-    CreateTable { table: Table },
-    CreateView { view: View },
-    AddColumn { table: String, column: Column },
+    CreateTable {
+        table: Table,
+    },
+    CreateView {
+        view: View,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
     /// (Re)creates the procedure refreshing these materialized views, in this order.
-    CreateRefreshProcedure { name: String, views: Vec<String> },
+    CreateRefreshProcedure {
+        name: String,
+        views: Vec<String>,
+    },
 }
 
 impl Change {

@@ -27,8 +27,9 @@ pub fn selection<'a>(project: &'a Project, only: Option<&str>) -> Result<Vec<&'a
         }
         wanted = BTreeSet::from([name]);
         // Dependents, through plain views too (PostgreSQL lets a materialized view read one).
-        while let Some(v) =
-            enabled.iter().find(|v| !wanted.contains(v.name.as_str()) && v.depends_on.iter().any(|d| wanted.contains(d.as_str())))
+        while let Some(v) = enabled
+            .iter()
+            .find(|v| !wanted.contains(v.name.as_str()) && v.depends_on.iter().any(|d| wanted.contains(d.as_str())))
         {
             wanted.insert(&v.name);
         }
@@ -46,7 +47,12 @@ pub enum Progress {
 }
 
 /// Refreshes the views in the given order, each in its own transaction.
-pub fn refresh(target: &Target, namespace: &str, views: &[&View], mut report: impl FnMut(&View, Progress)) -> Result<()> {
+pub fn refresh(
+    target: &Target,
+    namespace: &str,
+    views: &[&View],
+    mut report: impl FnMut(&View, Progress),
+) -> Result<()> {
     let renderer = Renderer::new(target.dialect(), namespace);
     let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
     for (i, view) in views.iter().enumerate() {

@@ -73,26 +73,50 @@ enum Rule {
     /// `i + 1`: integer primary keys (identity values given explicitly, so children can refer to them).
     Serial,
     /// A hex key of (salt, n), with n = i, or i % group for a member of a unique constraint.
-    Key { salt: u64, len: usize, group: Option<u64> },
+    Key {
+        salt: u64,
+        len: usize,
+        group: Option<u64>,
+    },
     /// The key of a row of a seeded parent: a random one, or row i / group (unique constraints).
-    Parent { salt: u64, len: Option<usize>, rows: u64, group: Option<u64> },
+    Parent {
+        salt: u64,
+        len: Option<usize>,
+        rows: u64,
+        group: Option<u64>,
+    },
     /// i % group: the integer member of a unique constraint.
     Member(u64),
     Pick(Vec<String>),
     /// The row's instant (event_timestamp), or latency later (the end of a latency check).
-    Instant { plus_latency: bool },
+    Instant {
+        plus_latency: bool,
+    },
     /// Within ten minutes of the row's instant (its day, for a date column).
-    Around { date: bool },
+    Around {
+        date: bool,
+    },
     Null,
     Latency,
     /// The date of another column (`derived: DATE(x)`).
     DateOf(usize),
     Sum(usize, usize),
     Int(i64, i64),
-    Num { lo: f64, hi: f64, scale: u8 },
+    Num {
+        lo: f64,
+        hi: f64,
+        scale: u8,
+    },
     Bool,
-    Word { name: String, len: usize },
-    Id { salt: u64, len: usize, distinct: u64 },
+    Word {
+        name: String,
+        len: usize,
+    },
+    Id {
+        salt: u64,
+        len: usize,
+        distinct: u64,
+    },
     Json,
     Uuid,
     TimeOfDay,
@@ -248,7 +272,8 @@ impl<'a> Generator<'a> {
             _ => None,
         });
         // The columns derived dates are computed from hold the row's instant (event_timestamp).
-        let derivations: Vec<Form> = table.columns.iter().filter_map(|c| c.derived.as_deref()).flat_map(forms).collect();
+        let derivations: Vec<Form> =
+            table.columns.iter().filter_map(|c| c.derived.as_deref()).flat_map(forms).collect();
         let sources: Vec<&str> =
             derivations.iter().filter_map(|f| if let Form::DateOf(c) = f { Some(c.as_str()) } else { None }).collect();
         let mut rules = Vec::new();
@@ -260,10 +285,11 @@ impl<'a> Generator<'a> {
             };
             // Members of a multi-column unique constraint: a foreign key takes row i / group of
             // its parent and the others i % group, so no two rows share the combination.
-            let group = table.unique.iter().filter(|u| u.len() > 1 && u.iter().any(|c| c == name)).find_map(|u| {
-                let parents = table.foreign_keys.iter().filter(|fk| fk.columns.len() == 1 && u.contains(&fk.columns[0]));
+            let group = table.unique.iter().find(|u| u.len() > 1 && u.iter().any(|c| c == name)).map(|u| {
+                let parents =
+                    table.foreign_keys.iter().filter(|fk| fk.columns.len() == 1 && u.contains(&fk.columns[0]));
                 let parent_rows = parents.filter_map(|fk| sizes.get(fk.table.as_str())).min();
-                Some(parent_rows.map_or(rows, |p| rows.div_ceil((*p).max(1))))
+                parent_rows.map_or(rows, |p| rows.div_ceil((*p).max(1)))
             });
             let fk = table.foreign_keys.iter().find(|fk| fk.columns == [name]);
             let rule = if table.primary_key == [name] {
@@ -330,7 +356,10 @@ impl<'a> Generator<'a> {
             // Only defect rows may match a ratio check.
             let rule = match rule {
                 Rule::Pick(items) => Rule::Pick(
-                    items.into_iter().filter(|v| !ratios.iter().any(|f| matches!(f, Form::Equals(c, s) if c == name && s == v))).collect(),
+                    items
+                        .into_iter()
+                        .filter(|v| !ratios.iter().any(|f| matches!(f, Form::Equals(c, s) if c == name && s == v)))
+                        .collect(),
                 ),
                 rule => rule,
             };
@@ -340,7 +369,9 @@ impl<'a> Generator<'a> {
         let sparse = table
             .columns
             .iter()
-            .map(|c| c.nullable && !read.contains(&c.name) && c.derived.is_none() && table.primary_key != [c.name.as_str()])
+            .map(|c| {
+                c.nullable && !read.contains(&c.name) && c.derived.is_none() && table.primary_key != [c.name.as_str()]
+            })
             .collect();
         Ok(Generator { table, salt: salt(&table.name), rules, sparse, defects: Vec::new() })
     }
@@ -353,7 +384,9 @@ impl<'a> Generator<'a> {
         let violation = match &check.kind {
             CheckKind::NotNull { column } => {
                 if !table.column(column).is_some_and(|c| c.nullable) {
-                    return Err(cannot(&format!("column {column} is NOT NULL in the schema, so it cannot hold the defect")));
+                    return Err(cannot(&format!(
+                        "column {column} is NOT NULL in the schema, so it cannot hold the defect"
+                    )));
                 }
                 Violation::Null(idx(column))
             }
@@ -363,15 +396,25 @@ impl<'a> Generator<'a> {
             },
             CheckKind::Ratio { when, .. } => match forms(when).into_iter().next() {
                 Some(Form::Equals(c, s)) => Violation::Set(idx(&c), s),
-                _ => return Err(cannot(&format!("rows matching `{when}` can only be generated for `column = 'text'`"))),
+                _ => {
+                    return Err(cannot(&format!("rows matching `{when}` can only be generated for `column = 'text'`")))
+                }
             },
-            CheckKind::Condition { sql } => match forms(sql).into_iter().find(|f| matches!(f, Form::OneOf(..) | Form::Sum(..))) {
-                Some(Form::OneOf(c, _)) => Violation::Set(idx(&c), "invalid".into()),
-                Some(Form::Sum(c, ..)) => Violation::AddOne(idx(&c)),
-                _ => return Err(cannot(&format!("rows violating `{sql}` can only be generated for `col IN (...)` or `col = a + b`"))),
-            },
+            CheckKind::Condition { sql } => {
+                match forms(sql).into_iter().find(|f| matches!(f, Form::OneOf(..) | Form::Sum(..))) {
+                    Some(Form::OneOf(c, _)) => Violation::Set(idx(&c), "invalid".into()),
+                    Some(Form::Sum(c, ..)) => Violation::AddOne(idx(&c)),
+                    _ => {
+                        return Err(cannot(&format!(
+                            "rows violating `{sql}` can only be generated for `col IN (...)` or `col = a + b`"
+                        )))
+                    }
+                }
+            }
             CheckKind::Latency { reported, tolerance_ms, .. } => Violation::Off(idx(reported), *tolerance_ms),
-            CheckKind::Unique { .. } => return Err(cannot("duplicate keys are not generated (PostgreSQL would refuse most of them)")),
+            CheckKind::Unique { .. } => {
+                return Err(cannot("duplicate keys are not generated (PostgreSQL would refuse most of them)"))
+            }
         };
         let within_days = check.window.as_ref().map(|w| w.days.saturating_sub(2).max(1));
         self.defects.push(Defect { violation, count, within_days });
@@ -422,7 +465,9 @@ impl<'a> Generator<'a> {
                     Violation::NextDay(c) => values[*c] = Val::Day(instant.div_euclid(DAY_MS) + 1),
                     Violation::Set(c, s) => values[*c] = Val::Text(s.clone()),
                     Violation::AddOne(c) => values[*c] = Val::Int(as_int(&values[*c]) + 1),
-                    Violation::Off(c, tolerance) => values[*c] = Val::Int(latency + *tolerance as i64 + 1 + rng.below(1000) as i64),
+                    Violation::Off(c, tolerance) => {
+                        values[*c] = Val::Int(latency + *tolerance as i64 + 1 + rng.below(1000) as i64)
+                    }
                 }
             }
             line.clear();
@@ -493,14 +538,17 @@ fn as_int(v: &Val) -> i64 {
 
 /// Columns a check reads (where a NULL would change its outcome).
 fn check_words(check: &Check) -> Vec<String> {
-    let sql_words = |s: &str| tokens(s).into_iter().filter_map(|t| if let Tok::Word(w) = t { Some(w) } else { None }).collect();
+    let sql_words =
+        |s: &str| tokens(s).into_iter().filter_map(|t| if let Tok::Word(w) = t { Some(w) } else { None }).collect();
     let mut words: Vec<String> = match &check.kind {
         CheckKind::NotNull { column } => vec![column.clone()],
         CheckKind::Derived { column, expr } => [vec![column.clone()], sql_words(expr)].concat(),
         CheckKind::Ratio { when, .. } => sql_words(when),
         CheckKind::Condition { sql } => sql_words(sql),
         CheckKind::Latency { reported, start, end, .. } => vec![reported.clone(), start.clone(), end.clone()],
-        CheckKind::Unique { columns, filter } => [columns.clone(), filter.as_deref().map(sql_words).unwrap_or_default()].concat(),
+        CheckKind::Unique { columns, filter } => {
+            [columns.clone(), filter.as_deref().map(sql_words).unwrap_or_default()].concat()
+        }
     };
     words.extend(check.window.iter().map(|w| w.column.clone()));
     words
@@ -574,7 +622,8 @@ fn copy_text(v: &Val, out: &mut String) {
 /// The tables to fill: those named (all enabled ones by default) plus the tables they reference,
 /// parents first; tables with reference rows are filled by their migration instead.
 fn selection<'a>(project: &'a Project, names: &[String]) -> Result<Vec<&'a Table>> {
-    let mut wanted: BTreeSet<&str> = project.enabled_tables(names).map_err(Error::new)?.iter().map(|t| t.name.as_str()).collect();
+    let mut wanted: BTreeSet<&str> =
+        project.enabled_tables(names).map_err(Error::new)?.iter().map(|t| t.name.as_str()).collect();
     while let Some(parent) = project
         .tables
         .iter()
@@ -589,22 +638,30 @@ fn selection<'a>(project: &'a Project, names: &[String]) -> Result<Vec<&'a Table
 }
 
 /// Fills the tables; `report` gets each table with its row count and load time.
-pub fn seed(target: &Target, project: &Project, options: &Options, mut report: impl FnMut(&str, u64, Duration)) -> Result<()> {
+pub fn seed(
+    target: &Target,
+    project: &Project,
+    options: &Options,
+    mut report: impl FnMut(&str, u64, Duration),
+) -> Result<()> {
     if target.dialect() != Dialect::Postgres {
-        return Err(Error::new("schema seed loads with COPY FROM STDIN, which Redshift does not have (it copies from S3)"));
+        return Err(Error::new(
+            "schema seed loads with COPY FROM STDIN, which Redshift does not have (it copies from S3)",
+        ));
     }
     let end_day = match &options.end {
-        Some(text) => calendar::parse_date(text).ok_or_else(|| Error::new(format!("--end `{text}`: expected YYYY-MM-DD")))?,
+        Some(text) => {
+            calendar::parse_date(text).ok_or_else(|| Error::new(format!("--end `{text}`: expected YYYY-MM-DD")))?
+        }
         None => calendar::now_ms().div_euclid(DAY_MS),
     };
     let tables = selection(project, &options.tables)?;
     let sizes: BTreeMap<&str, u64> = tables.iter().map(|t| (t.name.as_str(), options.rows)).collect();
-    let mut generators = tables
-        .iter()
-        .map(|t| Generator::new(project, t, &sizes, options.rows))
-        .collect::<Result<Vec<_>>>()?;
+    let mut generators =
+        tables.iter().map(|t| Generator::new(project, t, &sizes, options.rows)).collect::<Result<Vec<_>>>()?;
     for spec in &options.defects {
-        let bad = || Error::new(format!("--defect `{spec}`: expected [table.]check=count, e.g. event_date_not_null=100"));
+        let bad =
+            || Error::new(format!("--defect `{spec}`: expected [table.]check=count, e.g. event_date_not_null=100"));
         let (target, count) = spec.split_once('=').ok_or_else(bad)?;
         let count: u64 = count.trim().parse().map_err(|_| bad())?;
         let (table, check) = match target.split_once('.') {
@@ -643,7 +700,10 @@ pub fn seed(target: &Target, project: &Project, options: &Options, mut report: i
     }
     if !full.is_empty() {
         if !options.replace {
-            return Err(Error::new(format!("{} already hold rows: pass --replace to empty them first", full.join(", "))));
+            return Err(Error::new(format!(
+                "{} already hold rows: pass --replace to empty them first",
+                full.join(", ")
+            )));
         }
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         let sql = renderer.query("seed", minijinja::context! { step => "truncate", tables => names })?;
@@ -661,8 +721,10 @@ pub fn seed(target: &Target, project: &Project, options: &Options, mut report: i
         drop(buffered);
         flushed.map_err(|e| Error::new(format!("loading {name}: {e}")))?;
         writer.finish().map_err(fail(format!("loading {name}")))?;
-        let identity: Vec<&str> = g.table.columns.iter().filter(|c| c.identity.is_some()).map(|c| c.name.as_str()).collect();
-        let sql = renderer.query("seed", minijinja::context! { step => "finish", table => name, identity => identity })?;
+        let identity: Vec<&str> =
+            g.table.columns.iter().filter(|c| c.identity.is_some()).map(|c| c.name.as_str()).collect();
+        let sql =
+            renderer.query("seed", minijinja::context! { step => "finish", table => name, identity => identity })?;
         client.batch_execute(&sql).map_err(fail(format!("finishing {name}")))?;
         report(name, options.rows, started.elapsed());
     }
@@ -678,10 +740,40 @@ mod tests {
         let f = forms("tool_category IN ('web_search', 'it''s')");
         assert!(matches!(&f[0], Form::OneOf(c, v) if c == "tool_category" && v == &["web_search", "it's"]));
         let f = forms("total_tokens IS NULL OR total_tokens = prompt_tokens + completion_tokens");
-        assert!(matches!(&f[0], Form::Sum(c, a, b) if c == "total_tokens" && a == "prompt_tokens" && b == "completion_tokens"));
-        assert!(matches!(&forms("domain_category = 'Unknown'")[0], Form::Equals(c, s) if c == "domain_category" && s == "Unknown"));
+        assert!(
+            matches!(&f[0], Form::Sum(c, a, b) if c == "total_tokens" && a == "prompt_tokens" && b == "completion_tokens")
+        );
+        assert!(
+            matches!(&forms("domain_category = 'Unknown'")[0], Form::Equals(c, s) if c == "domain_category" && s == "Unknown")
+        );
         assert!(matches!(&forms("DATE(event_timestamp)")[0], Form::DateOf(c) if c == "event_timestamp"));
         assert!(forms("DATE(a) + 1").iter().all(|f| !matches!(f, Form::DateOf(_))));
+    }
+
+    fn rows(seed: u64, defects: &[(&str, u64)]) -> String {
+        let project = crate::load::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema")).unwrap();
+        let table = project.table("usage_metrics").unwrap();
+        let sizes = BTreeMap::from([("chat_sessions", 100), ("usage_metrics", 100)]);
+        let mut g = Generator::new(&project, table, &sizes, 100).unwrap();
+        for (check, n) in defects {
+            g.add_defect(table.checks.iter().find(|c| c.name == *check).unwrap(), *n).unwrap();
+        }
+        let mut out = Vec::new();
+        g.write(&mut out, 100, seed, 20_000 * DAY_MS, 30).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_seed_always_gives_the_same_rows_and_defects_touch_only_their_rows() {
+        let a = rows(7, &[]);
+        assert_eq!(a, rows(7, &[]));
+        assert_ne!(a, rows(8, &[]));
+        assert_eq!(a.lines().count(), 100);
+        let bad = rows(7, &[("latency", 3), ("event_date_not_null", 2)]);
+        let changed: Vec<usize> =
+            a.lines().zip(bad.lines()).enumerate().filter(|(_, (x, y))| x != y).map(|(i, _)| i).collect();
+        assert_eq!(changed, [0, 20, 40, 60, 80], "defect rows are spread evenly");
+        assert!(bad.lines().nth(60).unwrap().ends_with("\\N"), "event_date is the last column");
     }
 
     #[test]

@@ -201,12 +201,18 @@ impl Plan<'_> {
         self.renderer.query("validate_samples", ctx)
     }
 
-    /// Every query a run would send (samples excepted), for `--sql`.
+    /// Every query a run can send, for `--sql`: the check queries, and with samples the
+    /// queries that fetch them (sent only for failed checks).
     pub fn queries(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for run in &self.tables {
             for q in &run.queries {
                 out.push(self.sql(run, q, &q.checks, false)?);
+            }
+            if self.samples > 0 {
+                for check in run.queries.iter().flat_map(|q| &q.checks) {
+                    out.push(self.samples_sql(run, check)?);
+                }
             }
         }
         Ok(out)
@@ -303,13 +309,14 @@ impl Plan<'_> {
                     }
                 };
                 let seconds = started.elapsed().as_secs_f64();
-                let count = |i: usize| counts.get(i).cloned().flatten().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                let count =
+                    |i: usize| counts.get(i).cloned().flatten().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
                 for (i, check) in checks.iter().enumerate() {
                     let mut result = outcome(&run.table.name, check, count(i + 1), count(0), seconds);
                     if result.status != Status::Pass && self.samples > 0 {
-                        let rows = self.samples_sql(run, check).and_then(|sql| {
-                            db::text_rows(client, &sql).map_err(|e| Error::new(failure(&e, timeout)))
-                        });
+                        let rows = self
+                            .samples_sql(run, check)
+                            .and_then(|sql| db::text_rows(client, &sql).map_err(|e| Error::new(failure(&e, timeout))));
                         match rows {
                             Ok(rows) => result.samples = rows.iter().map(|r| sample(run, check, r)).collect(),
                             Err(e) => problems.push(problem(check, format!("fetching samples: {e}"))),
@@ -359,7 +366,9 @@ fn connect(target: &Target, timeout: Duration) -> Result<postgres::Client> {
     if !timeout.is_zero() {
         // The same spelling works on PostgreSQL and Redshift.
         let sql = format!("SET statement_timeout TO {}", timeout.as_millis());
-        client.batch_execute(&sql).map_err(|e| Error::new(format!("setting the statement timeout: {}", describe(&e))))?;
+        client
+            .batch_execute(&sql)
+            .map_err(|e| Error::new(format!("setting the statement timeout: {}", describe(&e))))?;
     }
     Ok(client)
 }
@@ -411,12 +420,7 @@ fn sample(run: &TableRun, check: &Check, row: &[Option<String>]) -> String {
         _ if run.table.primary_key.is_empty() => vec![run.table.columns[0].name.as_str()],
         _ => run.table.primary_key.iter().map(String::as_str).collect(),
     };
-    names
-        .iter()
-        .zip(row)
-        .map(|(n, v)| format!("{n}={}", v.as_deref().unwrap_or("NULL")))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().zip(row).map(|(n, v)| format!("{n}={}", v.as_deref().unwrap_or("NULL"))).collect::<Vec<_>>().join(", ")
 }
 
 /// Appends a report to `<namespace>.schema_validation_runs`, creating the table if needed.
@@ -473,5 +477,7 @@ pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
     };
     let sql = Renderer::new(target.dialect(), namespace).query("validation_runs", ctx)?;
     let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
-    client.batch_execute(&sql).map_err(|e| Error::new(format!("recording the results in {RUNS_TABLE}: {}", describe(&e))))
+    client
+        .batch_execute(&sql)
+        .map_err(|e| Error::new(format!("recording the results in {RUNS_TABLE}: {}", describe(&e))))
 }

@@ -3,37 +3,11 @@
 
 mod common;
 
+use common::{copy, psql, schema, text};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn schema(dir: &Path, url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_schema"))
-        .arg("--project")
-        .arg(dir)
-        .args(["--database-url", url])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-fn psql(url: &str, sql: &str) -> String {
-    let mut client = schema::db::Target::parse(url, None, Duration::from_secs(5)).unwrap().connect().unwrap();
-    let rows = client.simple_query(sql).unwrap();
-    rows.iter()
-        .filter_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
-            }
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// A project (the feature fixture with its generated V1) plus hand-written migrations.
 fn project(extra: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
@@ -47,18 +21,6 @@ fn project(extra: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
         std::fs::write(root.join("migrations/postgres").join(name), sql).unwrap();
     }
     (tmp, root)
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            copy(&p, &to.join(p.file_name().unwrap()));
-        } else {
-            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-        }
-    }
 }
 
 fn history(url: &str) -> String {

@@ -76,7 +76,11 @@ fn text(report: &Report, quiet: bool) -> String {
     let width = |f: fn(&CheckResult) -> usize, min: usize| shown.iter().map(|r| f(r)).max().unwrap_or(0).max(min);
     let (cw, tw) = (width(|r| r.check.len(), 5), width(|r| r.table.len(), 5));
     if !shown.is_empty() {
-        let _ = writeln!(out, "{:<cw$}  {:<tw$}  {:>12}  {:>12}  {:>8}  status", "check", "table", "failing rows", "rows checked", "ratio");
+        let _ = writeln!(
+            out,
+            "{:<cw$}  {:<tw$}  {:>12}  {:>12}  {:>8}  status",
+            "check", "table", "failing rows", "rows checked", "ratio"
+        );
         for r in &shown {
             let _ = writeln!(
                 out,
@@ -233,7 +237,8 @@ fn junit(report: &Report) -> String {
                 let _ = writeln!(out, "        <property name=\"{name}\" value=\"{}\"/>", xml(&value));
             }
             let _ = writeln!(out, "      </properties>");
-            let samples = if r.samples.is_empty() { String::new() } else { format!("samples: {}", r.samples.join("; ")) };
+            let samples =
+                if r.samples.is_empty() { String::new() } else { format!("samples: {}", r.samples.join("; ")) };
             match r.status {
                 Status::Fail => {
                     let _ = writeln!(
@@ -245,7 +250,8 @@ fn junit(report: &Report) -> String {
                     );
                 }
                 Status::Warn => {
-                    let _ = writeln!(out, "      <system-out>warning: {} {}</system-out>", xml(&summary(r)), xml(&samples));
+                    let _ =
+                        writeln!(out, "      <system-out>warning: {} {}</system-out>", xml(&summary(r)), xml(&samples));
                 }
                 Status::Pass => {}
             }
@@ -278,7 +284,12 @@ fn github(report: &Report) -> String {
         if !r.samples.is_empty() {
             message.push_str(&format!("\nsamples: {}", r.samples.join("; ")));
         }
-        let _ = writeln!(out, "::{level} title={}::{}", prop(&format!("schema validate: {}.{}", r.table, r.check)), data(&message));
+        let _ = writeln!(
+            out,
+            "::{level} title={}::{}",
+            prop(&format!("schema validate: {}.{}", r.table, r.check)),
+            data(&message)
+        );
     }
     for line in problem_lines(report) {
         let _ = writeln!(out, "::error title={}::{}", prop("schema validate: could not run"), data(&line));

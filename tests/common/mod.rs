@@ -5,8 +5,8 @@
 use schema::db::Target;
 use schema::local::LocalCluster;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -78,4 +78,47 @@ fn watchdog(dir: &std::path::Path) {
         .stderr(Stdio::null())
         .process_group(0)
         .spawn();
+}
+
+/// The real binary on a project and a database.
+pub fn schema(dir: &Path, url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schema"))
+        .arg("--project")
+        .arg(dir)
+        .args(["--database-url", url])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+pub fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// A query's rows, `|`-separated, one line each.
+pub fn psql(url: &str, sql: &str) -> String {
+    let mut client = schema::db::Target::parse(url, None, Duration::from_secs(5)).unwrap().connect().unwrap();
+    let rows = client.simple_query(sql).unwrap();
+    rows.iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
+            }
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Copies a folder tree.
+pub fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            copy(&p, &to.join(p.file_name().unwrap()));
+        } else {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
 }
