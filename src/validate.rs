@@ -149,12 +149,19 @@ pub fn plan<'a>(project: &'a Project, dialect: crate::model::Dialect, options: &
     let mut runs = Vec::new();
     for table in tables {
         let wanted = |c: &&Check| options.checks.is_empty() || options.checks.contains(&c.name);
+        let checks: Vec<&Check> = table.checks.iter().filter(wanted).collect();
+        let is_unique = |c: &Check| matches!(c.kind, CheckKind::Unique { .. });
+        // The table is scanned whole anyway when one check has no window: windowed checks then
+        // count inside that scan. Only when all have windows do they run as WHERE-narrowed
+        // queries, one per window, which a sort key (Redshift) or an index can prune.
+        let whole = checks.iter().any(|c| !is_unique(c) && c.window.is_none());
         let mut queries: Vec<Query> = Vec::new();
-        for check in table.checks.iter().filter(wanted) {
-            let unique = matches!(check.kind, CheckKind::Unique { .. });
-            match queries.iter_mut().find(|q| !unique && !q.unique && q.window == check.window) {
+        for check in checks {
+            let unique = is_unique(check);
+            let window = if whole && !unique { None } else { check.window.clone() };
+            match queries.iter_mut().find(|q| !unique && !q.unique && q.window == window) {
                 Some(q) => q.checks.push(check),
-                None => queries.push(Query { checks: vec![check], window: check.window.clone(), unique }),
+                None => queries.push(Query { checks: vec![check], window, unique }),
             }
         }
         if !queries.is_empty() {
@@ -311,8 +318,19 @@ impl Plan<'_> {
                 let seconds = started.elapsed().as_secs_f64();
                 let count =
                     |i: usize| counts.get(i).cloned().flatten().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-                for (i, check) in checks.iter().enumerate() {
-                    let mut result = outcome(&run.table.name, check, count(i + 1), count(0), seconds);
+                // Columns: rows, then per check its failing rows, followed by the rows of its
+                // window when that is counted inside a whole-table scan.
+                let mut column = 0;
+                for check in &checks {
+                    column += 1;
+                    let failing = count(column);
+                    let rows = if inner_window(check, q) {
+                        column += 1;
+                        count(column)
+                    } else {
+                        count(0)
+                    };
+                    let mut result = outcome(&run.table.name, check, failing, rows, seconds);
                     if result.status != Status::Pass && self.samples > 0 {
                         let rows = self
                             .samples_sql(run, check)
@@ -359,6 +377,11 @@ impl Plan<'_> {
         }
         alone
     }
+}
+
+/// A check whose window is applied inside its query's whole-table scan.
+fn inner_window(check: &Check, query: &Query) -> bool {
+    check.window.is_some() && query.window.is_none() && !query.unique
 }
 
 fn connect(target: &Target, timeout: Duration) -> Result<postgres::Client> {

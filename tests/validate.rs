@@ -104,6 +104,15 @@ fn known_defects_are_counted_exactly_and_backfill_repairs_derived_columns() {
     assert_eq!(status("usage_metrics.latency"), "fail");
     assert_eq!(status("tool_usage.one_row_per_step"), "pass");
 
+    // A window counts inside the table's scan, or narrows its own query when it is the only
+    // check: the same numbers either way.
+    let in_window = psql(&url, "SELECT COUNT(*) FROM analytics.web_searches WHERE event_date >= CURRENT_DATE - 7");
+    let alone = json(&run(&url, &["validate", "--format", "json", "--check", "num_results_last_7_days"], 1));
+    for d in [&doc, &alone] {
+        let r = d["results"].as_array().unwrap().iter().find(|r| r["check"] == "num_results_last_7_days").unwrap();
+        assert_eq!((r["failing_rows"].as_u64().unwrap(), r["rows_checked"].to_string()), (5, in_window.clone()));
+    }
+
     // The samples are keys of rows that really fail.
     let r = doc["results"]
         .as_array()
