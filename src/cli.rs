@@ -296,7 +296,14 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 samples: *samples,
             };
             if *sql {
-                let plan = validate::plan(&project, dialect(cli, &project)?, &options)?;
+                // No connection: the dialect comes from --dialect, the URL or the project.
+                let dialect = match &cli.database_url {
+                    Some(url) => Target::parse(url, cli.dialect.map(Into::into), Duration::ZERO)
+                        .map_err(|e| Error::new(e.to_string()))?
+                        .dialect(),
+                    None => dialect(cli, &project)?,
+                };
+                let plan = validate::plan(&project, dialect, &options)?;
                 plan.queries()?.iter().for_each(|q| println!("{q}\n"));
                 return Ok(ExitCode::SUCCESS);
             }
