@@ -269,6 +269,20 @@ pub enum CheckKind {
     Unique { columns: Vec<String>, filter: Option<String> },
 }
 
+impl CheckKind {
+    /// The kind as written in YAML.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CheckKind::NotNull { .. } => "not_null",
+            CheckKind::Derived { .. } => "derived",
+            CheckKind::Ratio { .. } => "ratio",
+            CheckKind::Condition { .. } => "condition",
+            CheckKind::Latency { .. } => "latency",
+            CheckKind::Unique { .. } => "unique",
+        }
+    }
+}
+
 /// Portable column types, parsed once from the YAML (or the catalog) and rendered per dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ColumnType {

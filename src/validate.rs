@@ -8,7 +8,7 @@ pub mod output;
 use crate::calendar;
 use crate::db::{self, Target};
 use crate::error::{describe, Error, Result};
-use crate::model::{unknown, Check, CheckKind, ColumnType, Project, Severity, Table, Window};
+use crate::model::{unknown, Check, CheckKind, ColumnType, Dialect, Project, Severity, Table, Window};
 use crate::render::Renderer;
 use postgres::error::SqlState;
 use serde::Serialize;
@@ -119,19 +119,8 @@ impl Report {
     }
 }
 
-fn kind_name(kind: &CheckKind) -> &'static str {
-    match kind {
-        CheckKind::NotNull { .. } => "not_null",
-        CheckKind::Derived { .. } => "derived",
-        CheckKind::Ratio { .. } => "ratio",
-        CheckKind::Condition { .. } => "condition",
-        CheckKind::Latency { .. } => "latency",
-        CheckKind::Unique { .. } => "unique",
-    }
-}
-
 /// Selects the checks of the enabled phases named by the options and groups them into queries.
-pub fn plan<'a>(project: &'a Project, dialect: crate::model::Dialect, options: &Options) -> Result<Plan<'a>> {
+pub fn plan<'a>(project: &'a Project, dialect: Dialect, options: &Options) -> Result<Plan<'a>> {
     let since = match &options.since {
         Some(text) => match calendar::parse_date(text) {
             Some(day) => Some(calendar::date_text(day)),
@@ -423,7 +412,7 @@ fn outcome(table: &str, check: &Check, failing_rows: u64, rows_checked: u64, sec
     CheckResult {
         table: table.to_string(),
         check: check.name.clone(),
-        kind: kind_name(&check.kind),
+        kind: check.kind.name(),
         severity: check.severity,
         window: check.window.clone(),
         failing_rows,
