@@ -20,7 +20,7 @@ pub struct Options {
 
 /// What `backfill` reports as it goes.
 pub enum Event<'a> {
-    /// One UPDATE done; `days` is the batch's range of source days, None when unbatched.
+    /// One UPDATE done; `days` are the first and last day of the batch, None when unbatched.
     Batch { table: &'a str, column: &'a str, days: Option<(String, String)>, rows: u64, took: Duration },
     /// A derived column finished: rows updated in all.
     Column { table: &'a str, column: &'a str, rows: u64 },
@@ -65,8 +65,9 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
                 None => vec![None],
             };
             for batch in batches {
-                let days = batch.map(|(a, b)| (calendar::date_text(a), calendar::date_text(b)));
-                let range = days.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
+                let range = batch.map(|(a, b)| (calendar::date_text(a), calendar::date_text(b)));
+                let range = range.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
+                let days = batch.map(|(a, b)| (calendar::date_text(a), calendar::date_text(b - 1)));
                 let started = Instant::now();
                 let rows = db::affected(client, &renderer.query("backfill", ctx(false, range))?).map_err(fail)?;
                 total += rows;

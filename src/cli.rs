@@ -326,8 +326,8 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 backfill::Options { tables: tables.clone(), batch_days: *batch_days, mismatched: *mismatched };
             backfill::backfill(&target, &project, &options, |event| match event {
                 backfill::Event::Batch { table, column, days, rows, took } if !cli.quiet => {
-                    let range = days.map(|(a, b)| format!(" {a} .. {b}")).unwrap_or_default();
-                    eprintln!("  {table}.{column}{range}: {rows} rows ({:.2} s)", took.as_secs_f64());
+                    let range = days.map(|(a, b)| format!(" {a} to {b}")).unwrap_or_default();
+                    eprintln!("  {table}.{column}{range}: {} ({:.2} s)", plural(rows, "row"), took.as_secs_f64());
                 }
                 backfill::Event::Column { table, column, rows } => {
                     say(format!("{table}.{column}: {rows} rows updated"))
@@ -345,7 +345,8 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 Progress::Done(took) => eprintln!(" ok ({:.2} s)", took.as_secs_f64()),
                 Progress::Failed => eprintln!(" failed"),
             })?;
-            say(format!("refreshed {} materialized views in {:.2} s", views.len(), started.elapsed().as_secs_f64()));
+            let n = plural(views.len() as u64, "materialized view");
+            say(format!("refreshed {n} in {:.2} s", started.elapsed().as_secs_f64()));
         }
         Command::Seed { rows, seed, tables, defects, days, end, replace } => {
             let target = database(cli, &layout, &project)?;
@@ -359,7 +360,12 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 replace: *replace,
             };
             seed::seed(&target, &project, &options, |table, rows, took| {
-                say(format!("seeded {}.{table}: {rows} rows ({:.2} s)", project.namespace, took.as_secs_f64()))
+                say(format!(
+                    "seeded {}.{table}: {} ({:.2} s)",
+                    project.namespace,
+                    plural(rows, "row"),
+                    took.as_secs_f64()
+                ))
             })?;
         }
         Command::Local { .. } => unreachable!("handled before the project is loaded"),
@@ -498,6 +504,11 @@ fn dialect(cli: &Cli, project: &Project) -> Result<Dialect> {
             Err(Error::new(format!("the project targets {}: choose one with --dialect", join(&project.dialects))))
         }
     }
+}
+
+/// `1 row`, `2 rows`.
+fn plural(n: u64, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn join<T: std::fmt::Display>(items: &[T]) -> String {
