@@ -1,6 +1,7 @@
 //! Command-line definitions and output. Exit codes, the same for every command: 0 all good,
 //! 1 the command ran and found something, 2 it could not run.
 
+use crate::backfill;
 use crate::db::Target;
 use crate::docs;
 use crate::drift::{self, Report};
@@ -11,6 +12,9 @@ use crate::load;
 use crate::local::{LocalCluster, LocalStatus};
 use crate::migrate::{self, Event, State};
 use crate::model::{Dialect, Project};
+use crate::refresh::{self, Progress};
+use crate::seed;
+use crate::validate::{self, output};
 use crate::{catalog, inspect};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -126,6 +130,81 @@ enum Command {
         #[arg(long)]
         namespace: Option<String>,
     },
+    /// Run the data checks of the enabled phases, all checks of a table (and window) in one
+    /// scan. Exit 1 if an error-severity check fails, 2 if a check could not run.
+    Validate {
+        /// Only this table (repeatable).
+        #[arg(long = "table", value_name = "TABLE")]
+        tables: Vec<String>,
+        /// Only this check (repeatable).
+        #[arg(long = "check", value_name = "CHECK")]
+        checks: Vec<String>,
+        /// Only rows from this day on, on tables whose leading sort-key column is a date or
+        /// timestamp (others are checked whole).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+        /// Tables checked at once, one connection each.
+        #[arg(long, default_value_t = 4)]
+        jobs: usize,
+        /// Statement timeout per query, in seconds (0: none).
+        #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+        timeout: u64,
+        /// Show up to N keys of the failing rows of each failed check.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        samples: usize,
+        /// Append the results to <namespace>.schema_validation_runs (created if missing).
+        #[arg(long)]
+        record: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ValidateFormat,
+        /// Print the queries instead of running them.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Fill derived columns where they are NULL, in batches of days of their source column,
+    /// each batch its own transaction; safe to interrupt and run again.
+    Backfill {
+        /// Only this table (repeatable).
+        #[arg(long = "table", value_name = "TABLE")]
+        tables: Vec<String>,
+        /// Days of the source column per UPDATE.
+        #[arg(long, value_name = "N", default_value_t = 7)]
+        batch_days: u32,
+        /// Also rewrite values that differ from the expression.
+        #[arg(long)]
+        mismatched: bool,
+    },
+    /// Refresh the materialized views, each after the views it reads; stop at the first failure.
+    Refresh {
+        /// Only this view and the views that read it.
+        #[arg(long)]
+        view: Option<String>,
+    },
+    /// Load deterministic synthetic rows (PostgreSQL), optionally with rows failing chosen checks.
+    Seed {
+        /// Rows per table.
+        #[arg(long, default_value_t = 1000)]
+        rows: u64,
+        /// Random seed: the same seed and --end give the same rows.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Only this table and the tables it references (repeatable; default all but reference data).
+        #[arg(long = "table", value_name = "TABLE")]
+        tables: Vec<String>,
+        /// Make COUNT rows fail CHECK, on TABLE or on every seeded table that has the check
+        /// (repeatable), e.g. event_date_not_null=100 or usage_metrics.latency=20.
+        #[arg(long = "defect", value_name = "[TABLE.]CHECK=COUNT")]
+        defects: Vec<String>,
+        /// Days the rows span, ending the day before --end.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// First day after the data (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        end: Option<String>,
+        /// Empty the tables first (otherwise tables with rows are refused).
+        #[arg(long)]
+        replace: bool,
+    },
     /// The local development PostgreSQL (under .schema/local) used when no database URL is given.
     Local {
         #[arg(value_enum)]
@@ -145,6 +224,25 @@ enum DiffFormat {
     Json,
     /// GitHub Actions annotations on the YAML files.
     Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ValidateFormat {
+    Text,
+    Json,
+    Junit,
+    Github,
+}
+
+impl From<ValidateFormat> for output::Format {
+    fn from(f: ValidateFormat) -> output::Format {
+        match f {
+            ValidateFormat::Text => output::Format::Text,
+            ValidateFormat::Json => output::Format::Json,
+            ValidateFormat::Junit => output::Format::Junit,
+            ValidateFormat::Github => output::Format::Github,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -259,6 +357,90 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             if !report.findings.is_empty() || !report.diff.is_empty() {
                 return Ok(ExitCode::from(1));
             }
+        }
+        Command::Validate { tables, checks, since, jobs, timeout, samples, record, format, sql } => {
+            let options = validate::Options {
+                tables: tables.clone(),
+                checks: checks.clone(),
+                since: since.clone(),
+                samples: *samples,
+            };
+            if *sql {
+                // No connection: the dialect comes from --dialect, the URL or the project.
+                let dialect = match &cli.database_url {
+                    Some(url) => Target::parse(url, cli.dialect.map(Into::into), Duration::ZERO)
+                        .map_err(|e| Error::new(e.to_string()))?
+                        .dialect(),
+                    None => dialect(cli, &project)?,
+                };
+                let plan = validate::plan(&project, dialect, &options)?;
+                plan.queries()?.iter().for_each(|q| println!("{q}\n"));
+                return Ok(ExitCode::SUCCESS);
+            }
+            let target = database(cli, &layout, &project)?;
+            let plan = validate::plan(&project, target.dialect(), &options)?;
+            let report = plan.run(&target, *jobs, Duration::from_secs(*timeout))?;
+            print!("{}", output::render(&report, (*format).into(), &target.redacted(), cli.quiet));
+            output::problem_lines(&report).iter().for_each(|l| eprintln!("error: {l}"));
+            if *record {
+                validate::record(&target, &project.namespace, &report)?;
+                if !cli.quiet {
+                    eprintln!("recorded in {}.{}", project.namespace, validate::RUNS_TABLE);
+                }
+            }
+            return Ok(ExitCode::from(report.exit_code()));
+        }
+        Command::Backfill { tables, batch_days, mismatched } => {
+            let target = database(cli, &layout, &project)?;
+            let options =
+                backfill::Options { tables: tables.clone(), batch_days: *batch_days, mismatched: *mismatched };
+            backfill::backfill(&target, &project, &options, |event| match event {
+                backfill::Event::Batch { table, column, days, rows, took } if !cli.quiet => {
+                    let range = days.map(|(a, b)| format!(" {a} to {b}")).unwrap_or_default();
+                    eprintln!(
+                        "  {table}.{column}{range}: {} ({:.2} s)",
+                        count(rows as usize, "row"),
+                        took.as_secs_f64()
+                    );
+                }
+                backfill::Event::Column { table, column, rows } => {
+                    say(format!("{table}.{column}: {rows} rows updated"))
+                }
+                _ => {}
+            })?;
+        }
+        Command::Refresh { view } => {
+            let target = database(cli, &layout, &project)?;
+            let views = refresh::selection(&project, view.as_deref())?;
+            let started = std::time::Instant::now();
+            refresh::refresh(&target, &project.namespace, &views, |v, progress| match progress {
+                _ if cli.quiet => {}
+                Progress::Started => eprint!("refreshing {}.{} ...", project.namespace, v.name),
+                Progress::Done(took) => eprintln!(" ok ({:.2} s)", took.as_secs_f64()),
+                Progress::Failed => eprintln!(" failed"),
+            })?;
+            let n = count(views.len(), "materialized view");
+            say(format!("refreshed {n} in {:.2} s", started.elapsed().as_secs_f64()));
+        }
+        Command::Seed { rows, seed, tables, defects, days, end, replace } => {
+            let target = database(cli, &layout, &project)?;
+            let options = seed::Options {
+                rows: *rows,
+                seed: *seed,
+                tables: tables.clone(),
+                defects: defects.clone(),
+                days: *days,
+                end: end.clone(),
+                replace: *replace,
+            };
+            seed::seed(&target, &project, &options, |table, rows, took| {
+                say(format!(
+                    "seeded {}.{table}: {} ({:.2} s)",
+                    project.namespace,
+                    count(rows as usize, "row"),
+                    took.as_secs_f64()
+                ))
+            })?;
         }
         Command::Local { .. } | Command::Inspect { .. } => unreachable!("handled before the project is loaded"),
     }

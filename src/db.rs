@@ -255,6 +255,31 @@ impl Target {
     }
 }
 
+/// The rows of a query as text, through the simple protocol: no parameter or type lookups,
+/// which Redshift's catalog does not always answer.
+pub fn text_rows(client: &mut postgres::Client, sql: &str) -> Result<Vec<Vec<Option<String>>>, postgres::Error> {
+    Ok(client
+        .simple_query(sql)?
+        .into_iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect()),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Runs one command (simple protocol) and returns the number of rows it touched.
+pub fn affected(client: &mut postgres::Client, sql: &str) -> Result<u64, postgres::Error> {
+    Ok(client
+        .simple_query(sql)?
+        .into_iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::CommandComplete(n) => Some(n),
+            _ => None,
+        })
+        .sum())
+}
+
 /// An error and its sources joined by `: ` (rust-postgres keeps the cause out of `Display`).
 fn chain(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();

@@ -185,9 +185,10 @@ fn order_like<T>(live: &mut [T], desired: &[T], same: impl Fn(&T, &T) -> bool) {
     live.sort_by_key(|l| desired.iter().position(|d| same(l, d)).unwrap_or(usize::MAX));
 }
 
-/// The DDL of a project without its reference rows: what the unified diff compares.
+/// The DDL of a project without its reference rows and refresh procedure (the catalog holds
+/// neither): what the unified diff compares.
 fn canonical(project: &Project, dialect: Dialect) -> Result<String> {
-    let mut p = project.clone();
+    let mut p = Project { refresh_procedure: None, ..project.clone() };
     p.tables.iter_mut().for_each(|t| t.rows.clear());
     generate::render_project(&p, dialect)
 }

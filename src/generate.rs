@@ -117,7 +117,7 @@ pub fn generate(
         }
     }
     let desired = project.enabled();
-    let from = state.project.clone().unwrap_or_else(|| Project { tables: vec![], views: vec![], ..desired.clone() });
+    let from = state.project.clone().unwrap_or_else(|| desired.emptied());
     if let Some(d) = desired.dialects.iter().find(|d| !from.dialects.contains(d)) {
         return Err(Error::new(format!(
             "dialect `{d}` was added to a project that already has migrations; this is not supported yet"
@@ -178,8 +178,7 @@ pub fn render_desired(project: &Project, dialect: Dialect) -> Result<String> {
 /// The DDL that creates every object of `project` (all phases) into an empty namespace: the
 /// canonical form in which `diff` shows live and desired side by side.
 pub fn render_project(project: &Project, dialect: Dialect) -> Result<String> {
-    let empty = Project { tables: vec![], views: vec![], ..project.clone() };
-    let steps = plan::plan(&empty, project).map_err(|u| Error::new(u.join("; ")))?;
+    let steps = plan::plan(&project.emptied(), project).map_err(|u| Error::new(u.join("; ")))?;
     Renderer::new(dialect, &project.namespace).steps(&steps)
 }
 

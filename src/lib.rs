@@ -1,5 +1,7 @@
 //! `schema`: an analytics warehouse's schema as code, for PostgreSQL and Amazon Redshift.
 
+pub mod backfill;
+pub mod calendar;
 pub mod catalog;
 pub mod cli;
 pub mod db;
@@ -14,4 +16,7 @@ pub mod local;
 pub mod migrate;
 pub mod model;
 pub mod plan;
+pub mod refresh;
 pub mod render;
+pub mod seed;
+pub mod validate;

@@ -169,6 +169,7 @@ struct ProjectDoc {
     phases: Vec<u8>,
     #[serde(default)]
     ignore: Vec<String>,
+    refresh_procedure: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -528,6 +529,9 @@ impl Loader<'_> {
         broken: &BTreeSet<String>,
     ) -> Project {
         self.ident(src, "namespace", &doc.namespace);
+        if let Some(name) = &doc.refresh_procedure {
+            self.ident(src, "refresh_procedure", name);
+        }
         if doc.name.trim().is_empty() {
             self.at(src, "name", "`name` must not be empty");
         }
@@ -617,6 +621,7 @@ impl Loader<'_> {
             dialects,
             phases,
             ignore: doc.ignore,
+            refresh_procedure: doc.refresh_procedure,
             tables: tables.iter().map(|(s, t)| self.table(s, t, &ctx)).collect(),
             views: views.iter().filter_map(|(s, v)| self.view(s, v, &ctx)).collect(),
         };

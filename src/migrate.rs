@@ -22,7 +22,8 @@ pub const NO_TRANSACTION: &str = "-- schema:no-transaction";
 const HISTORY: &str = "refinery_schema_history";
 const LOCK_TABLE: &str = "schema_migrate_lock";
 /// The tool's own tables in the managed namespace: not part of the model, never drift.
-pub const INTERNAL_TABLES: [&str; 2] = [HISTORY, LOCK_TABLE];
+/// Tables the tool itself keeps in the managed namespace; diff never reports them.
+pub const INTERNAL_TABLES: [&str; 3] = [HISTORY, LOCK_TABLE, crate::validate::RUNS_TABLE];
 
 /// A migration file read from disk, with refinery's view of it.
 pub struct Local {

@@ -39,6 +39,10 @@ pub struct Project {
     pub phases: Vec<u8>,
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// Name of the generated procedure that refreshes every materialized view in dependency
+    /// order (for scheduled refreshes); None: no procedure.
+    #[serde(default)]
+    pub refresh_procedure: Option<String>,
     pub tables: Vec<Table>,
     pub views: Vec<View>,
 }
@@ -265,6 +269,20 @@ pub enum CheckKind {
     Unique { columns: Vec<String>, filter: Option<String> },
 }
 
+impl CheckKind {
+    /// The kind as written in YAML.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CheckKind::NotNull { .. } => "not_null",
+            CheckKind::Derived { .. } => "derived",
+            CheckKind::Ratio { .. } => "ratio",
+            CheckKind::Condition { .. } => "condition",
+            CheckKind::Latency { .. } => "latency",
+            CheckKind::Unique { .. } => "unique",
+        }
+    }
+}
+
 /// Portable column types, parsed once from the YAML (or the catalog) and rendered per dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ColumnType {
@@ -435,6 +453,31 @@ impl Project {
         self.views.iter().find(|v| v.name == name)
     }
 
+    /// The same settings without any object: what the first migration starts from.
+    pub fn emptied(&self) -> Project {
+        Project { tables: vec![], views: vec![], refresh_procedure: None, ..self.clone() }
+    }
+
+    /// The tables of the enabled phases with these names (all of them when `names` is empty),
+    /// or what is wrong with a name.
+    pub fn enabled_tables(&self, names: &[String]) -> Result<Vec<&Table>, String> {
+        let on = |t: &&Table| self.phases.contains(&t.phase);
+        if names.is_empty() {
+            return Ok(self.tables.iter().filter(on).collect());
+        }
+        let mut found = Vec::new();
+        for name in names {
+            match self.table(name) {
+                Some(t) if on(&t) => found.push(t),
+                Some(t) => return Err(format!("table `{name}` is in phase {}, which is not enabled", t.phase)),
+                None => return Err(unknown("table", name, self.tables.iter().map(|t| t.name.as_str()))),
+            }
+        }
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        found.dedup_by(|a, b| a.name == b.name);
+        Ok(found)
+    }
+
     /// The project restricted to its enabled phases: what generate, migrate, diff and validate see.
     pub fn enabled(&self) -> Project {
         let on = |phase: u8| self.phases.contains(&phase);
@@ -444,6 +487,12 @@ impl Project {
             ..self.clone()
         }
     }
+}
+
+/// "no table `x`", with the nearest existing name when one is close.
+pub fn unknown<'a>(what: &str, name: &str, names: impl IntoIterator<Item = &'a str>) -> String {
+    let hint = crate::load::nearest(name, names).map(|h| format!("; {h}")).unwrap_or_default();
+    format!("no {what} `{name}`{hint}")
 }
 
 #[cfg(test)]

@@ -108,6 +108,11 @@ pub enum Change {
         table: String,
         rows: Vec<BTreeMap<String, serde_json::Value>>,
     },
+    /// (Re)creates the procedure refreshing these materialized views, in this order.
+    CreateRefreshProcedure {
+        name: String,
+        views: Vec<String>,
+    },
 }
 
 /// A key constraint with the deterministic name the tool gives it (PostgreSQL's own scheme).
@@ -175,6 +180,7 @@ impl Change {
             Change::DropIndex { .. } => "drop_index",
             Change::InsertRows { .. } => "insert_rows",
             Change::DeleteRows { .. } => "delete_rows",
+            Change::CreateRefreshProcedure { .. } => "create_refresh_procedure",
         }
     }
 
@@ -218,6 +224,7 @@ impl Change {
             Change::DropIndex { name } => format!("drop index {ns}.{name}"),
             Change::InsertRows { table } => format!("insert {} row(s) into {ns}.{}", table.rows.len(), table.name),
             Change::DeleteRows { table, rows } => format!("delete {} row(s) from {ns}.{table}", rows.len()),
+            Change::CreateRefreshProcedure { name, .. } => format!("create or replace procedure {ns}.{name}"),
         }
     }
 
@@ -437,6 +444,15 @@ pub fn plan(from: &Project, to: &Project) -> Result<Vec<Step>, Vec<String>> {
             }
             _ => steps.push(Step::all(Change::CreateView { view: v.clone() })),
         }
+    }
+    // The procedure lists the views by name: replace it whenever that list changes.
+    match (&from.refresh_procedure, &to.refresh_procedure) {
+        (Some(old), Some(new)) if old != new => unsupported.push(format!("refresh procedure `{old}` was renamed")),
+        (Some(old), None) => unsupported.push(format!("refresh procedure `{old}` was removed")),
+        (old, Some(name)) if old.is_none() || materialized(&from.views) != materialized(&to.views) => {
+            steps.push(Step::all(Change::CreateRefreshProcedure { name: name.clone(), views: materialized(&to.views) }))
+        }
+        _ => {}
     }
     if unsupported.is_empty() {
         Ok(steps)
@@ -716,6 +732,12 @@ pub fn view_order(views: &[View]) -> Result<Vec<&View>, Vec<String>> {
     let deps = views.iter().map(|v| (v.name.as_str(), v.depends_on.iter().map(String::as_str).collect())).collect();
     let order = topo(deps)?;
     Ok(order.iter().filter_map(|n| views.iter().find(|v| v.name == *n)).collect())
+}
+
+/// The names of the materialized views in refresh order (a view after the views it reads).
+pub fn materialized(views: &[View]) -> Vec<String> {
+    let order = view_order(views).unwrap_or_else(|_| views.iter().collect());
+    order.into_iter().filter(|v| v.materialized).map(|v| v.name.clone()).collect()
 }
 
 /// Kahn's algorithm over names (dependencies outside the set are ignored), smallest name first

@@ -9,7 +9,9 @@ use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, UndefinedBehavior};
 use std::sync::{Arc, Mutex};
 
-/// Templates are compiled into the binary so `schema` works from any folder.
+/// Templates are compiled into the binary so `schema` works from any folder. Migration
+/// templates are named after the change they render; the others hold the queries of
+/// validate, backfill, refresh and seed.
 const TEMPLATES: &[(&str, &str, &str)] = &[
     ("common", "create_schema", include_str!("../templates/common/create_schema.sql.j2")),
     ("common", "constraint", include_str!("../templates/common/constraint.sql.j2")),
@@ -26,6 +28,16 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("common", "drop_constraint", include_str!("../templates/common/drop_constraint.sql.j2")),
     ("common", "insert_rows", include_str!("../templates/common/insert_rows.sql.j2")),
     ("common", "delete_rows", include_str!("../templates/common/delete_rows.sql.j2")),
+    ("common", "refresh", include_str!("../templates/common/refresh.sql.j2")),
+    ("common", "checks", include_str!("../templates/common/checks.sql.j2")),
+    ("common", "validate", include_str!("../templates/common/validate.sql.j2")),
+    ("common", "validate_unique", include_str!("../templates/common/validate_unique.sql.j2")),
+    ("common", "validate_samples", include_str!("../templates/common/validate_samples.sql.j2")),
+    ("common", "validation_runs", include_str!("../templates/common/validation_runs.sql.j2")),
+    ("common", "backfill_batch", include_str!("../templates/common/backfill_batch.sql.j2")),
+    ("postgres", "seed", include_str!("../templates/postgres/seed.sql.j2")),
+    ("postgres", "create_refresh_procedure", include_str!("../templates/postgres/create_refresh_procedure.sql.j2")),
+    ("redshift", "create_refresh_procedure", include_str!("../templates/redshift/create_refresh_procedure.sql.j2")),
     ("postgres", "create_table", include_str!("../templates/postgres/create_table.sql.j2")),
     ("postgres", "create_view", include_str!("../templates/postgres/create_view.sql.j2")),
     ("postgres", "add_column", include_str!("../templates/postgres/add_column.sql.j2")),
@@ -89,6 +101,15 @@ impl Renderer {
     pub fn steps(&self, steps: &[Step]) -> Result<String> {
         let parts = steps.iter().filter(|s| s.applies_to(self.dialect)).map(|s| self.change(&s.change));
         Ok(parts.collect::<Result<Vec<_>>>()?.join("\n"))
+    }
+
+    /// A query or command from the template `name` (not a migration change), without the
+    /// trailing newline.
+    pub fn query(&self, name: &str, ctx: Value) -> Result<String> {
+        let template = self.env.get_template(name).map_err(|e| Error::new(format!("template: {e:#}")))?;
+        let ctx = minijinja::context! { ns => &self.namespace, ..ctx };
+        let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {name}: {e:#}")))?;
+        Ok(sql.trim().to_string())
     }
 }
 

@@ -66,8 +66,7 @@ fn passes(name: &str, load_at: Option<i64>) -> String {
     }
     assert!(schema(&root, db, &["status"]).contains(" 0 pending"));
     schema(&root, db, &["diff"]);
-    // Once `schema validate` (issue 7) exists:
-    // schema(&root, db, &["validate"]);
+    schema(&root, db, &["validate"]);
     url
 }
 

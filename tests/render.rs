@@ -46,6 +46,40 @@ fn every_rendered_redshift_statement_parses() {
 }
 
 #[test]
+fn validation_backfill_and_refresh_statements_parse_as_redshift() {
+    let layout = Layout::find(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let project = schema::load::load(&layout.schema).unwrap();
+    let options = |since: Option<&str>| schema::validate::Options {
+        tables: vec![],
+        checks: vec![],
+        since: since.map(str::to_string),
+        samples: 5,
+    };
+    let mut sql = Vec::new();
+    for since in [None, Some("2026-01-31")] {
+        sql.extend(schema::validate::plan(&project, Dialect::Redshift, &options(since)).unwrap().queries().unwrap());
+    }
+    let r = schema::render::Renderer::new(Dialect::Redshift, &project.namespace);
+    for (days, start, mismatched) in [(true, None, false), (false, Some("2026-01-01"), true), (false, None, false)] {
+        let ctx = minijinja::context! {
+            table => "web_searches", column => "event_date", expr => "DATE(event_timestamp)", source => "event_timestamp",
+            mismatched => mismatched, days => days, start => start, end => "2026-01-08",
+        };
+        sql.push(r.query("backfill_batch", ctx).unwrap());
+    }
+    let row = minijinja::context! {
+        table => "t", check => "c", severity => "error", status => "fail", failing => 3, checked => 9, message => "it's",
+    };
+    let ctx = minijinja::context! { table => "schema_validation_runs", run_id => "r", run_at => "2026-01-01 02:00:00.000", since => (), rows => vec![row] };
+    sql.push(r.query("validation_runs", ctx).unwrap());
+    sql.push(r.query("refresh", minijinja::context! { view => "mv_basic_statistics" }).unwrap());
+    let text = sql.join("\n\n");
+    if let Err(report) = redshift_grammar_accepts(&text) {
+        panic!("sqlfluff (redshift) rejects a statement:\n{report}\n{text}");
+    }
+}
+
+#[test]
 fn the_grammar_check_can_fail() {
     // Guards the guard: an option order Redshift documents differently must be rejected.
     assert!(redshift_grammar_accepts("CREATE TABLE t (a INT) DISTSTYLE EVEN BACKUP NO;").is_err());

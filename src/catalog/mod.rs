@@ -168,6 +168,8 @@ impl Builder {
             dialects: vec![dialect],
             phases: vec![1],
             ignore: vec![],
+            // Procedures are not read from the catalog; diff does not compare them.
+            refresh_procedure: None,
             tables: vec![],
             views: vec![],
         };

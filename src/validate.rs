@@ -1,0 +1,495 @@
+//! `schema validate`: the checks of the enabled phases become one query per table and window
+//! (every check of the table that shares the window, fused into one scan; a unique check needs a
+//! GROUP BY and is a query of its own), run concurrently over tables with one connection per
+//! worker, each query under a statement timeout.
+
+pub mod output;
+
+use crate::calendar;
+use crate::db::{self, Target};
+use crate::error::{describe, Error, Result};
+use crate::model::{unknown, Check, CheckKind, ColumnType, Dialect, Project, Severity, Table, Window};
+use crate::render::Renderer;
+use postgres::error::SqlState;
+use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The table `--record` appends to, in the project's namespace (not part of the YAML).
+pub const RUNS_TABLE: &str = "schema_validation_runs";
+
+pub struct Options {
+    pub tables: Vec<String>,
+    pub checks: Vec<String>,
+    /// Only rows from this day on (`YYYY-MM-DD`), for tables with a date sort key.
+    pub since: Option<String>,
+    /// Keys of failing rows to fetch per failing check.
+    pub samples: usize,
+}
+
+/// The rows `--since` keeps: `column` from `date` on; a NULL `column` is placed by `source`.
+#[derive(Debug, Clone, Serialize)]
+struct Since {
+    column: String,
+    source: Option<String>,
+    date: String,
+}
+
+/// Checks answered by one query.
+struct Query<'a> {
+    checks: Vec<&'a Check>,
+    window: Option<Window>,
+    unique: bool,
+}
+
+struct TableRun<'a> {
+    table: &'a Table,
+    since: Option<Since>,
+    queries: Vec<Query<'a>>,
+}
+
+/// The selected checks, grouped into queries; ready to run.
+pub struct Plan<'a> {
+    renderer: Renderer,
+    tables: Vec<TableRun<'a>>,
+    since: Option<String>,
+    samples: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    /// An error-severity check failed.
+    Fail,
+    /// A warn-severity check failed.
+    Warn,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub table: String,
+    pub check: String,
+    pub kind: &'static str,
+    pub severity: Severity,
+    pub window: Option<Window>,
+    pub failing_rows: u64,
+    pub rows_checked: u64,
+    /// failing_rows / rows_checked (0 for an empty table).
+    pub ratio: f64,
+    /// For ratio checks: the share above which the check fails.
+    pub max_ratio: Option<f64>,
+    pub status: Status,
+    pub samples: Vec<String>,
+    /// Wall time of the query that computed this check (shared by its fused siblings).
+    pub seconds: f64,
+}
+
+/// A check that could not run, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub table: String,
+    pub check: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub run_at: String,
+    pub since: Option<String>,
+    /// Tables `--since` could not narrow (no date or timestamp sort key): checked whole.
+    pub since_ignored: Vec<String>,
+    pub seconds: f64,
+    pub results: Vec<CheckResult>,
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// 2 if a check could not run, 1 if an error-severity check failed, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if !self.problems.is_empty() {
+            2
+        } else if self.results.iter().any(|r| r.status == Status::Fail) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Selects the checks of the enabled phases named by the options and groups them into queries.
+pub fn plan<'a>(project: &'a Project, dialect: Dialect, options: &Options) -> Result<Plan<'a>> {
+    let since = match &options.since {
+        Some(text) => match calendar::parse_date(text) {
+            Some(day) => Some(calendar::date_text(day)),
+            None => return Err(Error::new(format!("--since `{text}`: expected a date as YYYY-MM-DD"))),
+        },
+        None => None,
+    };
+    let tables = project.enabled_tables(&options.tables).map_err(Error::new)?;
+    for name in &options.checks {
+        if !tables.iter().any(|t| t.checks.iter().any(|c| &c.name == name)) {
+            let all = tables.iter().flat_map(|t| t.checks.iter().map(|c| c.name.as_str()));
+            return Err(Error::new(unknown("check", name, all) + " on the selected tables"));
+        }
+    }
+    let mut runs = Vec::new();
+    for table in tables {
+        let wanted = |c: &&Check| options.checks.is_empty() || options.checks.contains(&c.name);
+        let checks: Vec<&Check> = table.checks.iter().filter(wanted).collect();
+        let is_unique = |c: &Check| matches!(c.kind, CheckKind::Unique { .. });
+        // The table is scanned whole anyway when one check has no window: windowed checks then
+        // count inside that scan. Only when all have windows do they run as WHERE-narrowed
+        // queries, one per window, which a sort key (Redshift) or an index can prune.
+        let whole = checks.iter().any(|c| !is_unique(c) && c.window.is_none());
+        let mut queries: Vec<Query> = Vec::new();
+        for check in checks {
+            let unique = is_unique(check);
+            let window = if whole && !unique { None } else { check.window.clone() };
+            match queries.iter_mut().find(|q| !unique && !q.unique && q.window == window) {
+                Some(q) => q.checks.push(check),
+                None => queries.push(Query { checks: vec![check], window, unique }),
+            }
+        }
+        if !queries.is_empty() {
+            let since = since.as_ref().and_then(|date| since_column(table, date));
+            runs.push(TableRun { table, since, queries });
+        }
+    }
+    Ok(Plan { renderer: Renderer::new(dialect, &project.namespace), tables: runs, since, samples: options.samples })
+}
+
+/// `--since` narrows a table on its leading sort-key column when that is a date or timestamp
+/// (event_date in the shipped schema), the column its time-range queries are organised by.
+fn since_column(table: &Table, date: &str) -> Option<Since> {
+    let column = table.column(table.sort_key.columns.first()?)?;
+    matches!(column.ty, ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz).then(|| Since {
+        column: column.name.clone(),
+        source: column.derived.clone(),
+        date: date.to_string(),
+    })
+}
+
+impl Plan<'_> {
+    fn sql(&self, run: &TableRun, query: &Query, checks: &[&Check], explain: bool) -> Result<String> {
+        let template = if query.unique { "validate_unique" } else { "validate" };
+        let ctx = minijinja::context! {
+            table => &run.table.name,
+            checks => checks,
+            check => checks[0],
+            window => &query.window,
+            since => &run.since,
+            explain => explain,
+        };
+        self.renderer.query(template, ctx)
+    }
+
+    fn samples_sql(&self, run: &TableRun, check: &Check) -> Result<String> {
+        let keys = match run.table.primary_key.as_slice() {
+            [] => vec![run.table.columns[0].name.clone()],
+            pk => pk.to_vec(),
+        };
+        let ctx = minijinja::context! {
+            table => &run.table.name, check => check, keys => keys, since => &run.since, limit => self.samples,
+        };
+        self.renderer.query("validate_samples", ctx)
+    }
+
+    /// Every query a run can send, for `--sql`: the check queries, and with samples the
+    /// queries that fetch them (sent only for failed checks).
+    pub fn queries(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for run in &self.tables {
+            for q in &run.queries {
+                out.push(self.sql(run, q, &q.checks, false)?);
+            }
+            if self.samples > 0 {
+                for check in run.queries.iter().flat_map(|q| &q.checks) {
+                    out.push(self.samples_sql(run, check)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs the plan on `jobs` connections, each taking the next table when it is done.
+    pub fn run(&self, target: &Target, jobs: usize, timeout: Duration) -> Result<Report> {
+        let started = Instant::now();
+        let run_at = calendar::timestamp_text(calendar::now_ms());
+        let next = AtomicUsize::new(0);
+        let collected = Mutex::new((Vec::new(), Vec::new()));
+        let fatal = Mutex::new(None);
+        std::thread::scope(|s| {
+            for _ in 0..jobs.clamp(1, self.tables.len().max(1)) {
+                s.spawn(|| {
+                    let mut client = None;
+                    while fatal.lock().unwrap().is_none() {
+                        let Some(run) = self.tables.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                        let client = match &mut client {
+                            Some(c) => c,
+                            None => match connect(target, timeout) {
+                                Ok(c) => client.insert(c),
+                                Err(e) => {
+                                    *fatal.lock().unwrap() = Some(e);
+                                    break;
+                                }
+                            },
+                        };
+                        let (results, problems) = self.check_table(client, run, timeout);
+                        let mut all = collected.lock().unwrap();
+                        all.0.extend(results);
+                        all.1.extend(problems);
+                    }
+                });
+            }
+        });
+        if let Some(e) = fatal.into_inner().unwrap() {
+            return Err(e);
+        }
+        let (mut results, mut problems) = collected.into_inner().unwrap();
+        let position = |table: &str, check: &str| {
+            let t = self.tables.iter().find(|r| r.table.name == table);
+            t.and_then(|r| r.table.checks.iter().position(|c| c.name == check))
+        };
+        results.sort_by_key(|r: &CheckResult| (r.table.clone(), position(&r.table, &r.check)));
+        problems.sort_by_key(|p: &Problem| (p.table.clone(), position(&p.table, &p.check)));
+        let since_ignored = match self.since {
+            Some(_) => self.tables.iter().filter(|r| r.since.is_none()).map(|r| r.table.name.clone()).collect(),
+            None => vec![],
+        };
+        Ok(Report {
+            run_at,
+            since: self.since.clone(),
+            since_ignored,
+            seconds: started.elapsed().as_secs_f64(),
+            results,
+            problems,
+        })
+    }
+
+    fn check_table(
+        &self,
+        client: &mut postgres::Client,
+        run: &TableRun,
+        timeout: Duration,
+    ) -> (Vec<CheckResult>, Vec<Problem>) {
+        let (mut results, mut problems) = (Vec::new(), Vec::new());
+        let problem = |check: &Check, message: String| Problem {
+            table: run.table.name.clone(),
+            check: check.name.clone(),
+            severity: check.severity,
+            message,
+        };
+        for q in &run.queries {
+            let mut checks = q.checks.clone();
+            // Each failure removes the checks the database rejects; the others are run again.
+            while !checks.is_empty() {
+                let started = Instant::now();
+                let counts = match self.sql(run, q, &checks, false) {
+                    Ok(sql) => db::text_rows(client, &sql),
+                    Err(e) => {
+                        problems.extend(checks.iter().map(|c| problem(c, e.to_string())));
+                        break;
+                    }
+                };
+                let counts = match counts {
+                    Ok(rows) => rows.into_iter().next().unwrap_or_default(),
+                    Err(e) => {
+                        let why = self.diagnose(client, run, q, &checks, &e, timeout);
+                        let (bad, good): (Vec<_>, Vec<_>) = checks.into_iter().zip(why).partition(|(_, m)| m.is_some());
+                        problems.extend(bad.into_iter().map(|(c, m)| problem(c, m.unwrap_or_default())));
+                        checks = good.into_iter().map(|(c, _)| c).collect();
+                        continue;
+                    }
+                };
+                let seconds = started.elapsed().as_secs_f64();
+                let count =
+                    |i: usize| counts.get(i).cloned().flatten().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                // Columns: rows, then per check its failing rows, followed by the rows of its
+                // window when that is counted inside a whole-table scan.
+                let mut column = 0;
+                for check in &checks {
+                    column += 1;
+                    let failing = count(column);
+                    let rows = if inner_window(check, q) {
+                        column += 1;
+                        count(column)
+                    } else {
+                        count(0)
+                    };
+                    let mut result = outcome(&run.table.name, check, failing, rows, seconds);
+                    if result.status != Status::Pass && self.samples > 0 {
+                        let rows = self
+                            .samples_sql(run, check)
+                            .and_then(|sql| db::text_rows(client, &sql).map_err(|e| Error::new(failure(&e, timeout))));
+                        match rows {
+                            Ok(rows) => result.samples = rows.iter().map(|r| sample(run, check, r)).collect(),
+                            Err(e) => problems.push(problem(check, format!("fetching samples: {e}"))),
+                        }
+                    }
+                    results.push(result);
+                }
+                break;
+            }
+        }
+        (results, problems)
+    }
+
+    /// Why a query of `checks` failed, per check: the message of each check the database
+    /// rejects when it is planned alone (EXPLAIN: nothing is scanned), so a missing column is
+    /// blamed on the checks that use it, and None for the others. When no single check is at
+    /// fault (a timeout, a missing table), every check gets the query's error.
+    fn diagnose(
+        &self,
+        client: &mut postgres::Client,
+        run: &TableRun,
+        q: &Query,
+        checks: &[&Check],
+        e: &postgres::Error,
+        timeout: Duration,
+    ) -> Vec<Option<String>> {
+        let whole = vec![Some(failure(e, timeout)); checks.len()];
+        if e.code() == Some(&SqlState::QUERY_CANCELED) || checks.len() == 1 {
+            return whole;
+        }
+        let alone: Vec<Option<String>> = checks
+            .iter()
+            .map(|check| {
+                let sql = self.sql(run, q, &[check], true).ok()?;
+                db::text_rows(client, &sql).err().map(|e| describe(&e))
+            })
+            .collect();
+        if alone.iter().all(Option::is_none) {
+            return whole;
+        }
+        alone
+    }
+}
+
+/// A check whose window is applied inside its query's whole-table scan.
+fn inner_window(check: &Check, query: &Query) -> bool {
+    check.window.is_some() && query.window.is_none() && !query.unique
+}
+
+fn connect(target: &Target, timeout: Duration) -> Result<postgres::Client> {
+    let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+    if !timeout.is_zero() {
+        // The same spelling works on PostgreSQL and Redshift.
+        let sql = format!("SET statement_timeout TO {}", timeout.as_millis());
+        client
+            .batch_execute(&sql)
+            .map_err(|e| Error::new(format!("setting the statement timeout: {}", describe(&e))))?;
+    }
+    Ok(client)
+}
+
+/// The server's message, or a clear one for a query the statement timeout cancelled.
+fn failure(e: &postgres::Error, timeout: Duration) -> String {
+    if e.code() == Some(&SqlState::QUERY_CANCELED) {
+        format!("the query was cancelled after the statement timeout of {} s (--timeout)", timeout.as_secs_f64())
+    } else {
+        describe(e)
+    }
+}
+
+fn outcome(table: &str, check: &Check, failing_rows: u64, rows_checked: u64, seconds: f64) -> CheckResult {
+    let ratio = if rows_checked == 0 { 0.0 } else { failing_rows as f64 / rows_checked as f64 };
+    let max_ratio = match check.kind {
+        CheckKind::Ratio { max, .. } => Some(max),
+        _ => None,
+    };
+    let failed = match max_ratio {
+        Some(max) => ratio > max,
+        None => failing_rows > 0,
+    };
+    let status = match (failed, check.severity) {
+        (false, _) => Status::Pass,
+        (true, Severity::Warn) => Status::Warn,
+        (true, Severity::Error) => Status::Fail,
+    };
+    CheckResult {
+        table: table.to_string(),
+        check: check.name.clone(),
+        kind: check.kind.name(),
+        severity: check.severity,
+        window: check.window.clone(),
+        failing_rows,
+        rows_checked,
+        ratio,
+        max_ratio,
+        status,
+        samples: Vec::new(),
+        seconds,
+    }
+}
+
+/// One sample row as `col=value, ...` (a unique check's row ends with its duplicate count).
+fn sample(run: &TableRun, check: &Check, row: &[Option<String>]) -> String {
+    let names: Vec<&str> = match &check.kind {
+        CheckKind::Unique { columns, .. } => columns.iter().map(String::as_str).chain(["rows"]).collect(),
+        _ if run.table.primary_key.is_empty() => vec![run.table.columns[0].name.as_str()],
+        _ => run.table.primary_key.iter().map(String::as_str).collect(),
+    };
+    names.iter().zip(row).map(|(n, v)| format!("{n}={}", v.as_deref().unwrap_or("NULL"))).collect::<Vec<_>>().join(", ")
+}
+
+/// Appends a report to `<namespace>.schema_validation_runs`, creating the table if needed.
+pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
+    #[derive(Serialize)]
+    struct Row<'a> {
+        table: &'a str,
+        check: &'a str,
+        severity: Severity,
+        status: &'a str,
+        failing: Option<u64>,
+        checked: Option<u64>,
+        message: Option<String>,
+    }
+    let mut rows: Vec<Row> = report
+        .results
+        .iter()
+        .map(|r| Row {
+            table: &r.table,
+            check: &r.check,
+            severity: r.severity,
+            status: match r.status {
+                Status::Pass => "pass",
+                Status::Fail => "fail",
+                Status::Warn => "warn",
+            },
+            failing: Some(r.failing_rows),
+            checked: Some(r.rows_checked),
+            message: None,
+        })
+        .collect();
+    for p in &report.problems {
+        // VARCHAR(1024) counts bytes on Redshift: cut on a character boundary below it.
+        let mut message = p.message.clone();
+        while message.len() > 1024 {
+            message.pop();
+        }
+        rows.push(Row {
+            table: &p.table,
+            check: &p.check,
+            severity: p.severity,
+            status: "error",
+            failing: None,
+            checked: None,
+            message: Some(message),
+        });
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let run_id = format!("{}-{}", report.run_at.replace(' ', "T"), std::process::id());
+    let ctx = minijinja::context! {
+        table => RUNS_TABLE, run_id => run_id, run_at => &report.run_at, since => &report.since, rows => rows,
+    };
+    let sql = Renderer::new(target.dialect(), namespace).query("validation_runs", ctx)?;
+    let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+    client
+        .batch_execute(&sql)
+        .map_err(|e| Error::new(format!("recording the results in {RUNS_TABLE}: {}", describe(&e))))
+}

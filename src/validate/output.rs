@@ -1,0 +1,317 @@
+//! A validation report as text (a table for people), JSON, JUnit XML (CI test reports) or
+//! GitHub workflow commands (annotations). Every format carries the same numbers.
+
+use super::{CheckResult, Problem, Report, Status};
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Junit,
+    Github,
+}
+
+pub fn render(report: &Report, format: Format, database: &str, quiet: bool) -> String {
+    match format {
+        Format::Text => text(report, quiet),
+        Format::Json => json(report, database),
+        Format::Junit => junit(report),
+        Format::Github => github(report),
+    }
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "ok",
+        Status::Fail => "FAIL",
+        Status::Warn => "warn",
+    }
+}
+
+/// A share as a percentage that never shows a failure as 0.
+fn percent(ratio: f64) -> String {
+    let p = ratio * 100.0;
+    if p == 0.0 {
+        "0%".into()
+    } else if p < 0.01 {
+        "<0.01%".into()
+    } else {
+        format!("{p:.2}%")
+    }
+}
+
+/// `failing / checked` in words, with the limit of a ratio check.
+fn summary(r: &CheckResult) -> String {
+    let limit = r.max_ratio.map(|m| format!(" (max {})", percent(m))).unwrap_or_default();
+    format!("{} of {} rows fail {}.{}: {}{limit}", r.failing_rows, r.rows_checked, r.table, r.check, percent(r.ratio))
+}
+
+/// Problems with the same table and message on one line.
+fn grouped(problems: &[Problem]) -> Vec<(String, Vec<&str>, &str)> {
+    let mut out: Vec<(String, Vec<&str>, &str)> = Vec::new();
+    for p in problems {
+        match out.iter_mut().find(|(t, _, m)| *t == p.table && *m == p.message) {
+            Some((_, checks, _)) => checks.push(&p.check),
+            None => out.push((p.table.clone(), vec![&p.check], &p.message)),
+        }
+    }
+    out
+}
+
+/// One line per problem group, for stderr.
+pub fn problem_lines(report: &Report) -> Vec<String> {
+    grouped(&report.problems)
+        .into_iter()
+        .map(|(table, checks, message)| {
+            let s = if checks.len() == 1 { "" } else { "s" };
+            format!("cannot check table {table} (check{s} {}): {message}", checks.join(", "))
+        })
+        .collect()
+}
+
+fn text(report: &Report, quiet: bool) -> String {
+    let shown: Vec<&CheckResult> = report.results.iter().filter(|r| !quiet || r.status != Status::Pass).collect();
+    let mut out = String::new();
+    let width = |f: fn(&CheckResult) -> usize, min: usize| shown.iter().map(|r| f(r)).max().unwrap_or(0).max(min);
+    let (cw, tw) = (width(|r| r.check.len(), 5), width(|r| r.table.len(), 5));
+    if !shown.is_empty() {
+        let _ = writeln!(
+            out,
+            "{:<cw$}  {:<tw$}  {:>12}  {:>12}  {:>8}  status",
+            "check", "table", "failing rows", "rows checked", "ratio"
+        );
+        for r in &shown {
+            let _ = writeln!(
+                out,
+                "{:<cw$}  {:<tw$}  {:>12}  {:>12}  {:>8}  {}",
+                r.check,
+                r.table,
+                r.failing_rows,
+                r.rows_checked,
+                percent(r.ratio),
+                status_word(r.status)
+            );
+        }
+    }
+    let with_samples: Vec<&&CheckResult> = shown.iter().filter(|r| !r.samples.is_empty()).collect();
+    if !with_samples.is_empty() {
+        let _ = writeln!(out, "\nfailing rows (samples):");
+        for r in with_samples {
+            let _ = writeln!(out, "  {}.{}: {}", r.table, r.check, r.samples.join("; "));
+        }
+    }
+    if !report.since_ignored.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n--since did not narrow {} (no date or timestamp sort key): checked whole",
+            report.since_ignored.join(", ")
+        );
+    }
+    let count = |s: Status| report.results.iter().filter(|r| r.status == s).count();
+    let mut tables: Vec<&str> = report.results.iter().map(|r| r.table.as_str()).collect();
+    tables.extend(report.problems.iter().map(|p| p.table.as_str()));
+    tables.sort();
+    tables.dedup();
+    let _ = write!(
+        out,
+        "\n{} checks on {} table{} in {:.2} s: {} passed, {} failed, {} warning{}",
+        report.results.len() + report.problems.len(),
+        tables.len(),
+        if tables.len() == 1 { "" } else { "s" },
+        report.seconds,
+        count(Status::Pass),
+        count(Status::Fail),
+        count(Status::Warn),
+        if count(Status::Warn) == 1 { "" } else { "s" },
+    );
+    if !report.problems.is_empty() {
+        let _ = write!(out, ", {} could not run", report.problems.len());
+    }
+    out.push('\n');
+    out
+}
+
+fn json(report: &Report, database: &str) -> String {
+    #[derive(serde::Serialize)]
+    struct Summary {
+        checks: usize,
+        passed: usize,
+        failed: usize,
+        warnings: usize,
+        errors: usize,
+    }
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        database: &'a str,
+        run_at: &'a str,
+        since: &'a Option<String>,
+        since_ignored: &'a [String],
+        seconds: f64,
+        summary: Summary,
+        results: &'a [CheckResult],
+        errors: &'a [Problem],
+    }
+    let count = |s: Status| report.results.iter().filter(|r| r.status == s).count();
+    let doc = Doc {
+        database,
+        run_at: &report.run_at,
+        since: &report.since,
+        since_ignored: &report.since_ignored,
+        seconds: report.seconds,
+        summary: Summary {
+            checks: report.results.len() + report.problems.len(),
+            passed: count(Status::Pass),
+            failed: count(Status::Fail),
+            warnings: count(Status::Warn),
+            errors: report.problems.len(),
+        },
+        results: &report.results,
+        errors: &report.problems,
+    };
+    serde_json::to_string_pretty(&doc).expect("report serialises") + "\n"
+}
+
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot hold at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('?'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One `<testsuite>` per table and one `<testcase>` per check. A failed error-severity check
+/// is a `<failure>`, a check that could not run an `<error>`; a failed warning passes with its
+/// numbers in `<system-out>`. Every test case carries its counts as properties.
+fn junit(report: &Report) -> String {
+    let mut tables: Vec<&str> = report.results.iter().map(|r| r.table.as_str()).collect();
+    tables.extend(report.problems.iter().map(|p| p.table.as_str()));
+    tables.sort();
+    tables.dedup();
+    let failures = report.results.iter().filter(|r| r.status == Status::Fail).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"schema validate\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\" time=\"{:.3}\" timestamp=\"{}\">",
+        report.results.len() + report.problems.len(),
+        report.problems.len(),
+        report.seconds,
+        report.run_at.replace(' ', "T"),
+    );
+    for table in tables {
+        let results: Vec<&CheckResult> = report.results.iter().filter(|r| r.table == table).collect();
+        let problems: Vec<&Problem> = report.problems.iter().filter(|p| p.table == table).collect();
+        let failures = results.iter().filter(|r| r.status == Status::Fail).count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{t}\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\" skipped=\"0\">",
+            results.len() + problems.len(),
+            problems.len(),
+            t = xml(table),
+        );
+        for r in results {
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\">",
+                xml(&r.check),
+                xml(table),
+                r.seconds
+            );
+            let _ = writeln!(out, "      <properties>");
+            for (name, value) in [
+                ("kind", r.kind.to_string()),
+                ("severity", format!("{:?}", r.severity).to_lowercase()),
+                ("failing_rows", r.failing_rows.to_string()),
+                ("rows_checked", r.rows_checked.to_string()),
+                ("ratio", r.ratio.to_string()),
+            ] {
+                let _ = writeln!(out, "        <property name=\"{name}\" value=\"{}\"/>", xml(&value));
+            }
+            let _ = writeln!(out, "      </properties>");
+            let samples =
+                if r.samples.is_empty() { String::new() } else { format!("samples: {}", r.samples.join("; ")) };
+            match r.status {
+                Status::Fail => {
+                    let _ = writeln!(
+                        out,
+                        "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                        xml(&summary(r)),
+                        r.kind,
+                        xml(&samples)
+                    );
+                }
+                Status::Warn => {
+                    let _ =
+                        writeln!(out, "      <system-out>warning: {} {}</system-out>", xml(&summary(r)), xml(&samples));
+                }
+                Status::Pass => {}
+            }
+            let _ = writeln!(out, "    </testcase>");
+        }
+        for p in problems {
+            let _ = writeln!(out, "    <testcase name=\"{}\" classname=\"{}\">", xml(&p.check), xml(table));
+            let _ = writeln!(out, "      <error message=\"{}\" type=\"could_not_run\"/>", xml(&p.message));
+            let _ = writeln!(out, "    </testcase>");
+        }
+        let _ = writeln!(out, "  </testsuite>");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// GitHub workflow commands: an annotation per failed check or problem, then the summary line.
+fn github(report: &Report) -> String {
+    // Escaping of workflow command data and properties (actions/toolkit `command.ts`).
+    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for r in &report.results {
+        let level = match r.status {
+            Status::Pass => continue,
+            Status::Fail => "error",
+            Status::Warn => "warning",
+        };
+        let mut message = summary(r);
+        if !r.samples.is_empty() {
+            message.push_str(&format!("\nsamples: {}", r.samples.join("; ")));
+        }
+        let _ = writeln!(
+            out,
+            "::{level} title={}::{}",
+            prop(&format!("schema validate: {}.{}", r.table, r.check)),
+            data(&message)
+        );
+    }
+    for line in problem_lines(report) {
+        let _ = writeln!(out, "::error title={}::{}", prop("schema validate: could not run"), data(&line));
+    }
+    out.push_str(text(report, true).lines().last().unwrap_or_default());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_never_hide_a_failure() {
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(1.0 / 2_000_000.0), "<0.01%");
+        assert_eq!(percent(0.0525), "5.25%");
+    }
+
+    #[test]
+    fn xml_escapes_markup_and_control_characters() {
+        assert_eq!(xml("a<b & \"c\" 'd'\u{1}"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;?");
+    }
+}
