@@ -107,7 +107,7 @@ impl Renderer {
     /// trailing newline.
     pub fn query(&self, name: &str, ctx: Value) -> Result<String> {
         let template = self.env.get_template(name).map_err(|e| Error::new(format!("template: {e:#}")))?;
-        let ctx = minijinja::context! { ns => &self.namespace, ..ctx };
+        let ctx = minijinja::context! { ns => &self.namespace, dialect => self.dialect.name(), ..ctx };
         let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {name}: {e:#}")))?;
         Ok(sql.trim().to_string())
     }

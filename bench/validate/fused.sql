@@ -36,7 +36,7 @@ SELECT COUNT(*) AS total_rows,
        SUM(CASE WHEN event_date <> DATE(event_timestamp) THEN 1 ELSE 0 END) AS wrong_event_date,
        COUNT(*) - COUNT(request_timestamp) AS missing_request_timestamp,
        COUNT(*) - COUNT(response_timestamp) AS missing_response_timestamp,
-       SUM(CASE WHEN ABS(latency_ms - EXTRACT(EPOCH FROM (response_timestamp - request_timestamp)) * 1000) > 1000 THEN 1 ELSE 0 END) AS latency_mismatch,
+       SUM(CASE WHEN ABS(latency_ms - date_part('epoch', response_timestamp - request_timestamp) * 1000) > 1000 THEN 1 ELSE 0 END) AS latency_mismatch,
        SUM(CASE WHEN total_tokens <> prompt_tokens + completion_tokens THEN 1 ELSE 0 END) AS tokens_mismatch
 FROM analytics.usage_metrics;
 

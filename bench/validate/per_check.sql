@@ -25,7 +25,7 @@ SELECT COUNT(*) FROM analytics.usage_metrics WHERE event_date IS NULL;
 SELECT COUNT(*) FROM analytics.usage_metrics WHERE event_date <> DATE(event_timestamp);
 SELECT COUNT(*) FROM analytics.usage_metrics WHERE request_timestamp IS NULL;
 SELECT COUNT(*) FROM analytics.usage_metrics WHERE response_timestamp IS NULL;
-SELECT COUNT(*) FROM analytics.usage_metrics WHERE ABS(latency_ms - EXTRACT(EPOCH FROM (response_timestamp - request_timestamp)) * 1000) > 1000;
+SELECT COUNT(*) FROM analytics.usage_metrics WHERE ABS(latency_ms - date_part('epoch', response_timestamp - request_timestamp) * 1000) > 1000;
 SELECT COUNT(*) FROM analytics.usage_metrics WHERE total_tokens <> prompt_tokens + completion_tokens;
 
 -- table: web_automations
