@@ -30,6 +30,18 @@ demo: build
 	@$(BIN) migrate
 	@echo "== schema status"
 	@$(BIN) status
+	@echo "== schema diff (the live catalog against the YAML)"
+	@$(BIN) diff
+	@echo "== schema seed: a load of synthetic rows in which 5 rows per table miss event_date"
+	@$(BIN) -q seed --rows 2000 --replace --defect event_date_not_null=5
+	@echo "== schema validate (the post-load gate: it fails, exit 1, as it should)"
+	-@$(BIN) validate -q
+	@echo "== schema backfill (fills event_date from event_timestamp)"
+	@$(BIN) -q backfill
+	@echo "== schema validate (passes now)"
+	@$(BIN) -q validate
+	@echo "== schema refresh (the materialized views, in dependency order)"
+	@$(BIN) -q refresh
 	@echo
 	@echo "Next: edit a table in schema/tables/, then run"
 	@echo "  $(BIN) generate --name my_change && $(BIN) migrate"
