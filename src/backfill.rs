@@ -39,7 +39,7 @@ fn source<'a>(table: &'a Table, derived: &Column, expr: &str) -> Option<&'a Colu
 pub fn backfill(target: &Target, project: &Project, options: &Options, mut report: impl FnMut(Event)) -> Result<()> {
     let tables = project.enabled_tables(&options.tables).map_err(Error::new)?;
     let renderer = Renderer::new(target.dialect(), &project.namespace);
-    let client = &mut target.connect().map_err(|e| Error::new(e.to_string()))?;
+    let client = &mut target.connect()?;
     for table in tables {
         for column in &table.columns {
             let Some(expr) = &column.derived else { continue };

@@ -326,7 +326,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Status { format } => {
             let target = database(cli, &layout, &project)?;
-            let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+            let mut client = target.connect()?;
             let entries = migrate::status(&layout, &mut client, &project.namespace, target.dialect())?;
             let problems: Vec<String> = entries.iter().filter_map(migrate::Entry::problem).collect();
             match format {
@@ -351,7 +351,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Diff { format } => {
             let target = database(cli, &layout, &project)?;
-            let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+            let mut client = target.connect()?;
             let report = drift::diff(&mut client, target.dialect(), &project)?;
             print_diff(cli, &layout, &project, &target, &report, *format);
             if !report.findings.is_empty() || !report.diff.is_empty() {
@@ -368,9 +368,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             if *sql {
                 // No connection: the dialect comes from --dialect, the URL or the project.
                 let dialect = match &cli.database_url {
-                    Some(url) => Target::parse(url, cli.dialect.map(Into::into), Duration::ZERO)
-                        .map_err(|e| Error::new(e.to_string()))?
-                        .dialect(),
+                    Some(url) => Target::parse(url, cli.dialect.map(Into::into), Duration::ZERO)?.dialect(),
                     None => dialect(cli, &project)?,
                 };
                 let plan = validate::plan(&project, dialect, &options)?;
@@ -519,12 +517,11 @@ fn print_status(target: &Target, entries: &[migrate::Entry], problems: &[String]
 fn database(cli: &Cli, layout: &Layout, project: &Project) -> Result<Target> {
     let timeout = Duration::from_secs(cli.connect_timeout);
     let target = match &cli.database_url {
-        Some(url) => Target::parse(url, cli.dialect.map(Into::into), timeout).map_err(|e| Error::new(e.to_string()))?,
+        Some(url) => Target::parse(url, cli.dialect.map(Into::into), timeout)?,
         None => {
             let cluster = LocalCluster::new(layout.local_dir());
             let url = cluster.start().map_err(Error::new)?;
-            let server =
-                Target::parse(&url, Some(Dialect::Postgres), timeout).map_err(|e| Error::new(e.to_string()))?;
+            let server = Target::parse(&url, Some(Dialect::Postgres), timeout)?;
             cluster.ensure_database(&server, &project.name).map_err(Error::new)?
         }
     };
@@ -694,8 +691,7 @@ fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&Path>, namespace: Option
     let project = if layout.schema.join("schema.yaml").is_file() { Some(load_project(layout)?) } else { None };
     let target = match (&project, &cli.database_url) {
         (Some(p), _) => database(cli, layout, p)?,
-        (None, Some(url)) => Target::parse(url, cli.dialect.map(Into::into), Duration::from_secs(cli.connect_timeout))
-            .map_err(|e| Error::new(e.to_string()))?,
+        (None, Some(url)) => Target::parse(url, cli.dialect.map(Into::into), Duration::from_secs(cli.connect_timeout))?,
         (None, None) => return Err(Error::new("no project here to take the database from: pass --database-url")),
     };
     let namespace = namespace
@@ -703,7 +699,7 @@ fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&Path>, namespace: Option
         .or(project.as_ref().map(|p| p.namespace.clone()))
         .ok_or_else(|| Error::new("no project here to take the namespace from: pass --namespace"))?;
     let namespace = namespace.as_str();
-    let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+    let mut client = target.connect()?;
     let (live, _) = catalog::read(&mut client, target.dialect(), namespace, None)?;
     let mut adopted = live.project;
     adopted.name = project.map_or_else(|| namespace.to_string(), |p| p.name);

@@ -56,3 +56,10 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     };
     text.replace(['\r', '\n'], " ")
 }
+
+/// A connection error is already one safe line (no password): it passes through as is.
+impl From<crate::db::DbError> for Error {
+    fn from(e: crate::db::DbError) -> Error {
+        Error(e.to_string())
+    }
+}

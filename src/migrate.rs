@@ -176,7 +176,7 @@ pub fn migrate(
             return Err(Error::new(format!("--target {v}: there is no migration V{v} in migrations/{dialect}")));
         }
     }
-    let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+    let mut client = target.connect()?;
     let _lock = if options.dry_run { None } else { Some(lock(target, namespace)?) };
     let entries = status(layout, &mut client, namespace, dialect)?;
     let problems: Vec<String> = entries.iter().filter_map(Entry::problem).collect();
@@ -231,7 +231,7 @@ struct Lock {
 }
 
 fn lock(target: &Target, namespace: &str) -> Result<Lock> {
-    let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+    let mut client = target.connect()?;
     let statements = match target.dialect() {
         Dialect::Postgres => {
             let key =

@@ -54,7 +54,7 @@ pub fn refresh(
     mut report: impl FnMut(&View, Progress),
 ) -> Result<()> {
     let renderer = Renderer::new(target.dialect(), namespace);
-    let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+    let mut client = target.connect()?;
     for (i, view) in views.iter().enumerate() {
         report(view, Progress::Started);
         let started = Instant::now();

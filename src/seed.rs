@@ -688,7 +688,7 @@ pub fn seed(
         }
     }
     let renderer = Renderer::new(target.dialect(), &project.namespace);
-    let client = &mut target.connect().map_err(|e| Error::new(e.to_string()))?;
+    let client = &mut target.connect()?;
     let fail = |what: String| move |e: postgres::Error| Error::new(format!("{what}: {}", describe(&e)));
     let mut full = Vec::new();
     for t in &tables {

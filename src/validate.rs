@@ -374,7 +374,7 @@ fn inner_window(check: &Check, query: &Query) -> bool {
 }
 
 fn connect(target: &Target, timeout: Duration) -> Result<postgres::Client> {
-    let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+    let mut client = target.connect()?;
     if !timeout.is_zero() {
         // The same spelling works on PostgreSQL and Redshift.
         let sql = format!("SET statement_timeout TO {}", timeout.as_millis());
@@ -488,7 +488,7 @@ pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
         table => RUNS_TABLE, run_id => run_id, run_at => &report.run_at, since => &report.since, rows => rows,
     };
     let sql = Renderer::new(target.dialect(), namespace).query("validation_runs", ctx)?;
-    let mut client = target.connect().map_err(|e| Error::new(e.to_string()))?;
+    let mut client = target.connect()?;
     client
         .batch_execute(&sql)
         .map_err(|e| Error::new(format!("recording the results in {RUNS_TABLE}: {}", describe(&e))))
