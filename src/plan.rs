@@ -365,7 +365,10 @@ pub fn plan(from: &Project, to: &Project) -> Result<Vec<Step>, Vec<String>> {
     let mut early = Vec::new(); // constraint drops, before tables go
     let mut tables = Vec::new();
     let mut late = Vec::new(); // constraint adds, after every table exists
-    let mut rebuilt = BTreeSet::new(); // tables whose columns change structurally
+                               // Tables whose changes break or invalidate the views reading them, on every dialect and on
+                               // Redshift alone (its column rebuilds and deep copies).
+    let mut rebuilt = BTreeSet::new();
+    let mut rebuilt_redshift = BTreeSet::new();
     let mut copied = BTreeSet::new(); // tables Redshift deep-copies
 
     for old in table_order(&from.tables).into_iter().rev() {
@@ -381,8 +384,11 @@ pub fn plan(from: &Project, to: &Project) -> Result<Vec<Step>, Vec<String>> {
                 if let Err(e) = t.plan(&mut early, &mut tables, &mut late) {
                     unsupported.push(e);
                 }
-                if t.structural() {
+                if t.breaks_views() {
                     rebuilt.insert(new.name.clone());
+                }
+                if t.breaks_views_on_redshift() {
+                    rebuilt_redshift.insert(new.name.clone());
                 }
                 if t.deep_copy() {
                     copied.insert(new.name.clone());
@@ -406,43 +412,51 @@ pub fn plan(from: &Project, to: &Project) -> Result<Vec<Step>, Vec<String>> {
         }
     }
 
-    // Views: new or changed ones, and every view reading something rebuilt or recreated.
-    let changed_view = |v: &View| from.view(&v.name).is_none_or(|old| !same_view(old, v));
-    let mut recreate: BTreeSet<String> =
-        from.views.iter().filter(|v| to.view(&v.name).is_none_or(&changed_view)).map(|v| v.name.clone()).collect();
-    loop {
-        let before = recreate.len();
-        for v in &from.views {
-            if v.depends_on.iter().any(|d| recreate.contains(d) || rebuilt.contains(d)) {
-                recreate.insert(v.name.clone());
-            }
+    // Views: new or changed ones, and every view reading something rebuilt or recreated; some
+    // only on Redshift.
+    let recreate = recreated_views(from, to, &rebuilt);
+    let recreate_redshift = recreated_views(from, to, &rebuilt_redshift);
+    let only = |name: &str| {
+        if recreate.contains(name) {
+            Some(None)
+        } else {
+            recreate_redshift.contains(name).then_some(Some(Dialect::Redshift))
         }
-        if recreate.len() == before {
-            break;
-        }
-    }
+    };
     let mut steps = Vec::new();
     if from.tables.is_empty() && from.views.is_empty() {
         steps.push(Step::all(Change::CreateSchema));
     }
     let old_order = view_order(&from.views).unwrap_or_else(|_| from.views.iter().collect());
-    for v in old_order.into_iter().rev().filter(|v| recreate.contains(&v.name)) {
-        steps.push(Step::all(Change::DropView { view: v.clone() }));
+    for v in old_order.into_iter().rev() {
+        if let Some(only) = only(&v.name) {
+            steps.push(Step { change: Change::DropView { view: v.clone() }, only });
+        }
     }
     steps.extend(early);
     steps.extend(tables);
     steps.extend(late);
     let new_order = view_order(&to.views).unwrap_or_else(|_| to.views.iter().collect());
     for v in new_order {
-        match from.view(&v.name) {
-            Some(old) if !recreate.contains(&v.name) => {
+        let create = Change::CreateView { view: v.clone() };
+        match (from.view(&v.name), only(&v.name)) {
+            (None, _) | (_, Some(None)) => steps.push(Step::all(create)),
+            (Some(old), redshift) => {
+                if redshift.is_some() {
+                    steps.push(Step::on(Dialect::Redshift, create));
+                }
                 if old.description != v.description {
                     let on = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-                    let text = v.description.clone();
-                    steps.push(Step::all(Change::Comment { object: v.name.clone(), on, column: None, text }));
+                    let comment =
+                        Change::Comment { object: v.name.clone(), on, column: None, text: v.description.clone() };
+                    // Where the view is recreated its CREATE carries the comment already.
+                    steps.push(if redshift.is_some() {
+                        Step::on(Dialect::Postgres, comment)
+                    } else {
+                        Step::all(comment)
+                    });
                 }
             }
-            _ => steps.push(Step::all(Change::CreateView { view: v.clone() })),
         }
     }
     // The procedure lists the views by name: replace it whenever that list changes.
@@ -458,6 +472,24 @@ pub fn plan(from: &Project, to: &Project) -> Result<Vec<Step>, Vec<String>> {
         Ok(steps)
     } else {
         Err(unsupported)
+    }
+}
+
+/// Old views to drop and create again: changed or removed ones, and every view reading one of
+/// them or one of the `rebuilt` tables.
+fn recreated_views(from: &Project, to: &Project, rebuilt: &BTreeSet<String>) -> BTreeSet<String> {
+    let changed = |v: &View| to.view(&v.name).is_none_or(|n| !same_view(v, n));
+    let mut recreate: BTreeSet<String> = from.views.iter().filter(|v| changed(v)).map(|v| v.name.clone()).collect();
+    loop {
+        let before = recreate.len();
+        for v in &from.views {
+            if v.depends_on.iter().any(|d| recreate.contains(d) || rebuilt.contains(d)) {
+                recreate.insert(v.name.clone());
+            }
+        }
+        if recreate.len() == before {
+            return recreate;
+        }
     }
 }
 
@@ -510,9 +542,15 @@ impl<'a> TableDelta<'a> {
             .collect()
     }
 
-    /// Changes that break or invalidate views reading the table.
-    fn structural(&self) -> bool {
-        !self.renamed.is_empty() || !self.dropped().is_empty() || !self.retyped().is_empty() || self.deep_copy()
+    /// Changes that break views reading the table on every dialect: PostgreSQL refuses to
+    /// change a column type under a view, Redshift MVs stop refreshing after renames and drops.
+    fn breaks_views(&self) -> bool {
+        !self.renamed.is_empty() || !self.dropped().is_empty() || self.retyped().iter().any(|(o, n)| o.ty != n.ty)
+    }
+
+    /// On Redshift also every other column change (a rebuild drops the column) and deep copies.
+    fn breaks_views_on_redshift(&self) -> bool {
+        self.breaks_views() || !self.retyped().is_empty() || self.deep_copy()
     }
 
     /// Redshift cannot express these with ALTER: the table is rebuilt by deep copy.
