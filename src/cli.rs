@@ -1,6 +1,7 @@
 //! Command-line definitions and output. Exit codes, the same for every command: 0 all good,
 //! 1 the command ran and found something, 2 it could not run.
 
+use crate::annotations::annotation;
 use crate::backfill;
 use crate::db::Target;
 use crate::docs;
@@ -558,20 +559,14 @@ fn print_diff(cli: &Cli, layout: &Layout, project: &Project, target: &Target, re
             for f in &report.findings {
                 let (file, line) = locate(layout, &files, &f.owner, f.item.as_deref());
                 let message = format!("{}: expected {}, found {}", f.object, or_none(&f.expected), or_none(&f.actual));
-                println!(
-                    "::error file={},line={line},title={}::{}",
-                    gh_property(&file),
-                    gh_property(&format!("schema drift: {}", f.kind)),
-                    gh_data(&message)
-                );
+                let title = format!("schema drift: {}", f.kind);
+                println!("{}", annotation("error", &title, &message, Some((&file, line))));
             }
             if report.findings.is_empty() && drift {
-                println!(
-                    "::error title=schema drift::{}",
-                    gh_data("the canonical DDL of the database differs from the YAML")
-                );
+                let message = "the canonical DDL of the database differs from the YAML";
+                println!("{}", annotation("error", "schema drift", message, None));
             }
-            report.warnings.iter().for_each(|w| println!("::warning title=schema diff::{}", gh_data(w)));
+            report.warnings.iter().for_each(|w| println!("{}", annotation("warning", "schema diff", w, None)));
             return;
         }
         DiffFormat::Text => {}
@@ -676,15 +671,6 @@ fn locate(
     let shown =
         std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf)).unwrap_or(path);
     (shown.display().to_string().trim_start_matches("./").to_string(), line)
-}
-
-/// GitHub workflow-command escaping of a message, and of a property (which also escapes `:` `,`).
-fn gh_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
-}
-
-fn gh_property(text: &str) -> String {
-    gh_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&Path>, namespace: Option<&str>) -> Result<ExitCode> {

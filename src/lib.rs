@@ -1,5 +1,6 @@
 //! `schema`: an analytics warehouse's schema as code, for PostgreSQL and Amazon Redshift.
 
+pub mod annotations;
 pub mod backfill;
 pub mod calendar;
 pub mod catalog;

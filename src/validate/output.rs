@@ -2,6 +2,7 @@
 //! GitHub workflow commands (annotations). Every format carries the same numbers.
 
 use super::{CheckResult, Problem, Report, Status};
+use crate::annotations::annotation;
 use std::fmt::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,9 +271,6 @@ fn junit(report: &Report) -> String {
 
 /// GitHub workflow commands: an annotation per failed check or problem, then the summary line.
 fn github(report: &Report) -> String {
-    // Escaping of workflow command data and properties (actions/toolkit `command.ts`).
-    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
     let mut out = String::new();
     for r in &report.results {
         let level = match r.status {
@@ -284,15 +282,11 @@ fn github(report: &Report) -> String {
         if !r.samples.is_empty() {
             message.push_str(&format!("\nsamples: {}", r.samples.join("; ")));
         }
-        let _ = writeln!(
-            out,
-            "::{level} title={}::{}",
-            prop(&format!("schema validate: {}.{}", r.table, r.check)),
-            data(&message)
-        );
+        let title = format!("schema validate: {}.{}", r.table, r.check);
+        let _ = writeln!(out, "{}", annotation(level, &title, &message, None));
     }
     for line in problem_lines(report) {
-        let _ = writeln!(out, "::error title={}::{}", prop("schema validate: could not run"), data(&line));
+        let _ = writeln!(out, "{}", annotation("error", "schema validate: could not run", &line, None));
     }
     out.push_str(text(report, true).lines().last().unwrap_or_default());
     out.push('\n');
