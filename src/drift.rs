@@ -307,8 +307,8 @@ fn table(f: &mut Findings, d: &Table, l: &Table, foreign: &BTreeSet<(&str, &str)
         format!("{} REFERENCES {} {}", keys(&k.columns), k.table, keys(&k.references))
     });
     indexes(f, name, &d.indexes, &l.indexes);
-    f.differ(Kind::Distribution, name, None, &d.distribution, &l.distribution, distribution_text);
-    f.differ(Kind::SortKey, name, None, &d.sort_key, &l.sort_key, sort_text);
+    f.differ(Kind::Distribution, name, None, &d.distribution, &l.distribution, Distribution::to_string);
+    f.differ(Kind::SortKey, name, None, &d.sort_key, &l.sort_key, SortKey::to_string);
     f.differ(Kind::Backup, name, None, d.backup, l.backup, yes_no);
     f.differ(Kind::Comment, name, None, &d.description, &l.description, comment_text);
 }
@@ -395,22 +395,6 @@ fn index_text(i: &Index) -> String {
     format!("{unique}{}{predicate}", keys(&i.columns))
 }
 
-fn distribution_text(d: &Distribution) -> String {
-    match d.key() {
-        Some(k) => format!("KEY({k})"),
-        None => d.style().to_string(),
-    }
-}
-
-fn sort_text(s: &SortKey) -> String {
-    match s.kind {
-        SortKind::Auto => "AUTO".into(),
-        SortKind::None => "NONE".into(),
-        SortKind::Compound => format!("COMPOUND{}", keys(&s.columns)),
-        SortKind::Interleaved => format!("INTERLEAVED{}", keys(&s.columns)),
-    }
-}
-
 fn yes_no(on: bool) -> String {
     if on { "YES" } else { "NO" }.into()
 }
@@ -432,7 +416,7 @@ fn mv_options(v: &View) -> String {
     format!(
         "BACKUP {}, DISTSTYLE {}, SORTKEY {sort}, AUTO REFRESH {}",
         yes_no(v.backup),
-        distribution_text(&v.distribution),
+        v.distribution,
         yes_no(v.auto_refresh)
     )
 }

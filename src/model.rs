@@ -188,6 +188,16 @@ impl Distribution {
     }
 }
 
+/// As Redshift writes it: `EVEN`, `KEY(session_id)`.
+impl fmt::Display for Distribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.key() {
+            Some(k) => write!(f, "KEY({k})"),
+            None => f.write_str(self.style()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SortKind {
@@ -202,6 +212,18 @@ pub struct SortKey {
     pub kind: SortKind,
     #[serde(default)]
     pub columns: Vec<String>,
+}
+
+/// As Redshift writes it: `AUTO`, `NONE`, `COMPOUND(event_date, event_timestamp)`.
+impl fmt::Display for SortKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            SortKind::Auto => f.write_str("AUTO"),
+            SortKind::None => f.write_str("NONE"),
+            SortKind::Compound => write!(f, "COMPOUND({})", self.columns.join(", ")),
+            SortKind::Interleaved => write!(f, "INTERLEAVED({})", self.columns.join(", ")),
+        }
+    }
 }
 
 impl SortKey {

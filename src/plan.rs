@@ -205,9 +205,9 @@ impl Change {
             }
             Change::DeepCopy { table, .. } => format!("deep copy {ns}.{} into its new definition", table.name),
             Change::AlterDistribution { table, from, to } => {
-                format!("alter distribution of {ns}.{table}: {} -> {}", dist_text(from), dist_text(to))
+                format!("alter distribution of {ns}.{table}: {} -> {}", lower(from), lower(to))
             }
-            Change::AlterSortKey { table, to } => format!("alter sort key of {ns}.{table} to {}", sort_text(to)),
+            Change::AlterSortKey { table, to } => format!("alter sort key of {ns}.{table} to {}", lower(to)),
             Change::AlterEncoding { table, column: Some(c), encode } => {
                 format!("alter encoding of {ns}.{table}.{c} to {}", encode.as_deref().unwrap_or("auto"))
             }
@@ -281,18 +281,9 @@ fn column_delta(from: &Column, to: &Column) -> String {
     parts.join(", ")
 }
 
-fn dist_text(d: &Distribution) -> String {
-    match d.key() {
-        Some(k) => format!("key({k})"),
-        None => d.style().to_lowercase(),
-    }
-}
-
-fn sort_text(s: &SortKey) -> String {
-    match s.kind {
-        SortKind::Auto | SortKind::None => format!("{:?}", s.kind).to_lowercase(),
-        kind => format!("{:?}({})", kind, s.columns.join(", ")).to_lowercase(),
-    }
+/// Listings spell keys in lower case (`key(session_id)`, `compound(a, b)`).
+fn lower(value: &impl std::fmt::Display) -> String {
+    value.to_string().to_lowercase()
 }
 
 /// Whether every value of `from` fits `to` unchanged.

@@ -12,14 +12,6 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A fresh database with the shipped schema migrated into it.
-fn shipped_database() -> String {
-    let url = common::fresh_database();
-    let out = schema(root(), &url, &["migrate"]);
-    assert!(out.status.success(), "{}", text(&out));
-    url
-}
-
 fn diff_json(project: &Path, url: &str) -> (Output, Value) {
     let out = schema(project, url, &["diff", "--format", "json"]);
     let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
@@ -48,7 +40,7 @@ fn shipped_copy(edit: impl Fn(&str) -> String) -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn the_shipped_schema_just_migrated_has_no_drift() {
-    let url = shipped_database();
+    let url = common::shipped_database();
     let out = schema(root(), &url, &["diff"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("no drift"), "{}", text(&out));
@@ -115,7 +107,7 @@ fn hand_made_drift_is_reported_with_its_kind_and_exit_1() {
             .iter()
             .map(|(what, sql, expected)| {
                 scope.spawn(move || {
-                    let url = shipped_database();
+                    let url = common::shipped_database();
                     psql(&url, sql);
                     let (out, json) = diff_json(root(), &url);
                     let found = findings(&json);
@@ -137,7 +129,7 @@ fn hand_made_drift_is_reported_with_its_kind_and_exit_1() {
 
 #[test]
 fn findings_are_exact_and_the_ddl_diff_shows_them() {
-    let url = shipped_database();
+    let url = common::shipped_database();
     psql(&url, "ALTER TABLE analytics.web_automations ALTER COLUMN action_type TYPE VARCHAR(128)");
     let (_, json) = diff_json(root(), &url);
     assert_eq!(findings(&json), ["column_type analytics.web_automations.action_type"]);
@@ -159,7 +151,7 @@ fn findings_are_exact_and_the_ddl_diff_shows_them() {
 
 #[test]
 fn github_annotations_point_at_the_yaml_line() {
-    let url = shipped_database();
+    let url = common::shipped_database();
     psql(&url, "ALTER TABLE analytics.web_automations ALTER COLUMN domain_category SET DEFAULT 'x'; CREATE TABLE analytics.stray (id INTEGER)");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_schema"))
         .current_dir(root())
@@ -185,7 +177,7 @@ fn github_annotations_point_at_the_yaml_line() {
 #[test]
 fn ignored_and_foreign_objects_are_not_drift() {
     let (_tmp, dir) = shipped_copy(|yaml| format!("{yaml}ignore: [legacy_*, scratch]\n"));
-    let url = shipped_database();
+    let url = common::shipped_database();
     psql(
         &url,
         "CREATE TABLE analytics.legacy_events (id INTEGER); CREATE VIEW analytics.scratch AS SELECT 1 AS x;
@@ -260,7 +252,7 @@ fn inspect_then_load_then_diff_round_trips() {
 
 #[test]
 fn inspect_refuses_a_folder_with_files_and_prints_without_one() {
-    let url = shipped_database();
+    let url = common::shipped_database();
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("keep.txt"), "mine").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_schema"))

@@ -14,14 +14,6 @@ fn shipped() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A fresh database holding the shipped schema.
-fn shipped_database() -> String {
-    let url = common::fresh_database();
-    let out = schema(shipped(), &url, &["migrate"]);
-    assert!(out.status.success(), "{}", text(&out));
-    url
-}
-
 fn run(url: &str, args: &[&str], code: i32) -> Output {
     let out = schema(shipped(), url, args);
     assert_eq!(out.status.code(), Some(code), "schema {}:\n{}", args.join(" "), text(&out));
@@ -84,7 +76,7 @@ fn expected(doc: &Value) -> BTreeMap<String, u64> {
 
 #[test]
 fn known_defects_are_counted_exactly_and_backfill_repairs_derived_columns() {
-    let url = shipped_database();
+    let url = common::shipped_database();
     seed(&url, &DEFECTS);
 
     let doc = json(&run(&url, &["validate", "--format", "json", "--samples", "3", "--record"], 1));
@@ -229,7 +221,7 @@ print(json.dumps({"tests": int(root.get("tests")), "failures": int(root.get("fai
 
 #[test]
 fn json_junit_and_github_outputs_carry_the_same_numbers() {
-    let url = shipped_database();
+    let url = common::shipped_database();
     seed(&url, &DEFECTS);
     let doc = json(&run(&url, &["validate", "--format", "json"], 1));
     let report = junit(&run(&url, &["validate", "--format", "junit", "--samples", "2"], 1).stdout);
@@ -256,7 +248,7 @@ fn json_junit_and_github_outputs_carry_the_same_numbers() {
 
 #[test]
 fn a_missing_table_a_missing_column_and_a_timeout_exit_2_with_clear_errors() {
-    let url = shipped_database();
+    let url = common::shipped_database();
     seed(&url, &[]);
     psql(&url, "ALTER TABLE analytics.usage_metrics RENAME COLUMN latency_ms TO reported_ms");
     let out = run(&url, &["validate", "--format", "json", "--table", "usage_metrics"], 2);
@@ -298,7 +290,7 @@ fn a_missing_table_a_missing_column_and_a_timeout_exit_2_with_clear_errors() {
 
 #[test]
 fn refresh_fills_every_materialized_view_after_the_views_it_reads() {
-    let url = shipped_database();
+    let url = common::shipped_database();
     seed(&url, &[]);
     let out = run(&url, &["refresh"], 0);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -81,6 +81,14 @@ fn watchdog(dir: &std::path::Path) {
         .spawn();
 }
 
+/// A fresh database with the shipped schema (this repository's) migrated into it.
+pub fn shipped_database() -> String {
+    let url = fresh_database();
+    let out = schema(Path::new(env!("CARGO_MANIFEST_DIR")), &url, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    url
+}
+
 /// The real binary on a project folder and database.
 pub fn schema(dir: &Path, url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_schema"))
