@@ -7,9 +7,19 @@ BIN := target/release/schema
 build:
 	$(CARGO) build --release
 
-# sqlfluff (pinned) checks every rendered Redshift statement against an independent grammar.
-deps:
-	@python3 -c 'import sqlfluff' 2>/dev/null || python3 -m pip install -q -r requirements-dev.txt
+# sqlfluff (pinned) checks every rendered Redshift statement against an independent grammar. It
+# lives in a virtual environment the Makefile owns (.venv), so `make test` also works where the
+# system Python refuses pip installs (PEP 668, e.g. Debian's /usr/bin/python3).
+VENV := .venv
+PYTHON := $(CURDIR)/$(VENV)/bin/python3
+export SCHEMA_PYTHON := $(PYTHON)
+
+deps: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	@$(PYTHON) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -53,7 +63,7 @@ docs:
 	@for p in . examples/*/; do $(CARGO) run -q -- --project $$p docs --out docs/schema || exit 1; done
 
 lint-sql: deps
-	python3 scripts/lint_sql.py --dialect redshift migrations/redshift
+	$(PYTHON) scripts/lint_sql.py --dialect redshift migrations/redshift
 
 bench: build
 	bench/run.sh

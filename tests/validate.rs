@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn shipped() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -212,7 +212,7 @@ print(json.dumps({"tests": int(root.get("tests")), "failures": int(root.get("fai
                   "errors": int(root.get("errors")), "cases": cases}))
 "#;
     let mut child =
-        Command::new("python3").args(["-c", script]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        common::python().args(["-c", script]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(xml).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "the JUnit report does not parse:\n{}", String::from_utf8_lossy(xml));

@@ -133,17 +133,40 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The Python that has sqlfluff: `SCHEMA_PYTHON` (set by `make test` to the Makefile's virtual
+/// environment), else that environment if it exists, else `python3`.
+pub fn python() -> Command {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python3");
+    let program = match std::env::var_os("SCHEMA_PYTHON") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ if venv.exists() => venv,
+        _ => PathBuf::from("python3"),
+    };
+    Command::new(program)
+}
+
+/// Runs scripts/lint_sql.py on one file or folder of SQL; the report when something does not parse.
+pub fn redshift_grammar_accepts_path(path: &Path) -> Result<(), String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lint_sql.py");
+    let out = python().arg(script).args(["--dialect", "redshift"]).arg(path).output().expect("python runs");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
 /// Runs scripts/lint_sql.py (sqlfluff, pinned in requirements-dev.txt) on SQL text.
 pub fn redshift_grammar_accepts(sql: &str) -> Result<(), String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lint_sql.py");
-    let mut child = Command::new("python3")
+    let mut child = python()
         .arg(script)
         .args(["--dialect", "redshift", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 runs");
+        .expect("python runs");
     child.stdin.take().unwrap().write_all(sql.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     if out.status.success() {
