@@ -4,19 +4,20 @@
 use crate::annotations::annotation;
 use crate::backfill;
 use crate::db::Target;
+use crate::dialect::driver;
 use crate::docs;
 use crate::drift::{self, Report};
 use crate::error::{Error, Result};
-use crate::generate::{self, Outcome};
+use crate::inspect;
 use crate::layout::Layout;
 use crate::load;
 use crate::local::{LocalCluster, LocalStatus};
 use crate::migrate::{self, Event, State};
+use crate::migrations::{self, Outcome};
 use crate::model::{Dialect, Project};
 use crate::refresh::{self, Progress};
 use crate::seed;
 use crate::validate::{self, output};
-use crate::{catalog, inspect};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -296,9 +297,9 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 join(&project.dialects),
             ));
         }
-        Command::Render => print!("{}", generate::render_desired(&project, dialect(cli, &project)?)?),
+        Command::Render => print!("{}", crate::plan::create_all(&project.enabled(), dialect(cli, &project)?)?),
         Command::Generate { name, check, allow_destructive } => {
-            match generate::generate(&layout, &project, name.as_deref(), *check, *allow_destructive)? {
+            match migrations::generate(&layout, &project, name.as_deref(), *check, *allow_destructive)? {
                 Outcome::UpToDate => say("migrations are up to date with the YAML".into()),
                 Outcome::Written(files) => files.iter().for_each(|f| say(format!("wrote {}", f.display()))),
                 Outcome::Refused(lines) => {
@@ -686,7 +687,7 @@ fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&Path>, namespace: Option
         .ok_or_else(|| Error::new("no project here to take the namespace from: pass --namespace"))?;
     let namespace = namespace.as_str();
     let mut client = target.connect()?;
-    let (live, _) = catalog::read(&mut client, target.dialect(), namespace, None)?;
+    let (live, _) = driver(target.dialect()).inspect(&mut client, namespace, None)?;
     let mut adopted = live.project;
     adopted.name = project.map_or_else(|| namespace.to_string(), |p| p.name);
     let (files, mut warnings) = inspect::files(&adopted);

@@ -1,22 +1,77 @@
-//! The error every command returns when it could not run (exit code 2). Messages are complete
-//! sentences meant for the terminal; they never contain a password.
+//! The one error type. Every command that could not run returns it; its kind says what failed
+//! and fixes the exit code (2: the command could not run). Messages are complete sentences for
+//! the terminal and never contain a password.
 
+use crate::load::Diagnostic;
 use std::fmt;
 
 #[derive(Debug)]
-pub struct Error(String);
+pub enum Error {
+    /// The YAML does not load: every problem, each with file:line:col.
+    Load { dir: String, diagnostics: Vec<Diagnostic> },
+    /// A bad argument, file or setting.
+    Input(String),
+    /// The database cannot be reached (already password-free).
+    Connect(String),
+    /// The catalog cannot be read.
+    Catalog(String),
+    /// A statement or query failed.
+    Database(String),
+    /// A change no migration can express yet.
+    Unsupported(Vec<String>),
+    /// A migration failed; `committed` lists what of it stays applied (statements of a
+    /// no-transaction migration that ran before the failure).
+    Migrate { migration: String, message: String, committed: Vec<String> },
+}
 
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// Bad input: the most common kind, hence the short constructor.
     pub fn new(message: impl Into<String>) -> Error {
-        Error(message.into())
+        Error::Input(message.into())
+    }
+
+    pub fn database(message: impl Into<String>) -> Error {
+        Error::Database(message.into())
+    }
+
+    /// The kind, as written in JSON output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Load { .. } => "load",
+            Error::Input(_) => "input",
+            Error::Connect(_) => "connect",
+            Error::Catalog(_) => "catalog",
+            Error::Database(_) => "database",
+            Error::Unsupported(_) => "unsupported",
+            Error::Migrate { .. } => "migrate",
+        }
+    }
+
+    /// Every kind means the command could not run: 2. (1 is a finding, not an error.)
+    pub fn exit_code(&self) -> u8 {
+        2
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Error::Load { dir, diagnostics } => {
+                for d in diagnostics {
+                    writeln!(f, "{d}")?;
+                }
+                let n = diagnostics.len();
+                write!(f, "{n} problem{} in {dir}", if n == 1 { "" } else { "s" })
+            }
+            Error::Input(m) | Error::Connect(m) | Error::Catalog(m) | Error::Database(m) => f.write_str(m),
+            Error::Unsupported(items) => {
+                f.write_str("the planner cannot express these changes yet:")?;
+                items.iter().try_for_each(|i| write!(f, "\n  - {i}"))
+            }
+            Error::Migrate { message, .. } => f.write_str(message),
+        }
     }
 }
 
@@ -29,8 +84,19 @@ pub trait Context<T> {
 
 impl<T, E: std::error::Error + 'static> Context<T> for std::result::Result<T, E> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|e| Error(format!("{}: {}", what(), describe(&e))))
+        self.map_err(|e| {
+            let message = format!("{}: {}", what(), describe(&e));
+            if is_database(&e) {
+                Error::Database(message)
+            } else {
+                Error::Input(message)
+            }
+        })
     }
+}
+
+fn is_database(e: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(e), |err| err.source()).any(|err| err.is::<postgres::Error>())
 }
 
 /// One line for an error and its causes. For a database error this is the server's message
@@ -60,6 +126,6 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
 /// A connection error is already one safe line (no password): it passes through as is.
 impl From<crate::db::DbError> for Error {
     fn from(e: crate::db::DbError) -> Error {
-        Error(e.to_string())
+        Error::Connect(e.to_string())
     }
 }

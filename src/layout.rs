@@ -1,7 +1,17 @@
-//! Where a project's files live: `schema/` (YAML), `migrations/<dialect>/`, `.schema/local/`.
+//! Where a project's things live: its files (`schema/` for the YAML, `migrations/<dialect>/`,
+//! `.schema/local/`) and the tool's own tables in the managed namespace.
 
 use crate::model::Dialect;
 use std::path::{Path, PathBuf};
+
+/// refinery's migration history.
+pub const HISTORY_TABLE: &str = "refinery_schema_history";
+/// What `migrate` locks on Redshift, which has no advisory locks.
+pub const LOCK_TABLE: &str = "schema_migrate_lock";
+/// What `validate --record` appends to.
+pub const RUNS_TABLE: &str = "schema_validation_runs";
+/// The tool's own tables: not part of the model, never drift.
+pub const INTERNAL_TABLES: [&str; 3] = [HISTORY_TABLE, LOCK_TABLE, RUNS_TABLE];
 
 pub struct Layout {
     pub root: PathBuf,

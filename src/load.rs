@@ -1232,7 +1232,7 @@ impl Loader<'_> {
     }
 
     fn cycles(&mut self, project: &Project, views: &[(Source, ViewDoc)]) {
-        if let Err(cycle) = crate::plan::view_order(&project.views) {
+        if let Err(cycle) = crate::graph::view_order(&project.views) {
             let first = &cycle[0];
             if let Some((src, _)) =
                 views.iter().find(|(_, v)| v.view.as_ref().or(v.materialized_view.as_ref()) == Some(first))

@@ -4,26 +4,18 @@
 //! (Redshift refuses e.g. ALTER COLUMN TYPE in a transaction block), and status/baseline.
 
 use crate::db::Target;
+use crate::dialect::driver;
 use crate::error::{describe, Context, Error, Result};
-use crate::generate::{self, MigrationFile};
-use crate::layout::Layout;
+use crate::layout::{Layout, HISTORY_TABLE as HISTORY};
+use crate::migrations::{self, MigrationFile, NO_TRANSACTION};
 use crate::model::Dialect;
 use crate::render::ident;
 use postgres::Client;
 use refinery::{Migration, Runner, Target as RunTarget};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-/// First line of a migration that must run outside a transaction block, written by the generator.
-pub const NO_TRANSACTION: &str = "-- schema:no-transaction";
-const HISTORY: &str = "refinery_schema_history";
-const LOCK_TABLE: &str = "schema_migrate_lock";
-/// The tool's own tables in the managed namespace: not part of the model, never drift.
-/// Tables the tool itself keeps in the managed namespace; diff never reports them.
-pub const INTERNAL_TABLES: [&str; 3] = [HISTORY, LOCK_TABLE, crate::validate::RUNS_TABLE];
 
 /// A migration file read from disk, with refinery's view of it.
 pub struct Local {
@@ -35,7 +27,7 @@ pub struct Local {
 /// The migrations of one dialect, line endings normalised so checksums do not depend on the
 /// checkout (refinery hashes the raw text).
 pub fn local_migrations(layout: &Layout, dialect: Dialect) -> Result<Vec<Local>> {
-    generate::scan(layout, dialect)?
+    migrations::scan(layout, dialect)?
         .into_iter()
         .map(|file| {
             let text = std::fs::read_to_string(&file.path).context(|| format!("reading {}", file.path.display()))?;
@@ -222,7 +214,11 @@ pub fn migrate(
 }
 
 fn failure(l: &Local, e: &(dyn std::error::Error + 'static)) -> Error {
-    Error::new(format!("{} failed: {}; nothing of it was kept", l.file.path.display(), describe(e)))
+    Error::Migrate {
+        migration: format!("V{}__{}", l.file.version, l.file.name),
+        message: format!("{} failed: {}; nothing of it was kept", l.file.path.display(), describe(e)),
+        committed: vec![],
+    }
 }
 
 /// The run's mutual exclusion, held by its own connection until dropped.
@@ -232,26 +228,14 @@ struct Lock {
 
 fn lock(target: &Target, namespace: &str) -> Result<Lock> {
     let mut client = target.connect()?;
-    let statements = match target.dialect() {
-        Dialect::Postgres => {
-            let key =
-                i64::from_be_bytes(Sha256::digest(format!("schema migrate {namespace}"))[..8].try_into().unwrap());
-            vec![format!("SELECT pg_advisory_lock({key})")]
+    let d = driver(target.dialect());
+    if let Some(setup) = d.lock_setup(namespace) {
+        if client.batch_execute(&setup).is_err() {
+            // Two first runs may race on CREATE ... IF NOT EXISTS; the loser retries once.
+            client.batch_execute(&setup).context(|| "creating the lock table".into())?;
         }
-        // Redshift has no advisory locks: hold LOCK on a dedicated table in an open transaction.
-        Dialect::Redshift => {
-            let table = format!("{}.{}", ident(namespace), ident(LOCK_TABLE));
-            let create = format!(
-                "CREATE SCHEMA IF NOT EXISTS {}; CREATE TABLE IF NOT EXISTS {table} (id INTEGER)",
-                ident(namespace)
-            );
-            if client.batch_execute(&create).is_err() {
-                // Two first runs may race on CREATE ... IF NOT EXISTS; the loser retries once.
-                client.batch_execute(&create).context(|| format!("creating {table}"))?;
-            }
-            vec!["BEGIN".into(), format!("LOCK {table}")]
-        }
-    };
+    }
+    let statements = d.lock_statements(namespace);
     // Say so when the lock is not granted at once; the timer stays silent otherwise.
     let (granted, wait) = mpsc::channel::<()>();
     let who = target.redacted();

@@ -23,6 +23,13 @@ impl Dialect {
     }
 }
 
+impl std::str::FromStr for Dialect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Dialect, String> {
+        Dialect::ALL.into_iter().find(|d| d.name() == s).ok_or_else(|| format!("unknown dialect `{s}`"))
+    }
+}
+
 impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -492,7 +499,9 @@ impl Project {
             match self.table(name) {
                 Some(t) if on(&t) => found.push(t),
                 Some(t) => return Err(format!("table `{name}` is in phase {}, which is not enabled", t.phase)),
-                None => return Err(unknown("table", name, self.tables.iter().map(|t| t.name.as_str()))),
+                None => {
+                    return Err(crate::suggest::unknown("table", name, self.tables.iter().map(|t| t.name.as_str())))
+                }
             }
         }
         found.sort_by(|a, b| a.name.cmp(&b.name));
@@ -509,12 +518,6 @@ impl Project {
             ..self.clone()
         }
     }
-}
-
-/// "no table `x`", with the nearest existing name when one is close.
-pub fn unknown<'a>(what: &str, name: &str, names: impl IntoIterator<Item = &'a str>) -> String {
-    let hint = crate::load::nearest(name, names).map(|h| format!("; {h}")).unwrap_or_default();
-    format!("no {what} `{name}`{hint}")
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 
 use crate::db::Target;
 use crate::error::{describe, Error, Result};
-use crate::model::{unknown, Project, View};
-use crate::plan;
+use crate::model::{Project, View};
 use crate::render::Renderer;
+use crate::suggest::unknown;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -35,7 +35,7 @@ pub fn selection<'a>(project: &'a Project, only: Option<&str>) -> Result<Vec<&'a
         }
     }
     let enabled: Vec<View> = enabled.into_iter().cloned().collect();
-    let order = plan::materialized(&enabled);
+    let order = crate::graph::materialized(&enabled);
     Ok(order.iter().filter(|n| wanted.contains(n.as_str())).filter_map(|n| project.view(n)).collect())
 }
 

@@ -1,11 +1,11 @@
 //! Model → SQL through the minijinja templates in `templates/<dialect>/`, one template per kind
-//! of change. Identifiers are quoted and literals escaped by filters, so templates never build
-//! SQL from raw strings. Output is deterministic and LF-only.
+//! of operation. Identifiers are quoted and literals escaped (for the dialect) by filters, so
+//! templates never build SQL from raw strings. Output is deterministic and LF-only.
 
+use crate::dialect::{driver, ops::Op};
 use crate::error::{Error, Result};
 use crate::model::{ColumnType, Dialect};
-use crate::plan::{Change, Step};
-use minijinja::value::{Kwargs, Value};
+use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
 use std::sync::{Arc, Mutex};
 
@@ -66,6 +66,8 @@ pub struct Renderer {
 impl Renderer {
     pub fn new(dialect: Dialect, namespace: &str) -> Renderer {
         let mut env = base_env();
+        let d = driver(dialect);
+        env.add_filter("literal", move |value: Value| literal(d, value));
         for (d, name, source) in TEMPLATES {
             if *d == "common" || *d == dialect.name() {
                 env.add_template(name, source).expect("shipped templates compile");
@@ -76,7 +78,7 @@ impl Renderer {
         env.add_filter("sqltype", move |ty: &str| -> std::result::Result<String, minijinja::Error> {
             let ty =
                 ColumnType::parse(ty).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))?;
-            Ok(type_sql(dialect, ty))
+            Ok(d.type_sql(ty))
         });
         let ns = namespace.to_string();
         env.add_filter("body", move |sql: &str| -> std::result::Result<String, minijinja::Error> {
@@ -85,22 +87,17 @@ impl Renderer {
         Renderer { env, namespace: namespace.to_string(), dialect }
     }
 
-    /// The SQL of one change, ending in a newline.
-    pub fn change(&self, change: &Change) -> Result<String> {
-        let template = self.env.get_template(change.kind()).map_err(|e| Error::new(format!("template: {e:#}")))?;
+    /// The SQL of one operation, ending in a newline.
+    pub fn op(&self, op: &Op) -> Result<String> {
+        let name = op.template();
+        let template = self.env.get_template(name).map_err(|e| Error::new(format!("template: {e:#}")))?;
         let ctx = minijinja::context! {
             ns => &self.namespace,
             dialect => self.dialect.name(),
-            change => Value::from_serialize(change),
+            change => Value::from_serialize(op),
         };
-        let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {}: {e:#}", change.kind())))?;
+        let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {name}: {e:#}")))?;
         Ok(format!("{}\n", sql.trim_end()))
-    }
-
-    /// The SQL of the steps that apply to this dialect, separated by blank lines.
-    pub fn steps(&self, steps: &[Step]) -> Result<String> {
-        let parts = steps.iter().filter(|s| s.applies_to(self.dialect)).map(|s| self.change(&s.change));
-        Ok(parts.collect::<Result<Vec<_>>>()?.join("\n"))
     }
 
     /// A query or command from the template `name` (not a migration change), without the
@@ -121,7 +118,6 @@ fn base_env() -> Environment<'static> {
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
     env.add_filter("ident", |s: &str| ident(s));
-    env.add_filter("literal", literal);
     env.add_filter("index_column", |s: &str| {
         let (col, order) = s.split_once(char::is_whitespace).unwrap_or((s, ""));
         let order = order.split_whitespace().map(str::to_ascii_uppercase).collect::<Vec<_>>().join(" ");
@@ -141,11 +137,12 @@ pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-fn literal(value: Value, _: Kwargs) -> String {
+/// A value as an SQL literal of the dialect: NULL, TRUE/FALSE, numbers as written, text quoted.
+fn literal(d: &dyn crate::dialect::Driver, value: Value) -> String {
     if value.is_none() || value.is_undefined() {
         "NULL".into()
-    } else if let Some(b) = value.as_str() {
-        format!("'{}'", b.replace('\'', "''"))
+    } else if let Some(text) = value.as_str() {
+        d.literal(text)
     } else if value.kind() == minijinja::value::ValueKind::Bool {
         if value.is_true() { "TRUE" } else { "FALSE" }.into()
     } else {
@@ -172,34 +169,6 @@ pub fn expand_refs(sql: &str, namespace: &str) -> std::result::Result<(String, V
     Ok((body.trim_end().to_string(), names))
 }
 
-/// The dialect's spelling of a portable type: the one place type mapping lives.
-pub fn type_sql(dialect: Dialect, ty: ColumnType) -> String {
-    use ColumnType::*;
-    match (dialect, ty) {
-        (_, SmallInt) => "SMALLINT".into(),
-        (_, Integer) => "INTEGER".into(),
-        (_, BigInt) => "BIGINT".into(),
-        (Dialect::Postgres, Decimal(p, s)) => format!("NUMERIC({p},{s})"),
-        (Dialect::Redshift, Decimal(p, s)) => format!("DECIMAL({p},{s})"),
-        (_, Real) => "REAL".into(),
-        (_, Double) => "DOUBLE PRECISION".into(),
-        (_, Boolean) => "BOOLEAN".into(),
-        (_, Char(n)) => format!("CHAR({n})"),
-        (_, Varchar(n)) => format!("VARCHAR({n})"),
-        (Dialect::Postgres, Text) => "TEXT".into(),
-        // The loader rejects `text` and `uuid` for Redshift projects; these keep rendering total.
-        (Dialect::Redshift, Text) => "VARCHAR(256)".into(),
-        (_, Date) => "DATE".into(),
-        (_, Time) => "TIME".into(),
-        (_, Timestamp) => "TIMESTAMP".into(),
-        (_, TimestampTz) => "TIMESTAMPTZ".into(),
-        (Dialect::Postgres, Json) => "JSONB".into(),
-        (Dialect::Redshift, Json) => "SUPER".into(),
-        (Dialect::Postgres, Uuid) => "UUID".into(),
-        (Dialect::Redshift, Uuid) => "CHAR(36)".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,15 +183,12 @@ mod tests {
     }
 
     #[test]
-    fn literals_are_escaped() {
-        let env = base_env();
-        let out = env
-            .render_str(
-                "{{ a | literal }} {{ b | literal }} {{ c | literal }} {{ d | literal }}",
-                minijinja::context! { a => "it's", b => 3, c => true, d => () },
-            )
-            .unwrap();
-        assert_eq!(out, "'it''s' 3 TRUE NULL");
+    fn literals_are_escaped_for_the_dialect() {
+        let template = "{{ a | literal }} {{ b | literal }} {{ c | literal }} {{ d | literal }} {{ e | literal }}";
+        let ctx = minijinja::context! { a => "it's", b => 3, c => true, d => (), e => "a\\'b" };
+        let render = |d| Renderer::new(d, "ns").env.render_str(template, ctx.clone()).unwrap();
+        assert_eq!(render(Dialect::Postgres), "'it''s' 3 TRUE NULL E'a\\\\''b'");
+        assert_eq!(render(Dialect::Redshift), "'it''s' 3 TRUE NULL 'a\\\\''b'");
         assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
     }
 }

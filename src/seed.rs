@@ -13,9 +13,10 @@
 use crate::calendar;
 use crate::db::{self, Target};
 use crate::error::{describe, Error, Result};
-use crate::model::{unknown, Check, CheckKind, ColumnType, Dialect, Project, Table};
-use crate::plan;
+use crate::graph;
+use crate::model::{Check, CheckKind, ColumnType, Dialect, Project, Table};
 use crate::render::Renderer;
+use crate::suggest::unknown;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -633,7 +634,7 @@ fn selection<'a>(project: &'a Project, names: &[String]) -> Result<Vec<&'a Table
     {
         wanted.insert(parent);
     }
-    let order = plan::table_order(&project.tables);
+    let order = graph::table_order(&project.tables);
     Ok(order.into_iter().filter(|t| wanted.contains(t.name.as_str()) && t.rows.is_empty()).collect())
 }
 

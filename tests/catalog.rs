@@ -6,8 +6,8 @@
 
 mod common;
 
-use schema::catalog::redshift::{self, Catalog};
-use schema::catalog::{Rows, Unknown};
+use schema::dialect::catalog::{Rows, Unknown};
+use schema::dialect::redshift::catalog::{self as redshift, Catalog};
 use schema::drift;
 use schema::model::{Dialect, Distribution, Identity, Project, SortKey, SortKind};
 use std::path::Path;
@@ -225,7 +225,7 @@ fn diff(project: &Project, catalog: &Catalog) -> drift::Report {
 fn a_freshly_migrated_redshift_shows_no_drift() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/features/schema");
     let project = schema::load::load(&dir).unwrap();
-    let ddl = schema::generate::render_desired(&project, Dialect::Redshift).unwrap();
+    let ddl = schema::plan::create_all(&project.enabled(), Dialect::Redshift).unwrap();
     let statements = schema::migrate::split_statements(&ddl);
     let create = |name: &str| {
         let head = format!("CREATE MATERIALIZED VIEW \"analytics\".\"{name}\"");

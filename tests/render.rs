@@ -4,15 +4,15 @@
 mod common;
 
 use common::redshift_grammar_accepts;
-use schema::generate::render_desired;
 use schema::layout::Layout;
 use schema::model::Dialect;
+use schema::plan::create_all;
 use std::path::Path;
 
 fn render(project: &str, dialect: Dialect) -> String {
     let layout = Layout::find(&Path::new(env!("CARGO_MANIFEST_DIR")).join(project));
     let model = schema::load::load(&layout.schema).unwrap_or_else(|d| panic!("{project} does not load: {d:?}"));
-    render_desired(&model, dialect).unwrap()
+    create_all(&model.enabled(), dialect).unwrap()
 }
 
 #[test]

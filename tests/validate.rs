@@ -211,8 +211,7 @@ for suite in root.iter("testsuite"):
 print(json.dumps({"tests": int(root.get("tests")), "failures": int(root.get("failures")),
                   "errors": int(root.get("errors")), "cases": cases}))
 "#;
-    let mut child =
-        common::python().args(["-c", script]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = common::python().args(["-c", script]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(xml).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "the JUnit report does not parse:\n{}", String::from_utf8_lossy(xml));

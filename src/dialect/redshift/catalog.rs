@@ -10,10 +10,13 @@
 //! lists only tables that have rows. Whatever they would have shown is then marked unknown and
 //! not compared: ENCODE AUTO and SORTKEY AUTO-versus-none of empty tables, MV auto refresh.
 
-use super::{ident_list, identifier, quote, strip_keyword, to_refs, Builder, Live, Rows, Session, Unknown};
+use super::Redshift;
+use crate::dialect::catalog::{
+    ident_list, identifier, order_like, strip_keyword, to_refs, Builder, Live, Rows, Session, Unknown,
+};
+use crate::dialect::Driver;
 use crate::error::Result;
 use crate::model::{Column, ColumnType, Dialect, Distribution, Identity, Project, SortKey, SortKind};
-use crate::render::type_sql;
 use std::collections::{BTreeSet, HashMap};
 
 /// One catalog source.
@@ -26,7 +29,7 @@ pub struct Source {
 
 /// The catalog queries, in the order `Catalog` takes their rows.
 pub fn queries(namespace: &str) -> Vec<Source> {
-    let ns = quote(namespace);
+    let ns = Redshift.literal(namespace);
     let leader = |name, sql: String| Source { name, sql, optional: false };
     let optional = |name, sql: String| Source { name, sql, optional: true };
     vec![
@@ -102,7 +105,12 @@ pub struct Catalog {
     pub mv_info: Option<Rows>,
 }
 
-pub(super) fn read(s: &mut Session, namespace: &str, desired: Option<&Project>) -> Result<(Live, Option<Project>)> {
+pub(super) fn read(
+    client: &mut postgres::Client,
+    namespace: &str,
+    desired: Option<&Project>,
+) -> Result<(Live, Option<Project>)> {
+    let s = &mut Session::new(client);
     let mut rows = Vec::new();
     let mut warnings = Vec::new();
     for source in queries(namespace) {
@@ -123,6 +131,7 @@ pub(super) fn read(s: &mut Session, namespace: &str, desired: Option<&Project>) 
         Catalog { relations, columns, constraints, views, backup: next(), table_info: next(), mv_info: next() };
     let mut live = build(namespace, &catalog);
     live.warnings.extend(warnings);
+    live.queries = s.queries;
     let desired = desired.map(|d| normalise(d, &mut live));
     Ok((live, desired))
 }
@@ -404,11 +413,51 @@ pub fn normalise(desired: &Project, live: &mut Live) -> Project {
     let mut desired = desired.clone();
     // Types as Redshift stores them (TEXT is VARCHAR(256)).
     for c in desired.tables.iter_mut().flat_map(|t| &mut t.columns) {
-        c.ty = ColumnType::parse(&type_sql(Dialect::Redshift, c.ty)).unwrap_or(c.ty);
+        c.ty = ColumnType::parse(&Redshift.type_sql(c.ty)).unwrap_or(c.ty);
     }
     squash_project(&mut desired);
     squash_project(&mut live.project);
+    overlay(&desired, live);
     desired
+}
+
+/// What the catalog cannot show is taken from the YAML (indexes, which Redshift lacks; BACKUP,
+/// sort key and AUTO REFRESH where the catalog left them unknown), and the encodings Redshift
+/// picked for columns the YAML leaves to it. Columns and keys in the YAML's order.
+fn overlay(desired: &Project, live: &mut Live) {
+    let unknown = |object: &str, what: Unknown| live.unknown.contains(&(object.to_string(), what));
+    for t in &mut live.project.tables {
+        let Some(d) = desired.table(&t.name) else { continue };
+        t.indexes = d.indexes.clone();
+        if unknown(&t.name, Unknown::Backup) {
+            t.backup = d.backup;
+        }
+        if unknown(&t.name, Unknown::SortKey) && d.sort_key.kind == SortKind::None {
+            t.sort_key = d.sort_key.clone();
+        }
+        // Columns the YAML leaves without an encoding get whatever Redshift picks, unless the
+        // YAML wants ENCODE AUTO and the catalog shows the table is not on it.
+        let auto_unknown = unknown(&t.name, Unknown::EncodeAuto);
+        for c in &mut t.columns {
+            let declared = d.column(&c.name).and_then(|dc| dc.encode.as_ref());
+            if declared.is_none() && (auto_unknown || !d.encode_auto()) {
+                c.encode = None;
+            }
+        }
+        order_like(&mut t.columns, &d.columns, |a, b| a.name == b.name);
+        order_like(&mut t.unique, &d.unique, |a, b| a == b);
+        order_like(&mut t.foreign_keys, &d.foreign_keys, |a, b| a == b);
+    }
+    for v in &mut live.project.views {
+        let Some(d) = desired.view(&v.name) else { continue };
+        v.indexes = d.indexes.clone();
+        if unknown(&v.name, Unknown::Backup) {
+            v.backup = d.backup;
+        }
+        if unknown(&v.name, Unknown::AutoRefresh) {
+            v.auto_refresh = d.auto_refresh;
+        }
+    }
 }
 
 fn squash_project(p: &mut Project) {

@@ -1,15 +1,11 @@
-//! Live database → model. Each dialect reads its catalog with a fixed number of queries (one per
-//! catalog source, filtered to the namespace on the server) whatever the number of tables, and
-//! the rows are joined here in Rust. The SQL of a dialect lives in its submodule and nowhere
-//! else; this module holds what both share: the session that counts round trips, text rows,
-//! the assembly of rows into tables and views, and the parsers for constraint definitions and
-//! view bodies.
-
-pub mod postgres;
-pub mod redshift;
+//! Live database → model, the parts both dialects share. Each driver reads its catalog with a
+//! fixed number of queries (one per catalog source, filtered to the namespace on the server)
+//! whatever the number of tables, and the rows are joined in Rust. The SQL of a dialect lives in
+//! its driver's `catalog` module and nowhere else; this module holds the session that counts
+//! round trips, text rows, the assembly of rows into tables and views, and the parsers for
+//! constraint definitions and view bodies.
 
 use crate::error::{describe, Error, Result};
-use crate::migrate;
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,36 +48,24 @@ impl std::fmt::Display for Unknown {
     }
 }
 
-/// Reads the namespace and, when `desired` is given, returns it as this server would store it
-/// (see each dialect's `normalise`), so both sides compare without guessing at formatting.
-/// Changes nothing in the database.
-pub fn read(
-    client: &mut ::postgres::Client,
-    dialect: Dialect,
-    namespace: &str,
-    desired: Option<&Project>,
-) -> Result<(Live, Option<Project>)> {
-    let mut session = Session { client, queries: 0 };
-    let (mut live, desired) = match dialect {
-        Dialect::Postgres => postgres::read(&mut session, namespace, desired)?,
-        Dialect::Redshift => redshift::read(&mut session, namespace, desired)?,
-    };
-    live.queries = session.queries;
-    Ok((live, desired))
-}
-
 /// A connection that counts its round trips. Everything goes through the simple protocol: text
 /// results need no type lookups, which Redshift's catalog does not always support.
 pub struct Session<'a> {
     client: &'a mut ::postgres::Client,
-    queries: usize,
+    pub queries: usize,
 }
 
-impl Session<'_> {
+impl<'a> Session<'a> {
+    pub fn new(client: &'a mut ::postgres::Client) -> Session<'a> {
+        Session { client, queries: 0 }
+    }
+
     pub fn rows(&mut self, sql: &str) -> Result<Rows> {
         self.queries += 1;
-        let messages =
-            self.client.simple_query(sql).map_err(|e| Error::new(format!("reading the catalog: {}", describe(&e))))?;
+        let messages = self
+            .client
+            .simple_query(sql)
+            .map_err(|e| Error::Catalog(format!("reading the catalog: {}", describe(&e))))?;
         let mut rows = Rows::default();
         for message in messages {
             match message {
@@ -153,15 +137,15 @@ impl<'a> Row<'a> {
 }
 
 /// Rows of both dialects joined into tables and views.
-struct Builder {
+pub(in crate::dialect) struct Builder {
     namespace: String,
-    tables: BTreeMap<String, Table>,
-    views: BTreeMap<String, View>,
-    live: Live,
+    pub(in crate::dialect) tables: BTreeMap<String, Table>,
+    pub(in crate::dialect) views: BTreeMap<String, View>,
+    pub(in crate::dialect) live: Live,
 }
 
 impl Builder {
-    fn new(namespace: &str, dialect: Dialect) -> Builder {
+    pub(in crate::dialect) fn new(namespace: &str, dialect: Dialect) -> Builder {
         let project = Project {
             name: namespace.to_string(),
             namespace: namespace.to_string(),
@@ -185,8 +169,8 @@ impl Builder {
     }
 
     /// A table of the namespace; the tool's own bookkeeping tables are not part of the model.
-    fn table(&mut self, name: &str, description: Option<&str>) {
-        if migrate::INTERNAL_TABLES.contains(&name) {
+    pub(in crate::dialect) fn table(&mut self, name: &str, description: Option<&str>) {
+        if crate::layout::INTERNAL_TABLES.contains(&name) {
             return;
         }
         let table = Table {
@@ -207,7 +191,7 @@ impl Builder {
         self.tables.insert(name.to_string(), table);
     }
 
-    fn view(&mut self, name: &str, materialized: bool, description: Option<&str>) {
+    pub(in crate::dialect) fn view(&mut self, name: &str, materialized: bool, description: Option<&str>) {
         let view = View {
             name: name.to_string(),
             materialized,
@@ -224,7 +208,7 @@ impl Builder {
         self.views.insert(name.to_string(), view);
     }
 
-    fn view_body(&mut self, name: &str, sql: String, depends_on: Vec<String>) {
+    pub(in crate::dialect) fn view_body(&mut self, name: &str, sql: String, depends_on: Vec<String>) {
         if let Some(v) = self.views.get_mut(name) {
             v.sql = sql;
             v.depends_on = depends_on;
@@ -232,7 +216,7 @@ impl Builder {
     }
 
     /// The column's type, or None (recorded) when the model cannot express it.
-    fn column_type(&mut self, table: &str, column: &str, printed: &str) -> Option<ColumnType> {
+    pub(in crate::dialect) fn column_type(&mut self, table: &str, column: &str, printed: &str) -> Option<ColumnType> {
         let parsed = ColumnType::parse(printed).ok();
         if parsed.is_none() && self.tables.contains_key(table) {
             self.live.foreign_types.push((table.to_string(), column.to_string(), printed.to_string()));
@@ -240,14 +224,14 @@ impl Builder {
         parsed
     }
 
-    fn column(&mut self, table: &str, column: Column) {
+    pub(in crate::dialect) fn column(&mut self, table: &str, column: Column) {
         if let Some(t) = self.tables.get_mut(table) {
             t.columns.push(column);
         }
     }
 
     /// A PRIMARY KEY, UNIQUE or FOREIGN KEY definition as `pg_get_constraintdef` prints it.
-    fn constraint(&mut self, table: &str, definition: &str) {
+    pub(in crate::dialect) fn constraint(&mut self, table: &str, definition: &str) {
         let Some(t) = self.tables.get_mut(table) else { return };
         match parse_constraint(definition) {
             Some(Constraint::PrimaryKey(columns)) => t.primary_key = columns,
@@ -263,7 +247,7 @@ impl Builder {
         }
     }
 
-    fn index(&mut self, owner: &str, index: Index) {
+    pub(in crate::dialect) fn index(&mut self, owner: &str, index: Index) {
         if let Some(t) = self.tables.get_mut(owner) {
             t.indexes.push(index);
         } else if let Some(v) = self.views.get_mut(owner) {
@@ -271,20 +255,15 @@ impl Builder {
         }
     }
 
-    fn unknown(&mut self, object: &str, what: Unknown) {
+    pub(in crate::dialect) fn unknown(&mut self, object: &str, what: Unknown) {
         self.live.unknown.insert((object.to_string(), what));
     }
 
-    fn finish(mut self) -> Live {
+    pub(in crate::dialect) fn finish(mut self) -> Live {
         self.live.project.tables = self.tables.into_values().collect();
         self.live.project.views = self.views.into_values().collect();
         self.live
     }
-}
-
-/// An SQL string literal (catalog queries embed the namespace: Redshift mistypes parameters).
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,12 +299,12 @@ pub fn parse_constraint(definition: &str) -> Option<Constraint> {
     Some(Constraint::ForeignKey { columns, schema, table, references })
 }
 
-fn strip_keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
+pub(in crate::dialect) fn strip_keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
     text.get(..keyword.len()).filter(|head| head.eq_ignore_ascii_case(keyword)).map(|_| &text[keyword.len()..])
 }
 
 /// `(a, "B", c)` at the start of `text` → the names and the text after `)`.
-fn ident_list(text: &str) -> Option<(Vec<String>, &str)> {
+pub(in crate::dialect) fn ident_list(text: &str) -> Option<(Vec<String>, &str)> {
     let mut rest = text.trim_start().strip_prefix('(')?;
     let mut names = Vec::new();
     loop {
@@ -341,7 +320,7 @@ fn ident_list(text: &str) -> Option<(Vec<String>, &str)> {
 }
 
 /// A bare or double-quoted identifier at the start of `text` (after spaces).
-fn identifier(text: &str) -> Option<(String, &str)> {
+pub(in crate::dialect) fn identifier(text: &str) -> Option<(String, &str)> {
     let text = text.trim_start();
     if let Some(quoted) = text.strip_prefix('"') {
         let mut name = String::new();
@@ -394,6 +373,12 @@ pub fn to_refs(sql: &str, namespace: &str, objects: &BTreeSet<String>) -> (Strin
     }
     out.push_str(&sql[copied..]);
     (out, refs.into_iter().collect())
+}
+
+/// Puts the items the YAML also has in the YAML's order, the others after them: column order is
+/// not drift (a column added later sits last in the database), but the DDL diff reads better.
+pub(in crate::dialect) fn order_like<T>(live: &mut [T], desired: &[T], same: impl Fn(&T, &T) -> bool) {
+    live.sort_by_key(|l| desired.iter().position(|d| same(l, d)).unwrap_or(usize::MAX));
 }
 
 /// Index columns in one spelling: the column, then ` DESC`, ` NULLS FIRST` or

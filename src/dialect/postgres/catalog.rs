@@ -5,10 +5,12 @@
 //! `pg_catalog` only, so the server prints every name of the namespace qualified (`ns.t`): that
 //! is what lets view bodies turn back into `{{ ref('t') }}` reliably.
 
-use super::{identifier, index_column, quote, to_refs, Builder, Live, Session};
+use super::Postgres;
+use crate::dialect::catalog::{identifier, index_column, order_like, to_refs, Builder, Live, Session};
+use crate::dialect::Driver;
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Identity, Index, Project};
-use crate::render::{expand_refs, ident, type_sql};
+use crate::render::{expand_refs, ident};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Tables, views and materialized views, with their comments.
@@ -84,13 +86,22 @@ enum Scope<'a> {
     Temporary,
 }
 
-pub(super) fn read(s: &mut Session, namespace: &str, desired: Option<&Project>) -> Result<(Live, Option<Project>)> {
+pub(super) fn read(
+    client: &mut postgres::Client,
+    namespace: &str,
+    desired: Option<&Project>,
+) -> Result<(Live, Option<Project>)> {
+    let s = &mut Session::new(client);
     s.execute("BEGIN; SET LOCAL search_path TO pg_catalog")
-        .map_err(|e| Error::new(format!("reading the catalog: {e}")))?;
+        .map_err(|e| Error::Catalog(format!("reading the catalog: {e}")))?;
     let result = read_in_transaction(s, namespace, desired);
     let rolled_back = s.execute("ROLLBACK");
-    let (live, desired) = result?;
-    rolled_back.map_err(|e| Error::new(format!("ending the catalog transaction: {e}")))?;
+    let (mut live, desired) = result?;
+    rolled_back.map_err(|e| Error::Catalog(format!("ending the catalog transaction: {e}")))?;
+    live.queries = s.queries;
+    if let Some(d) = &desired {
+        overlay(d, &mut live.project);
+    }
     Ok((live, desired))
 }
 
@@ -100,13 +111,36 @@ fn read_in_transaction(s: &mut Session, namespace: &str, desired: Option<&Projec
     Ok((live, desired))
 }
 
+/// PostgreSQL has no distribution, sort keys, BACKUP or encodings: the live side takes the
+/// YAML's, so they never count as drift here. Columns and keys in the YAML's order.
+fn overlay(desired: &Project, live: &mut Project) {
+    for t in &mut live.tables {
+        let Some(d) = desired.table(&t.name) else { continue };
+        (t.distribution, t.sort_key, t.backup) = (d.distribution.clone(), d.sort_key.clone(), d.backup);
+        for c in &mut t.columns {
+            c.encode = d.column(&c.name).and_then(|dc| dc.encode.clone());
+        }
+        order_like(&mut t.columns, &d.columns, |a, b| a.name == b.name);
+        order_like(&mut t.unique, &d.unique, |a, b| a == b);
+        order_like(&mut t.foreign_keys, &d.foreign_keys, |a, b| a == b);
+        order_like(&mut t.indexes, &d.indexes, |a, b| a.name == b.name);
+    }
+    for v in &mut live.views {
+        let Some(d) = desired.view(&v.name) else { continue };
+        (v.backup, v.auto_refresh) = (d.backup, d.auto_refresh);
+        (v.distribution, v.sort_key) = (d.distribution.clone(), d.sort_key.clone());
+        order_like(&mut v.indexes, &d.indexes, |a, b| a.name == b.name);
+    }
+}
+
 /// The objects of one schema; view bodies refer to `namespace` through `{{ ref() }}`.
 fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
     let filter = match scope {
-        Scope::Namespace(ns) => format!("n.nspname = {}", quote(ns)),
+        Scope::Namespace(ns) => format!("n.nspname = {}", Postgres.literal(ns)),
         Scope::Temporary => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
     };
-    let mut query = |sql: &str| s.rows(&sql.replace("{n}", &filter).replace("{namespace}", &quote(namespace)));
+    let mut query =
+        |sql: &str| s.rows(&sql.replace("{n}", &filter).replace("{namespace}", &Postgres.literal(namespace)));
     let relations = query(RELATIONS)?;
     let columns = query(COLUMNS)?;
     let constraints = query(CONSTRAINTS)?;
@@ -213,7 +247,7 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
             .iter()
             .map(|c| {
                 let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
-                format!("{} {}{default}", ident(&c.name), type_sql(Dialect::Postgres, c.ty))
+                format!("{} {}{default}", ident(&c.name), Postgres.type_sql(c.ty))
             })
             .collect();
         let mut sql = format!("CREATE TEMPORARY TABLE {} ({});", ident(&t.name), columns.join(", "));

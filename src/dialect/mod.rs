@@ -1,0 +1,112 @@
+//! Everything that differs between PostgreSQL and Redshift, behind one trait. A driver reads its
+//! catalog (inspect), spells the desired state as its server would (normalise), states its
+//! rules over the model (lint), turns neutral changes into its operations (lower_table and the
+//! shared skeleton in `lower`), maps types, quotes literals and takes the migrate lock. Rust
+//! picks the operation and the template; the SQL text lives in `templates/<dialect>/`.
+
+pub mod catalog;
+pub mod lower;
+pub mod ops;
+pub mod postgres;
+pub mod redshift;
+
+use crate::diff::{TableDiff, ViewChanges};
+use crate::error::Result;
+use crate::model::{ColumnType, Dialect, Project};
+use catalog::Live;
+use lower::{Hazard, Op, TableOps};
+
+/// A rule of the dialect the model breaks, and where: the table or view and the path of the
+/// offending node inside its YAML file (`columns.3.type`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lint {
+    pub object: String,
+    pub path: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+pub trait Driver: Sync {
+    fn dialect(&self) -> Dialect;
+
+    /// The dialect's spelling of a portable type.
+    fn type_sql(&self, ty: ColumnType) -> String;
+
+    /// A string literal that reads back as `text` on this dialect's servers whatever their
+    /// settings (Redshift always treats a backslash as an escape; PostgreSQL does when
+    /// standard_conforming_strings is off).
+    fn literal(&self, text: &str) -> String;
+
+    /// What this dialect refuses in a project that targets it.
+    fn lint(&self, project: &Project) -> Vec<Lint>;
+
+    /// The namespace as the catalog shows it. With `desired`, also the desired project as this
+    /// server would store it, and the live project completed with what the catalog cannot show
+    /// (taken from `desired`), so the two compare without guessing at formatting. Changes
+    /// nothing in the database.
+    fn inspect(
+        &self,
+        client: &mut ::postgres::Client,
+        namespace: &str,
+        desired: Option<&Project>,
+    ) -> Result<(Live, Option<Project>)>;
+
+    /// The operations that change one table, and what they do to the views reading it.
+    fn lower_table(&self, diff: &TableDiff) -> std::result::Result<TableOps, String>;
+
+    /// Whether a view whose definition changed this way must be dropped and created again
+    /// (the rest, a comment, is altered in place).
+    fn recreates_view(&self, changed: ViewChanges) -> bool;
+
+    /// What can go wrong when the operation runs here.
+    fn hazards(&self, op: &Op) -> Vec<Hazard>;
+
+    /// Whether the operation may run inside a transaction block.
+    fn transactional(&self, op: &Op) -> bool;
+
+    /// Idempotent set-up the lock needs before it is first taken (run twice if two first runs
+    /// race), if any.
+    fn lock_setup(&self, _namespace: &str) -> Option<String> {
+        None
+    }
+
+    /// The statements that take the migrate lock on its own connection, held until that
+    /// connection closes.
+    fn lock_statements(&self, namespace: &str) -> Vec<String>;
+}
+
+/// The driver of a dialect.
+pub fn driver(dialect: Dialect) -> &'static dyn Driver {
+    match dialect {
+        Dialect::Postgres => &postgres::Postgres,
+        Dialect::Redshift => &redshift::Redshift,
+    }
+}
+
+/// The types both dialects spell alike.
+fn common_type_sql(ty: ColumnType) -> String {
+    use ColumnType::*;
+    match ty {
+        SmallInt => "SMALLINT".into(),
+        Integer => "INTEGER".into(),
+        BigInt => "BIGINT".into(),
+        Real => "REAL".into(),
+        Double => "DOUBLE PRECISION".into(),
+        Boolean => "BOOLEAN".into(),
+        Char(n) => format!("CHAR({n})"),
+        Varchar(n) => format!("VARCHAR({n})"),
+        Date => "DATE".into(),
+        Time => "TIME".into(),
+        Timestamp => "TIMESTAMP".into(),
+        TimestampTz => "TIMESTAMPTZ".into(),
+        Decimal(p, s) => format!("DECIMAL({p},{s})"),
+        Text => "TEXT".into(),
+        Json => "JSON".into(),
+        Uuid => "UUID".into(),
+    }
+}
+
+/// The standard SQL literal: quotes doubled, nothing else special.
+fn standard_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}

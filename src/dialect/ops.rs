@@ -1,0 +1,272 @@
+//! The operations a driver lowers changes into: one per template in `templates/<dialect>/`.
+//! Templates see an operation as `change`, serialised as below.
+
+use crate::diff::{Key, Row};
+use crate::model::{Column, ColumnType, Distribution, Index, SortKey, Table, View};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Op {
+    CreateSchema,
+    CreateTable {
+        table: Table,
+        constraints: Vec<Key>,
+    },
+    DropTable {
+        table: String,
+    },
+    CreateView {
+        view: View,
+    },
+    DropView {
+        view: View,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    /// Fills a new derived column from its expression.
+    Backfill {
+        table: String,
+        column: String,
+        expr: String,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    /// Type, nullability or default in place (PostgreSQL; on Redshift only VARCHAR widening).
+    AlterColumn {
+        table: String,
+        from: Column,
+        to: Column,
+    },
+    /// Redshift: add a new column, copy, drop the old one, rename (the column moves last).
+    RebuildColumn {
+        table: String,
+        from: Column,
+        to: Column,
+    },
+    /// Redshift: create the table anew, copy the rows, swap names.
+    DeepCopy {
+        table: Table,
+        constraints: Vec<Key>,
+        copy: Vec<(String, String)>,
+    },
+    AlterDistribution {
+        table: String,
+        from: Distribution,
+        to: Distribution,
+    },
+    AlterSortKey {
+        table: String,
+        to: SortKey,
+    },
+    /// Redshift: one column's encoding, or the whole table back to ENCODE AUTO.
+    AlterEncoding {
+        table: String,
+        column: Option<String>,
+        encode: Option<String>,
+    },
+    Comment {
+        object: String,
+        on: &'static str,
+        column: Option<String>,
+        text: Option<String>,
+    },
+    AddConstraint {
+        table: String,
+        constraint: Key,
+    },
+    DropConstraint {
+        table: String,
+        name: String,
+    },
+    CreateIndex {
+        table: String,
+        index: Index,
+    },
+    DropIndex {
+        name: String,
+    },
+    InsertRows {
+        table: Table,
+    },
+    DeleteRows {
+        table: String,
+        rows: Vec<Row>,
+    },
+    /// (Re)creates the procedure refreshing these materialized views, in this order.
+    CreateRefreshProcedure {
+        name: String,
+        views: Vec<String>,
+    },
+}
+
+/// Why an operation needs care. Guarded hazards make `schema generate` refuse without
+/// `--allow-destructive`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hazard {
+    pub guarded: bool,
+    pub text: String,
+}
+
+impl Hazard {
+    pub fn guarded(text: &str) -> Vec<Hazard> {
+        vec![Hazard { guarded: true, text: text.to_string() }]
+    }
+
+    pub fn note(text: &str) -> Vec<Hazard> {
+        vec![Hazard { guarded: false, text: text.to_string() }]
+    }
+}
+
+impl Op {
+    /// The template that renders this operation.
+    pub fn template(&self) -> &'static str {
+        match self {
+            Op::CreateSchema => "create_schema",
+            Op::CreateTable { .. } => "create_table",
+            Op::DropTable { .. } => "drop_table",
+            Op::CreateView { .. } => "create_view",
+            Op::DropView { .. } => "drop_view",
+            Op::AddColumn { .. } => "add_column",
+            Op::Backfill { .. } => "backfill",
+            Op::DropColumn { .. } => "drop_column",
+            Op::RenameColumn { .. } => "rename_column",
+            Op::AlterColumn { .. } => "alter_column",
+            Op::RebuildColumn { .. } => "rebuild_column",
+            Op::DeepCopy { .. } => "deep_copy",
+            Op::AlterDistribution { .. } => "alter_distribution",
+            Op::AlterSortKey { .. } => "alter_sort_key",
+            Op::AlterEncoding { .. } => "alter_encoding",
+            Op::Comment { .. } => "comment",
+            Op::AddConstraint { .. } => "add_constraint",
+            Op::DropConstraint { .. } => "drop_constraint",
+            Op::CreateIndex { .. } => "create_index",
+            Op::DropIndex { .. } => "drop_index",
+            Op::InsertRows { .. } => "insert_rows",
+            Op::DeleteRows { .. } => "delete_rows",
+            Op::CreateRefreshProcedure { .. } => "create_refresh_procedure",
+        }
+    }
+
+    /// One line for migration headers and listings.
+    pub fn describe(&self, ns: &str) -> String {
+        let view_kind = |v: &View| if v.materialized { "materialized view" } else { "view" };
+        match self {
+            Op::CreateSchema => format!("create schema {ns}"),
+            Op::CreateTable { table, .. } => format!("create table {ns}.{}", table.name),
+            Op::DropTable { table } => format!("drop table {ns}.{table}"),
+            Op::CreateView { view } => format!("create {} {ns}.{}", view_kind(view), view.name),
+            Op::DropView { view } => format!("drop {} {ns}.{}", view_kind(view), view.name),
+            Op::AddColumn { table, column } => format!("add column {ns}.{table}.{}", column.name),
+            Op::Backfill { table, column, expr } => format!("backfill {ns}.{table}.{column} from {expr}"),
+            Op::DropColumn { table, column } => format!("drop column {ns}.{table}.{column}"),
+            Op::RenameColumn { table, from, to } => format!("rename column {ns}.{table}.{from} to {to}"),
+            Op::AlterColumn { table, from, to } => {
+                format!("alter column {ns}.{table}.{}: {}", to.name, column_delta(from, to))
+            }
+            Op::RebuildColumn { table, from, to } => {
+                format!("rebuild column {ns}.{table}.{} ({})", to.name, column_delta(from, to))
+            }
+            Op::DeepCopy { table, .. } => format!("deep copy {ns}.{} into its new definition", table.name),
+            Op::AlterDistribution { table, from, to } => {
+                format!("alter distribution of {ns}.{table}: {} -> {}", lower(from), lower(to))
+            }
+            Op::AlterSortKey { table, to } => format!("alter sort key of {ns}.{table} to {}", lower(to)),
+            Op::AlterEncoding { table, column: Some(c), encode } => {
+                format!("alter encoding of {ns}.{table}.{c} to {}", encode.as_deref().unwrap_or("auto"))
+            }
+            Op::AlterEncoding { table, .. } => format!("alter encoding of {ns}.{table} to auto"),
+            Op::Comment { object, column, .. } => match column {
+                Some(c) => format!("comment on {ns}.{object}.{c}"),
+                None => format!("comment on {ns}.{object}"),
+            },
+            Op::AddConstraint { table, constraint } => format!("add {} on {ns}.{table}", constraint.describe()),
+            Op::DropConstraint { table, name } => format!("drop constraint {name} on {ns}.{table}"),
+            Op::CreateIndex { table, index } => format!("create index {} on {ns}.{table}", index.name),
+            Op::DropIndex { name } => format!("drop index {ns}.{name}"),
+            Op::InsertRows { table } => format!("insert {} row(s) into {ns}.{}", table.rows.len(), table.name),
+            Op::DeleteRows { table, rows } => format!("delete {} row(s) from {ns}.{table}", rows.len()),
+            Op::CreateRefreshProcedure { name, .. } => format!("create or replace procedure {ns}.{name}"),
+        }
+    }
+
+    /// Hazards every dialect shares; drivers add their own.
+    pub fn common_hazards(&self) -> Vec<Hazard> {
+        match self {
+            Op::DropTable { .. } => Hazard::guarded("deletes the table and all its rows"),
+            Op::DropColumn { .. } => Hazard::guarded("deletes the column's data"),
+            Op::DeleteRows { .. } => Hazard::guarded("deletes reference rows"),
+            Op::Backfill { .. } => Hazard::note("updates every row where the column is NULL"),
+            _ => vec![],
+        }
+    }
+}
+
+fn column_delta(from: &Column, to: &Column) -> String {
+    let mut parts = Vec::new();
+    if from.ty != to.ty {
+        parts.push(format!("{} -> {}", from.ty, to.ty));
+    }
+    if from.nullable != to.nullable {
+        parts.push(if to.nullable { "drop not null" } else { "set not null" }.to_string());
+    }
+    if from.default != to.default {
+        parts.push(format!("default {}", to.default.as_deref().unwrap_or("none")));
+    }
+    parts.join(", ")
+}
+
+/// Listings spell keys in lower case (`key(session_id)`, `compound(a, b)`).
+fn lower(value: &impl std::fmt::Display) -> String {
+    value.to_string().to_lowercase()
+}
+
+/// Whether every value of `from` fits `to` unchanged.
+pub fn widens(from: ColumnType, to: ColumnType) -> bool {
+    use ColumnType::*;
+    let rank = |t| match t {
+        SmallInt => Some(1),
+        Integer => Some(2),
+        BigInt => Some(3),
+        _ => None,
+    };
+    match (from, to) {
+        (a, b) if a == b => true,
+        (Varchar(a), Varchar(b)) | (Char(a), Varchar(b)) => b >= a,
+        (Varchar(_) | Char(_), Text) => true,
+        (Char(a), Char(b)) => b >= a,
+        (Decimal(p, s), Decimal(p2, s2)) => s2 >= s && p2 - s2 >= p - s,
+        (Real, Double) | (Date, Timestamp) | (Date, TimestampTz) => true,
+        (a, Decimal(p, s)) if rank(a).is_some() => p - s >= [5, 10, 19][rank(a).unwrap_or(1) - 1],
+        (a, b) => rank(a).zip(rank(b)).is_some_and(|(x, y)| y >= x),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widening_is_exact() {
+        use ColumnType::*;
+        assert!(widens(Varchar(10), Varchar(20)));
+        assert!(!widens(Varchar(20), Varchar(10)));
+        assert!(widens(Integer, BigInt));
+        assert!(!widens(BigInt, Integer));
+        assert!(widens(Integer, Decimal(12, 2)));
+        assert!(!widens(Integer, Decimal(9, 2)));
+        assert!(widens(Decimal(10, 2), Decimal(12, 3)));
+        assert!(!widens(Decimal(10, 2), Decimal(10, 3)));
+        assert!(!widens(Timestamp, Date));
+        assert!(!widens(Varchar(10), Integer));
+    }
+}

@@ -1,0 +1,115 @@
+//! PostgreSQL: types, literals, catalog, lowering and lock.
+
+mod catalog;
+
+use super::catalog::Live;
+use super::lower::{self, Hazard, Op, TableOps};
+use super::{standard_literal, Driver, Lint};
+use crate::diff::{TableDiff, ViewChanges};
+use crate::error::Result;
+use crate::model::{ColumnType, Dialect, Project};
+use sha2::{Digest, Sha256};
+
+pub struct Postgres;
+
+impl Driver for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn type_sql(&self, ty: ColumnType) -> String {
+        use ColumnType::*;
+        match ty {
+            Decimal(p, s) => format!("NUMERIC({p},{s})"),
+            Text => "TEXT".into(),
+            Json => "JSONB".into(),
+            Uuid => "UUID".into(),
+            other => super::common_type_sql(other),
+        }
+    }
+
+    /// An escape string (E'...') when the text holds a backslash: it reads the same whether
+    /// standard_conforming_strings is on or off, which a plain literal does not.
+    fn literal(&self, text: &str) -> String {
+        if text.contains('\\') {
+            format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+        } else {
+            standard_literal(text)
+        }
+    }
+
+    fn lint(&self, _project: &Project) -> Vec<Lint> {
+        Vec::new()
+    }
+
+    fn inspect(
+        &self,
+        client: &mut ::postgres::Client,
+        namespace: &str,
+        desired: Option<&Project>,
+    ) -> Result<(Live, Option<Project>)> {
+        catalog::read(client, namespace, desired)
+    }
+
+    fn lower_table(&self, d: &TableDiff) -> std::result::Result<TableOps, String> {
+        lower::refuse_unsupported(d)?;
+        let (early, late) = lower::key_ops(d);
+        let mut body = lower::column_additions(d);
+        let redefined = lower::redefined(d);
+        for (from, to) in &redefined {
+            body.push(Op::AlterColumn { table: d.to.name.clone(), from: (*from).clone(), to: (*to).clone() });
+        }
+        body.extend(lower::column_drops(d));
+        body.extend(lower::comments(d));
+        body.extend(lower::index_ops(d));
+        body.extend(lower::row_ops(d));
+        // PostgreSQL refuses to change the type of a column a view reads, and renames and drops
+        // break the views' definitions.
+        let breaks_views = lower::renames_or_drops(d) || redefined.iter().any(|(f, t)| f.ty != t.ty);
+        Ok(TableOps { early, body, late, breaks_views, replaced: false })
+    }
+
+    fn recreates_view(&self, changed: ViewChanges) -> bool {
+        // Redshift's materialized-view options mean nothing here.
+        changed.body || changed.kind || changed.indexes
+    }
+
+    fn hazards(&self, op: &Op) -> Vec<Hazard> {
+        match op {
+            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !lower::widens(from.ty, to.ty) => {
+                Hazard::guarded("narrowing or lossy type change: fails on (or truncates) values that do not fit")
+            }
+            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !in_place_widening(from.ty, to.ty) => {
+                Hazard::guarded("PostgreSQL rewrites the whole table to change this type")
+            }
+            Op::AlterColumn { from, to, .. } if from.nullable && !to.nullable => {
+                Hazard::note("SET NOT NULL scans the table and fails if it holds NULLs")
+            }
+            Op::DropView { view } if view.materialized => {
+                Hazard::note("the materialized view is empty until `schema refresh`")
+            }
+            Op::CreateView { view } if view.materialized => {
+                Hazard::note("run `schema refresh` to fill the materialized view")
+            }
+            _ => op.common_hazards(),
+        }
+    }
+
+    fn transactional(&self, _op: &Op) -> bool {
+        true
+    }
+
+    /// An advisory lock keyed by the namespace, held by the lock's own session.
+    fn lock_statements(&self, namespace: &str) -> Vec<String> {
+        let digest = Sha256::digest(format!("schema migrate {namespace}"));
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&digest[..8]);
+        vec![format!("SELECT pg_advisory_lock({})", i64::from_be_bytes(bytes))]
+    }
+}
+
+/// Widenings PostgreSQL does without rewriting the table.
+fn in_place_widening(from: ColumnType, to: ColumnType) -> bool {
+    matches!((from, to), (ColumnType::Varchar(a), ColumnType::Varchar(b)) if b >= a)
+        || matches!((from, to), (ColumnType::Varchar(_), ColumnType::Text))
+}

@@ -1,0 +1,114 @@
+//! Amazon Redshift: types, literals, rules, catalog, lowering and lock.
+
+pub mod catalog;
+mod lower;
+
+use super::catalog::Live;
+use super::lower::{Hazard, Op, TableOps};
+use super::{standard_literal, Driver, Lint};
+use crate::diff::{TableDiff, ViewChanges};
+use crate::error::Result;
+use crate::layout::LOCK_TABLE;
+use crate::model::{ColumnType, Dialect, Project};
+use crate::render::ident;
+
+/// The compression encodings (AWS "Compression encodings").
+pub const ENCODINGS: [&str; 13] = [
+    "raw",
+    "az64",
+    "bytedict",
+    "delta",
+    "delta32k",
+    "lzo",
+    "mostly8",
+    "mostly16",
+    "mostly32",
+    "runlength",
+    "text255",
+    "text32k",
+    "zstd",
+];
+
+pub struct Redshift;
+
+impl Driver for Redshift {
+    fn dialect(&self) -> Dialect {
+        Dialect::Redshift
+    }
+
+    fn type_sql(&self, ty: ColumnType) -> String {
+        match ty {
+            // The loader rejects `text` and `uuid` for Redshift projects; these keep rendering total.
+            ColumnType::Text => "VARCHAR(256)".into(),
+            ColumnType::Uuid => "CHAR(36)".into(),
+            ColumnType::Json => "SUPER".into(),
+            other => super::common_type_sql(other),
+        }
+    }
+
+    /// Backslash is an escape character inside Redshift literals (AWS documents QUOTE_LITERAL
+    /// doubling backslashes), so it is doubled along with the quote.
+    fn literal(&self, text: &str) -> String {
+        standard_literal(&text.replace('\\', "\\\\"))
+    }
+
+    fn lint(&self, _project: &Project) -> Vec<Lint> {
+        Vec::new()
+    }
+
+    fn inspect(
+        &self,
+        client: &mut ::postgres::Client,
+        namespace: &str,
+        desired: Option<&Project>,
+    ) -> Result<(Live, Option<Project>)> {
+        catalog::read(client, namespace, desired)
+    }
+
+    fn lower_table(&self, diff: &TableDiff) -> std::result::Result<TableOps, String> {
+        lower::table(diff)
+    }
+
+    fn recreates_view(&self, changed: ViewChanges) -> bool {
+        // Redshift materialized views have no indexes.
+        changed.body || changed.kind || changed.options
+    }
+
+    fn hazards(&self, op: &Op) -> Vec<Hazard> {
+        match op {
+            Op::RebuildColumn { .. } => Hazard::guarded("Redshift rewrites the column: UPDATE of every row"),
+            Op::DeepCopy { .. } => Hazard::guarded("Redshift copies the whole table (deep copy)"),
+            Op::AlterDistribution { .. } => Hazard::guarded("Redshift redistributes the whole table"),
+            Op::AlterSortKey { .. } => Hazard::guarded("Redshift re-sorts the whole table"),
+            Op::DropView { view } if view.materialized => {
+                Hazard::note("the materialized view is empty until `schema refresh`")
+            }
+            Op::CreateView { view } if view.materialized => {
+                Hazard::note("run `schema refresh` to fill the materialized view")
+            }
+            _ => op.common_hazards(),
+        }
+    }
+
+    /// Redshift refuses ALTER COLUMN ... TYPE inside a transaction block (AWS "ALTER TABLE").
+    fn transactional(&self, op: &Op) -> bool {
+        !matches!(op, Op::AlterColumn { .. })
+    }
+
+    fn lock_setup(&self, namespace: &str) -> Option<String> {
+        let ns = ident(namespace);
+        Some(format!(
+            "CREATE SCHEMA IF NOT EXISTS {ns}; CREATE TABLE IF NOT EXISTS {} (id INTEGER)",
+            lock_table(namespace)
+        ))
+    }
+
+    /// No advisory locks on Redshift: LOCK on a dedicated table, in a transaction left open.
+    fn lock_statements(&self, namespace: &str) -> Vec<String> {
+        vec!["BEGIN".into(), format!("LOCK {}", lock_table(namespace))]
+    }
+}
+
+fn lock_table(namespace: &str) -> String {
+    format!("{}.{}", ident(namespace), ident(LOCK_TABLE))
+}

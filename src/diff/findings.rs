@@ -1,0 +1,356 @@
+//! Drift findings: the changes from the live catalog to the YAML, each named by kind and object
+//! with what the YAML says and what the database has. A view of `diff`, so `schema diff` and
+//! `schema generate` read differences the same way.
+
+use super::{Change, ColumnChanges, Key, KeyKind, TableChange, ViewChanges};
+use crate::model::{Column, Index, Project, Table, View};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    MissingTable,
+    ExtraTable,
+    MissingView,
+    ExtraView,
+    /// A view where the YAML has a materialized view, or the reverse.
+    ViewKind,
+    MissingColumn,
+    ExtraColumn,
+    /// A missing and an extra column of the same definition: most likely renamed by hand.
+    RenamedColumn,
+    ColumnType,
+    Nullability,
+    Default,
+    Identity,
+    PrimaryKey,
+    UniqueKey,
+    ForeignKey,
+    MissingIndex,
+    ExtraIndex,
+    Index,
+    Distribution,
+    SortKey,
+    Encoding,
+    Backup,
+    ViewBody,
+    MvOptions,
+    /// A materialized view the server can no longer refresh.
+    MvState,
+    Comment,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = serde_json::to_value(self).ok();
+        f.write_str(name.as_ref().and_then(|v| v.as_str()).unwrap_or_default())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub kind: Kind,
+    /// `ns.table`, or `ns.table.column` / `ns.table.index` for what belongs to a table or view.
+    pub object: String,
+    /// What the YAML says; None when the YAML has no such thing.
+    pub expected: Option<String>,
+    /// What the database has; None when it has no such thing.
+    pub actual: Option<String>,
+    /// The table or view the finding is about, and the column or index within it: where to
+    /// point in the YAML.
+    #[serde(skip)]
+    pub owner: String,
+    #[serde(skip)]
+    pub item: Option<String>,
+}
+
+/// What the catalog shows beyond the model: columns of types the YAML cannot express (table,
+/// column, type as printed) and materialized views the server cannot refresh (name, why).
+#[derive(Default)]
+pub struct Extras<'a> {
+    pub foreign_types: &'a [(String, String, String)],
+    pub broken: &'a [(String, String)],
+}
+
+/// The findings of `changes` = `diff(live, desired)`. `project` is the whole YAML (all phases),
+/// to say when an unmanaged object is declared in a phase that is not enabled.
+pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras: &Extras) -> Vec<Finding> {
+    let mut f = Findings { namespace: &desired.namespace, list: Vec::new() };
+    let foreign = |t: &str, c: &str| extras.foreign_types.iter().any(|(ft, fc, _)| ft == t && fc == c);
+    for change in changes {
+        match change {
+            Change::AddTable { table } => f.add(Kind::MissingTable, &table.name, None, Some(table_text(table)), None),
+            Change::ModifyTable(d) => table(&mut f, &d.to, &d.changes, &foreign),
+            _ => {}
+        }
+    }
+    for (t, c, printed) in extras.foreign_types {
+        match desired.table(t).and_then(|d| d.column(c)) {
+            Some(d) => f.add(Kind::ColumnType, t, Some(c), Some(d.ty.to_string()), Some(printed.clone())),
+            None if desired.table(t).is_some() => f.add(Kind::ExtraColumn, t, Some(c), None, Some(printed.clone())),
+            None => {}
+        }
+    }
+    for change in changes {
+        match change {
+            Change::AddView { view } => {
+                f.add(Kind::MissingView, &view.name, None, Some(view_kind(view.materialized).into()), None)
+            }
+            Change::ModifyView { from, to, changed } => self::view(&mut f, to, from, *changed),
+            _ => {}
+        }
+    }
+    for (name, why) in extras.broken {
+        if desired.view(name).is_some() {
+            f.add(Kind::MvState, name, None, Some("refreshable".into()), Some(why.clone()));
+        }
+    }
+    // Unmanaged objects last; one the YAML declares in a phase that is not enabled says so.
+    let not_enabled = |name: &str| {
+        let phase = project.table(name).map(|t| t.phase).or_else(|| project.view(name).map(|v| v.phase));
+        phase.map(|p| format!("nothing (phase {p} is not enabled)"))
+    };
+    for change in changes {
+        if let Change::DropTable { table } = change {
+            f.add(Kind::ExtraTable, &table.name, None, not_enabled(&table.name), Some(table_text(table)));
+        }
+    }
+    for change in changes {
+        if let Change::DropView { view } = change {
+            let kind = Some(view_kind(view.materialized).into());
+            f.add(Kind::ExtraView, &view.name, None, not_enabled(&view.name), kind);
+        }
+    }
+    f.list
+}
+
+struct Findings<'a> {
+    namespace: &'a str,
+    list: Vec<Finding>,
+}
+
+impl Findings<'_> {
+    fn add(&mut self, kind: Kind, owner: &str, item: Option<&str>, expected: Option<String>, actual: Option<String>) {
+        let object = match item {
+            Some(item) => format!("{}.{owner}.{item}", self.namespace),
+            None => format!("{}.{owner}", self.namespace),
+        };
+        let (owner, item) = (owner.to_string(), item.map(str::to_string));
+        self.list.push(Finding { kind, object, expected, actual, owner, item });
+    }
+
+    /// YAML value first, database value second.
+    fn pair<T>(&mut self, kind: Kind, owner: &str, item: Option<&str>, d: T, l: T, show: impl Fn(T) -> String) {
+        self.add(kind, owner, item, Some(show(d)), Some(show(l)));
+    }
+}
+
+fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(&str, &str) -> bool) {
+    let name = d.name.as_str();
+    for change in changes {
+        if let TableChange::ModifyColumn { from, to, changed } = change {
+            column(f, name, to, from, *changed);
+        }
+    }
+    // A column the YAML wants and one the database has instead, of the same definition: renamed.
+    let mut extra: Vec<&Column> = changes
+        .iter()
+        .filter_map(|c| match c {
+            TableChange::DropColumn { column } => Some(column),
+            _ => None,
+        })
+        .collect();
+    for change in changes {
+        let TableChange::AddColumn { column: dc } = change else { continue };
+        if foreign(name, &dc.name) {
+            continue;
+        }
+        let same =
+            |c: &&Column| (c.ty, c.nullable, &c.default, c.identity) == (dc.ty, dc.nullable, &dc.default, dc.identity);
+        let candidates: Vec<usize> = extra.iter().enumerate().filter(|(_, c)| same(c)).map(|(i, _)| i).collect();
+        if let [only] = candidates[..] {
+            let renamed = extra.remove(only);
+            f.add(Kind::RenamedColumn, name, Some(&dc.name), Some(dc.name.clone()), Some(renamed.name.clone()));
+        } else {
+            f.add(Kind::MissingColumn, name, Some(&dc.name), Some(column_text(dc)), None);
+        }
+    }
+    for lc in extra {
+        f.add(Kind::ExtraColumn, name, Some(&lc.name), None, Some(column_text(lc)));
+    }
+    for change in changes {
+        if let TableChange::RenameColumn { from, to } = change {
+            f.add(Kind::RenamedColumn, name, Some(to), Some(to.clone()), Some(from.clone()));
+        }
+    }
+    keys(f, name, changes);
+    for change in changes {
+        match change {
+            TableChange::AddIndex { index } => {
+                f.add(Kind::MissingIndex, name, Some(&index.name), Some(index_text(index)), None)
+            }
+            TableChange::DropIndex { index } => {
+                f.add(Kind::ExtraIndex, name, Some(&index.name), None, Some(index_text(index)))
+            }
+            TableChange::ModifyIndex { from, to } => f.pair(Kind::Index, name, Some(&to.name), to, from, index_text),
+            TableChange::Distribution { from, to } => {
+                f.pair(Kind::Distribution, name, None, to, from, |d| d.to_string())
+            }
+            TableChange::SortKey { from, to } => f.pair(Kind::SortKey, name, None, to, from, |s| s.to_string()),
+            TableChange::Backup { from, to } => f.pair(Kind::Backup, name, None, *to, *from, yes_no),
+            TableChange::Comment { from, to } => f.pair(Kind::Comment, name, None, to, from, comment_text),
+            _ => {}
+        }
+    }
+}
+
+/// A changed primary key is one finding; unique and foreign keys are sets, one finding per key
+/// on one side only.
+fn keys(f: &mut Findings, name: &str, changes: &[TableChange]) {
+    let on = |kind: KeyKind, add: bool| -> Vec<&Key> {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                TableChange::AddKey { key } if add && key.kind == kind => Some(key),
+                TableChange::DropKey { key } if !add && key.kind == kind => Some(key),
+                _ => None,
+            })
+            .collect()
+    };
+    let (want, have) = (on(KeyKind::Primary, true), on(KeyKind::Primary, false));
+    if !want.is_empty() || !have.is_empty() {
+        let show = |k: Option<&&Key>| k.map_or("none".to_string(), |k| columns(&k.columns));
+        f.add(Kind::PrimaryKey, name, None, Some(show(want.first())), Some(show(have.first())));
+    }
+    for (kind, finding) in [(KeyKind::Unique, Kind::UniqueKey), (KeyKind::Foreign, Kind::ForeignKey)] {
+        for k in on(kind, true) {
+            f.add(finding, name, None, Some(key_text(k)), None);
+        }
+        for k in on(kind, false) {
+            f.add(finding, name, None, None, Some(key_text(k)));
+        }
+    }
+}
+
+fn column(f: &mut Findings, table: &str, d: &Column, l: &Column, changed: ColumnChanges) {
+    let at = Some(d.name.as_str());
+    let has = |c| changed.has(c);
+    if has(ColumnChanges::TYPE) {
+        f.pair(Kind::ColumnType, table, at, d.ty, l.ty, |t| t.to_string());
+    }
+    if has(ColumnChanges::NULLABILITY) {
+        f.pair(Kind::Nullability, table, at, d.nullable, l.nullable, |n| if n { "NULL" } else { "NOT NULL" }.into());
+    }
+    if has(ColumnChanges::DEFAULT) {
+        f.pair(Kind::Default, table, at, &d.default, &l.default, |x| x.clone().unwrap_or_else(|| "none".into()));
+    }
+    if has(ColumnChanges::IDENTITY) {
+        f.pair(Kind::Identity, table, at, d.identity, l.identity, |i| match i {
+            Some(i) => format!("identity({}, {})", i.seed, i.step),
+            None => "none".into(),
+        });
+    }
+    if has(ColumnChanges::ENCODING) {
+        f.pair(Kind::Encoding, table, at, &d.encode, &l.encode, |e| e.clone().unwrap_or_else(|| "auto".into()));
+    }
+    if has(ColumnChanges::COMMENT) {
+        f.pair(Kind::Comment, table, at, &d.description, &l.description, comment_text);
+    }
+}
+
+fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
+    let name = d.name.as_str();
+    if changed.kind {
+        f.pair(Kind::ViewKind, name, None, d.materialized, l.materialized, |m| view_kind(m).into());
+    }
+    if changed.body {
+        f.pair(Kind::ViewBody, name, None, &d.sql, &l.sql, |s| s.clone());
+    }
+    if changed.options && d.materialized && l.materialized {
+        f.pair(Kind::MvOptions, name, None, d, l, mv_options);
+    }
+    if changed.indexes {
+        let mut changes = Vec::new();
+        super::indexes(&mut changes, &l.indexes, &d.indexes);
+        for change in &changes {
+            match change {
+                TableChange::AddIndex { index } => {
+                    f.add(Kind::MissingIndex, name, Some(&index.name), Some(index_text(index)), None)
+                }
+                TableChange::DropIndex { index } => {
+                    f.add(Kind::ExtraIndex, name, Some(&index.name), None, Some(index_text(index)))
+                }
+                TableChange::ModifyIndex { from, to } => {
+                    f.pair(Kind::Index, name, Some(&to.name), to, from, index_text)
+                }
+                _ => {}
+            }
+        }
+    }
+    if changed.comment {
+        f.pair(Kind::Comment, name, None, &d.description, &l.description, comment_text);
+    }
+}
+
+fn table_text(t: &Table) -> String {
+    let n = t.columns.len();
+    format!("table ({n} column{})", if n == 1 { "" } else { "s" })
+}
+
+fn columns(columns: &[String]) -> String {
+    format!("({})", columns.join(", "))
+}
+
+fn key_text(k: &Key) -> String {
+    match &k.references {
+        Some((table, refs)) => format!("{} REFERENCES {table} {}", columns(&k.columns), columns(refs)),
+        None => columns(&k.columns),
+    }
+}
+
+pub fn column_text(c: &Column) -> String {
+    let mut text = c.ty.to_string();
+    if let Some(i) = c.identity {
+        text.push_str(&format!(" IDENTITY({}, {})", i.seed, i.step));
+    }
+    if let Some(d) = &c.default {
+        text.push_str(&format!(" DEFAULT {d}"));
+    }
+    if !c.nullable {
+        text.push_str(" NOT NULL");
+    }
+    text
+}
+
+fn index_text(i: &Index) -> String {
+    let unique = if i.unique { "UNIQUE " } else { "" };
+    let predicate = i.predicate.as_ref().map(|p| format!(" WHERE {p}")).unwrap_or_default();
+    format!("{unique}{}{predicate}", columns(&i.columns))
+}
+
+fn yes_no(on: bool) -> String {
+    if on { "YES" } else { "NO" }.into()
+}
+
+fn comment_text(c: &Option<String>) -> String {
+    c.clone().unwrap_or_else(|| "none".into())
+}
+
+fn view_kind(materialized: bool) -> &'static str {
+    if materialized {
+        "materialized view"
+    } else {
+        "view"
+    }
+}
+
+fn mv_options(v: &View) -> String {
+    let sort = if v.sort_key.columns.is_empty() { "none".into() } else { columns(&v.sort_key.columns) };
+    format!(
+        "BACKUP {}, DISTSTYLE {}, SORTKEY {sort}, AUTO REFRESH {}",
+        yes_no(v.backup),
+        v.distribution,
+        yes_no(v.auto_refresh)
+    )
+}

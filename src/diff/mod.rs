@@ -1,0 +1,375 @@
+//! The one neutral differ: two projects → the changes that turn the first into the second, as
+//! data. No SQL and no dialect here. `generate` diffs the recorded state against the YAML and
+//! lowers the changes to statements per dialect (`dialect::lower`); `diff` diffs the live
+//! catalog against the YAML, and its findings are a view of the same changes (`findings`), so
+//! the plan and the drift report cannot disagree.
+
+pub mod findings;
+mod keys;
+
+pub use keys::{keys, Key, KeyKind};
+
+use crate::model::{Column, Distribution, Index, Project, SortKey, Table, View};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A reference row, column → value.
+pub type Row = BTreeMap<String, serde_json::Value>;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    AddTable {
+        table: Table,
+    },
+    DropTable {
+        table: Table,
+    },
+    ModifyTable(Box<TableDiff>),
+    AddView {
+        view: View,
+    },
+    DropView {
+        view: View,
+    },
+    ModifyView {
+        from: View,
+        to: View,
+        changed: ViewChanges,
+    },
+    /// The generated refresh procedure appears, goes, is renamed or must list other views.
+    RefreshProcedure {
+        from: Option<String>,
+        to: Option<String>,
+        views: Vec<String>,
+    },
+}
+
+/// The changes of one table that exists on both sides.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableDiff {
+    pub from: Table,
+    pub to: Table,
+    pub changes: Vec<TableChange>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TableChange {
+    /// `from` is the column's old definition (old name); `to` the new one.
+    ModifyColumn {
+        from: Column,
+        to: Column,
+        changed: ColumnChanges,
+    },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
+    AddColumn {
+        column: Column,
+    },
+    DropColumn {
+        column: Column,
+    },
+    AddKey {
+        key: Key,
+    },
+    DropKey {
+        key: Key,
+    },
+    AddIndex {
+        index: Index,
+    },
+    DropIndex {
+        index: Index,
+    },
+    /// Same name, other definition.
+    ModifyIndex {
+        from: Index,
+        to: Index,
+    },
+    Distribution {
+        from: Distribution,
+        to: Distribution,
+    },
+    SortKey {
+        from: SortKey,
+        to: SortKey,
+    },
+    Backup {
+        from: bool,
+        to: bool,
+    },
+    Comment {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    AddRows {
+        rows: Vec<Row>,
+    },
+    DeleteRows {
+        rows: Vec<Row>,
+    },
+}
+
+/// What differs in a column, a bit per property (like Atlas's ChangeKind).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ColumnChanges(u8);
+
+impl ColumnChanges {
+    pub const TYPE: ColumnChanges = ColumnChanges(1);
+    pub const NULLABILITY: ColumnChanges = ColumnChanges(2);
+    pub const DEFAULT: ColumnChanges = ColumnChanges(4);
+    pub const IDENTITY: ColumnChanges = ColumnChanges(8);
+    pub const ENCODING: ColumnChanges = ColumnChanges(16);
+    pub const COMMENT: ColumnChanges = ColumnChanges(32);
+
+    pub fn between(a: &Column, b: &Column) -> ColumnChanges {
+        let bit = |differs: bool, c: ColumnChanges| if differs { c.0 } else { 0 };
+        ColumnChanges(
+            bit(a.ty != b.ty, Self::TYPE)
+                | bit(a.nullable != b.nullable, Self::NULLABILITY)
+                | bit(a.default != b.default, Self::DEFAULT)
+                | bit(a.identity != b.identity, Self::IDENTITY)
+                | bit(a.encode != b.encode, Self::ENCODING)
+                | bit(a.description != b.description, Self::COMMENT),
+        )
+    }
+
+    pub fn has(self, c: ColumnChanges) -> bool {
+        self.0 & c.0 != 0
+    }
+
+    /// Any of type, nullability or default: what changes the column's values or constraints.
+    pub fn definition(self) -> bool {
+        self.has(Self::TYPE) || self.has(Self::NULLABILITY) || self.has(Self::DEFAULT)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// What differs in a view.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ViewChanges {
+    pub body: bool,
+    /// View where a materialized view was, or the reverse.
+    pub kind: bool,
+    /// Redshift materialized-view options: BACKUP, AUTO REFRESH, distribution, sort key.
+    pub options: bool,
+    pub indexes: bool,
+    pub comment: bool,
+}
+
+impl ViewChanges {
+    fn between(a: &View, b: &View) -> ViewChanges {
+        ViewChanges {
+            body: a.sql != b.sql,
+            kind: a.materialized != b.materialized,
+            options: (a.backup, a.auto_refresh, &a.distribution, &a.sort_key)
+                != (b.backup, b.auto_refresh, &b.distribution, &b.sort_key),
+            indexes: a.indexes != b.indexes,
+            comment: a.description != b.description,
+        }
+    }
+
+    fn is_empty(self) -> bool {
+        self == ViewChanges::default()
+    }
+}
+
+impl Change {
+    /// One line per change for listings (`generate --check`), in the words of the YAML.
+    pub fn describe(&self, ns: &str) -> Vec<String> {
+        let kind = |v: &View| if v.materialized { "materialized view" } else { "view" };
+        match self {
+            Change::AddTable { table } => vec![format!("create table {ns}.{}", table.name)],
+            Change::DropTable { table } => vec![format!("drop table {ns}.{}", table.name)],
+            Change::AddView { view } => vec![format!("create {} {ns}.{}", kind(view), view.name)],
+            Change::DropView { view } => vec![format!("drop {} {ns}.{}", kind(view), view.name)],
+            Change::ModifyView { to, .. } => vec![format!("change {} {ns}.{}", kind(to), to.name)],
+            Change::RefreshProcedure { to: Some(name), .. } => vec![format!("create or replace procedure {ns}.{name}")],
+            Change::RefreshProcedure { from, .. } => {
+                vec![format!("remove procedure {ns}.{}", from.as_deref().unwrap_or_default())]
+            }
+            Change::ModifyTable(d) => d.changes.iter().map(|c| c.describe(ns, &d.to.name)).collect(),
+        }
+    }
+}
+
+impl TableChange {
+    fn describe(&self, ns: &str, t: &str) -> String {
+        match self {
+            TableChange::ModifyColumn { from, to, changed } => {
+                let mut what = Vec::new();
+                if changed.has(ColumnChanges::TYPE) {
+                    what.push(format!("{} -> {}", from.ty, to.ty));
+                }
+                if changed.has(ColumnChanges::NULLABILITY) {
+                    what.push(if to.nullable { "drop not null" } else { "set not null" }.to_string());
+                }
+                if changed.has(ColumnChanges::DEFAULT) {
+                    what.push(format!("default {}", to.default.as_deref().unwrap_or("none")));
+                }
+                if changed.has(ColumnChanges::IDENTITY) {
+                    what.push("identity".into());
+                }
+                if changed.has(ColumnChanges::ENCODING) {
+                    what.push(format!("encoding {}", to.encode.as_deref().unwrap_or("auto")));
+                }
+                if changed.has(ColumnChanges::COMMENT) {
+                    what.push("description".into());
+                }
+                format!("alter column {ns}.{t}.{}: {}", to.name, what.join(", "))
+            }
+            TableChange::RenameColumn { from, to } => format!("rename column {ns}.{t}.{from} to {to}"),
+            TableChange::AddColumn { column } => format!("add column {ns}.{t}.{}", column.name),
+            TableChange::DropColumn { column } => format!("drop column {ns}.{t}.{}", column.name),
+            TableChange::AddKey { key } => format!("add {} on {ns}.{t}", key.describe()),
+            TableChange::DropKey { key } => format!("drop {} on {ns}.{t}", key.describe()),
+            TableChange::AddIndex { index } => format!("create index {} on {ns}.{t}", index.name),
+            TableChange::DropIndex { index } => format!("drop index {ns}.{}", index.name),
+            TableChange::ModifyIndex { to, .. } => format!("change index {ns}.{}", to.name),
+            TableChange::Distribution { from, to } => {
+                format!("alter distribution of {ns}.{t}: {} -> {}", lower(from), lower(to))
+            }
+            TableChange::SortKey { to, .. } => format!("alter sort key of {ns}.{t} to {}", lower(to)),
+            TableChange::Backup { to, .. } => format!("set backup of {ns}.{t} to {}", if *to { "yes" } else { "no" }),
+            TableChange::Comment { .. } => format!("comment on {ns}.{t}"),
+            TableChange::AddRows { rows } => format!("insert {} row(s) into {ns}.{t}", rows.len()),
+            TableChange::DeleteRows { rows } => format!("delete {} row(s) from {ns}.{t}", rows.len()),
+        }
+    }
+}
+
+/// Listings spell keys in lower case (`key(session_id)`, `compound(a, b)`).
+fn lower(value: &impl std::fmt::Display) -> String {
+    value.to_string().to_lowercase()
+}
+
+/// The changes from `from` to `to`: tables added or modified (by name), views added or
+/// modified, then what goes. Renames come from `renamed_from`. Column order, phases, checks and
+/// derived expressions are not compared: no migration changes them.
+pub fn diff(from: &Project, to: &Project) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for new in &to.tables {
+        match from.table(&new.name) {
+            None => changes.push(Change::AddTable { table: new.clone() }),
+            Some(old) => {
+                let table_changes = table(old, new);
+                if !table_changes.is_empty() {
+                    let d = TableDiff { from: old.clone(), to: new.clone(), changes: table_changes };
+                    changes.push(Change::ModifyTable(Box::new(d)));
+                }
+            }
+        }
+    }
+    for new in &to.views {
+        match from.view(&new.name) {
+            None => changes.push(Change::AddView { view: new.clone() }),
+            Some(old) => {
+                let changed = ViewChanges::between(old, new);
+                if !changed.is_empty() {
+                    changes.push(Change::ModifyView { from: old.clone(), to: new.clone(), changed });
+                }
+            }
+        }
+    }
+    for old in from.tables.iter().filter(|t| to.table(&t.name).is_none()) {
+        changes.push(Change::DropTable { table: old.clone() });
+    }
+    for old in from.views.iter().filter(|v| to.view(&v.name).is_none()) {
+        changes.push(Change::DropView { view: old.clone() });
+    }
+    // The procedure lists the views by name: it changes whenever that list does.
+    let views = crate::graph::materialized(&to.views);
+    if from.refresh_procedure != to.refresh_procedure
+        || (to.refresh_procedure.is_some() && crate::graph::materialized(&from.views) != views)
+    {
+        let (from, to) = (from.refresh_procedure.clone(), to.refresh_procedure.clone());
+        changes.push(Change::RefreshProcedure { from, to, views });
+    }
+    changes
+}
+
+/// Old column name → new column name, for the columns renamed with `renamed_from`.
+pub fn renames<'a>(old: &'a Table, new: &'a Table) -> BTreeMap<&'a str, &'a str> {
+    new.columns
+        .iter()
+        .filter_map(|c| {
+            let from = c.renamed_from.as_deref()?;
+            (old.column(from).is_some() && old.column(&c.name).is_none()).then_some((from, c.name.as_str()))
+        })
+        .collect()
+}
+
+fn table(old: &Table, new: &Table) -> Vec<TableChange> {
+    let renamed = renames(old, new);
+    let previous = |c: &Column| {
+        let name = renamed.iter().find(|(_, to)| **to == c.name).map_or(c.name.as_str(), |(from, _)| from);
+        old.column(name)
+    };
+    let mut out = Vec::new();
+    for c in &new.columns {
+        if let Some(p) = previous(c) {
+            let changed = ColumnChanges::between(p, c);
+            if !changed.is_empty() {
+                out.push(TableChange::ModifyColumn { from: p.clone(), to: c.clone(), changed });
+            }
+        }
+    }
+    for (from, to) in &renamed {
+        out.push(TableChange::RenameColumn { from: from.to_string(), to: to.to_string() });
+    }
+    for c in new.columns.iter().filter(|c| previous(c).is_none()) {
+        out.push(TableChange::AddColumn { column: c.clone() });
+    }
+    for c in old.columns.iter().filter(|c| !renamed.contains_key(c.name.as_str()) && new.column(&c.name).is_none()) {
+        out.push(TableChange::DropColumn { column: c.clone() });
+    }
+    let (old_keys, new_keys) = (keys(old), keys(new));
+    for k in old_keys.iter().filter(|k| !new_keys.contains(k)) {
+        out.push(TableChange::DropKey { key: k.clone() });
+    }
+    for k in new_keys.iter().filter(|k| !old_keys.contains(k)) {
+        out.push(TableChange::AddKey { key: k.clone() });
+    }
+    indexes(&mut out, &old.indexes, &new.indexes);
+    if old.distribution != new.distribution {
+        out.push(TableChange::Distribution { from: old.distribution.clone(), to: new.distribution.clone() });
+    }
+    if old.sort_key != new.sort_key {
+        out.push(TableChange::SortKey { from: old.sort_key.clone(), to: new.sort_key.clone() });
+    }
+    if old.backup != new.backup {
+        out.push(TableChange::Backup { from: old.backup, to: new.backup });
+    }
+    if old.description != new.description {
+        out.push(TableChange::Comment { from: old.description.clone(), to: new.description.clone() });
+    }
+    let gone: Vec<Row> = old.rows.iter().filter(|r| !new.rows.contains(r)).cloned().collect();
+    if !gone.is_empty() {
+        out.push(TableChange::DeleteRows { rows: gone });
+    }
+    let added: Vec<Row> = new.rows.iter().filter(|r| !old.rows.contains(r)).cloned().collect();
+    if !added.is_empty() {
+        out.push(TableChange::AddRows { rows: added });
+    }
+    out
+}
+
+/// Indexes by name: dropped, changed in place, added.
+pub fn indexes(out: &mut Vec<TableChange>, old: &[Index], new: &[Index]) {
+    for o in old {
+        match new.iter().find(|n| n.name == o.name) {
+            None => out.push(TableChange::DropIndex { index: o.clone() }),
+            Some(n) if n != o => out.push(TableChange::ModifyIndex { from: o.clone(), to: n.clone() }),
+            Some(_) => {}
+        }
+    }
+    for n in new.iter().filter(|n| !old.iter().any(|o| o.name == n.name)) {
+        out.push(TableChange::AddIndex { index: n.clone() });
+    }
+}
