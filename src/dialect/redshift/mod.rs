@@ -1,6 +1,7 @@
 //! Amazon Redshift: types, literals, rules, catalog, lowering and lock.
 
 pub mod catalog;
+mod lint;
 mod lower;
 
 use super::catalog::Live;
@@ -52,8 +53,8 @@ impl Driver for Redshift {
         standard_literal(&text.replace('\\', "\\\\"))
     }
 
-    fn lint(&self, _project: &Project) -> Vec<Lint> {
-        Vec::new()
+    fn lint(&self, project: &Project) -> Vec<Lint> {
+        lint::lint(project)
     }
 
     fn inspect(

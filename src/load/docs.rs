@@ -1,0 +1,202 @@
+//! The documents as written: strict serde types of `schema.yaml`, table files and view files.
+//! Types stay text here so the semantic pass can place a bad one exactly.
+
+use crate::model::Dialect;
+use crate::model::{Identity, Index, Severity, SortKind, Window};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProjectDoc {
+    pub(super) name: String,
+    pub(super) namespace: String,
+    pub(super) dialects: Vec<Dialect>,
+    #[serde(default = "phase_one")]
+    pub(super) phases: Vec<u8>,
+    #[serde(default)]
+    pub(super) ignore: Vec<String>,
+    pub(super) refresh_procedure: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TableDoc {
+    pub(super) table: String,
+    #[serde(default = "one")]
+    pub(super) phase: u8,
+    pub(super) description: Option<String>,
+    #[serde(default = "yes")]
+    pub(super) backup: bool,
+    pub(super) distribution: Option<DistributionDoc>,
+    pub(super) sort_key: Option<SortKeyDoc>,
+    pub(super) columns: Vec<ColumnDoc>,
+    #[serde(default)]
+    pub(super) primary_key: Vec<String>,
+    #[serde(default)]
+    pub(super) unique: Vec<Vec<String>>,
+    #[serde(default)]
+    pub(super) foreign_keys: Vec<ForeignKeyDoc>,
+    #[serde(default)]
+    pub(super) indexes: Vec<Index>,
+    #[serde(default)]
+    pub(super) rows: Vec<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    pub(super) checks: Vec<CheckDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ColumnDoc {
+    pub(super) name: String,
+    /// Parsed in the semantic pass, so a bad type gets its exact position and a suggestion.
+    #[serde(rename = "type")]
+    pub(super) ty: String,
+    pub(super) nullable: Option<bool>,
+    pub(super) default: Option<String>,
+    pub(super) identity: Option<IdentityDoc>,
+    #[serde(default)]
+    pub(super) primary_key: bool,
+    #[serde(default)]
+    pub(super) unique: bool,
+    pub(super) references: Option<String>,
+    pub(super) description: Option<String>,
+    pub(super) encode: Option<String>,
+    pub(super) derived: Option<String>,
+    pub(super) renamed_from: Option<String>,
+    #[serde(default)]
+    pub(super) checks: Vec<ColumnCheck>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum ColumnCheck {
+    NotNull,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DistributionDoc {
+    pub(super) style: Option<DistStyle>,
+    pub(super) key: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum DistStyle {
+    Auto,
+    Even,
+    All,
+    Key,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SortKeyDoc {
+    pub(super) kind: Option<SortKind>,
+    #[serde(default)]
+    pub(super) columns: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ForeignKeyDoc {
+    pub(super) columns: Vec<String>,
+    pub(super) references: RefDoc,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RefDoc {
+    pub(super) table: String,
+    #[serde(default)]
+    pub(super) columns: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CheckDoc {
+    pub(super) name: String,
+    pub(super) severity: Option<Severity>,
+    pub(super) window: Option<Window>,
+    pub(super) not_null: Option<String>,
+    pub(super) ratio: Option<RatioDoc>,
+    pub(super) condition: Option<String>,
+    pub(super) latency: Option<LatencyDoc>,
+    pub(super) unique: Option<UniqueDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RatioDoc {
+    pub(super) when: String,
+    pub(super) max: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LatencyDoc {
+    pub(super) reported: String,
+    pub(super) start: String,
+    pub(super) end: String,
+    pub(super) tolerance_ms: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UniqueDoc {
+    pub(super) columns: Vec<String>,
+    #[serde(rename = "where")]
+    pub(super) filter: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ViewDoc {
+    pub(super) view: Option<String>,
+    pub(super) materialized_view: Option<String>,
+    #[serde(default = "one")]
+    pub(super) phase: u8,
+    pub(super) description: Option<String>,
+    pub(super) backup: Option<bool>,
+    pub(super) auto_refresh: Option<bool>,
+    pub(super) distribution: Option<DistributionDoc>,
+    pub(super) sort_key: Option<SortKeyDoc>,
+    #[serde(default)]
+    pub(super) indexes: Vec<Index>,
+    pub(super) sql: String,
+}
+
+/// `identity: true` or `identity: { seed: 1, step: 1 }`.
+pub(super) struct IdentityDoc(pub(super) Option<Identity>);
+
+impl<'de> Deserialize<'de> for IdentityDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = IdentityDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`true`, `false` or `{ seed: N, step: N }`")
+            }
+            fn visit_bool<E: de::Error>(self, on: bool) -> Result<IdentityDoc, E> {
+                Ok(IdentityDoc(on.then_some(Identity { seed: 1, step: 1 })))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IdentityDoc, A::Error> {
+                Identity::deserialize(de::value::MapAccessDeserializer::new(map)).map(|i| IdentityDoc(Some(i)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+pub(super) fn one() -> u8 {
+    1
+}
+pub(super) fn yes() -> bool {
+    true
+}
+pub(super) fn phase_one() -> Vec<u8> {
+    vec![1]
+}

@@ -1,0 +1,227 @@
+//! YAML → model. Strict: every problem becomes a [`Diagnostic`] naming file, line and column,
+//! what was expected and the nearest valid name; all of a run's diagnostics are returned.
+//!
+//! `docs` holds the documents as written (serde, strict), `serde_errors` turns serde's failures
+//! into positioned diagnostics, `project` and `table` check what the documents mean and build
+//! the model, and the drivers of the project's dialects lint the result (`dialect::Driver::lint`).
+
+mod checks;
+mod docs;
+mod positions;
+mod project;
+mod serde_errors;
+mod table;
+
+use crate::model::*;
+use docs::{ProjectDoc, TableDoc, ViewDoc};
+use positions::{Pos, Positions};
+use project::Loader;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+const MAX_IDENT: usize = 63;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: error: {}", self.file.display(), self.line, self.col, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Loads the project whose YAML lives in `dir` (`schema.yaml` plus object files below it).
+pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
+    let mut files = Vec::new();
+    if let Err(e) = yaml_files(dir, &mut files) {
+        return Err(vec![diag_at(dir, Pos { line: 1, col: 1 }, format!("cannot read the project folder: {e}"), None)]);
+    }
+    files.sort();
+    let mut loader = Loader { dir, diags: Vec::new() };
+    let project_file = dir.join("schema.yaml");
+    let mut settings = None;
+    let mut broken = BTreeSet::new();
+    let mut tables = Vec::new();
+    let mut views = Vec::new();
+    for path in files {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t.replace("\r\n", "\n"),
+            Err(e) => {
+                loader.diags.push(diag_at(&path, Pos { line: 1, col: 1 }, format!("cannot read file: {e}"), None));
+                continue;
+            }
+        };
+        let src = Source { positions: OnceLock::new(), path, text };
+        if src.path == project_file {
+            settings = loader.parse::<ProjectDoc>(&src).map(|doc| (src, doc));
+            continue;
+        }
+        let name = declared_name(&src.text);
+        let parsed = match loader.kind(&src) {
+            Some(Kind::Table) => loader.parse_table(&src).map(|d| tables.push((src, d))),
+            Some(Kind::View) => loader.parse::<ViewDoc>(&src).map(|d| views.push((src, d))),
+            None => None,
+        };
+        if parsed.is_none() {
+            broken.extend(name);
+        }
+    }
+    let Some((src, doc)) = settings else {
+        if !loader.diags.iter().any(|d| d.file == project_file) {
+            loader.diags.push(diag_at(
+                &project_file,
+                Pos { line: 1, col: 1 },
+                "project file not found".into(),
+                Some("create schema.yaml with `name`, `namespace` and `dialects`".into()),
+            ));
+        }
+        return Err(loader.diags);
+    };
+    let project = loader.project(&src, doc, &tables, &views, &broken);
+    if loader.diags.is_empty() {
+        lint(&mut loader, &project, &tables, &views);
+    }
+    if loader.diags.is_empty() {
+        Ok(project)
+    } else {
+        Err(loader.diags)
+    }
+}
+
+/// The rules of the project's dialects, once everything else holds (so the model's columns
+/// are the files' columns, index for index), placed in the object's file.
+fn lint(loader: &mut Loader, project: &Project, tables: &[(Source, TableDoc)], views: &[(Source, ViewDoc)]) {
+    let table_files = tables.iter().map(|(src, doc)| (doc.table.as_str(), src));
+    let view_files = views
+        .iter()
+        .filter_map(|(src, doc)| Some((doc.view.as_ref().or(doc.materialized_view.as_ref())?.as_str(), src)));
+    let files: BTreeMap<&str, &Source> = table_files.chain(view_files).collect();
+    for dialect in &project.dialects {
+        for l in crate::dialect::driver(*dialect).lint(project) {
+            let Some(src) = files.get(l.object.as_str()) else { continue };
+            let pos = match l.path.strip_prefix("ref:") {
+                Some(name) => project::ref_position(src, name),
+                None => src.positions().value(&l.path),
+            };
+            loader.diags.push(diag_at(&src.path, pos, l.message, l.help));
+        }
+    }
+}
+
+/// The file declaring each table and view (found by its top-level `table:`, `view:` or
+/// `materialized_view:` line, without a full load): where to point findings about an object.
+pub fn declarations(dir: &Path) -> BTreeMap<String, PathBuf> {
+    let mut files = Vec::new();
+    let _ = yaml_files(dir, &mut files);
+    let mut found = BTreeMap::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let name = text.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            let value = value.split(" #").next().unwrap_or_default();
+            matches!(key, "table" | "view" | "materialized_view")
+                .then(|| value.trim().trim_matches(['"', '\'']).to_string())
+        });
+        if let Some(name) = name {
+            found.insert(name, path);
+        }
+    }
+    found
+}
+
+pub(super) fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            yaml_files(&path, out)?;
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+pub(super) struct Source {
+    pub(super) path: PathBuf,
+    pub(super) text: String,
+    /// Built on first use: only files with diagnostics need it, and it costs a second parse.
+    pub(super) positions: OnceLock<Positions>,
+}
+
+impl Source {
+    pub(super) fn positions(&self) -> &Positions {
+        self.positions.get_or_init(|| Positions::index(&self.text))
+    }
+}
+
+pub(super) enum Kind {
+    Table,
+    View,
+}
+
+/// `key: value` pairs written at column 0 of a block-style file.
+pub(super) fn top_level(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines().filter(|l| !l.starts_with([' ', '#', '-', '{', '\t'])).filter_map(|l| l.split_once(':'))
+}
+
+/// The name a file declares, read without parsing (for files that fail to deserialise).
+pub(super) fn declared_name(text: &str) -> Option<String> {
+    top_level(text)
+        .find(|(k, _)| ["table", "view", "materialized_view"].contains(&k.trim_end()))
+        .map(|(_, v)| v.trim().trim_matches(['"', '\'']).to_string())
+}
+
+/// `LoginEvents` / `login-events` → `login_events`.
+pub(super) fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !out.ends_with('_') {
+            out.push('_');
+        }
+        out.push(if matches!(c, '-' | ' ' | '.') { '_' } else { c.to_ascii_lowercase() });
+    }
+    out
+}
+
+pub(super) fn diag_at(file: &Path, pos: Pos, message: String, help: Option<String>) -> Diagnostic {
+    Diagnostic { file: file.to_path_buf(), line: pos.line, col: pos.col, message, help }
+}
+
+pub(super) fn check_ident(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let ok_start = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    let ok_rest = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok_start && ok_rest && name.len() <= MAX_IDENT {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a valid identifier: use lowercase letters, digits and `_`, starting with a letter or `_`, at most {MAX_IDENT} bytes"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert!(check_ident("event_date").is_ok());
+        assert!(check_ident("EventDate").is_err());
+        assert!(check_ident("1abc").is_err());
+        assert!(check_ident(&"a".repeat(64)).is_err());
+        assert_eq!(snake_case("LoginEvents"), "login_events");
+    }
+}

@@ -1,0 +1,332 @@
+//! The semantic pass over a project: settings, the names every file declares, views and their
+//! references. Tables are checked in `table`.
+
+use super::docs::{DistStyle, ProjectDoc, TableDoc, ViewDoc};
+use super::positions::Pos;
+use super::{check_ident, diag_at, snake_case, Diagnostic, Source};
+use crate::model::*;
+use crate::render;
+use crate::suggest::nearest;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+pub(super) struct Loader<'a> {
+    pub(super) dir: &'a Path,
+    pub(super) diags: Vec<Diagnostic>,
+}
+
+/// What other files need to know about a table or view while one file is validated.
+pub(super) struct Declared<'a> {
+    pub(super) file: &'a Path,
+    pub(super) phase: u8,
+    pub(super) columns: Vec<&'a str>,
+    pub(super) types: BTreeMap<&'a str, ColumnType>,
+    /// Primary key, then single-column unique keys: what a foreign key may reference.
+    pub(super) keys: Vec<Vec<&'a str>>,
+    pub(super) view: Option<bool>,
+}
+
+pub(super) struct Ctx<'a> {
+    pub(super) namespace: &'a str,
+    pub(super) objects: BTreeMap<&'a str, Declared<'a>>,
+    /// Names declared by files that failed to deserialise: references to them are not
+    /// reported again.
+    pub(super) broken: &'a BTreeSet<String>,
+}
+
+impl Loader<'_> {
+    /// A path as shown inside messages: relative to the project folder.
+    pub(super) fn show<'p>(&self, path: &'p Path) -> std::path::Display<'p> {
+        path.strip_prefix(self.dir).unwrap_or(path).display()
+    }
+
+    pub(super) fn error(&mut self, src: &Source, pos: Pos, message: impl Into<String>, help: Option<String>) {
+        self.diags.push(diag_at(&src.path, pos, message.into(), help));
+    }
+
+    pub(super) fn at(&mut self, src: &Source, path: &str, message: impl Into<String>) {
+        self.error(src, src.positions().value(path), message, None);
+    }
+
+    pub(super) fn at_help(&mut self, src: &Source, path: &str, message: impl Into<String>, help: Option<String>) {
+        self.error(src, src.positions().value(path), message, help);
+    }
+    pub(super) fn ident(&mut self, src: &Source, path: &str, name: &str) {
+        if let Err(msg) = check_ident(name) {
+            let lower = snake_case(name);
+            let help = (check_ident(&lower).is_ok()).then(|| format!("did you mean `{lower}`?"));
+            self.at_help(src, path, msg, help);
+        }
+    }
+
+    pub(super) fn column_ref(&mut self, src: &Source, path: &str, table: &str, columns: &[&str], name: &str) -> bool {
+        if columns.contains(&name) {
+            return true;
+        }
+        self.at_help(
+            src,
+            path,
+            format!("unknown column `{name}` in table `{table}`"),
+            nearest(name, columns.iter().copied()),
+        );
+        false
+    }
+
+    pub(super) fn project(
+        &mut self,
+        src: &Source,
+        doc: ProjectDoc,
+        tables: &[(Source, TableDoc)],
+        views: &[(Source, ViewDoc)],
+        broken: &BTreeSet<String>,
+    ) -> Project {
+        self.ident(src, "namespace", &doc.namespace);
+        if let Some(name) = &doc.refresh_procedure {
+            self.ident(src, "refresh_procedure", name);
+        }
+        if doc.name.trim().is_empty() {
+            self.at(src, "name", "`name` must not be empty");
+        }
+        if doc.dialects.is_empty() {
+            self.at(src, "dialects", "`dialects` needs at least one of `postgres`, `redshift`");
+        }
+        let mut dialects = doc.dialects.clone();
+        dialects.sort();
+        dialects.dedup();
+        for (i, p) in doc.phases.iter().enumerate() {
+            if !(1..=2).contains(p) {
+                self.at(src, &format!("phases.{i}"), format!("unknown phase {p}: phases are 1 and 2"));
+            }
+        }
+        let mut phases = doc.phases.clone();
+        phases.sort();
+        phases.dedup();
+
+        let mut ctx = Ctx { namespace: &doc.namespace, objects: BTreeMap::new(), broken };
+        for (src, t) in tables {
+            let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+            let types =
+                t.columns.iter().filter_map(|c| Some((c.name.as_str(), ColumnType::parse(&c.ty).ok()?))).collect();
+            let mut keys = vec![if t.primary_key.is_empty() {
+                t.columns.iter().filter(|c| c.primary_key).map(|c| c.name.as_str()).collect()
+            } else {
+                t.primary_key.iter().map(String::as_str).collect()
+            }];
+            keys.extend(t.columns.iter().filter(|c| c.unique).map(|c| vec![c.name.as_str()]));
+            keys.extend(t.unique.iter().map(|u| u.iter().map(String::as_str).collect()));
+            self.declare(
+                &mut ctx,
+                src,
+                "table",
+                &t.table,
+                Declared { file: &src.path, phase: t.phase, columns, types, keys, view: None },
+            );
+        }
+        for (src, v) in views {
+            let (key, name) = match (&v.view, &v.materialized_view) {
+                (Some(n), None) => ("view", n),
+                (None, Some(n)) => ("materialized_view", n),
+                _ => {
+                    self.at(src, "materialized_view", "declare either `view` or `materialized_view`, not both");
+                    continue;
+                }
+            };
+            let declared = Declared {
+                file: &src.path,
+                phase: v.phase,
+                columns: vec![],
+                types: BTreeMap::new(),
+                keys: vec![],
+                view: Some(key == "materialized_view"),
+            };
+            self.declare(&mut ctx, src, key, name, declared);
+        }
+
+        let mut index_names: HashMap<&str, &Path> = HashMap::new();
+        let mut all_indexes = tables
+            .iter()
+            .flat_map(|(s, t)| t.indexes.iter().enumerate().map(move |(i, x)| (s, i, x)))
+            .chain(views.iter().flat_map(|(s, v)| v.indexes.iter().enumerate().map(move |(i, x)| (s, i, x))));
+        all_indexes.try_for_each(|(s, i, x)| {
+            let path = format!("indexes.{i}.name");
+            self.ident(s, &path, &x.name);
+            if let Some(first) = index_names.insert(&x.name, &s.path) {
+                self.at(s, &path, format!("index `{}` is already declared in {}", x.name, self.show(first)));
+            } else if ctx.objects.contains_key(x.name.as_str()) {
+                self.at(
+                    s,
+                    &path,
+                    format!("index `{}` has the name of a table or view (they share one namespace)", x.name),
+                );
+            }
+            Some(())
+        });
+
+        let mut project = Project {
+            name: doc.name,
+            namespace: doc.namespace.clone(),
+            dialects,
+            phases,
+            ignore: doc.ignore,
+            refresh_procedure: doc.refresh_procedure,
+            tables: tables.iter().map(|(s, t)| self.table(s, t, &ctx)).collect(),
+            views: views.iter().filter_map(|(s, v)| self.view(s, v, &ctx)).collect(),
+        };
+        self.cycles(&project, views);
+        project.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        project.views.sort_by(|a, b| a.name.cmp(&b.name));
+        project
+    }
+
+    pub(super) fn declare<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        src: &Source,
+        key: &str,
+        name: &'a str,
+        declared: Declared<'a>,
+    ) {
+        self.ident(src, key, name);
+        if !(1..=2).contains(&declared.phase) {
+            self.at(src, "phase", format!("unknown phase {}: phases are 1 and 2", declared.phase));
+        }
+        if let Some(first) = ctx.objects.get(name) {
+            let msg = format!("`{name}` is already declared in {}", self.show(first.file));
+            self.at(src, key, msg);
+        } else {
+            ctx.objects.insert(name, declared);
+        }
+    }
+    pub(super) fn view(&mut self, src: &Source, doc: &ViewDoc, ctx: &Ctx) -> Option<View> {
+        let (name, materialized) = match (&doc.view, &doc.materialized_view) {
+            (Some(n), None) => (n.clone(), false),
+            (None, Some(n)) => (n.clone(), true),
+            _ => return None,
+        };
+        if !materialized {
+            for (field, set) in [
+                ("backup", doc.backup.is_some()),
+                ("auto_refresh", doc.auto_refresh.is_some()),
+                ("distribution", doc.distribution.is_some()),
+                ("sort_key", doc.sort_key.is_some()),
+                ("indexes", !doc.indexes.is_empty()),
+            ] {
+                if set {
+                    self.error(
+                        src,
+                        src.positions().key(field),
+                        format!("`{field}` only applies to a materialized_view"),
+                        None,
+                    );
+                }
+            }
+        }
+        let distribution = self.distribution(src, doc.distribution.as_ref(), None, DistStyle::Even);
+        let sort_key = match &doc.sort_key {
+            None => SortKey { kind: SortKind::Compound, columns: vec![] },
+            Some(s) => {
+                if !matches!(s.kind, None | Some(SortKind::Compound)) {
+                    self.at(src, "sort_key.kind", "a Redshift materialized view takes a compound sort key only");
+                }
+                for (i, c) in s.columns.iter().enumerate() {
+                    self.in_body(src, &format!("sort_key.columns.{i}"), c);
+                }
+                SortKey { kind: SortKind::Compound, columns: s.columns.clone() }
+            }
+        };
+        for (i, index) in doc.indexes.iter().enumerate() {
+            for (j, c) in index.columns.iter().enumerate() {
+                let column = c.split_whitespace().next().unwrap_or_default();
+                self.in_body(src, &format!("indexes.{i}.columns.{j}"), column);
+            }
+        }
+        let depends_on = match render::expand_refs(&doc.sql, ctx.namespace) {
+            Ok((_, refs)) => refs,
+            Err(e) => {
+                // The index points at the body's first character; lines of a block body share its indent.
+                let base = src.positions().value("sql");
+                let line = base.line + e.line().unwrap_or(1) - 1;
+                let start = e.range().map_or(0, |r| r.start).min(doc.sql.len());
+                let in_line = doc.sql[..start].rsplit('\n').next().unwrap_or_default().chars().count();
+                self.error(
+                    src,
+                    Pos { line, col: base.col + in_line },
+                    format!("in the SQL body: {}", e.detail().unwrap_or("template error")),
+                    None,
+                );
+                return None;
+            }
+        };
+        for dep in &depends_on {
+            let pos = ref_position(src, dep);
+            match ctx.objects.get(dep.as_str()) {
+                None if ctx.broken.contains(dep) => {}
+                None => {
+                    let help = nearest(dep, ctx.objects.keys().copied());
+                    self.error(src, pos, format!("`{name}` references unknown table or view `{dep}`"), help);
+                }
+                Some(d) if d.phase > doc.phase => self.error(
+                    src,
+                    pos,
+                    format!("`{name}` (phase {}) references `{dep}`, which is in phase {}", doc.phase, d.phase),
+                    Some(format!("set `phase: {}`", d.phase)),
+                ),
+                Some(_) => {}
+            }
+        }
+        Some(View {
+            name,
+            materialized,
+            phase: doc.phase,
+            description: doc.description.clone(),
+            sql: doc.sql.trim_end().to_string(),
+            depends_on,
+            backup: doc.backup.unwrap_or(true),
+            auto_refresh: doc.auto_refresh.unwrap_or(false),
+            distribution,
+            sort_key,
+            indexes: doc.indexes.clone(),
+        })
+    }
+
+    /// Materialized-view keys name output columns we cannot know without the database: at
+    /// least require that the name appears in the body.
+    pub(super) fn in_body(&mut self, src: &Source, path: &str, column: &str) {
+        let sql = src.text.split_once("sql:").map(|(_, body)| body).unwrap_or_default();
+        let found =
+            sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|word| word.eq_ignore_ascii_case(column));
+        if !found {
+            let words = sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
+            let help = nearest(column, words);
+            self.at_help(src, path, format!("column `{column}` does not appear in the view's SQL"), help);
+        }
+    }
+
+    pub(super) fn cycles(&mut self, project: &Project, views: &[(Source, ViewDoc)]) {
+        if let Err(cycle) = crate::graph::view_order(&project.views) {
+            let first = &cycle[0];
+            if let Some((src, _)) =
+                views.iter().find(|(_, v)| v.view.as_ref().or(v.materialized_view.as_ref()) == Some(first))
+            {
+                self.at(src, "sql", format!("views depend on each other in a cycle: {}", cycle.join(" -> ")));
+            }
+        }
+    }
+}
+
+pub(super) fn ref_position(src: &Source, name: &str) -> Pos {
+    let text = &src.text;
+    let call = text.match_indices("ref(").find(|(i, _)| {
+        let arg = text[i + 4..].trim_start();
+        arg.strip_prefix(['\'', '"'])
+            .is_some_and(|rest| rest.starts_with(name) && rest[name.len()..].starts_with(['\'', '"']))
+    });
+    match call {
+        Some((i, _)) => {
+            let before = &text[..i];
+            let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+            Pos { line: before.matches('\n').count() + 1, col: before[line_start..].chars().count() + 1 }
+        }
+        None => src.positions().value("sql"),
+    }
+}

@@ -1,0 +1,487 @@
+//! The semantic pass over one table file: columns, keys, distribution and sort keys, indexes,
+//! reference rows and checks.
+
+use super::docs::{ColumnCheck, ColumnDoc, DistStyle, DistributionDoc, SortKeyDoc, TableDoc};
+use super::project::{Ctx, Loader};
+use super::Source;
+use crate::dialect::redshift::ENCODINGS;
+use crate::model::*;
+use crate::suggest::nearest;
+use std::collections::BTreeSet;
+
+const MAX_COMPOUND: usize = 400;
+const MAX_INTERLEAVED: usize = 8;
+
+impl Loader<'_> {
+    pub(super) fn table(&mut self, src: &Source, doc: &TableDoc, ctx: &Ctx) -> Table {
+        let name = doc.table.as_str();
+        let cols: Vec<&str> = doc.columns.iter().map(|c| c.name.as_str()).collect();
+        if cols.is_empty() {
+            self.at(src, "columns", format!("table `{name}` needs at least one column"));
+        }
+        let mut seen = BTreeSet::new();
+        let mut columns = Vec::new();
+        let mut primary_key: Vec<String> = doc.primary_key.clone();
+        let mut unique = Vec::new();
+        let mut foreign_keys = Vec::new();
+        let mut checks = Vec::new();
+        let column_pk: Vec<&str> = doc.columns.iter().filter(|c| c.primary_key).map(|c| c.name.as_str()).collect();
+        if !column_pk.is_empty() && !primary_key.is_empty() {
+            self.at(src, "primary_key", "the primary key is declared twice: on columns and in `primary_key`");
+        }
+        if primary_key.is_empty() {
+            primary_key = column_pk.iter().map(|s| s.to_string()).collect();
+        }
+        for (i, pk) in doc.primary_key.iter().enumerate() {
+            self.column_ref(src, &format!("primary_key.{i}"), name, &cols, pk);
+        }
+
+        for (i, c) in doc.columns.iter().enumerate() {
+            let at = |field: &str| format!("columns.{i}.{field}");
+            self.ident(src, &at("name"), &c.name);
+            if !seen.insert(c.name.as_str()) {
+                self.at(src, &at("name"), format!("column `{}` is declared twice in table `{name}`", c.name));
+            }
+            let Some(ty) = self.column_type(src, &at("type"), &c.ty) else {
+                continue;
+            };
+            let in_pk = primary_key.contains(&c.name);
+            let identity = c.identity.as_ref().and_then(|i| i.0);
+            if identity.is_some() {
+                if !ty.is_integer() {
+                    self.at(src, &at("identity"), format!("`identity` needs an integer type, not `{ty}`"));
+                }
+                if c.default.is_some() {
+                    self.at(src, &at("default"), "a column cannot have both `identity` and `default`");
+                }
+            }
+            if c.nullable == Some(true) && (in_pk || identity.is_some()) {
+                self.at(src, &at("nullable"), "primary key and identity columns cannot be nullable");
+            }
+            if let Some(enc) = &c.encode {
+                if !ENCODINGS.contains(&enc.as_str()) {
+                    let msg = format!("unknown encoding `{enc}`");
+                    self.at_help(src, &at("encode"), msg, nearest(enc, ENCODINGS.iter().copied()));
+                }
+            }
+            if let Some(expr) = &c.derived {
+                if expr.trim().is_empty() {
+                    self.at(src, &at("derived"), "`derived` needs an SQL expression, e.g. DATE(event_timestamp)");
+                }
+                for word in expression_columns(expr).filter(|w| !cols.contains(w)) {
+                    let msg = format!("`derived` uses `{word}`, which is not a column of table `{name}`");
+                    self.at_help(src, &at("derived"), msg, nearest(word, cols.iter().copied()));
+                }
+                checks.push(Check {
+                    name: format!("{}_derived", c.name),
+                    severity: Severity::Error,
+                    window: None,
+                    kind: CheckKind::Derived { column: c.name.clone(), expr: expr.clone() },
+                });
+            }
+            if c.unique {
+                unique.push(vec![c.name.clone()]);
+            }
+            if let Some(target) = &c.references {
+                let (table, column) = match target.split_once('.') {
+                    Some((t, col)) => (t, Some(col)),
+                    None => (target.as_str(), None),
+                };
+                let refs = column.map(|c| vec![c.to_string()]).unwrap_or_default();
+                if let Some(fk) = self.foreign_key(src, &at("references"), doc, vec![c.name.clone()], table, refs, ctx)
+                {
+                    foreign_keys.push(fk);
+                }
+            }
+            for check in &c.checks {
+                match check {
+                    ColumnCheck::NotNull => checks.push(Check {
+                        name: format!("{}_not_null", c.name),
+                        severity: Severity::Error,
+                        window: None,
+                        kind: CheckKind::NotNull { column: c.name.clone() },
+                    }),
+                }
+            }
+            columns.push(Column {
+                name: c.name.clone(),
+                ty,
+                nullable: c.nullable.unwrap_or(true) && !in_pk && identity.is_none(),
+                default: c.default.clone(),
+                identity,
+                encode: c.encode.clone(),
+                derived: c.derived.clone(),
+                renamed_from: c.renamed_from.clone(),
+                description: c.description.clone(),
+            });
+        }
+
+        for (i, u) in doc.unique.iter().enumerate() {
+            for (j, col) in u.iter().enumerate() {
+                self.column_ref(src, &format!("unique.{i}.{j}"), name, &cols, col);
+            }
+            unique.push(u.clone());
+        }
+        for (i, fk) in doc.foreign_keys.iter().enumerate() {
+            for (j, col) in fk.columns.iter().enumerate() {
+                self.column_ref(src, &format!("foreign_keys.{i}.columns.{j}"), name, &cols, col);
+            }
+            let at = format!("foreign_keys.{i}.references");
+            let refs = fk.references.columns.clone();
+            if let Some(fk) = self.foreign_key(src, &at, doc, fk.columns.clone(), &fk.references.table, refs, ctx) {
+                foreign_keys.push(fk);
+            }
+        }
+
+        let distribution =
+            self.distribution(src, doc.distribution.as_ref(), Some((name, &doc.columns)), DistStyle::Auto);
+        let sort_key = self.sort_key(src, doc.sort_key.as_ref(), name, &doc.columns);
+        for (i, index) in doc.indexes.iter().enumerate() {
+            self.index_columns(src, i, index, name, &cols);
+        }
+        self.rows(src, doc, &columns);
+        for (i, c) in doc.checks.iter().enumerate() {
+            if let Some(check) = self.check(src, i, c, name, &columns) {
+                checks.push(check);
+            }
+        }
+        let mut names = BTreeSet::new();
+        for c in &checks {
+            if !names.insert(c.name.as_str()) {
+                let i = doc.checks.iter().rposition(|d| d.name == c.name);
+                let path = i.map_or("columns".to_string(), |i| format!("checks.{i}.name"));
+                let written = doc.checks.iter().filter(|d| d.name == c.name).count();
+                let msg = if written == 1 {
+                    format!("check `{}` has the name of a check generated by a column's `checks: [not_null]` or `derived:` in table `{name}`; rename it", c.name)
+                } else {
+                    format!("check `{}` is declared twice in table `{name}`", c.name)
+                };
+                self.at(src, &path, msg);
+            }
+        }
+
+        Table {
+            name: name.to_string(),
+            phase: doc.phase,
+            description: doc.description.clone(),
+            columns,
+            primary_key,
+            unique,
+            foreign_keys,
+            distribution,
+            sort_key,
+            backup: doc.backup,
+            indexes: doc.indexes.clone(),
+            rows: doc.rows.clone(),
+            checks,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn foreign_key(
+        &mut self,
+        src: &Source,
+        path: &str,
+        doc: &TableDoc,
+        columns: Vec<String>,
+        table: &str,
+        mut references: Vec<String>,
+        ctx: &Ctx,
+    ) -> Option<ForeignKey> {
+        if ctx.broken.contains(table) {
+            return None;
+        }
+        let Some(target) = ctx.objects.get(table).filter(|d| d.view.is_none()) else {
+            let tables = ctx.objects.iter().filter(|(_, d)| d.view.is_none()).map(|(n, _)| *n);
+            self.at_help(src, path, format!("foreign key references unknown table `{table}`"), nearest(table, tables));
+            return None;
+        };
+        if target.phase > doc.phase {
+            let msg = format!(
+                "table `{}` (phase {}) references `{table}`, which is in phase {}",
+                doc.table, doc.phase, target.phase
+            );
+            self.at(src, path, msg);
+        }
+        if references.is_empty() {
+            references = target.keys[0].iter().map(|s| s.to_string()).collect();
+        }
+        for r in &references {
+            if !target.columns.contains(&r.as_str()) {
+                let msg = format!("unknown column `{r}` in table `{table}`");
+                self.at_help(src, path, msg, nearest(r, target.columns.iter().copied()));
+                return None;
+            }
+        }
+        if columns.len() != references.len() {
+            self.at(
+                src,
+                path,
+                format!("foreign key has {} column(s) but references {}", columns.len(), references.len()),
+            );
+            return None;
+        }
+        if !target.keys.iter().any(|k| !k.is_empty() && k.iter().copied().eq(references.iter().map(String::as_str))) {
+            let msg =
+                format!("`{table}({})` is not the primary key or a unique key of `{table}`", references.join(", "));
+            self.at_help(
+                src,
+                path,
+                msg,
+                Some("PostgreSQL only accepts foreign keys to a primary or unique key".into()),
+            );
+        }
+        for (col, r) in columns.iter().zip(&references) {
+            let ours = doc.columns.iter().find(|c| &c.name == col).and_then(|c| ColumnType::parse(&c.ty).ok());
+            if let (Some(ours), Some(theirs)) = (ours, target.types.get(r.as_str())) {
+                if !compatible(ours, *theirs) {
+                    let msg = format!("`{col}` ({ours}) cannot reference `{table}.{r}` ({theirs}): the types differ");
+                    self.at(src, path, msg);
+                }
+            }
+        }
+        Some(ForeignKey { columns, table: table.to_string(), references })
+    }
+
+    /// Validates a distribution; `table` is None for materialized views (columns unknown).
+    pub(super) fn distribution(
+        &mut self,
+        src: &Source,
+        doc: Option<&DistributionDoc>,
+        table: Option<(&str, &[ColumnDoc])>,
+        default: DistStyle,
+    ) -> Distribution {
+        let Some(doc) = doc else {
+            return if default == DistStyle::Even { Distribution::Even } else { Distribution::Auto };
+        };
+        let style = doc.style.unwrap_or(if doc.key.is_some() { DistStyle::Key } else { default });
+        match (style, &doc.key) {
+            (DistStyle::Key, Some(key)) => {
+                if let Some((name, columns)) = table {
+                    let cols: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+                    if self.column_ref(src, "distribution.key", name, &cols, key) {
+                        self.key_type(src, "distribution.key", columns, key);
+                    }
+                } else {
+                    self.in_body(src, "distribution.key", key);
+                }
+                Distribution::Key(key.clone())
+            }
+            (DistStyle::Key, None) => {
+                self.at(src, "distribution", "`style: key` needs `key: <column>` (exactly one column)");
+                Distribution::Auto
+            }
+            (_, Some(_)) => {
+                self.at(src, "distribution.key", "`key` is only allowed with `style: key`");
+                Distribution::Auto
+            }
+            (DistStyle::Auto, None) if table.is_none() => {
+                self.at_help(
+                    src,
+                    "distribution.style",
+                    "Redshift materialized views take no DISTSTYLE AUTO",
+                    Some("use even, all or key".into()),
+                );
+                Distribution::Even
+            }
+            (DistStyle::Auto, None) => Distribution::Auto,
+            (DistStyle::Even, None) => Distribution::Even,
+            (DistStyle::All, None) => Distribution::All,
+        }
+    }
+
+    pub(super) fn key_type(&mut self, src: &Source, path: &str, columns: &[ColumnDoc], key: &str) {
+        let ty = columns.iter().find(|c| c.name == key).and_then(|c| ColumnType::parse(&c.ty).ok());
+        if let Some(ty) = ty.filter(|t| !t.can_be_redshift_key()) {
+            self.at(src, path, format!("column `{key}` of type `{ty}` cannot be a Redshift distribution or sort key"));
+        }
+    }
+
+    pub(super) fn column_type(&mut self, src: &Source, path: &str, text: &str) -> Option<ColumnType> {
+        ColumnType::parse(text)
+            .map_err(|msg| {
+                let base = text.split('(').next().unwrap_or(text).trim().to_ascii_lowercase();
+                let help = msg.starts_with("unknown type").then(|| nearest(&base, TYPE_NAMES)).flatten();
+                self.at_help(src, path, msg, help);
+            })
+            .ok()
+    }
+
+    pub(super) fn sort_key(
+        &mut self,
+        src: &Source,
+        doc: Option<&SortKeyDoc>,
+        table: &str,
+        columns: &[ColumnDoc],
+    ) -> SortKey {
+        let Some(doc) = doc else { return SortKey::AUTO };
+        let kind = doc.kind.unwrap_or(if doc.columns.is_empty() { SortKind::Auto } else { SortKind::Compound });
+        let cols: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        match kind {
+            SortKind::Auto | SortKind::None if !doc.columns.is_empty() => self.at(
+                src,
+                "sort_key.columns",
+                format!("a sort key of kind `{kind:?}` takes no columns").to_lowercase(),
+            ),
+            SortKind::Compound | SortKind::Interleaved if doc.columns.is_empty() => {
+                self.at(src, "sort_key", "a compound or interleaved sort key needs `columns`")
+            }
+            SortKind::Compound if doc.columns.len() > MAX_COMPOUND => {
+                self.at(src, "sort_key.columns", format!("a compound sort key takes at most {MAX_COMPOUND} columns"))
+            }
+            SortKind::Interleaved if doc.columns.len() > MAX_INTERLEAVED => self.at(
+                src,
+                "sort_key.columns",
+                format!("an interleaved sort key takes at most {MAX_INTERLEAVED} columns, not {}", doc.columns.len()),
+            ),
+            _ => {}
+        }
+        let mut seen = BTreeSet::new();
+        for (i, c) in doc.columns.iter().enumerate() {
+            let path = format!("sort_key.columns.{i}");
+            if !seen.insert(c) {
+                self.at(src, &path, format!("column `{c}` appears twice in the sort key"));
+            } else if self.column_ref(src, &path, table, &cols, c) {
+                self.key_type(src, &path, columns, c);
+            }
+        }
+        SortKey { kind, columns: doc.columns.clone() }
+    }
+
+    pub(super) fn index_columns(&mut self, src: &Source, i: usize, index: &Index, table: &str, cols: &[&str]) {
+        if index.columns.is_empty() {
+            self.at(src, &format!("indexes.{i}.columns"), "an index needs at least one column");
+        }
+        for (j, entry) in index.columns.iter().enumerate() {
+            let mut words = entry.split_whitespace();
+            let column = words.next().unwrap_or_default();
+            let path = format!("indexes.{i}.columns.{j}");
+            let order: Vec<String> = words.map(str::to_ascii_uppercase).collect();
+            let valid = [
+                "",
+                "ASC",
+                "DESC",
+                "NULLS FIRST",
+                "NULLS LAST",
+                "ASC NULLS FIRST",
+                "ASC NULLS LAST",
+                "DESC NULLS FIRST",
+                "DESC NULLS LAST",
+            ];
+            if !valid.contains(&order.join(" ").as_str()) {
+                self.at(src, &path, format!("`{entry}`: expected a column name optionally followed by ASC or DESC"));
+            } else if !cols.is_empty() {
+                self.column_ref(src, &path, table, cols, column);
+            }
+        }
+    }
+}
+
+/// The bare identifiers of an SQL expression that name columns: words outside quotes that are
+/// not function names (followed by `(`), keywords, type names or numbers.
+pub(super) fn expression_columns(expr: &str) -> impl Iterator<Item = &str> {
+    const KEYWORDS: &[&str] = &[
+        "and",
+        "or",
+        "not",
+        "null",
+        "is",
+        "true",
+        "false",
+        "case",
+        "when",
+        "then",
+        "else",
+        "end",
+        "as",
+        "in",
+        "between",
+        "like",
+        "ilike",
+        "similar",
+        "escape",
+        "interval",
+        "cast",
+        "extract",
+        "from",
+        "at",
+        "time",
+        "zone",
+        "with",
+        "without",
+        "distinct",
+        "current_date",
+        "current_timestamp",
+        "localtimestamp",
+        "sysdate",
+        "epoch",
+        "century",
+        "decade",
+        "year",
+        "quarter",
+        "month",
+        "week",
+        "day",
+        "dow",
+        "doy",
+        "isodow",
+        "hour",
+        "minute",
+        "second",
+        "millisecond",
+        "milliseconds",
+        "microsecond",
+        "microseconds",
+        "timezone",
+    ];
+    let bytes = expr.as_bytes();
+    let mut quote = None;
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, &b) in bytes.iter().chain(b" ").enumerate() {
+        let outside = quote.is_none() && b != b'\'' && b != b'"';
+        match quote {
+            None if !outside => quote = Some(b),
+            Some(q) if q == b => quote = None,
+            _ => {}
+        }
+        match (start, outside && (b.is_ascii_alphanumeric() || b == b'_')) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                words.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    words.into_iter().filter_map(move |(s, e)| {
+        let word = &expr[s..e];
+        let lower = word.to_ascii_lowercase();
+        let skip = expr[e..].trim_start().starts_with('(')
+            || word.starts_with(|c: char| c.is_ascii_digit())
+            || KEYWORDS.contains(&lower.as_str())
+            || TYPE_NAMES.contains(&lower.as_str());
+        (!skip).then_some(word)
+    })
+}
+
+/// Types PostgreSQL lets a foreign key join: the same family (lengths and widths may differ).
+pub(super) fn compatible(a: ColumnType, b: ColumnType) -> bool {
+    use ColumnType::*;
+    let numeric = |t| matches!(t, SmallInt | Integer | BigInt | Decimal(..) | Real | Double);
+    let text = |t| matches!(t, Char(_) | Varchar(_) | Text);
+    a == b || (numeric(a) && numeric(b)) || (text(a) && text(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_columns_of_an_expression() {
+        let cols: Vec<&str> = expression_columns("DATE(event_timestamp) + INTERVAL '1 day' - x2::date").collect();
+        assert_eq!(cols, ["event_timestamp", "x2"]);
+        let cols: Vec<&str> = expression_columns("CASE WHEN \"a\" = 'b c' THEN CAST(n AS INTEGER) END").collect();
+        assert_eq!(cols, ["n"]);
+    }
+}
