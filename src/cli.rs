@@ -31,8 +31,8 @@ struct Cli {
     #[arg(long, global = true, default_value = ".")]
     project: PathBuf,
     /// Target dialect; default: the only dialect of the project, or inferred from the database URL.
-    #[arg(long, global = true, value_enum)]
-    dialect: Option<DialectArg>,
+    #[arg(long, global = true, value_parser = dialects())]
+    dialect: Option<Dialect>,
     /// Database URL (postgres://user:password@host:port/db?sslmode=require&sslrootcert=ca.pem);
     /// default: the local development PostgreSQL under .schema/local, started on first use.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
@@ -57,19 +57,10 @@ enum ColorArg {
     Never,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum DialectArg {
-    Postgres,
-    Redshift,
-}
-
-impl From<DialectArg> for Dialect {
-    fn from(d: DialectArg) -> Dialect {
-        match d {
-            DialectArg::Postgres => Dialect::Postgres,
-            DialectArg::Redshift => Dialect::Redshift,
-        }
-    }
+/// `--dialect` takes the names of the dialects the tool has drivers for.
+fn dialects() -> impl clap::builder::TypedValueParser<Value = Dialect> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Dialect::ALL.map(Dialect::name)).try_map(|s| s.parse::<Dialect>())
 }
 
 #[derive(Subcommand)]
@@ -370,7 +361,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             if *sql {
                 // No connection: the dialect comes from --dialect, the URL or the project.
                 let dialect = match &cli.database_url {
-                    Some(url) => Target::parse(url, cli.dialect.map(Into::into), Duration::ZERO)?.dialect(),
+                    Some(url) => Target::parse(url, cli.dialect, Duration::ZERO)?.dialect(),
                     None => dialect(cli, &project)?,
                 };
                 let plan = validate::plan(&project, dialect, &options)?;
@@ -519,11 +510,11 @@ fn print_status(target: &Target, entries: &[migrate::Entry], problems: &[String]
 fn database(cli: &Cli, layout: &Layout, project: &Project) -> Result<Target> {
     let timeout = Duration::from_secs(cli.connect_timeout);
     let target = match &cli.database_url {
-        Some(url) => Target::parse(url, cli.dialect.map(Into::into), timeout)?,
+        Some(url) => Target::parse(url, cli.dialect, timeout)?,
         None => {
             let cluster = LocalCluster::new(layout.local_dir());
             let url = cluster.start().map_err(Error::new)?;
-            let server = Target::parse(&url, Some(Dialect::Postgres), timeout)?;
+            let server = Target::parse(&url, Some(crate::dialect::LOCAL), timeout)?;
             cluster.ensure_database(&server, &project.name).map_err(Error::new)?
         }
     };
@@ -678,7 +669,7 @@ fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&Path>, namespace: Option
     let project = if layout.schema.join("schema.yaml").is_file() { Some(load_project(layout)?) } else { None };
     let target = match (&project, &cli.database_url) {
         (Some(p), _) => database(cli, layout, p)?,
-        (None, Some(url)) => Target::parse(url, cli.dialect.map(Into::into), Duration::from_secs(cli.connect_timeout))?,
+        (None, Some(url)) => Target::parse(url, cli.dialect, Duration::from_secs(cli.connect_timeout))?,
         (None, None) => return Err(Error::new("no project here to take the database from: pass --database-url")),
     };
     let namespace = namespace
@@ -767,7 +758,7 @@ fn load_project(layout: &Layout) -> Result<Project> {
 /// The dialect a command works in: `--dialect`, else the project's only dialect.
 fn dialect(cli: &Cli, project: &Project) -> Result<Dialect> {
     match (cli.dialect, project.dialects.as_slice()) {
-        (Some(d), _) => Ok(d.into()),
+        (Some(d), _) => Ok(d),
         (None, [only]) => Ok(*only),
         (None, _) => {
             Err(Error::new(format!("the project targets {}: choose one with --dialect", join(&project.dialects))))

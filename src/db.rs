@@ -146,7 +146,7 @@ impl Target {
         });
         Ok(Target {
             config,
-            dialect: dialect.unwrap_or_else(|| infer_dialect(&parsed)),
+            dialect: dialect.unwrap_or_else(|| crate::dialect::infer(parsed.host_str().unwrap_or(""), parsed.port())),
             shown,
             secrets,
             ssl_mode,
@@ -322,19 +322,6 @@ fn redact_text(url: &str) -> String {
     out
 }
 
-fn infer_dialect(url: &Url) -> Dialect {
-    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-    if url.port() == Some(5439)
-        || host.contains(".redshift.")
-        || host.ends_with("redshift.amazonaws.com")
-        || host.ends_with("redshift-serverless.amazonaws.com")
-    {
-        Dialect::Redshift
-    } else {
-        Dialect::Postgres
-    }
-}
-
 /// Certificate check for `prefer` (`roots: None`, nothing checked, as libpq) and `verify-ca`
 /// (chain checked, host name not). Handshake signatures are always verified.
 #[derive(Debug)]
@@ -387,17 +374,6 @@ mod tests {
     use super::*;
 
     const T: Duration = Duration::from_secs(3);
-
-    #[test]
-    fn infers_dialect_from_host_and_port() {
-        let d = |u: &str| Target::parse(u, None, T).unwrap().dialect();
-        assert_eq!(d("postgres://u@localhost/db"), Dialect::Postgres);
-        assert_eq!(d("postgres://u@db.internal:5439/dev"), Dialect::Redshift);
-        assert_eq!(d("postgresql://u@c1.abc.eu-west-1.redshift.amazonaws.com:5432/dev"), Dialect::Redshift);
-        assert_eq!(d("postgres://u@wg.1.us-east-1.redshift-serverless.amazonaws.com/dev"), Dialect::Redshift);
-        let forced = Target::parse("postgres://u@h:5439/d", Some(Dialect::Postgres), T).unwrap();
-        assert_eq!(forced.dialect(), Dialect::Postgres);
-    }
 
     #[test]
     fn redacts_password_in_userinfo_and_query() {

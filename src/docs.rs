@@ -4,9 +4,7 @@
 //! (sorted names, no dates), so a test can regenerate it and compare.
 
 use crate::error::{Context, Error, Result};
-use crate::model::{
-    Check, CheckKind, ColumnType, Dialect, Distribution, ForeignKey, Index, Project, SortKind, Table, View,
-};
+use crate::model::{Check, CheckKind, ColumnType, Distribution, ForeignKey, Index, Project, SortKind, Table, View};
 use crate::render::expand_refs;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -230,7 +228,7 @@ fn view_section(w: &mut String, project: &Project, v: &View) -> Result<()> {
     w.push('\n');
     let mut facts = vec![format!("Reads: {}", join(v.depends_on.iter().map(|d| link(d))))];
     facts.extend(read_by(project, &v.name));
-    if v.materialized && project.dialects.contains(&Dialect::Redshift) {
+    if v.materialized && project.dialects.iter().any(|d| crate::dialect::driver(*d).materialized_view_options()) {
         facts.push(format!(
             "Redshift: backup {}, auto refresh {}, distribution {}{}",
             yes_no(v.backup),

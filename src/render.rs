@@ -187,8 +187,9 @@ mod tests {
         let template = "{{ a | literal }} {{ b | literal }} {{ c | literal }} {{ d | literal }} {{ e | literal }}";
         let ctx = minijinja::context! { a => "it's", b => 3, c => true, d => (), e => "a\\'b" };
         let render = |d| Renderer::new(d, "ns").env.render_str(template, ctx.clone()).unwrap();
-        assert_eq!(render(Dialect::Postgres), "'it''s' 3 TRUE NULL E'a\\\\''b'");
-        assert_eq!(render(Dialect::Redshift), "'it''s' 3 TRUE NULL 'a\\\\''b'");
+        for d in Dialect::ALL {
+            assert_eq!(render(d), format!("'it''s' 3 TRUE NULL {}", driver(d).literal("a\\'b")));
+        }
         assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
     }
 }

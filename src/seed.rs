@@ -14,7 +14,7 @@ use crate::calendar;
 use crate::db::{self, Target};
 use crate::error::{describe, Error, Result};
 use crate::graph;
-use crate::model::{Check, CheckKind, ColumnType, Dialect, Project, Table};
+use crate::model::{Check, CheckKind, ColumnType, Project, Table};
 use crate::render::Renderer;
 use crate::suggest::unknown;
 use std::collections::{BTreeMap, BTreeSet};
@@ -645,10 +645,11 @@ pub fn seed(
     options: &Options,
     mut report: impl FnMut(&str, u64, Duration),
 ) -> Result<()> {
-    if target.dialect() != Dialect::Postgres {
-        return Err(Error::new(
-            "schema seed loads with COPY FROM STDIN, which Redshift does not have (it copies from S3)",
-        ));
+    if !crate::dialect::driver(target.dialect()).copy_from_stdin() {
+        return Err(Error::new(format!(
+            "schema seed loads with COPY FROM STDIN, which {} does not have (it copies from S3)",
+            target.dialect()
+        )));
     }
     let end_day = match &options.end {
         Some(text) => {

@@ -70,9 +70,34 @@ pub trait Driver: Sync {
         None
     }
 
+    /// Whether rows can be loaded with COPY FROM STDIN (`schema seed`); Redshift copies from S3.
+    fn copy_from_stdin(&self) -> bool {
+        true
+    }
+
+    /// Whether materialized views take the storage options of the YAML (BACKUP, AUTO REFRESH,
+    /// distribution and sort key).
+    fn materialized_view_options(&self) -> bool {
+        false
+    }
+
     /// The statements that take the migrate lock on its own connection, held until that
     /// connection closes.
     fn lock_statements(&self, namespace: &str) -> Vec<String>;
+}
+
+/// The dialect of the local development cluster (`schema local`).
+pub const LOCAL: Dialect = Dialect::Postgres;
+
+/// The dialect a server speaks, from its address: Redshift listens on 5439 and lives under
+/// `*.redshift.amazonaws.com` / `*.redshift-serverless.amazonaws.com`.
+pub fn infer(host: &str, port: Option<u16>) -> Dialect {
+    let host = host.to_ascii_lowercase();
+    if port == Some(5439) || host.contains(".redshift.") || host.ends_with("redshift-serverless.amazonaws.com") {
+        Dialect::Redshift
+    } else {
+        Dialect::Postgres
+    }
 }
 
 /// The driver of a dialect.
@@ -109,4 +134,29 @@ fn common_type_sql(ty: ColumnType) -> String {
 /// The standard SQL literal: quotes doubled, nothing else special.
 fn standard_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Target;
+    use std::time::Duration;
+
+    #[test]
+    fn infers_dialect_from_host_and_port() {
+        let d = |u: &str| Target::parse(u, None, Duration::from_secs(3)).unwrap().dialect();
+        assert_eq!(d("postgres://u@localhost/db"), Dialect::Postgres);
+        assert_eq!(d("postgres://u@db.internal:5439/dev"), Dialect::Redshift);
+        assert_eq!(d("postgresql://u@c1.abc.eu-west-1.redshift.amazonaws.com:5432/dev"), Dialect::Redshift);
+        assert_eq!(d("postgres://u@wg.1.us-east-1.redshift-serverless.amazonaws.com/dev"), Dialect::Redshift);
+        let forced = Target::parse("postgres://u@h:5439/d", Some(Dialect::Postgres), Duration::from_secs(3)).unwrap();
+        assert_eq!(forced.dialect(), Dialect::Postgres);
+    }
+
+    #[test]
+    fn literals_read_back_whatever_the_server_setting() {
+        assert_eq!(driver(Dialect::Postgres).literal("it's"), "'it''s'");
+        assert_eq!(driver(Dialect::Postgres).literal("a\\'b"), "E'a\\\\''b'");
+        assert_eq!(driver(Dialect::Redshift).literal("a\\'b"), "'a\\\\''b'");
+    }
 }

@@ -96,6 +96,14 @@ impl Driver for Redshift {
         !matches!(op, Op::AlterColumn { .. })
     }
 
+    fn copy_from_stdin(&self) -> bool {
+        false
+    }
+
+    fn materialized_view_options(&self) -> bool {
+        true
+    }
+
     fn lock_setup(&self, namespace: &str) -> Option<String> {
         let ns = ident(namespace);
         Some(format!(
