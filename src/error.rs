@@ -58,10 +58,8 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // The diagnostics themselves are printed one per line before this summary.
             Error::Load { dir, diagnostics } => {
-                for d in diagnostics {
-                    writeln!(f, "{d}")?;
-                }
                 let n = diagnostics.len();
                 write!(f, "{n} problem{} in {dir}", if n == 1 { "" } else { "s" })
             }

@@ -2,7 +2,58 @@
 //! of `load`, so that `schema inspect` can adopt an existing database. Only what differs from
 //! the format's defaults is written.
 
+use crate::db::Target;
+use crate::dialect::driver;
+use crate::error::{Error, Result};
 use crate::model::*;
+use std::path::Path;
+
+/// `schema inspect`: reads the namespace and prints its project files, or writes them into
+/// `out` (an empty or new folder). Warnings say what the YAML cannot carry.
+pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option<&Path>, quiet: bool) -> Result<()> {
+    let mut client = target.connect()?;
+    let (live, _) = driver(target.dialect()).inspect(&mut client, namespace, None)?;
+    let mut adopted = live.project;
+    adopted.name = name.unwrap_or_else(|| namespace.to_string());
+    let (files, mut warnings) = files(&adopted);
+    warnings.extend(live.warnings);
+    warnings.extend(
+        live.foreign_types
+            .iter()
+            .map(|(t, c, ty)| format!("{t}.{c}: type `{ty}` cannot be written in the YAML format; left out")),
+    );
+    warnings.extend(live.unknown.iter().map(|(object, what)| format!("{object}: the catalog does not show {what}")));
+    if adopted.tables.is_empty() && adopted.views.is_empty() {
+        warnings.push(format!("{namespace} has no tables or views on {}", target.redacted()));
+    }
+    for w in warnings.iter().filter(|_| !quiet) {
+        eprintln!("warning: {w}");
+    }
+    let Some(dir) = out else {
+        for (path, text) in &files {
+            print!("--- # {path}\n{text}");
+        }
+        return Ok(());
+    };
+    if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
+        return Err(Error::new(format!(
+            "{} is not empty: inspect writes only into an empty or new folder",
+            dir.display()
+        )));
+    }
+    for (path, text) in &files {
+        let path = dir.join(path);
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent)
+            .and_then(|()| std::fs::write(&path, text))
+            .map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
+    }
+    if !quiet {
+        let (t, v) = (adopted.tables.len(), adopted.views.len());
+        println!("wrote {} files for {t} tables and {v} views to {}", files.len(), dir.display());
+    }
+    Ok(())
+}
 
 /// `schema.yaml`, `tables/<name>.yaml` and `views/<name>.yaml` (paths relative to the YAML
 /// folder) with their text, plus what could not be expressed and was left out.

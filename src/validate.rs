@@ -17,8 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The table `--record` appends to, in the project's namespace (not part of the YAML).
-pub const RUNS_TABLE: &str = "schema_validation_runs";
+use crate::layout::RUNS_TABLE;
 
 pub struct Options {
     pub tables: Vec<String>,

@@ -5,7 +5,7 @@ use super::{CheckResult, Problem, Report, Status};
 use crate::annotations::annotation;
 use std::fmt::Write;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Text,
     Json,

@@ -3,6 +3,8 @@
 //! mode uses two transactions), migrations marked non-transactional run statement by statement
 //! (Redshift refuses e.g. ALTER COLUMN TYPE in a transaction block), and status/baseline.
 
+pub mod output;
+
 use crate::db::Target;
 use crate::dialect::driver;
 use crate::error::{describe, Context, Error, Result};

@@ -12,6 +12,8 @@ use crate::model::{Dialect, Project};
 use crate::plan::{create_all, plan_changes};
 use similar::TextDiff;
 
+pub mod output;
+
 pub struct Report {
     pub findings: Vec<Finding>,
     /// Unified diff of the canonical DDL, live (`-`) against desired (`+`); empty if equal.

@@ -1,0 +1,137 @@
+//! `schema diff` output: text (findings, then the coloured DDL diff), JSON, GitHub annotations
+//! on the YAML files, or the SQL that would bring the database to the YAML.
+
+use super::Report;
+use crate::annotations::annotation;
+use crate::db::Target;
+use crate::layout::Layout;
+use crate::load;
+use crate::model::Project;
+use anstyle::{AnsiColor, Style};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    /// GitHub Actions annotations on the YAML files.
+    Github,
+    /// The statements that would bring the database to the YAML.
+    Sql,
+}
+
+pub fn print(layout: &Layout, project: &Project, target: &Target, report: &Report, format: Format, quiet: bool) {
+    match format {
+        Format::Json => json(project, target, report),
+        Format::Github => github(layout, report),
+        Format::Sql => match &report.sql {
+            Ok(sql) => print!("{sql}"),
+            Err(e) => eprintln!("error: no SQL: {e}"),
+        },
+        Format::Text => text(project, target, report, quiet),
+    }
+}
+
+fn json(project: &Project, target: &Target, report: &Report) {
+    let doc = serde_json::json!({
+        "database": target.redacted(),
+        "dialect": target.dialect(),
+        "namespace": project.namespace,
+        "drift": report.drift(),
+        "findings": report.findings,
+        "diff": report.diff,
+        "sql": report.sql.as_ref().ok(),
+        "warnings": report.warnings,
+        "catalog_queries": report.queries,
+    });
+    println!("{doc:#}");
+}
+
+fn github(layout: &Layout, report: &Report) {
+    let files = load::declarations(&layout.schema);
+    for f in &report.findings {
+        let (file, line) = locate(layout, &files, &f.owner, f.item.as_deref());
+        let message = format!("{}: expected {}, found {}", f.object, or_none(&f.expected), or_none(&f.actual));
+        let title = format!("schema drift: {}", f.kind);
+        println!("{}", annotation("error", &title, &message, Some((&file, line))));
+    }
+    if report.findings.is_empty() && report.drift() {
+        let message = "the canonical DDL of the database differs from the YAML";
+        println!("{}", annotation("error", "schema drift", message, None));
+    }
+    report.warnings.iter().for_each(|w| println!("{}", annotation("warning", "schema diff", w, None)));
+}
+
+fn text(project: &Project, target: &Target, report: &Report, quiet: bool) {
+    for w in report.warnings.iter().filter(|_| !quiet) {
+        eprintln!("warning: {w}");
+    }
+    let where_ = format!("{} on {} ({})", project.namespace, target.redacted(), target.dialect());
+    if !report.drift() {
+        if !quiet {
+            let phases: Vec<String> = project.phases.iter().map(u8::to_string).collect();
+            println!("no drift: {where_} matches the YAML (phases {})", phases.join(", "));
+        }
+        return;
+    }
+    let bold = Style::new().bold();
+    let n = report.findings.len();
+    println!("drift: {where_} differs from the YAML: {n} finding{}", if n == 1 { "" } else { "s" });
+    for f in &report.findings {
+        anstream::println!("  {bold}{:<15}{bold:#} {}", f.kind.to_string(), f.object);
+        println!("      expected: {}", one_line(&or_none(&f.expected)));
+        println!("      found:    {}", one_line(&or_none(&f.actual)));
+    }
+    if n == 0 {
+        println!("  the canonical DDL differs although no finding covers it (please report this)");
+    }
+    if !report.diff.is_empty() && !quiet {
+        println!();
+        for line in report.diff.lines() {
+            let style = match line.as_bytes().first() {
+                _ if line.starts_with("---") || line.starts_with("+++") => bold,
+                Some(b'@') => AnsiColor::Cyan.on_default(),
+                Some(b'-') => AnsiColor::Red.on_default(),
+                Some(b'+') => AnsiColor::Green.on_default(),
+                _ => Style::new(),
+            };
+            anstream::println!("{style}{line}{style:#}");
+        }
+    }
+}
+
+fn or_none(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "nothing".into())
+}
+
+/// First line, at most 100 characters: bodies and long comments are in the diff below.
+fn one_line(text: &str) -> String {
+    let first = text.lines().next().unwrap_or_default();
+    let mut short: String = first.chars().take(100).collect();
+    if short.len() < text.len() {
+        short.push_str(" …");
+    }
+    short
+}
+
+/// The YAML file and line of a finding: the object's file at the line naming the column or
+/// index, or its first line; schema.yaml (where `ignore:` goes) for objects the YAML lacks.
+fn locate(layout: &Layout, files: &BTreeMap<String, PathBuf>, owner: &str, item: Option<&str>) -> (String, usize) {
+    let path = files.get(owner).cloned().unwrap_or_else(|| layout.schema.join("schema.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let line = item
+        .and_then(|item| {
+            text.lines().position(|l| {
+                l.split("name:").skip(1).any(|rest| {
+                    let word = rest.trim_start().trim_start_matches(['"', '\'']);
+                    word.strip_prefix(item)
+                        .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+                })
+            })
+        })
+        .map_or(1, |i| i + 1);
+    let shown =
+        std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf)).unwrap_or(path);
+    (shown.display().to_string().trim_start_matches("./").to_string(), line)
+}

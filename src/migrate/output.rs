@@ -1,0 +1,95 @@
+//! `schema migrate`, `baseline` and `status` output.
+
+use super::{Entry, Event, Options, State};
+use crate::db::Target;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Progress lines on stderr as migrations run (the list itself on stdout for a dry run).
+pub fn progress(options: &Options, quiet: bool) -> impl FnMut(Event) + '_ {
+    let verb = if options.fake {
+        "recording"
+    } else if options.dry_run {
+        "would apply"
+    } else {
+        "applying"
+    };
+    move |event| match event {
+        Event::Applying(l) if options.dry_run => println!("{verb} {}", l.file.path.display()),
+        Event::Applying(l) if !quiet => eprint!("{verb} V{}__{} ...", l.file.version, l.file.name),
+        Event::Applied(_, took) if !quiet => eprintln!(" ok ({:.2} s)", took.as_secs_f64()),
+        _ => {}
+    }
+}
+
+/// The outcome of a run: what was applied, or why it was refused (exit 1).
+pub fn outcome(
+    target: &Target,
+    options: &Options,
+    started: Instant,
+    outcome: Result<Vec<i64>, Vec<String>>,
+    quiet: bool,
+) -> ExitCode {
+    match outcome {
+        Err(problems) => {
+            problems.iter().for_each(|p| println!("{p}"));
+            println!("refusing to migrate {}: restore the files or repair the history first", target.redacted());
+            ExitCode::from(1)
+        }
+        Ok(done) if !options.dry_run && !quiet => {
+            let n = done.len();
+            if n == 0 {
+                println!("{} is up to date", target.redacted());
+            } else {
+                let what = if options.fake { "recorded" } else { "applied" };
+                let s = if n == 1 { "" } else { "s" };
+                println!("{what} {n} migration{s} in {:.2} s", started.elapsed().as_secs_f64());
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(_) => ExitCode::SUCCESS,
+    }
+}
+
+pub fn status(target: &Target, entries: &[Entry], format: Format) -> ExitCode {
+    let problems: Vec<String> = entries.iter().filter_map(Entry::problem).collect();
+    match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "database": target.redacted(),
+                "dialect": target.dialect(),
+                "migrations": entries,
+                "problems": problems,
+            });
+            println!("{doc:#}");
+        }
+        Format::Text => {
+            println!("{} ({})", target.redacted(), target.dialect());
+            println!("{:<9} {:<32} {:<10} applied on", "version", "name", "state");
+            for e in entries {
+                let state = match e.state {
+                    State::Applied => "applied",
+                    State::Pending => "pending",
+                    State::Divergent => "DIVERGENT",
+                    State::Missing => "MISSING",
+                };
+                let on = e.applied_on.as_deref().unwrap_or("-");
+                println!("{:<9} {:<32} {:<10} {on}", format!("V{}", e.version), e.name, state);
+            }
+            let count = |s: State| entries.iter().filter(|e| e.state == s).count();
+            println!("{} applied, {} pending", count(State::Applied), count(State::Pending));
+            problems.iter().for_each(|p| println!("{p}"));
+        }
+    }
+    if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
