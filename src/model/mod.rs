@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod types;
+pub use types::{ColumnType, MAX_CHAR, MAX_VARCHAR, TYPE_NAMES};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
@@ -312,167 +315,6 @@ impl CheckKind {
     }
 }
 
-/// Portable column types, parsed once from the YAML (or the catalog) and rendered per dialect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ColumnType {
-    SmallInt,
-    Integer,
-    BigInt,
-    Decimal(u8, u8),
-    Real,
-    Double,
-    Boolean,
-    Char(u32),
-    Varchar(u32),
-    Text,
-    Date,
-    Time,
-    Timestamp,
-    TimestampTz,
-    Json,
-    Uuid,
-}
-
-pub const MAX_VARCHAR: u32 = 65535;
-/// The portable type names, for "did you mean" suggestions.
-pub const TYPE_NAMES: [&str; 16] = [
-    "smallint",
-    "integer",
-    "bigint",
-    "decimal",
-    "real",
-    "double",
-    "boolean",
-    "char",
-    "varchar",
-    "text",
-    "date",
-    "time",
-    "timestamp",
-    "timestamptz",
-    "json",
-    "uuid",
-];
-pub const MAX_CHAR: u32 = 4096;
-
-impl ColumnType {
-    /// Parses a type name as written in YAML or returned by `format_type`. The error says what
-    /// was expected and, for types a dialect lacks, what to use instead.
-    pub fn parse(text: &str) -> Result<ColumnType, String> {
-        let norm = text.trim().to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
-        if norm.ends_with("[]") || norm.starts_with("array") {
-            return Err("arrays are not portable (Redshift has none); use `json` (Redshift SUPER)".into());
-        }
-        let (base, args) = match norm.find('(') {
-            Some(i) if norm.ends_with(')') => {
-                let args: Vec<&str> = norm[i + 1..norm.len() - 1].split(',').map(str::trim).collect();
-                (norm[..i].trim_end(), Some(args))
-            }
-            Some(_) => return Err(format!("unbalanced parenthesis in type `{text}`")),
-            None => (norm.as_str(), None),
-        };
-        let num = |s: &str| s.parse::<u32>().map_err(|_| format!("`{s}` is not a length in type `{text}`"));
-        let no_args = |t: ColumnType| match &args {
-            None => Ok(t),
-            Some(_) => Err(format!("type `{base}` takes no arguments")),
-        };
-        match base {
-            "smallint" | "int2" => no_args(ColumnType::SmallInt),
-            "integer" | "int" | "int4" => no_args(ColumnType::Integer),
-            "bigint" | "int8" => no_args(ColumnType::BigInt),
-            "real" | "float4" => no_args(ColumnType::Real),
-            "double" | "double precision" | "float8" | "float" => no_args(ColumnType::Double),
-            "boolean" | "bool" => no_args(ColumnType::Boolean),
-            "text" => no_args(ColumnType::Text),
-            "date" => no_args(ColumnType::Date),
-            "time" | "time without time zone" => no_args(ColumnType::Time),
-            "timestamp" | "timestamp without time zone" => no_args(ColumnType::Timestamp),
-            "timestamptz" | "timestamp with time zone" => no_args(ColumnType::TimestampTz),
-            "json" | "jsonb" | "super" => no_args(ColumnType::Json),
-            "uuid" => no_args(ColumnType::Uuid),
-            "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" => Err(format!(
-                "`{base}` is not portable (Redshift has no sequences); use an integer type with `identity: true`"
-            )),
-            "decimal" | "numeric" => match args.as_deref() {
-                None => Ok(ColumnType::Decimal(18, 0)),
-                Some([p]) => decimal(num(p)?, 0),
-                Some([p, s]) => decimal(num(p)?, num(s)?),
-                Some(_) => Err("decimal takes (precision, scale)".into()),
-            },
-            "varchar" | "character varying" | "nvarchar" => match args.as_deref() {
-                Some(["max"]) => Ok(ColumnType::Varchar(MAX_VARCHAR)),
-                Some([n]) => match num(n)? {
-                    n @ 1..=MAX_VARCHAR => Ok(ColumnType::Varchar(n)),
-                    n => Err(format!("varchar({n}) is out of range: the length must be 1..={MAX_VARCHAR}")),
-                },
-                _ => Err("varchar needs a length, e.g. varchar(64) (Redshift would silently use 256)".into()),
-            },
-            "char" | "character" | "bpchar" => match args.as_deref() {
-                None => Ok(ColumnType::Char(1)),
-                Some([n]) => match num(n)? {
-                    n @ 1..=MAX_CHAR => Ok(ColumnType::Char(n)),
-                    n => Err(format!("char({n}) is out of range: the length must be 1..={MAX_CHAR}")),
-                },
-                Some(_) => Err("char takes one length".into()),
-            },
-            _ => Err(format!("unknown type `{}`", text.trim())),
-        }
-    }
-
-    /// Types Redshift accepts as distribution or sort key columns.
-    pub fn can_be_redshift_key(self) -> bool {
-        !matches!(self, ColumnType::Json | ColumnType::Text | ColumnType::Uuid)
-    }
-
-    pub fn is_integer(self) -> bool {
-        matches!(self, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt)
-    }
-}
-
-fn decimal(p: u32, s: u32) -> Result<ColumnType, String> {
-    if !(1..=38).contains(&p) || s > p {
-        return Err(format!("decimal({p},{s}) is out of range: precision 1..=38 and scale <= precision"));
-    }
-    Ok(ColumnType::Decimal(p as u8, s as u8))
-}
-
-/// The portable spelling, as written in YAML.
-impl fmt::Display for ColumnType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ColumnType::SmallInt => f.write_str("smallint"),
-            ColumnType::Integer => f.write_str("integer"),
-            ColumnType::BigInt => f.write_str("bigint"),
-            ColumnType::Decimal(p, s) => write!(f, "decimal({p},{s})"),
-            ColumnType::Real => f.write_str("real"),
-            ColumnType::Double => f.write_str("double"),
-            ColumnType::Boolean => f.write_str("boolean"),
-            ColumnType::Char(n) => write!(f, "char({n})"),
-            ColumnType::Varchar(n) => write!(f, "varchar({n})"),
-            ColumnType::Text => f.write_str("text"),
-            ColumnType::Date => f.write_str("date"),
-            ColumnType::Time => f.write_str("time"),
-            ColumnType::Timestamp => f.write_str("timestamp"),
-            ColumnType::TimestampTz => f.write_str("timestamptz"),
-            ColumnType::Json => f.write_str("json"),
-            ColumnType::Uuid => f.write_str("uuid"),
-        }
-    }
-}
-
-impl Serialize for ColumnType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for ColumnType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        ColumnType::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
-
 impl Project {
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name == name)
@@ -517,36 +359,5 @@ impl Project {
             views: self.views.iter().filter(|v| on(v.phase)).cloned().collect(),
             ..self.clone()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_aliases_to_one_type() {
-        for (text, ty) in [
-            ("character varying(64)", ColumnType::Varchar(64)),
-            ("VARCHAR( 64 )", ColumnType::Varchar(64)),
-            ("int4", ColumnType::Integer),
-            ("timestamp without time zone", ColumnType::Timestamp),
-            ("numeric(10,2)", ColumnType::Decimal(10, 2)),
-            ("varchar(max)", ColumnType::Varchar(65535)),
-            ("jsonb", ColumnType::Json),
-        ] {
-            assert_eq!(ColumnType::parse(text), Ok(ty), "{text}");
-            assert_eq!(ColumnType::parse(&ty.to_string()), Ok(ty), "round trip of {ty}");
-        }
-    }
-
-    #[test]
-    fn rejects_what_is_not_portable() {
-        assert!(ColumnType::parse("serial").unwrap_err().contains("identity: true"));
-        assert!(ColumnType::parse("integer[]").unwrap_err().contains("json"));
-        assert!(ColumnType::parse("varchar(70000)").unwrap_err().contains("65535"));
-        assert!(ColumnType::parse("varchar").unwrap_err().contains("length"));
-        assert!(ColumnType::parse("decimal(40,2)").unwrap_err().contains("38"));
-        assert!(ColumnType::parse("money").unwrap_err().contains("unknown type"));
     }
 }
