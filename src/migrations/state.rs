@@ -1,16 +1,24 @@
 //! `migrations/state.json`: the project the generated migrations produce, and a SHA-256 of
 //! every generated file, so the next run emits only the change and edits are caught.
+//!
+//! The file is a document of its own (`document`, `format`), not the model's serde: the model
+//! can change shape without changing what old checkouts wrote. Format 1 (no `format` key, the
+//! model serialised whole, checks included) is read and upgraded; format 2 is written.
 
 use crate::error::{Context, Error, Result};
 use crate::layout::Layout;
-use crate::model::Project;
+use crate::model::{
+    Column, ColumnType, Dialect, Distribution, ForeignKey, Identity, Index, Project, SortKey, SortKind, Table, View,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 pub const STATE_FILE: &str = "state.json";
+const DOCUMENT: &str = "schema/migration-state";
+const FORMAT: u32 = 2;
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default)]
 pub struct State {
     /// What the generated migrations produce; None before the first one.
     pub project: Option<Project>,
@@ -22,7 +30,9 @@ impl State {
     pub fn read(layout: &Layout) -> Result<State> {
         let path = layout.migrations.join(STATE_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).context(|| format!("{} is not a valid state file", path.display())),
+            Ok(text) => {
+                parse(&text).map_err(|e| Error::new(format!("{} is not a valid state file: {e}", path.display())))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
             Err(e) => Err(Error::new(format!("reading {}: {e}", path.display()))),
         }
@@ -30,8 +40,18 @@ impl State {
 
     pub fn write(&self, layout: &Layout) -> Result<()> {
         let path = layout.migrations.join(STATE_FILE);
-        let text = serde_json::to_string_pretty(self).context(|| "writing the state".into())? + "\n";
-        std::fs::write(&path, text).context(|| format!("writing {}", path.display()))
+        std::fs::write(&path, self.text()).context(|| format!("writing {}", path.display()))
+    }
+
+    /// The file's text in the current format.
+    pub fn text(&self) -> String {
+        let doc = Doc {
+            document: DOCUMENT.into(),
+            format: FORMAT,
+            project: self.project.as_ref().map(ProjectDoc::from),
+            files: self.files.clone(),
+        };
+        serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
     }
 
     /// Generated files that were edited or removed since.
@@ -49,7 +69,385 @@ impl State {
     }
 }
 
+/// Reads format 1 or 2. Format 1 has the same fields minus the header, plus some (checks,
+/// ignore) that a migration never depended on: they are dropped.
+pub fn parse(text: &str) -> std::result::Result<State, String> {
+    let doc: Doc = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    match (doc.document.as_str(), doc.format) {
+        ("", 0) | (DOCUMENT, 1..=FORMAT) => {}
+        (DOCUMENT, n) => return Err(format!("format {n} is newer than this version of schema understands ({FORMAT})")),
+        (other, _) => return Err(format!("`document: {other}` is not a schema migration state")),
+    }
+    Ok(State { project: doc.project.map(Project::from), files: doc.files })
+}
+
 /// SHA-256 of the text with LF line endings, so a checkout's line endings do not matter.
 pub fn digest(text: &str) -> String {
     Sha256::digest(text.replace("\r\n", "\n").as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---- The document ----
+
+#[derive(Serialize, Deserialize)]
+struct Doc {
+    #[serde(default)]
+    document: String,
+    #[serde(default)]
+    format: u32,
+    project: Option<ProjectDoc>,
+    #[serde(default)]
+    files: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProjectDoc {
+    name: String,
+    namespace: String,
+    dialects: Vec<Dialect>,
+    phases: Vec<u8>,
+    #[serde(default)]
+    refresh_procedure: Option<String>,
+    tables: Vec<TableDoc>,
+    views: Vec<ViewDoc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TableDoc {
+    name: String,
+    phase: u8,
+    #[serde(default)]
+    description: Option<String>,
+    columns: Vec<ColumnDoc>,
+    #[serde(default)]
+    primary_key: Vec<String>,
+    #[serde(default)]
+    unique: Vec<Vec<String>>,
+    #[serde(default)]
+    foreign_keys: Vec<ForeignKeyDoc>,
+    distribution: DistributionDoc,
+    sort_key: SortKeyDoc,
+    backup: bool,
+    #[serde(default)]
+    indexes: Vec<IndexDoc>,
+    #[serde(default)]
+    rows: Vec<BTreeMap<String, serde_json::Value>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ColumnDoc {
+    name: String,
+    #[serde(rename = "type")]
+    ty: ColumnType,
+    nullable: bool,
+    #[serde(default)]
+    default: Option<String>,
+    #[serde(default)]
+    identity: Option<IdentityDoc>,
+    #[serde(default)]
+    encode: Option<String>,
+    #[serde(default)]
+    derived: Option<String>,
+    #[serde(default)]
+    renamed_from: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ForeignKeyDoc {
+    columns: Vec<String>,
+    table: String,
+    references: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DistributionDoc {
+    style: String,
+    #[serde(default)]
+    key: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SortKeyDoc {
+    kind: String,
+    #[serde(default)]
+    columns: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IndexDoc {
+    name: String,
+    columns: Vec<String>,
+    #[serde(default)]
+    unique: bool,
+    #[serde(default, rename = "where")]
+    predicate: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ViewDoc {
+    name: String,
+    materialized: bool,
+    phase: u8,
+    #[serde(default)]
+    description: Option<String>,
+    sql: String,
+    depends_on: Vec<String>,
+    backup: bool,
+    auto_refresh: bool,
+    distribution: DistributionDoc,
+    sort_key: SortKeyDoc,
+    #[serde(default)]
+    indexes: Vec<IndexDoc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdentityDoc {
+    seed: i64,
+    step: i64,
+}
+
+impl From<&Project> for ProjectDoc {
+    fn from(p: &Project) -> Self {
+        ProjectDoc {
+            name: p.name.clone(),
+            namespace: p.namespace.clone(),
+            dialects: p.dialects.clone(),
+            phases: p.phases.clone(),
+            refresh_procedure: p.refresh_procedure.clone(),
+            tables: p.tables.iter().map(TableDoc::from).collect(),
+            views: p.views.iter().map(ViewDoc::from).collect(),
+        }
+    }
+}
+
+impl From<ProjectDoc> for Project {
+    fn from(p: ProjectDoc) -> Self {
+        Project {
+            name: p.name,
+            namespace: p.namespace,
+            dialects: p.dialects,
+            phases: p.phases,
+            ignore: vec![],
+            refresh_procedure: p.refresh_procedure,
+            tables: p.tables.into_iter().map(Table::from).collect(),
+            views: p.views.into_iter().map(View::from).collect(),
+        }
+    }
+}
+
+impl From<&Table> for TableDoc {
+    fn from(t: &Table) -> Self {
+        TableDoc {
+            name: t.name.clone(),
+            phase: t.phase,
+            description: t.description.clone(),
+            columns: t.columns.iter().map(ColumnDoc::from).collect(),
+            primary_key: t.primary_key.clone(),
+            unique: t.unique.clone(),
+            foreign_keys: t
+                .foreign_keys
+                .iter()
+                .map(|f| ForeignKeyDoc {
+                    columns: f.columns.clone(),
+                    table: f.table.clone(),
+                    references: f.references.clone(),
+                })
+                .collect(),
+            distribution: (&t.distribution).into(),
+            sort_key: (&t.sort_key).into(),
+            backup: t.backup,
+            indexes: t.indexes.iter().map(IndexDoc::from).collect(),
+            rows: t.rows.clone(),
+        }
+    }
+}
+
+impl From<TableDoc> for Table {
+    fn from(t: TableDoc) -> Self {
+        Table {
+            name: t.name,
+            phase: t.phase,
+            description: t.description,
+            columns: t.columns.into_iter().map(Column::from).collect(),
+            primary_key: t.primary_key,
+            unique: t.unique,
+            foreign_keys: t
+                .foreign_keys
+                .into_iter()
+                .map(|f| ForeignKey { columns: f.columns, table: f.table, references: f.references })
+                .collect(),
+            distribution: t.distribution.into(),
+            sort_key: t.sort_key.into(),
+            backup: t.backup,
+            indexes: t.indexes.into_iter().map(Index::from).collect(),
+            rows: t.rows,
+            checks: vec![],
+        }
+    }
+}
+
+impl From<&Column> for ColumnDoc {
+    fn from(c: &Column) -> Self {
+        ColumnDoc {
+            name: c.name.clone(),
+            ty: c.ty,
+            nullable: c.nullable,
+            default: c.default.clone(),
+            identity: c.identity.map(|i| IdentityDoc { seed: i.seed, step: i.step }),
+            encode: c.encode.clone(),
+            derived: c.derived.clone(),
+            renamed_from: c.renamed_from.clone(),
+            description: c.description.clone(),
+        }
+    }
+}
+
+impl From<ColumnDoc> for Column {
+    fn from(c: ColumnDoc) -> Self {
+        Column {
+            name: c.name,
+            ty: c.ty,
+            nullable: c.nullable,
+            default: c.default,
+            identity: c.identity.map(|i| Identity { seed: i.seed, step: i.step }),
+            encode: c.encode,
+            derived: c.derived,
+            renamed_from: c.renamed_from,
+            description: c.description,
+        }
+    }
+}
+
+impl From<&Distribution> for DistributionDoc {
+    fn from(d: &Distribution) -> Self {
+        DistributionDoc { style: d.style().to_ascii_lowercase(), key: d.key().map(str::to_string) }
+    }
+}
+
+impl From<DistributionDoc> for Distribution {
+    fn from(d: DistributionDoc) -> Self {
+        match (d.style.as_str(), d.key) {
+            ("key", Some(k)) => Distribution::Key(k),
+            ("even", _) => Distribution::Even,
+            ("all", _) => Distribution::All,
+            _ => Distribution::Auto,
+        }
+    }
+}
+
+impl From<&SortKey> for SortKeyDoc {
+    fn from(s: &SortKey) -> Self {
+        let kind = match s.kind {
+            SortKind::Auto => "auto",
+            SortKind::None => "none",
+            SortKind::Compound => "compound",
+            SortKind::Interleaved => "interleaved",
+        };
+        SortKeyDoc { kind: kind.into(), columns: s.columns.clone() }
+    }
+}
+
+impl From<SortKeyDoc> for SortKey {
+    fn from(s: SortKeyDoc) -> Self {
+        let kind = match s.kind.as_str() {
+            "none" => SortKind::None,
+            "compound" => SortKind::Compound,
+            "interleaved" => SortKind::Interleaved,
+            _ => SortKind::Auto,
+        };
+        SortKey { kind, columns: s.columns }
+    }
+}
+
+impl From<&Index> for IndexDoc {
+    fn from(i: &Index) -> Self {
+        IndexDoc { name: i.name.clone(), columns: i.columns.clone(), unique: i.unique, predicate: i.predicate.clone() }
+    }
+}
+
+impl From<IndexDoc> for Index {
+    fn from(i: IndexDoc) -> Self {
+        Index { name: i.name, columns: i.columns, unique: i.unique, predicate: i.predicate }
+    }
+}
+
+impl From<&View> for ViewDoc {
+    fn from(v: &View) -> Self {
+        ViewDoc {
+            name: v.name.clone(),
+            materialized: v.materialized,
+            phase: v.phase,
+            description: v.description.clone(),
+            sql: v.sql.clone(),
+            depends_on: v.depends_on.clone(),
+            backup: v.backup,
+            auto_refresh: v.auto_refresh,
+            distribution: (&v.distribution).into(),
+            sort_key: (&v.sort_key).into(),
+            indexes: v.indexes.iter().map(IndexDoc::from).collect(),
+        }
+    }
+}
+
+impl From<ViewDoc> for View {
+    fn from(v: ViewDoc) -> Self {
+        View {
+            name: v.name,
+            materialized: v.materialized,
+            phase: v.phase,
+            description: v.description,
+            sql: v.sql,
+            depends_on: v.depends_on,
+            backup: v.backup,
+            auto_refresh: v.auto_refresh,
+            distribution: v.distribution.into(),
+            sort_key: v.sort_key.into(),
+            indexes: v.indexes.into_iter().map(Index::from).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A format-1 file (the model's serde, as the first versions wrote it) reads as the same
+    /// project, is written back as format 2, and reads again unchanged.
+    #[test]
+    fn format_one_upgrades_to_two_without_loss() {
+        let v1 = r#"{"project": {"name": "p", "namespace": "ns", "dialects": ["postgres", "redshift"], "phases": [1],
+            "ignore": ["tmp_*"], "refresh_procedure": null,
+            "tables": [{"name": "t", "phase": 1, "description": "d",
+                "columns": [{"name": "id", "type": "bigint", "nullable": false, "default": null,
+                             "identity": {"seed": 1, "step": 1}, "encode": null, "derived": null,
+                             "renamed_from": null, "description": null},
+                            {"name": "day", "type": "date", "nullable": true, "default": null, "identity": null,
+                             "encode": "az64", "derived": "DATE(x)", "renamed_from": null, "description": null}],
+                "primary_key": ["id"], "unique": [], "foreign_keys": [],
+                "distribution": {"style": "key", "key": "id"},
+                "sort_key": {"kind": "compound", "columns": ["day"]}, "backup": false,
+                "indexes": [{"name": "t_day", "columns": ["day DESC"], "unique": false, "where": "day IS NOT NULL"}],
+                "rows": [{"id": 1}], "checks": [{"name": "c", "severity": "error", "window": null,
+                                                 "kind": {"not_null": {"column": "day"}}}]}],
+            "views": [{"name": "v", "materialized": true, "phase": 1, "description": null, "sql": "SELECT 1",
+                       "depends_on": [], "backup": true, "auto_refresh": false,
+                       "distribution": {"style": "even", "key": null},
+                       "sort_key": {"kind": "compound", "columns": []}, "indexes": []}]},
+            "files": {"postgres/V1__initial.sql": "abc"}}"#;
+        let state = parse(v1).unwrap();
+        let p = state.project.as_ref().unwrap();
+        let t = &p.tables[0];
+        assert_eq!(t.distribution, Distribution::Key("id".into()));
+        assert_eq!(t.sort_key, SortKey { kind: SortKind::Compound, columns: vec!["day".into()] });
+        assert_eq!(t.columns[0].identity, Some(Identity { seed: 1, step: 1 }));
+        assert_eq!(t.indexes[0].predicate.as_deref(), Some("day IS NOT NULL"));
+        assert!(!t.backup && t.checks.is_empty());
+        let v2 = state.text();
+        assert!(v2.contains("\"format\": 2") && v2.contains(DOCUMENT), "{v2}");
+        let again = parse(&v2).unwrap();
+        assert_eq!(again.project, state.project);
+        assert_eq!(again.files, state.files);
+        assert!(parse(&v2.replace("\"format\": 2", "\"format\": 9")).unwrap_err().contains("newer"));
+    }
 }
