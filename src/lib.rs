@@ -22,5 +22,6 @@ pub mod plan;
 pub mod refresh;
 pub mod render;
 pub mod seed;
+pub mod sql;
 pub mod suggest;
 pub mod validate;

@@ -1,0 +1,387 @@
+//! SQL text from the YAML (column defaults, derived columns, check conditions, partial-index
+//! predicates, view bodies) is pasted into generated SQL as written. Parsing it at load time as
+//! exactly one expression, or exactly one query, keeps it from closing the construct it is pasted
+//! into (`x) THEN 1 … ; DELETE …`) or commenting out what follows it (`'a' -- ` before
+//! `NOT NULL`), and lets the loader refuse what Redshift would reject before a migration does.
+//!
+//! Only facts are kept, not the tree: the text is emitted as written (re-printing it would churn
+//! generated migrations), and a tree can be as deep as its text is long (see [`on_large_stack`]).
+//!
+//! Gaps of sqlparser's Redshift dialect (0.64), found by testing: it refuses `GROUPING SETS`, which
+//! Redshift has, and aggregate `FILTER (WHERE …)` and `E'…'` strings, which the PostgreSQL dialect
+//! takes. So Redshift text its grammar refuses is parsed again, from the same tokens (comments and
+//! `;` already refused), with PostgreSQL's, and `postgres_only` reports what Redshift lacks.
+//! Neither dialect parses `APPROXIMATE COUNT(DISTINCT …)`: it is refused as invalid SQL.
+
+use std::fmt;
+
+use sqlparser::ast::{self, LimitClause, SetExpr, Statement};
+use sqlparser::dialect::{Dialect as Grammar, PostgreSqlDialect, RedshiftSqlDialect};
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
+
+use crate::model::Dialect;
+use walk::{facts_of, Facts};
+
+/// Longest expression accepted: far beyond real ones, and it bounds the work.
+pub const MAX_EXPRESSION_BYTES: usize = 10 * 1024;
+/// Longest view body accepted.
+pub const MAX_QUERY_BYTES: usize = 100 * 1024;
+/// sqlparser's nesting limit (parentheses, subqueries, CASE…): deeper is an error, not a crash.
+const RECURSION_LIMIT: usize = 64;
+/// Stack of the parsing thread: holds the deepest tree a text within the limits can make
+/// (`1+1+…` is one level per two bytes; about 16 MiB in a debug build at 100 KB).
+const STACK_BYTES: usize = 64 << 20;
+
+/// Leader node–only functions: a query that reads a table cannot call them (AWS, Amazon Redshift
+/// Database Developer Guide, "Leader node–only functions", with its deprecated date and string
+/// functions).
+const LEADER_NODE_ONLY: &str = "\
+    current_schema current_schemas has_database_privilege has_schema_privilege has_table_privilege \
+    substr factorial log age current_time current_timestamp localtime isfinite now getbit get_byte \
+    set_bit set_byte to_ascii";
+
+/// Functions whose result changes from call to call, which `AUTO REFRESH YES` refuses (AWS,
+/// "CREATE MATERIALIZED VIEW", Limitations): the date and math functions listed under
+/// "Limitations for incremental refresh" on "REFRESH MATERIALIZED VIEW" (DATE, DATE_PART and
+/// DATE_TRUNC of a timestamp are immutable, so left out) with its leader-node date functions,
+/// plus GETDATE and LOCALTIMESTAMP.
+const MUTABLE: &str = "\
+    getdate sysdate current_date timeofday random to_timestamp date_cmp_timestamptz now \
+    current_time current_timestamp localtime localtimestamp age";
+
+/// PostgreSQL functions Redshift lacks (AWS, "Unsupported PostgreSQL functions", with its sequence
+/// manipulation functions), plus the UUID generators PostgreSQL 8.0, Redshift's base, predates.
+const NOT_IN_REDSHIFT: &str = "\
+    string_agg array_agg every xmlagg corr covar_pop covar_samp regr_avgx regr_avgy regr_count \
+    regr_intercept regr_r2 regr_slope regr_sxx regr_sxy regr_syy clock_timestamp justify_days \
+    justify_hours justify_interval pg_sleep transaction_timestamp div setseed width_bucket \
+    generate_series generate_subscripts bit_length overlay convert_from convert_to encode format \
+    quote_nullable regexp_matches regexp_split_to_array regexp_split_to_table nextval currval \
+    setval lastval gen_random_uuid uuid_generate_v4";
+
+/// Whether `name` is one of the words of `list`.
+fn listed(list: &str, name: &str) -> bool {
+    list.split_whitespace().any(|w| w == name)
+}
+
+/// An error with the byte offset inside the parsed text where it was found (0 if unknown), so the
+/// loader can point at line:col in the YAML. `message` has no subject, to follow the YAML key:
+/// "`default` contains a comment …".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+    pub offset: usize,
+}
+
+impl ParseError {
+    fn new(message: impl Into<String>, offset: usize) -> ParseError {
+        ParseError { message: message.into(), offset }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// What an expression is used for: words errors and decides what it may contain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A column default: no columns, subqueries or aggregates (PostgreSQL refuses them).
+    Default,
+    /// A derived column's expression, computed per row (`UPDATE … SET c = (expr)`).
+    Derived,
+    /// A check condition (`condition`, `ratio.when`, `unique.where`), pasted inside an aggregate.
+    Condition,
+    /// A partial index's `WHERE`: PostgreSQL refuses subqueries and aggregates there.
+    IndexPredicate,
+}
+
+impl Role {
+    fn noun(self) -> &'static str {
+        match self {
+            Role::Default => "a column default",
+            Role::Derived => "a derived column",
+            Role::Condition => "a check condition",
+            Role::IndexPredicate => "an index predicate",
+        }
+    }
+}
+
+/// What the loader needs to know of an expression [`expression`] accepted (the text itself is
+/// emitted as written).
+#[derive(Debug, Clone)]
+pub struct Expression {
+    facts: Facts,
+}
+
+impl Expression {
+    /// Column names the expression reads outside subqueries: unqualified identifiers and the last
+    /// part of compound ones; bare words folded to lower case, quoted ones as written. Function
+    /// names, SYSDATE-like keywords and date parts (`DATEDIFF(millisecond, …)`) are not columns.
+    /// Sorted, unique.
+    pub fn columns(&self) -> Vec<String> {
+        self.facts.columns.iter().map(|(name, _)| name.clone()).collect()
+    }
+
+    /// Functions called (the last part of a qualified name), lower case, sorted, unique.
+    pub fn functions(&self) -> Vec<String> {
+        self.facts.functions.iter().cloned().collect()
+    }
+
+    /// PostgreSQL-only constructs Redshift refuses, each as a short phrase.
+    pub fn postgres_only(&self) -> Vec<String> {
+        self.facts.postgres_only.iter().cloned().collect()
+    }
+}
+
+/// What the loader needs to know of a query [`query`] accepted.
+#[derive(Debug, Clone)]
+pub struct Query {
+    facts: Facts,
+    /// ORDER BY / LIMIT / OFFSET / FETCH of the outermost query (through parentheses).
+    top_level: Vec<&'static str>,
+}
+
+impl Query {
+    /// PostgreSQL-only constructs Redshift refuses in any query, each as a short phrase.
+    pub fn postgres_only(&self) -> Vec<String> {
+        self.facts.postgres_only.iter().cloned().collect()
+    }
+
+    /// Why Redshift refuses this as a materialized view body (AWS, "CREATE MATERIALIZED VIEW",
+    /// Limitations): top-level ORDER BY / LIMIT / OFFSET, leader-node functions, system tables and
+    /// views, and with `AUTO REFRESH YES` mutable functions. Views, temporary tables, UDFs and
+    /// external schemas are not known here; the loader checks those against the model.
+    pub fn materialized_view_limits(&self, auto_refresh: bool) -> Vec<String> {
+        let mut out: Vec<String> = self.top_level.iter().map(|s| s.to_string()).collect();
+        let functions = &self.facts.functions;
+        out.extend(
+            functions.iter().filter(|f| listed(LEADER_NODE_ONLY, f)).map(|f| format!("leader-node function {f}()")),
+        );
+        out.extend(self.facts.relations.iter().filter(|r| is_system(r)).map(|r| format!("system table {r}")));
+        if auto_refresh {
+            out.extend(functions.iter().filter(|f| listed(MUTABLE, f)).map(|f| format!("mutable function {f}()")));
+        }
+        out
+    }
+}
+
+/// Lints a column default for Redshift: functions it lacks or runs only on the leader node (which
+/// an INSERT into a table is not), with what to use instead.
+pub fn redshift_default_problems(e: &Expression) -> Vec<String> {
+    const CLOCKS: &str = "now current_timestamp current_time localtime clock_timestamp transaction_timestamp";
+    let mut out = Vec::new();
+    for f in &e.facts.functions {
+        let why = if listed(LEADER_NODE_ONLY, f) {
+            "runs only on the leader node in Redshift"
+        } else if listed(NOT_IN_REDSHIFT, f) {
+            "does not exist in Redshift"
+        } else {
+            continue;
+        };
+        let instead = match f.as_str() {
+            f if listed(CLOCKS, f) => "; use GETDATE() or SYSDATE",
+            "gen_random_uuid" | "uuid_generate_v4" => "; let the loader supply the value",
+            "nextval" => "; use `identity`",
+            _ => "",
+        };
+        out.push(format!("{f}() {why}{instead}"));
+    }
+    out
+}
+
+/// Parses `text` as exactly one expression: no comments (they can hide the rest of a statement),
+/// no `;`, nothing after the expression, and nothing `role` forbids.
+pub fn expression(text: &str, dialect: Dialect, role: Role) -> Result<Expression, ParseError> {
+    let facts = parse(text, dialect, MAX_EXPRESSION_BYTES, "an SQL expression", |p| {
+        let expr = p.parse_expr()?;
+        let next = p.peek_token();
+        if next.token != Token::EOF {
+            let msg = format!("is not a single SQL expression: `{:.40}` follows it", next.token.to_string());
+            return Err(ParseError::new(msg, offset(text, next.span.start)));
+        }
+        Ok(facts_of(&expr, text))
+    })?;
+    let forbid = |what: String, at: usize| Err(ParseError::new(format!("{what}, which {} cannot", role.noun()), at));
+    if let Some((kind, at)) = &facts.statement {
+        return forbid(format!("contains {kind}"), *at);
+    }
+    if let Some((name, at)) = facts.columns.first().filter(|_| role == Role::Default) {
+        return forbid(format!("reads a column (`{name}`)"), *at);
+    }
+    if let Some(at) = facts.subquery.filter(|_| role != Role::Condition) {
+        return forbid("contains a subquery".into(), at);
+    }
+    if let Some((name, at)) = &facts.aggregate {
+        return forbid(format!("uses an aggregate or window function (`{name}`)"), *at);
+    }
+    Ok(Expression { facts })
+}
+
+/// Parses `text` as exactly one query: no comments, no `;`, no data-modifying statement inside
+/// (`WITH d AS (DELETE …)`), no `SELECT … INTO`.
+pub fn query(text: &str, dialect: Dialect) -> Result<Query, ParseError> {
+    parse(text, dialect, MAX_QUERY_BYTES, "a query", |p| {
+        let mut statements = p.parse_statements()?;
+        let query = match (statements.pop(), statements.is_empty()) {
+            (Some(Statement::Query(q)), true) => q,
+            (Some(other), true) => {
+                let sql = other.to_string();
+                let kind = sql.split_whitespace().next().unwrap_or_default().to_uppercase();
+                return Err(ParseError::new(format!("is a {kind} statement, not a query (SELECT …)"), 0));
+            }
+            _ => return Err(ParseError::new("is several statements, not a query", 0)),
+        };
+        let facts = facts_of(&*query, text);
+        if let Some((kind, at)) = &facts.statement {
+            return Err(ParseError::new(format!("contains {kind}, which a query cannot"), *at));
+        }
+        if let Some(at) = facts.select_into {
+            return Err(ParseError::new("uses SELECT … INTO, which creates a table", at));
+        }
+        Ok(Query { facts, top_level: top_level(&query) })
+    })
+}
+
+/// Tokenizes with `dialect`'s rules, refuses comments and `;`, then parses with `body`: for
+/// Redshift, text its grammar refuses is parsed again from the same tokens with PostgreSQL's.
+fn parse<T: Send>(
+    text: &str,
+    dialect: Dialect,
+    max: usize,
+    what: &str,
+    body: impl Fn(&mut Parser) -> Result<T, ParseError> + Sync,
+) -> Result<T, ParseError> {
+    if text.len() > max {
+        return Err(ParseError::new(format!("is longer than {max} bytes, the most accepted for {what}"), max));
+    }
+    let tokens = Tokenizer::new(grammar(dialect), text)
+        .tokenize_with_location()
+        .map_err(|e| ParseError::new(format!("is not valid SQL: {}", e.message), offset(text, e.location)))?;
+    let mut blank = true;
+    for t in &tokens {
+        match &t.token {
+            Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
+                let msg = "contains a comment (`--` or `/* */`), which could hide the SQL after it; remove it";
+                return Err(ParseError::new(msg, offset(text, t.span.start)));
+            }
+            Token::SemiColon => {
+                let msg = format!("contains `;`: it must be {what} alone, not statements");
+                return Err(ParseError::new(msg, offset(text, t.span.start)));
+            }
+            Token::Whitespace(_) => {}
+            _ => blank = false,
+        }
+    }
+    if blank {
+        return Err(ParseError::new(format!("is empty: expected {what}"), 0));
+    }
+    let run = |grammar: &dyn Grammar, tokens: Vec<TokenWithSpan>| {
+        let mut p = Parser::new(grammar).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(tokens);
+        body(&mut p)
+    };
+    on_large_stack(|| {
+        let first = run(grammar(dialect), tokens.clone()).map_err(|e| e.in_text(text));
+        match dialect {
+            Dialect::Redshift => first.or_else(|e| run(&PostgreSqlDialect {}, tokens).map_err(|_| e)),
+            Dialect::Postgres => first,
+        }
+    })
+}
+
+fn grammar(dialect: Dialect) -> &'static dyn Grammar {
+    match dialect {
+        Dialect::Postgres => &PostgreSqlDialect {},
+        Dialect::Redshift => &RedshiftSqlDialect {},
+    }
+}
+
+/// Runs `f` on a thread with a large stack. sqlparser bounds its own recursion, but the trees it
+/// builds for long operator chains (`1+1+…`, `x::INT[][]…`, `… UNION SELECT …`) are as deep as
+/// the text is long, and building, walking and dropping them recurses: only facts leave the
+/// thread.
+fn on_large_stack<T: Send>(f: impl FnOnce() -> Result<T, ParseError> + Send) -> Result<T, ParseError> {
+    std::thread::scope(|s| {
+        let thread = std::thread::Builder::new().stack_size(STACK_BYTES).spawn_scoped(s, f);
+        let thread = thread.map_err(|e| ParseError::new(format!("could not start the SQL parser: {e}"), 0))?;
+        thread.join().unwrap_or_else(|_| Err(ParseError::new("the SQL parser failed on this text", 0)))
+    })
+}
+
+impl From<ParserError> for ParseError {
+    fn from(e: ParserError) -> ParseError {
+        let message = match e {
+            ParserError::RecursionLimitExceeded => format!("is nested too deeply (more than {RECURSION_LIMIT} levels)"),
+            ParserError::TokenizerError(m) | ParserError::ParserError(m) => m,
+        };
+        ParseError::new(message, 0)
+    }
+}
+
+impl ParseError {
+    /// Moves sqlparser's " at Line: L, Column: C" suffix into `offset`.
+    fn in_text(mut self, text: &str) -> ParseError {
+        if let Some((message, at)) = self.message.rsplit_once(" at Line: ") {
+            let mut numbers = at.split(", Column: ").map(|n| n.trim().parse::<u64>().ok());
+            if let (Some(Some(line)), Some(Some(column))) = (numbers.next(), numbers.next()) {
+                self.offset = offset(text, Location { line, column });
+                self.message = message.to_string();
+            }
+        }
+        if self.message.starts_with("Expected") {
+            self.message = format!("is not valid SQL: {}", self.message);
+        }
+        self
+    }
+}
+
+/// The byte offset of a 1-based line and column (in characters); 0 for an unknown location.
+fn offset(text: &str, at: Location) -> usize {
+    if at.line == 0 {
+        return 0;
+    }
+    let line: usize = text.split_inclusive('\n').take(at.line as usize - 1).map(str::len).sum();
+    let rest = &text[line.min(text.len())..];
+    let column = rest.char_indices().nth(at.column.saturating_sub(1) as usize).map_or(rest.len(), |(i, _)| i);
+    (line + column).min(text.len())
+}
+
+/// ORDER BY / LIMIT / OFFSET / FETCH of the outermost query, looking through parentheses.
+fn top_level(query: &ast::Query) -> Vec<&'static str> {
+    let mut found = Vec::new();
+    let mut q = query;
+    loop {
+        found.extend(q.order_by.as_ref().map(|_| "ORDER BY"));
+        match &q.limit_clause {
+            Some(LimitClause::LimitOffset { limit, offset, .. }) => {
+                found.extend(limit.as_ref().map(|_| "LIMIT"));
+                found.extend(offset.as_ref().map(|_| "OFFSET"));
+            }
+            Some(LimitClause::OffsetCommaLimit { .. }) => found.extend(["LIMIT", "OFFSET"]),
+            None => {}
+        }
+        found.extend(q.fetch.as_ref().map(|_| "FETCH"));
+        match &*q.body {
+            SetExpr::Query(inner) => q = inner,
+            _ => break,
+        }
+    }
+    ["ORDER BY", "LIMIT", "OFFSET", "FETCH"].into_iter().filter(|c| found.contains(c)).collect()
+}
+
+/// System tables and views: catalog (PG_, INFORMATION_SCHEMA), log and snapshot (STL_, STV_),
+/// system views (SVL_, SVV_) and monitoring views (SYS_), which a materialized view cannot read.
+fn is_system(relation: &str) -> bool {
+    const PREFIXES: &[&str] = &["pg_", "stl_", "stv_", "svl_", "svv_", "sys_"];
+    relation.split('.').any(|part| part == "information_schema" || PREFIXES.iter().any(|p| part.starts_with(p)))
+}
+
+mod walk;
+
+#[cfg(test)]
+mod tests;
