@@ -16,3 +16,6 @@ fn restore_sigpipe() {
         signal(SIGPIPE, SIG_DFL);
     }
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

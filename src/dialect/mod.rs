@@ -16,6 +16,9 @@ use crate::model::{ColumnType, Dialect, Project};
 use catalog::Live;
 use lower::{Hazard, Op, TableOps};
 
+/// A grammar of sqlparser, for parsing the YAML's expressions and view bodies.
+pub type Grammar = &'static (dyn sqlparser::dialect::Dialect + Sync);
+
 /// A rule of the dialect the model breaks, and where: the table or view and the path of the
 /// offending node inside its YAML file (`columns.3.type`).
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +39,10 @@ pub trait Driver: Sync {
     /// settings (Redshift always treats a backslash as an escape; PostgreSQL does when
     /// standard_conforming_strings is off).
     fn literal(&self, text: &str) -> String;
+
+    /// sqlparser's grammar for the dialect's expressions and queries, and one to try when the
+    /// first refuses a text the dialect accepts.
+    fn grammars(&self) -> (Grammar, Option<Grammar>);
 
     /// What this dialect refuses in a project that targets it.
     fn lint(&self, project: &Project) -> Vec<Lint>;

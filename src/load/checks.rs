@@ -4,6 +4,7 @@ use super::docs::{CheckDoc, TableDoc};
 use super::project::Loader;
 use super::Source;
 use crate::model::*;
+use crate::sql::expr::Role;
 use crate::suggest::nearest;
 
 impl Loader<'_> {
@@ -68,9 +69,11 @@ impl Loader<'_> {
             if !(0.0..=1.0).contains(&r.max) {
                 self.at(src, &at("ratio.max"), format!("`max` is a share between 0 and 1, not {}", r.max));
             }
+            self.expression_over(src, &at("ratio.when"), "ratio.when", &r.when, Role::Condition, table, &names);
             kinds.push(CheckKind::Ratio { when: r.when.clone(), max: r.max });
         }
         if let Some(sql) = &doc.condition {
+            self.expression_over(src, &at("condition"), "condition", sql, Role::Condition, table, &names);
             kinds.push(CheckKind::Condition { sql: sql.clone() });
         }
         if let Some(l) = &doc.latency {
@@ -89,6 +92,9 @@ impl Loader<'_> {
         if let Some(u) = &doc.unique {
             for (j, c) in u.columns.iter().enumerate() {
                 col(self, &format!("unique.columns.{j}"), c);
+            }
+            if let Some(filter) = &u.filter {
+                self.expression_over(src, &at("unique.where"), "unique.where", filter, Role::Condition, table, &names);
             }
             kinds.push(CheckKind::Unique { columns: u.columns.clone(), filter: u.filter.clone() });
         }

@@ -10,6 +10,7 @@ mod docs;
 mod positions;
 mod project;
 mod serde_errors;
+mod sql;
 mod table;
 
 use crate::model::*;
@@ -49,33 +50,20 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
         return Err(vec![diag_at(dir, Pos { line: 1, col: 1 }, format!("cannot read the project folder: {e}"), None)]);
     }
     files.sort();
-    let mut loader = Loader { dir, diags: Vec::new() };
     let project_file = dir.join("schema.yaml");
+    let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), parsed: Default::default() };
     let mut settings = None;
     let mut broken = BTreeSet::new();
     let mut tables = Vec::new();
     let mut views = Vec::new();
-    for path in files {
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t.replace("\r\n", "\n"),
-            Err(e) => {
-                loader.diags.push(diag_at(&path, Pos { line: 1, col: 1 }, format!("cannot read file: {e}"), None));
-                continue;
-            }
-        };
-        let src = Source { positions: OnceLock::new(), path, text };
-        if src.path == project_file {
-            settings = loader.parse::<ProjectDoc>(&src).map(|doc| (src, doc));
-            continue;
-        }
-        let name = declared_name(&src.text);
-        let parsed = match loader.kind(&src) {
-            Some(Kind::Table) => loader.parse_table(&src).map(|d| tables.push((src, d))),
-            Some(Kind::View) => loader.parse::<ViewDoc>(&src).map(|d| views.push((src, d))),
-            None => None,
-        };
-        if parsed.is_none() {
-            broken.extend(name);
+    // Files parse independently: on every core, then taken in file order.
+    for (src, doc, diags) in in_parallel(files, |path| read(dir, &project_file, path)) {
+        loader.diags.extend(diags);
+        match doc {
+            Some(Doc::Project(doc)) => settings = src.map(|src| (src, doc)),
+            Some(Doc::Table(doc)) => tables.extend(src.map(|src| (src, doc))),
+            Some(Doc::View(doc)) => views.extend(src.map(|src| (src, doc))),
+            None => broken.extend(src.and_then(|src| declared_name(&src.text))),
         }
     }
     let Some((src, doc)) = settings else {
@@ -89,10 +77,17 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
         }
         return Err(loader.diags);
     };
-    let project = loader.project(&src, doc, &tables, &views, &broken);
-    if loader.diags.is_empty() {
-        lint(&mut loader, &project, &tables, &views);
-    }
+    // One thread with a stack deep enough for any SQL text the parser accepts serves them all.
+    let project = crate::sql::expr::with_large_stack(|| {
+        let project = loader.project(&src, doc, &tables, &views, &broken);
+        if loader.diags.is_empty() {
+            lint(&mut loader, &project, &tables, &views);
+        }
+        project
+    });
+    let Some(project) = project else {
+        return Err(vec![diag_at(dir, Pos { line: 1, col: 1 }, "the semantic checks failed to run".into(), None)]);
+    };
     if loader.diags.is_empty() {
         Ok(project)
     } else {
@@ -118,6 +113,57 @@ fn lint(loader: &mut Loader, project: &Project, tables: &[(Source, TableDoc)], v
             loader.diags.push(diag_at(&src.path, pos, l.message, l.help));
         }
     }
+}
+
+/// One file as written.
+enum Doc {
+    Project(ProjectDoc),
+    Table(TableDoc),
+    View(ViewDoc),
+}
+
+/// Reads and deserialises one file: its source (None if unreadable), its document (None if it
+/// does not deserialise) and what is wrong with it.
+fn read(dir: &Path, project_file: &Path, path: PathBuf) -> (Option<Source>, Option<Doc>, Vec<Diagnostic>) {
+    let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), parsed: Default::default() };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t.replace("\r\n", "\n"),
+        Err(e) => {
+            let diag = diag_at(&path, Pos { line: 1, col: 1 }, format!("cannot read file: {e}"), None);
+            return (None, None, vec![diag]);
+        }
+    };
+    let src = Source { positions: OnceLock::new(), path, text };
+    let doc = if src.path == project_file {
+        loader.parse::<ProjectDoc>(&src).map(Doc::Project)
+    } else {
+        match loader.kind(&src) {
+            Some(Kind::Table) => loader.parse_table(&src).map(Doc::Table),
+            Some(Kind::View) => loader.parse::<ViewDoc>(&src).map(Doc::View),
+            None => None,
+        }
+    };
+    (Some(src), doc, loader.diags)
+}
+
+/// `f` over `items` on every core, results in the items' order.
+fn in_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if workers == 1 || items.len() < 16 {
+        return items.into_iter().map(f).collect();
+    }
+    let size = items.len().div_ceil(workers);
+    let mut chunks: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunks.push(items.by_ref().take(size).collect());
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            chunks.into_iter().map(|chunk| s.spawn(move || chunk.into_iter().map(f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
 }
 
 /// The file declaring each table and view (found by its top-level `table:`, `view:` or

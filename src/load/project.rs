@@ -6,6 +6,7 @@ use super::positions::Pos;
 use super::{check_ident, diag_at, snake_case, Diagnostic, Source};
 use crate::model::*;
 use crate::render;
+use crate::sql::expr::{ParseError, Role};
 use crate::suggest::nearest;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -13,6 +14,10 @@ use std::path::Path;
 pub(super) struct Loader<'a> {
     pub(super) dir: &'a Path,
     pub(super) diags: Vec<Diagnostic>,
+    /// The project's dialects: SQL text must parse in each.
+    pub(super) dialects: Vec<Dialect>,
+    /// Expressions parsed so far: (text, dialect, role) → the columns they read.
+    pub(super) parsed: HashMap<(String, Dialect, Role), Result<Vec<String>, ParseError>>,
 }
 
 /// What other files need to know about a table or view while one file is validated.
@@ -93,6 +98,7 @@ impl Loader<'_> {
         let mut dialects = doc.dialects.clone();
         dialects.sort();
         dialects.dedup();
+        self.dialects = dialects.clone();
         for (i, p) in doc.phases.iter().enumerate() {
             if !(1..=2).contains(p) {
                 self.at(src, &format!("phases.{i}"), format!("unknown phase {p}: phases are 1 and 2"));
@@ -239,9 +245,17 @@ impl Loader<'_> {
                 let column = c.split_whitespace().next().unwrap_or_default();
                 self.in_body(src, &format!("indexes.{i}.columns.{j}"), column);
             }
+            if let Some(p) = &index.predicate {
+                self.expression(src, &format!("indexes.{i}.where"), "where", p, Role::IndexPredicate);
+            }
         }
         let depends_on = match render::expand_refs(&doc.sql, ctx.namespace) {
-            Ok((_, refs)) => refs,
+            Ok((body, refs)) => {
+                if !self.query(src, &body) {
+                    return None;
+                }
+                refs
+            }
             Err(e) => {
                 // The index points at the body's first character; lines of a block body share its indent.
                 let base = src.positions().value("sql");

@@ -6,6 +6,7 @@ use super::project::{Ctx, Loader};
 use super::Source;
 use crate::dialect::redshift::ENCODINGS;
 use crate::model::*;
+use crate::sql::expr::Role;
 use crate::suggest::nearest;
 use std::collections::BTreeSet;
 
@@ -64,14 +65,11 @@ impl Loader<'_> {
                     self.at_help(src, &at("encode"), msg, nearest(enc, ENCODINGS.iter().copied()));
                 }
             }
+            if let Some(text) = &c.default {
+                self.expression(src, &at("default"), "default", text, Role::Default);
+            }
             if let Some(expr) = &c.derived {
-                if expr.trim().is_empty() {
-                    self.at(src, &at("derived"), "`derived` needs an SQL expression, e.g. DATE(event_timestamp)");
-                }
-                for word in expression_columns(expr).filter(|w| !cols.contains(w)) {
-                    let msg = format!("`derived` uses `{word}`, which is not a column of table `{name}`");
-                    self.at_help(src, &at("derived"), msg, nearest(word, cols.iter().copied()));
-                }
+                self.expression_over(src, &at("derived"), "derived", expr, Role::Derived, name, &cols);
                 checks.push(Check {
                     name: format!("{}_derived", c.name),
                     severity: Severity::Error,
@@ -352,6 +350,9 @@ impl Loader<'_> {
         if index.columns.is_empty() {
             self.at(src, &format!("indexes.{i}.columns"), "an index needs at least one column");
         }
+        if let Some(p) = &index.predicate {
+            self.expression_over(src, &format!("indexes.{i}.where"), "where", p, Role::IndexPredicate, table, cols);
+        }
         for (j, entry) in index.columns.iter().enumerate() {
             let mut words = entry.split_whitespace();
             let column = words.next().unwrap_or_default();
@@ -377,111 +378,10 @@ impl Loader<'_> {
     }
 }
 
-/// The bare identifiers of an SQL expression that name columns: words outside quotes that are
-/// not function names (followed by `(`), keywords, type names or numbers.
-pub(super) fn expression_columns(expr: &str) -> impl Iterator<Item = &str> {
-    const KEYWORDS: &[&str] = &[
-        "and",
-        "or",
-        "not",
-        "null",
-        "is",
-        "true",
-        "false",
-        "case",
-        "when",
-        "then",
-        "else",
-        "end",
-        "as",
-        "in",
-        "between",
-        "like",
-        "ilike",
-        "similar",
-        "escape",
-        "interval",
-        "cast",
-        "extract",
-        "from",
-        "at",
-        "time",
-        "zone",
-        "with",
-        "without",
-        "distinct",
-        "current_date",
-        "current_timestamp",
-        "localtimestamp",
-        "sysdate",
-        "epoch",
-        "century",
-        "decade",
-        "year",
-        "quarter",
-        "month",
-        "week",
-        "day",
-        "dow",
-        "doy",
-        "isodow",
-        "hour",
-        "minute",
-        "second",
-        "millisecond",
-        "milliseconds",
-        "microsecond",
-        "microseconds",
-        "timezone",
-    ];
-    let bytes = expr.as_bytes();
-    let mut quote = None;
-    let mut words = Vec::new();
-    let mut start = None;
-    for (i, &b) in bytes.iter().chain(b" ").enumerate() {
-        let outside = quote.is_none() && b != b'\'' && b != b'"';
-        match quote {
-            None if !outside => quote = Some(b),
-            Some(q) if q == b => quote = None,
-            _ => {}
-        }
-        match (start, outside && (b.is_ascii_alphanumeric() || b == b'_')) {
-            (None, true) => start = Some(i),
-            (Some(s), false) => {
-                words.push((s, i));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    words.into_iter().filter_map(move |(s, e)| {
-        let word = &expr[s..e];
-        let lower = word.to_ascii_lowercase();
-        let skip = expr[e..].trim_start().starts_with('(')
-            || word.starts_with(|c: char| c.is_ascii_digit())
-            || KEYWORDS.contains(&lower.as_str())
-            || TYPE_NAMES.contains(&lower.as_str());
-        (!skip).then_some(word)
-    })
-}
-
 /// Types PostgreSQL lets a foreign key join: the same family (lengths and widths may differ).
 pub(super) fn compatible(a: ColumnType, b: ColumnType) -> bool {
     use ColumnType::*;
     let numeric = |t| matches!(t, SmallInt | Integer | BigInt | Decimal(..) | Real | Double);
     let text = |t| matches!(t, Char(_) | Varchar(_) | Text);
     a == b || (numeric(a) && numeric(b)) || (text(a) && text(b))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_the_columns_of_an_expression() {
-        let cols: Vec<&str> = expression_columns("DATE(event_timestamp) + INTERVAL '1 day' - x2::date").collect();
-        assert_eq!(cols, ["event_timestamp", "x2"]);
-        let cols: Vec<&str> = expression_columns("CASE WHEN \"a\" = 'b c' THEN CAST(n AS INTEGER) END").collect();
-        assert_eq!(cols, ["n"]);
-    }
 }

@@ -16,7 +16,7 @@
 use std::fmt;
 
 use sqlparser::ast::{self, LimitClause, SetExpr, Statement};
-use sqlparser::dialect::{Dialect as Grammar, PostgreSqlDialect, RedshiftSqlDialect};
+use sqlparser::dialect::Dialect as Grammar;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 
@@ -89,7 +89,7 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// What an expression is used for: words errors and decides what it may contain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// A column default: no columns, subqueries or aggregates (PostgreSQL refuses them).
     Default,
@@ -260,7 +260,8 @@ fn parse<T: Send>(
     if text.len() > max {
         return Err(ParseError::new(format!("is longer than {max} bytes, the most accepted for {what}"), max));
     }
-    let tokens = Tokenizer::new(grammar(dialect), text)
+    let (primary, fallback) = crate::dialect::driver(dialect).grammars();
+    let tokens = Tokenizer::new(primary, text)
         .tokenize_with_location()
         .map_err(|e| ParseError::new(format!("is not valid SQL: {}", e.message), offset(text, e.location)))?;
     let mut blank = true;
@@ -285,31 +286,35 @@ fn parse<T: Send>(
         let mut p = Parser::new(grammar).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(tokens);
         body(&mut p)
     };
-    on_large_stack(|| {
-        let first = run(grammar(dialect), tokens.clone()).map_err(|e| e.in_text(text));
-        match dialect {
-            Dialect::Redshift => first.or_else(|e| run(&PostgreSqlDialect {}, tokens).map_err(|_| e)),
-            Dialect::Postgres => first,
+    let parsed = with_large_stack(|| {
+        let first = run(primary, tokens.clone()).map_err(|e| e.in_text(text));
+        match fallback {
+            Some(grammar) => first.or_else(|e| run(grammar, tokens).map_err(|_| e)),
+            None => first,
         }
-    })
+    });
+    parsed.unwrap_or_else(|| Err(ParseError::new("the SQL parser failed on this text", 0)))
 }
 
-fn grammar(dialect: Dialect) -> &'static dyn Grammar {
-    match dialect {
-        Dialect::Postgres => &PostgreSqlDialect {},
-        Dialect::Redshift => &RedshiftSqlDialect {},
+thread_local! {
+    static LARGE_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` where parsing is safe: here if this thread has a large stack, else on a new thread
+/// that has one (None if it could not start or panicked). sqlparser bounds its own recursion,
+/// but the trees it builds for long operator chains (`1+1+…`, `x::INT[][]…`, `… UNION SELECT …`)
+/// are as deep as the text is long, and building, walking and dropping them recurses. Callers
+/// that parse many texts (the loader) wrap the whole batch, so one thread serves them all.
+pub fn with_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    if LARGE_STACK.with(|on| on.get()) {
+        return Some(f());
     }
-}
-
-/// Runs `f` on a thread with a large stack. sqlparser bounds its own recursion, but the trees it
-/// builds for long operator chains (`1+1+…`, `x::INT[][]…`, `… UNION SELECT …`) are as deep as
-/// the text is long, and building, walking and dropping them recurses: only facts leave the
-/// thread.
-fn on_large_stack<T: Send>(f: impl FnOnce() -> Result<T, ParseError> + Send) -> Result<T, ParseError> {
     std::thread::scope(|s| {
-        let thread = std::thread::Builder::new().stack_size(STACK_BYTES).spawn_scoped(s, f);
-        let thread = thread.map_err(|e| ParseError::new(format!("could not start the SQL parser: {e}"), 0))?;
-        thread.join().unwrap_or_else(|_| Err(ParseError::new("the SQL parser failed on this text", 0)))
+        let thread = std::thread::Builder::new().stack_size(STACK_BYTES).spawn_scoped(s, || {
+            LARGE_STACK.with(|on| on.set(true));
+            f()
+        });
+        thread.ok()?.join().ok()
     })
 }
 

@@ -4,7 +4,7 @@ mod catalog;
 
 use super::catalog::Live;
 use super::lower::{self, Hazard, Op, TableOps};
-use super::{standard_literal, Driver, Lint};
+use super::{standard_literal, Driver, Grammar, Lint};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::model::{ColumnType, Dialect, Project};
@@ -36,6 +36,10 @@ impl Driver for Postgres {
         } else {
             standard_literal(text)
         }
+    }
+
+    fn grammars(&self) -> (Grammar, Option<Grammar>) {
+        (&sqlparser::dialect::PostgreSqlDialect {}, None)
     }
 
     fn lint(&self, _project: &Project) -> Vec<Lint> {

@@ -6,7 +6,7 @@ mod lower;
 
 use super::catalog::Live;
 use super::lower::{Hazard, Op, TableOps};
-use super::{standard_literal, Driver, Lint};
+use super::{standard_literal, Driver, Grammar, Lint};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::layout::LOCK_TABLE;
@@ -51,6 +51,12 @@ impl Driver for Redshift {
     /// doubling backslashes), so it is doubled along with the quote.
     fn literal(&self, text: &str) -> String {
         standard_literal(&text.replace('\\', "\\\\"))
+    }
+
+    /// sqlparser's Redshift grammar (0.64) refuses GROUPING SETS, which Redshift has, and
+    /// aggregate FILTER, which the lint then names: text it refuses is parsed with PostgreSQL's.
+    fn grammars(&self) -> (Grammar, Option<Grammar>) {
+        (&sqlparser::dialect::RedshiftSqlDialect {}, Some(&sqlparser::dialect::PostgreSqlDialect {}))
     }
 
     fn lint(&self, project: &Project) -> Vec<Lint> {
