@@ -7,6 +7,7 @@
 
 mod checks;
 mod docs;
+mod limits;
 mod positions;
 mod project;
 mod serde_errors;
@@ -46,10 +47,21 @@ impl fmt::Display for Diagnostic {
 /// Loads the project whose YAML lives in `dir` (`schema.yaml` plus object files below it).
 pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
     let mut files = Vec::new();
-    if let Err(e) = yaml_files(dir, &mut files) {
+    if let Err(e) = limits::yaml_files(dir, &mut files, &mut Default::default()) {
         return Err(vec![diag_at(dir, Pos { line: 1, col: 1 }, format!("cannot read the project folder: {e}"), None)]);
     }
     files.sort();
+    let texts = in_parallel(files, |path| {
+        let text = limits::read(&path);
+        (path, text)
+    });
+    load_texts(dir, texts)
+}
+
+/// Loads a project from texts instead of files: `files` are paths under `dir` with their
+/// contents (or why they could not be read). What `load` does after reading; tests and tools
+/// that hold YAML in memory call it directly.
+pub fn load_texts(dir: &Path, files: Vec<(PathBuf, Result<String, String>)>) -> Result<Project, Vec<Diagnostic>> {
     let project_file = dir.join("schema.yaml");
     let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), parsed: Default::default() };
     let mut settings = None;
@@ -57,7 +69,7 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
     let mut tables = Vec::new();
     let mut views = Vec::new();
     // Files parse independently: on every core, then taken in file order.
-    for (src, doc, diags) in in_parallel(files, |path| read(dir, &project_file, path)) {
+    for (src, doc, diags) in in_parallel(files, |(path, text)| read(dir, &project_file, path, text)) {
         loader.diags.extend(diags);
         match doc {
             Some(Doc::Project(doc)) => settings = src.map(|src| (src, doc)),
@@ -124,13 +136,19 @@ enum Doc {
 
 /// Reads and deserialises one file: its source (None if unreadable), its document (None if it
 /// does not deserialise) and what is wrong with it.
-fn read(dir: &Path, project_file: &Path, path: PathBuf) -> (Option<Source>, Option<Doc>, Vec<Diagnostic>) {
+fn read(
+    dir: &Path,
+    project_file: &Path,
+    path: PathBuf,
+    text: Result<String, String>,
+) -> (Option<Source>, Option<Doc>, Vec<Diagnostic>) {
     let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), parsed: Default::default() };
-    let text = match std::fs::read_to_string(&path) {
+    let text = text.map_err(|e| (None, e)).and_then(|t| limits::check(&t).map(|()| t));
+    let text = match text {
         Ok(t) => t.replace("\r\n", "\n"),
-        Err(e) => {
-            let diag = diag_at(&path, Pos { line: 1, col: 1 }, format!("cannot read file: {e}"), None);
-            return (None, None, vec![diag]);
+        Err((at, e)) => {
+            let (line, col) = at.unwrap_or((1, 1));
+            return (None, None, vec![diag_at(&path, Pos { line, col }, e, None)]);
         }
     };
     let src = Source { positions: OnceLock::new(), path, text };
@@ -170,10 +188,10 @@ fn in_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Ve
 /// `materialized_view:` line, without a full load): where to point findings about an object.
 pub fn declarations(dir: &Path) -> BTreeMap<String, PathBuf> {
     let mut files = Vec::new();
-    let _ = yaml_files(dir, &mut files);
+    let _ = limits::yaml_files(dir, &mut files, &mut Default::default());
     let mut found = BTreeMap::new();
     for path in files {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let text = limits::read(&path).unwrap_or_default();
         let name = text.lines().find_map(|line| {
             let (key, value) = line.split_once(':')?;
             let value = value.split(" #").next().unwrap_or_default();
@@ -185,18 +203,6 @@ pub fn declarations(dir: &Path) -> BTreeMap<String, PathBuf> {
         }
     }
     found
-}
-
-pub(super) fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            yaml_files(&path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 pub(super) struct Source {
