@@ -493,3 +493,24 @@ pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
         .batch_execute(&sql)
         .map_err(|e| Error::new(format!("recording the results in {RUNS_TABLE}: {}", describe(&e))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(kind: CheckKind, severity: Severity) -> Check {
+        Check { name: "c".into(), severity, window: None, kind }
+    }
+
+    #[test]
+    fn a_ratio_fails_only_above_its_maximum_and_severity_decides_fail_or_warn() {
+        let ratio = check(CheckKind::Ratio { when: "x".into(), max: 0.05 }, Severity::Error);
+        assert_eq!(outcome("t", &ratio, 5, 100, 0.0).status, Status::Pass, "exactly at the maximum passes");
+        assert_eq!(outcome("t", &ratio, 6, 100, 0.0).status, Status::Fail);
+        assert_eq!(outcome("t", &ratio, 0, 0, 0.0).ratio, 0.0, "an empty table has ratio 0");
+        let not_null = check(CheckKind::NotNull { column: "x".into() }, Severity::Warn);
+        assert_eq!(outcome("t", &not_null, 0, 100, 0.0).status, Status::Pass);
+        assert_eq!(outcome("t", &not_null, 1, 100, 0.0).status, Status::Warn);
+        assert_eq!(outcome("t", &not_null, 1, 100, 0.0).max_ratio, None);
+    }
+}

@@ -10,6 +10,9 @@ pub mod ops;
 pub mod postgres;
 pub mod redshift;
 
+#[cfg(test)]
+mod planner_tests;
+
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::model::{ColumnType, Dialect, Project};
