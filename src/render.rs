@@ -55,6 +55,9 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("redshift", "alter_distribution", include_str!("../templates/redshift/alter_distribution.sql.j2")),
     ("redshift", "alter_sort_key", include_str!("../templates/redshift/alter_sort_key.sql.j2")),
     ("redshift", "alter_encoding", include_str!("../templates/redshift/alter_encoding.sql.j2")),
+    ("redshift", "sort_key_none", include_str!("../templates/redshift/sort_key_none.sql.j2")),
+    ("redshift", "check_fits", include_str!("../templates/redshift/check_fits.sql.j2")),
+    ("postgres", "check_fits", include_str!("../templates/postgres/check_fits.sql.j2")),
 ];
 
 pub struct Renderer {
@@ -68,6 +71,7 @@ impl Renderer {
         let mut env = base_env();
         let d = driver(dialect);
         env.add_filter("literal", move |value: Value| literal(d, value));
+        env.add_filter("runtime_literal", move |text: &str| runtime_literal(d, text));
         for (d, name, source) in TEMPLATES {
             if *d == "common" || *d == dialect.name() {
                 env.add_template(name, source).expect("shipped templates compile");
@@ -118,6 +122,8 @@ fn base_env() -> Environment<'static> {
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
     env.add_filter("ident", |s: &str| ident(s));
+    env.add_function("runtime", |name: &str| format!("{MARK}{name}{MARK}"));
+    env.add_filter("dollar_quote", |body: &str| dollar_quote(body));
     env.add_filter("index_column", |s: &str| {
         let (col, order) = s.split_once(char::is_whitespace).unwrap_or((s, ""));
         let order = order.split_whitespace().map(str::to_ascii_uppercase).collect::<Vec<_>>().join(" ");
@@ -135,6 +141,37 @@ fn base_env() -> Environment<'static> {
 
 pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Marks a variable inside text that becomes a literal: NUL, which the loader refuses in every
+/// YAML text (neither database stores it), so no rendered text holds it otherwise.
+const MARK: char = '\0';
+
+/// Text with `runtime(var)` marks as a concatenation of literals and variables:
+/// `'CREATE ... IDENTITY(' || next_0 || ',1) ...'`, for procedures that build a statement.
+fn runtime_literal(d: &dyn crate::dialect::Driver, text: &str) -> String {
+    let parts: Vec<String> = text
+        .split(MARK)
+        .enumerate()
+        .filter(|(i, part)| i % 2 == 1 || !part.is_empty())
+        .map(|(i, part)| if i % 2 == 1 { part.to_string() } else { d.literal(part) })
+        .collect();
+    if parts.is_empty() {
+        d.literal("")
+    } else {
+        parts.join(" || ")
+    }
+}
+
+/// A dollar-quoted body whose tag occurs nowhere in it, so nothing inside can end it.
+fn dollar_quote(body: &str) -> String {
+    let mut tag = String::from("$body$");
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("$body{n}$");
+    }
+    format!("{tag}{body}{tag}")
 }
 
 /// A value as an SQL literal of the dialect: NULL, TRUE/FALSE, numbers as written, text quoted.

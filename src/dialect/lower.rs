@@ -300,12 +300,16 @@ pub fn index_ops(d: &TableDiff) -> Vec<Op> {
     drops
 }
 
-/// Reference rows that go, then those that come.
+/// Reference rows that go, then those that come. Renames have run by then: a row that goes is
+/// matched by its columns' new names.
 pub fn row_ops(d: &TableDiff) -> Vec<Op> {
+    let renamed = crate::diff::renames(&d.from, &d.to);
+    let new_name = |c: &String| renamed.get(c.as_str()).map_or(c.clone(), |n| n.to_string());
     let mut ops = Vec::new();
     for change in &d.changes {
         if let TableChange::DeleteRows { rows } = change {
-            ops.push(Op::DeleteRows { table: d.to.name.clone(), rows: rows.clone() });
+            let rows = rows.iter().map(|r| r.iter().map(|(c, v)| (new_name(c), v.clone())).collect()).collect();
+            ops.push(Op::DeleteRows { table: d.to.name.clone(), rows });
         }
     }
     for change in &d.changes {

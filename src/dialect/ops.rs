@@ -42,22 +42,37 @@ pub enum Op {
         to: String,
     },
     /// Type, nullability or default in place (PostgreSQL; on Redshift only VARCHAR widening).
+    /// `cast`: the type change converts explicitly (never for a string target, where an
+    /// explicit cast would cut values).
     AlterColumn {
         table: String,
         from: Column,
         to: Column,
+        cast: bool,
     },
     /// Redshift: add a new column, copy, drop the old one, rename (the column moves last).
+    /// `from.name` is the column's name when this runs, after any rename.
     RebuildColumn {
         table: String,
         from: Column,
         to: Column,
+        cast: bool,
     },
-    /// Redshift: create the table anew, copy the rows, swap names.
+    /// Redshift: create the table anew, copy the rows, swap names, add the keys back.
     DeepCopy {
         table: Table,
         constraints: Vec<Key>,
-        copy: Vec<(String, String)>,
+        copy: Vec<CopyColumn>,
+        /// Identity columns, which start after the copied values.
+        identities: Vec<IdentityCopy>,
+        /// Old columns the copy leaves behind.
+        dropped: Vec<String>,
+    },
+    /// Fails the migration before a narrowing when a value does not fit.
+    CheckFits {
+        table: String,
+        column: String,
+        length: u32,
     },
     AlterDistribution {
         table: String,
@@ -109,6 +124,41 @@ pub enum Op {
     },
 }
 
+/// One column of a deep copy: where its values come from, and the type to convert them to when
+/// they need an explicit conversion.
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyColumn {
+    pub from: String,
+    pub to: String,
+    pub cast: Option<ColumnType>,
+}
+
+/// An identity column of a deep copy: its name, the old column it is copied from, and its
+/// identity's seed and step.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityCopy {
+    pub column: String,
+    /// The procedure variable holding where the identity starts.
+    pub var: String,
+    pub source: String,
+    pub seed: i64,
+    pub step: i64,
+}
+
+/// Whether converting `from` to `to` needs an explicit conversion: not for the same type, and
+/// never for a string target, where an explicit cast cuts what the assignment would refuse.
+pub fn needs_cast(from: ColumnType, to: ColumnType) -> bool {
+    from != to && !matches!(to, ColumnType::Varchar(_) | ColumnType::Char(_) | ColumnType::Text)
+}
+
+/// The length a value must fit when `from` narrows to a bounded string type, if it does.
+pub fn narrowed_length(from: ColumnType, to: ColumnType) -> Option<u32> {
+    match to {
+        ColumnType::Varchar(n) | ColumnType::Char(n) if !widens(from, to) => Some(n),
+        _ => None,
+    }
+}
+
 /// Why an operation needs care. Guarded hazards make `schema generate` refuse without
 /// `--allow-destructive`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -143,6 +193,7 @@ impl Op {
             Op::AlterColumn { .. } => "alter_column",
             Op::RebuildColumn { .. } => "rebuild_column",
             Op::DeepCopy { .. } => "deep_copy",
+            Op::CheckFits { .. } => "check_fits",
             Op::AlterDistribution { .. } => "alter_distribution",
             Op::AlterSortKey { .. } => "alter_sort_key",
             Op::AlterEncoding { .. } => "alter_encoding",
@@ -170,13 +221,16 @@ impl Op {
             Op::Backfill { table, column, expr } => format!("backfill {ns}.{table}.{column} from {expr}"),
             Op::DropColumn { table, column } => format!("drop column {ns}.{table}.{column}"),
             Op::RenameColumn { table, from, to } => format!("rename column {ns}.{table}.{from} to {to}"),
-            Op::AlterColumn { table, from, to } => {
+            Op::AlterColumn { table, from, to, .. } => {
                 format!("alter column {ns}.{table}.{}: {}", to.name, column_delta(from, to))
             }
-            Op::RebuildColumn { table, from, to } => {
+            Op::RebuildColumn { table, from, to, .. } => {
                 format!("rebuild column {ns}.{table}.{} ({})", to.name, column_delta(from, to))
             }
             Op::DeepCopy { table, .. } => format!("deep copy {ns}.{} into its new definition", table.name),
+            Op::CheckFits { table, column, length } => {
+                format!("check that every value of {ns}.{table}.{column} fits {length}")
+            }
             Op::AlterDistribution { table, from, to } => {
                 format!("alter distribution of {ns}.{table}: {} -> {}", lower(from), lower(to))
             }

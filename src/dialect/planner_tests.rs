@@ -78,7 +78,24 @@ fn every_lowering_rule() {
             dialect: PG,
             from: "  - { name: v, type: varchar(10) }\n",
             to: "  - { name: v, type: varchar(20) }\n",
-            expect: &[("ALTER TABLE \"ns\".\"t\" ALTER COLUMN \"v\" TYPE VARCHAR(20) USING \"v\"::VARCHAR(20);", true)],
+            expect: &[("ALTER TABLE \"ns\".\"t\" ALTER COLUMN \"v\" TYPE VARCHAR(20);", true)],
+        },
+        Case {
+            name: "pg narrowing fails instead of cutting values",
+            dialect: PG,
+            from: "  - { name: v, type: varchar(300) }\n",
+            to: "  - { name: v, type: varchar(256) }\n",
+            expect: &[
+                ("SELECT CAST(CASE WHEN MAX(char_length(\"v\")) > 256 THEN 'cannot narrow ns.t.v to 256 characters: a value is longer' END AS INTEGER) FROM \"ns\".\"t\";", true),
+                ("ALTER TABLE \"ns\".\"t\" ALTER COLUMN \"v\" TYPE VARCHAR(256);", true),
+            ],
+        },
+        Case {
+            name: "pg other types convert with USING",
+            dialect: PG,
+            from: "  - { name: v, type: varchar(10) }\n",
+            to: "  - { name: v, type: integer }\n",
+            expect: &[("ALTER TABLE \"ns\".\"t\" ALTER COLUMN \"v\" TYPE INTEGER USING \"v\"::INTEGER;", true)],
         },
         Case {
             name: "rs widen varchar in place, outside a transaction",

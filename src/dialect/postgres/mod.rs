@@ -4,7 +4,7 @@ mod catalog;
 
 use super::catalog::Live;
 use super::lower::{self, Hazard, Op, TableOps};
-use super::{standard_literal, Driver, Grammar, Lint};
+use super::{ops, standard_literal, Driver, Grammar, Lint};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::model::{ColumnType, Dialect, Project};
@@ -61,7 +61,12 @@ impl Driver for Postgres {
         let mut body = lower::column_additions(d);
         let redefined = lower::redefined(d);
         for (from, to) in &redefined {
-            body.push(Op::AlterColumn { table: d.to.name.clone(), from: (*from).clone(), to: (*to).clone() });
+            let table = d.to.name.clone();
+            if let Some(length) = ops::narrowed_length(from.ty, to.ty) {
+                body.push(Op::CheckFits { table: table.clone(), column: to.name.clone(), length });
+            }
+            let cast = ops::needs_cast(from.ty, to.ty);
+            body.push(Op::AlterColumn { table, from: (*from).clone(), to: (*to).clone(), cast });
         }
         body.extend(lower::column_drops(d));
         body.extend(lower::comments(d));
@@ -80,9 +85,9 @@ impl Driver for Postgres {
 
     fn hazards(&self, op: &Op) -> Vec<Hazard> {
         match op {
-            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !lower::widens(from.ty, to.ty) => {
-                Hazard::guarded("narrowing or lossy type change: fails on (or truncates) values that do not fit")
-            }
+            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !lower::widens(from.ty, to.ty) => Hazard::guarded(
+                "narrowing or lossy type change: the migration fails, changing nothing, if a value does not fit",
+            ),
             Op::AlterColumn { from, to, .. } if from.ty != to.ty && !in_place_widening(from.ty, to.ty) => {
                 Hazard::guarded("PostgreSQL rewrites the whole table to change this type")
             }
