@@ -20,4 +20,5 @@ pub mod plan;
 pub mod refresh;
 pub mod render;
 pub mod seed;
+pub mod sql;
 pub mod validate;
