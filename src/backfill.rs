@@ -9,6 +9,7 @@ use crate::db::{self, Target};
 use crate::error::{describe, Error, Result};
 use crate::model::{Column, ColumnType, Project, Table};
 use crate::render::Renderer;
+use crate::sql::lexer::{ident_value, significant, Escapes};
 use std::time::{Duration, Instant};
 
 pub struct Options {
@@ -28,11 +29,11 @@ pub enum Event<'a> {
 
 /// The column the work is cut by: the first date or timestamp column the expression reads.
 fn source<'a>(table: &'a Table, derived: &Column, expr: &str) -> Option<&'a Column> {
-    let words: Vec<&str> = expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).collect();
+    let names: Vec<String> = significant(expr, Escapes::Standard).filter_map(|t| ident_value(&t)).collect();
     table.columns.iter().find(|c| {
         c.name != derived.name
             && matches!(c.ty, ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz)
-            && words.iter().any(|w| w.eq_ignore_ascii_case(&c.name))
+            && names.contains(&c.name)
     })
 }
 

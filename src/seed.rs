@@ -16,6 +16,7 @@ use crate::error::{describe, Error, Result};
 use crate::graph;
 use crate::model::{Check, CheckKind, ColumnType, Project, Table};
 use crate::render::Renderer;
+use crate::sql::lexer::{ident_value, significant, string_value, Escapes, Kind};
 use crate::suggest::unknown;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -190,32 +191,14 @@ enum Tok {
 }
 
 fn tokens(sql: &str) -> Vec<Tok> {
-    let mut out = Vec::new();
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_alphanumeric() || c == '_' {
-            let mut w = c.to_string();
-            while let Some(&n) = chars.peek().filter(|n| n.is_alphanumeric() || **n == '_') {
-                w.push(n);
-                chars.next();
-            }
-            out.push(Tok::Word(w.to_ascii_lowercase()));
-        } else if c == '\'' {
-            let mut s = String::new();
-            while let Some(n) = chars.next() {
-                if n == '\'' && chars.peek() != Some(&'\'') {
-                    break;
-                } else if n == '\'' {
-                    chars.next();
-                }
-                s.push(n);
-            }
-            out.push(Tok::Str(s));
-        } else if !c.is_whitespace() {
-            out.push(Tok::Sym(c));
-        }
-    }
-    out
+    significant(sql, Escapes::Standard)
+        .filter_map(|t| match t.kind {
+            Kind::Word | Kind::QuotedIdent => ident_value(&t).map(Tok::Word),
+            Kind::Number => Some(Tok::Word(t.text.to_string())),
+            Kind::String => string_value(&t, Escapes::Standard).map(Tok::Str),
+            _ => t.text.chars().next().map(Tok::Sym),
+        })
+        .collect()
 }
 
 /// The forms of check SQL the generator understands.

@@ -226,7 +226,7 @@ fn a_freshly_migrated_redshift_shows_no_drift() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/features/schema");
     let project = schema::load::load(&dir).unwrap();
     let ddl = schema::plan::create_all(&project.enabled(), Dialect::Redshift).unwrap();
-    let statements = schema::migrate::split_statements(&ddl);
+    let statements = schema::sql::lexer::split_statements(&ddl, schema::sql::lexer::Escapes::Backslash);
     let create = |name: &str| {
         let head = format!("CREATE MATERIALIZED VIEW \"analytics\".\"{name}\"");
         statements.iter().find(|s| s.starts_with(&head)).unwrap().to_string()

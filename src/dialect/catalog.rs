@@ -7,6 +7,7 @@
 
 use crate::error::{describe, Error, Result};
 use crate::model::*;
+use crate::sql::lexer::{ident_value, significant, tokens, Escapes, Token};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the catalog shows of the managed namespace.
@@ -277,98 +278,122 @@ pub enum Constraint {
 /// `FOREIGN KEY (a) REFERENCES [schema.]t(b) [ON DELETE ...]` as both dialects print them.
 /// Options the model does not hold (ON DELETE, DEFERRABLE, INCLUDE, ...) are ignored.
 pub fn parse_constraint(definition: &str) -> Option<Constraint> {
-    let text = definition.trim();
-    if let Some(rest) = strip_keyword(text, "PRIMARY KEY") {
-        return Some(Constraint::PrimaryKey(ident_list(rest)?.0));
+    let mut c = Cursor::new(definition, Escapes::Standard);
+    if c.keywords(&["primary", "key"]) {
+        return Some(Constraint::PrimaryKey(c.ident_list()?));
     }
-    if let Some(rest) = strip_keyword(text, "UNIQUE") {
-        return Some(Constraint::Unique(ident_list(&rest[rest.find('(')?..])?.0));
+    if c.keywords(&["unique"]) {
+        c.keywords(&["nulls", "not", "distinct"]);
+        return Some(Constraint::Unique(c.ident_list()?));
     }
-    let rest = strip_keyword(text, "FOREIGN KEY")?;
-    let (columns, rest) = ident_list(rest)?;
-    let rest = strip_keyword(rest.trim_start(), "REFERENCES")?;
-    let (first, rest) = identifier(rest)?;
-    let (schema, table, rest) = match rest.strip_prefix('.') {
-        Some(rest) => {
-            let (table, rest) = identifier(rest)?;
-            (Some(first), table, rest)
-        }
-        None => (None, first, rest),
-    };
-    let references = ident_list(rest).map(|(r, _)| r).unwrap_or_default();
+    if !c.keywords(&["foreign", "key"]) {
+        return None;
+    }
+    let columns = c.ident_list()?;
+    if !c.keywords(&["references"]) {
+        return None;
+    }
+    let first = c.ident()?;
+    let (schema, table) = if c.punct('.') { (Some(first), c.ident()?) } else { (None, first) };
+    let references = c.ident_list().unwrap_or_default();
     Some(Constraint::ForeignKey { columns, schema, table, references })
 }
 
-pub(in crate::dialect) fn strip_keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
-    text.get(..keyword.len()).filter(|head| head.eq_ignore_ascii_case(keyword)).map(|_| &text[keyword.len()..])
+/// Significant tokens of text a server printed, read front to back.
+pub(in crate::dialect) struct Cursor<'a> {
+    text: &'a str,
+    tokens: Vec<Token<'a>>,
+    at: usize,
 }
 
-/// `(a, "B", c)` at the start of `text` → the names and the text after `)`.
-pub(in crate::dialect) fn ident_list(text: &str) -> Option<(Vec<String>, &str)> {
-    let mut rest = text.trim_start().strip_prefix('(')?;
-    let mut names = Vec::new();
-    loop {
-        let (name, after) = identifier(rest)?;
-        names.push(name);
-        let after = after.trim_start();
-        if let Some(after) = after.strip_prefix(',') {
-            rest = after;
-        } else {
-            return Some((names, after.strip_prefix(')')?));
-        }
+impl<'a> Cursor<'a> {
+    pub(in crate::dialect) fn new(text: &'a str, escapes: Escapes) -> Cursor<'a> {
+        Cursor { text, tokens: significant(text, escapes).collect(), at: 0 }
     }
-}
 
-/// A bare or double-quoted identifier at the start of `text` (after spaces).
-pub(in crate::dialect) fn identifier(text: &str) -> Option<(String, &str)> {
-    let text = text.trim_start();
-    if let Some(quoted) = text.strip_prefix('"') {
-        let mut name = String::new();
-        let mut chars = quoted.char_indices();
-        while let Some((i, c)) = chars.next() {
-            if c != '"' {
-                name.push(c);
-            } else if quoted[i + 1..].starts_with('"') {
-                name.push('"');
-                chars.next();
-            } else {
-                return Some((name, &quoted[i + 1..]));
+    /// Consumes these keywords in a row, or nothing.
+    pub(in crate::dialect) fn keywords(&mut self, words: &[&str]) -> bool {
+        let found = words.iter().enumerate().all(|(k, w)| self.tokens.get(self.at + k).is_some_and(|t| t.is_word(w)));
+        if found {
+            self.at += words.len();
+        }
+        found
+    }
+
+    pub(in crate::dialect) fn punct(&mut self, c: char) -> bool {
+        let found = self.tokens.get(self.at).is_some_and(|t| t.is_punct(c));
+        self.at += usize::from(found);
+        found
+    }
+
+    /// A bare or quoted identifier, as the name it denotes.
+    pub(in crate::dialect) fn ident(&mut self) -> Option<String> {
+        let name = ident_value(self.tokens.get(self.at)?)?;
+        self.at += 1;
+        Some(name)
+    }
+
+    /// `(a, "B", c)`.
+    pub(in crate::dialect) fn ident_list(&mut self) -> Option<Vec<String>> {
+        let start = self.at;
+        let list = (|| {
+            if !self.punct('(') {
+                return None;
             }
+            let mut names = vec![self.ident()?];
+            while self.punct(',') {
+                names.push(self.ident()?);
+            }
+            self.punct(')').then_some(names)
+        })();
+        if list.is_none() {
+            self.at = start;
         }
-        return None;
+        list
     }
-    let end = text.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).unwrap_or(text.len());
-    (end > 0 && !text.starts_with(|c: char| c.is_ascii_digit())).then(|| (text[..end].to_string(), &text[end..]))
+
+    /// The text from the current token on.
+    pub(in crate::dialect) fn rest(&self) -> &'a str {
+        self.tokens.get(self.at).map_or("", |t| &self.text[t.start..])
+    }
+
+    pub(in crate::dialect) fn done(&self) -> bool {
+        self.at >= self.tokens.len()
+    }
+}
+
+/// A bare or quoted identifier that is the whole of `text` (spaces around it allowed).
+pub(in crate::dialect) fn identifier(text: &str) -> Option<String> {
+    let mut c = Cursor::new(text, Escapes::Standard);
+    let name = c.ident()?;
+    c.done().then_some(name)
 }
 
 /// Turns the namespace-qualified names of `objects` in a view body as the server prints it
 /// (`ns.t` or `"ns"."t"`) into `{{ ref('t') }}`, the form YAML bodies use, and returns the body
-/// with the names replaced, sorted. String literals are left alone.
-pub fn to_refs(sql: &str, namespace: &str, objects: &BTreeSet<String>) -> (String, Vec<String>) {
-    let bytes = sql.as_bytes();
-    let (mut out, mut copied, mut i) = (String::with_capacity(sql.len()), 0, 0);
+/// with the names replaced, sorted. Strings, comments and longer paths (`x.ns.t`) are left alone.
+pub fn to_refs(sql: &str, namespace: &str, objects: &BTreeSet<String>, escapes: Escapes) -> (String, Vec<String>) {
+    let tokens: Vec<Token> = tokens(sql, escapes).collect();
+    let (mut out, mut copied) = (String::with_capacity(sql.len()), 0);
     let mut refs = BTreeSet::new();
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
-    while i < bytes.len() {
-        let starts_name =
-            (bytes[i] == b'"' || word(bytes[i])) && (i == 0 || !(word(bytes[i - 1]) || bytes[i - 1] == b'.'));
-        if bytes[i] == b'\'' {
-            i += sql[i + 1..].find('\'').map_or(bytes.len(), |j| j + 2);
-        } else if let Some((schema, rest)) = starts_name.then(|| identifier(&sql[i..])).flatten() {
-            let after_schema = sql.len() - rest.len();
-            let qualified = rest.strip_prefix('.').and_then(identifier);
-            match qualified {
-                Some((name, rest)) if schema == namespace && objects.contains(&name) && !rest.starts_with('.') => {
-                    out.push_str(&sql[copied..i]);
-                    out.push_str(&format!("{{{{ ref('{name}') }}}}"));
-                    i = sql.len() - rest.len();
-                    copied = i;
-                    refs.insert(name);
-                }
-                _ => i = after_schema,
+    let mut i = 0;
+    while i < tokens.len() {
+        // schema . name, with no `.` before or after (trivia between them is not printed).
+        let hit = i + 2 < tokens.len()
+            && tokens.get(i + 1).is_some_and(|t| t.is_punct('.'))
+            && (i == 0 || !tokens[i - 1].is_punct('.'))
+            && !tokens.get(i + 3).is_some_and(|t| t.is_punct('.'))
+            && ident_value(&tokens[i]).is_some_and(|s| s == namespace);
+        let name = tokens.get(i + 2).and_then(ident_value).filter(|n| hit && objects.contains(n));
+        match name {
+            Some(name) => {
+                out.push_str(&sql[copied..tokens[i].start]);
+                out.push_str(&format!("{{{{ ref('{name}') }}}}"));
+                copied = tokens[i + 2].start + tokens[i + 2].text.len();
+                refs.insert(name);
+                i += 3;
             }
-        } else {
-            i += 1;
+            None => i += 1,
         }
     }
     out.push_str(&sql[copied..]);
@@ -435,12 +460,22 @@ mod tests {
             "SELECT t.a, 'analytics.t' FROM analytics.t JOIN \"analytics\".\"mv\" m ON true JOIN analytics.other o ON true JOIN x.analytics.t ON true",
             "analytics",
             &objects,
+            Escapes::Backslash,
         );
         assert_eq!(
             sql,
             "SELECT t.a, 'analytics.t' FROM {{ ref('t') }} JOIN {{ ref('mv') }} m ON true JOIN analytics.other o ON true JOIN x.analytics.t ON true"
         );
         assert_eq!(refs, vec!["mv", "t"]);
+    }
+
+    #[test]
+    fn refs_skip_strings_with_escaped_quotes_and_comments() {
+        let objects = BTreeSet::from(["t".to_string()]);
+        let sql = "SELECT 'it\\'s analytics.t' /* analytics.t */ FROM analytics.t -- analytics.t";
+        let (out, refs) = to_refs(sql, "analytics", &objects, Escapes::Backslash);
+        assert_eq!(out, "SELECT 'it\\'s analytics.t' /* analytics.t */ FROM {{ ref('t') }} -- analytics.t");
+        assert_eq!(refs, vec!["t"]);
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub trait Driver: Sync {
     /// first refuses a text the dialect accepts.
     fn grammars(&self) -> (Grammar, Option<Grammar>);
 
+    /// How its string literals treat a backslash, for splitting scripts into statements.
+    fn escapes(&self) -> crate::sql::lexer::Escapes;
+
     /// What this dialect refuses in a project that targets it.
     fn lint(&self, project: &Project) -> Vec<Lint>;
 

@@ -7,6 +7,7 @@ use super::{check_ident, diag_at, snake_case, Diagnostic, Source};
 use crate::model::*;
 use crate::render;
 use crate::sql::expr::{ParseError, Role};
+use crate::sql::lexer::{ident_value, significant, Escapes};
 use crate::suggest::nearest;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -227,7 +228,7 @@ impl Loader<'_> {
                 }
             }
         }
-        let distribution = self.distribution(src, doc.distribution.as_ref(), None, DistStyle::Even);
+        let distribution = self.distribution(src, doc.distribution.as_ref(), Err(&doc.sql), DistStyle::Even);
         let sort_key = match &doc.sort_key {
             None => SortKey { kind: SortKind::Compound, columns: vec![] },
             Some(s) => {
@@ -235,7 +236,7 @@ impl Loader<'_> {
                     self.at(src, "sort_key.kind", "a Redshift materialized view takes a compound sort key only");
                 }
                 for (i, c) in s.columns.iter().enumerate() {
-                    self.in_body(src, &format!("sort_key.columns.{i}"), c);
+                    self.in_body(src, &format!("sort_key.columns.{i}"), &doc.sql, c);
                 }
                 SortKey { kind: SortKind::Compound, columns: s.columns.clone() }
             }
@@ -243,7 +244,7 @@ impl Loader<'_> {
         for (i, index) in doc.indexes.iter().enumerate() {
             for (j, c) in index.columns.iter().enumerate() {
                 let column = c.split_whitespace().next().unwrap_or_default();
-                self.in_body(src, &format!("indexes.{i}.columns.{j}"), column);
+                self.in_body(src, &format!("indexes.{i}.columns.{j}"), &doc.sql, column);
             }
             if let Some(p) = &index.predicate {
                 self.expression(src, &format!("indexes.{i}.where"), "where", p, Role::IndexPredicate);
@@ -305,13 +306,10 @@ impl Loader<'_> {
 
     /// Materialized-view keys name output columns we cannot know without the database: at
     /// least require that the name appears in the body.
-    pub(super) fn in_body(&mut self, src: &Source, path: &str, column: &str) {
-        let sql = src.text.split_once("sql:").map(|(_, body)| body).unwrap_or_default();
-        let found =
-            sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|word| word.eq_ignore_ascii_case(column));
-        if !found {
-            let words = sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
-            let help = nearest(column, words);
+    pub(super) fn in_body(&mut self, src: &Source, path: &str, sql: &str, column: &str) {
+        let names: Vec<String> = significant(sql, Escapes::Standard).filter_map(|t| ident_value(&t)).collect();
+        if !names.iter().any(|n| n == column) {
+            let help = nearest(column, names.iter().map(String::as_str));
             self.at_help(src, path, format!("column `{column}` does not appear in the view's SQL"), help);
         }
     }

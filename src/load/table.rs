@@ -131,8 +131,7 @@ impl Loader<'_> {
             }
         }
 
-        let distribution =
-            self.distribution(src, doc.distribution.as_ref(), Some((name, &doc.columns)), DistStyle::Auto);
+        let distribution = self.distribution(src, doc.distribution.as_ref(), Ok((name, &doc.columns)), DistStyle::Auto);
         let sort_key = self.sort_key(src, doc.sort_key.as_ref(), name, &doc.columns);
         for (i, index) in doc.indexes.iter().enumerate() {
             self.index_columns(src, i, index, name, &cols);
@@ -241,12 +240,12 @@ impl Loader<'_> {
         Some(ForeignKey { columns, table: table.to_string(), references })
     }
 
-    /// Validates a distribution; `table` is None for materialized views (columns unknown).
+    /// Validates a distribution, of a table (name, columns) or of a materialized view (its SQL).
     pub(super) fn distribution(
         &mut self,
         src: &Source,
         doc: Option<&DistributionDoc>,
-        table: Option<(&str, &[ColumnDoc])>,
+        owner: Result<(&str, &[ColumnDoc]), &str>,
         default: DistStyle,
     ) -> Distribution {
         let Some(doc) = doc else {
@@ -255,13 +254,14 @@ impl Loader<'_> {
         let style = doc.style.unwrap_or(if doc.key.is_some() { DistStyle::Key } else { default });
         match (style, &doc.key) {
             (DistStyle::Key, Some(key)) => {
-                if let Some((name, columns)) = table {
-                    let cols: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-                    if self.column_ref(src, "distribution.key", name, &cols, key) {
-                        self.key_type(src, "distribution.key", columns, key);
+                match owner {
+                    Ok((name, columns)) => {
+                        let cols: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+                        if self.column_ref(src, "distribution.key", name, &cols, key) {
+                            self.key_type(src, "distribution.key", columns, key);
+                        }
                     }
-                } else {
-                    self.in_body(src, "distribution.key", key);
+                    Err(sql) => self.in_body(src, "distribution.key", sql, key),
                 }
                 Distribution::Key(key.clone())
             }
@@ -273,7 +273,7 @@ impl Loader<'_> {
                 self.at(src, "distribution.key", "`key` is only allowed with `style: key`");
                 Distribution::Auto
             }
-            (DistStyle::Auto, None) if table.is_none() => {
+            (DistStyle::Auto, None) if owner.is_err() => {
                 self.at_help(
                     src,
                     "distribution.style",

@@ -201,7 +201,8 @@ pub fn migrate(
         let upto: Vec<Migration> = all.iter().filter(|m| m.version() <= version).cloned().collect();
         let record_only = options.fake || l.no_transaction;
         if l.no_transaction && !options.fake {
-            for statement in split_statements(l.migration.sql().unwrap_or_default()) {
+            let escapes = driver(dialect).escapes();
+            for statement in crate::sql::lexer::split_statements(l.migration.sql().unwrap_or_default(), escapes) {
                 client.batch_execute(statement).map_err(|e| failure(l, &e))?;
             }
         }
@@ -251,65 +252,4 @@ fn lock(target: &Target, namespace: &str) -> Result<Lock> {
     let _ = timer.join();
     result.context(|| "taking the migration lock".into())?;
     Ok(Lock { _client: client })
-}
-
-/// Splits a script into statements at top-level semicolons, skipping quoted text, quoted
-/// identifiers, comments and dollar-quoted bodies. Empty statements are dropped.
-pub fn split_statements(sql: &str) -> Vec<&str> {
-    let bytes = sql.as_bytes();
-    let (mut out, mut start, mut i) = (Vec::new(), 0, 0);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\'' | b'"' => {
-                let q = bytes[i];
-                i += 1;
-                while i < bytes.len() && bytes[i] != q {
-                    i += 1;
-                }
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = sql[i + 2..].find("*/").map_or(bytes.len(), |j| i + 2 + j + 1);
-            }
-            b'$' => {
-                if let Some(len) = sql[i + 1..].find('$') {
-                    let tag = &sql[i..i + len + 2];
-                    if tag[1..tag.len() - 1].chars().all(|c| c.is_alphanumeric() || c == '_') {
-                        i = sql[i + tag.len()..].find(tag).map_or(bytes.len(), |j| i + tag.len() + j + tag.len() - 1);
-                    }
-                }
-            }
-            b';' => {
-                out.push(&sql[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out.push(&sql[start..]);
-    out.into_iter().filter(|s| !only_comments(s)).map(str::trim).collect()
-}
-
-fn only_comments(statement: &str) -> bool {
-    statement.lines().map(str::trim).all(|l| l.is_empty() || l.starts_with("--"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_at_top_level_semicolons_only() {
-        let sql = "-- header; not a statement\nCREATE TABLE \"a;b\" (x TEXT DEFAULT ';');\n/* c; */ ALTER TABLE t ALTER COLUMN c TYPE VARCHAR(9);\nCREATE PROCEDURE p() AS $$ BEGIN x; y; END; $$ LANGUAGE plpgsql;\n";
-        let parts = split_statements(sql);
-        assert_eq!(parts.len(), 3, "{parts:?}");
-        assert!(parts[0].ends_with("DEFAULT ';')"));
-        assert!(parts[1].starts_with("/* c; */ ALTER TABLE"));
-        assert!(parts[2].contains("BEGIN x; y; END;"));
-    }
 }

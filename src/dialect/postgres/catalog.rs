@@ -11,6 +11,7 @@ use crate::dialect::Driver;
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Identity, Index, Project};
 use crate::render::{expand_refs, ident};
+use crate::sql::lexer::Escapes;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Tables, views and materialized views, with their comments.
@@ -187,10 +188,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
             .lines()
             .zip(options.iter().chain(std::iter::repeat(&0)))
             .map(|(column, option)| {
-                let column = match identifier(column) {
-                    Some((name, "")) => name,
-                    _ => column.to_string(),
-                };
+                let column = identifier(column).unwrap_or_else(|| column.to_string());
                 let order = match option & 3 {
                     0 => "",
                     1 => " DESC NULLS LAST",
@@ -216,7 +214,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
     for r in views.iter() {
         let name = r.text("relname");
         let body = r.text("definition").trim().trim_end_matches(';').trim_end();
-        let (sql, depends_on) = to_refs(body, namespace, reads.get(name).unwrap_or(&none));
+        let (sql, depends_on) = to_refs(body, namespace, reads.get(name).unwrap_or(&none), Escapes::Standard);
         b.view_body(name, sql, depends_on);
     }
     Ok(b.finish())

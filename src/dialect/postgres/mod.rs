@@ -42,6 +42,12 @@ impl Driver for Postgres {
         (&sqlparser::dialect::PostgreSqlDialect {}, None)
     }
 
+    /// standard_conforming_strings is on by default since PostgreSQL 9.1; what the generator
+    /// writes reads the same either way (escape strings where a backslash occurs).
+    fn escapes(&self) -> crate::sql::lexer::Escapes {
+        crate::sql::lexer::Escapes::Standard
+    }
+
     fn lint(&self, _project: &Project) -> Vec<Lint> {
         Vec::new()
     }

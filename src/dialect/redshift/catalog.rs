@@ -11,12 +11,11 @@
 //! not compared: ENCODE AUTO and SORTKEY AUTO-versus-none of empty tables, MV auto refresh.
 
 use super::Redshift;
-use crate::dialect::catalog::{
-    ident_list, identifier, order_like, strip_keyword, to_refs, Builder, Live, Rows, Session, Unknown,
-};
+use crate::dialect::catalog::{order_like, to_refs, Builder, Cursor, Live, Rows, Session, Unknown};
 use crate::dialect::Driver;
 use crate::error::Result;
 use crate::model::{Column, ColumnType, Dialect, Distribution, Identity, Project, SortKey, SortKind};
+use crate::sql::lexer::{tokens, Escapes, Kind, Token};
 use std::collections::{BTreeSet, HashMap};
 
 /// One catalog source.
@@ -254,7 +253,8 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
         let definition = definitions.get(name.as_str()).copied().unwrap_or_default();
         let mv = if materialized { parse_mv(definition) } else { None };
         let body = mv.as_ref().map_or(definition, |m| m.body);
-        let (sql, depends_on) = to_refs(body.trim().trim_end_matches(';').trim_end(), namespace, &objects);
+        let (sql, depends_on) =
+            to_refs(body.trim().trim_end_matches(';').trim_end(), namespace, &objects, Escapes::Backslash);
         b.view_body(&name, sql, depends_on);
         let Some(mv) = mv else { continue };
         let info_row = info.get(name.as_str());
@@ -346,37 +346,31 @@ pub struct MvDefinition<'a> {
 }
 
 pub fn parse_mv(definition: &str) -> Option<MvDefinition<'_>> {
-    let mut rest = definition.trim_start();
-    for word in ["create", "materialized", "view"] {
-        rest = keyword(rest, word)?;
+    let mut c = Cursor::new(definition, Escapes::Backslash);
+    if !c.keywords(&["create", "materialized", "view"]) {
+        return None;
     }
-    rest = identifier(rest)?.1;
-    if let Some(name) = rest.strip_prefix('.') {
-        rest = identifier(name)?.1;
+    c.ident()?;
+    if c.punct('.') {
+        c.ident()?;
     }
     let mut mv = MvDefinition { backup: None, distribution: None, sort_key: vec![], auto_refresh: None, body: "" };
     let mut style = None;
+    let yes = |c: &mut Cursor| c.ident().map(|w| w == "yes");
     loop {
-        rest = rest.trim_start();
-        if let Some(body) = keyword(rest, "as") {
-            mv.body = body.trim();
+        if c.keywords(&["as"]) {
+            mv.body = c.rest().trim();
             break;
-        } else if let Some(r) = keyword(rest, "backup") {
-            let (on, r) = yes(r)?;
-            (mv.backup, rest) = (Some(on), r);
-        } else if let Some(r) = keyword(rest, "diststyle") {
-            let (word, r) = identifier(r)?;
-            (style, rest) = (Some(word.to_ascii_lowercase()), r);
-        } else if let Some(r) = keyword(rest, "distkey") {
-            let (mut columns, r) = ident_list(r)?;
-            (mv.distribution, rest) = (Some(Distribution::Key(columns.pop()?)), r);
-        } else if let Some(r) =
-            keyword(rest, "sortkey").or_else(|| keyword(rest, "compound").and_then(|r| keyword(r, "sortkey")))
-        {
-            (mv.sort_key, rest) = ident_list(r)?;
-        } else if let Some(r) = keyword(rest, "auto").and_then(|r| keyword(r, "refresh")) {
-            let (on, r) = yes(r)?;
-            (mv.auto_refresh, rest) = (Some(on), r);
+        } else if c.keywords(&["backup"]) {
+            mv.backup = Some(yes(&mut c)?);
+        } else if c.keywords(&["diststyle"]) {
+            style = Some(c.ident()?);
+        } else if c.keywords(&["distkey"]) {
+            mv.distribution = Some(Distribution::Key(c.ident_list()?.pop()?));
+        } else if c.keywords(&["sortkey"]) || c.keywords(&["compound", "sortkey"]) {
+            mv.sort_key = c.ident_list()?;
+        } else if c.keywords(&["auto", "refresh"]) {
+            mv.auto_refresh = Some(yes(&mut c)?);
         } else {
             return None;
         }
@@ -390,17 +384,6 @@ pub fn parse_mv(definition: &str) -> Option<MvDefinition<'_>> {
         };
     }
     Some(mv)
-}
-
-/// `YES` or `NO`: true for YES; the rest.
-fn yes(text: &str) -> Option<(bool, &str)> {
-    identifier(text).map(|(word, rest)| (word.eq_ignore_ascii_case("yes"), rest))
-}
-
-/// `keyword` (any case) at the start of `text`, as a whole word; the rest.
-fn keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
-    let rest = strip_keyword(text.trim_start(), keyword)?;
-    (!rest.starts_with(|c: char| c.is_alphanumeric() || c == '_')).then_some(rest)
 }
 
 /// The desired project and the live one in one spelling, for comparing. Redshift keeps
@@ -469,64 +452,62 @@ fn squash_project(p: &mut Project) {
     }
 }
 
-/// Whitespace runs → one space (none inside parentheses' edges or before commas), lower case
-/// outside quoted text.
+/// Whitespace runs → one space (none inside parentheses' edges or before commas), comments
+/// dropped, lower case outside quoted text.
 pub fn squash(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
-    let mut quote: Option<char> = None;
     let mut space = false;
-    for c in sql.trim().chars() {
-        match quote {
-            Some(q) => {
-                out.push(c);
-                if c == q {
-                    quote = None;
-                }
-            }
-            None if c.is_whitespace() => space = true,
-            None => {
-                if space && !out.ends_with('(') && c != ')' && c != ',' {
-                    out.push(' ');
-                }
-                space = false;
-                if c == '\'' || c == '"' {
-                    quote = Some(c);
-                }
-                out.push(c.to_ascii_lowercase());
-            }
+    for t in tokens(sql.trim(), Escapes::Backslash) {
+        if t.is_trivia() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() && !out.ends_with('(') && !t.is_punct(')') && !t.is_punct(',') {
+            out.push(' ');
+        }
+        space = false;
+        match t.kind {
+            Kind::String | Kind::DollarString | Kind::QuotedIdent => out.push_str(t.text),
+            _ => out.push_str(&t.text.to_ascii_lowercase()),
         }
     }
     out
 }
 
-/// Drops `::type` casts outside quotes (`'x'::character varying` → `'x'`).
+/// Drops `::type` casts (`'x'::character varying(10)` → `'x'`): Redshift prints defaults with
+/// casts the YAML does not write.
 fn strip_casts(expr: &str) -> String {
-    let mut out = String::new();
-    let mut rest = expr;
-    let mut quoted = false;
-    while let Some(c) = rest.chars().next() {
-        if !quoted && rest.starts_with("::") {
-            rest = &rest[2..];
-            loop {
-                rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
-                let next = rest.trim_start();
-                let word = next.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
-                if ["varying", "precision", "without", "with", "time", "zone"].contains(&word) {
-                    rest = next;
-                } else {
-                    break;
-                }
-            }
-            if rest.starts_with('(') {
-                rest = rest.find(')').map_or("", |i| &rest[i + 1..]);
-            }
+    const TYPE_WORDS: [&str; 6] = ["varying", "precision", "without", "with", "time", "zone"];
+    let tokens: Vec<Token> = tokens(expr, Escapes::Backslash).collect();
+    let mut out = String::with_capacity(expr.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i].text != "::" {
+            out.push_str(tokens[i].text);
+            i += 1;
             continue;
         }
-        if c == '\'' {
-            quoted = !quoted;
+        // The type: a name, its extra words, and a parenthesised length.
+        i += 1;
+        let mut first = true;
+        while let Some(t) = tokens.get(i) {
+            let word = t.kind == Kind::Word || t.kind == Kind::QuotedIdent;
+            if t.kind == Kind::Whitespace && tokens.get(i + 1).is_some_and(|n| TYPE_WORDS.iter().any(|w| n.is_word(w)))
+            {
+                i += 1;
+            } else if word && (first || TYPE_WORDS.iter().any(|w| t.is_word(w))) {
+                first = false;
+                i += 1;
+            } else if t.is_punct('(') && !first {
+                while tokens.get(i).is_some_and(|t| !t.is_punct(')')) {
+                    i += 1;
+                }
+                i += 1;
+                break;
+            } else {
+                break;
+            }
         }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
     }
     out
 }

@@ -5,7 +5,7 @@
 
 use crate::dialect::lower::{self, Op, TableOps};
 use crate::dialect::ops::{narrowed_length, needs_cast, CopyColumn, IdentityCopy};
-use crate::diff::{keys, renames, TableChange, TableDiff};
+use crate::diff::{keys, renames, ColumnChanges, TableChange, TableDiff};
 use crate::model::{Column, ColumnType, SortKind, Table};
 
 /// Encodings on which Redshift refuses ALTER COLUMN TYPE (AWS "ALTER TABLE").
@@ -119,8 +119,12 @@ fn deep_copy(d: &TableDiff) -> bool {
             || (interleaved(old) && !matches!(new.sort_key.kind, SortKind::Compound | SortKind::None)));
     // No ALTER COLUMN ENCODE on an interleaved table; and leaving ENCODE AUTO cannot be done by
     // ALTER without knowing what AUTO chose (re-setting the current encoding is an error).
-    let encodings_changed = old.columns.iter().zip(&new.columns).any(|(a, b)| a.encode != b.encode)
-        || old.encode_auto() != new.encode_auto();
+    let encodings_changed = old.encode_auto() != new.encode_auto()
+        || d.changes.iter().any(|c| match c {
+            TableChange::ModifyColumn { changed, .. } => changed.has(ColumnChanges::ENCODING),
+            TableChange::AddColumn { column } => column.encode.is_some(),
+            _ => false,
+        });
     let encode_by_copy =
         (encodings_changed && (interleaved(old) || interleaved(new))) || (old.encode_auto() && !new.encode_auto());
     sort_by_copy

@@ -59,6 +59,11 @@ impl Driver for Redshift {
         (&sqlparser::dialect::RedshiftSqlDialect {}, Some(&sqlparser::dialect::PostgreSqlDialect {}))
     }
 
+    /// A backslash always escapes inside a Redshift string literal.
+    fn escapes(&self) -> crate::sql::lexer::Escapes {
+        crate::sql::lexer::Escapes::Backslash
+    }
+
     fn lint(&self, project: &Project) -> Vec<Lint> {
         lint::lint(project)
     }
