@@ -72,6 +72,7 @@ impl Renderer {
         let d = driver(dialect);
         env.add_filter("literal", move |value: Value| literal(d, value));
         env.add_filter("runtime_literal", move |text: &str| runtime_literal(d, text));
+        env.add_filter("value", move |value: Value, ty: &str| value_literal(d, value, ty));
         for (d, name, source) in TEMPLATES {
             if *d == "common" || *d == dialect.name() {
                 env.add_template(name, source).expect("shipped templates compile");
@@ -172,6 +173,15 @@ fn dollar_quote(body: &str) -> String {
         tag = format!("$body{n}$");
     }
     format!("{tag}{body}{tag}")
+}
+
+/// A YAML value as an SQL value of a column of type `ty`: JSON in the dialect's form for a json
+/// column (Redshift would store a string literal as one string scalar), else a literal.
+fn value_literal(d: &dyn crate::dialect::Driver, value: Value, ty: &str) -> String {
+    if value.is_none() || ColumnType::parse(ty) != Ok(ColumnType::Json) {
+        return literal(d, value);
+    }
+    d.json_literal(&serde_json::to_string(&value).unwrap_or_default())
 }
 
 /// A value as an SQL literal of the dialect: NULL, TRUE/FALSE, numbers as written, text quoted.

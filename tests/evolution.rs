@@ -52,14 +52,28 @@ impl Project {
         let mut args = vec!["generate", "--name", name];
         args.extend(flags);
         self.ok(&args);
+        // A step can be several files (Redshift puts what must run outside a transaction into
+        // migrations of its own): all of them, in version order.
         let file = |d: &str| {
             let dir = self.root.join("migrations").join(d);
-            let path = std::fs::read_dir(&dir)
+            let mut parts: Vec<(i64, PathBuf)> = std::fs::read_dir(&dir)
                 .unwrap()
                 .map(|e| e.unwrap().path())
-                .find(|p| p.to_string_lossy().ends_with(&format!("__{name}.sql")))
-                .unwrap_or_else(|| panic!("no {d} migration for {name}"));
-            std::fs::read_to_string(path).unwrap()
+                .filter_map(|p| {
+                    let stem = p.file_stem()?.to_str()?.to_string();
+                    let (version, rest) = stem.strip_prefix('V')?.split_once("__")?;
+                    let ours = rest == name
+                        || rest
+                            .strip_prefix(name)
+                            .and_then(|r| r.strip_prefix('_'))
+                            .is_some_and(|n| n.parse::<u32>().is_ok());
+                    let version: i64 = version.parse().ok()?;
+                    ours.then(|| (version, p.clone()))
+                })
+                .collect();
+            assert!(!parts.is_empty(), "no {d} migration for {name}");
+            parts.sort();
+            parts.iter().map(|(_, p)| std::fs::read_to_string(p).unwrap()).collect::<Vec<_>>().join("\n")
         };
         insta::assert_snapshot!(format!("evolution_{name}"), file("redshift"));
         self.ok(&["migrate"]);

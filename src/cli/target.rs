@@ -39,9 +39,14 @@ pub fn database(cli: &Cli, layout: &Layout, project: &Project) -> Result<Target>
     Ok(target)
 }
 
-/// The dialect a command works in: `--dialect`, else the project's only dialect.
+/// The dialect a command works in: `--dialect`, else the project's only dialect. A project is
+/// checked only against the dialects it lists, so it renders only for those.
 pub fn dialect(cli: &Cli, project: &Project) -> Result<Dialect> {
     match (cli.dialect, project.dialects.as_slice()) {
+        (Some(d), listed) if !listed.contains(&d) => Err(Error::new(format!(
+            "the project does not target {d} (its dialects: {}); add it to `dialects` in schema.yaml first, so its rules are checked",
+            join(listed)
+        ))),
         (Some(d), _) => Ok(d),
         (None, [only]) => Ok(*only),
         (None, _) => {

@@ -308,8 +308,11 @@ pub fn row_ops(d: &TableDiff) -> Vec<Op> {
     let mut ops = Vec::new();
     for change in &d.changes {
         if let TableChange::DeleteRows { rows } = change {
-            let rows = rows.iter().map(|r| r.iter().map(|(c, v)| (new_name(c), v.clone())).collect()).collect();
-            ops.push(Op::DeleteRows { table: d.to.name.clone(), rows });
+            let rows: Vec<crate::diff::Row> =
+                rows.iter().map(|r| r.iter().map(|(c, v)| (new_name(c), v.clone())).collect()).collect();
+            let old = d.from.columns.iter().map(|c| (new_name(&c.name), c.ty));
+            let types = old.chain(d.to.columns.iter().map(|c| (c.name.clone(), c.ty))).collect();
+            ops.push(Op::DeleteRows { table: d.to.name.clone(), rows, types });
         }
     }
     for change in &d.changes {

@@ -50,6 +50,9 @@ pub trait Driver: Sync {
     /// How its string literals treat a backslash, for splitting scripts into statements.
     fn escapes(&self) -> crate::sql::lexer::Escapes;
 
+    /// JSON text as a value of the dialect's json type.
+    fn json_literal(&self, json: &str) -> String;
+
     /// What this dialect refuses in a project that targets it.
     fn lint(&self, project: &Project) -> Vec<Lint>;
 

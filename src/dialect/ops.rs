@@ -116,6 +116,8 @@ pub enum Op {
     DeleteRows {
         table: String,
         rows: Vec<Row>,
+        /// The type of each column the rows name.
+        types: std::collections::BTreeMap<String, ColumnType>,
     },
     /// (Re)creates the procedure refreshing these materialized views, in this order.
     CreateRefreshProcedure {
@@ -248,7 +250,7 @@ impl Op {
             Op::CreateIndex { table, index } => format!("create index {} on {ns}.{table}", index.name),
             Op::DropIndex { name } => format!("drop index {ns}.{name}"),
             Op::InsertRows { table } => format!("insert {} row(s) into {ns}.{}", table.rows.len(), table.name),
-            Op::DeleteRows { table, rows } => format!("delete {} row(s) from {ns}.{table}", rows.len()),
+            Op::DeleteRows { table, rows, .. } => format!("delete {} row(s) from {ns}.{table}", rows.len()),
             Op::CreateRefreshProcedure { name, .. } => format!("create or replace procedure {ns}.{name}"),
         }
     }

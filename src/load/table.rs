@@ -52,6 +52,9 @@ impl Loader<'_> {
                 if !ty.is_integer() {
                     self.at(src, &at("identity"), format!("`identity` needs an integer type, not `{ty}`"));
                 }
+                if identity.is_some_and(|i| i.step <= 0 || i.seed < 0) {
+                    self.at(src, &at("identity"), "an identity's `step` must be positive and its `seed` not negative");
+                }
                 if c.default.is_some() {
                     self.at(src, &at("default"), "a column cannot have both `identity` and `default`");
                 }

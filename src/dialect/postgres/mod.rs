@@ -48,6 +48,10 @@ impl Driver for Postgres {
         crate::sql::lexer::Escapes::Standard
     }
 
+    fn json_literal(&self, json: &str) -> String {
+        format!("CAST({} AS JSONB)", self.literal(json))
+    }
+
     fn lint(&self, _project: &Project) -> Vec<Lint> {
         Vec::new()
     }

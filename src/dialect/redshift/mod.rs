@@ -64,6 +64,11 @@ impl Driver for Redshift {
         crate::sql::lexer::Escapes::Backslash
     }
 
+    /// "Loading semistructured data": JSON_PARSE makes a SUPER value of JSON text.
+    fn json_literal(&self, json: &str) -> String {
+        format!("JSON_PARSE({})", self.literal(json))
+    }
+
     fn lint(&self, project: &Project) -> Vec<Lint> {
         lint::lint(project)
     }
@@ -89,15 +94,21 @@ impl Driver for Redshift {
     fn hazards(&self, op: &Op) -> Vec<Hazard> {
         match op {
             Op::RebuildColumn { .. } => Hazard::guarded("Redshift rewrites the column: UPDATE of every row"),
-            Op::DeepCopy { .. } => Hazard::guarded("Redshift copies the whole table (deep copy)"),
+            Op::DeepCopy { dropped, table, .. } => {
+                let mut h =
+                    Hazard::guarded("Redshift copies the whole table (deep copy), locked for the copy's length");
+                h.extend(dropped.iter().map(|c| Hazard {
+                    guarded: true,
+                    text: format!("the copy drops column {}.{c} and its data", table.name),
+                }));
+                h
+            }
             Op::AlterDistribution { .. } => Hazard::guarded("Redshift redistributes the whole table"),
             Op::AlterSortKey { .. } => Hazard::guarded("Redshift re-sorts the whole table"),
-            Op::DropView { view } if view.materialized => {
-                Hazard::note("the materialized view is empty until `schema refresh`")
-            }
-            Op::CreateView { view } if view.materialized => {
-                Hazard::note("run `schema refresh` to fill the materialized view")
-            }
+            // "CREATE MATERIALIZED VIEW": the view is filled when it is created.
+            Op::CreateView { view } if view.materialized => Hazard::note(
+                "Redshift fills the materialized view at CREATE, inside this migration: as long as its query takes",
+            ),
             _ => op.common_hazards(),
         }
     }
