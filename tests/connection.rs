@@ -283,3 +283,10 @@ fn tls_and_password_authentication() {
     let err = connect_err(&format!("{base}?sslmode=verify-full&sslrootcert={d}/missing.pem"));
     assert_error(&err, "cannot connect to postgres://app:***@", "cannot read sslrootcert");
 }
+
+#[test]
+fn a_short_password_is_masked_without_garbling_the_message() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let err = connect_err(&format!("postgres://app:e@127.0.0.1:{port}/db?sslmode=disable"));
+    assert_error(&err, &format!("cannot connect to postgres://app:***@127.0.0.1:{port}/db"), "Connection refused");
+}

@@ -214,3 +214,28 @@ fn bad_connections_fail_fast_with_exit_2_and_no_password() {
         assert_eq!(err.trim_end().lines().count(), 1, "{what}: one line expected: {err}");
     }
 }
+
+#[test]
+fn passwords_never_show_in_status_or_errors() {
+    let url = common::fresh_database();
+    let (_tmp, root) = project(&[]);
+    // rust-postgres percent-decodes query keys: this is the password parameter.
+    let with_key = format!("{url}?pass%77ord=s3cret-pw");
+    for format in ["text", "json"] {
+        let out = schema(&root, &with_key, &["status", "--format", format]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(!text(&out).contains("s3cret-pw"), "{format} leaked the password: {}", text(&out));
+        assert!(text(&out).contains("password=***"), "{}", text(&out));
+    }
+    // A URL given where no argument is expected: clap's error echoes it.
+    let out = Command::new(env!("CARGO_BIN_EXE_schema"))
+        .arg("--project")
+        .arg(&root)
+        .args(["status", "postgres://app:s3cret-pw@127.0.0.1:1/db"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("unexpected argument"), "{err}");
+    assert!(!err.contains("s3cret-pw"), "clap leaked the password: {err}");
+}

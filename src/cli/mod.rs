@@ -210,7 +210,7 @@ enum LocalAction {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| exit_redacted(e));
     // anstream strips styles where they would not show (not a terminal, NO_COLOR) unless forced.
     let color = match cli.color {
         ColorArg::Auto => anstream::ColorChoice::Auto,
@@ -228,6 +228,16 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// clap's errors echo the offending argument: a database URL given where none is expected
+/// (`schema status postgres://...`) must not show its password.
+fn exit_redacted(e: clap::Error) -> ! {
+    if !e.use_stderr() {
+        e.exit();
+    }
+    anstream::eprint!("{}", crate::db::redact_urls(&e.render().ansi().to_string()));
+    std::process::exit(e.exit_code());
 }
 
 fn run(cli: &Cli) -> Result<ExitCode> {
