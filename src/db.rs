@@ -59,13 +59,29 @@ impl SslMode {
 #[derive(Clone)]
 pub struct Target {
     config: postgres::Config,
-    /// The URL with the password masked: what `redacted` and errors show.
-    shown: Url,
-    /// Raw and percent-decoded password, scrubbed from library messages.
+    /// What `redacted` and errors show.
+    shown: Shown,
+    /// The password as given and as decoded, scrubbed from library messages.
     secrets: Vec<String>,
     ssl_mode: SslMode,
     root_cert: Option<PathBuf>,
     dialect: Dialect,
+}
+
+/// The URL rebuilt from its parsed parts with the password masked, so no spelling of it (a
+/// percent-encoded key, a fragment) can slip through: `scheme://user:***@host:port`, the path
+/// and the query with decoded keys.
+#[derive(Clone)]
+struct Shown {
+    authority: String,
+    path: String,
+    query: String,
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}{}", self.authority, self.path, self.query)
+    }
 }
 
 impl fmt::Debug for Target {
@@ -80,21 +96,18 @@ impl Target {
     /// parameter is passed on to rust-postgres. Dialect: `dialect` if given, else inferred from
     /// the host and port.
     pub fn parse(url: &str, dialect: Option<Dialect>, default_timeout: Duration) -> Result<Target, DbError> {
-        let parsed = Url::parse(url).map_err(|e| DbError(format!("invalid database URL {}: {e}", redact_text(url))))?;
-        let mut shown = parsed.clone();
-        if parsed.password().is_some() {
-            let _ = shown.set_password(Some("***"));
-        }
-        let mut secrets: Vec<String> = parsed.password().into_iter().map(String::from).collect();
+        let parsed = Url::parse(url).map_err(|e| DbError(format!("invalid database URL {}: {e}", redact_url(url))))?;
+        let mut secrets: Vec<String> = parsed.password().into_iter().flat_map(|p| [p.to_string(), decode(p)]).collect();
 
-        // Work on raw `k=v` segments so the rest reaches rust-postgres byte for byte.
+        // Work on raw `k=v` segments so the rest reaches rust-postgres byte for byte. Keys are
+        // compared decoded, as rust-postgres reads them.
         let (mut ssl_mode, mut root_cert, mut timeout) = (SslMode::Prefer, None, default_timeout);
         let (mut passed, mut shown_query) = (Vec::new(), Vec::new());
         let mut bad = None;
         for seg in parsed.query().unwrap_or("").split('&').filter(|s| !s.is_empty()) {
-            let (key, raw) = seg.split_once('=').unwrap_or((seg, ""));
-            let value = decode(raw);
-            match key {
+            let (raw_key, raw) = seg.split_once('=').unwrap_or((seg, ""));
+            let (key, value) = (decode(raw_key), decode(raw));
+            match key.as_str() {
                 "sslmode" => match SslMode::ALL.iter().find(|(n, _)| *n == value) {
                     Some((_, m)) => ssl_mode = *m,
                     None => bad = Some(format!("unknown sslmode `{value}` ({})", SslMode::HELP)),
@@ -107,19 +120,23 @@ impl Target {
                 _ => passed.push(seg),
             }
             if key == "password" {
-                secrets.push(raw.to_string());
+                secrets.extend([raw.to_string(), value]);
                 shown_query.push("password=***".to_string());
             } else {
-                shown_query.push(seg.to_string());
+                shown_query.push(format!("{key}={raw}"));
             }
         }
-        if !shown_query.is_empty() {
-            shown.set_query(Some(&shown_query.join("&")));
-        }
-        for s in secrets.clone() {
-            secrets.push(decode(&s));
-        }
-        secrets.retain(|s| !s.is_empty());
+        let user = match (parsed.username(), parsed.password()) {
+            (u, Some(_)) => format!("{u}:***@"),
+            ("", None) => String::new(),
+            (u, None) => format!("{u}@"),
+        };
+        let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+        let shown = Shown {
+            authority: format!("{}://{user}{}{port}", parsed.scheme(), parsed.host_str().unwrap_or("")),
+            path: parsed.path().to_string(),
+            query: if shown_query.is_empty() { String::new() } else { format!("?{}", shown_query.join("&")) },
+        };
 
         let invalid = |why: String| DbError(format!("invalid database URL {shown}: {why}"));
         if !matches!(parsed.scheme(), "postgres" | "postgresql") {
@@ -132,6 +149,8 @@ impl Target {
         let rest_query = passed.join("&");
         rest.set_query((!rest_query.is_empty()).then_some(rest_query.as_str()));
         let mut config = postgres::Config::from_str(rest.as_str()).map_err(|e| invalid(scrub(&secrets, &chain(&e))))?;
+        // What rust-postgres will send, whichever spelling the URL used (a fragment, say).
+        secrets.extend(config.get_password().map(|p| String::from_utf8_lossy(p).into_owned()));
         if config.get_application_name().is_none() {
             config.application_name("schema");
         }
@@ -167,7 +186,7 @@ impl Target {
     pub fn with_database(&self, db: &str) -> Target {
         let mut t = self.clone();
         t.config.dbname(db);
-        t.shown.set_path(&format!("/{db}"));
+        t.shown.path = format!("/{db}");
         t
     }
 
@@ -291,35 +310,58 @@ fn chain(e: &dyn std::error::Error) -> String {
     msg
 }
 
-/// Mask every occurrence of the password and flatten to one line.
+/// Scrub a library message and flatten it to one line. Only a password long enough not to be
+/// found inside ordinary words is searched for; URLs in the message lose their password either way.
 fn scrub(secrets: &[String], msg: &str) -> String {
-    let mut msg = msg.replace(['\r', '\n'], " ");
-    for s in secrets {
+    let mut msg = redact_urls(&msg.replace(['\r', '\n'], " "));
+    for s in secrets.iter().filter(|s| s.chars().count() >= MIN_SCRUBBED) {
         msg = msg.replace(s.as_str(), "***");
     }
     msg
 }
+
+/// Shorter passwords are not searched for in messages: `e` would turn "refused" into "r***fus***d".
+const MIN_SCRUBBED: usize = 4;
 
 /// libpq-style percent-decoding (`+` stays `+`).
 fn decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
-/// Best-effort masking for text that is not a valid URL: everything between the user name and
-/// the last `@`, and any `password=` value.
-fn redact_text(url: &str) -> String {
-    let mut out = url.to_string();
+/// Masks the passwords of every URL in free text (an argument parser's message, say): see
+/// `redact_url`. A URL starts after whitespace or a quote and ends before the next one.
+pub fn redact_urls(text: &str) -> String {
+    let boundary = |c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '<' | '>' | '\x1b');
+    let (mut out, mut rest) = (String::new(), text);
+    while let Some(i) = rest.find("://") {
+        let start = rest[..i].rfind(boundary).map_or(0, |j| j + 1);
+        let end = rest[i..].find(boundary).map_or(rest.len(), |j| i + j);
+        out.push_str(&rest[..start]);
+        out.push_str(&redact_url(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    out + rest
+}
+
+/// Masks a URL that may not parse: everything between the user name and the last `@`, and the
+/// value of every query key that decodes to `password`.
+fn redact_url(url: &str) -> String {
     let start = url.find("://").map_or(0, |i| i + 3);
+    let mut out = url.to_string();
     if let Some(at) = url.rfind('@').filter(|&at| at > start) {
         if let Some(colon) = url[start..at].find(':') {
             out = format!("{}:***{}", &url[..start + colon], &url[at..]);
         }
     }
-    if let Some(p) = out.find("password=") {
-        let end = out[p..].find('&').map_or(out.len(), |i| p + i);
-        out.replace_range(p + "password=".len()..end, "***");
-    }
-    out
+    let Some(q) = out.find('?') else { return out };
+    let query: Vec<String> = out[q + 1..]
+        .split('&')
+        .map(|seg| match seg.split_once('=') {
+            Some((key, _)) if decode(key) == "password" => format!("{key}=***"),
+            _ => seg.to_string(),
+        })
+        .collect();
+    format!("{}?{}", &out[..q], query.join("&"))
 }
 
 /// Certificate check for `prefer` (`roots: None`, nothing checked, as libpq) and `verify-ca`
@@ -401,5 +443,31 @@ mod tests {
             assert!(!e.contains("hunter2"), "{e}");
             assert!(!e.contains('\n'), "{e}");
         }
+    }
+
+    #[test]
+    fn masks_the_password_rust_postgres_uses_whatever_its_spelling() {
+        // rust-postgres percent-decodes query keys: `pass%77ord` is `password`.
+        let t = Target::parse("postgres://app@h/db?pass%77ord=s3cret&application_name=x", None, T).unwrap();
+        assert_eq!(t.redacted(), "postgres://app@h/db?password=***&application_name=x");
+        let t = Target::parse("postgresql://app:s3cret@[::1]:5433/db", None, T).unwrap();
+        assert_eq!(t.redacted(), "postgresql://app:***@[::1]:5433/db");
+        let t = Target::parse("postgres:///db?host=/run/postgresql", None, T).unwrap();
+        assert_eq!(t.redacted(), "postgres:///db?host=/run/postgresql");
+        // A fragment is part of the last value for rust-postgres, never shown.
+        let t = Target::parse("postgres://app@h/db?password=abc#s3cret", None, T).unwrap();
+        assert_eq!(t.redacted(), "postgres://app@h/db?password=***");
+        for url in ["postgres://app@h:x/db?pass%77ord=s3cret", "postgres://app@h/db?pass%77ord=s3cret&nosuch=1"] {
+            let e = Target::parse(url, None, T).unwrap_err().to_string();
+            assert!(e.starts_with("invalid database URL "), "{e}");
+            assert!(!e.contains("s3cret"), "{e}");
+        }
+    }
+
+    #[test]
+    fn masks_urls_in_free_text() {
+        let text = "error: unexpected argument 'postgres://u:s3cret@h/db?pass%77ord=s3cret2' found";
+        let masked = redact_urls(text);
+        assert_eq!(masked, "error: unexpected argument 'postgres://u:***@h/db?pass%77ord=***' found");
     }
 }

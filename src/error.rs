@@ -68,7 +68,10 @@ impl fmt::Display for Error {
                 f.write_str("the planner cannot express these changes yet:")?;
                 items.iter().try_for_each(|i| write!(f, "\n  - {i}"))
             }
-            Error::Migrate { message, .. } => f.write_str(message),
+            Error::Migrate { message, committed, .. } => {
+                f.write_str(message)?;
+                committed.iter().try_for_each(|c| write!(f, "\n  committed: {c}"))
+            }
         }
     }
 }

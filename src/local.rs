@@ -1,15 +1,19 @@
 //! A tool-managed PostgreSQL cluster for development and tests, driven by the installed
-//! server's own `initdb` and `pg_ctl`.
+//! server's own `initdb`, `postgres` and `pg_ctl`.
 //!
 //! Layout of `dir`: `data/` (the cluster), `postgres.log`, `port` (last port used, reused when
 //! free so the URL stays stable), `lock`, and the server's unix socket.
 
 use crate::db::Target;
+use std::ffi::OsString;
 use std::fs;
 use std::net::TcpListener;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 pub struct LocalCluster {
     dir: PathBuf,
@@ -73,21 +77,85 @@ impl LocalCluster {
                 "initdb",
             )?;
         }
+        // Left by a server that died; its PID may belong to another process by now, and the
+        // server refuses to start while that process lives.
+        match fs::remove_file(self.data().join("postmaster.pid")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("cannot remove a stale postmaster.pid: {e}"))
+            }
+            _ => {}
+        }
         let port = self.free_port()?;
-        // sun_path is 108 bytes; with a longer path, go without a socket rather than fail.
-        let socket = self.dir.join(".s.PGSQL.65535");
-        let socket_dir = if socket.as_os_str().len() < 108 { self.dir.to_string_lossy() } else { "".into() };
-        // pg_ctl hands -o to /bin/sh, hence the quoting.
-        let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", sh_quote(&socket_dir));
-        let log = self.dir.join("postgres.log");
-        run(
-            self.tool("pg_ctl").args(["start", "-w", "-D"]).arg(self.data()).arg("-l").arg(&log).arg("-o").arg(opts),
-            "pg_ctl start",
-        )
-        .map_err(|e| format!("{e}; log: {}", tail(&fs::read_to_string(&log).unwrap_or_default())))?;
+        self.spawn_server(port)?;
         fs::write(self.dir.join("port"), port.to_string()).map_err(|e| format!("cannot record port: {e}"))?;
         drop(lock);
         Ok(url(port))
+    }
+
+    /// Runs `postgres` directly, detached, and waits until it accepts connections. Not through
+    /// `pg_ctl start`: it hands the data directory, the log path and its options to /bin/sh, where
+    /// a folder named with a backtick or `$(...)` runs as a command.
+    fn spawn_server(&self, port: u16) -> Result<(), String> {
+        let log_path = self.dir.join("postgres.log");
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+        let log_tail = || tail(&fs::read_to_string(&log_path).unwrap_or_default());
+        let mut cmd = Command::new(bin("postgres"));
+        cmd.arg("-D")
+            .arg(self.data())
+            .args(["-p", &port.to_string(), "-k"])
+            .arg(self.socket_dirs())
+            .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| format!("cannot open {}: {e}", log_path.display()))?)
+            .stderr(log)
+            // Its own process group: Ctrl-C in the terminal that started it does not stop it.
+            .process_group(0);
+        if is_root() {
+            let (uid, gid) = postgres_ids()?;
+            cmd.uid(uid).gid(gid);
+        }
+        let mut server = cmd.spawn().map_err(|e| format!("cannot run {}: {e}", bin("postgres").display()))?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.ready(server.id()) {
+            if let Ok(Some(status)) = server.try_wait() {
+                return Err(format!("postgres failed to start ({status}); log: {}", log_tail()));
+            }
+            if Instant::now() > deadline {
+                return Err(format!("postgres did not become ready within 60 s; log: {}", log_tail()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Reaped when it exits, should this process outlive it.
+        std::thread::spawn(move || server.wait());
+        Ok(())
+    }
+
+    /// `unix_socket_directories` for the server: this folder, quoted as that setting's list
+    /// syntax requires (a comma would split it); none if the socket path would exceed sun_path's
+    /// 108 bytes, rather than fail.
+    fn socket_dirs(&self) -> OsString {
+        let dir = self.dir.as_os_str().as_bytes();
+        if dir.len() + ".s.PGSQL.65535".len() + 1 >= 108 {
+            return OsString::new();
+        }
+        let mut quoted = vec![b'"'];
+        for &b in dir {
+            quoted.extend(if b == b'"' { &b"\"\""[..] } else { std::slice::from_ref(&b) });
+        }
+        quoted.push(b'"');
+        OsString::from_vec(quoted)
+    }
+
+    /// postmaster.pid names `pid` and says `ready` (line 8).
+    fn ready(&self, pid: u32) -> bool {
+        let pid_file = fs::read_to_string(self.data().join("postmaster.pid")).unwrap_or_default();
+        let lines: Vec<&str> = pid_file.lines().map(str::trim).collect();
+        lines.first() == Some(&pid.to_string().as_str()) && lines.get(7) == Some(&"ready")
     }
 
     /// Fast shutdown (open sessions are disconnected). Not running is fine.
@@ -102,22 +170,24 @@ impl LocalCluster {
         if !self.data().join("PG_VERSION").exists() {
             return LocalStatus::NotCreated;
         }
-        let running = self
-            .tool("pg_ctl")
-            .args(["status", "-D"])
-            .arg(self.data())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        // Line 4 of postmaster.pid is the port the running server listens on.
-        let port = fs::read_to_string(self.data().join("postmaster.pid"))
-            .ok()
-            .and_then(|pid| pid.lines().nth(3)?.trim().parse().ok());
-        match (running, port) {
-            (true, Some(port)) => LocalStatus::Running { port, url: url(port) },
-            _ => LocalStatus::Stopped,
+        match self.running_port() {
+            Some(port) => LocalStatus::Running { port, url: url(port) },
+            None => LocalStatus::Stopped,
         }
+    }
+
+    /// The port of this cluster's server, if it runs. A postmaster.pid is no proof: a server
+    /// that died leaves it behind, and its PID may since belong to another process. A postmaster
+    /// works in its data directory, so the PID's working directory must be this one.
+    fn running_port(&self) -> Option<u16> {
+        let pid_file = fs::read_to_string(self.data().join("postmaster.pid")).ok()?;
+        let pid: u32 = pid_file.lines().next()?.trim().parse().ok()?;
+        let cwd = fs::read_link(format!("/proc/{pid}/cwd")).ok()?;
+        if fs::canonicalize(self.data()).ok()? != cwd {
+            return None;
+        }
+        // Line 4 is the port it listens on.
+        pid_file.lines().nth(3)?.trim().parse().ok()
     }
 
     /// A database named after the project on the running cluster, created if missing (several
@@ -168,13 +238,12 @@ impl LocalCluster {
 
     /// A server binary, run as `postgres` when we are root (PostgreSQL refuses root).
     fn tool(&self, name: &str) -> Command {
-        let bin = bindir().map_or_else(|| PathBuf::from(name), |d| d.join(name));
         let mut cmd = if is_root() {
             let mut cmd = Command::new("runuser");
-            cmd.args(["-u", "postgres", "--"]).arg(bin);
+            cmd.args(["-u", "postgres", "--"]).arg(bin(name));
             cmd
         } else {
-            Command::new(bin)
+            Command::new(bin(name))
         };
         // A cwd the postgres user can enter (ours may be /root).
         cmd.current_dir(&self.dir);
@@ -184,6 +253,20 @@ impl LocalCluster {
 
 fn url(port: u16) -> String {
     format!("postgres://postgres@127.0.0.1:{port}/postgres")
+}
+
+/// A server binary, from `bindir` if found, else PATH.
+fn bin(name: &str) -> PathBuf {
+    bindir().map_or_else(|| PathBuf::from(name), |d| d.join(name))
+}
+
+/// The uid and gid of the `postgres` OS user, which the server runs as when we are root.
+fn postgres_ids() -> Result<(u32, u32), String> {
+    let id = |flag: &str| {
+        let out = Command::new("id").args([flag, "postgres"]).output().ok().filter(|o| o.status.success())?;
+        String::from_utf8_lossy(&out.stdout).trim().parse::<u32>().ok()
+    };
+    id("-u").zip(id("-g")).ok_or_else(|| "no `postgres` OS user to run the server as (it refuses root)".to_string())
 }
 
 /// `pg_config --bindir`, else the newest /usr/lib/postgresql/N/bin (Debian keeps server
@@ -239,8 +322,4 @@ fn run(cmd: &mut Command, step: &str) -> Result<(), String> {
 fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     lines[lines.len().saturating_sub(3)..].join(" | ")
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }

@@ -283,3 +283,72 @@ fn tls_and_password_authentication() {
     let err = connect_err(&format!("{base}?sslmode=verify-full&sslrootcert={d}/missing.pem"));
     assert_error(&err, "cannot connect to postgres://app:***@", "cannot read sslrootcert");
 }
+
+#[test]
+fn a_short_password_is_masked_without_garbling_the_message() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let err = connect_err(&format!("postgres://app:e@127.0.0.1:{port}/db?sslmode=disable"));
+    assert_error(&err, &format!("cannot connect to postgres://app:***@127.0.0.1:{port}/db"), "Connection refused");
+}
+
+/// Every file under `dir`, recursively.
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|e| if e.path().is_dir() { files(&e.path()) } else { vec![e.path()] })
+        .collect()
+}
+
+#[test]
+fn local_start_never_hands_the_folder_to_a_shell() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Traversable, so the `postgres` OS user reaches the cluster when the tests run as root.
+    std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let dir = tmp.path().join("proj`touch pwned` $HOME \"q\"");
+    let cluster = LocalCluster::new(&dir);
+    let started = cluster.start();
+    let pwned: Vec<_> = files(tmp.path()).into_iter().filter(|p| p.ends_with("pwned")).collect();
+    let url = started.unwrap_or_else(|e| panic!("start failed: {e}"));
+    assert_eq!(query_one(&mut connect(&url).unwrap(), "SELECT 'ok'::text"), "ok");
+    cluster.stop().unwrap();
+    assert!(pwned.is_empty(), "the folder name ran as a command: {pwned:?}");
+}
+
+/// A live process that is not a postmaster, owned by the user the server runs as.
+fn unrelated_process() -> std::process::Child {
+    let id = |flag: &str| {
+        let out = Command::new("id").args([flag, "postgres"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse::<u32>().unwrap()
+    };
+    let mut sleep = Command::new("sleep");
+    sleep.arg("60");
+    if Command::new("id").arg("-u").output().unwrap().stdout.starts_with(b"0\n") {
+        std::os::unix::process::CommandExt::uid(&mut sleep, id("-u"));
+        std::os::unix::process::CommandExt::gid(&mut sleep, id("-g"));
+    }
+    sleep.spawn().unwrap()
+}
+
+#[test]
+fn a_stale_pid_file_reads_as_stopped_and_start_recovers() {
+    let c = Cluster::new();
+    let url = c.cluster.start().unwrap();
+    let pid_file = c.dir.path().join("data/postmaster.pid");
+    let contents = std::fs::read_to_string(&pid_file).unwrap();
+    c.cluster.stop().unwrap();
+    // The server died without removing its pid file, and the PID went to another process.
+    let mut other = unrelated_process();
+    let rest: Vec<&str> = contents.lines().skip(1).collect();
+    std::fs::write(&pid_file, format!("{}\n{}\n", other.id(), rest.join("\n"))).unwrap();
+
+    assert_eq!(c.cluster.status(), LocalStatus::Stopped);
+    let started = Instant::now();
+    c.cluster.stop().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(c.cluster.start().unwrap(), url);
+    assert_eq!(query_one(&mut connect(&url).unwrap(), "SELECT 'ok'::text"), "ok");
+    other.kill().unwrap();
+    other.wait().unwrap();
+}

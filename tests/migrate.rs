@@ -214,3 +214,186 @@ fn bad_connections_fail_fast_with_exit_2_and_no_password() {
         assert_eq!(err.trim_end().lines().count(), 1, "{what}: one line expected: {err}");
     }
 }
+
+#[test]
+fn passwords_never_show_in_status_or_errors() {
+    let url = common::fresh_database();
+    let (_tmp, root) = project(&[]);
+    // rust-postgres percent-decodes query keys: this is the password parameter.
+    let with_key = format!("{url}?pass%77ord=s3cret-pw");
+    for format in ["text", "json"] {
+        let out = schema(&root, &with_key, &["status", "--format", format]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(!text(&out).contains("s3cret-pw"), "{format} leaked the password: {}", text(&out));
+        assert!(text(&out).contains("password=***"), "{}", text(&out));
+    }
+    // A URL given where no argument is expected: clap's error echoes it.
+    let out = Command::new(env!("CARGO_BIN_EXE_schema"))
+        .arg("--project")
+        .arg(&root)
+        .args(["status", "postgres://app:s3cret-pw@127.0.0.1:1/db"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("unexpected argument"), "{err}");
+    assert!(!err.contains("s3cret-pw"), "clap leaked the password: {err}");
+}
+
+const PARTIAL: &str = "-- schema:no-transaction\nCREATE TABLE analytics.part (id INTEGER);\nINSERT INTO analytics.part VALUES (1);\nINSERT INTO analytics.no_such_table VALUES (2);\nINSERT INTO analytics.part VALUES (3);\n";
+
+#[test]
+fn a_failing_no_transaction_migration_says_what_stays_and_resumes() {
+    let url = common::fresh_database();
+    let (_tmp, root) = project(&[("V2__partial.sql", PARTIAL)]);
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("V2__partial.sql failed at statement 3 of 4"), "{err}");
+    assert!(err.contains("statements 1-2 were committed"), "{err}");
+    assert!(err.contains("CREATE TABLE analytics.part (id INTEGER)"), "the committed statements are listed: {err}");
+    assert!(!err.contains("nothing of it was kept"), "{err}");
+    assert_eq!(history(&url), "1:initial");
+    let status = text(&schema(&root, &url, &["status"]));
+    assert!(status.contains("V2__partial: statements 1-2 were committed by a run that failed"), "{status}");
+
+    // Editing a committed statement is refused: it ran and cannot be run differently.
+    let path = root.join("migrations/postgres/V2__partial.sql");
+    std::fs::write(&path, PARTIAL.replace("VALUES (1)", "VALUES (9)")).unwrap();
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("statement 2 was committed by an earlier run and has changed since"), "{}", text(&out));
+
+    // Fixing the failed statement: the rerun resumes there, nothing runs twice.
+    std::fs::write(&path, PARTIAL.replace("no_such_table", "part")).unwrap();
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(history(&url), "1:initial\n2:partial");
+    assert_eq!(psql(&url, "SELECT string_agg(id::text, ',' ORDER BY id) FROM analytics.part"), "1,2,3");
+    assert_eq!(psql(&url, "SELECT count(*) FROM analytics.schema_migration_progress"), "0");
+    let diff = schema(&root, &url, &["diff"]);
+    assert!(!text(&diff).contains("schema_migration_progress"), "{}", text(&diff));
+}
+
+#[test]
+fn transaction_control_in_a_migration_is_refused_before_anything_runs() {
+    let url = common::fresh_database();
+    for (name, sql) in [
+        ("V2__commit.sql", "CREATE TABLE analytics.c (id INTEGER);\nCOMMIT;\n"),
+        ("V2__begin.sql", "-- schema:no-transaction\n/* open one */ begin;\nCREATE TABLE analytics.c (id INTEGER);\n"),
+        ("V2__start.sql", "START TRANSACTION;\nCREATE TABLE analytics.c (id INTEGER);\nROLLBACK;\n"),
+    ] {
+        let (_tmp, root) = project(&[(name, sql)]);
+        let out = schema(&root, &url, &["migrate"]);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(name) && err.contains("transaction control"), "{name}: {err}");
+        assert_eq!(tables(&url), "", "{name}: nothing ran");
+    }
+    // Inside a function body BEGIN is not a statement.
+    let body = "CREATE FUNCTION analytics.f() RETURNS INTEGER AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql;\n";
+    let (_tmp, root) = project(&[("V2__function.sql", body)]);
+    assert_eq!(schema(&root, &url, &["migrate"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_migration_added_below_an_applied_one_is_named_and_applied_on_request() {
+    let url = common::fresh_database();
+    let v4 = ("V4__later.sql", "CREATE TABLE analytics.later (id INTEGER);\n");
+    let (_tmp, root) = project(&[V2, v4]);
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    std::fs::write(root.join("migrations/postgres/V3__between.sql"), "CREATE TABLE analytics.between (id INTEGER);\n")
+        .unwrap();
+
+    let out = schema(&root, &url, &["status"]);
+    assert!(text(&out).contains("V3__between was added below the applied V4"), "{}", text(&out));
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("V3__between was added below the applied V4"), "{}", text(&out));
+    assert!(text(&out).contains("--allow-out-of-order"), "{}", text(&out));
+    assert!(!text(&out).contains("missing"), "{}", text(&out));
+    assert!(!tables(&url).contains("between"));
+
+    let out = schema(&root, &url, &["migrate", "--allow-out-of-order"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(history(&url), "1:initial\n2:lookup\n3:between\n4:later");
+    assert!(tables(&url).contains("between"));
+    assert_eq!(schema(&root, &url, &["status"]).status.code(), Some(0));
+}
+
+#[test]
+fn migrate_needs_no_create_privilege_on_the_database() {
+    let url = common::fresh_database();
+    let (_tmp, root) = project(&[V2]);
+    let db = url::Url::parse(&url).unwrap().path().trim_start_matches('/').to_string();
+    let role = format!("owner_{db}");
+    psql(&url, &format!("CREATE ROLE {role} LOGIN; REVOKE CREATE ON DATABASE {db} FROM PUBLIC"));
+    psql(&url, &format!("CREATE SCHEMA analytics AUTHORIZATION {role}"));
+    let mut as_owner = url::Url::parse(&url).unwrap();
+    as_owner.set_username(&role).unwrap();
+    let as_owner = as_owner.to_string();
+    // V1 creates the schema itself: the owner marks it as done, then applies V2.
+    let out = schema(&root, &as_owner, &["baseline", "--version", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = schema(&root, &as_owner, &["migrate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(history(&url), "1:initial\n2:lookup");
+    assert_eq!(psql(&url, "SELECT count(*) FROM analytics.lookup"), "2");
+}
+
+#[test]
+fn unusual_history_tables_are_reported_not_panicked_on() {
+    let url = common::fresh_database();
+    let (_tmp, root) = project(&[V2]);
+    assert!(schema(&root, &url, &["migrate", "--target", "1"]).status.success());
+    // What refinery without 64-bit versions creates.
+    psql(&url, "ALTER TABLE analytics.refinery_schema_history ALTER COLUMN version TYPE INTEGER");
+    let out = schema(&root, &url, &["status"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let status = text(&out);
+    assert!(status.contains("V1 ") && status.contains("applied") && status.contains("pending"), "{status}");
+    let fix = "ALTER TABLE \"analytics\".refinery_schema_history ALTER COLUMN version TYPE BIGINT";
+    assert!(status.contains(fix), "{status}");
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains(fix), "{}", text(&out));
+    assert_eq!(history(&url), "1:initial", "nothing applied");
+
+    psql(&url, fix);
+    for column in ["name", "applied_on", "checksum"] {
+        psql(&url, "TRUNCATE analytics.refinery_schema_history");
+        assert!(schema(&root, &url, &["baseline", "--version", "1"]).status.success());
+        psql(&url, &format!("UPDATE analytics.refinery_schema_history SET {column} = NULL"));
+        for command in ["status", "migrate"] {
+            let out = schema(&root, &url, &[command]);
+            assert_eq!(out.status.code(), Some(1), "{column}, {command}: {}", text(&out));
+            assert!(text(&out).contains(&format!("V1: the history row has no {column}")), "{}", text(&out));
+        }
+    }
+    psql(&url, "UPDATE analytics.refinery_schema_history SET checksum = 'x', applied_on = 'yesterday'");
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("applied_on `yesterday` is not an RFC 3339 timestamp"), "{}", text(&out));
+}
+
+#[test]
+fn upper_case_extensions_count_and_renamed_files_are_named() {
+    let url = common::fresh_database();
+    let (_tmp, root) = project(&[("V2__upper.SQL", "CREATE TABLE analytics.upper (id INTEGER);\n")]);
+    let out = schema(&root, &url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(history(&url), "1:initial\n2:upper");
+
+    let dir = root.join("migrations/postgres");
+    std::fs::rename(dir.join("V2__upper.SQL"), dir.join("V2__other_name.sql")).unwrap();
+    let out = schema(&root, &url, &["status"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "V2__other_name: migrations/postgres/V2__other_name.sql was renamed after it was applied as V2__upper"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains("changed after"), "{}", text(&out));
+}

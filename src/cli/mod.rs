@@ -76,8 +76,12 @@ enum Command {
         /// Apply up to and including this version.
         #[arg(long)]
         target: Option<i64>,
+        /// Also apply migrations added below the highest applied version.
+        #[arg(long)]
+        allow_out_of_order: bool,
     },
-    /// Applied, pending, divergent and missing migrations; exit 1 if any is divergent or missing.
+    /// Applied, pending, divergent, renamed, missing and unreadable migrations; exit 1 on any but
+    /// applied and pending.
     Status {
         #[arg(long, value_enum, default_value = "text")]
         format: migrate::output::Format,
@@ -210,7 +214,7 @@ enum LocalAction {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| exit_redacted(e));
     // anstream strips styles where they would not show (not a terminal, NO_COLOR) unless forced.
     let color = match cli.color {
         ColorArg::Auto => anstream::ColorChoice::Auto,
@@ -228,6 +232,16 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// clap's errors echo the offending argument: a database URL given where none is expected
+/// (`schema status postgres://...`) must not show its password.
+fn exit_redacted(e: clap::Error) -> ! {
+    if !e.use_stderr() {
+        e.exit();
+    }
+    anstream::eprint!("{}", crate::db::redact_urls(&e.render().ansi().to_string()));
+    std::process::exit(e.exit_code());
 }
 
 fn run(cli: &Cli) -> Result<ExitCode> {
@@ -266,12 +280,18 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Migrate { dry_run, target } => {
-            let options = migrate::Options { target: *target, dry_run: *dry_run, fake: false };
+        Command::Migrate { dry_run, target, allow_out_of_order } => {
+            let options = migrate::Options {
+                target: *target,
+                dry_run: *dry_run,
+                fake: false,
+                allow_out_of_order: *allow_out_of_order,
+            };
             return run_migrate(cli, &layout, &project, &options);
         }
         Command::Baseline { version } => {
-            let options = migrate::Options { target: Some(*version), dry_run: false, fake: true };
+            let options =
+                migrate::Options { target: Some(*version), dry_run: false, fake: true, allow_out_of_order: false };
             return run_migrate(cli, &layout, &project, &options);
         }
         Command::Status { format } => {

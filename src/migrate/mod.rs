@@ -1,9 +1,16 @@
 //! Applying migrations with refinery, closing its gaps: a lock held for the whole run (refinery
 //! takes none), each migration committed together with its history row (refinery's default
 //! mode uses two transactions), migrations marked non-transactional run statement by statement
-//! (Redshift refuses e.g. ALTER COLUMN TYPE in a transaction block), and status/baseline.
+//! with their progress recorded (`notx`), a history refinery would panic on reported instead
+//! (`history`), migrations added below applied ones named (and applied on request), and
+//! status/baseline.
 
+mod history;
+mod notx;
 pub mod output;
+mod status;
+
+pub use status::{status, Entry, State, Status};
 
 use crate::db::Target;
 use crate::dialect::driver;
@@ -12,10 +19,9 @@ use crate::layout::{Layout, HISTORY_TABLE as HISTORY};
 use crate::migrations::{self, MigrationFile, NO_TRANSACTION};
 use crate::model::Dialect;
 use crate::render::ident;
+use crate::sql::lexer;
 use postgres::Client;
 use refinery::{Migration, Runner, Target as RunTarget};
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -24,10 +30,19 @@ pub struct Local {
     pub file: MigrationFile,
     pub migration: Migration,
     pub no_transaction: bool,
+    pub statements: Vec<String>,
+}
+
+impl Local {
+    fn label(&self) -> String {
+        format!("V{}__{}", self.file.version, self.file.name)
+    }
 }
 
 /// The migrations of one dialect, line endings normalised so checksums do not depend on the
-/// checkout (refinery hashes the raw text).
+/// checkout (refinery hashes the raw text). A migration that controls transactions itself is
+/// refused here, before anything runs: its COMMIT would end the transaction that keeps it and
+/// its history row together.
 pub fn local_migrations(layout: &Layout, dialect: Dialect) -> Result<Vec<Local>> {
     migrations::scan(layout, dialect)?
         .into_iter()
@@ -36,109 +51,37 @@ pub fn local_migrations(layout: &Layout, dialect: Dialect) -> Result<Vec<Local>>
             let sql = text.replace("\r\n", "\n");
             let stem = format!("V{}__{}", file.version, file.name);
             let migration = Migration::unapplied(&stem, &sql).context(|| format!("{}", file.path.display()))?;
-            Ok(Local { no_transaction: sql.starts_with(NO_TRANSACTION), file, migration })
+            let escapes = driver(dialect).escapes();
+            let statements: Vec<String> =
+                lexer::split_statements(&sql, escapes).into_iter().map(str::to_string).collect();
+            if let Some((i, s)) = statements.iter().enumerate().find(|(_, s)| transaction_control(s, escapes)) {
+                return Err(Error::new(format!(
+                    "{}: statement {} (`{}`) is transaction control, which a migration may not contain: each runs in a transaction of its own, or statement by statement when its first line is `{NO_TRANSACTION}`",
+                    file.path.display(),
+                    i + 1,
+                    code(s).lines().next().unwrap_or_default().trim(),
+                )));
+            }
+            Ok(Local { no_transaction: sql.starts_with(NO_TRANSACTION), file, migration, statements })
         })
         .collect()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    Applied,
-    Pending,
-    Divergent,
-    Missing,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Entry {
-    pub version: i64,
-    pub name: String,
-    pub state: State,
-    pub file: Option<String>,
-    pub applied_on: Option<String>,
-    pub checksum_file: Option<String>,
-    pub checksum_database: Option<String>,
-}
-
-impl Entry {
-    /// The problem line `status` prints and `migrate` refuses with.
-    pub fn problem(&self) -> Option<String> {
-        let file = self.file.as_deref().unwrap_or("?");
-        match self.state {
-            State::Divergent => Some(format!(
-                "V{}__{}: {file} changed after it was applied (checksum in the database {}, on disk {})",
-                self.version,
-                self.name,
-                self.checksum_database.as_deref().unwrap_or("?"),
-                self.checksum_file.as_deref().unwrap_or("?"),
-            )),
-            State::Missing => Some(format!(
-                "V{}__{}: applied to the database but its file is missing from migrations/",
-                self.version, self.name
-            )),
-            _ => None,
-        }
+/// BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK (not ROLLBACK TO a savepoint) or ABORT.
+fn transaction_control(statement: &str, escapes: lexer::Escapes) -> bool {
+    let words: Vec<String> = lexer::significant(statement, escapes).take(2).map(|t| t.text.to_uppercase()).collect();
+    match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["START", "TRANSACTION", ..] => true,
+        ["ROLLBACK", "TO", ..] => false,
+        [first, ..] => matches!(first, "BEGIN" | "COMMIT" | "END" | "ROLLBACK" | "ABORT"),
+        [] => false,
     }
 }
 
-/// Applied rows of the history table (none if it does not exist yet), read without creating
-/// anything so `status` and `--dry-run` change nothing.
-fn applied(client: &mut Client, namespace: &str) -> Result<BTreeMap<i64, (String, String, String)>> {
-    let exists = client
-        .query_one(
-            "SELECT COUNT(*)::INTEGER FROM pg_catalog.pg_tables WHERE schemaname = $1::VARCHAR AND tablename = $2::VARCHAR",
-            &[&namespace, &HISTORY],
-        )
-        .context(|| "reading the migration history".into())?;
-    if exists.get::<_, i32>(0) == 0 {
-        return Ok(BTreeMap::new());
-    }
-    let sql =
-        format!("SELECT version, name, applied_on, checksum FROM {}.{HISTORY} ORDER BY version", ident(namespace));
-    let rows = client.query(&sql, &[]).context(|| "reading the migration history".into())?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get::<_, i64>(0), (r.get::<_, String>(1), r.get::<_, String>(2), r.get::<_, String>(3))))
-        .collect())
-}
-
-pub fn status(layout: &Layout, client: &mut Client, namespace: &str, dialect: Dialect) -> Result<Vec<Entry>> {
-    let local = local_migrations(layout, dialect)?;
-    let mut db = applied(client, namespace)?;
-    let mut entries = Vec::new();
-    for l in &local {
-        let version = l.file.version;
-        let checksum = l.migration.checksum().to_string();
-        let file = Some(l.file.path.strip_prefix(&layout.root).unwrap_or(&l.file.path).display().to_string());
-        let (state, applied_on, checksum_database) = match db.remove(&version) {
-            None => (State::Pending, None, None),
-            Some((name, on, sum)) if sum == checksum && name == l.file.name => (State::Applied, Some(on), Some(sum)),
-            Some((_, on, sum)) => (State::Divergent, Some(on), Some(sum)),
-        };
-        entries.push(Entry {
-            version,
-            name: l.file.name.clone(),
-            state,
-            file,
-            applied_on,
-            checksum_file: Some(checksum),
-            checksum_database,
-        });
-    }
-    for (version, (name, on, sum)) in db {
-        entries.push(Entry {
-            version,
-            name,
-            state: State::Missing,
-            file: None,
-            applied_on: Some(on),
-            checksum_file: None,
-            checksum_database: Some(sum),
-        });
-    }
-    entries.sort_by_key(|e| e.version);
-    Ok(entries)
+/// The statement from its first token on: leading comments skipped (they read the same whatever
+/// a literal's escapes).
+fn code(statement: &str) -> &str {
+    lexer::significant(statement, lexer::Escapes::Standard).next().map_or("", |t| &statement[t.start..])
 }
 
 /// What `migrate` reports as it goes.
@@ -152,10 +95,13 @@ pub struct Options {
     pub dry_run: bool,
     /// Record without running (baseline).
     pub fake: bool,
+    /// Apply pending migrations below the highest applied one (Flyway's outOfOrder).
+    pub allow_out_of_order: bool,
 }
 
 /// Applies (or, dry-run, lists) the pending migrations up to the target under the lock.
-/// Returns the migrations applied. Divergent or missing migrations refuse the run.
+/// Returns the migrations applied. Divergent, renamed, missing or unreadable migrations, and
+/// ones added below an applied one unless allowed, refuse the run.
 pub fn migrate(
     layout: &Layout,
     target: &Target,
@@ -172,15 +118,20 @@ pub fn migrate(
     }
     let mut client = target.connect()?;
     let _lock = if options.dry_run { None } else { Some(lock(target, namespace)?) };
-    let entries = status(layout, &mut client, namespace, dialect)?;
-    let problems: Vec<String> = entries.iter().filter_map(Entry::problem).collect();
+    let status = status::compare(layout, &local, &mut client, namespace)?;
+    let wanted = |e: &&Entry| e.state == State::Pending && options.target.is_none_or(|t| e.version <= t);
+    let mut problems = status.problems();
+    if !options.allow_out_of_order {
+        problems
+            .extend(status.entries.iter().filter(wanted).filter(|e| e.added_below.is_some()).filter_map(Entry::note));
+    }
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
-    let wanted = |v: i64| options.target.is_none_or(|t| v <= t);
-    let pending: Vec<&Local> = entries
+    let pending: Vec<&Local> = status
+        .entries
         .iter()
-        .filter(|e| e.state == State::Pending && wanted(e.version))
+        .filter(wanted)
         .filter_map(|e| local.iter().find(|l| l.file.version == e.version))
         .collect();
     if options.dry_run {
@@ -188,38 +139,63 @@ pub fn migrate(
         return Ok(Ok(pending.iter().map(|l| l.file.version).collect()));
     }
     if !pending.is_empty() {
-        let sql = format!("CREATE SCHEMA IF NOT EXISTS {}", ident(namespace));
-        client.batch_execute(&sql).context(|| format!("creating schema {namespace}"))?;
+        history::ensure_schema(&mut client, namespace)?;
     }
-    let all: Vec<Migration> = local.iter().map(|l| l.migration.clone()).collect();
+    // What refinery checks the history against: the applied migrations (all present, as the
+    // problems above would have refused the run otherwise).
+    let mut applied: Vec<Migration> = status
+        .entries
+        .iter()
+        .filter(|e| e.state == State::Applied)
+        .filter_map(|e| local.iter().find(|l| l.file.version == e.version).map(|l| l.migration.clone()))
+        .collect();
     let history = format!("{}.{HISTORY}", ident(namespace));
     let mut done = Vec::new();
     for l in pending {
         let version = l.file.version;
         report(Event::Applying(l));
         let started = Instant::now();
-        let upto: Vec<Migration> = all.iter().filter(|m| m.version() <= version).cloned().collect();
-        let record_only = options.fake || l.no_transaction;
         if l.no_transaction && !options.fake {
-            let escapes = driver(dialect).escapes();
-            for statement in crate::sql::lexer::split_statements(l.migration.sql().unwrap_or_default(), escapes) {
-                client.batch_execute(statement).map_err(|e| failure(l, &e))?;
-            }
+            notx::run(&mut client, namespace, l)?;
         }
+        let record_only = options.fake || l.no_transaction;
         let run_target = if record_only { RunTarget::FakeVersion(version) } else { RunTarget::Version(version) };
-        let mut runner = Runner::new(&upto).set_grouped(true).set_target(run_target);
+        let mut migrations = applied.clone();
+        migrations.push(out_of_order(l, &applied));
+        let mut runner = Runner::new(&migrations).set_grouped(true).set_target(run_target);
         runner.set_migration_table_name(&history);
-        runner.run(&mut client).map_err(|e| failure(l, &e))?;
+        runner.run(&mut client).map_err(|e| failure(l, options, &e))?;
+        if l.no_transaction {
+            notx::clear(&mut client, namespace, version)?;
+        }
+        applied.push(l.migration.clone());
         report(Event::Applied(l, started.elapsed()));
         done.push(version);
     }
     Ok(Ok(done))
 }
 
-fn failure(l: &Local, e: &(dyn std::error::Error + 'static)) -> Error {
+/// refinery refuses a versioned migration below the highest applied one, but applies an
+/// unversioned (`U`) one whatever its number. Name, version and SQL, hence checksum and
+/// history row, are the same.
+fn out_of_order(l: &Local, applied: &[Migration]) -> Migration {
+    let below = applied.iter().any(|m| m.version() > l.file.version);
+    let sql = l.migration.sql().unwrap_or_default();
+    match Migration::unapplied(&format!("U{}__{}", l.file.version, l.file.name), sql) {
+        Ok(unversioned) if below => unversioned,
+        _ => l.migration.clone(),
+    }
+}
+
+fn failure(l: &Local, options: &Options, e: &(dyn std::error::Error + 'static)) -> Error {
+    let kept = if l.no_transaction && !options.fake {
+        "its statements all ran and stay applied; a rerun records it without running them again"
+    } else {
+        "nothing of it was kept"
+    };
     Error::Migrate {
-        migration: format!("V{}__{}", l.file.version, l.file.name),
-        message: format!("{} failed: {}; nothing of it was kept", l.file.path.display(), describe(e)),
+        migration: l.label(),
+        message: format!("{} failed: {}; {kept}", l.file.path.display(), describe(e)),
         committed: vec![],
     }
 }

@@ -1,6 +1,6 @@
 //! `schema migrate`, `baseline` and `status` output.
 
-use super::{Entry, Event, Options, State};
+use super::{Entry, Event, Options, State, Status};
 use crate::db::Target;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -39,7 +39,7 @@ pub fn outcome(
     match outcome {
         Err(problems) => {
             problems.iter().for_each(|p| println!("{p}"));
-            println!("refusing to migrate {}: restore the files or repair the history first", target.redacted());
+            println!("refusing to migrate {}: nothing was applied", target.redacted());
             ExitCode::from(1)
         }
         Ok(done) if !options.dry_run && !quiet => {
@@ -57,8 +57,9 @@ pub fn outcome(
     }
 }
 
-pub fn status(target: &Target, entries: &[Entry], format: Format) -> ExitCode {
-    let problems: Vec<String> = entries.iter().filter_map(Entry::problem).collect();
+pub fn status(target: &Target, status: &Status, format: Format) -> ExitCode {
+    let problems = status.problems();
+    let entries = &status.entries;
     match format {
         Format::Json => {
             let doc = serde_json::json!({
@@ -77,13 +78,16 @@ pub fn status(target: &Target, entries: &[Entry], format: Format) -> ExitCode {
                     State::Applied => "applied",
                     State::Pending => "pending",
                     State::Divergent => "DIVERGENT",
+                    State::Renamed => "RENAMED",
                     State::Missing => "MISSING",
+                    State::Unreadable => "UNREADABLE",
                 };
                 let on = e.applied_on.as_deref().unwrap_or("-");
                 println!("{:<9} {:<32} {:<10} {on}", format!("V{}", e.version), e.name, state);
             }
             let count = |s: State| entries.iter().filter(|e| e.state == s).count();
             println!("{} applied, {} pending", count(State::Applied), count(State::Pending));
+            entries.iter().filter_map(Entry::note).for_each(|n| println!("{n}"));
             problems.iter().for_each(|p| println!("{p}"));
         }
     }

@@ -34,7 +34,8 @@ pub fn scan(layout: &Layout, dialect: Dialect) -> Result<Vec<MigrationFile>> {
     };
     for entry in entries {
         let path = entry.context(|| format!("reading {}", dir.display()))?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("sql") {
+        // Any case: a `.SQL` file is as much a migration, not something to skip silently.
+        if !path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("sql")) {
             continue;
         }
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
