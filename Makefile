@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/schema
 
-.PHONY: build test demo deps lint lint-sql bench docs
+.PHONY: build test demo deps lint lint-sql bench docs redshift-smoke
 
 build:
 	$(CARGO) build --release
@@ -67,3 +67,10 @@ lint-sql: deps
 
 bench: build
 	bench/run.sh
+
+# The shipped Redshift migrations on a real cluster (REDSHIFT_URL), in a throwaway schema:
+# `schema migrate` then `schema diff` with the Redshift driver. See docs/redshift.md.
+redshift-smoke:
+	@test -n "$$REDSHIFT_URL" || { echo "redshift-smoke: set REDSHIFT_URL (see docs/redshift.md)" >&2; exit 2; }
+	$(CARGO) build --release
+	@scripts/redshift_smoke.sh

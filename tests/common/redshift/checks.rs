@@ -1,0 +1,224 @@
+//! What must hold on the emulated database after a Redshift migration: every row kept, identity
+//! generators ahead of the ids present, no work tables or columns left behind, the YAML's
+//! foreign keys in place, and no drift. Each check returns its problems, one line each.
+
+use crate::common::{schema as run, text};
+use schema::model::Project;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The columns and rows of one table.
+#[derive(Debug, Clone)]
+pub struct TableData {
+    pub columns: Vec<String>,
+    pub rows: Vec<Map<String, Value>>,
+}
+
+/// Every base table of a namespace with its rows, by table name.
+pub type Snapshot = BTreeMap<String, TableData>;
+
+pub fn snapshot(url: &str, namespace: &str) -> Snapshot {
+    let psql = |sql: &str| crate::common::psql(url, sql);
+    let lines = |s: String| s.lines().map(str::to_string).collect::<Vec<_>>();
+    let tables = lines(psql(&format!(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = '{namespace}' AND c.relkind = 'r' ORDER BY 1"
+    )));
+    tables
+        .into_iter()
+        .map(|t| {
+            let columns = lines(psql(&format!(
+                "SELECT column_name FROM information_schema.columns
+                 WHERE table_schema = '{namespace}' AND table_name = '{t}' ORDER BY ordinal_position"
+            )));
+            let rows = lines(psql(&format!("SELECT row_to_json(r)::text FROM \"{namespace}\".\"{t}\" r")))
+                .iter()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            (t, TableData { columns, rows })
+        })
+        .collect()
+}
+
+/// (a) Every row of `before` is in `after` with the same values in every column that survives
+/// (a renamed column is compared under its new name: `renames` holds (table, from, to)).
+pub fn rows_kept(before: &Snapshot, after: &Snapshot, renames: &[(&str, &str, &str)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (table, old) in before {
+        let Some(new) = after.get(table) else {
+            out.push(format!("table {table} ({} rows) is gone", old.rows.len()));
+            continue;
+        };
+        let renamed = |c: &str| {
+            renames
+                .iter()
+                .find(|(t, from, _)| t == table && *from == c)
+                .map_or(c.to_string(), |(_, _, to)| to.to_string())
+        };
+        let kept: Vec<(String, String)> =
+            old.columns.iter().map(|c| (c.clone(), renamed(c))).filter(|(_, n)| new.columns.contains(n)).collect();
+        let project = |row: &Map<String, Value>, old_names: bool| -> String {
+            let m: BTreeMap<&str, &Value> =
+                kept.iter().map(|(o, n)| (n.as_str(), &row[if old_names { o } else { n }])).collect();
+            serde_json::to_string(&m).unwrap()
+        };
+        let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+        old.rows.iter().for_each(|r| *counts.entry(project(r, true)).or_default() += 1);
+        new.rows.iter().for_each(|r| *counts.entry(project(r, false)).or_default() -= 1);
+        let lost: Vec<&String> = counts.iter().filter(|(_, n)| **n > 0).map(|(r, _)| r).collect();
+        let extra: Vec<&String> = counts.iter().filter(|(_, n)| **n < 0).map(|(r, _)| r).collect();
+        if !lost.is_empty() || !extra.is_empty() {
+            let first = |v: &[&String]| v.first().map_or(String::new(), |r| format!(", e.g. {r}"));
+            out.push(format!(
+                "table {table}: {} of {} rows lost or changed{}; {} rows not there before{} (compared columns: {})",
+                lost.len(),
+                old.rows.len(),
+                first(&lost),
+                extra.len(),
+                first(&extra),
+                kept.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// (b) An INSERT without ids gets, in every identity column of the YAML, the next value of the
+/// column's generator: it must be above the largest id present ("CREATE TABLE": explicit
+/// values, e.g. copied ones, do not advance the generator, on Redshift as here).
+pub fn identities_ahead(url: &str, project: &Project) -> Vec<String> {
+    let ns = &project.namespace;
+    let mut out = Vec::new();
+    for t in &project.enabled().tables {
+        for c in t.columns.iter().filter(|c| c.identity.is_some()) {
+            let (qt, name) = (format!("\"{ns}\".\"{}\"", t.name), &c.name);
+            let seq = crate::common::psql(url, &format!("SELECT pg_get_serial_sequence('{qt}', '{name}')"));
+            if seq.is_empty() {
+                out.push(format!("{ns}.{}.{name} is not an identity column any more", t.name));
+                continue;
+            }
+            let row = crate::common::psql(
+                url,
+                &format!(
+                    "SELECT CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END,
+                            (SELECT max(\"{name}\") FROM {qt})
+                     FROM {seq} s, pg_sequence p WHERE p.seqrelid = '{seq}'::regclass"
+                ),
+            );
+            let (next, max) = row.split_once('|').unwrap();
+            if !max.is_empty() && next.parse::<i64>().unwrap() <= max.parse::<i64>().unwrap() {
+                out.push(format!(
+                    "{ns}.{}.{name}: an INSERT without ids would get {next}, not above the largest id present \
+                     ({max}): the identity generator was not moved past the copied ids",
+                    t.name
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// (c) No work table or column of a deep copy or column rebuild is left behind. Sequences are
+/// not looked at: an identity column's sequence keeps the name of the table that created it,
+/// a PostgreSQL detail Redshift has no counterpart for.
+pub fn no_leftovers(url: &str, namespace: &str) -> Vec<String> {
+    let found = crate::common::psql(
+        url,
+        &format!(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = '{namespace}' AND c.relkind IN ('r', 'v', 'm')
+               AND (c.relname LIKE '%\\_\\_copy%' OR c.relname LIKE '%\\_\\_new%')
+             UNION ALL
+             SELECT c.relname || '.' || a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = '{namespace}' AND a.attnum > 0 AND NOT a.attisdropped
+               AND (a.attname LIKE '%\\_\\_new%' OR a.attname LIKE '%\\_\\_copy%')
+             ORDER BY 1"
+        ),
+    );
+    found.lines().map(|l| format!("work table or column left behind: {namespace}.{l}")).collect()
+}
+
+/// (d) Each table of the YAML has as many foreign keys as the YAML declares.
+pub fn foreign_keys(url: &str, project: &Project) -> Vec<String> {
+    let ns = &project.namespace;
+    let live = crate::common::psql(
+        url,
+        &format!(
+            "SELECT c.relname, count(k.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             LEFT JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f'
+             WHERE n.nspname = '{ns}' AND c.relkind = 'r' GROUP BY 1"
+        ),
+    );
+    let live: BTreeMap<&str, usize> =
+        live.lines().filter_map(|l| l.split_once('|')).map(|(t, n)| (t, n.parse().unwrap())).collect();
+    let mut out = Vec::new();
+    for t in &project.enabled().tables {
+        let found = live.get(t.name.as_str()).copied().unwrap_or(0);
+        if found != t.foreign_keys.len() {
+            out.push(format!(
+                "{ns}.{}: {found} foreign keys in the database, {} in the YAML",
+                t.name,
+                t.foreign_keys.len()
+            ));
+        }
+    }
+    out
+}
+
+/// (e) `schema diff --dialect postgres` finds nothing but the YAML's indexes.
+///
+/// The emulated database is a PostgreSQL database, so it is read through the PostgreSQL
+/// catalog path; the Redshift path reads catalog extensions PostgreSQL lacks (pg_class_info,
+/// attencodingtype, …). That path sees what both systems share: tables, columns, types,
+/// nullability, defaults, identity, keys, views and their bodies, comments. Redshift-only
+/// properties (distribution, sort keys, encodings, BACKUP) are not visible there, and the
+/// comparison takes them from the YAML. The one expected difference is the indexes: the YAML
+/// declares them for PostgreSQL, Redshift has none, so each must be reported missing, and
+/// nothing else may be reported.
+pub fn no_drift(root: &Path, url: &str, project: &Project) -> Vec<String> {
+    let out = run(root, url, &["--dialect", "postgres", "diff", "--format", "json"]);
+    let Ok(report) = serde_json::from_slice::<Value>(&out.stdout) else {
+        return vec![format!("diff did not run: {}", text(&out))];
+    };
+    let ns = &project.namespace;
+    let enabled = project.enabled();
+    let owners =
+        enabled.tables.iter().map(|t| (&t.name, &t.indexes)).chain(enabled.views.iter().map(|v| (&v.name, &v.indexes)));
+    let mut indexes: Vec<String> =
+        owners.flat_map(|(o, ix)| ix.iter().map(move |i| format!("{ns}.{o}.{}", i.name))).collect();
+    let mut problems = Vec::new();
+    for f in report["findings"].as_array().into_iter().flatten() {
+        let object = f["object"].as_str().unwrap_or_default().to_string();
+        match indexes.iter().position(|i| *i == object) {
+            Some(p) if f["kind"] == "missing_index" => {
+                indexes.remove(p);
+            }
+            _ => {
+                let said = |v: &Value| v.as_str().unwrap_or("nothing").to_string();
+                let kind = said(&f["kind"]);
+                problems.push(format!(
+                    "drift {kind} {object}: expected {}, found {}",
+                    said(&f["expected"]),
+                    said(&f["actual"])
+                ));
+            }
+        }
+    }
+    problems.extend(indexes.iter().map(|i| format!("diff did not report the PostgreSQL-only index {i} missing")));
+    let ddl = report["diff"].as_str().unwrap_or_default();
+    for line in ddl.lines().filter(|l| !l.starts_with("+++") && !l.starts_with("---")) {
+        let index = line.starts_with("+CREATE INDEX") || line.starts_with("+CREATE UNIQUE INDEX");
+        if (line.starts_with('+') || line.starts_with('-')) && !index {
+            problems.push(format!("DDL differs: {line}"));
+        }
+    }
+    problems.extend(report["warnings"].as_array().into_iter().flatten().map(|w| format!("diff warning: {w}")));
+    problems
+}
+
+/// The YAML project of a project folder.
+pub fn load(root: &Path) -> Project {
+    schema::load::load(&root.join("schema")).unwrap_or_else(|d| panic!("{}: {d:?}", root.display()))
+}

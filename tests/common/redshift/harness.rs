@@ -1,0 +1,128 @@
+//! A project in a temp folder whose Redshift migrations are applied to an emulated database as
+//! `schema generate` writes them, with the checks run after each.
+
+use super::checks::{foreign_keys, identities_ahead, load, no_drift, no_leftovers, rows_kept, snapshot};
+use super::{apply_file, migration_files, static_violations_dir};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Emulated {
+    _tmp: tempfile::TempDir,
+    pub root: PathBuf,
+    pub url: String,
+    applied: Vec<PathBuf>,
+}
+
+/// What applying one YAML edit's migrations gave.
+pub struct Outcome {
+    /// The new Redshift migration files.
+    pub files: Vec<PathBuf>,
+    /// The first failure while applying them.
+    pub applied: Result<(), String>,
+    /// Static violations of the new files, and, when they applied, failed checks.
+    pub problems: Vec<String>,
+}
+
+impl Emulated {
+    /// A project whose YAML folder `schema/` is filled by `fill`, on a fresh database.
+    pub fn new(fill: impl FnOnce(&Path)) -> Emulated {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().to_path_buf();
+        std::fs::create_dir_all(root.join("schema")).unwrap();
+        fill(&root.join("schema"));
+        Emulated { _tmp: tmp, root, url: crate::common::fresh_database(), applied: Vec::new() }
+    }
+
+    /// A copy of the shipped project's YAML.
+    pub fn shipped() -> Emulated {
+        Emulated::new(|dir| crate::common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schema"), dir))
+    }
+
+    pub fn edit(&self, file: &str, from: &str, to: &str) {
+        let path = self.root.join("schema").join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(text.contains(from), "{file} does not contain {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    pub fn write(&self, file: &str, text: &str) {
+        let path = self.root.join("schema").join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    pub fn sql(&self, sql: &str) -> String {
+        crate::common::psql(&self.url, sql)
+    }
+
+    pub fn namespace(&self) -> String {
+        load(&self.root).namespace
+    }
+
+    /// `schema generate` (no database needed); a refusal is a broken test, not a finding.
+    pub fn generate(&self, name: &str, flags: &[&str]) {
+        let out = Command::new(env!("CARGO_BIN_EXE_schema"))
+            .arg("--project")
+            .arg(&self.root)
+            .args(["generate", "--name", name])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "schema generate --name {name} {flags:?}:\n{}", crate::common::text(&out));
+    }
+
+    /// Redshift migrations not applied yet, by version.
+    pub fn pending(&self) -> Vec<PathBuf> {
+        let all = migration_files(&self.root.join("migrations/redshift"));
+        all.into_iter().filter(|f| !self.applied.contains(f)).collect()
+    }
+
+    /// Applies the pending Redshift migrations; stops at the first failure.
+    pub fn apply_pending(&mut self) -> (Vec<PathBuf>, Result<(), String>) {
+        let files = self.pending();
+        for f in &files {
+            self.applied.push(f.clone());
+            if let Err(e) = apply_file(&self.url, f) {
+                return (files, Err(e));
+            }
+        }
+        (files, Ok(()))
+    }
+
+    /// Static violations of some migration files, read in the context of every file before.
+    pub fn static_violations(&self, files: &[PathBuf]) -> Vec<String> {
+        let names: Vec<String> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().to_string()).collect();
+        let all = static_violations_dir(&self.root.join("migrations/redshift"));
+        all.into_iter().filter(|v| names.iter().any(|n| v.starts_with(&format!("{n}: ")))).collect()
+    }
+
+    /// Generates the migration of the YAML as it is now, applies the new Redshift files on the
+    /// data already there, and runs every check: (a) rows kept (`renames`: table, from, to),
+    /// (b) identities ahead, (c) no leftovers, (d) foreign keys, (e) no drift, (f) static rules.
+    pub fn step(&mut self, name: &str, flags: &[&str], renames: &[(&str, &str, &str)]) -> Outcome {
+        let namespace = self.namespace();
+        let before = snapshot(&self.url, &namespace);
+        self.generate(name, flags);
+        let (files, applied) = self.apply_pending();
+        let mut problems: Vec<String> =
+            self.static_violations(&files).into_iter().map(|v| format!("static: {v}")).collect();
+        if applied.is_ok() {
+            problems.extend(self.checks(&before, renames));
+        }
+        Outcome { files, applied, problems }
+    }
+
+    /// Checks (a) to (e) against a snapshot taken before the migration.
+    pub fn checks(&self, before: &super::checks::Snapshot, renames: &[(&str, &str, &str)]) -> Vec<String> {
+        let project = load(&self.root);
+        let ns = &project.namespace;
+        let after = snapshot(&self.url, ns);
+        let tagged = |tag: &str, v: Vec<String>| v.into_iter().map(|p| format!("{tag}: {p}")).collect::<Vec<_>>();
+        let mut out = tagged("rows", rows_kept(before, &after, renames));
+        out.extend(tagged("identity", identities_ahead(&self.url, &project)));
+        out.extend(tagged("leftover", no_leftovers(&self.url, ns)));
+        out.extend(tagged("foreign keys", foreign_keys(&self.url, &project)));
+        out.extend(tagged("diff", no_drift(&self.root, &self.url, &project)));
+        out
+    }
+}

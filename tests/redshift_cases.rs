@@ -1,0 +1,261 @@
+//! Single YAML edits whose Redshift migration is a deep copy, a column rebuild or an in-place
+//! ALTER, each applied on the emulated Redshift (tests/common/redshift.rs) holding data, with
+//! the outcome the AWS Database Developer Guide requires.
+
+mod common;
+
+use common::redshift::checks::snapshot;
+use common::redshift::harness::Emulated;
+
+const PROJECT: &[(&str, &str)] = &[
+    ("schema.yaml", "name: emulation_cases\nnamespace: cases\ndialects: [postgres, redshift]\nphases: [1]\n"),
+    (
+        "tables/accounts.yaml",
+        "table: accounts
+distribution: { style: all }
+sort_key: { columns: [account_id] }
+columns:
+  - { name: account_id, type: varchar(32), primary_key: true }
+  - { name: name, type: varchar(64) }
+",
+    ),
+    (
+        "tables/events.yaml",
+        "table: events
+distribution: { style: key, key: account_id }
+sort_key: { columns: [event_date, account_id] }
+columns:
+  - { name: event_id, type: bigint, identity: true, primary_key: true }
+  - { name: account_id, type: varchar(32), nullable: false, references: accounts.account_id }
+  - { name: event_date, type: date }
+  - { name: amount, type: integer }
+  - { name: note, type: varchar(300) }
+  - { name: status, type: varchar(16), default: \"'new'\" }
+",
+    ),
+    (
+        "tables/event_notes.yaml",
+        "table: event_notes
+distribution: { style: even }
+sort_key: { columns: [note_id] }
+columns:
+  - { name: note_id, type: bigint, identity: true, primary_key: true }
+  - { name: event_id, type: bigint, nullable: false, references: events.event_id }
+  - { name: body, type: varchar(256) }
+",
+    ),
+    (
+        "tables/clicks.yaml",
+        "table: clicks
+distribution: { style: even }
+sort_key: { kind: interleaved, columns: [click_date, page] }
+columns:
+  - { name: click_id, type: bigint, identity: true, primary_key: true }
+  - { name: click_date, type: date }
+  - { name: page, type: varchar(128) }
+  - { name: referrer, type: varchar(256), encode: lzo }
+",
+    ),
+    (
+        "tables/categories.yaml",
+        "table: categories
+distribution: { style: all }
+sort_key: { columns: [name] }
+columns:
+  - { name: category_id, type: bigint, identity: true, primary_key: true }
+  - { name: name, type: varchar(64), nullable: false }
+  - { name: kind, type: varchar(32) }
+rows:
+  - { name: books, kind: goods }
+  - { name: films, kind: media }
+  - { name: games, kind: media }
+",
+    ),
+    (
+        "tables/tickets.yaml",
+        "table: tickets
+distribution: { style: even }
+sort_key: { columns: [opened] }
+columns:
+  - { name: ticket_no, type: integer, identity: true }
+  - { name: opened, type: date }
+",
+    ),
+    (
+        "views/mv_notes.yaml",
+        "materialized_view: mv_notes
+sql: |
+  SELECT note AS note, COUNT(*) AS events
+  FROM {{ ref('events') }}
+  GROUP BY note
+",
+    ),
+];
+
+/// Ids come from the generators (1, 2, 3), as the ETL loads them.
+const DATA: &str = "
+INSERT INTO cases.accounts VALUES ('a1', 'Ann'), ('a2', 'Bo');
+INSERT INTO cases.events (account_id, event_date, amount, note) VALUES
+  ('a1', '2026-11-01', 10, 'first'), ('a2', '2026-11-02', 20, NULL), ('a1', '2026-11-03', 30, 'third');
+INSERT INTO cases.event_notes (event_id, body) VALUES (1, 'n1'), (3, 'n3');
+INSERT INTO cases.clicks (click_date, page, referrer) VALUES ('2026-11-01', '/a', 'x'), ('2026-11-02', '/b', NULL);
+INSERT INTO cases.tickets (opened) VALUES ('2026-11-01'), ('2026-11-02');";
+
+/// The project migrated on the emulation, holding DATA.
+fn base() -> Emulated {
+    let mut p = Emulated::new(|dir| {
+        for (file, text) in PROJECT {
+            std::fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+    });
+    p.generate("initial", &[]);
+    p.apply_pending().1.unwrap_or_else(|e| panic!("{e}"));
+    p.sql(DATA);
+    p
+}
+
+/// Applies one edit on the base project and fails with every problem found.
+fn case(what: &str, edit: impl Fn(&Emulated), renames: &[(&str, &str, &str)]) -> Emulated {
+    let mut p = base();
+    edit(&p);
+    let outcome = p.step("change", &["--allow-destructive"], renames);
+    let mut problems = outcome.problems;
+    if let Err(e) = outcome.applied {
+        problems.push(format!("the Redshift migration does not apply: {e}"));
+    }
+    assert!(problems.is_empty(), "{what}: {} problems:\n{}", problems.len(), problems.join("\n"));
+    p
+}
+
+#[test]
+fn deep_copy_to_an_interleaved_sort_key_keeps_rows_keys_and_identity() {
+    let edit = |p: &Emulated| {
+        p.edit(
+            "tables/events.yaml",
+            "sort_key: { columns: [event_date, account_id] }",
+            "sort_key: { kind: interleaved, columns: [event_date, account_id] }",
+        )
+    };
+    case("compound -> interleaved sort key (deep copy: ALTER SORTKEY cannot make it interleaved)", edit, &[]);
+}
+
+#[test]
+fn deep_copy_for_a_backup_change_keeps_rows_keys_and_identity() {
+    let edit = |p: &Emulated| p.edit("tables/events.yaml", "table: events\n", "table: events\nbackup: false\n");
+    case("BACKUP YES -> NO (deep copy: no ALTER for BACKUP)", edit, &[]);
+}
+
+#[test]
+fn deep_copy_for_a_type_change_of_a_sort_key_column_keeps_rows_keys_and_identity() {
+    let edit = |p: &Emulated| {
+        p.edit("tables/events.yaml", "name: account_id, type: varchar(32)", "name: account_id, type: varchar(40)")
+    };
+    case("varchar(32) -> varchar(40) of a sort and distribution key column (deep copy: no ALTER COLUMN TYPE on key columns)", edit, &[]);
+}
+
+#[test]
+fn column_rebuild_integer_to_bigint_keeps_values() {
+    let edit = |p: &Emulated| p.edit("tables/events.yaml", "name: amount, type: integer", "name: amount, type: bigint");
+    let p = case("integer -> bigint of a plain column (column rebuild)", edit, &[]);
+    assert_eq!(
+        p.sql(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'amount'"
+        ),
+        "bigint"
+    );
+}
+
+#[test]
+fn column_rebuild_for_a_default_change_keeps_values_and_takes_the_new_default() {
+    let edit = |p: &Emulated| p.edit("tables/events.yaml", "default: \"'new'\"", "default: \"'open'\"");
+    let p = case("DEFAULT 'new' -> 'open' (column rebuild: Redshift has no SET DEFAULT)", edit, &[]);
+    p.sql("INSERT INTO cases.events (account_id) VALUES ('a2')");
+    assert_eq!(p.sql("SELECT string_agg(status, ',' ORDER BY event_id) FROM cases.events"), "new,new,new,open");
+}
+
+#[test]
+fn deep_copy_for_a_type_change_of_an_identity_column_moves_its_generator_past_the_copied_ids() {
+    let edit =
+        |p: &Emulated| p.edit("tables/tickets.yaml", "name: ticket_no, type: integer", "name: ticket_no, type: bigint");
+    let p = case("integer -> bigint of an identity column without keys (deep copy: NOT NULL, no default)", edit, &[]);
+    let sql = std::fs::read_to_string(p.root.join("migrations/redshift/V2__change.sql")).unwrap();
+    assert!(sql.contains("tickets__copy"), "expected a deep copy:\n{sql}");
+}
+
+#[test]
+fn rename_and_type_change_in_one_edit_keeps_values_under_the_new_name() {
+    let edit = |p: &Emulated| {
+        p.edit("tables/events.yaml", "name: amount, type: integer", "name: total, renamed_from: amount, type: bigint")
+    };
+    let p =
+        case("amount integer -> total bigint (rename, then column rebuild)", edit, &[("events", "amount", "total")]);
+    assert_eq!(p.sql("SELECT string_agg(total::text, ',' ORDER BY event_id) FROM cases.events"), "10,20,30");
+}
+
+#[test]
+fn varchar_widening_beside_a_materialized_view_recreate_does_not_mix_transaction_modes() {
+    let edit =
+        |p: &Emulated| p.edit("tables/events.yaml", "name: note, type: varchar(300)", "name: note, type: varchar(600)");
+    let p = case("varchar(300) -> varchar(600) of a column a materialized view reads", edit, &[]);
+    // Redshift fills a materialized view when it is created.
+    assert_eq!(p.sql("SELECT count(*) FROM cases.mv_notes"), "3", "the recreated materialized view is not filled");
+}
+
+#[test]
+fn encoding_change_on_an_interleaved_table_avoids_alter_column_encode() {
+    let edit = |p: &Emulated| p.edit("tables/clicks.yaml", "encode: lzo", "encode: zstd");
+    case("ENCODE lzo -> zstd on a table with an interleaved sort key", edit, &[]);
+}
+
+#[test]
+fn narrowing_a_varchar_below_a_stored_value_fails_before_changing_anything() {
+    let mut p = base();
+    p.sql(&format!("INSERT INTO cases.events (account_id, note) VALUES ('a2', '{}')", "x".repeat(300)));
+    let before = snapshot(&p.url, "cases");
+    p.edit("tables/events.yaml", "name: note, type: varchar(300)", "name: note, type: varchar(256)");
+    p.generate("narrow_note", &["--allow-destructive"]);
+    let (files, applied) = p.apply_pending();
+    let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().to_string()).collect();
+    let after = snapshot(&p.url, "cases");
+    let width = p.sql("SELECT character_maximum_length FROM information_schema.columns WHERE table_schema = 'cases' AND table_name = 'events' AND column_name = 'note'");
+    let longest = p.sql("SELECT max(length(note)) FROM cases.events");
+    assert!(
+        applied.is_err(),
+        "{names:?} applied although a 300-character value does not fit varchar(256): the column is now varchar({width}) and its longest value {longest} characters (a narrowing must fail and change nothing)"
+    );
+    let changed = common::redshift::checks::rows_kept(&before, &after, &[]);
+    assert!(changed.is_empty(), "the failed narrowing changed the data:\n{}", changed.join("\n"));
+    assert_eq!(before["events"].columns, after["events"].columns, "the failed narrowing changed the columns");
+    assert_eq!(width, "300", "the failed narrowing changed the column's type");
+}
+
+#[test]
+fn reference_row_deletion_after_a_column_rename_deletes_only_that_row() {
+    let mut p = base();
+    let rows =
+        "rows:\n  - { name: books, kind: goods }\n  - { name: films, kind: media }\n  - { name: games, kind: media }\n";
+    p.edit(
+        "tables/categories.yaml",
+        "  - { name: kind, type: varchar(32) }\n",
+        "  - { name: category, renamed_from: kind, type: varchar(32) }\n",
+    );
+    p.edit(
+        "tables/categories.yaml",
+        rows,
+        "rows:\n  - { name: books, category: goods }\n  - { name: films, category: media }\n",
+    );
+    let outcome = p.step("drop_games", &["--allow-destructive"], &[("categories", "kind", "category")]);
+    let applied = outcome.applied.as_ref().map_err(|e| format!("the Redshift migration does not apply: {e}"));
+    assert!(applied.is_ok(), "{}", applied.unwrap_err());
+    // The deleted row is the one expected loss; anything else the checks found is a problem.
+    let problems: Vec<&String> =
+        outcome.problems.iter().filter(|p| !p.starts_with("rows: table categories:")).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    // Facts reference categories by id: the rows that stay keep theirs.
+    assert_eq!(
+        p.sql("SELECT string_agg(category_id || ':' || name || ':' || category, ',' ORDER BY category_id) FROM cases.categories"),
+        "1:books:goods,2:films:media",
+        "only the removed row may go, and the others keep their ids"
+    );
+}
