@@ -400,6 +400,19 @@ pub fn to_refs(sql: &str, namespace: &str, objects: &BTreeSet<String>, escapes: 
     (out, refs.into_iter().collect())
 }
 
+/// An identity's seed only says where a new table starts (a deep copy starts after the ids it
+/// copied): where the catalog shows an identity of the same step, it takes the YAML's seed.
+pub(in crate::dialect) fn settle_identities(live: &mut Table, desired: &Table) {
+    for c in &mut live.columns {
+        let wanted = desired.column(&c.name).and_then(|d| d.identity);
+        if let (Some(found), Some(wanted)) = (&mut c.identity, wanted) {
+            if found.step == wanted.step {
+                found.seed = wanted.seed;
+            }
+        }
+    }
+}
+
 /// Puts the items the YAML also has in the YAML's order, the others after them: column order is
 /// not drift (a column added later sits last in the database), but the DDL diff reads better.
 pub(in crate::dialect) fn order_like<T>(live: &mut [T], desired: &[T], same: impl Fn(&T, &T) -> bool) {

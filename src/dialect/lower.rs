@@ -300,19 +300,20 @@ pub fn index_ops(d: &TableDiff) -> Vec<Op> {
     drops
 }
 
-/// Reference rows that go, then those that come. Renames have run by then: a row that goes is
-/// matched by its columns' new names.
+/// Reference rows that go, then those that come. Renames have run by then, and the differ names
+/// a row's columns by their new names.
 pub fn row_ops(d: &TableDiff) -> Vec<Op> {
     let renamed = crate::diff::renames(&d.from, &d.to);
-    let new_name = |c: &String| renamed.get(c.as_str()).map_or(c.clone(), |n| n.to_string());
     let mut ops = Vec::new();
     for change in &d.changes {
         if let TableChange::DeleteRows { rows } = change {
-            let rows: Vec<crate::diff::Row> =
-                rows.iter().map(|r| r.iter().map(|(c, v)| (new_name(c), v.clone())).collect()).collect();
-            let old = d.from.columns.iter().map(|c| (new_name(&c.name), c.ty));
+            let old = d
+                .from
+                .columns
+                .iter()
+                .map(|c| (renamed.get(c.name.as_str()).map_or(c.name.clone(), |n| n.to_string()), c.ty));
             let types = old.chain(d.to.columns.iter().map(|c| (c.name.clone(), c.ty))).collect();
-            ops.push(Op::DeleteRows { table: d.to.name.clone(), rows, types });
+            ops.push(Op::DeleteRows { table: d.to.name.clone(), rows: rows.clone(), types });
         }
     }
     for change in &d.changes {

@@ -131,7 +131,9 @@ impl ColumnChanges {
             bit(a.ty != b.ty, Self::TYPE)
                 | bit(a.nullable != b.nullable, Self::NULLABILITY)
                 | bit(a.default != b.default, Self::DEFAULT)
-                | bit(a.identity != b.identity, Self::IDENTITY)
+                // The seed only says where a new table starts (a deep copy starts after the ids it
+                // copied): whether there is an identity, and its step, are the definition.
+                | bit(a.identity.map(|i| i.step) != b.identity.map(|i| i.step), Self::IDENTITY)
                 | bit(a.encode != b.encode, Self::ENCODING)
                 | bit(a.description != b.description, Self::COMMENT),
         )
@@ -349,11 +351,19 @@ fn table(old: &Table, new: &Table) -> Vec<TableChange> {
     if old.description != new.description {
         out.push(TableChange::Comment { from: old.description.clone(), to: new.description.clone() });
     }
-    let gone: Vec<Row> = old.rows.iter().filter(|r| !new.rows.contains(r)).cloned().collect();
+    // Rows are compared by their columns' new names: a rename alone changes no row.
+    let old_rows: Vec<Row> = old
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter().map(|(c, v)| (renamed.get(c.as_str()).map_or(c.clone(), |n| n.to_string()), v.clone())).collect()
+        })
+        .collect();
+    let gone: Vec<Row> = old_rows.iter().filter(|r| !new.rows.contains(r)).cloned().collect();
     if !gone.is_empty() {
         out.push(TableChange::DeleteRows { rows: gone });
     }
-    let added: Vec<Row> = new.rows.iter().filter(|r| !old.rows.contains(r)).cloned().collect();
+    let added: Vec<Row> = new.rows.iter().filter(|r| !old_rows.contains(r)).cloned().collect();
     if !added.is_empty() {
         out.push(TableChange::AddRows { rows: added });
     }

@@ -6,7 +6,9 @@
 //! is what lets view bodies turn back into `{{ ref('t') }}` reliably.
 
 use super::Postgres;
-use crate::dialect::catalog::{identifier, index_column, order_like, to_refs, Builder, Live, Session};
+use crate::dialect::catalog::{
+    identifier, index_column, order_like, settle_identities, to_refs, Builder, Live, Session,
+};
 use crate::dialect::Driver;
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Identity, Index, Project};
@@ -121,6 +123,7 @@ fn overlay(desired: &Project, live: &mut Project) {
         for c in &mut t.columns {
             c.encode = d.column(&c.name).and_then(|dc| dc.encode.clone());
         }
+        settle_identities(t, d);
         order_like(&mut t.columns, &d.columns, |a, b| a.name == b.name);
         order_like(&mut t.unique, &d.unique, |a, b| a == b);
         order_like(&mut t.foreign_keys, &d.foreign_keys, |a, b| a == b);

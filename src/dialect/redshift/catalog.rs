@@ -11,7 +11,7 @@
 //! not compared: ENCODE AUTO and SORTKEY AUTO-versus-none of empty tables, MV auto refresh.
 
 use super::Redshift;
-use crate::dialect::catalog::{order_like, to_refs, Builder, Cursor, Live, Rows, Session, Unknown};
+use crate::dialect::catalog::{order_like, settle_identities, to_refs, Builder, Cursor, Live, Rows, Session, Unknown};
 use crate::dialect::Driver;
 use crate::error::Result;
 use crate::model::{Column, ColumnType, Dialect, Distribution, Identity, Project, SortKey, SortKind};
@@ -427,6 +427,7 @@ fn overlay(desired: &Project, live: &mut Live) {
                 c.encode = None;
             }
         }
+        settle_identities(t, d);
         order_like(&mut t.columns, &d.columns, |a, b| a.name == b.name);
         order_like(&mut t.unique, &d.unique, |a, b| a == b);
         order_like(&mut t.foreign_keys, &d.foreign_keys, |a, b| a == b);

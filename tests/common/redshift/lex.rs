@@ -1,6 +1,9 @@
-//! Tokens of Redshift SQL text, so rules never look inside string literals, quoted identifiers,
-//! comments or dollar-quoted bodies. Redshift string literals treat backslash as an escape
-//! character (AWS "QUOTE_LITERAL function" doubles backslashes), so `'it\'s'` is one literal.
+//! Tokens of Redshift SQL text, from the project's one lexer (`schema::sql::lexer`) in its
+//! backslash-escape mode: Redshift string literals treat backslash as an escape character (AWS
+//! "QUOTE_LITERAL function" doubles backslashes), so `'it\'s'` is one literal. Owned tokens,
+//! because the translation rewrites them.
+
+use schema::sql::lexer::{self as sql, Escapes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -40,115 +43,29 @@ impl Token {
     }
 }
 
-pub fn tokens(sql: &str) -> Vec<Token> {
-    let b = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let start = i;
-        let kind = match b[i] {
-            c if c.is_ascii_whitespace() => {
-                while i < b.len() && b[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                Kind::Space
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                Kind::Comment
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = sql[i + 2..].find("*/").map_or(b.len(), |j| i + 2 + j + 2);
-                Kind::Comment
-            }
-            b'\'' => {
-                i += 1;
-                while i < b.len() {
-                    match b[i] {
-                        b'\\' => i += 2,
-                        b'\'' if b.get(i + 1) == Some(&b'\'') => i += 2,
-                        b'\'' => break,
-                        _ => i += 1,
-                    }
-                }
-                i = (i + 1).min(b.len());
-                Kind::Str
-            }
-            b'"' => {
-                i += 1;
-                while i < b.len() {
-                    match b[i] {
-                        b'"' if b.get(i + 1) == Some(&b'"') => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
-                    }
-                }
-                i = (i + 1).min(b.len());
-                Kind::Quoted
-            }
-            b'$' if dollar_tag(&sql[i..]).is_some() => {
-                let tag = dollar_tag(&sql[i..]).expect("checked above");
-                let body = i + tag.len();
-                i = sql[body..].find(tag).map_or(b.len(), |j| body + j + tag.len());
-                Kind::Dollar
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80) {
-                    i += 1;
-                }
-                Kind::Word
-            }
-            c if c.is_ascii_digit() => {
-                while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-                    i += 1;
-                }
-                Kind::Number
-            }
-            b':' if b.get(i + 1) == Some(&b':') => {
-                i += 2;
-                Kind::Punct
-            }
-            _ => {
-                i += sql[i..].chars().next().map_or(1, char::len_utf8);
-                Kind::Punct
-            }
-        };
-        out.push(Token { kind, text: sql[start..i].to_string() });
-    }
-    out
+pub fn tokens(text: &str) -> Vec<Token> {
+    sql::tokens(text, Escapes::Backslash)
+        .map(|t| {
+            let kind = match t.kind {
+                sql::Kind::Word => Kind::Word,
+                sql::Kind::QuotedIdent => Kind::Quoted,
+                sql::Kind::String => Kind::Str,
+                sql::Kind::DollarString => Kind::Dollar,
+                sql::Kind::Number | sql::Kind::Param => Kind::Number,
+                sql::Kind::Punct | sql::Kind::Operator => Kind::Punct,
+                sql::Kind::Whitespace => Kind::Space,
+                sql::Kind::LineComment | sql::Kind::BlockComment => Kind::Comment,
+            };
+            Token { kind, text: t.text.to_string() }
+        })
+        .collect()
 }
 
-/// `$$` or `$tag$` at the start of `s`.
-fn dollar_tag(s: &str) -> Option<&str> {
-    let rest = &s[1..];
-    let end = rest.find('$')?;
-    let tag = &rest[..end];
-    let valid =
-        tag.chars().enumerate().all(|(k, c)| c == '_' || c.is_ascii_alphabetic() || (k > 0 && c.is_ascii_digit()));
-    valid.then(|| &s[..end + 2])
-}
-
-/// The statements of a migration file, split at top-level semicolons; comments around a
-/// statement and empty statements dropped. Kept in one function so the project's own lexer can
-/// replace it.
+/// The statements of a migration file, split where the tool itself splits them, each from its
+/// first meaningful token (comments before it are not part of it).
 pub fn statements(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current: Vec<Token> = Vec::new();
-    for t in tokens(text).into_iter().chain(std::iter::once(Token { kind: Kind::Punct, text: ";".into() })) {
-        if t.punct(";") {
-            let first = current.iter().position(|t| !t.blank());
-            let last = current.iter().rposition(|t| !t.blank());
-            if let (Some(a), Some(z)) = (first, last) {
-                out.push(current[a..=z].iter().map(|t| t.text.as_str()).collect());
-            }
-            current.clear();
-        } else {
-            current.push(t);
-        }
-    }
-    out
+    let from_code = |s: &str| sql::significant(s, Escapes::Backslash).next().map(|t| s[t.start..].to_string());
+    sql::split_statements(text, Escapes::Backslash).into_iter().filter_map(from_code).collect()
 }
 
 /// The indexes of the meaningful tokens (not blanks).
