@@ -5,7 +5,7 @@
 //! can change shape without changing what old checkouts wrote. Format 1 (no `format` key, the
 //! model serialised whole, checks included) is read and upgraded; format 2 is written.
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::model::{
     Column, ColumnType, Dialect, Distribution, ForeignKey, Identity, Index, Project, SortKey, SortKind, Table, View,
@@ -36,11 +36,6 @@ impl State {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
             Err(e) => Err(Error::new(format!("reading {}: {e}", path.display()))),
         }
-    }
-
-    pub fn write(&self, layout: &Layout) -> Result<()> {
-        let path = layout.migrations.join(STATE_FILE);
-        std::fs::write(&path, self.text()).context(|| format!("writing {}", path.display()))
     }
 
     /// The file's text in the current format.
