@@ -274,6 +274,17 @@ impl Target {
     }
 }
 
+/// The rows of a query in a READ ONLY transaction: what validation runs cannot change anything,
+/// whatever its SQL says.
+pub fn read_only_rows(client: &mut postgres::Client, sql: &str) -> Result<Vec<Vec<Option<String>>>, postgres::Error> {
+    client.batch_execute("BEGIN READ ONLY")?;
+    let rows = text_rows(client, sql);
+    let end = client.batch_execute(if rows.is_ok() { "COMMIT" } else { "ROLLBACK" });
+    let rows = rows?;
+    end?;
+    Ok(rows)
+}
+
 /// The rows of a query as text, through the simple protocol: no parameter or type lookups,
 /// which Redshift's catalog does not always answer.
 pub fn text_rows(client: &mut postgres::Client, sql: &str) -> Result<Vec<Vec<Option<String>>>, postgres::Error> {

@@ -5,6 +5,7 @@
 use crate::dialect::{driver, ops::Op};
 use crate::error::{Error, Result};
 use crate::model::{ColumnType, Dialect};
+use crate::sql::lexer::split_statements;
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
 use std::sync::{Arc, Mutex};
@@ -106,12 +107,26 @@ impl Renderer {
     }
 
     /// A query or command from the template `name` (not a migration change), without the
-    /// trailing newline.
+    /// trailing newline. It must be one statement: the queries of validate, backfill, refresh
+    /// and seed are sent one at a time, so nothing from the YAML can append another.
     pub fn query(&self, name: &str, ctx: Value) -> Result<String> {
         let template = self.env.get_template(name).map_err(|e| Error::new(format!("template: {e:#}")))?;
         let ctx = minijinja::context! { ns => &self.namespace, dialect => self.dialect.name(), ..ctx };
         let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {name}: {e:#}")))?;
+        let statements = split_statements(&sql, driver(self.dialect).escapes()).len();
+        if statements > 1 {
+            return Err(Error::new(format!("refusing to send {name}: it holds {statements} statements, not one")));
+        }
         Ok(sql.trim().to_string())
+    }
+
+    /// The statements of a template that holds several (the tool's own bookkeeping: the runs
+    /// table and its rows, the end of a seed), each to be sent on its own.
+    pub fn script(&self, name: &str, ctx: Value) -> Result<Vec<String>> {
+        let template = self.env.get_template(name).map_err(|e| Error::new(format!("template: {e:#}")))?;
+        let ctx = minijinja::context! { ns => &self.namespace, dialect => self.dialect.name(), ..ctx };
+        let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {name}: {e:#}")))?;
+        Ok(split_statements(&sql, driver(self.dialect).escapes()).into_iter().map(str::to_string).collect())
     }
 }
 

@@ -708,9 +708,10 @@ pub fn seed(
         writer.finish().map_err(fail(format!("loading {name}")))?;
         let identity: Vec<&str> =
             g.table.columns.iter().filter(|c| c.identity.is_some()).map(|c| c.name.as_str()).collect();
-        let sql =
-            renderer.query("seed", minijinja::context! { step => "finish", table => name, identity => identity })?;
-        client.batch_execute(&sql).map_err(fail(format!("finishing {name}")))?;
+        let ctx = minijinja::context! { step => "finish", table => name, identity => identity };
+        for sql in renderer.script("seed", ctx)? {
+            client.batch_execute(&sql).map_err(fail(format!("finishing {name}")))?;
+        }
         report(name, options.rows, started.elapsed());
     }
     Ok(())

@@ -288,7 +288,7 @@ impl Plan<'_> {
             while !checks.is_empty() {
                 let started = Instant::now();
                 let counts = match self.sql(run, q, &checks, false) {
-                    Ok(sql) => db::text_rows(client, &sql),
+                    Ok(sql) => db::read_only_rows(client, &sql),
                     Err(e) => {
                         problems.extend(checks.iter().map(|c| problem(c, e.to_string())));
                         break;
@@ -321,9 +321,9 @@ impl Plan<'_> {
                     };
                     let mut result = outcome(&run.table.name, check, failing, rows, seconds);
                     if result.status != Status::Pass && self.samples > 0 {
-                        let rows = self
-                            .samples_sql(run, check)
-                            .and_then(|sql| db::text_rows(client, &sql).map_err(|e| Error::new(failure(&e, timeout))));
+                        let rows = self.samples_sql(run, check).and_then(|sql| {
+                            db::read_only_rows(client, &sql).map_err(|e| Error::new(failure(&e, timeout)))
+                        });
                         match rows {
                             Ok(rows) => result.samples = rows.iter().map(|r| sample(run, check, r)).collect(),
                             Err(e) => problems.push(problem(check, format!("fetching samples: {e}"))),
@@ -358,7 +358,7 @@ impl Plan<'_> {
             .iter()
             .map(|check| {
                 let sql = self.sql(run, q, &[check], true).ok()?;
-                db::text_rows(client, &sql).err().map(|e| describe(&e))
+                db::read_only_rows(client, &sql).err().map(|e| describe(&e))
             })
             .collect();
         if alone.iter().all(Option::is_none) {
@@ -487,11 +487,13 @@ pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
     let ctx = minijinja::context! {
         table => RUNS_TABLE, run_id => run_id, run_at => &report.run_at, since => &report.since, rows => rows,
     };
-    let sql = Renderer::new(target.dialect(), namespace).query("validation_runs", ctx)?;
     let mut client = target.connect()?;
-    client
-        .batch_execute(&sql)
-        .map_err(|e| Error::new(format!("recording the results in {RUNS_TABLE}: {}", describe(&e))))
+    for sql in Renderer::new(target.dialect(), namespace).script("validation_runs", ctx)? {
+        client
+            .batch_execute(&sql)
+            .map_err(|e| Error::new(format!("recording the results in {RUNS_TABLE}: {}", describe(&e))))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

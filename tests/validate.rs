@@ -360,3 +360,26 @@ fn refresh_of_one_view_takes_its_dependents_and_a_failure_stops_the_run() {
         text(&out)
     );
 }
+
+#[test]
+fn validation_queries_run_read_only() {
+    let url = common::shipped_database();
+    seed(&url, &[]);
+    psql(&url, "CREATE SEQUENCE analytics.probe");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&shipped().join("schema"), &tmp.path().join("schema"));
+    copy_dir(&shipped().join("migrations"), &tmp.path().join("migrations"));
+    // A condition that would write (it advances a sequence; PostgreSQL only) is refused by the
+    // server.
+    let settings = tmp.path().join("schema/schema.yaml");
+    let yaml = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(&settings, yaml.replace("dialects: [postgres, redshift]", "dialects: [postgres]")).unwrap();
+    let file = tmp.path().join("schema/tables/tool_usage.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    let check = "checks:\n  - name: writes\n    condition: \"nextval('analytics.probe') > 0\"\n";
+    std::fs::write(&file, yaml.replacen("checks:\n", check, 1)).unwrap();
+    let out = common::schema(tmp.path(), &url, &["validate", "--table", "tool_usage", "--check", "writes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("read-only transaction"), "{}", text(&out));
+    assert_eq!(psql(&url, "SELECT last_value || ',' || is_called FROM analytics.probe"), "1,false");
+}
