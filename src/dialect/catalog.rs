@@ -82,6 +82,16 @@ impl<'a> Session<'a> {
         Ok(rows)
     }
 
+    /// The rows of one query in a READ ONLY transaction of its own.
+    pub fn read_only(&mut self, sql: &str) -> Result<Rows> {
+        self.execute("BEGIN READ ONLY").map_err(|e| Error::Catalog(format!("reading the catalog: {e}")))?;
+        let rows = self.rows(sql);
+        let end = self.execute("ROLLBACK");
+        let rows = rows?;
+        end.map_err(|e| Error::Catalog(format!("ending the catalog transaction: {e}")))?;
+        Ok(rows)
+    }
+
     /// Runs statements; the error is the server's message.
     pub fn execute(&mut self, sql: &str) -> std::result::Result<(), String> {
         self.queries += 1;

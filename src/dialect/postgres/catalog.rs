@@ -89,18 +89,20 @@ enum Scope<'a> {
     Temporary,
 }
 
+/// The namespace is read in a READ ONLY transaction. Normalising the desired project needs
+/// temporary copies of its objects, which a read-only transaction refuses: that happens in a
+/// second transaction, which is always rolled back and creates nothing but temporary objects.
 pub(super) fn read(
     client: &mut postgres::Client,
     namespace: &str,
     desired: Option<&Project>,
 ) -> Result<(Live, Option<Project>)> {
     let s = &mut Session::new(client);
-    s.execute("BEGIN; SET LOCAL search_path TO pg_catalog")
-        .map_err(|e| Error::Catalog(format!("reading the catalog: {e}")))?;
-    let result = read_in_transaction(s, namespace, desired);
-    let rolled_back = s.execute("ROLLBACK");
-    let (mut live, desired) = result?;
-    rolled_back.map_err(|e| Error::Catalog(format!("ending the catalog transaction: {e}")))?;
+    let mut live = in_transaction(s, "BEGIN READ ONLY", |s| snapshot(s, Scope::Namespace(namespace), namespace))?;
+    let desired = match desired {
+        Some(d) => Some(in_transaction(s, "BEGIN", |s| normalise(s, d, &mut live.warnings))?),
+        None => None,
+    };
     live.queries = s.queries;
     if let Some(d) = &desired {
         overlay(d, &mut live.project);
@@ -108,10 +110,16 @@ pub(super) fn read(
     Ok((live, desired))
 }
 
-fn read_in_transaction(s: &mut Session, namespace: &str, desired: Option<&Project>) -> Result<(Live, Option<Project>)> {
-    let mut live = snapshot(s, Scope::Namespace(namespace), namespace)?;
-    let desired = desired.map(|d| normalise(s, d, &mut live.warnings)).transpose()?;
-    Ok((live, desired))
+/// `f` in a transaction begun with `begin` (search_path limited to pg_catalog, so the server
+/// prints every name of the namespace qualified), then rolled back whatever happened.
+fn in_transaction<T>(s: &mut Session, begin: &str, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+    s.execute(&format!("{begin}; SET LOCAL search_path TO pg_catalog"))
+        .map_err(|e| Error::Catalog(format!("reading the catalog: {e}")))?;
+    let result = f(s);
+    let rolled_back = s.execute("ROLLBACK");
+    let value = result?;
+    rolled_back.map_err(|e| Error::Catalog(format!("ending the catalog transaction: {e}")))?;
+    Ok(value)
 }
 
 /// PostgreSQL has no distribution, sort keys, BACKUP or encodings: the live side takes the

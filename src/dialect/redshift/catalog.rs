@@ -112,8 +112,11 @@ pub(super) fn read(
     let s = &mut Session::new(client);
     let mut rows = Vec::new();
     let mut warnings = Vec::new();
+    // Each source in a READ ONLY transaction of its own: an optional one that fails (a
+    // compute-node view the user may not read) must not abort the others, and Redshift has no
+    // savepoints.
     for source in queries(namespace) {
-        match s.rows(&source.sql) {
+        match s.read_only(&source.sql) {
             Ok(r) => rows.push(Some(r)),
             Err(e) if source.optional => {
                 warnings.push(format!("{} is not readable ({e}); what it shows is not compared", source.name));
