@@ -1,6 +1,6 @@
 fn main() -> std::process::ExitCode {
     restore_sigpipe();
-    schema::cli::main()
+    schema::main()
 }
 
 /// Rust ignores SIGPIPE, so `schema render | head` would make println! panic on the closed pipe.

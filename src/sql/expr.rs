@@ -5,7 +5,7 @@
 //! `NOT NULL`), and lets the loader refuse what Redshift would reject before a migration does.
 //!
 //! Only facts are kept, not the tree: the text is emitted as written (re-printing it would churn
-//! generated migrations), and a tree can be as deep as its text is long (see [`on_large_stack`]).
+//! generated migrations), and a tree can be as deep as its text is long (see [`with_large_stack`]).
 //!
 //! Gaps of sqlparser's Redshift dialect (0.64), found by testing: it refuses `GROUPING SETS`, which
 //! Redshift has, and aggregate `FILTER (WHERE …)` and `E'…'` strings, which the PostgreSQL dialect
