@@ -71,7 +71,7 @@ fn validation_backfill_and_refresh_statements_parse_as_redshift() {
         table => "t", check => "c", severity => "error", status => "fail", failing => 3, checked => 9, message => "it's",
     };
     let ctx = minijinja::context! { table => "schema_validation_runs", run_id => "r", run_at => "2026-01-01 02:00:00.000", since => (), rows => vec![row] };
-    sql.push(r.query("validation_runs", ctx).unwrap());
+    sql.extend(r.script("validation_runs", ctx).unwrap().into_iter().map(|s| s + ";"));
     sql.push(r.query("refresh", minijinja::context! { view => "mv_basic_statistics" }).unwrap());
     let text = sql.join("\n\n");
     if let Err(report) = redshift_grammar_accepts(&text) {
