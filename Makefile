@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/schema
 
-.PHONY: build test demo deps lint lint-sql bench docs redshift-smoke
+.PHONY: build test demo deps lint lint-sql bench docs mutants redshift-smoke
 
 build:
 	$(CARGO) build --release
@@ -74,3 +74,9 @@ redshift-smoke:
 	@test -n "$$REDSHIFT_URL" || { echo "redshift-smoke: set REDSHIFT_URL (see docs/redshift.md)" >&2; exit 2; }
 	$(CARGO) build --release
 	@scripts/redshift_smoke.sh
+
+# Mutation testing of the planner, the differ and validate (.cargo/mutants.toml): every mutant is
+# built and tested, about 25 s each; `make mutants SHARD=0/8` runs an eighth of them.
+mutants:
+	@command -v cargo-mutants >/dev/null || $(CARGO) install --locked cargo-mutants
+	$(CARGO) mutants --no-shuffle $(if $(SHARD),--shard $(SHARD))

@@ -170,6 +170,18 @@ mod tests {
     }
 
     #[test]
+    fn drivers_say_what_their_dialect_can() {
+        let (pg, rs) = (driver(Dialect::Postgres), driver(Dialect::Redshift));
+        assert!(pg.copy_from_stdin() && !rs.copy_from_stdin());
+        assert!(!pg.materialized_view_options() && rs.materialized_view_options());
+        assert_eq!(pg.lock_setup("ns"), None);
+        let setup = rs.lock_setup("ns").unwrap_or_default();
+        assert!(setup.contains("CREATE TABLE IF NOT EXISTS \"ns\".\"schema_migrate_lock\""), "{setup}");
+        assert_eq!(rs.lock_statements("ns"), ["BEGIN", "LOCK \"ns\".\"schema_migrate_lock\""]);
+        assert!(pg.lock_statements("ns")[0].starts_with("SELECT pg_advisory_lock("));
+    }
+
+    #[test]
     fn literals_read_back_whatever_the_server_setting() {
         assert_eq!(driver(Dialect::Postgres).literal("it's"), "'it''s'");
         assert_eq!(driver(Dialect::Postgres).literal("a\\'b"), "E'a\\\\''b'");
