@@ -165,6 +165,7 @@ impl Builder {
             ignore: vec![],
             // Procedures are not read from the catalog; diff does not compare them.
             refresh_procedure: None,
+            seed_values: Default::default(),
             tables: vec![],
             views: vec![],
         };

@@ -19,6 +19,8 @@ pub(super) struct ProjectDoc {
     #[serde(default)]
     pub(super) ignore: Vec<String>,
     pub(super) refresh_procedure: Option<String>,
+    #[serde(default)]
+    pub(super) seed_values: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]

@@ -176,6 +176,7 @@ impl Loader<'_> {
             phases,
             ignore: doc.ignore,
             refresh_procedure: doc.refresh_procedure,
+            seed_values: doc.seed_values,
             tables: tables.iter().map(|(s, t)| self.table(s, t, &ctx)).collect(),
             views: views.iter().filter_map(|(s, v)| self.view(s, v, &ctx)).collect(),
         };

@@ -225,6 +225,7 @@ impl From<ProjectDoc> for Project {
             phases: p.phases,
             ignore: vec![],
             refresh_procedure: p.refresh_procedure,
+            seed_values: Default::default(),
             tables: p.tables.into_iter().map(Table::from).collect(),
             views: p.views.into_iter().map(View::from).collect(),
         }

@@ -53,6 +53,9 @@ pub struct Project {
     /// order (for scheduled refreshes); None: no procedure.
     #[serde(default)]
     pub refresh_procedure: Option<String>,
+    /// Values `schema seed` picks for columns of these names (realistic synthetic data).
+    #[serde(default)]
+    pub seed_values: BTreeMap<String, Vec<String>>,
     pub tables: Vec<Table>,
     pub views: Vec<View>,
 }
