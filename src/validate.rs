@@ -4,6 +4,9 @@
 //! worker, each query under a statement timeout.
 
 pub mod output;
+mod record;
+
+pub use record::record;
 
 use crate::calendar;
 use crate::db::{self, Target};
@@ -16,8 +19,6 @@ use serde::Serialize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-use crate::layout::RUNS_TABLE;
 
 pub struct Options {
     pub tables: Vec<String>,
@@ -433,67 +434,6 @@ fn sample(run: &TableRun, check: &Check, row: &[Option<String>]) -> String {
         _ => run.table.primary_key.iter().map(String::as_str).collect(),
     };
     names.iter().zip(row).map(|(n, v)| format!("{n}={}", v.as_deref().unwrap_or("NULL"))).collect::<Vec<_>>().join(", ")
-}
-
-/// Appends a report to `<namespace>.schema_validation_runs`, creating the table if needed.
-pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
-    #[derive(Serialize)]
-    struct Row<'a> {
-        table: &'a str,
-        check: &'a str,
-        severity: Severity,
-        status: &'a str,
-        failing: Option<u64>,
-        checked: Option<u64>,
-        message: Option<String>,
-    }
-    let mut rows: Vec<Row> = report
-        .results
-        .iter()
-        .map(|r| Row {
-            table: &r.table,
-            check: &r.check,
-            severity: r.severity,
-            status: match r.status {
-                Status::Pass => "pass",
-                Status::Fail => "fail",
-                Status::Warn => "warn",
-            },
-            failing: Some(r.failing_rows),
-            checked: Some(r.rows_checked),
-            message: None,
-        })
-        .collect();
-    for p in &report.problems {
-        // VARCHAR(1024) counts bytes on Redshift: cut on a character boundary below it.
-        let mut message = p.message.clone();
-        while message.len() > 1024 {
-            message.pop();
-        }
-        rows.push(Row {
-            table: &p.table,
-            check: &p.check,
-            severity: p.severity,
-            status: "error",
-            failing: None,
-            checked: None,
-            message: Some(message),
-        });
-    }
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let run_id = format!("{}-{}", report.run_at.replace(' ', "T"), std::process::id());
-    let ctx = minijinja::context! {
-        table => RUNS_TABLE, run_id => run_id, run_at => &report.run_at, since => &report.since, rows => rows,
-    };
-    let mut client = target.connect()?;
-    for sql in Renderer::new(target.dialect(), namespace).script("validation_runs", ctx)? {
-        client
-            .batch_execute(&sql)
-            .map_err(|e| Error::new(format!("recording the results in {RUNS_TABLE}: {}", describe(&e))))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
