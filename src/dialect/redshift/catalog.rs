@@ -13,9 +13,9 @@
 pub use super::normalise::normalise;
 use super::Redshift;
 use crate::dialect::catalog::{to_refs, Builder, Cursor, Live, Rows, Session, Unknown};
-use crate::dialect::Driver;
+use crate::dialect::{acl, Driver};
 use crate::error::Result;
-use crate::model::{Column, Dialect, Distribution, Identity, Project, SortKey, SortKind};
+use crate::model::{Column, Dialect, Distribution, Grant, Grantee, Identity, Privilege, Project, SortKey, SortKind};
 use crate::sql::lexer::Escapes;
 use std::collections::{BTreeSet, HashMap};
 
@@ -34,10 +34,12 @@ pub fn queries(namespace: &str) -> Vec<Source> {
     let optional = |name, sql: String| Source { name, sql, optional: true };
     vec![
         // Tables and views; pg_class_info adds the effective distribution style of AUTO tables.
+        // relacl holds the grants to users, groups and PUBLIC.
         leader(
             "pg_class",
             format!(
-                "SELECT c.oid::BIGINT AS reloid, c.relname, c.relkind, c.reldiststyle, i.releffectivediststyle, d.description
+                "SELECT c.oid::BIGINT AS reloid, c.relname, c.relkind, c.reldiststyle, i.releffectivediststyle, d.description,
+  c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner
 FROM pg_catalog.pg_class AS c
 INNER JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class_info AS i ON i.reloid = c.oid
@@ -91,6 +93,14 @@ WHERE key LIKE 'pg_class_backup_%'"
             format!("SELECT \"table\", diststyle, sortkey1, encoded FROM svv_table_info WHERE \"schema\" = {ns}"),
         ),
         optional("svv_mv_info", format!("SELECT name, autorefresh, state FROM svv_mv_info WHERE schema_name = {ns}")),
+        // Grants to roles: AWS documents them here, and relacl's format only for users and groups.
+        optional(
+            "svv_relation_privileges",
+            format!(
+                "SELECT relation_name, privilege_type, identity_name FROM svv_relation_privileges
+WHERE namespace_name = {ns} AND identity_type = 'role'"
+            ),
+        ),
     ]
 }
 
@@ -103,6 +113,7 @@ pub struct Catalog {
     pub backup: Option<Rows>,
     pub table_info: Option<Rows>,
     pub mv_info: Option<Rows>,
+    pub role_grants: Option<Rows>,
 }
 
 pub(super) fn read(
@@ -127,8 +138,8 @@ pub(super) fn read(
     let mut next = || rows.next().flatten();
     let mut required = || next().unwrap_or_default();
     let (relations, columns, constraints, views) = (required(), required(), required(), required());
-    let catalog =
-        Catalog { relations, columns, constraints, views, backup: next(), table_info: next(), mv_info: next() };
+    let (backup, table_info, mv_info, role_grants) = (next(), next(), next(), next());
+    let catalog = Catalog { relations, columns, constraints, views, backup, table_info, mv_info, role_grants };
     let mut live = build(namespace, &catalog);
     live.warnings.extend(warnings);
     live.queries = s.queries;
@@ -157,7 +168,11 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
             styles.insert(name, (r.int("reldiststyle"), r.int("releffectivediststyle")));
             oids.insert(r.text("reloid"), name);
         }
+        if let Some(list) = r.get("relacl") {
+            b.grants(name, acl::grants(list, r.text("owner"), Grantee::User));
+        }
     }
+    role_grants(&mut b, c.role_grants.as_ref());
 
     let mut distkeys = HashMap::new();
     let mut sortkeys: HashMap<&str, Vec<(i64, String)>> = HashMap::new();
@@ -278,6 +293,21 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
         v.sort_key = SortKey { kind: SortKind::Compound, columns: mv.sort_key };
     }
     b.finish()
+}
+
+/// SVV_RELATION_PRIVILEGES rows (one privilege of one role each); unreadable, grants to roles
+/// are unknown.
+fn role_grants(b: &mut Builder, rows: Option<&Rows>) {
+    let Some(rows) = rows else {
+        let objects: Vec<String> = b.tables.keys().chain(b.views.keys()).cloned().collect();
+        objects.iter().for_each(|o| b.unknown(o, Unknown::RoleGrants));
+        return;
+    };
+    for r in rows.iter() {
+        let Some(privilege) = Privilege::parse(&r.text("privilege_type").trim().to_ascii_lowercase()) else { continue };
+        let to = Grantee::Role(r.text("identity_name").to_string());
+        b.grants(r.text("relation_name"), vec![Grant { to, privileges: vec![privilege] }]);
+    }
 }
 
 /// `pg_class.reldiststyle` (0 EVEN, 1 KEY, 8 ALL, 9 AUTO) and PG_CLASS_INFO's

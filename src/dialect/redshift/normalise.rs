@@ -3,8 +3,9 @@
 
 use super::Redshift;
 use crate::dialect::catalog::{order_like, settle_identities, Live, Unknown};
-use crate::dialect::Driver;
-use crate::model::{ColumnType, Project, SortKind};
+use crate::dialect::{acl, Driver};
+use crate::model::grants::merge;
+use crate::model::{ColumnType, Grant, Grantee, Project, SortKind};
 use crate::sql::lexer::{tokens, Escapes, Kind, Token};
 
 /// The desired project and the live one in one spelling, for comparing. Redshift keeps
@@ -26,13 +27,18 @@ pub fn normalise(desired: &Project, live: &mut Live) -> Project {
 }
 
 /// What the catalog cannot show is taken from the YAML (indexes, which Redshift lacks; BACKUP,
-/// sort key and AUTO REFRESH where the catalog left them unknown), and the encodings Redshift
-/// picked for columns the YAML leaves to it. Columns and keys in the YAML's order.
+/// sort key, AUTO REFRESH and grants to roles where the catalog left them unknown), and the
+/// encodings Redshift picked for columns the YAML leaves to it. Grants only where the YAML
+/// manages them. Columns and keys in the YAML's order.
 fn overlay(desired: &Project, live: &mut Live) {
+    acl::keep_managed(&mut live.project, desired);
     let unknown = |object: &str, what: Unknown| live.unknown.contains(&(object.to_string(), what));
     for t in &mut live.project.tables {
         let Some(d) = desired.table(&t.name) else { continue };
         t.indexes = d.indexes.clone();
+        if unknown(&t.name, Unknown::RoleGrants) {
+            t.grants = declared_roles(t.grants.take(), &d.grants);
+        }
         if unknown(&t.name, Unknown::Backup) {
             t.backup = d.backup;
         }
@@ -62,7 +68,17 @@ fn overlay(desired: &Project, live: &mut Live) {
         if unknown(&v.name, Unknown::AutoRefresh) {
             v.auto_refresh = d.auto_refresh;
         }
+        if unknown(&v.name, Unknown::RoleGrants) {
+            v.grants = declared_roles(v.grants.take(), &d.grants);
+        }
     }
+}
+
+/// Live grants with the YAML's grants to roles in place of those the catalog could not show.
+fn declared_roles(live: Option<Vec<Grant>>, desired: &Option<Vec<Grant>>) -> Option<Vec<Grant>> {
+    let is_role = |g: &Grant| matches!(g.to, Grantee::Role(_));
+    let roles = desired.as_ref()?.iter().filter(|g| is_role(g)).cloned();
+    Some(merge(live.unwrap_or_default().into_iter().filter(|g| !is_role(g)).chain(roles)))
 }
 
 fn squash_project(p: &mut Project) {
