@@ -210,7 +210,8 @@ pub fn grants(url: &str, project: &Project) -> Vec<String> {
 /// The emulated database is a PostgreSQL database, so it is read through the PostgreSQL
 /// catalog path; the Redshift path reads catalog extensions PostgreSQL lacks (pg_class_info,
 /// attencodingtype, …). That path sees what both systems share: tables, columns, types,
-/// nullability, defaults, identity, keys, views and their bodies, comments. Redshift-only
+/// nullability, defaults, identity, keys, views and their bodies, comments, grants (by name:
+/// PostgreSQL has roles only). Redshift-only
 /// properties (distribution, sort keys, encodings, BACKUP) are not visible there, and the
 /// comparison takes them from the YAML. The one expected difference is the indexes: the YAML
 /// declares them for PostgreSQL, Redshift has none, so each must be reported missing, and
