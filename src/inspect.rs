@@ -73,7 +73,7 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
         files.push((format!("tables/{}.yaml", t.name), table(t, &mut warnings)));
     }
     for v in &project.views {
-        files.push((format!("views/{}.yaml", v.name), view(v)));
+        files.push((format!("views/{}.yaml", v.name), view(v, &mut warnings)));
     }
     (files, warnings)
 }
@@ -151,10 +151,11 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
         }
     }
     indexes(&mut y, &t.indexes);
+    grants(&mut y, &t.name, &t.grants, false, warnings);
     y
 }
 
-fn view(v: &View) -> String {
+fn view(v: &View, warnings: &mut Vec<String>) -> String {
     let key = if v.materialized { "materialized_view" } else { "view" };
     let mut y = format!("{key}: {}\n", scalar(&v.name));
     if let Some(d) = &v.description {
@@ -175,6 +176,7 @@ fn view(v: &View) -> String {
         }
         indexes(&mut y, &v.indexes);
     }
+    grants(&mut y, &v.name, &v.grants, true, warnings);
     // A literal block; its indentation is that of the first line, so that one starts flush.
     y.push_str("sql: |\n");
     for line in v.sql.trim().lines() {
@@ -202,6 +204,32 @@ fn indexes(y: &mut String, indexes: &[Index]) {
             fields.push(format!("where: {}", scalar(p)));
         }
         y.push_str(&format!("  - {{ {} }}\n", fields.join(", ")));
+    }
+}
+
+/// The grants found, minus what the format cannot hold (names that are not identifiers, and
+/// on a view anything but SELECT), which is left out with a warning.
+fn grants(y: &mut String, object: &str, grants: &Option<Vec<Grant>>, view: bool, warnings: &mut Vec<String>) {
+    let mut lines = Vec::new();
+    for g in grants.iter().flatten() {
+        if let Some(Err(e)) = g.to.name().map(crate::load::check_ident) {
+            warnings.push(format!("{object}: grant {g}: {e}; left out"));
+            continue;
+        }
+        let (kept, dropped): (Vec<Privilege>, Vec<Privilege>) =
+            g.privileges.iter().partition(|p| !view || **p == Privilege::Select);
+        if !dropped.is_empty() {
+            let left = Grant { to: g.to.clone(), privileges: dropped };
+            warnings.push(format!("{object}: grant {left}: a view takes SELECT only in the YAML; left out"));
+        }
+        if !kept.is_empty() {
+            let privileges: Vec<String> = kept.iter().map(|p| p.name().to_string()).collect();
+            lines.push(format!("  - {{ to: {}, privileges: {} }}\n", scalar(&g.to.to_string()), list(&privileges)));
+        }
+    }
+    if !lines.is_empty() {
+        y.push_str("grants:\n");
+        y.push_str(&lines.concat());
     }
 }
 
@@ -242,5 +270,40 @@ mod tests {
         assert_eq!(scalar("'Unknown'::character varying"), "\"'Unknown'::character varying\"");
         assert_eq!(scalar("no"), "\"no\"");
         assert_eq!(scalar("It's: fine\n"), "\"It's: fine\\n\"");
+    }
+
+    #[test]
+    fn grants_are_written_as_the_loader_reads_them() {
+        let dir = Path::new("/p");
+        let load = |files: Vec<(String, String)>| {
+            let texts = files.into_iter().map(|(f, t)| (dir.join(f), Ok(t))).collect();
+            crate::load::load_texts(dir, texts).unwrap_or_else(|d| panic!("{d:?}"))
+        };
+        let settings = "name: p\nnamespace: ns\ndialects: [redshift]\ngrants: [{ to: public, privileges: [select] }]\n";
+        let table =
+            "table: t\ncolumns:\n  - { name: id, type: bigint }\ngrants: [{ to: role etl, privileges: [insert] }]\n";
+        let view = "view: v\nsql: SELECT id FROM {{ ref('t') }}\n";
+        let files = [("schema.yaml", settings), ("tables/t.yaml", table), ("views/v.yaml", view)];
+        let mut project = load(files.iter().map(|(f, t)| (f.to_string(), t.to_string())).collect());
+        let (written, warnings) = super::files(&project);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(written[1].1.ends_with(
+            "grants:\n  - { to: role etl, privileges: [insert] }\n  - { to: public, privileges: [select] }\n"
+        ));
+        let again = load(written);
+        assert_eq!(
+            (&again.tables[0].grants, &again.views[0].grants),
+            (&project.tables[0].grants, &project.views[0].grants)
+        );
+        // What the format cannot hold is left out, with a warning.
+        project.views[0].grants =
+            Some(vec![Grant { to: Grantee::Role("Etl".into()), privileges: vec![Privilege::Select] }]);
+        project.tables[0].grants = None;
+        let (written, warnings) = super::files(&project);
+        assert!(!written.iter().any(|(_, y)| y.contains("grants:")));
+        assert!(
+            warnings[0].starts_with("v: grant SELECT to role Etl: `Etl` is not a valid identifier"),
+            "{warnings:?}"
+        );
     }
 }

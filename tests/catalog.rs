@@ -2,7 +2,8 @@
 //! parsed by an independent grammar (sqlfluff's `redshift` dialect), and the rows → model
 //! mapping runs on rows shaped as the AWS documentation shows them (PG_CLASS_INFO,
 //! pg_attribute's Redshift columns, PG_TABLE_DEF encodings, pg_attrdef identity defaults,
-//! pg_views, SVV_TABLE_INFO, SVV_MV_INFO, pg_conf BACKUP keys).
+//! pg_views, SVV_TABLE_INFO, SVV_MV_INFO, pg_conf BACKUP keys, pg_class.relacl grants,
+//! SVV_RELATION_PRIVILEGES grants to roles).
 
 mod common;
 
@@ -13,11 +14,18 @@ use schema::model::{Dialect, Distribution, Identity, Project, SortKey, SortKind}
 use std::path::Path;
 
 /// Rows from psql-like text: a header line, then one line per row; `|` separates values and an
-/// empty value is NULL.
+/// empty or missing value is NULL.
 fn rows(text: &str) -> Rows {
     let mut lines = text.trim().lines().map(str::trim);
     let header: Vec<&str> = lines.next().unwrap().split('|').collect();
-    let data = lines.map(|l| l.split('|').map(|v| (!v.is_empty()).then(|| v.to_string())).collect()).collect();
+    let value = |v: &str| (!v.is_empty()).then(|| v.to_string());
+    let data = lines
+        .map(|l| {
+            let mut row: Vec<Option<String>> = l.split('|').map(value).collect();
+            row.resize(header.len(), None);
+            row
+        })
+        .collect();
     Rows::new(&header, data)
 }
 
@@ -29,7 +37,7 @@ fn views(definitions: &[(&str, &str)]) -> Rows {
 #[test]
 fn every_redshift_catalog_query_parses() {
     let queries = redshift::queries("analytics");
-    assert_eq!(queries.len(), 7, "one query per catalog source");
+    assert_eq!(queries.len(), 8, "one query per catalog source");
     let sql: Vec<String> = queries.iter().map(|q| format!("{};\n", q.sql)).collect();
     if let Err(report) = common::redshift_grammar_accepts(&sql.concat()) {
         panic!("sqlfluff (redshift) rejects a catalog query:\n{report}");
@@ -46,7 +54,7 @@ fn every_redshift_catalog_query_parses() {
 fn catalog() -> Catalog {
     Catalog {
         relations: rows(
-            "reloid|relname|relkind|reldiststyle|releffectivediststyle|description
+            "reloid|relname|relkind|reldiststyle|releffectivediststyle|description|relacl|owner
              200|t_even|r|0|0|
              201|t_all|r|8|8|
              202|t_key|r|1|1|Keyed.
@@ -105,6 +113,7 @@ fn catalog() -> Catalog {
             "name|autorefresh|state
              mv_daily|1|101",
         )),
+        role_grants: Some(rows("relation_name|privilege_type|identity_name")),
     }
 }
 
@@ -233,7 +242,7 @@ fn a_freshly_migrated_redshift_shows_no_drift() {
     };
     let catalog = Catalog {
         relations: rows(
-            "reloid|relname|relkind|reldiststyle|releffectivediststyle|description
+            "reloid|relname|relkind|reldiststyle|releffectivediststyle|description|relacl|owner
              301|chat_sessions|r|1|1|One row per chat session.
              302|events|r|8|8|Exercises the less common options.
              303|web_automations|r|9|12|
@@ -292,6 +301,7 @@ fn a_freshly_migrated_redshift_shows_no_drift() {
              mv_x|f|1
              mv_keyed|t|0",
         )),
+        role_grants: Some(rows("relation_name|privilege_type|identity_name")),
     };
     let report = diff(&project, &catalog);
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
@@ -300,7 +310,7 @@ fn a_freshly_migrated_redshift_shows_no_drift() {
     // The same catalog after hand-made changes on the cluster.
     let mut changed = catalog;
     changed.relations = rows(
-        "reloid|relname|relkind|reldiststyle|releffectivediststyle|description
+        "reloid|relname|relkind|reldiststyle|releffectivediststyle|description|relacl|owner
          301|chat_sessions|r|0|0|One row per chat session.
          302|events|r|8|8|Exercises the less common options.
          303|web_automations|r|9|12|
@@ -334,4 +344,85 @@ fn a_freshly_migrated_redshift_shows_no_drift() {
         ]
     );
     assert!(report.diff.contains("-DISTSTYLE EVEN\n"), "{}", report.diff);
+}
+
+/// Grants as Redshift shows them: relacl with the owner's own entry, a user, a group (AWS
+/// PG_DEFAULT_ACL: `"group name=r/grantor"`) and PUBLIC; grants to roles in
+/// SVV_RELATION_PRIVILEGES, one privilege per row.
+fn granted_catalog() -> Catalog {
+    Catalog {
+        relations: rows(
+            r#"reloid|relname|relkind|reldiststyle|releffectivediststyle|description|relacl|owner
+             202|t_key|r|1|1||{admin=arwdRxtD/admin,"group analysts=r/admin",bi_reader=rx/admin,=r/admin}|admin
+             206|mv_daily|v|0|||{admin=arwdRxtD/admin,"group analysts=r/admin"}|admin
+             200|t_even|r|0|0|||admin"#,
+        ),
+        role_grants: Some(rows(
+            "relation_name|privilege_type|identity_name
+             t_key|SELECT|etl
+             t_key|INSERT|etl
+             t_key|DROP|etl",
+        )),
+        ..catalog()
+    }
+}
+
+#[test]
+fn relacl_and_role_privileges_map_to_grants() {
+    let live = redshift::build("analytics", &granted_catalog());
+    let text = |grants: &Option<Vec<schema::model::Grant>>| -> Vec<String> {
+        grants.iter().flatten().map(|g| g.to_string()).collect()
+    };
+    assert_eq!(
+        text(&live.project.table("t_key").unwrap().grants),
+        [
+            "SELECT, REFERENCES to user bi_reader",
+            "SELECT to group analysts",
+            "SELECT, INSERT to role etl",
+            "SELECT to public"
+        ]
+    );
+    assert_eq!(text(&live.project.view("mv_daily").unwrap().grants), ["SELECT to group analysts"]);
+    assert_eq!(live.project.table("t_even").unwrap().grants, None, "no ACL: nothing granted");
+    assert!(!live.unknown.iter().any(|(_, w)| *w == Unknown::RoleGrants));
+}
+
+/// A project managing t_key's grants, against the catalog above.
+fn grant_findings(catalog: &Catalog) -> Vec<String> {
+    let dir = Path::new("/p");
+    let files = [
+        ("schema.yaml", "name: p\nnamespace: analytics\ndialects: [redshift]\n"),
+        ("t_key.yaml", "table: t_key\ncolumns:\n  - { name: id, type: bigint }\ngrants:\n  - { to: role etl, privileges: [select] }\n  - { to: group analysts, privileges: [select, insert] }\n"),
+    ];
+    let texts = files.iter().map(|(f, t)| (dir.join(f), Ok(t.to_string()))).collect();
+    let project = schema::load::load_texts(dir, texts).unwrap();
+    let report = diff(&project, catalog);
+    let grants = report.findings.iter().filter(|f| f.kind.to_string() == "grant");
+    let said = |v: &Option<String>| v.clone().unwrap_or_else(|| "nothing".into());
+    grants.map(|f| format!("{}: {} -> {}", f.object, said(&f.expected), said(&f.actual))).collect()
+}
+
+#[test]
+fn grant_drift_on_redshift_and_role_grants_it_cannot_read() {
+    assert_eq!(
+        grant_findings(&granted_catalog()),
+        [
+            "analytics.t_key: INSERT to group analysts -> nothing",
+            "analytics.t_key: nothing -> SELECT, REFERENCES to user bi_reader",
+            "analytics.t_key: nothing -> INSERT to role etl",
+            "analytics.t_key: nothing -> SELECT to public",
+        ]
+    );
+    // SVV_RELATION_PRIVILEGES unreadable: grants to roles are unknown and taken from the YAML.
+    let unreadable = Catalog { role_grants: None, ..granted_catalog() };
+    let live = redshift::build("analytics", &unreadable);
+    assert!(live.unknown.contains(&("t_key".to_string(), Unknown::RoleGrants)));
+    assert_eq!(
+        grant_findings(&unreadable),
+        [
+            "analytics.t_key: INSERT to group analysts -> nothing",
+            "analytics.t_key: nothing -> SELECT, REFERENCES to user bi_reader",
+            "analytics.t_key: nothing -> SELECT to public",
+        ]
+    );
 }

@@ -275,3 +275,110 @@ fn inspect_refuses_a_folder_with_files_and_prints_without_one() {
     assert!(stdout.contains("--- # tables/web_automations.yaml\ntable: web_automations\n"), "{stdout}");
     assert!(stdout.contains("FROM {{ ref('usage_metrics') }}"), "{stdout}");
 }
+
+/// A project with a default grant, a table's own grants and a materialized view, on roles
+/// created for the test (roles belong to the cluster: created once, whichever test runs first).
+fn granted_project() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "schema.yaml",
+            "name: g\nnamespace: analytics\ndialects: [postgres]\ngrants:\n  - { to: group grants_analysts, privileges: [select] }\n",
+        ),
+        (
+            "tables/t.yaml",
+            "table: t\ncolumns:\n  - { name: id, type: bigint }\ngrants:\n  - { to: role grants_etl, privileges: [select, insert] }\n  - { to: user grants_bi, privileges: [select] }\n",
+        ),
+        ("views/m.yaml", "materialized_view: m\nsql: SELECT id FROM {{ ref('t') }}\n"),
+    ];
+    for (file, text) in files {
+        let path = tmp.path().join("schema").join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    assert!(schema(tmp.path(), "postgres://unused", &["generate"]).status.success());
+    tmp
+}
+
+fn create_roles(url: &str) {
+    common::create_roles(url, &["grants_analysts", "grants_etl", "grants_bi"]);
+}
+
+/// `kind object: expected → actual` of every finding.
+fn described(json: &Value) -> Vec<String> {
+    let said = |v: &Value| v.as_str().unwrap_or("nothing").to_string();
+    let all = json["findings"].as_array().unwrap().iter();
+    all.map(|f| {
+        format!("{} {}: {} -> {}", said(&f["kind"]), said(&f["object"]), said(&f["expected"]), said(&f["actual"]))
+    })
+    .collect()
+}
+
+#[test]
+fn grants_are_migrated_and_hand_made_changes_are_grant_findings() {
+    let project = granted_project();
+    let url = common::fresh_database();
+    create_roles(&url);
+    let out = schema(project.path(), &url, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let (out, json) = diff_json(project.path(), &url);
+    assert_eq!(out.status.code(), Some(0), "{json}");
+
+    // A hand-made GRANT: extra, named with the kind the YAML gives the role.
+    psql(&url, "GRANT INSERT ON analytics.t TO grants_analysts");
+    let (out, json) = diff_json(project.path(), &url);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(described(&json), ["grant analytics.t: nothing -> INSERT to group grants_analysts"]);
+    let sql = schema(project.path(), &url, &["diff", "--format", "sql"]);
+    assert_eq!(
+        String::from_utf8_lossy(&sql.stdout),
+        "REVOKE INSERT ON \"analytics\".\"t\" FROM \"grants_analysts\";\n"
+    );
+
+    // A hand-made REVOKE: missing, on a view too.
+    psql(&url, "REVOKE INSERT ON analytics.t FROM grants_analysts; REVOKE SELECT ON analytics.t FROM grants_etl; REVOKE ALL ON analytics.m FROM grants_analysts");
+    let (_, json) = diff_json(project.path(), &url);
+    assert_eq!(
+        described(&json),
+        [
+            "grant analytics.t: SELECT to role grants_etl -> nothing",
+            "grant analytics.m: SELECT to group grants_analysts -> nothing"
+        ]
+    );
+    let sql = schema(project.path(), &url, &["diff", "--format", "sql"]);
+    let sql = String::from_utf8_lossy(&sql.stdout);
+    assert!(sql.contains("GRANT SELECT ON \"analytics\".\"t\" TO \"grants_etl\";\n"), "{sql}");
+    assert!(sql.contains("GRANT SELECT ON \"analytics\".\"m\" TO \"grants_analysts\";\n"), "{sql}");
+}
+
+#[test]
+fn inspect_writes_grants_that_load_and_diff_clean() {
+    let project = granted_project();
+    let url = common::fresh_database();
+    create_roles(&url);
+    assert!(schema(project.path(), &url, &["migrate"]).status.success());
+    let adopted = tempfile::tempdir().unwrap();
+    let out_dir = adopted.path().join("schema");
+    let out =
+        schema(adopted.path(), &url, &["inspect", "--namespace", "analytics", "--out", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let yaml = std::fs::read_to_string(adopted.path().join("schema/tables/t.yaml")).unwrap();
+    // PostgreSQL shows roles only: every grantee is written as a role.
+    assert!(
+        yaml.ends_with("grants:\n  - { to: role grants_analysts, privileges: [select] }\n  - { to: role grants_bi, privileges: [select] }\n  - { to: role grants_etl, privileges: [select, insert] }\n"),
+        "{yaml}"
+    );
+    let loaded = schema::load::load(&adopted.path().join("schema")).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(loaded.view("m").unwrap().grants.as_ref().unwrap().len(), 1);
+    let out = schema(adopted.path(), &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_project_without_grants_sees_no_grant_drift() {
+    let url = common::shipped_database();
+    create_roles(&url);
+    psql(&url, "GRANT SELECT, INSERT ON analytics.web_automations TO grants_etl; GRANT SELECT ON analytics.mv_cost_analytics TO PUBLIC");
+    let out = schema(root(), &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}

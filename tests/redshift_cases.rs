@@ -31,6 +31,9 @@ columns:
   - { name: amount, type: integer }
   - { name: note, type: varchar(300) }
   - { name: status, type: varchar(16), default: \"'new'\" }
+grants:
+  - { to: group cases_analysts, privileges: [select] }
+  - { to: role cases_etl, privileges: [select, insert, update, delete] }
 ",
     ),
     (
@@ -84,6 +87,7 @@ columns:
     (
         "views/mv_notes.yaml",
         "materialized_view: mv_notes
+grants: [{ to: user cases_bi, privileges: [select] }]
 sql: |
   SELECT note AS note, COUNT(*) AS events
   FROM {{ ref('events') }}
@@ -101,7 +105,7 @@ INSERT INTO cases.event_notes (event_id, body) VALUES (1, 'n1'), (3, 'n3');
 INSERT INTO cases.clicks (click_date, page, referrer) VALUES ('2026-11-01', '/a', 'x'), ('2026-11-02', '/b', NULL);
 INSERT INTO cases.tickets (opened) VALUES ('2026-11-01'), ('2026-11-02');";
 
-/// The project migrated on the emulation, holding DATA.
+/// The project migrated on the emulation, holding DATA. Its grantees exist as PostgreSQL roles.
 fn base() -> Emulated {
     let mut p = Emulated::new(|dir| {
         for (file, text) in PROJECT {
@@ -109,6 +113,7 @@ fn base() -> Emulated {
             std::fs::write(dir.join(file), text).unwrap();
         }
     });
+    common::create_roles(&p.url, &["cases_analysts", "cases_etl", "cases_bi"]);
     p.generate("initial", &[]);
     p.apply_pending().1.unwrap_or_else(|e| panic!("{e}"));
     p.sql(DATA);
@@ -258,4 +263,36 @@ fn reference_row_deletion_after_a_column_rename_deletes_only_that_row() {
         "1:books:goods,2:films:media",
         "only the removed row may go, and the others keep their ids"
     );
+}
+
+#[test]
+fn grants_survive_a_deep_copy_and_the_materialized_view_recreate_it_causes() {
+    let edit = |p: &Emulated| p.edit("tables/events.yaml", "table: events\n", "table: events\nbackup: false\n");
+    // Check (g) compares every grant with the YAML; these say what it protects.
+    let p = case("BACKUP YES -> NO: events is deep-copied, mv_notes (which reads it) recreated", edit, &[]);
+    let sql = std::fs::read_to_string(p.root.join("migrations/redshift/V2__change.sql")).unwrap();
+    assert!(
+        sql.contains("events__copy") && sql.contains("DROP MATERIALIZED VIEW"),
+        "expected a deep copy and a recreate:\n{sql}"
+    );
+    let can =
+        |who: &str, on: &str, what: &str| p.sql(&format!("SELECT has_table_privilege('{who}', '{on}', '{what}')"));
+    assert_eq!(can("cases_etl", "cases.events", "DELETE"), "t");
+    assert_eq!(can("cases_analysts", "cases.events", "SELECT"), "t");
+    assert_eq!(can("cases_bi", "cases.mv_notes", "SELECT"), "t");
+}
+
+#[test]
+fn a_grant_change_revokes_and_grants_in_place() {
+    let edit = |p: &Emulated| {
+        p.edit(
+            "tables/events.yaml",
+            "{ to: role cases_etl, privileges: [select, insert, update, delete] }",
+            "{ to: role cases_etl, privileges: [select] }\n  - { to: user cases_bi, privileges: [select] }",
+        )
+    };
+    let p = case("REVOKE INSERT, UPDATE, DELETE from a role; GRANT SELECT to a user", edit, &[]);
+    let sql = std::fs::read_to_string(p.root.join("migrations/redshift/V2__change.sql")).unwrap();
+    assert!(sql.contains("REVOKE INSERT, UPDATE, DELETE ON \"cases\".\"events\" FROM ROLE \"cases_etl\";"), "{sql}");
+    assert!(!sql.contains("events__copy"), "a grant change copies nothing:\n{sql}");
 }

@@ -73,6 +73,11 @@ fn each_translation_rule_rewrites_its_clause() {
         ),
         ("ALTER TABLE \"a\".\"t\" ADD CONSTRAINT \"t_pkey\" PRIMARY KEY (\"id\")", "ALTER TABLE \"a\".\"t\" ADD CONSTRAINT \"t_pkey\" PRIMARY KEY (\"id\")"),
         ("ALTER TABLE \"a\".\"t\" ALTER COLUMN \"c\" TYPE VARCHAR(512)", "ALTER TABLE \"a\".\"t\" ALTER COLUMN \"c\" TYPE VARCHAR(512)"),
+        ("GRANT SELECT, INSERT ON \"a\".\"t\" TO ROLE \"etl\"", "GRANT SELECT, INSERT ON \"a\".\"t\" TO \"etl\""),
+        ("REVOKE INSERT ON \"a\".\"t\" FROM ROLE \"etl\"", "REVOKE INSERT ON \"a\".\"t\" FROM \"etl\""),
+        // A group is a role to PostgreSQL already; a role granted to a user is not a grantee.
+        ("GRANT SELECT ON \"a\".\"t\" TO GROUP \"g\"", "GRANT SELECT ON \"a\".\"t\" TO GROUP \"g\""),
+        ("GRANT ROLE \"etl\" TO \"bi\"", "GRANT ROLE \"etl\" TO \"bi\""),
     ];
     let wrong: Vec<String> = cases
         .iter()
@@ -245,4 +250,29 @@ fn each_check_reports_what_it_is_for() {
         "{}",
         found(&p, &[])
     );
+}
+
+#[test]
+fn the_grant_check_reports_lost_and_stray_grants() {
+    let mut p = Emulated::new(|dir| {
+        std::fs::write(dir.join("schema.yaml"), "name: checks\nnamespace: g\ndialects: [postgres, redshift]\n")
+            .unwrap();
+        std::fs::write(
+            dir.join("a.yaml"),
+            "table: a\ncolumns:\n  - { name: id, type: bigint }\ngrants: [{ to: group checks_readers, privileges: [select] }]\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("b.yaml"), "table: b\ncolumns:\n  - { name: id, type: bigint }\n").unwrap();
+    });
+    common::create_roles(&p.url, &["checks_readers"]);
+    p.generate("initial", &[]);
+    p.apply_pending().1.unwrap();
+    let before = checks::snapshot(&p.url, "g");
+    assert_eq!(p.checks(&before, &[]), Vec::<String>::new());
+    // Grants on a table whose grants the YAML does not manage are not looked at.
+    p.sql("REVOKE SELECT ON g.a FROM checks_readers; GRANT INSERT ON g.a TO PUBLIC; GRANT SELECT ON g.b TO PUBLIC");
+    let found = p.checks(&before, &[]);
+    assert!(found.contains(&"grants: g.a: SELECT to checks_readers is missing".to_string()), "{found:#?}");
+    assert!(found.contains(&"grants: g.a: INSERT to public is granted, not in the YAML".to_string()), "{found:#?}");
+    assert!(!found.iter().any(|f| f.contains("g.b")), "{found:#?}");
 }

@@ -84,3 +84,40 @@ fn the_grammar_check_can_fail() {
     // Guards the guard: an option order Redshift documents differently must be rejected.
     assert!(redshift_grammar_accepts("CREATE TABLE t (a INT) DISTSTYLE EVEN BACKUP NO;").is_err());
 }
+
+/// A project in memory: `schema.yaml` settings and object files.
+fn project(files: &[(&str, &str)]) -> schema::model::Project {
+    let dir = Path::new("/grants");
+    let texts = files.iter().map(|(f, t)| (dir.join(f), Ok(t.to_string()))).collect();
+    schema::load::load_texts(dir, texts).unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+#[test]
+fn grants_and_revokes_parse_as_redshift() {
+    let settings =
+        "name: g\nnamespace: analytics\ndialects: [redshift]\ngrants: [{ to: public, privileges: [select] }]\n";
+    let table = "table: t\ncolumns:\n  - { name: id, type: bigint }\ngrants:\n  - { to: user bi_reader, privileges: [select, references] }\n  - { to: group analysts, privileges: [select] }\n  - { to: role etl, privileges: [select, insert, update, delete] }\n";
+    let view =
+        "materialized_view: m\ngrants: [{ to: role etl, privileges: [select] }]\nsql: SELECT id FROM {{ ref('t') }}\n";
+    let before = project(&[("schema.yaml", settings), ("tables/t.yaml", table), ("views/m.yaml", view)]);
+    let revoked = table.replace("select, insert, update, delete", "select").replace("user bi_reader", "group readers");
+    let after = project(&[("schema.yaml", settings), ("tables/t.yaml", &revoked), ("views/m.yaml", view)]);
+    let sql = format!(
+        "{}\n{}",
+        create_all(&before, Dialect::Redshift).unwrap(),
+        schema::plan::plan(Dialect::Redshift, &before, &after).unwrap().sql()
+    );
+    for statement in [
+        "TO GROUP \"analysts\"",
+        "TO ROLE \"etl\"",
+        "TO \"bi_reader\"",
+        "TO PUBLIC",
+        "FROM ROLE \"etl\"",
+        "FROM \"bi_reader\"",
+    ] {
+        assert!(sql.contains(statement), "{statement}:\n{sql}");
+    }
+    if let Err(report) = redshift_grammar_accepts(&sql) {
+        panic!("sqlfluff (redshift) rejects a grant:\n{report}\n{sql}");
+    }
+}

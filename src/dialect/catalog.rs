@@ -36,6 +36,8 @@ pub enum Unknown {
     SortKey,
     Backup,
     AutoRefresh,
+    /// Grants to roles (Redshift shows them in SVV_RELATION_PRIVILEGES only).
+    RoleGrants,
 }
 
 impl std::fmt::Display for Unknown {
@@ -45,6 +47,7 @@ impl std::fmt::Display for Unknown {
             Unknown::SortKey => "SORTKEY AUTO or none (written as auto)",
             Unknown::Backup => "BACKUP (written as yes)",
             Unknown::AutoRefresh => "AUTO REFRESH (written as no)",
+            Unknown::RoleGrants => "grants to roles (none written)",
         })
     }
 }
@@ -199,6 +202,7 @@ impl Builder {
             indexes: vec![],
             rows: vec![],
             checks: vec![],
+            grants: None,
         };
         self.tables.insert(name.to_string(), table);
     }
@@ -216,6 +220,7 @@ impl Builder {
             distribution: Distribution::Even,
             sort_key: SortKey { kind: SortKind::Compound, columns: vec![] },
             indexes: vec![],
+            grants: None,
         };
         self.views.insert(name.to_string(), view);
     }

@@ -109,15 +109,21 @@ pub fn lower(
     out.extend(early);
     out.extend(tables);
     out.extend(late);
+    // A created view gets its grants with it; a kept one changes its comment and grants.
     for v in views_in_order(&to.views) {
         let source = index(&|c| view_change(c) == Some(&v.name));
         match source.map(|i| &changes[i]) {
             Some(Change::AddView { .. }) => out.push(Lowered { op: Op::CreateView { view: v.clone() }, source }),
             _ if recreate.contains(&v.name) => out.push(Lowered { op: Op::CreateView { view: v.clone() }, source }),
-            Some(Change::ModifyView { changed, .. }) if changed.comment => {
-                let on = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-                let op = Op::Comment { object: v.name.clone(), on, column: None, text: v.description.clone() };
-                out.push(Lowered { op, source });
+            Some(Change::ModifyView { from: old, changed, .. }) => {
+                if changed.comment {
+                    let on = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+                    let op = Op::Comment { object: v.name.clone(), on, column: None, text: v.description.clone() };
+                    out.push(Lowered { op, source });
+                }
+                if let Some((revoke, grant)) = crate::diff::grants(&old.grants, &v.grants) {
+                    out.push(Lowered { op: Op::Grants { object: v.name.clone(), revoke, grant }, source });
+                }
             }
             _ => {}
         }
@@ -276,6 +282,17 @@ pub fn comments(d: &TableDiff) -> Vec<Op> {
         }
     }
     ops
+}
+
+/// The table's grants that change in place.
+pub fn grant_ops(d: &TableDiff) -> Vec<Op> {
+    let op = |c: &TableChange| match c {
+        TableChange::Grants { revoke, grant } => {
+            Some(Op::Grants { object: d.to.name.clone(), revoke: revoke.clone(), grant: grant.clone() })
+        }
+        _ => None,
+    };
+    d.changes.iter().filter_map(op).collect()
 }
 
 /// Index drops (changed ones too), then creates.

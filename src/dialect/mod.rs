@@ -4,6 +4,7 @@
 //! shared skeleton in `lower`), maps types, quotes literals and takes the migrate lock. Rust
 //! picks the operation and the template; the SQL text lives in `templates/<dialect>/`.
 
+pub mod acl;
 pub mod catalog;
 pub mod lower;
 pub mod ops;

@@ -1,8 +1,8 @@
 //! The operations a driver lowers changes into: one per template in `templates/<dialect>/`.
 //! Templates see an operation as `change`, serialised as below.
 
-use crate::diff::{Key, Row};
-use crate::model::{Column, ColumnType, Distribution, Index, SortKey, Table, View};
+use crate::diff::{grants_text, Key, Row};
+use crate::model::{Column, ColumnType, Distribution, Grant, Index, SortKey, Table, View};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -124,6 +124,12 @@ pub enum Op {
         name: String,
         views: Vec<String>,
     },
+    /// REVOKE what goes, then GRANT what comes, on an existing table or view.
+    Grants {
+        object: String,
+        revoke: Vec<Grant>,
+        grant: Vec<Grant>,
+    },
 }
 
 /// One column of a deep copy: where its values come from, and the type to convert them to when
@@ -207,6 +213,7 @@ impl Op {
             Op::InsertRows { .. } => "insert_rows",
             Op::DeleteRows { .. } => "delete_rows",
             Op::CreateRefreshProcedure { .. } => "create_refresh_procedure",
+            Op::Grants { .. } => "grants",
         }
     }
 
@@ -252,6 +259,7 @@ impl Op {
             Op::InsertRows { table } => format!("insert {} row(s) into {ns}.{}", table.rows.len(), table.name),
             Op::DeleteRows { table, rows, .. } => format!("delete {} row(s) from {ns}.{table}", rows.len()),
             Op::CreateRefreshProcedure { name, .. } => format!("create or replace procedure {ns}.{name}"),
+            Op::Grants { object, revoke, grant } => grants_text(&format!("{ns}.{object}"), revoke, grant),
         }
     }
 

@@ -12,9 +12,14 @@ const RS: Dialect = Dialect::Redshift;
 
 /// A project of `tables` (YAML table files, each after `table: <name>\n`), both dialects.
 fn project(tables: &[&str], views: &[&str]) -> Project {
+    project_with("", tables, views)
+}
+
+/// The same with more settings in `schema.yaml` (`settings`, e.g. default grants).
+fn project_with(settings: &str, tables: &[&str], views: &[&str]) -> Project {
     let dir = PathBuf::from("/p");
-    let mut files =
-        vec![(dir.join("schema.yaml"), Ok("name: p\nnamespace: ns\ndialects: [postgres, redshift]\n".into()))];
+    let head = "name: p\nnamespace: ns\ndialects: [postgres, redshift]\n";
+    let mut files = vec![(dir.join("schema.yaml"), Ok(format!("{head}{settings}")))];
     for (i, t) in tables.iter().enumerate() {
         files.push((dir.join(format!("tables/t{i}.yaml")), Ok(t.to_string())));
     }
@@ -260,4 +265,100 @@ fn views_are_recreated_only_where_the_dialect_needs_it() {
     // A comment only: altered in place.
     let described = project(&[t], &[&mv.replace("sql:", "description: d\nsql:")]);
     assert_eq!(ops(PG, &before, &described), ["comment"]);
+}
+
+/// Each step of a plan: its template and SQL.
+fn steps(d: Dialect, from: &Project, to: &Project) -> Vec<(&'static str, String)> {
+    plan(d, from, to).unwrap_or_else(|e| panic!("{e}")).steps.iter().map(|s| (s.op.template(), s.sql.clone())).collect()
+}
+
+const GRANTED: &str = "table: t\ncolumns:\n  - { name: id, type: bigint }\n  - { name: v, type: integer }\ngrants:\n  - { to: group analysts, privileges: [select] }\n  - { to: role etl, privileges: [select, insert] }\n";
+const MV: &str = "materialized_view: m\ngrants: [{ to: user bi_reader, privileges: [select] }]\nsql: SELECT id FROM {{ ref('t') }}\n";
+
+/// The GRANT lines each dialect renders for GRANTED's table.
+fn table_grants(d: Dialect) -> &'static str {
+    match d {
+        PG => "GRANT SELECT ON \"ns\".\"t\" TO \"analysts\";\nGRANT SELECT, INSERT ON \"ns\".\"t\" TO \"etl\";\n",
+        RS => "GRANT SELECT ON \"ns\".\"t\" TO GROUP \"analysts\";\nGRANT SELECT, INSERT ON \"ns\".\"t\" TO ROLE \"etl\";\n",
+    }
+}
+
+#[test]
+fn created_tables_and_views_get_their_grants() {
+    let empty = project(&[], &[]);
+    let granted = project(&[GRANTED], &[MV]);
+    for d in [PG, RS] {
+        let got = steps(d, &empty, &granted);
+        let table = &got.iter().find(|(t, _)| *t == "create_table").unwrap().1;
+        assert!(table.ends_with(table_grants(d)), "{d}: {table}");
+        let view = &got.iter().find(|(t, _)| *t == "create_view").unwrap().1;
+        // A user is a role on PostgreSQL and a user on Redshift: `TO name` on both.
+        assert!(view.ends_with("GRANT SELECT ON \"ns\".\"m\" TO \"bi_reader\";\n"), "{d}: {view}");
+    }
+    // Without grants, nothing is granted.
+    let plain = project(&["table: t\ncolumns:\n  - { name: id, type: bigint }\n"], &[]);
+    assert!(!steps(PG, &empty, &plain)[1].1.contains("GRANT"));
+}
+
+#[test]
+fn a_grant_change_revokes_what_goes_and_grants_what_comes() {
+    let before = project(&[GRANTED], &[]);
+    let after = project(
+        &[&GRANTED.replace("privileges: [select, insert]", "privileges: [select]").replace(
+            "  - { to: group analysts, privileges: [select] }\n",
+            "  - { to: group analysts, privileges: [select] }\n  - { to: public, privileges: [references] }\n",
+        )],
+        &[],
+    );
+    let rs = steps(RS, &before, &after);
+    assert_eq!(
+        rs,
+        [(
+            "grants",
+            "REVOKE INSERT ON \"ns\".\"t\" FROM ROLE \"etl\";\nGRANT REFERENCES ON \"ns\".\"t\" TO PUBLIC;\n"
+                .to_string()
+        )]
+    );
+    let pg = steps(PG, &before, &after);
+    assert_eq!(pg[0].1, "REVOKE INSERT ON \"ns\".\"t\" FROM \"etl\";\nGRANT REFERENCES ON \"ns\".\"t\" TO PUBLIC;\n");
+    // A view's grants change in place, without a recreate.
+    let view = |grants: &str| project(&[GRANTED], &[&MV.replace("user bi_reader", grants)]);
+    let changed = steps(PG, &view("user bi_reader"), &view("group analysts"));
+    assert_eq!(changed.iter().map(|(t, _)| *t).collect::<Vec<_>>(), ["grants"]);
+    // Grants the YAML stops declaring are left alone: not managed any more.
+    let unmanaged = project(&[&GRANTED[..GRANTED.find("grants:").unwrap()]], &[]);
+    assert!(steps(RS, &before, &unmanaged).is_empty());
+    // `grants: []` manages them: every grant goes.
+    let none = project(&[&format!("{}grants: []\n", &GRANTED[..GRANTED.find("grants:").unwrap()])], &[]);
+    assert_eq!(steps(PG, &before, &none)[0].1.matches("REVOKE").count(), 2);
+}
+
+#[test]
+fn recreated_objects_are_granted_again() {
+    // A Redshift deep copy (BACKUP has no ALTER) is a new table: it is granted again.
+    let before = project(&[GRANTED], &[]);
+    let copied = project(&[&GRANTED.replace("columns:", "backup: false\ncolumns:")], &[]);
+    let got = steps(RS, &before, &copied);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "deep_copy");
+    assert!(got[0].1.ends_with(table_grants(RS)), "{}", got[0].1);
+    // A materialized view dropped and created again (its body changed) is granted again.
+    let before = project(&[GRANTED], &[MV]);
+    let after = project(&[GRANTED], &[&MV.replace("SELECT id", "SELECT id, v")]);
+    for d in [PG, RS] {
+        let got = steps(d, &before, &after);
+        assert_eq!(got.iter().map(|(t, _)| *t).collect::<Vec<_>>(), ["drop_view", "create_view"], "{d}");
+        assert!(got[1].1.ends_with("GRANT SELECT ON \"ns\".\"m\" TO \"bi_reader\";\n"), "{d}: {}", got[1].1);
+    }
+}
+
+#[test]
+fn the_project_default_applies_to_every_object_and_views_take_its_select() {
+    let default = "grants:\n  - { to: role etl, privileges: [select, insert] }\n";
+    let p = project_with(default, &["table: t\ncolumns:\n  - { name: id, type: bigint }\n"], &[MV]);
+    let text = |grants: &Option<Vec<crate::model::Grant>>| -> Vec<String> {
+        grants.iter().flatten().map(|g| g.to_string()).collect()
+    };
+    assert_eq!(text(&p.tables[0].grants), ["SELECT, INSERT to role etl"]);
+    assert_eq!(text(&p.views[0].grants), ["SELECT to user bi_reader", "SELECT to role etl"]);
 }

@@ -3,7 +3,7 @@
 //! `schema generate` read differences the same way.
 
 use super::{Change, ColumnChanges, Key, KeyKind, TableChange, ViewChanges};
-use crate::model::{Column, Index, Project, Table, View};
+use crate::model::{Column, Grant, Index, Project, Table, View};
 use serde::Serialize;
 use std::fmt;
 
@@ -39,6 +39,8 @@ pub enum Kind {
     /// A materialized view the server can no longer refresh.
     MvState,
     Comment,
+    /// A grant the YAML declares and the database lacks, or the reverse.
+    Grant,
 }
 
 impl fmt::Display for Kind {
@@ -140,6 +142,16 @@ impl Findings<'_> {
         self.list.push(Finding { kind, object, expected, actual, owner, item });
     }
 
+    /// One finding per grantee: what the YAML grants and the database lacks, then the reverse.
+    fn grants(&mut self, owner: &str, extra: &[Grant], missing: &[Grant]) {
+        for g in missing {
+            self.add(Kind::Grant, owner, None, Some(g.to_string()), None);
+        }
+        for g in extra {
+            self.add(Kind::Grant, owner, None, None, Some(g.to_string()));
+        }
+    }
+
     /// YAML value first, database value second.
     fn pair<T>(&mut self, kind: Kind, owner: &str, item: Option<&str>, d: T, l: T, show: impl Fn(T) -> String) {
         self.add(kind, owner, item, Some(show(d)), Some(show(l)));
@@ -200,6 +212,7 @@ fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(
             TableChange::SortKey { from, to } => f.pair(Kind::SortKey, name, None, to, from, |s| s.to_string()),
             TableChange::Backup { from, to } => f.pair(Kind::Backup, name, None, *to, *from, yes_no),
             TableChange::Comment { from, to } => f.pair(Kind::Comment, name, None, to, from, comment_text),
+            TableChange::Grants { revoke, grant } => f.grants(name, revoke, grant),
             _ => {}
         }
     }
@@ -290,6 +303,9 @@ fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
     }
     if changed.comment {
         f.pair(Kind::Comment, name, None, &d.description, &l.description, comment_text);
+    }
+    if let Some((revoke, grant)) = super::grants(&l.grants, &d.grants) {
+        f.grants(name, &revoke, &grant);
     }
 }
 

@@ -9,7 +9,8 @@ mod keys;
 
 pub use keys::{keys, Key, KeyKind};
 
-use crate::model::{Column, Distribution, Index, Project, SortKey, Table, View};
+use crate::model::grants::minus;
+use crate::model::{Column, Distribution, Grant, Index, Project, SortKey, Table, View};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -111,6 +112,11 @@ pub enum TableChange {
     DeleteRows {
         rows: Vec<Row>,
     },
+    /// Grants that go and grants that come.
+    Grants {
+        revoke: Vec<Grant>,
+        grant: Vec<Grant>,
+    },
 }
 
 /// What differs in a column, a bit per property (like Atlas's ChangeKind).
@@ -163,6 +169,7 @@ pub struct ViewChanges {
     pub options: bool,
     pub indexes: bool,
     pub comment: bool,
+    pub grants: bool,
 }
 
 impl ViewChanges {
@@ -174,6 +181,7 @@ impl ViewChanges {
                 != (b.backup, b.auto_refresh, &b.distribution, &b.sort_key),
             indexes: a.indexes != b.indexes,
             comment: a.description != b.description,
+            grants: grants(&a.grants, &b.grants).is_some(),
         }
     }
 
@@ -242,8 +250,25 @@ impl TableChange {
             TableChange::Comment { .. } => format!("comment on {ns}.{t}"),
             TableChange::AddRows { rows } => format!("insert {} row(s) into {ns}.{t}", rows.len()),
             TableChange::DeleteRows { rows } => format!("delete {} row(s) from {ns}.{t}", rows.len()),
+            TableChange::Grants { revoke, grant } => grants_text(&format!("{ns}.{t}"), revoke, grant),
         }
     }
+}
+
+/// `change grants on ns.t: revoke INSERT from role etl; grant SELECT to group analysts`.
+pub fn grants_text(object: &str, revoke: &[Grant], grant: &[Grant]) -> String {
+    let revoked = revoke.iter().map(|g| format!("revoke {} from {}", g.privilege_list(), g.to));
+    let granted = grant.iter().map(|g| format!("grant {g}"));
+    format!("change grants on {object}: {}", revoked.chain(granted).collect::<Vec<_>>().join("; "))
+}
+
+/// The grants to revoke and to grant to go from `from` to `to`, when they differ. Only managed
+/// grants change: where `to` is None nothing does; `from` None is no grants.
+pub fn grants(from: &Option<Vec<Grant>>, to: &Option<Vec<Grant>>) -> Option<(Vec<Grant>, Vec<Grant>)> {
+    let to = to.as_deref()?;
+    let from = from.as_deref().unwrap_or_default();
+    let (revoke, grant) = (minus(from, to), minus(to, from));
+    (!revoke.is_empty() || !grant.is_empty()).then_some((revoke, grant))
 }
 
 /// Listings spell keys in lower case (`key(session_id)`, `compound(a, b)`).
@@ -350,6 +375,9 @@ fn table(old: &Table, new: &Table) -> Vec<TableChange> {
     }
     if old.description != new.description {
         out.push(TableChange::Comment { from: old.description.clone(), to: new.description.clone() });
+    }
+    if let Some((revoke, grant)) = grants(&old.grants, &new.grants) {
+        out.push(TableChange::Grants { revoke, grant });
     }
     // Rows are compared by their columns' new names: a rename alone changes no row.
     let old_rows: Vec<Row> = old

@@ -21,6 +21,9 @@ pub(super) struct ProjectDoc {
     pub(super) refresh_procedure: Option<String>,
     #[serde(default)]
     pub(super) seed_values: BTreeMap<String, Vec<String>>,
+    /// Granted on every table and view (views take its `select` only).
+    #[serde(default)]
+    pub(super) grants: Vec<GrantDoc>,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +50,8 @@ pub(super) struct TableDoc {
     pub(super) rows: Vec<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     pub(super) checks: Vec<CheckDoc>,
+    /// None: the table's own grants are not managed; `[]`: managed, none of its own.
+    pub(super) grants: Option<Vec<GrantDoc>>,
 }
 
 #[derive(Deserialize)]
@@ -168,7 +173,17 @@ pub(super) struct ViewDoc {
     pub(super) sort_key: Option<SortKeyDoc>,
     #[serde(default)]
     pub(super) indexes: Vec<Index>,
+    pub(super) grants: Option<Vec<GrantDoc>>,
     pub(super) sql: String,
+}
+
+/// `{ to: group analysts, privileges: [select] }`. Both stay text here so the semantic pass
+/// can place a bad grantee or privilege exactly.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GrantDoc {
+    pub(super) to: String,
+    pub(super) privileges: Vec<String>,
 }
 
 /// `identity: true` or `identity: { seed: 1, step: 1 }`.

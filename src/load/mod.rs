@@ -7,6 +7,7 @@
 
 mod checks;
 mod docs;
+mod grants;
 mod limits;
 mod positions;
 mod project;
@@ -251,7 +252,7 @@ pub(super) fn diag_at(file: &Path, pos: Pos, message: String, help: Option<Strin
     Diagnostic { file: file.to_path_buf(), line: pos.line, col: pos.col, message, help }
 }
 
-pub(super) fn check_ident(name: &str) -> Result<(), String> {
+pub(crate) fn check_ident(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let ok_start = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
     let ok_rest = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');

@@ -38,6 +38,8 @@ pub(super) struct Ctx<'a> {
     /// Names declared by files that failed to deserialise: references to them are not
     /// reported again.
     pub(super) broken: &'a BTreeSet<String>,
+    /// The project's default grants, part of every object's.
+    pub(super) grants: Vec<Grant>,
 }
 
 impl Loader<'_> {
@@ -109,7 +111,9 @@ impl Loader<'_> {
         phases.sort();
         phases.dedup();
 
-        let mut ctx = Ctx { namespace: &doc.namespace, objects: BTreeMap::new(), broken };
+        let grants = self.grants(src, &doc.grants, false);
+        self.grantee_kinds((src, &doc.grants), tables, views);
+        let mut ctx = Ctx { namespace: &doc.namespace, objects: BTreeMap::new(), broken, grants };
         for (src, t) in tables {
             let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
             let types =
@@ -302,6 +306,7 @@ impl Loader<'_> {
             distribution,
             sort_key,
             indexes: doc.indexes.clone(),
+            grants: self.object_grants(src, doc.grants.as_ref(), &ctx.grants, true),
         })
     }
 

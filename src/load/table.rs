@@ -174,6 +174,7 @@ impl Loader<'_> {
             indexes: doc.indexes.clone(),
             rows: doc.rows.clone(),
             checks,
+            grants: self.object_grants(src, doc.grants.as_ref(), &ctx.grants, false),
         }
     }
 

@@ -8,7 +8,8 @@
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::model::{
-    Column, ColumnType, Dialect, Distribution, ForeignKey, Identity, Index, Project, SortKey, SortKind, Table, View,
+    Column, ColumnType, Dialect, Distribution, ForeignKey, Grant, Grantee, Identity, Index, Privilege, Project,
+    SortKey, SortKind, Table, View,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -126,6 +127,9 @@ struct TableDoc {
     indexes: Vec<IndexDoc>,
     #[serde(default)]
     rows: Vec<BTreeMap<String, serde_json::Value>>,
+    /// Absent (as in states written before grants existed): not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grants: Option<Vec<GrantDoc>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -194,6 +198,33 @@ struct ViewDoc {
     sort_key: SortKeyDoc,
     #[serde(default)]
     indexes: Vec<IndexDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grants: Option<Vec<GrantDoc>>,
+}
+
+/// The grantee as the YAML writes it (`group analysts`).
+#[derive(Serialize, Deserialize)]
+struct GrantDoc {
+    #[serde(serialize_with = "grantee_text", deserialize_with = "grantee_parse")]
+    to: Grantee,
+    privileges: Vec<Privilege>,
+}
+
+fn grantee_text<S: serde::Serializer>(to: &Grantee, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(to)
+}
+
+fn grantee_parse<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Grantee, D::Error> {
+    String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+}
+
+fn grant_docs(grants: &Option<Vec<Grant>>) -> Option<Vec<GrantDoc>> {
+    let doc = |g: &Grant| GrantDoc { to: g.to.clone(), privileges: g.privileges.clone() };
+    grants.as_ref().map(|list| list.iter().map(doc).collect())
+}
+
+fn grants(docs: Option<Vec<GrantDoc>>) -> Option<Vec<Grant>> {
+    docs.map(|list| list.into_iter().map(|g| Grant { to: g.to, privileges: g.privileges }).collect())
 }
 
 #[derive(Serialize, Deserialize)]
@@ -255,6 +286,7 @@ impl From<&Table> for TableDoc {
             backup: t.backup,
             indexes: t.indexes.iter().map(IndexDoc::from).collect(),
             rows: t.rows.clone(),
+            grants: grant_docs(&t.grants),
         }
     }
 }
@@ -279,6 +311,7 @@ impl From<TableDoc> for Table {
             indexes: t.indexes.into_iter().map(Index::from).collect(),
             rows: t.rows,
             checks: vec![],
+            grants: grants(t.grants),
         }
     }
 }
@@ -382,6 +415,7 @@ impl From<&View> for ViewDoc {
             distribution: (&v.distribution).into(),
             sort_key: (&v.sort_key).into(),
             indexes: v.indexes.iter().map(IndexDoc::from).collect(),
+            grants: grant_docs(&v.grants),
         }
     }
 }
@@ -400,50 +434,10 @@ impl From<ViewDoc> for View {
             distribution: v.distribution.into(),
             sort_key: v.sort_key.into(),
             indexes: v.indexes.into_iter().map(Index::from).collect(),
+            grants: grants(v.grants),
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A format-1 file (the model's serde, as the first versions wrote it) reads as the same
-    /// project, is written back as format 2, and reads again unchanged.
-    #[test]
-    fn format_one_upgrades_to_two_without_loss() {
-        let v1 = r#"{"project": {"name": "p", "namespace": "ns", "dialects": ["postgres", "redshift"], "phases": [1],
-            "ignore": ["tmp_*"], "refresh_procedure": null,
-            "tables": [{"name": "t", "phase": 1, "description": "d",
-                "columns": [{"name": "id", "type": "bigint", "nullable": false, "default": null,
-                             "identity": {"seed": 1, "step": 1}, "encode": null, "derived": null,
-                             "renamed_from": null, "description": null},
-                            {"name": "day", "type": "date", "nullable": true, "default": null, "identity": null,
-                             "encode": "az64", "derived": "DATE(x)", "renamed_from": null, "description": null}],
-                "primary_key": ["id"], "unique": [], "foreign_keys": [],
-                "distribution": {"style": "key", "key": "id"},
-                "sort_key": {"kind": "compound", "columns": ["day"]}, "backup": false,
-                "indexes": [{"name": "t_day", "columns": ["day DESC"], "unique": false, "where": "day IS NOT NULL"}],
-                "rows": [{"id": 1}], "checks": [{"name": "c", "severity": "error", "window": null,
-                                                 "kind": {"not_null": {"column": "day"}}}]}],
-            "views": [{"name": "v", "materialized": true, "phase": 1, "description": null, "sql": "SELECT 1",
-                       "depends_on": [], "backup": true, "auto_refresh": false,
-                       "distribution": {"style": "even", "key": null},
-                       "sort_key": {"kind": "compound", "columns": []}, "indexes": []}]},
-            "files": {"postgres/V1__initial.sql": "abc"}}"#;
-        let state = parse(v1).unwrap();
-        let p = state.project.as_ref().unwrap();
-        let t = &p.tables[0];
-        assert_eq!(t.distribution, Distribution::Key("id".into()));
-        assert_eq!(t.sort_key, SortKey { kind: SortKind::Compound, columns: vec!["day".into()] });
-        assert_eq!(t.columns[0].identity, Some(Identity { seed: 1, step: 1 }));
-        assert_eq!(t.indexes[0].predicate.as_deref(), Some("day IS NOT NULL"));
-        assert!(!t.backup && t.checks.is_empty());
-        let v2 = state.text();
-        assert!(v2.contains("\"format\": 2") && v2.contains(DOCUMENT), "{v2}");
-        let again = parse(&v2).unwrap();
-        assert_eq!(again.project, state.project);
-        assert_eq!(again.files, state.files);
-        assert!(parse(&v2.replace("\"format\": 2", "\"format\": 9")).unwrap_err().contains("newer"));
-    }
-}
+mod tests;

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub mod grants;
 mod types;
+pub use grants::{Grant, Grantee, Privilege};
 pub use types::{ColumnType, MAX_CHAR, MAX_VARCHAR, TYPE_NAMES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -82,6 +84,10 @@ pub struct Table {
     pub rows: Vec<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     pub checks: Vec<Check>,
+    /// Effective grants where the YAML manages them (a project default or the table's own),
+    /// merged; None: not managed (nothing granted, revoked or compared).
+    #[serde(default)]
+    pub grants: Option<Vec<Grant>>,
 }
 
 impl Table {
@@ -261,6 +267,9 @@ pub struct View {
     pub sort_key: SortKey,
     #[serde(default)]
     pub indexes: Vec<Index>,
+    /// As for tables; a view's grants are SELECT only.
+    #[serde(default)]
+    pub grants: Option<Vec<Grant>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -122,6 +122,18 @@ pub fn psql(url: &str, sql: &str) -> String {
         .join("\n")
 }
 
+/// Creates roles unless they exist. Roles belong to the cluster, shared by the tests' databases:
+/// whichever test comes first creates them.
+pub fn create_roles(url: &str, roles: &[&str]) {
+    for role in roles {
+        let create = format!("CREATE ROLE \"{role}\"");
+        psql(
+            url,
+            &format!("DO $$ BEGIN {create}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"),
+        );
+    }
+}
+
 /// Copies a folder tree.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

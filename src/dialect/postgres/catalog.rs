@@ -9,15 +9,16 @@ use super::Postgres;
 use crate::dialect::catalog::{
     identifier, index_column, order_like, settle_identities, to_refs, Builder, Live, Session,
 };
-use crate::dialect::Driver;
+use crate::dialect::{acl, Driver};
 use crate::error::{Error, Result};
-use crate::model::{Column, Dialect, Identity, Index, Project};
+use crate::model::{Column, Dialect, Grantee, Identity, Index, Project};
 use crate::render::{expand_refs, ident};
 use crate::sql::lexer::Escapes;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Tables, views and materialized views, with their comments.
-const RELATIONS: &str = "SELECT c.relname, c.relkind, d.description
+/// Tables, views and materialized views, with their comments, privileges and owner.
+const RELATIONS: &str =
+    "SELECT c.relname, c.relkind, d.description, c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description d
@@ -123,8 +124,11 @@ fn in_transaction<T>(s: &mut Session, begin: &str, f: impl FnOnce(&mut Session) 
 }
 
 /// PostgreSQL has no distribution, sort keys, BACKUP or encodings: the live side takes the
-/// YAML's, so they never count as drift here. Columns and keys in the YAML's order.
+/// YAML's, so they never count as drift here. Grants only where the YAML manages them, each
+/// grantee of the kind the YAML gives it. Columns and keys in the YAML's order.
 fn overlay(desired: &Project, live: &mut Project) {
+    acl::keep_managed(live, desired);
+    acl::kinds_as_declared(live, desired);
     for t in &mut live.tables {
         let Some(d) = desired.table(&t.name) else { continue };
         (t.distribution, t.sort_key, t.backup) = (d.distribution.clone(), d.sort_key.clone(), d.backup);
@@ -167,6 +171,9 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
             "v" => b.view(name, false, description),
             "m" => b.view(name, true, description),
             _ => b.table(name, description),
+        }
+        if let Some(list) = r.get("relacl") {
+            b.grants(name, acl::grants(list, r.text("owner"), Grantee::Role));
         }
     }
     let mut columns: Vec<_> = columns.iter().collect();

@@ -82,6 +82,7 @@ impl Driver for Postgres {
         body.extend(lower::comments(d));
         body.extend(lower::index_ops(d));
         body.extend(lower::row_ops(d));
+        body.extend(lower::grant_ops(d));
         // PostgreSQL refuses to change the type of a column a view reads, and renames and drops
         // break the views' definitions.
         let breaks_views = lower::renames_or_drops(d) || redefined.iter().any(|(f, t)| f.ty != t.ty);

@@ -10,12 +10,13 @@
 //! lists only tables that have rows. Whatever they would have shown is then marked unknown and
 //! not compared: ENCODE AUTO and SORTKEY AUTO-versus-none of empty tables, MV auto refresh.
 
+pub use super::normalise::normalise;
 use super::Redshift;
-use crate::dialect::catalog::{order_like, settle_identities, to_refs, Builder, Cursor, Live, Rows, Session, Unknown};
-use crate::dialect::Driver;
+use crate::dialect::catalog::{to_refs, Builder, Cursor, Live, Rows, Session, Unknown};
+use crate::dialect::{acl, Driver};
 use crate::error::Result;
-use crate::model::{Column, ColumnType, Dialect, Distribution, Identity, Project, SortKey, SortKind};
-use crate::sql::lexer::{tokens, Escapes, Kind, Token};
+use crate::model::{Column, Dialect, Distribution, Grant, Grantee, Identity, Privilege, Project, SortKey, SortKind};
+use crate::sql::lexer::Escapes;
 use std::collections::{BTreeSet, HashMap};
 
 /// One catalog source.
@@ -33,10 +34,12 @@ pub fn queries(namespace: &str) -> Vec<Source> {
     let optional = |name, sql: String| Source { name, sql, optional: true };
     vec![
         // Tables and views; pg_class_info adds the effective distribution style of AUTO tables.
+        // relacl holds the grants to users, groups and PUBLIC.
         leader(
             "pg_class",
             format!(
-                "SELECT c.oid::BIGINT AS reloid, c.relname, c.relkind, c.reldiststyle, i.releffectivediststyle, d.description
+                "SELECT c.oid::BIGINT AS reloid, c.relname, c.relkind, c.reldiststyle, i.releffectivediststyle, d.description,
+  c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner
 FROM pg_catalog.pg_class AS c
 INNER JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class_info AS i ON i.reloid = c.oid
@@ -90,6 +93,14 @@ WHERE key LIKE 'pg_class_backup_%'"
             format!("SELECT \"table\", diststyle, sortkey1, encoded FROM svv_table_info WHERE \"schema\" = {ns}"),
         ),
         optional("svv_mv_info", format!("SELECT name, autorefresh, state FROM svv_mv_info WHERE schema_name = {ns}")),
+        // Grants to roles: AWS documents them here, and relacl's format only for users and groups.
+        optional(
+            "svv_relation_privileges",
+            format!(
+                "SELECT relation_name, privilege_type, identity_name FROM svv_relation_privileges
+WHERE namespace_name = {ns} AND identity_type = 'role'"
+            ),
+        ),
     ]
 }
 
@@ -102,6 +113,7 @@ pub struct Catalog {
     pub backup: Option<Rows>,
     pub table_info: Option<Rows>,
     pub mv_info: Option<Rows>,
+    pub role_grants: Option<Rows>,
 }
 
 pub(super) fn read(
@@ -129,8 +141,8 @@ pub(super) fn read(
     let mut next = || rows.next().flatten();
     let mut required = || next().unwrap_or_default();
     let (relations, columns, constraints, views) = (required(), required(), required(), required());
-    let catalog =
-        Catalog { relations, columns, constraints, views, backup: next(), table_info: next(), mv_info: next() };
+    let (backup, table_info, mv_info, role_grants) = (next(), next(), next(), next());
+    let catalog = Catalog { relations, columns, constraints, views, backup, table_info, mv_info, role_grants };
     let mut live = build(namespace, &catalog);
     live.warnings.extend(warnings);
     live.queries = s.queries;
@@ -159,7 +171,11 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
             styles.insert(name, (r.int("reldiststyle"), r.int("releffectivediststyle")));
             oids.insert(r.text("reloid"), name);
         }
+        if let Some(list) = r.get("relacl") {
+            b.grants(name, acl::grants(list, r.text("owner"), Grantee::User));
+        }
     }
+    role_grants(&mut b, c.role_grants.as_ref());
 
     let mut distkeys = HashMap::new();
     let mut sortkeys: HashMap<&str, Vec<(i64, String)>> = HashMap::new();
@@ -282,6 +298,21 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
     b.finish()
 }
 
+/// SVV_RELATION_PRIVILEGES rows (one privilege of one role each); unreadable, grants to roles
+/// are unknown.
+fn role_grants(b: &mut Builder, rows: Option<&Rows>) {
+    let Some(rows) = rows else {
+        let objects: Vec<String> = b.tables.keys().chain(b.views.keys()).cloned().collect();
+        objects.iter().for_each(|o| b.unknown(o, Unknown::RoleGrants));
+        return;
+    };
+    for r in rows.iter() {
+        let Some(privilege) = Privilege::parse(&r.text("privilege_type").trim().to_ascii_lowercase()) else { continue };
+        let to = Grantee::Role(r.text("identity_name").to_string());
+        b.grants(r.text("relation_name"), vec![Grant { to, privileges: vec![privilege] }]);
+    }
+}
+
 /// `pg_class.reldiststyle` (0 EVEN, 1 KEY, 8 ALL, 9 AUTO) and PG_CLASS_INFO's
 /// `releffectivediststyle` (10 AUTO(ALL), 11 AUTO(EVEN), 12 AUTO(KEY)): whatever AUTO currently
 /// chose, the model's style is AUTO.
@@ -387,147 +418,4 @@ pub fn parse_mv(definition: &str) -> Option<MvDefinition<'_>> {
         };
     }
     Some(mv)
-}
-
-/// The desired project and the live one in one spelling, for comparing. Redshift keeps
-/// materialized-view definitions as written and prints defaults with casts; with no server-side
-/// normaliser to ask (PostgreSQL's scratch views would not apply to MVs), both sides are
-/// squashed: whitespace collapsed, lower case outside quotes, casts dropped from defaults.
-/// Plain views, which Redshift stores re-printed, may therefore show as changed when they are
-/// not.
-pub fn normalise(desired: &Project, live: &mut Live) -> Project {
-    let mut desired = desired.clone();
-    // Types as Redshift stores them (TEXT is VARCHAR(256)).
-    for c in desired.tables.iter_mut().flat_map(|t| &mut t.columns) {
-        c.ty = ColumnType::parse(&Redshift.type_sql(c.ty)).unwrap_or(c.ty);
-    }
-    squash_project(&mut desired);
-    squash_project(&mut live.project);
-    overlay(&desired, live);
-    desired
-}
-
-/// What the catalog cannot show is taken from the YAML (indexes, which Redshift lacks; BACKUP,
-/// sort key and AUTO REFRESH where the catalog left them unknown), and the encodings Redshift
-/// picked for columns the YAML leaves to it. Columns and keys in the YAML's order.
-fn overlay(desired: &Project, live: &mut Live) {
-    let unknown = |object: &str, what: Unknown| live.unknown.contains(&(object.to_string(), what));
-    for t in &mut live.project.tables {
-        let Some(d) = desired.table(&t.name) else { continue };
-        t.indexes = d.indexes.clone();
-        if unknown(&t.name, Unknown::Backup) {
-            t.backup = d.backup;
-        }
-        if unknown(&t.name, Unknown::SortKey) && d.sort_key.kind == SortKind::None {
-            t.sort_key = d.sort_key.clone();
-        }
-        // Columns the YAML leaves without an encoding get whatever Redshift picks, unless the
-        // YAML wants ENCODE AUTO and the catalog shows the table is not on it.
-        let auto_unknown = unknown(&t.name, Unknown::EncodeAuto);
-        for c in &mut t.columns {
-            let declared = d.column(&c.name).and_then(|dc| dc.encode.as_ref());
-            if declared.is_none() && (auto_unknown || !d.encode_auto()) {
-                c.encode = None;
-            }
-        }
-        settle_identities(t, d);
-        order_like(&mut t.columns, &d.columns, |a, b| a.name == b.name);
-        order_like(&mut t.unique, &d.unique, |a, b| a == b);
-        order_like(&mut t.foreign_keys, &d.foreign_keys, |a, b| a == b);
-    }
-    for v in &mut live.project.views {
-        let Some(d) = desired.view(&v.name) else { continue };
-        v.indexes = d.indexes.clone();
-        if unknown(&v.name, Unknown::Backup) {
-            v.backup = d.backup;
-        }
-        if unknown(&v.name, Unknown::AutoRefresh) {
-            v.auto_refresh = d.auto_refresh;
-        }
-    }
-}
-
-fn squash_project(p: &mut Project) {
-    for c in p.tables.iter_mut().flat_map(|t| &mut t.columns) {
-        c.default = c.default.as_deref().map(|d| strip_casts(&squash(d)));
-    }
-    for v in &mut p.views {
-        v.sql = squash(&v.sql);
-    }
-}
-
-/// Whitespace runs → one space (none inside parentheses' edges or before commas), comments
-/// dropped, lower case outside quoted text.
-pub fn squash(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut space = false;
-    for t in tokens(sql.trim(), Escapes::Backslash) {
-        if t.is_trivia() {
-            space = true;
-            continue;
-        }
-        if space && !out.is_empty() && !out.ends_with('(') && !t.is_punct(')') && !t.is_punct(',') {
-            out.push(' ');
-        }
-        space = false;
-        match t.kind {
-            Kind::String | Kind::DollarString | Kind::QuotedIdent => out.push_str(t.text),
-            _ => out.push_str(&t.text.to_ascii_lowercase()),
-        }
-    }
-    out
-}
-
-/// Drops `::type` casts (`'x'::character varying(10)` → `'x'`): Redshift prints defaults with
-/// casts the YAML does not write.
-fn strip_casts(expr: &str) -> String {
-    const TYPE_WORDS: [&str; 6] = ["varying", "precision", "without", "with", "time", "zone"];
-    let tokens: Vec<Token> = tokens(expr, Escapes::Backslash).collect();
-    let mut out = String::with_capacity(expr.len());
-    let mut i = 0;
-    while i < tokens.len() {
-        if tokens[i].text != "::" {
-            out.push_str(tokens[i].text);
-            i += 1;
-            continue;
-        }
-        // The type: a name, its extra words, and a parenthesised length.
-        i += 1;
-        let mut first = true;
-        while let Some(t) = tokens.get(i) {
-            let word = t.kind == Kind::Word || t.kind == Kind::QuotedIdent;
-            if t.kind == Kind::Whitespace && tokens.get(i + 1).is_some_and(|n| TYPE_WORDS.iter().any(|w| n.is_word(w)))
-            {
-                i += 1;
-            } else if word && (first || TYPE_WORDS.iter().any(|w| t.is_word(w))) {
-                first = false;
-                i += 1;
-            } else if t.is_punct('(') && !first {
-                while tokens.get(i).is_some_and(|t| !t.is_punct(')')) {
-                    i += 1;
-                }
-                i += 1;
-                break;
-            } else {
-                break;
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn squashes_text_and_casts() {
-        assert_eq!(
-            squash("SELECT  a ,\n  COUNT( * )  FROM \"T\" WHERE x = 'A  B'"),
-            "select a, count(*) from \"T\" where x = 'A  B'"
-        );
-        assert_eq!(strip_casts(&squash("'Unknown'::character varying")), "'Unknown'");
-        assert_eq!(strip_casts("'a::b'::text || 0::numeric(12,2)"), "'a::b' || 0");
-        assert_eq!(strip_casts("now()::timestamp without time zone"), "now()");
-    }
 }

@@ -56,12 +56,14 @@ pub(super) fn table(d: &TableDiff) -> Result<TableOps, String> {
     body.extend(encodings(d));
     body.extend(lower::comments(d));
     body.extend(lower::row_ops(d));
+    body.extend(lower::grant_ops(d));
     // A rebuilt column is dropped and re-added: MVs reading it stop refreshing, views break.
     let breaks_views = lower::renames_or_drops(d) || !redefined.is_empty();
     Ok(TableOps { early, body, late, breaks_views, replaced: false })
 }
 
-/// The table rebuilt in its new definition, every row copied.
+/// The table rebuilt in its new definition, every row copied; the copy is a new table, given
+/// the YAML's grants as it is created (AWS "Performing a deep copy": re-grant).
 fn copy(d: &TableDiff) -> TableOps {
     let (old, new) = (&d.from, &d.to);
     let renamed = renames(old, new);

@@ -3,6 +3,7 @@
 pub mod catalog;
 mod lint;
 mod lower;
+mod normalise;
 
 use super::catalog::Live;
 use super::lower::{Hazard, Op, TableOps};

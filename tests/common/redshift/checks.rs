@@ -1,11 +1,12 @@
 //! What must hold on the emulated database after a Redshift migration: every row kept, identity
 //! generators ahead of the ids present, no work tables or columns left behind, the YAML's
-//! foreign keys in place, and no drift. Each check returns its problems, one line each.
+//! foreign keys and grants in place, and no drift. Each check returns its problems, one line
+//! each.
 
 use crate::common::{schema as run, text};
 use schema::model::Project;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The columns and rows of one table.
@@ -167,12 +168,50 @@ pub fn foreign_keys(url: &str, project: &Project) -> Vec<String> {
     out
 }
 
+/// (g) Each table and view whose grants the YAML manages has exactly those ("Performing a deep
+/// copy": the copy is a new table without grants until they are given again; a recreated view
+/// likewise). Read from the ACLs directly, not through the tool's catalog code. PostgreSQL has
+/// roles only, so grantees compare by name, whatever their kind in the YAML.
+pub fn grants(url: &str, project: &Project) -> Vec<String> {
+    let ns = &project.namespace;
+    let live = crate::common::psql(
+        url,
+        &format!(
+            "SELECT c.relname, CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+             WHERE n.nspname = '{ns}' AND a.grantee <> c.relowner
+               AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES')"
+        ),
+    );
+    let enabled = project.enabled();
+    let objects =
+        enabled.tables.iter().map(|t| (&t.name, &t.grants)).chain(enabled.views.iter().map(|v| (&v.name, &v.grants)));
+    let managed: Vec<_> = objects.filter_map(|(name, grants)| Some((name, grants.as_ref()?))).collect();
+    let expected: BTreeSet<String> = managed
+        .iter()
+        .flat_map(|(object, grants)| {
+            grants.iter().flat_map(move |g| {
+                g.privileges.iter().map(move |p| format!("{object}|{}|{p}", g.to.name().unwrap_or("public")))
+            })
+        })
+        .collect();
+    let is_managed = |line: &&str| managed.iter().any(|(o, _)| line.split('|').next() == Some(o.as_str()));
+    let live: BTreeSet<String> = live.lines().filter(is_managed).map(str::to_string).collect();
+    let show = |line: &String| {
+        let parts: Vec<&str> = line.split('|').collect();
+        format!("{ns}.{}: {} to {}", parts[0], parts[2], parts[1])
+    };
+    let missing = expected.difference(&live).map(|l| format!("{} is missing", show(l)));
+    missing.chain(live.difference(&expected).map(|l| format!("{} is granted, not in the YAML", show(l)))).collect()
+}
+
 /// (e) `schema diff --dialect postgres` finds nothing but the YAML's indexes.
 ///
 /// The emulated database is a PostgreSQL database, so it is read through the PostgreSQL
 /// catalog path; the Redshift path reads catalog extensions PostgreSQL lacks (pg_class_info,
 /// attencodingtype, …). That path sees what both systems share: tables, columns, types,
-/// nullability, defaults, identity, keys, views and their bodies, comments. Redshift-only
+/// nullability, defaults, identity, keys, views and their bodies, comments, grants (by name:
+/// PostgreSQL has roles only). Redshift-only
 /// properties (distribution, sort keys, encodings, BACKUP) are not visible there, and the
 /// comparison takes them from the YAML. The one expected difference is the indexes: the YAML
 /// declares them for PostgreSQL, Redshift has none, so each must be reported missing, and

@@ -1,7 +1,7 @@
 //! A project in a temp folder whose Redshift migrations are applied to an emulated database as
 //! `schema generate` writes them, with the checks run after each.
 
-use super::checks::{foreign_keys, identities_ahead, load, no_drift, no_leftovers, rows_kept, snapshot};
+use super::checks::{foreign_keys, grants, identities_ahead, load, no_drift, no_leftovers, rows_kept, snapshot};
 use super::{apply_file, migration_files, static_violations_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -98,7 +98,8 @@ impl Emulated {
 
     /// Generates the migration of the YAML as it is now, applies the new Redshift files on the
     /// data already there, and runs every check: (a) rows kept (`renames`: table, from, to),
-    /// (b) identities ahead, (c) no leftovers, (d) foreign keys, (e) no drift, (f) static rules.
+    /// (b) identities ahead, (c) no leftovers, (d) foreign keys, (e) no drift, (f) static rules,
+    /// (g) grants.
     pub fn step(&mut self, name: &str, flags: &[&str], renames: &[(&str, &str, &str)]) -> Outcome {
         let namespace = self.namespace();
         let before = snapshot(&self.url, &namespace);
@@ -112,7 +113,7 @@ impl Emulated {
         Outcome { files, applied, problems }
     }
 
-    /// Checks (a) to (e) against a snapshot taken before the migration.
+    /// Checks (a) to (e) and (g) against a snapshot taken before the migration.
     pub fn checks(&self, before: &super::checks::Snapshot, renames: &[(&str, &str, &str)]) -> Vec<String> {
         let project = load(&self.root);
         let ns = &project.namespace;
@@ -122,6 +123,7 @@ impl Emulated {
         out.extend(tagged("identity", identities_ahead(&self.url, &project)));
         out.extend(tagged("leftover", no_leftovers(&self.url, ns)));
         out.extend(tagged("foreign keys", foreign_keys(&self.url, &project)));
+        out.extend(tagged("grants", grants(&self.url, &project)));
         out.extend(tagged("diff", no_drift(&self.root, &self.url, &project)));
         out
     }

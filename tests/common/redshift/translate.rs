@@ -1,8 +1,9 @@
 //! Redshift statement → PostgreSQL statement. Each rule says which AWS Database Developer Guide
 //! page it emulates; docs/redshift.md has the same table. Physical-layout clauses PostgreSQL has
 //! no counterpart for are dropped; statements that only change the layout become a query that
-//! still fails when the table or a named column does not exist. Nothing else is hidden:
-//! constraint names, NOT NULL, defaults and the no-transaction marker pass through unchanged.
+//! still fails when the table or a named column does not exist; a grantee's ROLE keyword goes
+//! (PostgreSQL has roles only). Nothing else is hidden: constraint names, NOT NULL, defaults
+//! and the no-transaction marker pass through unchanged.
 
 use super::lex::{closing, name_at, significant, tokens, Kind, Token};
 
@@ -75,6 +76,9 @@ static RULES: &[Rule] = &[
     // "CREATE PROCEDURE": NONATOMIC commits statement by statement; the generated bodies only
     // REFRESH materialized views, which gives the same result either way.
     |s, k| s.is(k, "NONATOMIC").then_some((k, GONE)),
+    // "GRANT", "REVOKE": Redshift keeps users, groups and roles apart and names a role TO ROLE r;
+    // PostgreSQL has roles only (and takes TO GROUP g as a role already).
+    |s, k| (s.is(k, "ROLE") && k > 0 && s.either(k - 1, "TO", "FROM")).then_some((k, GONE)),
     // "SUPER type": semistructured values; jsonb is PostgreSQL's counterpart.
     |s, k| s.is(k, "SUPER").then(|| (k, "JSONB".into())),
     // "JSON_PARSE function": text to SUPER; a jsonb cast parses the same JSON.
