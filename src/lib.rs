@@ -29,7 +29,7 @@
 //! assert_eq!(changes[0].describe("app"), ["add column app.t.note"]);
 //!
 //! // Lowered and rendered per dialect.
-//! let redshift = plan(Dialect::Redshift, &before, &after)?;
+//! let redshift = plan("redshift".parse::<Dialect>().expect("a dialect"), &before, &after)?;
 //! assert_eq!(redshift.sql(), "ALTER TABLE \"app\".\"t\" ADD COLUMN \"note\" VARCHAR(40);\n");
 //! assert!(redshift.steps.iter().all(|s| s.transactional && s.hazards.is_empty()));
 //! # Ok::<(), schema::Error>(())

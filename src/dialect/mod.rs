@@ -92,6 +92,12 @@ pub trait Driver: Sync {
         true
     }
 
+    /// Whether users, groups and roles are one kind of name (PostgreSQL: all are roles), so the
+    /// YAML may not give one name two kinds.
+    fn grantee_kinds_share_names(&self) -> bool {
+        true
+    }
+
     /// Whether materialized views take the storage options of the YAML (BACKUP, AUTO REFRESH,
     /// distribution and sort key).
     fn materialized_view_options(&self) -> bool {

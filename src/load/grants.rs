@@ -5,7 +5,7 @@ use super::docs::{GrantDoc, TableDoc, ViewDoc};
 use super::project::Loader;
 use super::Source;
 use crate::model::grants::merge;
-use crate::model::{Dialect, Grant, Grantee, Privilege};
+use crate::model::{Grant, Grantee, Privilege};
 use crate::suggest::nearest;
 use std::collections::BTreeMap;
 
@@ -93,7 +93,7 @@ impl Loader<'_> {
         tables: &[(Source, TableDoc)],
         views: &[(Source, ViewDoc)],
     ) {
-        if !self.dialects.contains(&Dialect::Postgres) {
+        if !self.dialects.iter().any(|d| crate::dialect::driver(*d).grantee_kinds_share_names()) {
             return;
         }
         let lists = std::iter::once((project.0, Some(project.1)))

@@ -127,6 +127,11 @@ impl Driver for Redshift {
         true
     }
 
+    /// Users, groups and roles are separate on Redshift (`TO u`, `TO GROUP g`, `TO ROLE r`).
+    fn grantee_kinds_share_names(&self) -> bool {
+        false
+    }
+
     fn lock_setup(&self, namespace: &str) -> Option<String> {
         let ns = ident(namespace);
         Some(format!(

@@ -7,8 +7,12 @@
 
 use crate::error::{describe, Error, Result};
 use crate::model::*;
-use crate::sql::lexer::{ident_value, significant, tokens, Escapes, Token};
 use std::collections::{BTreeMap, BTreeSet};
+
+mod printed;
+
+pub(in crate::dialect) use printed::{identifier, Cursor};
+pub use printed::{index_column, parse_constraint, to_refs, Constraint};
 
 /// What the catalog shows of the managed namespace.
 #[derive(Debug, Clone)]
@@ -283,139 +287,6 @@ impl Builder {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Constraint {
-    PrimaryKey(Vec<String>),
-    Unique(Vec<String>),
-    ForeignKey { columns: Vec<String>, schema: Option<String>, table: String, references: Vec<String> },
-}
-
-/// Parses `PRIMARY KEY (a, b)`, `UNIQUE [NULLS NOT DISTINCT] (a)` and
-/// `FOREIGN KEY (a) REFERENCES [schema.]t(b) [ON DELETE ...]` as both dialects print them.
-/// Options the model does not hold (ON DELETE, DEFERRABLE, INCLUDE, ...) are ignored.
-pub fn parse_constraint(definition: &str) -> Option<Constraint> {
-    let mut c = Cursor::new(definition, Escapes::Standard);
-    if c.keywords(&["primary", "key"]) {
-        return Some(Constraint::PrimaryKey(c.ident_list()?));
-    }
-    if c.keywords(&["unique"]) {
-        c.keywords(&["nulls", "not", "distinct"]);
-        return Some(Constraint::Unique(c.ident_list()?));
-    }
-    if !c.keywords(&["foreign", "key"]) {
-        return None;
-    }
-    let columns = c.ident_list()?;
-    if !c.keywords(&["references"]) {
-        return None;
-    }
-    let first = c.ident()?;
-    let (schema, table) = if c.punct('.') { (Some(first), c.ident()?) } else { (None, first) };
-    let references = c.ident_list().unwrap_or_default();
-    Some(Constraint::ForeignKey { columns, schema, table, references })
-}
-
-/// Significant tokens of text a server printed, read front to back.
-pub(in crate::dialect) struct Cursor<'a> {
-    text: &'a str,
-    tokens: Vec<Token<'a>>,
-    at: usize,
-}
-
-impl<'a> Cursor<'a> {
-    pub(in crate::dialect) fn new(text: &'a str, escapes: Escapes) -> Cursor<'a> {
-        Cursor { text, tokens: significant(text, escapes).collect(), at: 0 }
-    }
-
-    /// Consumes these keywords in a row, or nothing.
-    pub(in crate::dialect) fn keywords(&mut self, words: &[&str]) -> bool {
-        let found = words.iter().enumerate().all(|(k, w)| self.tokens.get(self.at + k).is_some_and(|t| t.is_word(w)));
-        if found {
-            self.at += words.len();
-        }
-        found
-    }
-
-    pub(in crate::dialect) fn punct(&mut self, c: char) -> bool {
-        let found = self.tokens.get(self.at).is_some_and(|t| t.is_punct(c));
-        self.at += usize::from(found);
-        found
-    }
-
-    /// A bare or quoted identifier, as the name it denotes.
-    pub(in crate::dialect) fn ident(&mut self) -> Option<String> {
-        let name = ident_value(self.tokens.get(self.at)?)?;
-        self.at += 1;
-        Some(name)
-    }
-
-    /// `(a, "B", c)`.
-    pub(in crate::dialect) fn ident_list(&mut self) -> Option<Vec<String>> {
-        let start = self.at;
-        let list = (|| {
-            if !self.punct('(') {
-                return None;
-            }
-            let mut names = vec![self.ident()?];
-            while self.punct(',') {
-                names.push(self.ident()?);
-            }
-            self.punct(')').then_some(names)
-        })();
-        if list.is_none() {
-            self.at = start;
-        }
-        list
-    }
-
-    /// The text from the current token on.
-    pub(in crate::dialect) fn rest(&self) -> &'a str {
-        self.tokens.get(self.at).map_or("", |t| &self.text[t.start..])
-    }
-
-    pub(in crate::dialect) fn done(&self) -> bool {
-        self.at >= self.tokens.len()
-    }
-}
-
-/// A bare or quoted identifier that is the whole of `text` (spaces around it allowed).
-pub(in crate::dialect) fn identifier(text: &str) -> Option<String> {
-    let mut c = Cursor::new(text, Escapes::Standard);
-    let name = c.ident()?;
-    c.done().then_some(name)
-}
-
-/// Turns the namespace-qualified names of `objects` in a view body as the server prints it
-/// (`ns.t` or `"ns"."t"`) into `{{ ref('t') }}`, the form YAML bodies use, and returns the body
-/// with the names replaced, sorted. Strings, comments and longer paths (`x.ns.t`) are left alone.
-pub fn to_refs(sql: &str, namespace: &str, objects: &BTreeSet<String>, escapes: Escapes) -> (String, Vec<String>) {
-    let tokens: Vec<Token> = tokens(sql, escapes).collect();
-    let (mut out, mut copied) = (String::with_capacity(sql.len()), 0);
-    let mut refs = BTreeSet::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        // schema . name, with no `.` before or after (trivia between them is not printed).
-        let hit = i + 2 < tokens.len()
-            && tokens.get(i + 1).is_some_and(|t| t.is_punct('.'))
-            && (i == 0 || !tokens[i - 1].is_punct('.'))
-            && !tokens.get(i + 3).is_some_and(|t| t.is_punct('.'))
-            && ident_value(&tokens[i]).is_some_and(|s| s == namespace);
-        let name = tokens.get(i + 2).and_then(ident_value).filter(|n| hit && objects.contains(n));
-        match name {
-            Some(name) => {
-                out.push_str(&sql[copied..tokens[i].start]);
-                out.push_str(&format!("{{{{ ref('{name}') }}}}"));
-                copied = tokens[i + 2].start + tokens[i + 2].text.len();
-                refs.insert(name);
-                i += 3;
-            }
-            None => i += 1,
-        }
-    }
-    out.push_str(&sql[copied..]);
-    (out, refs.into_iter().collect())
-}
-
 /// An identity's seed only says where a new table starts (a deep copy starts after the ids it
 /// copied): where the catalog shows an identity of the same step, it takes the YAML's seed.
 pub(in crate::dialect) fn settle_identities(live: &mut Table, desired: &Table) {
@@ -433,86 +304,4 @@ pub(in crate::dialect) fn settle_identities(live: &mut Table, desired: &Table) {
 /// not drift (a column added later sits last in the database), but the DDL diff reads better.
 pub(in crate::dialect) fn order_like<T>(live: &mut [T], desired: &[T], same: impl Fn(&T, &T) -> bool) {
     live.sort_by_key(|l| desired.iter().position(|d| same(l, d)).unwrap_or(usize::MAX));
-}
-
-/// Index columns in one spelling: the column, then ` DESC`, ` NULLS FIRST` or
-/// ` DESC NULLS LAST` only where they differ from the default order.
-pub fn index_column(entry: &str) -> String {
-    let (column, order) = entry.trim().split_once(char::is_whitespace).unwrap_or((entry.trim(), ""));
-    let order = order.split_whitespace().map(str::to_ascii_uppercase).collect::<Vec<_>>().join(" ");
-    let order = match order.as_str() {
-        "" | "ASC" | "NULLS LAST" | "ASC NULLS LAST" => "",
-        "DESC" | "DESC NULLS FIRST" => " DESC",
-        "NULLS FIRST" | "ASC NULLS FIRST" => " NULLS FIRST",
-        _ => " DESC NULLS LAST",
-    };
-    format!("{column}{order}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_constraint_definitions() {
-        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(parse_constraint("PRIMARY KEY (session_id)"), Some(Constraint::PrimaryKey(s(&["session_id"]))));
-        assert_eq!(
-            parse_constraint("UNIQUE NULLS NOT DISTINCT (amount, \"Odd \"\"name\")"),
-            Some(Constraint::Unique(s(&["amount", "Odd \"name"])))
-        );
-        assert_eq!(
-            parse_constraint("FOREIGN KEY (user_id) REFERENCES analytics.user_profiles(user_id) ON DELETE CASCADE"),
-            Some(Constraint::ForeignKey {
-                columns: s(&["user_id"]),
-                schema: Some("analytics".into()),
-                table: "user_profiles".into(),
-                references: s(&["user_id"]),
-            })
-        );
-        assert_eq!(
-            parse_constraint("FOREIGN KEY (a, b) REFERENCES t(x, y)"),
-            Some(Constraint::ForeignKey {
-                columns: s(&["a", "b"]),
-                schema: None,
-                table: "t".into(),
-                references: s(&["x", "y"])
-            })
-        );
-        assert_eq!(parse_constraint("CHECK ((x > 0))"), None);
-    }
-
-    #[test]
-    fn qualified_names_become_refs_outside_string_literals() {
-        let objects = BTreeSet::from(["t".to_string(), "mv".to_string()]);
-        let (sql, refs) = to_refs(
-            "SELECT t.a, 'analytics.t' FROM analytics.t JOIN \"analytics\".\"mv\" m ON true JOIN analytics.other o ON true JOIN x.analytics.t ON true",
-            "analytics",
-            &objects,
-            Escapes::Backslash,
-        );
-        assert_eq!(
-            sql,
-            "SELECT t.a, 'analytics.t' FROM {{ ref('t') }} JOIN {{ ref('mv') }} m ON true JOIN analytics.other o ON true JOIN x.analytics.t ON true"
-        );
-        assert_eq!(refs, vec!["mv", "t"]);
-    }
-
-    #[test]
-    fn refs_skip_strings_with_escaped_quotes_and_comments() {
-        let objects = BTreeSet::from(["t".to_string()]);
-        let sql = "SELECT 'it\\'s analytics.t' /* analytics.t */ FROM analytics.t -- analytics.t";
-        let (out, refs) = to_refs(sql, "analytics", &objects, Escapes::Backslash);
-        assert_eq!(out, "SELECT 'it\\'s analytics.t' /* analytics.t */ FROM {{ ref('t') }} -- analytics.t");
-        assert_eq!(refs, vec!["t"]);
-    }
-
-    #[test]
-    fn index_columns_have_one_spelling() {
-        assert_eq!(index_column("event_date desc"), "event_date DESC");
-        assert_eq!(index_column("a ASC NULLS LAST"), "a");
-        assert_eq!(index_column("a desc nulls first"), "a DESC");
-        assert_eq!(index_column("a desc nulls last"), "a DESC NULLS LAST");
-        assert_eq!(index_column("a nulls first"), "a NULLS FIRST");
-    }
 }
