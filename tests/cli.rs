@@ -166,3 +166,12 @@ fn generate_writes_every_file_or_none_and_check_reports_unrecorded_ones() {
     let said = text(&out);
     assert!(said.contains("V3__orphan.sql says it was generated but state.json does not record it"), "{said}");
 }
+
+#[test]
+fn a_project_renders_only_for_the_dialects_it_targets() {
+    let pg_only = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/observability");
+    let out = schema(&pg_only, &["render", "--dialect", "redshift"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("the project does not target redshift"), "{}", text(&out));
+    assert_eq!(schema(&pg_only, &["render", "--dialect", "postgres"]).status.code(), Some(0));
+}

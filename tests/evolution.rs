@@ -259,3 +259,20 @@ fn the_shipped_schema_evolves_through_a_script_of_edits_without_losing_data() {
     // Every Redshift migration of the evolution parses under the independent grammar.
     common::redshift_grammar_accepts_path(&p.root.join("migrations/redshift")).unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[test]
+fn narrowing_a_column_below_a_stored_value_fails_and_changes_nothing() {
+    let p = setup();
+    let long = "x".repeat(200);
+    p.sql(&format!("UPDATE analytics.web_automations SET domain_name = '{long}'"));
+    p.edit("tables/web_automations.yaml", "type: varchar(255)", "type: varchar(100)");
+    p.ok(&["generate", "--name", "narrow", "--allow-destructive"]);
+    let out = p.run(&["migrate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("cannot narrow analytics.web_automations.domain_name to 100 characters"), "{said}");
+    // Nothing changed: the type and the value are as they were.
+    let ty = "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'analytics.web_automations'::regclass AND attname = 'domain_name'";
+    assert_eq!(p.sql(ty), "character varying(255)");
+    assert_eq!(p.sql("SELECT length(domain_name) FROM analytics.web_automations"), "200");
+}

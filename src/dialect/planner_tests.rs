@@ -362,3 +362,67 @@ fn the_project_default_applies_to_every_object_and_views_take_its_select() {
     assert_eq!(text(&p.tables[0].grants), ["SELECT, INSERT to role etl"]);
     assert_eq!(text(&p.views[0].grants), ["SELECT to user bi_reader", "SELECT to role etl"]);
 }
+
+/// The hazards of each Redshift step, as `comment: text`.
+fn redshift_hazards(from: &str, to: &str) -> Vec<String> {
+    let plan = plan(RS, &project(&[from], &[]), &project(&[to], &[])).unwrap_or_else(|e| panic!("{e}"));
+    plan.steps.iter().flat_map(|s| s.hazards.iter().map(move |h| format!("{}: {}", s.comment, h.text))).collect()
+}
+
+#[test]
+fn redshift_rules_from_the_aws_documentation() {
+    let plain = "table: t\ncolumns:\n  - { name: id, type: bigint }\n  - { name: v, type: varchar(10) }\n";
+    // "Performing a deep copy": the source is locked before it is read.
+    let copy =
+        plan(RS, &project(&[plain], &[]), &project(&[&plain.replace("columns:", "backup: false\ncolumns:")], &[]))
+            .unwrap();
+    let sql = copy.sql();
+    assert!(sql.find("LOCK \"ns\".\"t\";").unwrap() < sql.find("FROM \"ns\".\"t\";").unwrap(), "{sql}");
+    // Adding a column anywhere in the list is an ADD COLUMN, not a copy.
+    let first = plain.replace("columns:\n", "columns:\n  - { name: a, type: integer }\n");
+    assert_eq!(redshift_ops(plain, &first), ["add_column"]);
+    // "Compression encodings": a table on ENCODE AUTO that gets an explicit encoding leaves AUTO,
+    // which ALTER cannot do without knowing what AUTO chose: a deep copy.
+    let encoded = plain.replace("columns:\n", "columns:\n  - { name: a, type: integer, encode: az64 }\n");
+    assert_eq!(redshift_ops(plain, &encoded), ["deep_copy"]);
+    // Re-setting the encoding a column already has is an error: a table off AUTO gives an
+    // integer AZ64, so declaring az64 alters nothing; zstd does.
+    let off = plain.replace("varchar(10) }", "varchar(10), encode: lzo }");
+    assert!(redshift_ops(&off, &off.replace("type: bigint }", "type: bigint, encode: az64 }")).is_empty());
+    assert_eq!(redshift_ops(&off, &off.replace("type: bigint }", "type: bigint, encode: zstd }")), ["alter_encoding"]);
+    // "ALTER TABLE": an interleaved sort key goes to compound or none by ALTER, to AUTO by copy.
+    let interleaved = plain.replace("columns:", "sort_key: { kind: interleaved, columns: [v] }\ncolumns:");
+    assert_eq!(
+        redshift_ops(&interleaved, &plain.replace("columns:", "sort_key: { columns: [v] }\ncolumns:")),
+        ["alter_sort_key"]
+    );
+    assert_eq!(
+        redshift_ops(&interleaved, &plain.replace("columns:", "sort_key: { kind: none }\ncolumns:")),
+        ["alter_sort_key"]
+    );
+    assert_eq!(redshift_ops(&interleaved, plain), ["deep_copy"], "SORTKEY AUTO from interleaved");
+    // "CREATE MATERIALIZED VIEW": Redshift fills a view when it creates it.
+    let p = project(&[plain], &["materialized_view: m\nsql: SELECT id FROM {{ ref('t') }}\n"]);
+    let created = plan(RS, &p.emptied(), &p).unwrap();
+    let hazards: Vec<&str> = created.steps.iter().flat_map(|s| s.hazards.iter().map(|h| h.text.as_str())).collect();
+    assert!(hazards.iter().any(|h| h.contains("fills the materialized view at CREATE")), "{hazards:?}");
+    assert!(!hazards.iter().any(|h| h.contains("schema refresh")), "{hazards:?}");
+    // A deep copy that drops a column says so: the data goes on Redshift too.
+    let dropped =
+        plain.replace("  - { name: v, type: varchar(10) }\n", "").replace("columns:", "backup: false\ncolumns:");
+    let said = redshift_hazards(plain, &dropped);
+    assert!(said.iter().any(|h| h.ends_with("the copy drops column t.v and its data")), "{said:?}");
+}
+
+#[test]
+fn json_values_are_json_on_both_dialects() {
+    let t = "table: t\ncolumns:\n  - { name: id, type: bigint }\n  - { name: attrs, type: json }\nrows:\n  - { id: 1, attrs: { theme: dark, sizes: [1, 2] } }\n  - { id: 2, attrs: \"it's\" }\n";
+    let p = project(&[t], &[]);
+    let sql = |d| plan(d, &p.emptied(), &p).unwrap().sql();
+    // "Loading semistructured data": a string literal into SUPER would be one string scalar.
+    let rs = sql(RS);
+    assert!(rs.contains("(1, JSON_PARSE('{\"sizes\":[1,2],\"theme\":\"dark\"}'))"), "{rs}");
+    assert!(rs.contains("(2, JSON_PARSE('\"it''s\"'))"), "{rs}");
+    let pg = sql(PG);
+    assert!(pg.contains("(1, CAST('{\"sizes\":[1,2],\"theme\":\"dark\"}' AS JSONB))"), "{pg}");
+}
