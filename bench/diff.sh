@@ -3,7 +3,10 @@
 # columns (default 1000; one MV per 50 tables), in a throwaway tool-managed cluster. Prints the
 # number of catalog round trips (for 10 and for N tables: it must not grow) and median wall
 # times, with baselines measured in the same run: a bare connection (`psql -c 'SELECT 1'`),
-# loading the YAML alone (`schema check`) and reading the catalog alone (`schema inspect`).
+# loading the YAML alone (`schema check`), reading the catalog alone (`schema inspect`), the
+# floor (loading the YAML plus one catalog read of every column), and migra diffing the same
+# database against a copy (when a virtual environment with migra is given in MIGRA, e.g.
+# `python3 -m venv v && v/bin/pip install migra psycopg2-binary && MIGRA=v/bin/migra bench/diff.sh`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${CARGO_TARGET_DIR:-target}/release/schema
@@ -23,9 +26,14 @@ python3 bench/gen_project.py "$tmp/small" 10 --dialects postgres
 server=$("$BIN" --project "$tmp/big" local start)
 big=${server%/*}/bench
 small=${server%/*}/bench_small
-psql -q "$server" -c 'CREATE DATABASE bench' -c 'CREATE DATABASE bench_small'
+psql -q "$server" -c 'CREATE DATABASE bench' -c 'CREATE DATABASE bench_small' -c 'CREATE DATABASE bench_copy'
 "$BIN" --project "$tmp/big" --database-url "$big" -q migrate
 "$BIN" --project "$tmp/small" --database-url "$small" -q migrate
+"$BIN" --project "$tmp/big" --database-url "${server%/*}/bench_copy" -q migrate
+# One read of every column of the namespace: what any diff must at least fetch.
+columns="SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'bench' AND a.attnum > 0 AND NOT a.attisdropped"
 
 q_small=$(queries "$tmp/small" "$small")
 q_big=$(queries "$tmp/big" "$big")
@@ -33,9 +41,19 @@ select1=$(t 10 psql "$big" -Atc 'SELECT 1')
 check=$(t 5 "$BIN" --project "$tmp/big" check)
 inspect=$(t 5 "$BIN" --database-url "$big" inspect --namespace bench)
 diff=$(t 5 "$BIN" --project "$tmp/big" --database-url "$big" diff)
+read=$(t 5 psql "$big" -Atc "$columns")
+floor=$(python3 -c "print(f'{${check} + ${read}:.4f}')")
 echo "catalog round trips of schema diff: ${q_small} for 10 tables, ${q_big} for ${N} tables (constant)"
 echo "psql -c 'SELECT 1' (connection baseline):       ${select1}s"
 echo "schema check, ${N} tables (YAML load only):      ${check}s"
 echo "schema inspect, ${N} tables (catalog read only): ${inspect}s"
 echo "schema diff, ${N} tables x 20 columns:           ${diff}s   (goal: < 1 s)"
 python3 -c "print(f'diff / SELECT 1: {${diff}/${select1}:.1f}x   diff / check: {${diff}/${check}:.1f}x   diff / inspect: {${diff}/${inspect}:.1f}x')"
+echo "one catalog read of every column (psql):          ${read}s"
+echo "floor = check + that read:                        ${floor}s"
+python3 -c "print(f'diff / floor: {${diff}/${floor}:.2f}x   (goal: within 1.3x)')"
+if [ -n "${MIGRA:-}" ]; then
+    migra=$(t 3 "$MIGRA" --unsafe --schema bench "$big" "${server%/*}/bench_copy")
+    echo "migra, the same database against a copy:          ${migra}s"
+    python3 -c "print(f'migra / diff: {${migra}/${diff}:.2f}x   (goal: at least 4x)')"
+fi
