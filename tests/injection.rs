@@ -1,10 +1,11 @@
 //! The injection corpus: hostile text through every YAML field that reaches SQL (the project
-//! name, table, column and view descriptions, reference-row values, column defaults and view
-//! bodies written as SQL literals), migrated with the real binary into PostgreSQL with
-//! `standard_conforming_strings` on and off, then changed by a second migration. The server
-//! must store each text exactly as the YAML says, the sentinel table must survive, and nothing
-//! but the project's objects may appear. `diff`, `validate` and `inspect` read the same text
-//! back (and a hostile `--namespace`) without effect.
+//! name, table, column and view descriptions, reference-row values, and, written as SQL
+//! literals, column defaults, a derived column, check conditions and view bodies), migrated with
+//! the real binary into PostgreSQL with `standard_conforming_strings` on and off, then changed by
+//! a second migration. The server must store each text exactly as the YAML says, the sentinel
+//! table must survive, and nothing but the project's objects may appear. `diff`, `backfill`,
+//! `validate` and `inspect` (with a hostile `--namespace`) run on the same text without effect.
+//! Names are identifiers: hostile ones, and NUL in any text, are refused at load.
 
 mod common;
 
@@ -90,6 +91,11 @@ fn write_project(dir: &Path, version: u32) {
     let mut table = format!("table: inj\ndescription: {}\ncolumns:\n", yaml(&v(&p[4])));
     table.push_str("  - { name: id, type: integer, primary_key: true }\n");
     table.push_str(&format!("  - {{ name: v, type: text, description: {} }}\n", yaml(&v(&p[5]))));
+    // `backfill` computes it with an UPDATE.
+    table.push_str(&format!(
+        "  - {{ name: d, type: text, derived: {} }}\n",
+        yaml(&format!("v || {}", sql_literal(&p[4])))
+    ));
     for (i, s) in p.iter().enumerate() {
         let default = if short(s) { format!(", default: {}", yaml(&sql_literal(s))) } else { String::new() };
         table.push_str(&format!("  - {{ name: c{i}, type: text, description: {}{default} }}\n", yaml(&v(s))));
@@ -144,7 +150,7 @@ fn stored_as_written(url: &str, version: u32) {
     assert_eq!(one(&mut client, "SELECT col_description('inj.inj'::regclass, 2)"), Some(v(&p[5])));
     for (i, s) in p.iter().enumerate() {
         let what = format!("payload {i} {:?}", s.chars().take(40).collect::<String>());
-        let description = one(&mut client, &format!("SELECT col_description('inj.inj'::regclass, {})", i + 3));
+        let description = one(&mut client, &format!("SELECT col_description(attrelid, attnum) FROM pg_attribute WHERE attrelid = 'inj.inj'::regclass AND attname = 'c{i}'"));
         assert_eq!(description, Some(v(s)), "description of {what}");
         assert_eq!(one(&mut client, &format!("SELECT v FROM inj.inj WHERE id = {i}")), Some(v(s)), "row of {what}");
         if short(s) {
@@ -197,10 +203,20 @@ fn corpus_on(standard_conforming_strings: bool) {
     stored_as_written(&url, 2);
     assert!(ok(dir, &url, &["diff"]).contains("no drift"));
 
+    ok(dir, &url, &["backfill"]);
+    let derived = psql(&url, "SELECT COUNT(*) FROM inj.inj WHERE d IS NOT NULL");
+    assert_eq!(derived, payloads().len().to_string());
+    for (i, s) in payloads().iter().enumerate() {
+        let d = psql(&url, &format!("SELECT d = v FROM inj.inj WHERE id = {i}"));
+        assert_eq!(d, "f", "{i}");
+        let suffix =
+            psql(&url, &format!("SELECT right(d, {}) FROM inj.inj WHERE id = {i}", payloads()[4].chars().count()));
+        assert_eq!(suffix, payloads()[4], "derived of payload {i} {:?}", s.chars().take(20).collect::<String>());
+    }
     let out = schema(dir, &url, &["validate", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let results = report["results"].as_array().unwrap();
+    let results: Vec<_> = report["results"].as_array().unwrap().iter().filter(|r| r["check"] != "d_derived").collect();
     assert_eq!(results.len(), payloads().iter().filter(|s| short(s)).count());
     assert!(results.iter().all(|r| r["failing_rows"] == 1), "{report}");
 
@@ -220,6 +236,25 @@ fn hostile_text_is_stored_as_written_with_standard_strings() {
 #[test]
 fn hostile_text_is_stored_as_written_with_backslash_escapes() {
     corpus_on(false);
+}
+
+#[test]
+fn names_are_identifiers_and_hostile_ones_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_project(dir, 1);
+    let path = dir.join("schema/tables/inj.yaml");
+    let table = std::fs::read_to_string(&path).unwrap();
+    for (from, to) in [
+        ("table: inj", "table: \"inj\\\"; DROP TABLE sentinel; --\""),
+        ("name: c0,", "name: \"c0'); DROP TABLE sentinel; --\","),
+        ("name: not_0,", "name: \"not_0 OR 1=1\","),
+    ] {
+        std::fs::write(&path, table.replacen(from, to, 1)).unwrap();
+        let out = schema(dir, "postgres://unused", &["check"]);
+        assert_eq!(out.status.code(), Some(2), "{to}: {}", text(&out));
+        assert!(text(&out).contains("is not a valid identifier"), "{}", text(&out));
+    }
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Bounds on what the loader reads, so hostile input gets a clear error instead of an unbounded
 //! read, a hang or an explosion: regular files only, each followed once (symlink loops end),
 //! at most `MAX_FILE` bytes, at most `MAX_DEPTH` levels of nesting and `MAX_NODES` nodes once
-//! aliases are expanded (a "billion laughs" file expands exponentially).
+//! aliases are expanded (a "billion laughs" file expands exponentially), and no NUL character
+//! in any text.
 
 use saphyr_parser::{Event, Parser};
 use std::collections::{HashMap, HashSet};

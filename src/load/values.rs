@@ -102,9 +102,9 @@ fn special(t: &str, extra: &[&str]) -> bool {
 
 /// `YYYY-MM-DD`, a real date from year 1 to 9999 (PostgreSQL and Redshift both hold it); the rest.
 fn date(t: &str) -> Option<&str> {
-    let (head, rest) = t.split_at(t.len().min(10));
+    let (head, rest) = (t.get(..10)?, t.get(10..)?);
     let b = head.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if b[4] != b'-' || b[7] != b'-' {
         return None;
     }
     crate::calendar::parse_day(head).map(|_| rest)
@@ -349,6 +349,8 @@ mod tests {
             ("1e400", Double),
             ("o", Boolean),
             ("2023-02-29", Date),
+            ("2024-01-0é", Date),
+            ("2024-01-01é", Timestamp),
             ("0000-01-01", Date),
             ("01/02/2024", Date),
             ("2024-01-01 25:00", Timestamp),
