@@ -2,7 +2,8 @@
 //! expression where they are NULL, seed 000's migration strategy. The work is cut into batches
 //! of `batch_days` days of the source column, each UPDATE its own transaction, so a large table
 //! is never locked by one giant transaction and an interrupted run resumes where it stopped: the
-//! rows already filled no longer match.
+//! rows already filled no longer match. A batch that loses a deadlock or serialization conflict
+//! runs again (a few times).
 
 use crate::calendar;
 use crate::db::{self, Target};
@@ -71,7 +72,7 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
                 let range = range.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
                 let days = batch.map(|(a, b)| (calendar::date_text(a), calendar::date_text(b - 1)));
                 let started = Instant::now();
-                let rows = db::affected(client, &renderer.query("backfill_batch", ctx(false, range))?).map_err(fail)?;
+                let rows = batch_update(client, &renderer.query("backfill_batch", ctx(false, range))?).map_err(fail)?;
                 total += rows;
                 report(Event::Batch { table: &table.name, column: &column.name, days, rows, took: started.elapsed() });
             }
@@ -79,6 +80,31 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
         }
     }
     Ok(())
+}
+
+/// Times a batch runs again after a deadlock or serialization failure.
+const RETRIES: u32 = 5;
+
+/// One batch's UPDATE. A deadlock or serialization failure aborts it through no fault of its
+/// own (a concurrent load won); it is its own transaction, so nothing of it was kept and it
+/// runs again, after a growing pause, up to RETRIES times.
+fn batch_update(client: &mut postgres::Client, sql: &str) -> std::result::Result<u64, postgres::Error> {
+    use postgres::error::SqlState;
+    let mut retries = 0;
+    loop {
+        match db::affected(client, sql) {
+            Err(e)
+                if retries < RETRIES
+                    && e.code().is_some_and(|c| {
+                        *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+                    }) =>
+            {
+                retries += 1;
+                std::thread::sleep(Duration::from_millis(20 << retries));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// Half-open day ranges of at most `width` days covering the given days (sorted), skipping

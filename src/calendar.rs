@@ -43,6 +43,14 @@ pub fn parse_date(text: &str) -> Option<i64> {
     (civil_from_days(day) == (y, m, d)).then_some(day)
 }
 
+/// A date given on the command line, as the day number of a date PostgreSQL and Redshift both
+/// hold: `YYYY-MM-DD` from year 1 to 9999 (year 0 does not exist, and neither server reads it).
+pub fn parse_day(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let year = text.split('-').next().unwrap_or_default();
+    (year.len() == 4 && year != "0000").then(|| parse_date(text)).flatten()
+}
+
 /// `YYYY-MM-DD HH:MM:SS.mmm` of milliseconds since the epoch.
 pub fn timestamp_text(ms: i64) -> String {
     let (day, ms) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
@@ -66,6 +74,10 @@ mod tests {
         assert_eq!(parse_date("2000-03-01"), Some(days_from_civil(2000, 3, 1)));
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(parse_day("0001-01-01"), Some(days_from_civil(1, 1, 1)));
+        for text in ["0000-01-01", "10000-01-01", "99-01-01", "2023-02-29"] {
+            assert_eq!(parse_day(text), None, "{text}");
+        }
         assert_eq!(timestamp_text(86_400_000 + 3_723_004), "1970-01-02 01:02:03.004");
         assert_eq!(timestamp_text(-1), "1969-12-31 23:59:59.999");
     }

@@ -11,6 +11,13 @@ use std::path::Path;
 /// `schema inspect`: reads the namespace and prints its project files, or writes them into
 /// `out` (an empty or new folder). Warnings say what the YAML cannot carry.
 pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option<&Path>, quiet: bool) -> Result<()> {
+    // Said before the catalog is read, and plainly (writing into it would fail on `schema.yaml`).
+    if let Some(dir) = out.filter(|d| d.exists() && !d.is_dir()) {
+        return Err(Error::new(format!(
+            "--out {} is not a folder: inspect writes schema.yaml, tables/ and views/ into an empty or new folder",
+            dir.display()
+        )));
+    }
     let mut client = target.connect()?;
     let (live, _) = driver(target.dialect()).inspect(&mut client, namespace, None)?;
     let mut adopted = live.project;

@@ -120,12 +120,19 @@ impl Report {
     }
 }
 
+/// Most failing keys `--samples` fetches per check: a screenful of examples, and a LIMIT every
+/// server takes (PostgreSQL refuses one beyond bigint).
+pub const MAX_SAMPLES: usize = 1000;
+
 /// Selects the checks of the enabled phases named by the options and groups them into queries.
 pub fn plan<'a>(project: &'a Project, dialect: Dialect, options: &Options) -> Result<Plan<'a>> {
+    if options.samples > MAX_SAMPLES {
+        return Err(Error::new(format!("--samples {}: at most {MAX_SAMPLES} keys per check", options.samples)));
+    }
     let since = match &options.since {
-        Some(text) => match calendar::parse_date(text) {
+        Some(text) => match calendar::parse_day(text) {
             Some(day) => Some(calendar::date_text(day)),
-            None => return Err(Error::new(format!("--since `{text}`: expected a date as YYYY-MM-DD"))),
+            None => return Err(Error::new(format!("--since `{text}`: expected a date as YYYY-MM-DD, year 1 to 9999"))),
         },
         None => None,
     };

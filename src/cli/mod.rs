@@ -135,7 +135,7 @@ enum Command {
         /// Statement timeout per query, in seconds (0: none).
         #[arg(long, value_name = "SECONDS", default_value_t = 600)]
         timeout: u64,
-        /// Show up to N keys of the failing rows of each failed check.
+        /// Show up to N keys (at most 1000) of the failing rows of each failed check.
         #[arg(long, value_name = "N", default_value_t = 0)]
         samples: usize,
         /// Append the results to <namespace>.schema_validation_runs (created if missing).

@@ -193,5 +193,7 @@ mod tests {
         assert_eq!(driver(Dialect::Postgres).literal("it's"), "'it''s'");
         assert_eq!(driver(Dialect::Postgres).literal("a\\'b"), "E'a\\\\''b'");
         assert_eq!(driver(Dialect::Redshift).literal("a\\'b"), "'a\\\\''b'");
+        assert_eq!(driver(Dialect::Postgres).literal("a\r\nb"), "E'a\\r\nb'");
+        assert_eq!(driver(Dialect::Redshift).literal("a\r\nb"), "'a\\r\nb'");
     }
 }

@@ -2,6 +2,7 @@
 
 use super::docs::{CheckDoc, TableDoc};
 use super::project::Loader;
+use super::values::{number_fits, text_fits};
 use super::Source;
 use crate::model::*;
 use crate::sql::expr::Role;
@@ -24,13 +25,15 @@ impl Loader<'_> {
                 };
                 let fits = match value {
                     serde_json::Value::Null => col.nullable,
+                    // Any other value is JSON there, and rendered as JSON.
+                    _ if col.ty == ColumnType::Json => true,
                     serde_json::Value::Bool(_) => col.ty == ColumnType::Boolean,
                     serde_json::Value::Number(n) => number_fits(n, col.ty),
                     serde_json::Value::String(s) => match col.ty {
                         ColumnType::Varchar(len) | ColumnType::Char(len) => s.len() <= len as usize,
-                        ty => !matches!(ty, ColumnType::Boolean) && !ty.is_integer(),
+                        ty => !matches!(ty, ColumnType::Boolean) && !ty.is_integer() && text_fits(s, ty),
                     },
-                    _ => col.ty == ColumnType::Json,
+                    serde_json::Value::Array(_) | serde_json::Value::Object(_) => false,
                 };
                 if !fits {
                     self.at(src, &path, format!("value {value} does not fit column `{key}` of type `{}`", col.ty));
@@ -43,6 +46,58 @@ impl Loader<'_> {
                         &format!("rows.{i}"),
                         format!("row needs a value for `{}` (NOT NULL without a default)", col.name),
                     );
+                }
+            }
+        }
+        self.repeated_keys(src, doc);
+    }
+
+    /// Two reference rows with one value of a primary or unique key (a unique index's too, where
+    /// its `where` is a lone column the rows give) make the INSERT fail. Rows that leave a key
+    /// column out or NULL are not compared, as the server does not.
+    fn repeated_keys(&mut self, src: &Source, doc: &TableDoc) {
+        let mut keys: Vec<(Vec<String>, Option<&str>)> = Vec::new();
+        let pk: Vec<String> = doc.columns.iter().filter(|c| c.primary_key).map(|c| c.name.clone()).collect();
+        keys.push((if doc.primary_key.is_empty() { pk } else { doc.primary_key.clone() }, None));
+        keys.extend(doc.columns.iter().filter(|c| c.unique).map(|c| (vec![c.name.clone()], None)));
+        keys.extend(doc.unique.iter().map(|u| (u.clone(), None)));
+        for index in doc.indexes.iter().filter(|i| i.unique) {
+            let columns = index.columns.iter().filter_map(|c| c.split_whitespace().next()).map(str::to_string);
+            match index.predicate.as_deref().map(str::trim) {
+                None => keys.push((columns.collect(), None)),
+                Some(p) if doc.columns.iter().any(|c| c.name == p) => keys.push((columns.collect(), Some(p))),
+                Some(_) => {}
+            }
+        }
+        let canonical = |v: &serde_json::Value| match v {
+            serde_json::Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| f.to_string()),
+            other => other.to_string(),
+        };
+        for (key, only_where) in keys.iter().filter(|(k, _)| !k.is_empty()) {
+            let mut seen = std::collections::HashMap::new();
+            for (i, row) in doc.rows.iter().enumerate() {
+                // A row that leaves the `where` column out takes its default.
+                let default_true = |p: &str| {
+                    doc.columns.iter().any(|c| {
+                        c.name == p && c.default.as_deref().is_some_and(|d| d.trim().eq_ignore_ascii_case("true"))
+                    })
+                };
+                if only_where
+                    .is_some_and(|p| row.get(p).map_or(!default_true(p), |v| v != &serde_json::Value::Bool(true)))
+                {
+                    continue;
+                }
+                let values: Option<Vec<String>> =
+                    key.iter().map(|c| row.get(c).filter(|v| !v.is_null()).map(canonical)).collect();
+                let Some(values) = values else { continue };
+                if let Some(first) = seen.insert(values.clone(), i) {
+                    let msg = format!(
+                        "rows {first} and {i} have the same ({}) = ({}), a unique key of table `{}`",
+                        key.join(", "),
+                        values.join(", "),
+                        doc.table
+                    );
+                    self.at(src, &format!("rows.{i}"), msg);
                 }
             }
         }
@@ -124,40 +179,5 @@ impl Loader<'_> {
             window: doc.window.clone(),
             kind: kinds.remove(0),
         })
-    }
-}
-
-/// Whether a YAML number can be stored in a numeric column without loss or overflow.
-pub(super) fn number_fits(n: &serde_json::Number, ty: ColumnType) -> bool {
-    let int_range = |bits: u32| n.as_i64().is_some_and(|v| v.unsigned_abs() < 1u64 << (bits - 1));
-    match ty {
-        ColumnType::SmallInt => int_range(16),
-        ColumnType::Integer => int_range(32),
-        ColumnType::BigInt => n.as_i64().is_some(),
-        ColumnType::Decimal(p, s) => {
-            let text = n.to_string();
-            let (int, frac) = text.trim_start_matches('-').split_once('.').unwrap_or((&text, ""));
-            int.trim_start_matches('0').len() <= (p - s) as usize && frac.len() <= s as usize
-        }
-        ColumnType::Real | ColumnType::Double => true,
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_fit_their_columns() {
-        let n = |v: serde_json::Value| match v {
-            serde_json::Value::Number(n) => n,
-            _ => unreachable!(),
-        };
-        assert!(number_fits(&n(serde_json::json!(32767)), ColumnType::SmallInt));
-        assert!(!number_fits(&n(serde_json::json!(100000)), ColumnType::SmallInt));
-        assert!(!number_fits(&n(serde_json::json!(3.5)), ColumnType::Integer));
-        assert!(number_fits(&n(serde_json::json!(12.25)), ColumnType::Decimal(5, 2)));
-        assert!(!number_fits(&n(serde_json::json!(1234.5)), ColumnType::Decimal(5, 2)));
     }
 }

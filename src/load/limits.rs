@@ -1,7 +1,8 @@
 //! Bounds on what the loader reads, so hostile input gets a clear error instead of an unbounded
 //! read, a hang or an explosion: regular files only, each followed once (symlink loops end),
 //! at most `MAX_FILE` bytes, at most `MAX_DEPTH` levels of nesting and `MAX_NODES` nodes once
-//! aliases are expanded (a "billion laughs" file expands exponentially).
+//! aliases are expanded (a "billion laughs" file expands exponentially), and no NUL character
+//! in any text.
 
 use saphyr_parser::{Event, Parser};
 use std::collections::{HashMap, HashSet};
@@ -92,6 +93,29 @@ pub(super) fn check(text: &str) -> Result<(), (Option<(usize, usize)>, String)> 
     Ok(())
 }
 
+/// No NUL character in any scalar: neither PostgreSQL nor Redshift can store one, and the renderer
+/// uses it as an internal marker. YAML writes one only as an escape in a double-quoted scalar
+/// (`"\0"`, `"\x00"`, `"\u0000"`), so files without a backslash are not parsed here.
+pub(super) fn no_nul(text: &str) -> Result<(), (Option<(usize, usize)>, String)> {
+    let message = || "a text holds a NUL character (\\0), which neither PostgreSQL nor Redshift can store".to_string();
+    if let Some(at) = text.find('\0') {
+        let line = text[..at].matches('\n').count() + 1;
+        let col = text[..at].rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+        return Err((Some((line, col)), message()));
+    }
+    if !text.contains('\\') {
+        return Ok(());
+    }
+    for (event, span) in Parser::new_from_str(text).map_while(Result::ok) {
+        if let Event::Scalar(value, ..) = event {
+            if value.contains('\0') {
+                return Err((Some((span.start.line(), span.start.col() + 1)), message()));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Nodes as they would be once aliases are expanded.
 #[derive(Default)]
 struct Count {
@@ -165,6 +189,14 @@ mod tests {
         assert!(!suspicious(table));
         assert_eq!(check(table), Ok(()));
         assert_eq!(check("a: &x 1\nb: *x\n"), Ok(()));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_where_they_are() {
+        assert_eq!(no_nul("a: \"x\\\\0\"\nb: 'y\\0'\n"), Ok(()));
+        for text in ["a: 1\nb: \"x\\0\"\n", "a: 1\nb: \"\\x00\"\n", "a: 1\nb: \"\\u0000\"\n", "a: 1\nb: x\0\n"] {
+            assert_eq!(no_nul(text).unwrap_err().0.map(|(line, _)| line), Some(2), "{text:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod project;
 mod serde_errors;
 mod sql;
 mod table;
+mod values;
 
 use crate::model::*;
 use docs::{ProjectDoc, TableDoc, ViewDoc};
@@ -144,7 +145,8 @@ fn read(
     text: Result<String, String>,
 ) -> (Option<Source>, Option<Doc>, Vec<Diagnostic>) {
     let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), parsed: Default::default() };
-    let text = text.map_err(|e| (None, e)).and_then(|t| limits::check(&t).map(|()| t));
+    let text =
+        text.map_err(|e| (None, e)).and_then(|t| limits::check(&t).and_then(|()| limits::no_nul(&t)).map(|()| t));
     let text = match text {
         Ok(t) => t.replace("\r\n", "\n"),
         Err((at, e)) => {
@@ -250,6 +252,18 @@ pub(super) fn snake_case(name: &str) -> String {
 
 pub(super) fn diag_at(file: &Path, pos: Pos, message: String, help: Option<String>) -> Diagnostic {
     Diagnostic { file: file.to_path_buf(), line: pos.line, col: pos.col, message, help }
+}
+
+/// Schemas the servers keep for themselves: `pg_` names are refused by CREATE SCHEMA, and
+/// `information_schema` belongs to the system.
+pub(super) fn check_namespace(name: &str) -> Result<(), String> {
+    if name.starts_with("pg_") || name == "information_schema" {
+        Err(format!(
+            "`{name}` is a system schema (`pg_*` and `information_schema` are reserved): choose another namespace"
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 pub(crate) fn check_ident(name: &str) -> Result<(), String> {

@@ -89,6 +89,9 @@ impl Loader<'_> {
         broken: &BTreeSet<String>,
     ) -> Project {
         self.ident(src, "namespace", &doc.namespace);
+        if let Err(msg) = super::check_namespace(&doc.namespace) {
+            self.at(src, "namespace", msg);
+        }
         if let Some(name) = &doc.refresh_procedure {
             self.ident(src, "refresh_procedure", name);
         }

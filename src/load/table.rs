@@ -3,7 +3,7 @@
 
 use super::docs::{ColumnCheck, ColumnDoc, DistStyle, DistributionDoc, SortKeyDoc, TableDoc};
 use super::project::{Ctx, Loader};
-use super::Source;
+use super::{values, Source};
 use crate::dialect::redshift::ENCODINGS;
 use crate::model::*;
 use crate::sql::expr::Role;
@@ -69,7 +69,9 @@ impl Loader<'_> {
                 }
             }
             if let Some(text) = &c.default {
-                self.expression(src, &at("default"), "default", text, Role::Default);
+                if self.expression(src, &at("default"), "default", text, Role::Default).is_some() {
+                    self.literal_default(src, &at("default"), text, ty);
+                }
             }
             if let Some(expr) = &c.derived {
                 self.expression_over(src, &at("derived"), "derived", expr, Role::Derived, name, &cols);
@@ -138,6 +140,9 @@ impl Loader<'_> {
         let sort_key = self.sort_key(src, doc.sort_key.as_ref(), name, &doc.columns);
         for (i, index) in doc.indexes.iter().enumerate() {
             self.index_columns(src, i, index, name, &cols);
+            if let Some(problem) = index.predicate.as_deref().and_then(|p| values::predicate_problem(p, &columns)) {
+                self.at(src, &format!("indexes.{i}.where"), format!("`where` {problem}"));
+            }
         }
         self.rows(src, doc, &columns);
         for (i, c) in doc.checks.iter().enumerate() {
@@ -299,6 +304,17 @@ impl Loader<'_> {
         }
     }
 
+    /// A literal default must be of the column's type: PostgreSQL refuses `0` for a boolean or
+    /// `'{}'` for a number when it creates the table.
+    fn literal_default(&mut self, src: &Source, path: &str, text: &str, ty: ColumnType) {
+        for dialect in self.dialects.clone() {
+            let literal = values::literal(text, crate::dialect::driver(dialect).escapes());
+            if let Some(problem) = literal.and_then(|l| values::default_problem(&l, ty)) {
+                return self.at(src, path, format!("`default` {problem}"));
+            }
+        }
+    }
+
     pub(super) fn column_type(&mut self, src: &Source, path: &str, text: &str) -> Option<ColumnType> {
         ColumnType::parse(text)
             .map_err(|msg| {
@@ -382,10 +398,21 @@ impl Loader<'_> {
     }
 }
 
-/// Types PostgreSQL lets a foreign key join: the same family (lengths and widths may differ).
+/// Whether PostgreSQL lets column type `a` reference a key of type `b` (checked on PostgreSQL 15):
+/// text types with each other; numbers when `a` converts to `b` implicitly (integer → decimal →
+/// real or double, not back: `decimal REFERENCES integer` is refused); else the same type,
+/// lengths and precisions aside.
 pub(super) fn compatible(a: ColumnType, b: ColumnType) -> bool {
     use ColumnType::*;
-    let numeric = |t| matches!(t, SmallInt | Integer | BigInt | Decimal(..) | Real | Double);
+    let rank = |t| match t {
+        SmallInt | Integer | BigInt => Some(0),
+        Decimal(..) => Some(1),
+        Real | Double => Some(2),
+        _ => None,
+    };
     let text = |t| matches!(t, Char(_) | Varchar(_) | Text);
-    a == b || (numeric(a) && numeric(b)) || (text(a) && text(b))
+    match (rank(a), rank(b)) {
+        (Some(a), Some(b)) => a <= b,
+        _ => (text(a) && text(b)) || std::mem::discriminant(&a) == std::mem::discriminant(&b),
+    }
 }

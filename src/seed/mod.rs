@@ -76,9 +76,8 @@ pub fn seed(
         )));
     }
     let end_day = match &options.end {
-        Some(text) => {
-            calendar::parse_date(text).ok_or_else(|| Error::new(format!("--end `{text}`: expected YYYY-MM-DD")))?
-        }
+        Some(text) => calendar::parse_day(text)
+            .ok_or_else(|| Error::new(format!("--end `{text}`: expected YYYY-MM-DD, year 1 to 9999")))?,
         None => calendar::now_ms().div_euclid(DAY_MS),
     };
     let tables = selection(project, &options.tables)?;

@@ -211,6 +211,9 @@ pub fn expression(text: &str, dialect: Dialect, role: Role) -> Result<Expression
     if let Some((kind, at)) = &facts.statement {
         return forbid(format!("contains {kind}"), *at);
     }
+    if let Some((word, at)) = &facts.reserved {
+        return Err(reserved(word, *at));
+    }
     if let Some((name, at)) = facts.columns.first().filter(|_| role == Role::Default) {
         return forbid(format!("reads a column (`{name}`)"), *at);
     }
@@ -241,11 +244,21 @@ pub fn query(text: &str, dialect: Dialect) -> Result<Query, ParseError> {
         if let Some((kind, at)) = &facts.statement {
             return Err(ParseError::new(format!("contains {kind}, which a query cannot"), *at));
         }
+        if let Some((word, at)) = &facts.reserved {
+            return Err(reserved(word, *at));
+        }
         if let Some(at) = facts.select_into {
             return Err(ParseError::new("uses SELECT … INTO, which creates a table", at));
         }
         Ok(Query { facts, top_level: top_level(&query) })
     })
+}
+
+fn reserved(word: &str, at: usize) -> ParseError {
+    ParseError::new(
+        format!("is not valid SQL: `{word}` is a keyword or type name there, not a name (quote a column so named)"),
+        at,
+    )
 }
 
 /// Tokenizes with `dialect`'s rules, refuses comments and `;`, then parses with `body`: for

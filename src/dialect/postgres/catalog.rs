@@ -314,17 +314,21 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
 }
 
 /// Runs the scratch DDL in one round trip; if any statement fails, again one object at a time
-/// under savepoints so the rest still runs. Returns the objects refused and why.
+/// under savepoints so the rest still runs. Returns the objects refused and why. Each savepoint
+/// is set on its own: the server parses a whole query string before running any of it, so a
+/// syntax error in the DDL would otherwise leave no savepoint to roll back to.
 fn create_scratch(s: &mut Session, scratch: &[(String, String)]) -> Result<Vec<(String, String)>> {
+    let fail = |e: String| Error::new(format!("normalising the desired schema: {e}"));
+    s.execute("SAVEPOINT scratch").map_err(fail)?;
     let all: Vec<&str> = scratch.iter().map(|(_, sql)| sql.as_str()).collect();
-    if s.execute(&format!("SAVEPOINT scratch;\n{}", all.join("\n"))).is_ok() {
+    if s.execute(&all.join("\n")).is_ok() {
         return Ok(vec![]);
     }
-    let fail = |e: String| Error::new(format!("normalising the desired schema: {e}"));
     s.execute("ROLLBACK TO SAVEPOINT scratch").map_err(fail)?;
     let mut refused = Vec::new();
     for (what, sql) in scratch {
-        if let Err(e) = s.execute(&format!("SAVEPOINT one;\n{sql}")) {
+        s.execute("SAVEPOINT one").map_err(fail)?;
+        if let Err(e) = s.execute(sql) {
             s.execute("ROLLBACK TO SAVEPOINT one").map_err(fail)?;
             refused.push((what.clone(), e));
         }

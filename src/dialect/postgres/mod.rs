@@ -29,10 +29,11 @@ impl Driver for Postgres {
     }
 
     /// An escape string (E'...') when the text holds a backslash: it reads the same whether
-    /// standard_conforming_strings is on or off, which a plain literal does not.
+    /// standard_conforming_strings is on or off, which a plain literal does not. A carriage
+    /// return is written as `\r` there, since `migrate` reads CRLF in a file as LF.
     fn literal(&self, text: &str) -> String {
-        if text.contains('\\') {
-            format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+        if text.contains(['\\', '\r']) {
+            format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''").replace('\r', "\\r"))
         } else {
             standard_literal(text)
         }

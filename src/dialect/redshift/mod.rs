@@ -49,9 +49,10 @@ impl Driver for Redshift {
     }
 
     /// Backslash is an escape character inside Redshift literals (AWS documents QUOTE_LITERAL
-    /// doubling backslashes), so it is doubled along with the quote.
+    /// doubling backslashes), so it is doubled along with the quote; a carriage return is
+    /// written `\r`, since `migrate` reads CRLF in a file as LF.
     fn literal(&self, text: &str) -> String {
-        standard_literal(&text.replace('\\', "\\\\"))
+        standard_literal(&text.replace('\\', "\\\\").replace('\r', "\\r"))
     }
 
     /// sqlparser's Redshift grammar (0.64) refuses GROUPING SETS, which Redshift has, and

@@ -24,6 +24,21 @@ const DATE_PART_FIRST: &str = "datediff dateadd date_part datepart date_trunc ti
 /// Words that call a function without parentheses yet parse as identifiers.
 const NILADIC: &str = "sysdate current_user session_user user current_role current_schema current_catalog";
 
+/// PostgreSQL's reserved words, less those that parse as values or niladic functions: sqlparser
+/// takes them as column names (`SELECT SELECT a`), PostgreSQL refuses them unquoted.
+const RESERVED: &str = "\
+    all analyse analyze and any array as asc asymmetric both case cast check collate column constraint \
+    create deferrable desc distinct do else end except fetch for foreign from grant group having in \
+    initially intersect into lateral leading limit not offset on only or order placing primary \
+    references returning select some symmetric table then to trailing union unique using variadic when \
+    where window with";
+
+/// Type names PostgreSQL's grammar never reads as a function name: `decimal(38,0)` and
+/// `char(3)` are types there, and a syntax error as expressions.
+const TYPE_WORDS: &str = "\
+    between bigint bit boolean char character dec decimal float inout int integer interval national \
+    nchar none numeric out precision real setof smallint time timestamp values varchar";
+
 /// PostgreSQL's JSON and jsonb operators; Redshift has no jsonb.
 const JSON_OPERATORS: &str = "-> ->> #> #>> @> <@ ? ?| ?&";
 
@@ -42,6 +57,8 @@ pub(super) struct Facts {
     pub(super) select_into: Option<usize>,
     /// A data-modifying statement inside (`WITH d AS (DELETE …)`), as "a DELETE statement".
     pub(super) statement: Option<(String, usize)>,
+    /// A reserved word written as a column name.
+    pub(super) reserved: Option<(String, usize)>,
 }
 
 pub(super) fn facts_of(tree: &impl Visit, text: &str) -> Facts {
@@ -84,6 +101,12 @@ impl Walk<'_> {
         self.facts.functions.insert(name);
     }
 
+    fn reserved(&mut self, id: &Ident) {
+        if id.quote_style.is_none() && self.facts.reserved.is_none() && listed(RESERVED, &id.value.to_lowercase()) {
+            self.facts.reserved = Some((id.value.clone(), self.at(id.span)));
+        }
+    }
+
     fn pg_only(&mut self, what: impl Into<String>) {
         self.facts.postgres_only.insert(what.into());
     }
@@ -124,7 +147,12 @@ impl Visitor for Walk<'_> {
             TableFactor::Derived { lateral: true, .. } | TableFactor::Function { lateral: true, .. } => {
                 self.pg_only("LATERAL");
             }
-            TableFactor::Table { name, args, .. } => {
+            TableFactor::Table { name, args, alias, .. } => {
+                name.0
+                    .iter()
+                    .filter_map(|p| p.as_ident())
+                    .chain(alias.as_ref().map(|a| &a.name))
+                    .for_each(|i| self.reserved(i));
                 let dotted = name.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.to_lowercase());
                 self.facts.relations.insert(dotted.collect::<Vec<_>>().join("."));
                 if let (Some(_), Some(f)) = (args, last_part(name)) {
@@ -156,7 +184,15 @@ impl Visitor for Walk<'_> {
             Expr::Identifier(id) if id.quote_style.is_none() && listed(NILADIC, &id.value.to_lowercase()) => {
                 self.function(&id.value, id.span);
             }
-            Expr::Identifier(id) => self.column(id),
+            Expr::Identifier(id) => {
+                if id.quote_style.is_none()
+                    && self.facts.reserved.is_none()
+                    && listed(RESERVED, &id.value.to_lowercase())
+                {
+                    self.facts.reserved = Some((id.value.clone(), self.at(id.span)));
+                }
+                self.column(id)
+            }
             Expr::CompoundIdentifier(parts) => {
                 if let Some(last) = parts.last() {
                     self.column(last);
@@ -165,6 +201,9 @@ impl Visitor for Walk<'_> {
             Expr::Function(f) => {
                 let Some(name) = last_part(&f.name) else { return ControlFlow::Continue(()) };
                 let lower = name.value.to_lowercase();
+                if name.quote_style.is_none() && f.name.0.len() == 1 && listed(TYPE_WORDS, &lower) {
+                    self.facts.reserved.get_or_insert((name.value.clone(), self.at(name.span)));
+                }
                 if f.filter.is_some() {
                     self.pg_only("aggregate FILTER (WHERE ...)");
                 }

@@ -1,0 +1,293 @@
+//! The injection corpus: hostile text through every YAML field that reaches SQL (the project
+//! name, table, column and view descriptions, reference-row values, and, written as SQL
+//! literals, column defaults, a derived column, check conditions and view bodies), migrated with
+//! the real binary into PostgreSQL with `standard_conforming_strings` on and off, then changed by
+//! a second migration. The server must store each text exactly as the YAML says, the sentinel
+//! table must survive, and nothing but the project's objects may appear. `diff`, `backfill`,
+//! `validate` and `inspect` (with a hostile `--namespace`) run on the same text without effect.
+//! Names are identifiers: hostile ones, and NUL in any text, are refused at load.
+
+mod common;
+
+use common::{psql, schema, text};
+use std::path::Path;
+
+const LONG_REPEAT: usize = 30_000;
+
+/// Each reaches every field. Template syntax is kept out of view bodies only, which are
+/// templates by design (`{{ ref('t') }}`).
+fn payloads() -> Vec<String> {
+    let mut p: Vec<String> = [
+        "it's",
+        "''",
+        "\\",
+        "trailing backslash\\",
+        "\\\\'; DROP TABLE sentinel; --",
+        "'; DROP TABLE sentinel; --",
+        "$$; DROP TABLE sentinel; --$$",
+        "$tag$ x $tag$",
+        "$body$ $body1$",
+        "-- not a comment",
+        "/* not a comment */ */",
+        "line one\nDROP TABLE sentinel;\n",
+        "cr\rDROP TABLE sentinel; --",
+        "crlf\r\nDROP TABLE sentinel; --",
+        "tab\there\u{1}\u{7f}",
+        "é ü 中文 🙂 \u{202e}rtl \u{2028}sep \u{feff}bom",
+        "U&'\\0041' E'\\x27' \\x00",
+        "{{ ref('x') }} {% raw %} {# c #}",
+        "%s %d {} \"double\" ; ",
+        "  padded  ",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    p.push("x'\\".repeat(LONG_REPEAT));
+    p
+}
+
+/// A YAML double-quoted scalar holding exactly `s`.
+fn yaml(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out + "\""
+}
+
+/// `s` as a user writes it in SQL: E'...' where a backslash or carriage return occurs (the
+/// loader requires it).
+fn sql_literal(s: &str) -> String {
+    if s.contains(['\\', '\r']) {
+        format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''").replace('\r', "\\r"))
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}
+
+fn templated(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}
+
+fn short(s: &str) -> bool {
+    s.len() < 1000
+}
+
+/// The project; `version` 2 changes every description and row value.
+fn write_project(dir: &Path, version: u32) {
+    let p = payloads();
+    let v = |s: &str| if version == 1 { s.to_string() } else { format!("v2 {s}") };
+    let name = p.iter().filter(|s| short(s)).cloned().collect::<Vec<_>>().join(" | ");
+    let mut table = format!("table: inj\ndescription: {}\ncolumns:\n", yaml(&v(&p[4])));
+    table.push_str("  - { name: id, type: integer, primary_key: true }\n");
+    table.push_str(&format!("  - {{ name: v, type: text, description: {} }}\n", yaml(&v(&p[5]))));
+    // `backfill` computes it with an UPDATE.
+    table.push_str(&format!(
+        "  - {{ name: d, type: text, derived: {} }}\n",
+        yaml(&format!("v || {}", sql_literal(&p[4])))
+    ));
+    for (i, s) in p.iter().enumerate() {
+        let default = if short(s) { format!(", default: {}", yaml(&sql_literal(s))) } else { String::new() };
+        table.push_str(&format!("  - {{ name: c{i}, type: text, description: {}{default} }}\n", yaml(&v(s))));
+    }
+    table.push_str("rows:\n");
+    for (i, s) in p.iter().enumerate() {
+        table.push_str(&format!("  - {{ id: {i}, v: {} }}\n", yaml(&v(s))));
+    }
+    // A check per payload, run by `validate`: each finds exactly the row holding its text.
+    table.push_str("checks:\n");
+    for (i, s) in p.iter().enumerate().filter(|(_, s)| short(s)) {
+        let condition = yaml(&format!("v <> {}", sql_literal(&v(s))));
+        table.push_str(&format!("  - {{ name: not_{i}, severity: warn, condition: {condition} }}\n"));
+    }
+    let outputs: Vec<String> = p
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| short(s) && !templated(s))
+        .map(|(i, s)| format!("{} AS l{i}", sql_literal(s)))
+        .collect();
+    let view = format!(
+        "view: v_inj\ndescription: {}\nsql: {}\n",
+        yaml(&v(&p[6])),
+        yaml(&format!("SELECT id, {} FROM {{{{ ref('inj') }}}}", outputs.join(", ")))
+    );
+    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
+    std::fs::write(
+        dir.join("schema/schema.yaml"),
+        format!("name: {}\nnamespace: inj\ndialects: [postgres]\n", yaml(&name)),
+    )
+    .unwrap();
+    std::fs::write(dir.join("schema/tables/inj.yaml"), table).unwrap();
+    std::fs::write(dir.join("schema/tables/v_inj.yaml"), view).unwrap();
+}
+
+fn ok(dir: &Path, url: &str, args: &[&str]) -> String {
+    let out = schema(dir, url, args);
+    assert_eq!(out.status.code(), Some(0), "schema {}:\n{}", args.join(" "), text(&out));
+    text(&out)
+}
+
+/// What the server stores equals the YAML's text, field by field, and nothing else ran.
+fn stored_as_written(url: &str, version: u32) {
+    let p = payloads();
+    let v = |s: &str| if version == 1 { s.to_string() } else { format!("v2 {s}") };
+    let mut client =
+        schema::db::Target::parse(url, None, std::time::Duration::from_secs(5)).unwrap().connect().unwrap();
+    let one =
+        |client: &mut postgres::Client, sql: &str| -> Option<String> { client.query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(one(&mut client, "SELECT obj_description('inj.inj'::regclass, 'pg_class')"), Some(v(&p[4])));
+    assert_eq!(one(&mut client, "SELECT obj_description('inj.v_inj'::regclass, 'pg_class')"), Some(v(&p[6])));
+    assert_eq!(one(&mut client, "SELECT col_description('inj.inj'::regclass, 2)"), Some(v(&p[5])));
+    for (i, s) in p.iter().enumerate() {
+        let what = format!("payload {i} {:?}", s.chars().take(40).collect::<String>());
+        let description = one(&mut client, &format!("SELECT col_description(attrelid, attnum) FROM pg_attribute WHERE attrelid = 'inj.inj'::regclass AND attname = 'c{i}'"));
+        assert_eq!(description, Some(v(s)), "description of {what}");
+        assert_eq!(one(&mut client, &format!("SELECT v FROM inj.inj WHERE id = {i}")), Some(v(s)), "row of {what}");
+        if short(s) {
+            let default = one(&mut client, &format!("SELECT c{i} FROM inj.inj WHERE id = 0"));
+            assert_eq!(default, Some(s.clone()), "default of {what}");
+        }
+        if short(s) && !templated(s) {
+            assert_eq!(
+                one(&mut client, &format!("SELECT l{i} FROM inj.v_inj LIMIT 1")),
+                Some(s.clone()),
+                "view of {what}"
+            );
+        }
+    }
+    let objects = psql(
+        url,
+        "SELECT string_agg(n.nspname || '.' || c.relname, ' ' ORDER BY n.nspname, c.relname) FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+    );
+    assert_eq!(
+        objects,
+        "inj.inj inj.inj_pkey inj.refinery_schema_history inj.refinery_schema_history_pkey inj.v_inj public.sentinel",
+        "the sentinel stays and nothing else appears"
+    );
+    let functions = "SELECT COUNT(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')";
+    assert_eq!(psql(url, functions), "0");
+}
+
+fn corpus_on(standard_conforming_strings: bool) {
+    let url = common::fresh_database();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    psql(&url, "CREATE TABLE public.sentinel (x integer)");
+    if !standard_conforming_strings {
+        psql(&url, &format!("ALTER DATABASE {db} SET standard_conforming_strings = off"));
+        assert_eq!(psql(&url, "SHOW standard_conforming_strings"), "off");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_project(dir, 1);
+    ok(dir, &url, &["generate"]);
+    ok(dir, &url, &["migrate"]);
+    stored_as_written(&url, 1);
+    assert!(ok(dir, &url, &["diff"]).contains("no drift"), "the catalog reads back what the YAML says");
+
+    write_project(dir, 2);
+    ok(dir, &url, &["generate", "--name", "describe_again", "--allow-destructive"]);
+    ok(dir, &url, &["migrate"]);
+    stored_as_written(&url, 2);
+    assert!(ok(dir, &url, &["diff"]).contains("no drift"));
+
+    ok(dir, &url, &["backfill"]);
+    let derived = psql(&url, "SELECT COUNT(*) FROM inj.inj WHERE d IS NOT NULL");
+    assert_eq!(derived, payloads().len().to_string());
+    for (i, s) in payloads().iter().enumerate() {
+        let d = psql(&url, &format!("SELECT d = v FROM inj.inj WHERE id = {i}"));
+        assert_eq!(d, "f", "{i}");
+        let suffix =
+            psql(&url, &format!("SELECT right(d, {}) FROM inj.inj WHERE id = {i}", payloads()[4].chars().count()));
+        assert_eq!(suffix, payloads()[4], "derived of payload {i} {:?}", s.chars().take(20).collect::<String>());
+    }
+    let out = schema(dir, &url, &["validate", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results: Vec<_> = report["results"].as_array().unwrap().iter().filter(|r| r["check"] != "d_derived").collect();
+    assert_eq!(results.len(), payloads().iter().filter(|s| short(s)).count());
+    assert!(results.iter().all(|r| r["failing_rows"] == 1), "{report}");
+
+    let hostile = "x'; DROP TABLE sentinel; --";
+    let out = ok(dir, &url, &["inspect", "--namespace", hostile]);
+    assert!(out.contains("has no tables or views"), "{out}");
+    let out = ok(dir, &url, &["inspect", "--namespace", "x\\'; DROP TABLE sentinel; --"]);
+    assert!(out.contains("has no tables or views"), "{out}");
+    stored_as_written(&url, 2);
+}
+
+#[test]
+fn hostile_text_is_stored_as_written_with_standard_strings() {
+    corpus_on(true);
+}
+
+#[test]
+fn hostile_text_is_stored_as_written_with_backslash_escapes() {
+    corpus_on(false);
+}
+
+#[test]
+fn names_are_identifiers_and_hostile_ones_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_project(dir, 1);
+    let path = dir.join("schema/tables/inj.yaml");
+    let table = std::fs::read_to_string(&path).unwrap();
+    for (from, to) in [
+        ("table: inj", "table: \"inj\\\"; DROP TABLE sentinel; --\""),
+        ("name: c0,", "name: \"c0'); DROP TABLE sentinel; --\","),
+        ("name: not_0,", "name: \"not_0 OR 1=1\","),
+    ] {
+        std::fs::write(&path, table.replacen(from, to, 1)).unwrap();
+        let out = schema(dir, "postgres://unused", &["check"]);
+        assert_eq!(out.status.code(), Some(2), "{to}: {}", text(&out));
+        assert!(text(&out).contains("is not a valid identifier"), "{}", text(&out));
+    }
+}
+
+#[test]
+fn nul_is_refused_in_every_field_that_reaches_sql() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_project(dir, 1);
+    let files = ["schema.yaml", "tables/inj.yaml", "tables/v_inj.yaml"];
+    for file in files {
+        let path = dir.join("schema").join(file);
+        let original = std::fs::read_to_string(&path).unwrap();
+        // Into the first double-quoted scalar of the file: a name, a description, a row value.
+        let broken = original.replacen("\"", "\"\\0", 1);
+        std::fs::write(&path, &broken).unwrap();
+        let out = schema(dir, "postgres://unused", &["check"]);
+        assert_eq!(out.status.code(), Some(2), "{file}: {}", text(&out));
+        assert!(text(&out).contains(&format!("{file}:")) && text(&out).contains("NUL character"), "{}", text(&out));
+        std::fs::write(&path, original).unwrap();
+    }
+}
+
+#[test]
+fn plain_strings_with_backslashes_are_refused_in_sql_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_project(dir, 1);
+    let path = dir.join("schema/tables/inj.yaml");
+    let table = std::fs::read_to_string(&path).unwrap();
+    // Standard strings, `'\' || '; DROP …'` is two literals; with backslash escapes, one literal
+    // and a statement. The loader requires E'...' instead.
+    let hostile = yaml("'\\' || '; DROP TABLE sentinel; --'");
+    std::fs::write(&path, table.replacen("default: \"'it''s'\"", &format!("default: {hostile}"), 1)).unwrap();
+    let out = schema(dir, "postgres://unused", &["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("write it as E'...'"), "{}", text(&out));
+}
