@@ -422,6 +422,13 @@ impl ServerCertVerifier for ChainVerifier {
     }
 }
 
+/// A connection error is already one safe line (no password): it passes through as is.
+impl From<DbError> for crate::error::Error {
+    fn from(e: DbError) -> crate::error::Error {
+        crate::error::Error::Connect(e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

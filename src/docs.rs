@@ -5,7 +5,7 @@
 
 use crate::error::{Context, Error, Result};
 use crate::model::{Check, CheckKind, ColumnType, Distribution, ForeignKey, Index, Project, SortKind, Table, View};
-use crate::render::expand_refs;
+use crate::sql::expand_refs;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 

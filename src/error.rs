@@ -2,8 +2,28 @@
 //! and fixes the exit code (2: the command could not run). Messages are complete sentences for
 //! the terminal and never contain a password.
 
-use crate::load::Diagnostic;
 use std::fmt;
+use std::path::PathBuf;
+
+/// A problem in the YAML, at file:line:col.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: error: {}", self.file.display(), self.line, self.col, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
 
 #[derive(Debug)]
 pub enum Error {
@@ -122,11 +142,4 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
         }
     };
     text.replace(['\r', '\n'], " ")
-}
-
-/// A connection error is already one safe line (no password): it passes through as is.
-impl From<crate::db::DbError> for Error {
-    fn from(e: crate::db::DbError) -> Error {
-        Error::Connect(e.to_string())
-    }
 }

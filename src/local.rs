@@ -201,7 +201,7 @@ impl LocalCluster {
         };
         let describe = |e: postgres::Error| format!("creating database {name}: {}", crate::error::describe(&e));
         if !exists(&mut client).map_err(describe)? {
-            if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {}", crate::render::ident(&name))) {
+            if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {}", crate::sql::ident(&name))) {
                 if !exists(&mut client).map_err(describe)? {
                     return Err(describe(e));
                 }

@@ -6,9 +6,9 @@ use crate::dialect::{driver, ops::Op};
 use crate::error::{Error, Result};
 use crate::model::{ColumnType, Dialect};
 use crate::sql::lexer::split_statements;
+use crate::sql::{expand_refs, ident};
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
-use std::sync::{Arc, Mutex};
 
 /// Templates are compiled into the binary so `schema` works from any folder. Migration
 /// templates are named after the change they render; the others hold the queries of
@@ -159,10 +159,6 @@ fn base_env() -> Environment<'static> {
     env
 }
 
-pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// Marks a variable inside text that becomes a literal: NUL, which the loader refuses in every
 /// YAML text (neither database stores it), so no rendered text holds it otherwise.
 const MARK: char = '\0';
@@ -216,37 +212,9 @@ fn literal(d: &dyn crate::dialect::Driver, value: Value) -> String {
     }
 }
 
-/// Renders the `{{ ref('t') }}` placeholders of a view body to qualified names and returns the
-/// names referenced, sorted and unique.
-pub fn expand_refs(sql: &str, namespace: &str) -> std::result::Result<(String, Vec<String>), minijinja::Error> {
-    let refs = Arc::new(Mutex::new(Vec::<String>::new()));
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_keep_trailing_newline(true);
-    let (seen, ns) = (refs.clone(), namespace.to_string());
-    env.add_function("ref", move |name: &str| {
-        seen.lock().unwrap().push(name.to_string());
-        format!("{}.{}", ident(&ns), ident(name))
-    });
-    let body = env.render_str(sql, ())?;
-    let mut names = refs.lock().unwrap().clone();
-    names.sort();
-    names.dedup();
-    Ok((body.trim_end().to_string(), names))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn refs_are_qualified_and_recorded() {
-        let (sql, refs) =
-            expand_refs("SELECT 1 FROM {{ ref('b') }} JOIN {{ ref(\"a\") }} USING (x) JOIN {{ ref('b') }}", "ns")
-                .unwrap();
-        assert_eq!(sql, "SELECT 1 FROM \"ns\".\"b\" JOIN \"ns\".\"a\" USING (x) JOIN \"ns\".\"b\"");
-        assert_eq!(refs, vec!["a", "b"]);
-    }
 
     #[test]
     fn literals_are_escaped_for_the_dialect() {
@@ -256,6 +224,5 @@ mod tests {
         for d in Dialect::ALL {
             assert_eq!(render(d), format!("'it''s' 3 TRUE NULL {}", driver(d).literal("a\\'b")));
         }
-        assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
     }
 }

@@ -17,11 +17,9 @@ mod planner_tests;
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::model::{ColumnType, Dialect, Project};
+use crate::sql::expr::Grammars;
 use catalog::Live;
 use lower::{Hazard, Op, TableOps};
-
-/// A grammar of sqlparser, for parsing the YAML's expressions and view bodies.
-pub type Grammar = &'static (dyn sqlparser::dialect::Dialect + Sync);
 
 /// A rule of the dialect the model breaks, and where: the table or view and the path of the
 /// offending node inside its YAML file (`columns.3.type`).
@@ -46,7 +44,7 @@ pub trait Driver: Sync {
 
     /// sqlparser's grammar for the dialect's expressions and queries, and one to try when the
     /// first refuses a text the dialect accepts.
-    fn grammars(&self) -> (Grammar, Option<Grammar>);
+    fn grammars(&self) -> Grammars;
 
     /// How its string literals treat a backslash, for splitting scripts into statements.
     fn escapes(&self) -> crate::sql::lexer::Escapes;

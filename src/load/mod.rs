@@ -16,35 +16,16 @@ mod sql;
 mod table;
 mod values;
 
+pub use crate::error::Diagnostic;
 use crate::model::*;
 use docs::{ProjectDoc, TableDoc, ViewDoc};
 use positions::{Pos, Positions};
 use project::Loader;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 const MAX_IDENT: usize = 63;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Diagnostic {
-    pub file: PathBuf,
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-    pub help: Option<String>,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: error: {}", self.file.display(), self.line, self.col, self.message)?;
-        if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
-        }
-        Ok(())
-    }
-}
 
 /// Loads the project whose YAML lives in `dir` (`schema.yaml` plus object files below it).
 pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {

@@ -5,7 +5,6 @@ use super::docs::{DistStyle, ProjectDoc, TableDoc, ViewDoc};
 use super::positions::Pos;
 use super::{check_ident, diag_at, snake_case, Diagnostic, Source};
 use crate::model::*;
-use crate::render;
 use crate::sql::expr::{ParseError, Role};
 use crate::sql::lexer::{ident_value, significant, Escapes};
 use crate::suggest::nearest;
@@ -258,7 +257,7 @@ impl Loader<'_> {
                 self.expression(src, &format!("indexes.{i}.where"), "where", p, Role::IndexPredicate);
             }
         }
-        let depends_on = match render::expand_refs(&doc.sql, ctx.namespace) {
+        let depends_on = match crate::sql::expand_refs(&doc.sql, ctx.namespace) {
             Ok((body, refs)) => {
                 if !self.query(src, &body) {
                     return None;

@@ -5,6 +5,7 @@
 use super::positions::Pos;
 use super::project::Loader;
 use super::Source;
+use crate::dialect::driver;
 use crate::model::Dialect;
 use crate::sql::expr::{self, ParseError, Role};
 use crate::sql::lexer::{significant, Kind};
@@ -28,7 +29,7 @@ impl Loader<'_> {
                 .parsed
                 .entry((text.to_string(), dialect, role))
                 .or_insert_with(|| {
-                    let columns = expr::expression(text, dialect, role).map(|e| e.columns())?;
+                    let columns = expr::expression(text, driver(dialect).grammars(), role).map(|e| e.columns())?;
                     setting_independent(text, dialect).map(|()| columns)
                 })
                 .clone();
@@ -67,7 +68,9 @@ impl Loader<'_> {
     /// Parses a view body (refs expanded) as one query in every dialect of the project.
     pub(super) fn query(&mut self, src: &Source, body: &str) -> bool {
         for dialect in self.dialects.clone() {
-            if let Err(e) = expr::query(body, dialect).and_then(|_| setting_independent(body, dialect)) {
+            if let Err(e) =
+                expr::query(body, driver(dialect).grammars()).and_then(|_| setting_independent(body, dialect))
+            {
                 let near: String = body[e.offset.min(body.len())..].chars().take(30).collect();
                 let near = near.split_whitespace().collect::<Vec<_>>().join(" ");
                 let msg = if near.is_empty() {

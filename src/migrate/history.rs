@@ -6,7 +6,7 @@
 use crate::db::text_rows;
 use crate::error::{Context, Error, Result};
 use crate::layout::HISTORY_TABLE as HISTORY;
-use crate::render::ident;
+use crate::sql::ident;
 use postgres::types::FromSql;
 use postgres::Client;
 use std::collections::BTreeMap;

@@ -18,7 +18,7 @@ use crate::error::{describe, Context, Error, Result};
 use crate::layout::{Layout, HISTORY_TABLE as HISTORY};
 use crate::migrations::{self, MigrationFile, NO_TRANSACTION};
 use crate::model::Dialect;
-use crate::render::ident;
+use crate::sql::ident;
 use crate::sql::lexer;
 use postgres::Client;
 use refinery::{Migration, Runner, Target as RunTarget};

@@ -9,7 +9,7 @@ use super::{code, Local};
 use crate::db::text_rows;
 use crate::error::{describe, Context, Error, Result};
 use crate::layout::PROGRESS_TABLE;
-use crate::render::ident;
+use crate::sql::ident;
 use postgres::Client;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

@@ -16,12 +16,15 @@
 use std::fmt;
 
 use sqlparser::ast::{self, LimitClause, SetExpr, Statement};
-use sqlparser::dialect::Dialect as Grammar;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 
-use crate::model::Dialect;
 use walk::{facts_of, Facts};
+
+/// A parser grammar: the dialect drivers say which (`Driver::grammars`).
+pub type Grammar = &'static (dyn sqlparser::dialect::Dialect + Sync);
+/// The grammar to parse with, and one to try when it refuses the text.
+pub type Grammars = (Grammar, Option<Grammar>);
 
 /// Longest expression accepted: far beyond real ones, and it bounds the work.
 pub const MAX_EXPRESSION_BYTES: usize = 10 * 1024;
@@ -33,35 +36,8 @@ const RECURSION_LIMIT: usize = 64;
 /// (`1+1+…` is one level per two bytes; about 16 MiB in a debug build at 100 KB).
 const STACK_BYTES: usize = 64 << 20;
 
-/// Leader node–only functions: a query that reads a table cannot call them (AWS, Amazon Redshift
-/// Database Developer Guide, "Leader node–only functions", with its deprecated date and string
-/// functions).
-const LEADER_NODE_ONLY: &str = "\
-    current_schema current_schemas has_database_privilege has_schema_privilege has_table_privilege \
-    substr factorial log age current_time current_timestamp localtime isfinite now getbit get_byte \
-    set_bit set_byte to_ascii";
-
-/// Functions whose result changes from call to call, which `AUTO REFRESH YES` refuses (AWS,
-/// "CREATE MATERIALIZED VIEW", Limitations): the date and math functions listed under
-/// "Limitations for incremental refresh" on "REFRESH MATERIALIZED VIEW" (DATE, DATE_PART and
-/// DATE_TRUNC of a timestamp are immutable, so left out) with its leader-node date functions,
-/// plus GETDATE and LOCALTIMESTAMP.
-const MUTABLE: &str = "\
-    getdate sysdate current_date timeofday random to_timestamp date_cmp_timestamptz now \
-    current_time current_timestamp localtime localtimestamp age";
-
-/// PostgreSQL functions Redshift lacks (AWS, "Unsupported PostgreSQL functions", with its sequence
-/// manipulation functions), plus the UUID generators PostgreSQL 8.0, Redshift's base, predates.
-const NOT_IN_REDSHIFT: &str = "\
-    string_agg array_agg every xmlagg corr covar_pop covar_samp regr_avgx regr_avgy regr_count \
-    regr_intercept regr_r2 regr_slope regr_sxx regr_sxy regr_syy clock_timestamp justify_days \
-    justify_hours justify_interval pg_sleep transaction_timestamp div setseed width_bucket \
-    generate_series generate_subscripts bit_length overlay convert_from convert_to encode format \
-    quote_nullable regexp_matches regexp_split_to_array regexp_split_to_table nextval currval \
-    setval lastval gen_random_uuid uuid_generate_v4";
-
 /// Whether `name` is one of the words of `list`.
-fn listed(list: &str, name: &str) -> bool {
+pub fn listed(list: &str, name: &str) -> bool {
     list.split_whitespace().any(|w| w == name)
 }
 
@@ -153,52 +129,26 @@ impl Query {
         self.facts.postgres_only.iter().cloned().collect()
     }
 
-    /// Why Redshift refuses this as a materialized view body (AWS, "CREATE MATERIALIZED VIEW",
-    /// Limitations): top-level ORDER BY / LIMIT / OFFSET, leader-node functions, system tables and
-    /// views, and with `AUTO REFRESH YES` mutable functions. Views, temporary tables, UDFs and
-    /// external schemas are not known here; the loader checks those against the model.
-    pub fn materialized_view_limits(&self, auto_refresh: bool) -> Vec<String> {
-        let mut out: Vec<String> = self.top_level.iter().map(|s| s.to_string()).collect();
-        let functions = &self.facts.functions;
-        out.extend(
-            functions.iter().filter(|f| listed(LEADER_NODE_ONLY, f)).map(|f| format!("leader-node function {f}()")),
-        );
-        out.extend(self.facts.relations.iter().filter(|r| is_system(r)).map(|r| format!("system table {r}")));
-        if auto_refresh {
-            out.extend(functions.iter().filter(|f| listed(MUTABLE, f)).map(|f| format!("mutable function {f}()")));
-        }
-        out
+    /// ORDER BY / LIMIT / OFFSET / FETCH of the outermost query (through parentheses).
+    pub fn top_level(&self) -> &[&'static str] {
+        &self.top_level
     }
-}
 
-/// Lints a column default for Redshift: functions it lacks or runs only on the leader node (which
-/// an INSERT into a table is not), with what to use instead.
-pub fn redshift_default_problems(e: &Expression) -> Vec<String> {
-    const CLOCKS: &str = "now current_timestamp current_time localtime clock_timestamp transaction_timestamp";
-    let mut out = Vec::new();
-    for f in &e.facts.functions {
-        let why = if listed(LEADER_NODE_ONLY, f) {
-            "runs only on the leader node in Redshift"
-        } else if listed(NOT_IN_REDSHIFT, f) {
-            "does not exist in Redshift"
-        } else {
-            continue;
-        };
-        let instead = match f.as_str() {
-            f if listed(CLOCKS, f) => "; use GETDATE() or SYSDATE",
-            "gen_random_uuid" | "uuid_generate_v4" => "; let the loader supply the value",
-            "nextval" => "; use `identity`",
-            _ => "",
-        };
-        out.push(format!("{f}() {why}{instead}"));
+    /// Functions called anywhere in the query, lower case, sorted, unique.
+    pub fn functions(&self) -> impl Iterator<Item = &str> {
+        self.facts.functions.iter().map(String::as_str)
     }
-    out
+
+    /// Tables and views read, as written (qualified or not), sorted, unique.
+    pub fn relations(&self) -> impl Iterator<Item = &str> {
+        self.facts.relations.iter().map(String::as_str)
+    }
 }
 
 /// Parses `text` as exactly one expression: no comments (they can hide the rest of a statement),
 /// no `;`, nothing after the expression, and nothing `role` forbids.
-pub fn expression(text: &str, dialect: Dialect, role: Role) -> Result<Expression, ParseError> {
-    let facts = parse(text, dialect, MAX_EXPRESSION_BYTES, "an SQL expression", |p| {
+pub fn expression(text: &str, grammars: Grammars, role: Role) -> Result<Expression, ParseError> {
+    let facts = parse(text, grammars, MAX_EXPRESSION_BYTES, "an SQL expression", |p| {
         let expr = p.parse_expr()?;
         let next = p.peek_token();
         if next.token != Token::EOF {
@@ -228,8 +178,8 @@ pub fn expression(text: &str, dialect: Dialect, role: Role) -> Result<Expression
 
 /// Parses `text` as exactly one query: no comments, no `;`, no data-modifying statement inside
 /// (`WITH d AS (DELETE …)`), no `SELECT … INTO`.
-pub fn query(text: &str, dialect: Dialect) -> Result<Query, ParseError> {
-    parse(text, dialect, MAX_QUERY_BYTES, "a query", |p| {
+pub fn query(text: &str, grammars: Grammars) -> Result<Query, ParseError> {
+    parse(text, grammars, MAX_QUERY_BYTES, "a query", |p| {
         let mut statements = p.parse_statements()?;
         let query = match (statements.pop(), statements.is_empty()) {
             (Some(Statement::Query(q)), true) => q,
@@ -261,11 +211,11 @@ fn reserved(word: &str, at: usize) -> ParseError {
     )
 }
 
-/// Tokenizes with `dialect`'s rules, refuses comments and `;`, then parses with `body`: for
-/// Redshift, text its grammar refuses is parsed again from the same tokens with PostgreSQL's.
+/// Tokenizes with the first grammar's rules, refuses comments and `;`, then parses with `body`;
+/// text that grammar refuses is parsed again from the same tokens with the fallback.
 fn parse<T: Send>(
     text: &str,
-    dialect: Dialect,
+    (primary, fallback): Grammars,
     max: usize,
     what: &str,
     body: impl Fn(&mut Parser) -> Result<T, ParseError> + Sync,
@@ -273,7 +223,6 @@ fn parse<T: Send>(
     if text.len() > max {
         return Err(ParseError::new(format!("is longer than {max} bytes, the most accepted for {what}"), max));
     }
-    let (primary, fallback) = crate::dialect::driver(dialect).grammars();
     let tokens = Tokenizer::new(primary, text)
         .tokenize_with_location()
         .map_err(|e| ParseError::new(format!("is not valid SQL: {}", e.message), offset(text, e.location)))?;
@@ -295,7 +244,7 @@ fn parse<T: Send>(
     if blank {
         return Err(ParseError::new(format!("is empty: expected {what}"), 0));
     }
-    let run = |grammar: &dyn Grammar, tokens: Vec<TokenWithSpan>| {
+    let run = |grammar: Grammar, tokens: Vec<TokenWithSpan>| {
         let mut p = Parser::new(grammar).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(tokens);
         body(&mut p)
     };
@@ -394,11 +343,6 @@ fn top_level(query: &ast::Query) -> Vec<&'static str> {
 
 /// System tables and views: catalog (PG_, INFORMATION_SCHEMA), log and snapshot (STL_, STV_),
 /// system views (SVL_, SVV_) and monitoring views (SYS_), which a materialized view cannot read.
-fn is_system(relation: &str) -> bool {
-    const PREFIXES: &[&str] = &["pg_", "stl_", "stv_", "svl_", "svv_", "sys_"];
-    relation.split('.').any(|part| part == "information_schema" || PREFIXES.iter().any(|p| part.starts_with(p)))
-}
-
 mod walk;
 
 #[cfg(test)]

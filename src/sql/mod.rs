@@ -1,6 +1,52 @@
 //! SQL text: one lexer every splitter and scanner uses, so all agree on where quotes and
-//! comments end; and the YAML's expressions and view bodies parsed with a real SQL parser
-//! before they are pasted into generated SQL.
+//! comments end; the YAML's expressions and view bodies parsed with a real SQL parser before
+//! they are pasted into generated SQL; quoted identifiers and the `ref()` of view bodies.
 
 pub mod expr;
 pub mod lexer;
+
+use minijinja::{Environment, UndefinedBehavior};
+use std::sync::{Arc, Mutex};
+
+/// A quoted identifier: the same in both dialects.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Renders the `{{ ref('t') }}` placeholders of a view body to qualified names and returns the
+/// names referenced, sorted and unique.
+pub fn expand_refs(sql: &str, namespace: &str) -> std::result::Result<(String, Vec<String>), minijinja::Error> {
+    let refs = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    let (seen, ns) = (refs.clone(), namespace.to_string());
+    env.add_function("ref", move |name: &str| {
+        seen.lock().unwrap().push(name.to_string());
+        format!("{}.{}", ident(&ns), ident(name))
+    });
+    let body = env.render_str(sql, ())?;
+    let mut names = refs.lock().unwrap().clone();
+    names.sort();
+    names.dedup();
+    Ok((body.trim_end().to_string(), names))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_are_qualified_and_recorded() {
+        let (sql, refs) =
+            expand_refs("SELECT 1 FROM {{ ref('b') }} JOIN {{ ref(\"a\") }} USING (x) JOIN {{ ref('b') }}", "ns")
+                .unwrap();
+        assert_eq!(sql, "SELECT 1 FROM \"ns\".\"b\" JOIN \"ns\".\"a\" USING (x) JOIN \"ns\".\"b\"");
+        assert_eq!(refs, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn identifiers_double_their_quotes() {
+        assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
+    }
+}

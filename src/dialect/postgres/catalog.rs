@@ -12,8 +12,8 @@ use crate::dialect::catalog::{
 use crate::dialect::{acl, Driver};
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Grantee, Identity, Index, Project};
-use crate::render::{expand_refs, ident};
 use crate::sql::lexer::Escapes;
+use crate::sql::{expand_refs, ident};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Tables, views and materialized views, with their comments, privileges and owner.

@@ -4,7 +4,7 @@ mod catalog;
 
 use super::catalog::Live;
 use super::lower::{self, Hazard, Op, TableOps};
-use super::{ops, standard_literal, Driver, Grammar, Lint};
+use super::{ops, standard_literal, Driver, Grammars, Lint};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::model::{ColumnType, Dialect, Project};
@@ -39,7 +39,7 @@ impl Driver for Postgres {
         }
     }
 
-    fn grammars(&self) -> (Grammar, Option<Grammar>) {
+    fn grammars(&self) -> Grammars {
         (&sqlparser::dialect::PostgreSqlDialect {}, None)
     }
 

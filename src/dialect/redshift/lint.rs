@@ -1,10 +1,11 @@
 //! What Redshift refuses in a project that targets it, checked on the model: each rule cites
 //! the AWS Database Developer Guide page it comes from.
 
-use crate::dialect::Lint;
-use crate::model::{CheckKind, Column, ColumnType, Dialect, Project, Table, View};
-use crate::render::expand_refs;
-use crate::sql::expr::{self, Role};
+use super::Redshift;
+use crate::dialect::{Driver, Lint};
+use crate::model::{CheckKind, Column, ColumnType, Project, Table, View};
+use crate::sql::expand_refs;
+use crate::sql::expr::{self, listed, Expression, Query, Role};
 
 pub(super) fn lint(project: &Project) -> Vec<Lint> {
     let mut out = Vec::new();
@@ -21,7 +22,8 @@ pub(super) fn lint(project: &Project) -> Vec<Lint> {
                 _ => None,
             };
             if let Some((key, sql)) = sql {
-                let found = expr::expression(sql, Dialect::Redshift, Role::Condition).map(|e| e.postgres_only());
+                let found = expr::expression(sql, Redshift.grammars(), Role::Condition)
+                    .map(|e| postgres_only(e.postgres_only(), e.functions().iter().map(String::as_str)));
                 for what in found.unwrap_or_default() {
                     let message = format!("`{key}` uses {what}, which Redshift does not have");
                     out.push(at(&t.name, &format!("checks.{i}.{key}"), message, None));
@@ -68,8 +70,8 @@ fn column(out: &mut Vec<Lint>, t: &Table, i: usize, c: &Column) {
         }
     }
     if let Some(default) = &c.default {
-        if let Ok(e) = expr::expression(default, Dialect::Redshift, Role::Default) {
-            for problem in expr::redshift_default_problems(&e).into_iter().chain(e.postgres_only()) {
+        if let Ok(e) = expr::expression(default, Redshift.grammars(), Role::Default) {
+            for problem in default_problems(&e).into_iter().chain(e.postgres_only()) {
                 out.push(at(&t.name, &path("default"), format!("`default`: {problem}"), None));
             }
         }
@@ -96,12 +98,12 @@ fn view(out: &mut Vec<Lint>, project: &Project, v: &View) {
         }
     }
     let Ok((body, _)) = expand_refs(&v.sql, &project.namespace) else { return };
-    let Ok(query) = expr::query(&body, Dialect::Redshift) else { return };
-    for what in query.postgres_only() {
+    let Ok(query) = expr::query(&body, Redshift.grammars()) else { return };
+    for what in postgres_only(query.postgres_only(), query.functions()) {
         out.push(at(&v.name, "sql", format!("the SQL uses {what}, which Redshift does not have"), None));
     }
     if v.materialized {
-        for what in query.materialized_view_limits(v.auto_refresh) {
+        for what in materialized_view_limits(&query, v.auto_refresh) {
             let message = format!("a Redshift materialized view cannot use {what} (AWS \"CREATE MATERIALIZED VIEW\")");
             out.push(at(&v.name, "sql", message, None));
         }
@@ -130,5 +132,155 @@ fn encoding_fits(encoding: &str, ty: ColumnType) -> bool {
         "runlength" => number || float || string || moment || ty == Boolean,
         "text255" | "text32k" => matches!(ty, Varchar(_)),
         _ => true,
+    }
+}
+
+/// Leader node–only functions: a query that reads a table cannot call them (AWS, Amazon Redshift
+/// Database Developer Guide, "Leader node–only functions", with its deprecated date and string
+/// functions).
+const LEADER_NODE_ONLY: &str = "\
+    current_schema current_schemas has_database_privilege has_schema_privilege has_table_privilege \
+    substr factorial log age current_time current_timestamp localtime isfinite now getbit get_byte \
+    set_bit set_byte to_ascii";
+
+/// Functions whose result changes from call to call, which `AUTO REFRESH YES` refuses (AWS,
+/// "CREATE MATERIALIZED VIEW", Limitations): the date and math functions listed under
+/// "Limitations for incremental refresh" on "REFRESH MATERIALIZED VIEW" (DATE, DATE_PART and
+/// DATE_TRUNC of a timestamp are immutable, so left out) with its leader-node date functions,
+/// plus GETDATE and LOCALTIMESTAMP.
+const MUTABLE: &str = "\
+    getdate sysdate current_date timeofday random to_timestamp date_cmp_timestamptz now \
+    current_time current_timestamp localtime localtimestamp age";
+
+/// PostgreSQL functions Redshift lacks (AWS, "Unsupported PostgreSQL functions", with its sequence
+/// manipulation functions), plus the UUID generators PostgreSQL 8.0, Redshift's base, predates.
+const NOT_IN_REDSHIFT: &str = "\
+    string_agg array_agg every xmlagg corr covar_pop covar_samp regr_avgx regr_avgy regr_count \
+    regr_intercept regr_r2 regr_slope regr_sxx regr_sxy regr_syy clock_timestamp justify_days \
+    justify_hours justify_interval pg_sleep transaction_timestamp div setseed width_bucket \
+    generate_series generate_subscripts bit_length overlay convert_from convert_to encode format \
+    quote_nullable regexp_matches regexp_split_to_array regexp_split_to_table nextval currval \
+    setval lastval gen_random_uuid uuid_generate_v4";
+
+/// PostgreSQL-only constructs and functions in a text that also runs on Redshift.
+fn postgres_only<'a>(constructs: Vec<String>, functions: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let missing = functions.filter(|f| listed(NOT_IN_REDSHIFT, f)).map(|f| format!("function {f}()"));
+    constructs.into_iter().chain(missing).collect()
+}
+
+/// A column default's functions Redshift lacks or runs only on the leader node (which an INSERT
+/// into a table is not), with what to use instead.
+fn default_problems(e: &Expression) -> Vec<String> {
+    const CLOCKS: &str = "now current_timestamp current_time localtime clock_timestamp transaction_timestamp";
+    let mut out = Vec::new();
+    for f in e.functions() {
+        let why = if listed(LEADER_NODE_ONLY, &f) {
+            "runs only on the leader node in Redshift"
+        } else if listed(NOT_IN_REDSHIFT, &f) {
+            "does not exist in Redshift"
+        } else {
+            continue;
+        };
+        let instead = match f.as_str() {
+            f if listed(CLOCKS, f) => "; use GETDATE() or SYSDATE",
+            "gen_random_uuid" | "uuid_generate_v4" => "; let the loader supply the value",
+            "nextval" => "; use `identity`",
+            _ => "",
+        };
+        out.push(format!("{f}() {why}{instead}"));
+    }
+    out
+}
+
+/// Why Redshift refuses `q` as a materialized view body (AWS, "CREATE MATERIALIZED VIEW",
+/// Limitations): top-level ORDER BY / LIMIT / OFFSET, leader-node functions, system tables and
+/// views, and with `AUTO REFRESH YES` mutable functions. Reading a plain view is checked on the
+/// model (`view`).
+fn materialized_view_limits(q: &Query, auto_refresh: bool) -> Vec<String> {
+    let mut out: Vec<String> = q.top_level().iter().map(|s| s.to_string()).collect();
+    out.extend(q.functions().filter(|f| listed(LEADER_NODE_ONLY, f)).map(|f| format!("leader-node function {f}()")));
+    out.extend(q.relations().filter(|r| is_system(r)).map(|r| format!("system table {r}")));
+    if auto_refresh {
+        out.extend(q.functions().filter(|f| listed(MUTABLE, f)).map(|f| format!("mutable function {f}()")));
+    }
+    out
+}
+
+/// A catalog table or view: PostgreSQL's and Redshift's system tables and views.
+fn is_system(relation: &str) -> bool {
+    const PREFIXES: &[&str] = &["pg_", "stl_", "stv_", "svl_", "svv_", "sys_"];
+    relation.split('.').any(|part| part == "information_schema" || PREFIXES.iter().any(|p| part.starts_with(p)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redshift_defaults() {
+        let cases: &[(&str, &[&str])] = &[
+            ("GETDATE()", &[]),
+            ("SYSDATE", &[]),
+            ("'Unknown'", &[]),
+            ("now()", &["now() runs only on the leader node in Redshift; use GETDATE() or SYSDATE"]),
+            (
+                "CURRENT_TIMESTAMP",
+                &["current_timestamp() runs only on the leader node in Redshift; use GETDATE() or SYSDATE"],
+            ),
+            ("gen_random_uuid()", &["gen_random_uuid() does not exist in Redshift; let the loader supply the value"]),
+            ("nextval('s')", &["nextval() does not exist in Redshift; use `identity`"]),
+        ];
+        for (text, problems) in cases {
+            let e = expr::expression(text, Redshift.grammars(), Role::Default).unwrap();
+            assert_eq!(default_problems(&e), *problems, "`{text}`");
+        }
+    }
+
+    #[test]
+    fn materialized_view_bodies() {
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            ("SELECT a, COUNT(*) FROM t GROUP BY a", &[], &[]),
+            ("SELECT a FROM t ORDER BY a", &["ORDER BY"], &["ORDER BY"]),
+            (
+                "(SELECT a FROM t ORDER BY a LIMIT 5 OFFSET 2)",
+                &["ORDER BY", "LIMIT", "OFFSET"],
+                &["ORDER BY", "LIMIT", "OFFSET"],
+            ),
+            ("SELECT a FROM t WHERE a IN (SELECT b FROM u ORDER BY b LIMIT 1)", &[], &[]),
+            (
+                "(SELECT a FROM t ORDER BY a) ORDER BY a FETCH FIRST 5 ROWS ONLY",
+                &["ORDER BY", "FETCH"],
+                &["ORDER BY", "FETCH"],
+            ),
+            (
+                "SELECT a, now() FROM t",
+                &["leader-node function now()"],
+                &["leader-node function now()", "mutable function now()"],
+            ),
+            (
+                "SELECT relname FROM pg_catalog.pg_class",
+                &["system table pg_catalog.pg_class"],
+                &["system table pg_catalog.pg_class"],
+            ),
+            ("SELECT query FROM stl_query JOIN t ON TRUE", &["system table stl_query"], &["system table stl_query"]),
+            ("SELECT a FROM t WHERE d > GETDATE() - 7", &[], &["mutable function getdate()"]),
+            (
+                "SELECT a FROM t WHERE d > SYSDATE AND r < RANDOM()",
+                &[],
+                &["mutable function random()", "mutable function sysdate()"],
+            ),
+            ("SELECT DATE(ts), DATE_TRUNC('day', ts) FROM t", &[], &[]),
+        ];
+        for (text, manual, auto) in cases {
+            let q = expr::query(text, Redshift.grammars()).unwrap_or_else(|e| panic!("`{text}`: {e}"));
+            assert_eq!(materialized_view_limits(&q, false), *manual, "`{text}`");
+            assert_eq!(materialized_view_limits(&q, true), *auto, "`{text}` with AUTO REFRESH");
+        }
+    }
+
+    #[test]
+    fn functions_redshift_lacks() {
+        let q = expr::query("SELECT STRING_AGG(a, ',') FROM t, LATERAL (SELECT 1) s", Redshift.grammars()).unwrap();
+        assert_eq!(postgres_only(q.postgres_only(), q.functions()), ["LATERAL", "function string_agg()"]);
     }
 }

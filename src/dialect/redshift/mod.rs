@@ -7,12 +7,12 @@ mod normalise;
 
 use super::catalog::Live;
 use super::lower::{Hazard, Op, TableOps};
-use super::{standard_literal, Driver, Grammar, Lint};
+use super::{standard_literal, Driver, Grammars, Lint};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::layout::LOCK_TABLE;
 use crate::model::{ColumnType, Dialect, Project};
-use crate::render::ident;
+use crate::sql::ident;
 
 /// The compression encodings (AWS "Compression encodings").
 pub const ENCODINGS: [&str; 13] = [
@@ -57,7 +57,7 @@ impl Driver for Redshift {
 
     /// sqlparser's Redshift grammar (0.64) refuses GROUPING SETS, which Redshift has, and
     /// aggregate FILTER, which the lint then names: text it refuses is parsed with PostgreSQL's.
-    fn grammars(&self) -> (Grammar, Option<Grammar>) {
+    fn grammars(&self) -> Grammars {
         (&sqlparser::dialect::RedshiftSqlDialect {}, Some(&sqlparser::dialect::PostgreSqlDialect {}))
     }
 

@@ -9,7 +9,7 @@ use sqlparser::ast::{
 };
 use sqlparser::tokenizer::Span;
 
-use super::{listed, offset, NOT_IN_REDSHIFT};
+use super::{listed, offset};
 
 /// Aggregates: not allowed where a value per row is needed (and a check condition is itself
 /// pasted inside one).
@@ -92,9 +92,6 @@ impl Walk<'_> {
 
     fn function(&mut self, name: &str, at: Span) {
         let name = name.to_lowercase();
-        if listed(NOT_IN_REDSHIFT, &name) {
-            self.facts.postgres_only.insert(format!("function {name}()"));
-        }
         if self.queries == 0 && self.facts.aggregate.is_none() && listed(AGGREGATES, &name) {
             self.facts.aggregate = Some((name.clone(), self.at(at)));
         }
