@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/schema
 
-.PHONY: build test demo deps lint lint-sql bench docs mutants redshift-smoke
+.PHONY: build test demo deps lint lint-sql bench docs mutants redshift-smoke fuzz
 
 build:
 	$(CARGO) build --release
@@ -27,6 +27,20 @@ lint:
 
 test: deps lint
 	$(CARGO) test
+
+# Coverage-guided fuzzing with cargo-fuzz (nightly toolchain): the YAML loader, the SQL lexer
+# and the type parser, FUZZ_SECONDS each, from seeds of schema/, examples/ and the migrations.
+# A crash stops the run and is saved under fuzz/artifacts/<target>/. `make test` runs a bounded
+# mutation run on stable instead (tests/fuzz_projects.rs).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := load_yaml lexer column_type
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	@scripts/fuzz_corpus.sh
+	@for t in $(FUZZ_TARGETS); do \
+		$(CARGO) +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 || exit 1; \
+	done
 
 # The main job on a local PostgreSQL that the tool manages under .schema/local.
 demo: build
