@@ -42,18 +42,25 @@ check=$(t 5 "$BIN" --project "$tmp/big" check)
 inspect=$(t 5 "$BIN" --database-url "$big" inspect --namespace bench)
 diff=$(t 5 "$BIN" --project "$tmp/big" --database-url "$big" diff)
 read=$(t 5 psql "$big" -Atc "$columns")
+rss=$(python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)' "$BIN" --project "$tmp/big" --database-url "$big" diff)
 floor=$(python3 -c "print(f'{${check} + ${read}:.4f}')")
 echo "catalog round trips of schema diff: ${q_small} for 10 tables, ${q_big} for ${N} tables (constant)"
 echo "psql -c 'SELECT 1' (connection baseline):       ${select1}s"
 echo "schema check, ${N} tables (YAML load only):      ${check}s"
 echo "schema inspect, ${N} tables (catalog read only): ${inspect}s"
 echo "schema diff, ${N} tables x 20 columns:           ${diff}s   (goal: < 1 s)"
+echo "peak memory of schema diff:                      ${rss} MB"
 python3 -c "print(f'diff / SELECT 1: {${diff}/${select1}:.1f}x   diff / check: {${diff}/${check}:.1f}x   diff / inspect: {${diff}/${inspect}:.1f}x')"
 echo "one catalog read of every column (psql):          ${read}s"
 echo "floor = check + that read:                        ${floor}s"
 python3 -c "print(f'diff / floor: {${diff}/${floor}:.2f}x   (goal: within 1.3x)')"
 if [ -n "${MIGRA:-}" ]; then
-    migra=$(t 3 "$MIGRA" --unsafe --schema bench "$big" "${server%/*}/bench_copy")
+    # SQLAlchemy (under migra) names the scheme and driver: postgresql+psycopg2://.
+    pg=${server%/*}
+    pg=postgresql+psycopg2${pg#postgres}
+    migra=$(t 3 "$MIGRA" --unsafe --schema bench "$pg/bench" "$pg/bench_copy")
     echo "migra, the same database against a copy:          ${migra}s"
     python3 -c "print(f'migra / diff: {${migra}/${diff}:.2f}x   (goal: at least 4x)')"
 fi

@@ -58,7 +58,13 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     let extras = Extras { foreign_types: &live.foreign_types, broken: &live.broken };
     let findings = findings(project, desired, &changes, &extras);
     let mut warnings = std::mem::take(&mut live.warnings);
-    let diff = match (create_all(&seen, dialect), create_all(desired, dialect)) {
+    // Both sides rendered at once: each is a whole schema's DDL (half of a diff's time alone).
+    let sides = std::thread::scope(|scope| {
+        let live = scope.spawn(|| create_all(&seen, dialect));
+        let desired = create_all(desired, dialect);
+        (live.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), desired)
+    });
+    let diff = match sides {
         (Ok(a), Ok(b)) if a == b => String::new(),
         (Ok(a), Ok(b)) => {
             TextDiff::from_lines(&a, &b).unified_diff().context_radius(3).header("live", "desired").to_string()
