@@ -106,13 +106,13 @@ impl Loader<'_> {
 /// differently); `E'...'` means the same either way. And `migrate` reads CRLF in a migration as
 /// LF, so a carriage return inside quotes would not survive: it is written as an escape.
 fn setting_independent(text: &str, dialect: Dialect) -> Result<(), ParseError> {
-    let escapes = crate::dialect::driver(dialect).escapes();
+    let driver = crate::dialect::driver(dialect);
     let quoted = [Kind::String, Kind::DollarString, Kind::QuotedIdent];
-    for t in significant(text, escapes) {
+    for t in significant(text, driver.escapes()) {
         let message = if quoted.contains(&t.kind) && t.text.contains('\r') {
             "has a carriage return inside quotes, which `migrate` would read as part of a line end: \
              write it as an escape (E'\\r' on PostgreSQL, CHR(13))"
-        } else if dialect == Dialect::Postgres
+        } else if driver.backslash_depends_on_settings()
             && t.kind == Kind::String
             && t.text.starts_with(['\'', 'n', 'N'])
             && t.text.contains('\\')
