@@ -12,14 +12,16 @@ pub fn table_order(tables: &[Table]) -> Vec<&Table> {
         .map(|t| (t.name.as_str(), t.foreign_keys.iter().map(|f| f.table.as_str()).filter(|d| *d != t.name).collect()))
         .collect();
     let order = topo(deps).unwrap_or_else(|_| tables.iter().map(|t| t.name.as_str()).collect());
-    order.iter().filter_map(|n| tables.iter().find(|t| t.name == *n)).collect()
+    let by_name: BTreeMap<&str, &Table> = tables.iter().map(|t| (t.name.as_str(), t)).collect();
+    order.iter().filter_map(|n| by_name.get(n).copied()).collect()
 }
 
 /// Views ordered after the views they read, or the names forming a cycle.
 pub fn view_order(views: &[View]) -> Result<Vec<&View>, Vec<String>> {
     let deps = views.iter().map(|v| (v.name.as_str(), v.depends_on.iter().map(String::as_str).collect())).collect();
     let order = topo(deps)?;
-    Ok(order.iter().filter_map(|n| views.iter().find(|v| v.name == *n)).collect())
+    let by_name: BTreeMap<&str, &View> = views.iter().map(|v| (v.name.as_str(), v)).collect();
+    Ok(order.iter().filter_map(|n| by_name.get(n).copied()).collect())
 }
 
 /// Views in dependency order, or as given when they form a cycle (the loader reports cycles).
@@ -32,24 +34,37 @@ pub fn materialized(views: &[View]) -> Vec<String> {
     views_in_order(views).into_iter().filter(|v| v.materialized).map(|v| v.name.clone()).collect()
 }
 
-/// Kahn's algorithm over names (dependencies outside the set are ignored), smallest name first
-/// among the ready ones so the order is deterministic.
+/// Kahn's algorithm over names (dependencies outside the set are ignored), in rounds: each
+/// round takes every name whose dependencies are all placed, smallest name first, so the order
+/// is deterministic. Linear in names and edges (plus sorting each round).
 fn topo<'a>(deps: BTreeMap<&'a str, BTreeSet<&'a str>>) -> Result<Vec<&'a str>, Vec<String>> {
-    let mut pending: BTreeMap<&str, BTreeSet<&str>> =
-        deps.iter().map(|(n, d)| (*n, d.iter().copied().filter(|x| deps.contains_key(x)).collect())).collect();
+    let mut waiting: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (n, d) in &deps {
+        let inside: Vec<&str> = d.iter().copied().filter(|x| deps.contains_key(x)).collect();
+        waiting.insert(n, inside.len());
+        inside.into_iter().for_each(|x| dependents.entry(x).or_default().push(n));
+    }
+    let mut round: Vec<&str> = waiting.iter().filter(|(_, w)| **w == 0).map(|(n, _)| *n).collect();
     let mut order = Vec::with_capacity(deps.len());
-    while !pending.is_empty() {
-        let ready: Vec<&str> = pending.iter().filter(|(_, d)| d.is_empty()).map(|(n, _)| *n).collect();
-        if ready.is_empty() {
-            return Err(pending.keys().map(|s| s.to_string()).collect());
-        }
-        for n in ready {
-            pending.remove(n);
-            for d in pending.values_mut() {
-                d.remove(n);
+    while !round.is_empty() {
+        let mut next = Vec::new();
+        for n in &round {
+            for m in dependents.get(n).into_iter().flatten() {
+                let w = waiting.get_mut(m).expect("every dependent is a name");
+                *w -= 1;
+                if *w == 0 {
+                    next.push(*m);
+                }
             }
-            order.push(n);
         }
+        order.append(&mut round);
+        next.sort_unstable();
+        round = next;
+    }
+    if order.len() < deps.len() {
+        let placed: BTreeSet<&str> = order.iter().copied().collect();
+        return Err(deps.keys().filter(|n| !placed.contains(*n)).map(|s| s.to_string()).collect());
     }
     Ok(order)
 }

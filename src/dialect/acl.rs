@@ -96,8 +96,9 @@ fn name(text: &str) -> Option<(String, &str)> {
 /// Live grants as compared with `desired`: only where the YAML manages an object's grants
 /// (elsewhere the live side shows none, so nothing is compared or rendered).
 pub fn keep_managed(live: &mut Project, desired: &Project) {
+    let tables = desired.tables_by_name();
     for t in &mut live.tables {
-        if desired.table(&t.name).and_then(|d| d.grants.as_ref()).is_none() {
+        if tables.get(t.name.as_str()).and_then(|d| d.grants.as_ref()).is_none() {
             t.grants = None;
         }
     }

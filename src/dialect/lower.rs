@@ -10,7 +10,7 @@ use super::Driver;
 use crate::diff::{keys, Change, ColumnChanges, TableChange, TableDiff};
 use crate::graph::{materialized, table_order, views_in_order};
 use crate::model::{Project, Table, View};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How one table changes on a dialect: operations before every table change (constraint drops),
 /// the table's own, after every table change (constraint adds), and what it does to others.
@@ -48,21 +48,35 @@ pub fn lower(
         unsupported.push(format!("namespace changed from `{}` to `{}`", from.namespace, to.namespace));
     }
     let at = |op: Op, i: usize| Lowered { op, source: Some(i) };
-    let index = |pred: &dyn Fn(&Change) -> bool| changes.iter().position(pred);
+    // The first change of each kind per object, found by name: thousands of tables stay n log n.
+    let mut first: BTreeMap<(Of, &str), usize> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        let key = match c {
+            Change::DropTable { table } => (Of::DropTable, table.name.as_str()),
+            Change::AddTable { table } => (Of::AddTable, table.name.as_str()),
+            Change::ModifyTable(d) => (Of::ModifyTable, d.to.name.as_str()),
+            c => match view_change(c) {
+                Some(name) => (Of::View, name.as_str()),
+                None => continue,
+            },
+        };
+        first.entry(key).or_insert(i);
+    }
+    let index = |of: Of, name: &str| first.get(&(of, name)).copied();
     let (mut early, mut tables, mut late) = (Vec::new(), Vec::new(), Vec::new());
     let mut broken = BTreeSet::new();
     let mut replaced = BTreeSet::new();
 
     for old in table_order(&from.tables).into_iter().rev() {
-        if let Some(i) = index(&|c| matches!(c, Change::DropTable { table } if table.name == old.name)) {
+        if let Some(i) = index(Of::DropTable, &old.name) {
             tables.push(at(Op::DropTable { table: old.name.clone() }, i));
         }
     }
     for new in table_order(&to.tables) {
-        if let Some(i) = index(&|c| matches!(c, Change::AddTable { table } if table.name == new.name)) {
+        if let Some(i) = index(Of::AddTable, &new.name) {
             tables.push(at(Op::CreateTable { table: new.clone(), constraints: keys(new) }, i));
         }
-        let Some(i) = index(&|c| matches!(c, Change::ModifyTable(d) if d.to.name == new.name)) else { continue };
+        let Some(i) = index(Of::ModifyTable, &new.name) else { continue };
         let Change::ModifyTable(d) = &changes[i] else { continue };
         match driver.lower_table(d) {
             Ok(ops) => {
@@ -81,8 +95,9 @@ pub fn lower(
     }
     // A replaced table is dropped and renamed: foreign keys of other tables that reference it
     // (and stay unchanged) are dropped before and added back after.
+    let old_tables: BTreeMap<&str, &Table> = from.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     for t in to.tables.iter().filter(|t| !replaced.contains(&t.name)) {
-        let Some(old) = from.table(&t.name) else { continue };
+        let Some(old) = old_tables.get(t.name.as_str()) else { continue };
         let kept = keys(old);
         for k in keys(t).into_iter().filter(|k| kept.contains(k)) {
             if k.references.as_ref().is_some_and(|(target, _)| replaced.contains(target)) {
@@ -102,7 +117,7 @@ pub fn lower(
     }
     for v in views_in_order(&from.views).into_iter().rev() {
         if recreate.contains(&v.name) {
-            let source = index(&|c| view_change(c) == Some(&v.name));
+            let source = index(Of::View, &v.name);
             out.push(Lowered { op: Op::DropView { view: v.clone() }, source });
         }
     }
@@ -111,7 +126,7 @@ pub fn lower(
     out.extend(late);
     // A created view gets its grants with it; a kept one changes its comment and grants.
     for v in views_in_order(&to.views) {
-        let source = index(&|c| view_change(c) == Some(&v.name));
+        let source = index(Of::View, &v.name);
         match source.map(|i| &changes[i]) {
             Some(Change::AddView { .. }) => out.push(Lowered { op: Op::CreateView { view: v.clone() }, source }),
             _ if recreate.contains(&v.name) => out.push(Lowered { op: Op::CreateView { view: v.clone() }, source }),
@@ -145,6 +160,15 @@ pub fn lower(
 }
 
 /// The view a view change is about.
+/// Which change of an object `lower` looks for.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Of {
+    DropTable,
+    AddTable,
+    ModifyTable,
+    View,
+}
+
 fn view_change(change: &Change) -> Option<&String> {
     match change {
         Change::AddView { view } | Change::DropView { view } => Some(&view.name),

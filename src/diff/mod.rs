@@ -12,7 +12,7 @@ pub use keys::{keys, Key, KeyKind};
 use crate::model::grants::minus;
 use crate::model::{Column, Distribution, Grant, Index, Project, SortKey, Table, View};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A reference row, column → value.
 pub type Row = BTreeMap<String, serde_json::Value>;
@@ -281,13 +281,16 @@ fn lower(value: &impl std::fmt::Display) -> String {
 /// derived expressions are not compared: no migration changes them.
 pub fn diff(from: &Project, to: &Project) -> Vec<Change> {
     let mut changes = Vec::new();
+    // By name, so thousands of tables cost n log n, not n².
+    let old_tables: BTreeMap<&str, &Table> = from.tables.iter().map(|t| (t.name.as_str(), t)).collect();
+    let new_tables: BTreeSet<&str> = to.tables.iter().map(|t| t.name.as_str()).collect();
     for new in &to.tables {
-        match from.table(&new.name) {
+        match old_tables.get(new.name.as_str()) {
             None => changes.push(Change::AddTable { table: new.clone() }),
             Some(old) => {
                 let table_changes = table(old, new);
                 if !table_changes.is_empty() {
-                    let d = TableDiff { from: old.clone(), to: new.clone(), changes: table_changes };
+                    let d = TableDiff { from: (*old).clone(), to: new.clone(), changes: table_changes };
                     changes.push(Change::ModifyTable(Box::new(d)));
                 }
             }
@@ -304,7 +307,7 @@ pub fn diff(from: &Project, to: &Project) -> Vec<Change> {
             }
         }
     }
-    for old in from.tables.iter().filter(|t| to.table(&t.name).is_none()) {
+    for old in from.tables.iter().filter(|t| !new_tables.contains(t.name.as_str())) {
         changes.push(Change::DropTable { table: old.clone() });
     }
     for old in from.views.iter().filter(|v| to.view(&v.name).is_none()) {

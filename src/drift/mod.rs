@@ -52,7 +52,8 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     live.project.views.retain(|v| !ignored(&v.name));
     // The live side speaks for the YAML's settings: only objects differ.
     let seen = Project { namespace: desired.namespace.clone(), ..desired.emptied() };
-    let seen = Project { tables: live.project.tables.clone(), views: live.project.views.clone(), ..seen };
+    let (tables, views) = (std::mem::take(&mut live.project.tables), std::mem::take(&mut live.project.views));
+    let seen = Project { tables, views, ..seen };
 
     let changes: Vec<Change> = changes_between(&seen, desired);
     let extras = Extras { foreign_types: &live.foreign_types, broken: &live.broken };

@@ -332,13 +332,28 @@ impl Project {
         self.tables.iter().find(|t| t.name == name)
     }
 
+    /// The tables by name, for code that looks up many: `table` is a linear search.
+    pub fn tables_by_name(&self) -> BTreeMap<&str, &Table> {
+        self.tables.iter().map(|t| (t.name.as_str(), t)).collect()
+    }
+
     pub fn view(&self, name: &str) -> Option<&View> {
         self.views.iter().find(|v| v.name == name)
     }
 
     /// The same settings without any object: what the first migration starts from.
     pub fn emptied(&self) -> Project {
-        Project { tables: vec![], views: vec![], refresh_procedure: None, ..self.clone() }
+        Project {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            dialects: self.dialects.clone(),
+            phases: self.phases.clone(),
+            ignore: self.ignore.clone(),
+            refresh_procedure: None,
+            seed_values: self.seed_values.clone(),
+            tables: vec![],
+            views: vec![],
+        }
     }
 
     /// The tables of the enabled phases with these names (all of them when `names` is empty),

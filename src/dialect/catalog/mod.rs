@@ -303,5 +303,5 @@ pub(in crate::dialect) fn settle_identities(live: &mut Table, desired: &Table) {
 /// Puts the items the YAML also has in the YAML's order, the others after them: column order is
 /// not drift (a column added later sits last in the database), but the DDL diff reads better.
 pub(in crate::dialect) fn order_like<T>(live: &mut [T], desired: &[T], same: impl Fn(&T, &T) -> bool) {
-    live.sort_by_key(|l| desired.iter().position(|d| same(l, d)).unwrap_or(usize::MAX));
+    live.sort_by_cached_key(|l| desired.iter().position(|d| same(l, d)).unwrap_or(usize::MAX));
 }

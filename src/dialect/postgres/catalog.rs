@@ -129,8 +129,9 @@ fn in_transaction<T>(s: &mut Session, begin: &str, f: impl FnOnce(&mut Session) 
 fn overlay(desired: &Project, live: &mut Project) {
     acl::keep_managed(live, desired);
     acl::kinds_as_declared(live, desired);
+    let tables = desired.tables_by_name();
     for t in &mut live.tables {
-        let Some(d) = desired.table(&t.name) else { continue };
+        let Some(d) = tables.get(t.name.as_str()) else { continue };
         (t.distribution, t.sort_key, t.backup) = (d.distribution.clone(), d.sort_key.clone(), d.backup);
         for c in &mut t.columns {
             c.encode = d.column(&c.name).and_then(|dc| dc.encode.clone());
@@ -177,7 +178,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
         }
     }
     let mut columns: Vec<_> = columns.iter().collect();
-    columns.sort_by_key(|r| (r.text("relname"), r.int("attnum")));
+    columns.sort_by_cached_key(|r| (r.text("relname"), r.int("attnum")));
     for r in columns {
         let (table, name) = (r.text("relname"), r.text("attname"));
         let Some(ty) = b.column_type(table, name, r.text("type")) else { continue };
@@ -291,8 +292,9 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
     }
 
     let stored = snapshot(s, Scope::Temporary, &desired.namespace)?.project;
+    let copies = stored.tables_by_name();
     for t in &mut out.tables {
-        let Some(copy) = stored.table(&t.name) else { continue };
+        let Some(copy) = copies.get(t.name.as_str()) else { continue };
         for c in &mut t.columns {
             if let Some(stored) = copy.column(&c.name) {
                 c.default = stored.default.clone();

@@ -33,8 +33,9 @@ pub fn normalise(desired: &Project, live: &mut Live) -> Project {
 fn overlay(desired: &Project, live: &mut Live) {
     acl::keep_managed(&mut live.project, desired);
     let unknown = |object: &str, what: Unknown| live.unknown.contains(&(object.to_string(), what));
+    let tables = desired.tables_by_name();
     for t in &mut live.project.tables {
-        let Some(d) = desired.table(&t.name) else { continue };
+        let Some(d) = tables.get(t.name.as_str()) else { continue };
         t.indexes = d.indexes.clone();
         if unknown(&t.name, Unknown::RoleGrants) {
             t.grants = declared_roles(t.grants.take(), &d.grants);
