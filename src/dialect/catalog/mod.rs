@@ -305,3 +305,28 @@ pub(in crate::dialect) fn settle_identities(live: &mut Table, desired: &Table) {
 pub(in crate::dialect) fn order_like<T>(live: &mut [T], desired: &[T], same: impl Fn(&T, &T) -> bool) {
     live.sort_by_cached_key(|l| desired.iter().position(|d| same(l, d)).unwrap_or(usize::MAX));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builder_keeps_foreign_schemas_and_places_indexes() {
+        let mut b = Builder::new("ns", Dialect::Postgres);
+        b.table("t", None);
+        b.view("mv", true, None);
+        b.constraint("t", "FOREIGN KEY (a) REFERENCES ns.u(id)");
+        b.constraint("t", "FOREIGN KEY (b) REFERENCES other.u(id)");
+        b.constraint("t", "CHECK (a > 0)");
+        let index = |name: &str| Index { name: name.into(), columns: vec!["a".into()], unique: false, predicate: None };
+        b.index("t", index("t_a"));
+        b.index("mv", index("mv_a"));
+        b.index("nowhere", index("x"));
+        let live = b.finish();
+        let (t, mv) = (&live.project.tables[0], &live.project.views[0]);
+        let targets: Vec<&str> = t.foreign_keys.iter().map(|f| f.table.as_str()).collect();
+        assert_eq!(targets, ["u", "other.u"]);
+        assert_eq!((t.indexes[0].name.as_str(), mv.indexes[0].name.as_str()), ("t_a", "mv_a"));
+        assert_eq!(live.warnings, ["t: constraint `CHECK (a > 0)` is not understood; ignored"]);
+    }
+}
