@@ -426,3 +426,32 @@ fn json_values_are_json_on_both_dialects() {
     let pg = sql(PG);
     assert!(pg.contains("(1, CAST('{\"sizes\":[1,2],\"theme\":\"dark\"}' AS JSONB))"), "{pg}");
 }
+
+#[test]
+fn what_no_migration_expresses_is_refused() {
+    let from = project(&[&with("")], &[]);
+    let moved = Project { namespace: "elsewhere".into(), ..from.clone() };
+    let err = plan(PG, &from, &moved).unwrap_err().to_string();
+    assert!(err.contains("namespace changed from `ns` to `elsewhere`"), "{err}");
+    // From nothing, the namespace is just the one created.
+    assert!(plan(PG, &from.emptied(), &moved).is_ok());
+
+    let view = "materialized_view: mv\nsql: SELECT d FROM {{ ref('t') }}\n";
+    let named = |name: &str, views: &[&str]| project_with(&format!("refresh_procedure: {name}\n"), &[&with("")], views);
+    let err = plan(PG, &named("refresh_a", &[]), &named("refresh_b", &[])).unwrap_err().to_string();
+    assert!(err.contains("refresh procedure `refresh_a` was renamed"), "{err}");
+    // The same procedure over other views is created again.
+    let sql = plan(PG, &named("refresh_a", &[]), &named("refresh_a", &[view])).unwrap().sql();
+    assert!(sql.contains("PROCEDURE \"ns\".\"refresh_a\""), "{sql}");
+}
+
+#[test]
+fn foreign_keys_to_a_replaced_table_are_dropped_before_and_added_after() {
+    let parent = "table: p\ncolumns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: d, type: date }\n";
+    let child = "table: c\ncolumns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: p_id, type: bigint, references: p.id }\n";
+    let interleaved = format!("{parent}sort_key: {{ kind: interleaved, columns: [d] }}\n");
+    let sql = plan(RS, &project(&[parent, child], &[]), &project(&[&interleaved, child], &[])).unwrap().sql();
+    let at = |what: &str| sql.find(what).unwrap_or_else(|| panic!("no `{what}` in:\n{sql}"));
+    let (drop, add) = (at("ALTER TABLE \"ns\".\"c\" DROP CONSTRAINT"), at("ALTER TABLE \"ns\".\"c\" ADD CONSTRAINT"));
+    assert!(drop < at("DROP TABLE \"ns\".\"p\"") && at("RENAME TO \"p\"") < add, "{sql}");
+}

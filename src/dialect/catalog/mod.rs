@@ -329,4 +329,20 @@ mod tests {
         assert_eq!((t.indexes[0].name.as_str(), mv.indexes[0].name.as_str()), ("t_a", "mv_a"));
         assert_eq!(live.warnings, ["t: constraint `CHECK (a > 0)` is not understood; ignored"]);
     }
+
+    #[test]
+    fn an_identity_takes_the_yaml_seed_only_with_the_same_step() {
+        let yaml = "table: t\ncolumns:\n  - { name: a, type: bigint, identity: { seed: 1, step: 1 } }\n  - { name: b, type: bigint, identity: { seed: 1, step: 1 } }\n";
+        let files = vec![
+            ("/p/schema.yaml".into(), Ok("name: p\nnamespace: ns\ndialects: [postgres]\n".to_string())),
+            ("/p/tables/t.yaml".into(), Ok(yaml.to_string())),
+        ];
+        let desired = crate::load::load_texts(std::path::Path::new("/p"), files).unwrap().tables.remove(0);
+        let mut live = desired.clone();
+        live.columns[0].identity = Some(Identity { seed: 500, step: 1 });
+        live.columns[1].identity = Some(Identity { seed: 500, step: 2 });
+        settle_identities(&mut live, &desired);
+        assert_eq!(live.columns[0].identity, Some(Identity { seed: 1, step: 1 }));
+        assert_eq!(live.columns[1].identity, Some(Identity { seed: 500, step: 2 }));
+    }
 }
