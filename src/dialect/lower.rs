@@ -217,14 +217,15 @@ pub fn refuse_unsupported(d: &TableDiff) -> Result<(), String> {
                     to.name
                 ));
             }
+            // Before the NOT NULL rule, which an identity (always NOT NULL) would also meet.
+            TableChange::AddColumn { column: c } if c.identity.is_some() => {
+                return Err(format!("identity column `{name}.{}` cannot be added to an existing table", c.name));
+            }
             TableChange::AddColumn { column: c } if !c.nullable && c.default.is_none() => {
                 return Err(format!(
                     "column `{name}.{}` is added NOT NULL without a default: existing rows would have no value; add a `default`, or add it nullable, backfill, then make it NOT NULL",
                     c.name
                 ));
-            }
-            TableChange::AddColumn { column: c } if c.identity.is_some() => {
-                return Err(format!("identity column `{name}.{}` cannot be added to an existing table", c.name));
             }
             _ => {}
         }

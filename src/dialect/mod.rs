@@ -12,6 +12,8 @@ pub mod postgres;
 pub mod redshift;
 
 #[cfg(test)]
+mod lowering_tests;
+#[cfg(test)]
 mod planner_tests;
 
 use crate::diff::{TableDiff, ViewChanges};

@@ -7,16 +7,16 @@ use crate::model::{Dialect, Project};
 use crate::plan::plan;
 use std::path::PathBuf;
 
-const PG: Dialect = Dialect::Postgres;
-const RS: Dialect = Dialect::Redshift;
+pub(super) const PG: Dialect = Dialect::Postgres;
+pub(super) const RS: Dialect = Dialect::Redshift;
 
 /// A project of `tables` (YAML table files, each after `table: <name>\n`), both dialects.
-fn project(tables: &[&str], views: &[&str]) -> Project {
+pub(super) fn project(tables: &[&str], views: &[&str]) -> Project {
     project_with("", tables, views)
 }
 
 /// The same with more settings in `schema.yaml` (`settings`, e.g. default grants).
-fn project_with(settings: &str, tables: &[&str], views: &[&str]) -> Project {
+pub(super) fn project_with(settings: &str, tables: &[&str], views: &[&str]) -> Project {
     let dir = PathBuf::from("/p");
     let head = "name: p\nnamespace: ns\ndialects: [postgres, redshift]\n";
     let mut files = vec![(dir.join("schema.yaml"), Ok(format!("{head}{settings}")))];
@@ -31,7 +31,7 @@ fn project_with(settings: &str, tables: &[&str], views: &[&str]) -> Project {
 }
 
 /// Each step's SQL (trimmed) and transactional flag.
-fn statements(dialect: Dialect, from: &Project, to: &Project) -> Vec<(String, bool)> {
+pub(super) fn statements(dialect: Dialect, from: &Project, to: &Project) -> Vec<(String, bool)> {
     let plan = plan(dialect, from, to).unwrap_or_else(|e| panic!("{e}"));
     plan.steps.iter().map(|s| (s.sql.trim().to_string(), s.transactional)).collect()
 }
@@ -45,9 +45,9 @@ struct Case {
     expect: &'static [(&'static str, bool)],
 }
 
-const T: &str = "table: t\nsort_key: { kind: compound, columns: [d] }\ndistribution: { style: key, key: k }\ncolumns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: k, type: varchar(16) }\n  - { name: d, type: date }\n";
+pub(super) const T: &str = "table: t\nsort_key: { kind: compound, columns: [d] }\ndistribution: { style: key, key: k }\ncolumns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: k, type: varchar(16) }\n  - { name: d, type: date }\n";
 
-fn with(extra: &str) -> String {
+pub(super) fn with(extra: &str) -> String {
     format!("{T}{extra}")
 }
 

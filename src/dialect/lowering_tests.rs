@@ -1,0 +1,85 @@
+//! The parts of the lowering both dialects share (`lower.rs`): keys, indexes, reference rows,
+//! what no table change can express, and the refresh procedure's order.
+
+use super::planner_tests::{project, project_with, statements, with, PG, RS};
+use crate::model::Dialect;
+use crate::plan::plan;
+
+fn sql(dialect: Dialect, from: &str, to: &str) -> Vec<String> {
+    let (from, to) = (project(&[&with(from)], &[]), project(&[&with(to)], &[]));
+    statements(dialect, &from, &to).into_iter().map(|(sql, _)| sql).collect()
+}
+
+#[test]
+fn keys_indexes_and_rows() {
+    let unique = "  - { name: v, type: integer, unique: true }\n";
+    let plain = "  - { name: v, type: integer }\n";
+    assert_eq!(sql(PG, unique, plain), ["ALTER TABLE \"ns\".\"t\" DROP CONSTRAINT \"t_v_key\";"]);
+
+    let index = |columns: &str| format!("indexes:\n  - {{ name: t_i, columns: [{columns}] }}\n");
+    assert_eq!(sql(PG, "", &index("d")), ["CREATE INDEX \"t_i\" ON \"ns\".\"t\" (\"d\");"]);
+    assert_eq!(sql(PG, &index("d"), ""), ["DROP INDEX \"ns\".\"t_i\";"]);
+    assert_eq!(
+        sql(PG, &index("d"), &index("k, d")),
+        ["DROP INDEX \"ns\".\"t_i\";", "CREATE INDEX \"t_i\" ON \"ns\".\"t\" (\"k\", \"d\");"]
+    );
+
+    let rows = |r: &str| format!("rows:\n{r}");
+    let (one, two) = ("  - { id: 1, k: a }\n", "  - { id: 2, k: b }\n");
+    let added = sql(PG, &rows(one), &rows(&format!("{one}{two}")));
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert!(added[0].starts_with("INSERT INTO \"ns\".\"t\" (\"id\", \"k\")"), "{added:?}");
+    assert!(added[0].contains("(2, 'b')") && !added[0].contains("(1, 'a')"), "{added:?}");
+    let deleted = sql(RS, &rows(&format!("{one}{two}")), &rows(one));
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+    assert!(deleted[0].starts_with("DELETE FROM \"ns\".\"t\" WHERE"), "{deleted:?}");
+    assert!(deleted[0].contains("'b'") && !deleted[0].contains("'a'"), "{deleted:?}");
+}
+
+#[test]
+fn what_no_table_change_expresses_is_refused() {
+    let cases = [
+        (
+            "  - { name: n, type: bigint }\n",
+            "  - { name: n, type: bigint, identity: true }\n",
+            "identity of `t.n` changed",
+        ),
+        ("", "  - { name: n, type: integer, nullable: false }\n", "added NOT NULL without a default"),
+        ("", "  - { name: n, type: bigint, identity: true }\n", "identity column `t.n` cannot be added"),
+    ];
+    for (from, to, refusal) in cases {
+        for dialect in Dialect::ALL {
+            let err = plan(dialect, &project(&[&with(from)], &[]), &project(&[&with(to)], &[])).unwrap_err();
+            assert!(err.to_string().contains(refusal), "{dialect}: {err}");
+        }
+    }
+}
+
+#[test]
+fn views_reading_a_table_are_recreated_when_a_column_is_renamed_or_dropped() {
+    let view = "materialized_view: mv\nsql: SELECT d FROM {{ ref('t') }}\n";
+    let renamed = "  - { name: w, type: integer, renamed_from: v }\n";
+    for (from, to) in [("  - { name: v, type: integer }\n", renamed), ("  - { name: v, type: integer }\n", "")] {
+        let before = project(&[&with(from)], &[view]);
+        let after = project(&[&with(to)], &[view]);
+        let sql = plan(PG, &before, &after).unwrap().sql();
+        assert!(sql.starts_with("DROP MATERIALIZED VIEW IF EXISTS \"ns\".\"mv\""), "{sql}");
+        assert!(sql.contains("CREATE MATERIALIZED VIEW \"ns\".\"mv\""), "{sql}");
+    }
+    // A new column breaks nothing.
+    let (before, after) =
+        (project(&[&with("")], &[view]), project(&[&with("  - { name: v, type: integer }\n")], &[view]));
+    assert!(!plan(PG, &before, &after).unwrap().sql().contains("MATERIALIZED VIEW"));
+}
+
+#[test]
+fn the_refresh_procedure_refreshes_each_view_after_what_it_reads() {
+    let base = "materialized_view: a_base\nsql: SELECT d FROM {{ ref('t') }}\n";
+    let top = "materialized_view: z_top\nsql: SELECT d FROM {{ ref('a_base') }}\n";
+    let first = "materialized_view: b_first\nsql: SELECT d FROM {{ ref('z_top') }}\n";
+    let settings = "refresh_procedure: refresh_all\n";
+    let to = project_with(settings, &[&with("")], &[first, top, base]);
+    let sql = plan(RS, &to.emptied(), &to).unwrap().sql();
+    let at = |name: &str| sql.find(&format!("REFRESH MATERIALIZED VIEW \"ns\".\"{name}\"")).unwrap_or(usize::MAX);
+    assert!(at("a_base") < at("z_top") && at("z_top") < at("b_first") && at("b_first") < usize::MAX, "{sql}");
+}
