@@ -179,13 +179,14 @@ fn runtime_literal(d: &dyn crate::dialect::Driver, text: &str) -> String {
     }
 }
 
-/// A dollar-quoted body whose tag occurs nowhere in it, so nothing inside can end it.
+/// A dollar-quoted body whose tag occurs nowhere in it, so nothing inside can end it: `$$` as
+/// AWS writes procedure bodies ("CREATE PROCEDURE"), else `$body$`, `$body1$`, ...
 fn dollar_quote(body: &str) -> String {
-    let mut tag = String::from("$body$");
+    let mut tag = String::from("$$");
     let mut n = 0;
     while body.contains(&tag) {
+        tag = if n == 0 { "$body$".to_string() } else { format!("$body{n}$") };
         n += 1;
-        tag = format!("$body{n}$");
     }
     format!("{tag}{body}{tag}")
 }
@@ -215,6 +216,13 @@ fn literal(d: &dyn crate::dialect::Driver, value: Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dollar_quotes_take_a_tag_the_body_lacks() {
+        assert_eq!(dollar_quote("BEGIN END;"), "$$BEGIN END;$$");
+        assert_eq!(dollar_quote("'$$'"), "$body$'$$'$body$");
+        assert_eq!(dollar_quote("'$$' '$body$'"), "$body1$'$$' '$body$'$body1$");
+    }
 
     #[test]
     fn literals_are_escaped_for_the_dialect() {
