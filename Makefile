@@ -50,22 +50,22 @@ demo: build
 	@$(BIN) generate --check
 	@echo "== schema local start (PostgreSQL 15 under .schema/local)"
 	@$(BIN) local start
-	@echo "== schema migrate"
-	@$(BIN) migrate
+	@echo "== schema migrate --target dev (schema.yaml's targets: dev is the local PostgreSQL)"
+	@$(BIN) migrate --target dev
 	@echo "== schema status"
-	@$(BIN) status
+	@$(BIN) status --target dev
 	@echo "== schema diff (the live catalog against the YAML)"
-	@$(BIN) diff
+	@$(BIN) diff --target dev
 	@echo "== schema seed: a load of synthetic rows in which 5 rows per table miss event_date"
-	@$(BIN) -q seed --rows 2000 --replace --defect event_date_not_null=5
+	@$(BIN) -q seed --target dev --rows 2000 --replace --defect event_date_not_null=5
 	@echo "== schema validate (the post-load gate: it fails, exit 1, as it should)"
-	@$(BIN) validate -q; status=$$?; if [ $$status -eq 1 ]; then echo "(exit 1: the expected failure)"; else exit 1; fi
+	@$(BIN) validate -q --target dev; status=$$?; if [ $$status -eq 1 ]; then echo "(exit 1: the expected failure)"; else exit 1; fi
 	@echo "== schema backfill (fills event_date from event_timestamp)"
-	@$(BIN) -q backfill
+	@$(BIN) -q backfill --target dev
 	@echo "== schema validate (passes now)"
-	@$(BIN) -q validate
+	@$(BIN) -q validate --target dev
 	@echo "== schema refresh (the materialized views, in dependency order)"
-	@$(BIN) -q refresh
+	@$(BIN) -q refresh --target dev
 	@echo
 	@echo "Next: edit a table in schema/tables/, then run"
 	@echo "  $(BIN) generate --name my_change && $(BIN) migrate"

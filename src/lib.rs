@@ -52,6 +52,7 @@ pub mod annotations;
 pub mod backfill;
 pub mod calendar;
 mod cli;
+pub mod connect;
 pub mod db;
 pub mod dialect;
 pub mod diff;

@@ -193,8 +193,7 @@ impl LocalCluster {
     /// A database named after the project on the running cluster, created if missing (several
     /// processes may race to create it; the losers find it created).
     pub fn ensure_database(&self, server: &Target, project: &str) -> Result<Target, String> {
-        let name: String =
-            project.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+        let name = database_name(project);
         let mut client = server.connect().map_err(|e| e.to_string())?;
         let exists = |c: &mut postgres::Client| {
             c.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).map(|r| r.is_some())
@@ -210,6 +209,7 @@ impl LocalCluster {
         Ok(server.with_database(&name))
     }
 
+    /// The server's URL while it runs (its `postgres` database).
     pub fn url(&self) -> Option<String> {
         match self.status() {
             LocalStatus::Running { url, .. } => Some(url),
@@ -322,4 +322,9 @@ fn run(cmd: &mut Command, step: &str) -> Result<(), String> {
 fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     lines[lines.len().saturating_sub(3)..].join(" | ")
+}
+
+/// The local database of a project: its name in lower case, other characters as `_`.
+pub fn database_name(project: &str) -> String {
+    project.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect()
 }

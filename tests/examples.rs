@@ -55,7 +55,7 @@ fn passes(name: &str, load_at: Option<i64>) -> String {
     let db = Some(url.as_str());
     match load_at {
         Some(version) => {
-            schema(&root, db, &["migrate", "--target", &version.to_string()]);
+            schema(&root, db, &["migrate", "--to", &version.to_string()]);
             load_data(&root, &url);
             schema(&root, db, &["migrate"]);
         }

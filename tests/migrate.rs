@@ -160,9 +160,9 @@ fn dry_run_target_and_baseline() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3, "{}", text(&out));
     assert_eq!(tables(&url), "", "dry run changes nothing");
 
-    assert!(schema(&root, &url, &["migrate", "--target", "2"]).status.success());
+    assert!(schema(&root, &url, &["migrate", "--to", "2"]).status.success());
     assert_eq!(history(&url), "1:initial\n2:lookup");
-    assert_eq!(schema(&root, &url, &["migrate", "--target", "9"]).status.code(), Some(2));
+    assert_eq!(schema(&root, &url, &["migrate", "--to", "9"]).status.code(), Some(2));
 
     // Baseline: a database created by hand is marked as at V3 without running anything.
     let other = common::fresh_database();
@@ -345,7 +345,7 @@ fn migrate_needs_no_create_privilege_on_the_database() {
 fn unusual_history_tables_are_reported_not_panicked_on() {
     let url = common::fresh_database();
     let (_tmp, root) = project(&[V2]);
-    assert!(schema(&root, &url, &["migrate", "--target", "1"]).status.success());
+    assert!(schema(&root, &url, &["migrate", "--to", "1"]).status.success());
     // What refinery without 64-bit versions creates.
     psql(&url, "ALTER TABLE analytics.refinery_schema_history ALTER COLUMN version TYPE INTEGER");
     let out = schema(&root, &url, &["status"]);

@@ -26,13 +26,19 @@ struct Cli {
     /// Target dialect; default: the only dialect of the project, or inferred from the database URL.
     #[arg(long, global = true, value_parser = dialects())]
     dialect: Option<Dialect>,
-    /// Database URL (postgres://user:password@host:port/db?sslmode=require&sslrootcert=ca.pem);
-    /// default: the local development PostgreSQL under .schema/local, started on first use.
-    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    /// Database to use: a postgres:// URL or libpq key=value pairs (env: DATABASE_URL). The
+    /// PG* variables and ~/.pgpass fill what it leaves out.
+    #[arg(long, global = true, value_name = "URL", conflicts_with_all = ["target", "local"])]
     database_url: Option<String>,
-    /// Seconds to wait for a connection.
-    #[arg(long, global = true, default_value_t = 10)]
-    connect_timeout: u64,
+    /// Database to use: a target of schema.yaml's `targets:` (env: SCHEMA_TARGET).
+    #[arg(long, global = true, value_name = "NAME", conflicts_with = "local")]
+    target: Option<String>,
+    /// Use the local development PostgreSQL under .schema/local (started on first use).
+    #[arg(long, global = true)]
+    local: bool,
+    /// Seconds to wait for a connection [default: the target's, PGCONNECT_TIMEOUT, or 10].
+    #[arg(long, global = true, value_name = "SECONDS")]
+    connect_timeout: Option<u64>,
     /// Print only errors and findings.
     #[arg(short, long, global = true)]
     quiet: bool,
@@ -74,11 +80,13 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Apply up to and including this version.
-        #[arg(long)]
-        target: Option<i64>,
+        #[arg(long, value_name = "VERSION")]
+        to: Option<i64>,
         /// Also apply migrations added below the highest applied version.
         #[arg(long)]
         allow_out_of_order: bool,
+        #[command(flatten)]
+        timeouts: Timeouts,
     },
     /// Applied, pending, divergent, renamed, missing and unreadable migrations; exit 1 on any but
     /// applied and pending.
@@ -165,6 +173,8 @@ enum Command {
         /// Only this view and the views that read it.
         #[arg(long)]
         view: Option<String>,
+        #[command(flatten)]
+        timeouts: Timeouts,
     },
     /// Load deterministic synthetic rows (PostgreSQL), optionally with rows failing chosen checks.
     Seed {
@@ -196,6 +206,20 @@ enum Command {
         #[arg(value_enum)]
         action: LocalAction,
     },
+}
+
+/// How long migrate and refresh may wait and run: the flag, else the target's setting, else
+/// the default.
+#[derive(clap::Args, Clone, Copy)]
+struct Timeouts {
+    /// Longest wait for a table lock, e.g. 30s or 2m (PostgreSQL lock_timeout; Redshift has no
+    /// such setting) [default: the target's lock_timeout, else 30s].
+    #[arg(long, value_name = "DURATION", value_parser = crate::model::targets::parse_duration)]
+    lock_timeout: Option<Duration>,
+    /// Longest a statement may run, e.g. 2h; 0 is no limit (statement_timeout) [default: the
+    /// target's statement_timeout, else no limit].
+    #[arg(long, value_name = "DURATION", value_parser = crate::model::targets::parse_duration)]
+    statement_timeout: Option<Duration>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -280,19 +304,20 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Migrate { dry_run, target, allow_out_of_order } => {
+        Command::Migrate { dry_run, to, allow_out_of_order, timeouts } => {
             let options = migrate::Options {
-                target: *target,
+                target: *to,
                 dry_run: *dry_run,
                 fake: false,
                 allow_out_of_order: *allow_out_of_order,
             };
-            return run_migrate(cli, &layout, &project, &options);
+            return run_migrate(cli, &layout, &project, &options, *timeouts);
         }
         Command::Baseline { version } => {
             let options =
                 migrate::Options { target: Some(*version), dry_run: false, fake: true, allow_out_of_order: false };
-            return run_migrate(cli, &layout, &project, &options);
+            let timeouts = Timeouts { lock_timeout: None, statement_timeout: None };
+            return run_migrate(cli, &layout, &project, &options, timeouts);
         }
         Command::Status { format } => {
             let target = database(cli, &layout, &project)?;
@@ -361,8 +386,8 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 _ => {}
             })?;
         }
-        Command::Refresh { view } => {
-            let target = database(cli, &layout, &project)?;
+        Command::Refresh { view, timeouts } => {
+            let target = target::bounded(target::chosen(cli, &layout, Some(&project))?, *timeouts);
             let views = refresh::selection(&project, view.as_deref())?;
             let started = Instant::now();
             refresh::refresh(&target, &project.namespace, &views, |v, progress| match progress {
@@ -419,8 +444,9 @@ fn run_migrate(
     layout: &Layout,
     project: &crate::model::Project,
     options: &migrate::Options,
+    timeouts: Timeouts,
 ) -> Result<ExitCode> {
-    let target = database(cli, layout, project)?;
+    let target = target::bounded(target::chosen(cli, layout, Some(project))?, timeouts);
     let started = Instant::now();
     let outcome =
         migrate::migrate(layout, &target, &project.namespace, options, migrate::output::progress(options, cli.quiet))?;
@@ -429,11 +455,7 @@ fn run_migrate(
 
 fn run_inspect(cli: &Cli, layout: &Layout, out: Option<&std::path::Path>, namespace: Option<&str>) -> Result<ExitCode> {
     let project = if layout.schema.join("schema.yaml").is_file() { Some(load_project(layout)?) } else { None };
-    let target = match (&project, &cli.database_url) {
-        (Some(p), _) => database(cli, layout, p)?,
-        (None, Some(url)) => Target::parse(url, cli.dialect, Duration::from_secs(cli.connect_timeout))?,
-        (None, None) => return Err(Error::new("no project here to take the database from: pass --database-url")),
-    };
+    let target = target::chosen(cli, layout, project.as_ref())?.target;
     let namespace = namespace
         .map(str::to_string)
         .or(project.as_ref().map(|p| p.namespace.clone()))

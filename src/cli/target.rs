@@ -1,7 +1,8 @@
 //! Which project and database a command works on.
 
-use super::{join, Cli, LocalAction};
-use crate::db::Target;
+use super::{join, Cli, LocalAction, Timeouts};
+use crate::connect::{self, Chosen, Request};
+use crate::db::{Env, Target};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::load;
@@ -15,28 +16,44 @@ pub fn load_project(layout: &Layout) -> Result<Project> {
         .map_err(|diagnostics| Error::Load { dir: layout.schema.display().to_string(), diagnostics })
 }
 
-/// The database a command works on: `--database-url` / `DATABASE_URL`, else the local
-/// development cluster (started on first use) and a database named after the project.
-pub fn database(cli: &Cli, layout: &Layout, project: &Project) -> Result<Target> {
-    let timeout = Duration::from_secs(cli.connect_timeout);
-    let target = match &cli.database_url {
-        Some(url) => Target::parse(url, cli.dialect, timeout)?,
-        None => {
-            let cluster = LocalCluster::new(layout.local_dir());
-            let url = cluster.start().map_err(Error::new)?;
-            let server = Target::parse(&url, Some(crate::dialect::LOCAL), timeout)?;
-            cluster.ensure_database(&server, &project.name).map_err(Error::new)?
-        }
+/// The database a command works on (see `connect::choose`), named on stderr before anything
+/// touches it, with the password masked.
+pub fn chosen(cli: &Cli, layout: &Layout, project: Option<&Project>) -> Result<Chosen> {
+    let request = Request {
+        database_url: cli.database_url.clone(),
+        target: cli.target.clone(),
+        local: cli.local,
+        dialect: cli.dialect,
+        connect_timeout: cli.connect_timeout.map(Duration::from_secs),
     };
-    if !project.dialects.contains(&target.dialect()) {
+    let chosen = connect::choose(&request, layout, project, &Env::process())?;
+    eprintln!("{}", chosen.describe());
+    let dialect = chosen.target.dialect();
+    if let Some(project) = project.filter(|p| !p.dialects.contains(&dialect)) {
         return Err(Error::new(format!(
-            "{} is a {} database but the project targets {}; pass --dialect if the guess is wrong",
-            target.redacted(),
-            target.dialect(),
+            "{} is a {dialect} database but the project targets {}; pass --dialect if the guess is wrong",
+            chosen.target.redacted(),
             join(&project.dialects)
         )));
     }
-    Ok(target)
+    Ok(chosen)
+}
+
+/// When migrate and refresh give up: a lock wait of 30 s fails a deploy that a long query
+/// blocks, instead of queueing every reader behind it; statements themselves are not bounded.
+const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The chosen database with its session's timeouts: the flag, else the target's, else the default.
+pub fn bounded(chosen: Chosen, flags: Timeouts) -> Target {
+    let spec = chosen.spec.as_ref();
+    let lock = flags.lock_timeout.or(spec.and_then(|s| s.lock_timeout)).unwrap_or(DEFAULT_LOCK_TIMEOUT);
+    let statement = flags.statement_timeout.or(spec.and_then(|s| s.statement_timeout)).unwrap_or(Duration::ZERO);
+    let settings = crate::dialect::driver(chosen.target.dialect()).timeouts(lock, statement);
+    chosen.target.with_session(settings)
+}
+
+pub fn database(cli: &Cli, layout: &Layout, project: &Project) -> Result<Target> {
+    Ok(chosen(cli, layout, Some(project))?.target)
 }
 
 /// The dialect a command works in: `--dialect`, else the project's only dialect. A project is
@@ -55,17 +72,33 @@ pub fn dialect(cli: &Cli, project: &Project) -> Result<Dialect> {
     }
 }
 
-/// `schema local start|stop|status|url`.
+/// `schema local start|stop|status|url`. With a project, start and url give the project's
+/// database (what `--local` uses), not the server's `postgres` one.
 pub fn local(layout: &Layout, action: LocalAction) -> Result<ExitCode> {
     let cluster = LocalCluster::new(layout.local_dir());
+    let project = layout.schema.join("schema.yaml").is_file().then(|| load_project(layout)).transpose()?;
+    let server = |url: &str| Target::parse(url, Some(crate::dialect::LOCAL), Duration::from_secs(10));
     match action {
-        LocalAction::Start => println!("{}", cluster.start().map_err(Error::new)?),
+        LocalAction::Start => {
+            let url = cluster.start().map_err(Error::new)?;
+            match &project {
+                Some(p) => {
+                    println!("{}", cluster.ensure_database(&server(&url)?, &p.name).map_err(Error::new)?.redacted())
+                }
+                None => println!("{url}"),
+            }
+        }
         LocalAction::Stop => {
             cluster.stop().map_err(Error::new)?;
             println!("stopped");
         }
         LocalAction::Status | LocalAction::Url => match (cluster.status(), action) {
-            (LocalStatus::Running { url, .. }, _) => println!("{url}"),
+            (LocalStatus::Running { url, .. }, _) => match &project {
+                Some(p) => {
+                    println!("{}", server(&url)?.with_database(&crate::local::database_name(&p.name)).redacted())
+                }
+                None => println!("{url}"),
+            },
             (status, LocalAction::Status) => {
                 println!("{}", if matches!(status, LocalStatus::Stopped) { "stopped" } else { "not created" });
                 return Ok(ExitCode::from(1));

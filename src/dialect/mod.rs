@@ -22,6 +22,7 @@ use crate::model::{ColumnType, Dialect, Project};
 use crate::sql::expr::Grammars;
 use catalog::Live;
 use lower::{Hazard, Op, TableOps};
+use std::time::Duration;
 
 /// A rule of the dialect the model breaks, and where: the table or view and the path of the
 /// offending node inside its YAML file (`columns.3.type`).
@@ -113,6 +114,10 @@ pub trait Driver: Sync {
     /// The statements that take the migrate lock on its own connection, held until that
     /// connection closes.
     fn lock_statements(&self, namespace: &str) -> Vec<String>;
+
+    /// Session settings bounding how long a statement waits for a lock and how long it runs;
+    /// zero is no limit.
+    fn timeouts(&self, lock: Duration, statement: Duration) -> Vec<String>;
 }
 
 /// The dialect of the local development cluster (`schema local`).
@@ -169,7 +174,6 @@ fn standard_literal(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::db::Target;
-    use std::time::Duration;
 
     #[test]
     fn infers_dialect_from_host_and_port() {

@@ -24,6 +24,34 @@ pub(super) struct ProjectDoc {
     /// Granted on every table and view (views take its `select` only).
     #[serde(default)]
     pub(super) grants: Vec<GrantDoc>,
+    #[serde(default)]
+    pub(super) targets: BTreeMap<String, TargetDoc>,
+    pub(super) default_target: Option<String>,
+}
+
+/// One of `targets:`. Timeouts are text or a number of seconds.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TargetDoc {
+    #[serde(default)]
+    pub(super) local: bool,
+    pub(super) url: Option<String>,
+    pub(super) url_env: Option<String>,
+    pub(super) dialect: Option<Dialect>,
+    pub(super) sslmode: Option<String>,
+    pub(super) sslrootcert: Option<String>,
+    #[serde(default)]
+    pub(super) password_command: Vec<String>,
+    pub(super) connect_timeout: Option<DurationDoc>,
+    pub(super) lock_timeout: Option<DurationDoc>,
+    pub(super) statement_timeout: Option<DurationDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum DurationDoc {
+    Seconds(u64),
+    Text(String),
 }
 
 #[derive(Deserialize)]

@@ -14,6 +14,7 @@ mod project;
 mod serde_errors;
 mod sql;
 mod table;
+mod targets;
 mod values;
 
 pub use crate::error::Diagnostic;

@@ -185,6 +185,7 @@ impl Loader<'_> {
             seed_values: doc.seed_values,
             tables: tables.iter().map(|(s, t)| self.table(s, t, &ctx)).collect(),
             views: views.iter().filter_map(|(s, v)| self.view(s, v, &ctx)).collect(),
+            targets: self.targets(src, &doc.targets, doc.default_target.as_deref()),
         };
         self.cycles(&project, views);
         project.tables.sort_by(|a, b| a.name.cmp(&b.name));

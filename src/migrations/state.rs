@@ -259,6 +259,7 @@ impl From<ProjectDoc> for Project {
             seed_values: Default::default(),
             tables: p.tables.into_iter().map(Table::from).collect(),
             views: p.views.into_iter().map(View::from).collect(),
+            targets: Default::default(),
         }
     }
 }

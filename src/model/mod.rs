@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub mod grants;
+pub mod targets;
 mod types;
 pub use grants::{Grant, Grantee, Privilege};
 pub use types::{ColumnType, MAX_CHAR, MAX_VARCHAR, TYPE_NAMES};
@@ -60,6 +61,9 @@ pub struct Project {
     pub seed_values: BTreeMap<String, Vec<String>>,
     pub tables: Vec<Table>,
     pub views: Vec<View>,
+    /// Where the project deploys: connection settings, not schema (never in state or diff).
+    #[serde(skip)]
+    pub targets: targets::Targets,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -353,6 +357,7 @@ impl Project {
             seed_values: self.seed_values.clone(),
             tables: vec![],
             views: vec![],
+            targets: self.targets.clone(),
         }
     }
 

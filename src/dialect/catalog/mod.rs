@@ -175,6 +175,7 @@ impl Builder {
             seed_values: Default::default(),
             tables: vec![],
             views: vec![],
+            targets: Default::default(),
         };
         let live = Live {
             project,

@@ -9,6 +9,7 @@ use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::model::{ColumnType, Dialect, Project};
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 
 pub struct Postgres;
 
@@ -130,6 +131,14 @@ impl Driver for Postgres {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(&digest[..8]);
         vec![format!("SELECT pg_advisory_lock({})", i64::from_be_bytes(bytes))]
+    }
+
+    /// Both bound the migrate lock's wait too: lock_timeout applies to advisory locks.
+    fn timeouts(&self, lock: Duration, statement: Duration) -> Vec<String> {
+        vec![
+            format!("SET lock_timeout = {}", lock.as_millis()),
+            format!("SET statement_timeout = {}", statement.as_millis()),
+        ]
     }
 }
 

@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::layout::LOCK_TABLE;
 use crate::model::{ColumnType, Dialect, Project};
 use crate::sql::ident;
+use std::time::Duration;
 
 /// The compression encodings (AWS "Compression encodings").
 pub const ENCODINGS: [&str; 13] = [
@@ -144,6 +145,12 @@ impl Driver for Redshift {
     /// No advisory locks on Redshift: LOCK on a dedicated table, in a transaction left open.
     fn lock_statements(&self, namespace: &str) -> Vec<String> {
         vec!["BEGIN".into(), format!("LOCK {}", lock_table(namespace))]
+    }
+
+    /// Redshift has no lock_timeout ("SET" lists no such parameter): statement_timeout (in
+    /// milliseconds) is the only bound, and it covers the wait for a lock too.
+    fn timeouts(&self, _lock: Duration, statement: Duration) -> Vec<String> {
+        vec![format!("SET statement_timeout TO {}", statement.as_millis())]
     }
 }
 

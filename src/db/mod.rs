@@ -1,21 +1,22 @@
-//! Database connections: URL parsing, libpq-style `sslmode` on top of rust-postgres, and
-//! one-line errors that never contain the password.
+//! Database connections: libpq's parameters (URL, key=value, environment, password file),
+//! its `sslmode`s on top of rust-postgres, and one-line errors that never contain the password.
+
+mod conninfo;
+mod redact;
+mod tls;
+
+pub use conninfo::{environment_names_a_database, Env, Params};
+pub use redact::redact_urls;
 
 use crate::model::Dialect;
 use postgres::config::SslMode as PgSslMode;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::server::ParsedCertificate;
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use redact::{chain, decode, redact_url, scrub};
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
-use tokio_postgres_rustls::MakeRustlsConnect;
 use url::Url;
 
 /// A connection failure or an invalid URL. One line, password already masked.
@@ -55,6 +56,11 @@ impl SslMode {
     }
 }
 
+/// The `sslmode`s libpq knows, all of which are supported.
+pub fn ssl_modes() -> impl Iterator<Item = &'static str> {
+    SslMode::ALL.into_iter().map(|(name, _)| name)
+}
+
 /// A parsed database URL, ready to connect.
 #[derive(Clone)]
 pub struct Target {
@@ -66,6 +72,8 @@ pub struct Target {
     ssl_mode: SslMode,
     root_cert: Option<PathBuf>,
     dialect: Dialect,
+    /// Run on every new connection (timeouts).
+    session: Vec<String>,
 }
 
 /// The URL rebuilt from its parsed parts with the password masked, so no spelling of it (a
@@ -91,11 +99,38 @@ impl fmt::Debug for Target {
 }
 
 impl Target {
-    /// Parse a postgres:// or postgresql:// URL. `sslmode`, `sslrootcert` and `connect_timeout`
-    /// are handled here (rust-postgres rejects the first two's libpq values); every other
-    /// parameter is passed on to rust-postgres. Dialect: `dialect` if given, else inferred from
-    /// the host and port.
-    pub fn parse(url: &str, dialect: Option<Dialect>, default_timeout: Duration) -> Result<Target, DbError> {
+    /// Parse a postgres:// URL or libpq key=value pairs, as given: nothing from the environment.
+    /// Dialect: `dialect` if given, else inferred from the host and port.
+    pub fn parse(text: &str, dialect: Option<Dialect>, default_timeout: Duration) -> Result<Target, DbError> {
+        Target::from_params(&parse_params(text)?, dialect, default_timeout)
+    }
+
+    /// What libpq would connect to: the parameters of `text` (if any), then the PG* variables,
+    /// the operating system user and the password file for what it leaves out.
+    pub fn resolve(
+        text: Option<&str>,
+        env: &Env,
+        dialect: Option<Dialect>,
+        default_timeout: Duration,
+    ) -> Result<Target, DbError> {
+        let mut params = text.map(parse_params).transpose()?.unwrap_or_default();
+        params.fill_from_env(env);
+        params.fill_password_from_file(env).map_err(DbError)?;
+        Target::from_params(&params, dialect, default_timeout)
+    }
+
+    /// Connect with these libpq parameters.
+    pub fn from_params(
+        params: &Params,
+        dialect: Option<Dialect>,
+        default_timeout: Duration,
+    ) -> Result<Target, DbError> {
+        Target::parse_url(&params.to_url(), dialect, default_timeout)
+    }
+
+    /// `sslmode`, `sslrootcert` and `connect_timeout` are handled here (rust-postgres rejects
+    /// the first two's libpq values); every other parameter is passed on to rust-postgres.
+    fn parse_url(url: &str, dialect: Option<Dialect>, default_timeout: Duration) -> Result<Target, DbError> {
         let parsed = Url::parse(url).map_err(|e| DbError(format!("invalid database URL {}: {e}", redact_url(url))))?;
         let mut secrets: Vec<String> = parsed.password().into_iter().flat_map(|p| [p.to_string(), decode(p)]).collect();
 
@@ -123,7 +158,9 @@ impl Target {
                 secrets.extend([raw.to_string(), value]);
                 shown_query.push("password=***".to_string());
             } else {
-                shown_query.push(format!("{key}={raw}"));
+                // Decoded for reading (`host=/run/postgresql`), control characters blanked.
+                let shown: String = value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+                shown_query.push(format!("{key}={shown}"));
             }
         }
         let user = match (parsed.username(), parsed.password()) {
@@ -170,6 +207,7 @@ impl Target {
             secrets,
             ssl_mode,
             root_cert,
+            session: Vec::new(),
         })
     }
 
@@ -180,6 +218,11 @@ impl Target {
     /// The URL with the password replaced by `***`: safe to print.
     pub fn redacted(&self) -> String {
         self.shown.to_string()
+    }
+
+    /// The same database, running these statements (`SET ...`) on every new connection.
+    pub fn with_session(&self, statements: Vec<String>) -> Target {
+        Target { session: statements, ..self.clone() }
     }
 
     /// Same server and credentials, another database name.
@@ -212,48 +255,11 @@ impl Target {
             Some(t) => rx.recv_timeout(*t).map_err(|_| format!("timed out after {t:?}")),
             None => rx.recv().map_err(|e| e.to_string()),
         };
-        outcome.map_err(fail)?.map_err(|e| fail(self.describe(&e)))
-    }
-
-    fn tls(&self) -> Result<MakeRustlsConnect, String> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let builder = ClientConfig::builder();
-        let algs = builder.crypto_provider().signature_verification_algorithms;
-        let config = match self.ssl_mode {
-            // libpq's `prefer` encrypts without checking the certificate; tokio-postgres falls
-            // back to plaintext when the server answers that it has no TLS.
-            SslMode::Prefer => {
-                builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainVerifier { roots: None, algs }))
-            }
-            SslMode::VerifyCa => builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainVerifier { roots: Some(self.roots()?), algs })),
-            // `require` verifies like `verify-full`: stricter than libpq, never weaker.
-            _ => builder.with_root_certificates(self.roots()?),
-        };
-        Ok(MakeRustlsConnect::new(config.with_no_client_auth()))
-    }
-
-    /// Native roots plus the PEM certificates in `sslrootcert`.
-    fn roots(&self) -> Result<RootCertStore, String> {
-        let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-        if let Some(path) = &self.root_cert {
-            let bad = |e: &dyn fmt::Display| format!("cannot read sslrootcert {}: {e}", path.display());
-            let certs = CertificateDer::pem_file_iter(path)
-                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| bad(&e))?;
-            if certs.is_empty() {
-                return Err(bad(&"no certificates in file"));
-            }
-            for cert in certs {
-                roots.add(cert).map_err(|e| bad(&e))?;
-            }
+        let mut client = outcome.map_err(fail)?.map_err(|e| fail(self.describe(&e)))?;
+        for statement in &self.session {
+            client.batch_execute(statement).map_err(|e| fail(format!("{statement}: {}", self.describe(&e))))?;
         }
-        if roots.is_empty() {
-            return Err("no trusted root certificates (set sslrootcert)".into());
-        }
-        Ok(roots)
+        Ok(client)
     }
 
     /// A short, single-line, password-free description of a rust-postgres error.
@@ -272,6 +278,15 @@ impl Target {
         };
         scrub(&self.secrets, &msg)
     }
+}
+
+/// The parameters of a URL or key=value string; an error shows a URL with its password masked
+/// and never echoes a key=value string (its password may sit anywhere in it).
+fn parse_params(text: &str) -> Result<Params, DbError> {
+    Params::parse(text).map_err(|why| match text.contains("://") {
+        true => DbError(format!("invalid database URL {}: {why}", redact_url(text.trim()))),
+        false => DbError(format!("invalid connection string: {why}")),
+    })
 }
 
 /// The rows of a query in a READ ONLY transaction: what validation runs cannot change anything,
@@ -310,118 +325,6 @@ pub fn affected(client: &mut postgres::Client, sql: &str) -> Result<u64, postgre
         .sum())
 }
 
-/// An error and its sources joined by `: ` (rust-postgres keeps the cause out of `Display`).
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        msg = format!("{msg}: {s}");
-        source = s.source();
-    }
-    msg
-}
-
-/// Scrub a library message and flatten it to one line. Only a password long enough not to be
-/// found inside ordinary words is searched for; URLs in the message lose their password either way.
-fn scrub(secrets: &[String], msg: &str) -> String {
-    let mut msg = redact_urls(&msg.replace(['\r', '\n'], " "));
-    for s in secrets.iter().filter(|s| s.chars().count() >= MIN_SCRUBBED) {
-        msg = msg.replace(s.as_str(), "***");
-    }
-    msg
-}
-
-/// Shorter passwords are not searched for in messages: `e` would turn "refused" into "r***fus***d".
-const MIN_SCRUBBED: usize = 4;
-
-/// libpq-style percent-decoding (`+` stays `+`).
-fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
-}
-
-/// Masks the passwords of every URL in free text (an argument parser's message, say): see
-/// `redact_url`. A URL starts after whitespace or a quote and ends before the next one.
-pub fn redact_urls(text: &str) -> String {
-    let boundary = |c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '<' | '>' | '\x1b');
-    let (mut out, mut rest) = (String::new(), text);
-    while let Some(i) = rest.find("://") {
-        let start = rest[..i].rfind(boundary).map_or(0, |j| j + 1);
-        let end = rest[i..].find(boundary).map_or(rest.len(), |j| i + j);
-        out.push_str(&rest[..start]);
-        out.push_str(&redact_url(&rest[start..end]));
-        rest = &rest[end..];
-    }
-    out + rest
-}
-
-/// Masks a URL that may not parse: everything between the user name and the last `@`, and the
-/// value of every query key that decodes to `password`.
-fn redact_url(url: &str) -> String {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let mut out = url.to_string();
-    if let Some(at) = url.rfind('@').filter(|&at| at > start) {
-        if let Some(colon) = url[start..at].find(':') {
-            out = format!("{}:***{}", &url[..start + colon], &url[at..]);
-        }
-    }
-    let Some(q) = out.find('?') else { return out };
-    let query: Vec<String> = out[q + 1..]
-        .split('&')
-        .map(|seg| match seg.split_once('=') {
-            Some((key, _)) if decode(key) == "password" => format!("{key}=***"),
-            _ => seg.to_string(),
-        })
-        .collect();
-    format!("{}?{}", &out[..q], query.join("&"))
-}
-
-/// Certificate check for `prefer` (`roots: None`, nothing checked, as libpq) and `verify-ca`
-/// (chain checked, host name not). Handshake signatures are always verified.
-#[derive(Debug)]
-struct ChainVerifier {
-    roots: Option<RootCertStore>,
-    algs: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for ChainVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if let Some(roots) = &self.roots {
-            let cert = ParsedCertificate::try_from(end_entity)?;
-            rustls::client::verify_server_cert_signed_by_trust_anchor(&cert, roots, intermediates, now, self.algs.all)?;
-        }
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.algs)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.algs)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algs.supported_schemes()
-    }
-}
-
 /// A connection error is already one safe line (no password): it passes through as is.
 impl From<DbError> for crate::error::Error {
     fn from(e: DbError) -> crate::error::Error {
@@ -439,9 +342,14 @@ mod tests {
     fn redacts_password_in_userinfo_and_query() {
         let t = Target::parse("postgres://app:s%40cret@h/db?sslmode=disable&application_name=x", None, T).unwrap();
         assert_eq!(t.redacted(), "postgres://app:***@h/db?sslmode=disable&application_name=x");
+        // The canonical form: a password given in the query shows where the user's does.
         let t = Target::parse("postgres://app@h/db?password=s3cret", None, T).unwrap();
-        assert_eq!(t.redacted(), "postgres://app@h/db?password=***");
-        assert_eq!(t.with_database("other").redacted(), "postgres://app@h/other?password=***");
+        assert_eq!(t.redacted(), "postgres://app:***@h/db");
+        assert_eq!(t.with_database("other").redacted(), "postgres://app:***@h/other");
+        let t = Target::parse("host=h user=app password='s3 cret' dbname=db sslmode=disable", None, T).unwrap();
+        assert_eq!(t.redacted(), "postgres://app:***@h/db?sslmode=disable");
+        let e = Target::parse("host=h password='s3cret", None, T).unwrap_err().to_string();
+        assert_eq!(e, "invalid connection string: unterminated quoted value for `password`");
         assert!(!format!("{t:?}").contains("s3cret"));
     }
 
@@ -467,14 +375,14 @@ mod tests {
     fn masks_the_password_rust_postgres_uses_whatever_its_spelling() {
         // rust-postgres percent-decodes query keys: `pass%77ord` is `password`.
         let t = Target::parse("postgres://app@h/db?pass%77ord=s3cret&application_name=x", None, T).unwrap();
-        assert_eq!(t.redacted(), "postgres://app@h/db?password=***&application_name=x");
+        assert_eq!(t.redacted(), "postgres://app:***@h/db?application_name=x");
         let t = Target::parse("postgresql://app:s3cret@[::1]:5433/db", None, T).unwrap();
-        assert_eq!(t.redacted(), "postgresql://app:***@[::1]:5433/db");
+        assert_eq!(t.redacted(), "postgres://app:***@[::1]:5433/db");
         let t = Target::parse("postgres:///db?host=/run/postgresql", None, T).unwrap();
         assert_eq!(t.redacted(), "postgres:///db?host=/run/postgresql");
-        // A fragment is part of the last value for rust-postgres, never shown.
-        let t = Target::parse("postgres://app@h/db?password=abc#s3cret", None, T).unwrap();
-        assert_eq!(t.redacted(), "postgres://app@h/db?password=***");
+        // rust-postgres would read a fragment as part of the last value: refused, never shown.
+        let e = Target::parse("postgres://app@h/db?password=abc#s3cret", None, T).unwrap_err().to_string();
+        assert!(e.contains("%23") && !e.contains("s3cret"), "{e}");
         for url in ["postgres://app@h:x/db?pass%77ord=s3cret", "postgres://app@h/db?pass%77ord=s3cret&nosuch=1"] {
             let e = Target::parse(url, None, T).unwrap_err().to_string();
             assert!(e.starts_with("invalid database URL "), "{e}");

@@ -1,0 +1,190 @@
+//! Which database the binary uses: only one something names (never a silent local cluster),
+//! named on stderr with the password masked, targets from schema.yaml, CI strictness, and the
+//! timeouts a deploy window needs. Real PostgreSQL (see common/).
+
+mod common;
+
+use common::{fresh_database, psql, text};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// The shipped project in a temp folder, with `targets` as its schema.yaml's targets section.
+fn project(targets: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR"));
+    common::copy_dir(&shipped.join("schema"), &root.join("schema"));
+    common::copy_dir(&shipped.join("migrations"), &root.join("migrations"));
+    let yaml = std::fs::read_to_string(root.join("schema/schema.yaml")).unwrap();
+    let settings = &yaml[..yaml.find("# Where the project deploys").expect("shipped targets section")];
+    std::fs::write(root.join("schema/schema.yaml"), format!("{settings}{targets}")).unwrap();
+    (tmp, root)
+}
+
+/// The binary in a clean environment: no CI, DATABASE_URL, SCHEMA_TARGET or PG* variables
+/// but those given.
+fn run(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schema"));
+    cmd.arg("--project").arg(root).args(args);
+    for (key, _) in std::env::vars() {
+        if key == "CI" || key == "DATABASE_URL" || key == "SCHEMA_TARGET" || key.starts_with("PG") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.envs(env.iter().copied()).output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn no_named_database_is_an_error_and_starts_nothing() {
+    let (_tmp, root) = project("");
+    for env in [vec![], vec![("CI", "true")]] {
+        let out = run(&root, &["migrate"], &env);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(stderr(&out).contains("no database named: pass --target NAME"), "{}", text(&out));
+    }
+    assert!(!root.join(".schema").exists(), "no local cluster was created");
+}
+
+#[test]
+fn a_default_target_is_used_interactively_but_not_in_ci() {
+    let url = fresh_database();
+    let (_tmp, root) = project("default_target: staging\ntargets:\n  staging:\n    url_env: STAGING_URL\n");
+    let out = run(&root, &["migrate"], &[("STAGING_URL", &url)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let first = stderr(&out).lines().next().unwrap_or_default().to_string();
+    assert!(
+        first.starts_with("database: postgres://") && first.ends_with("(postgres, default target staging)"),
+        "{first}"
+    );
+
+    let out = run(&root, &["migrate"], &[("STAGING_URL", &url), ("CI", "true")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("CI is set and no database was named"), "{}", text(&out));
+    assert!(stderr(&out).contains("the default target `staging` is for interactive use only"), "{}", text(&out));
+    // Named, it works in CI too.
+    for (args, env) in [
+        (vec!["--target", "staging", "status"], vec![("CI", "true"), ("STAGING_URL", url.as_str())]),
+        (vec!["status"], vec![("CI", "true"), ("STAGING_URL", url.as_str()), ("SCHEMA_TARGET", "staging")]),
+        (vec!["status"], vec![("CI", "true"), ("DATABASE_URL", url.as_str())]),
+    ] {
+        let out = run(&root, &args, &env);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    }
+}
+
+#[test]
+fn targets_expand_variables_and_never_print_the_password() {
+    let url = url::Url::parse(&fresh_database()).unwrap();
+    let (host, port, db) = (url.host_str().unwrap(), url.port().unwrap().to_string(), &url.path()[1..]);
+    let targets = format!(
+        "targets:\n  deploy:\n    url: postgres://${{DB_USER}}@${{DB_HOST}}:{port}/{db}\n    sslmode: disable\n    \
+         password_command: [sh, -c, 'printf %s \"$SECRET_FROM_VAULT\"']\n"
+    );
+    let (_tmp, root) = project(&targets);
+    let secret = "vault-s3cret-value";
+    let env = [("DB_USER", "postgres"), ("DB_HOST", host), ("SECRET_FROM_VAULT", secret)];
+    let out = run(&root, &["--target", "deploy", "migrate"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&format!("database: postgres://postgres:***@{host}:{port}/{db}?sslmode=disable")),
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains(secret), "{}", text(&out));
+
+    let out = run(&root, &["--target", "deploy", "status"], &env[..1]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("target deploy: ${DB_HOST} is not set"), "{}", text(&out));
+    let out = run(&root, &["--target", "deplyo", "status"], &env);
+    assert!(
+        stderr(&out).contains("no target `deplyo` in schema.yaml (targets: deploy); did you mean `deploy`?"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn schema_yaml_refuses_literal_passwords_and_malformed_targets() {
+    for (targets, expected) in [
+        ("targets:\n  prod:\n    url: postgres://u:hunter2@h/db\n", "a password in schema.yaml would be committed"),
+        ("targets:\n  prod:\n    url: host=h password=hunter2\n", "a password in schema.yaml would be committed"),
+        ("targets:\n  prod:\n    url: postgres://u@${HOST/db\n", "without its"),
+        ("targets:\n  prod:\n    local: true\n    url: postgres://h/db\n", "exactly one of"),
+        ("targets:\n  prod:\n    url_env: X\n    lock_timeout: soon\n", "not a duration"),
+        ("targets:\n  prod:\n    url_env: X\n    sslmode: allow\n", "unknown sslmode `allow`"),
+        ("targets:\n  prod:\n    url_env: X\n    dialect: mysql\n", "mysql"),
+        ("targets:\n  prod:\n    url_env: X\n    timeout: 3\n", "timeout"),
+        ("default_target: prd\ntargets:\n  prod:\n    url_env: X\n", "did you mean `prod`"),
+    ] {
+        let (_tmp, root) = project(targets);
+        let out = run(&root, &["check"], &[]);
+        assert_eq!(out.status.code(), Some(2), "{targets}: {}", text(&out));
+        let err = stderr(&out);
+        assert!(err.contains("schema.yaml:") && err.contains(expected), "{targets}: {err}");
+        assert!(!err.contains("hunter2") || !err.contains("error: a password"), "{err}");
+    }
+    let url = "postgres://u:${PW}@h/db";
+    let (_tmp, root) = project(&format!("targets:\n  prod:\n    url: {url}\n"));
+    assert_eq!(run(&root, &["check"], &[]).status.code(), Some(0), "a password from a variable is fine");
+}
+
+#[test]
+fn a_migrate_blocked_by_a_lock_gives_up_after_the_lock_timeout() {
+    let url = fresh_database();
+    let (_tmp, root) = project("");
+    let out = run(&root, &["--database-url", &url, "migrate"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A new column on a table a long-running reader holds.
+    let table = root.join("schema/tables/chat_sessions.yaml");
+    let yaml = std::fs::read_to_string(&table).unwrap();
+    let yaml = yaml.replacen("\nindexes:\n", "\n  - name: blocked_probe\n    type: integer\nindexes:\n", 1);
+    std::fs::write(&table, yaml).unwrap();
+    let out = run(&root, &["generate", "--name", "probe"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let target = schema::db::Target::parse(&url, None, Duration::from_secs(5)).unwrap();
+    let mut reader = target.connect().unwrap();
+    reader.batch_execute("BEGIN; LOCK TABLE analytics.chat_sessions IN ACCESS SHARE MODE").unwrap();
+    let started = Instant::now();
+    let out = run(&root, &["--database-url", &url, "migrate", "--lock-timeout", "1s"], &[]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("lock timeout"), "{}", text(&out));
+    assert!(took < Duration::from_secs(20), "gave up after {took:?}");
+    reader.batch_execute("ROLLBACK").unwrap();
+    let applied = psql(&url, "SELECT count(*) FROM analytics.refinery_schema_history");
+    assert_eq!(applied.trim(), "2", "the blocked migration left no history row");
+
+    // The target's setting applies when no flag is given, and the flag wins over it.
+    let settings = |lock: &str| {
+        let t = target.with_session(
+            schema::driver(schema::Dialect::Postgres)
+                .timeouts(schema::model::targets::parse_duration(lock).unwrap(), Duration::from_secs(7200)),
+        );
+        let mut c = t.connect().unwrap();
+        let show = |c: &mut postgres::Client, what: &str| {
+            c.query_one(&format!("SHOW {what}"), &[]).unwrap().get::<_, String>(0)
+        };
+        (show(&mut c, "lock_timeout"), show(&mut c, "statement_timeout"))
+    };
+    assert_eq!(settings("30s"), ("30s".to_string(), "2h".to_string()));
+}
+
+#[test]
+fn local_url_names_the_project_database() {
+    let (_tmp, root) = project("");
+    let start = run(&root, &["local", "start"], &[]);
+    let url = run(&root, &["local", "url"], &[]);
+    let used = run(&root, &["--local", "status"], &[]);
+    let _ = run(&root, &["local", "stop"], &[]);
+    assert_eq!(start.status.code(), Some(0), "{}", text(&start));
+    let printed = String::from_utf8_lossy(&url.stdout).trim().to_string();
+    assert!(printed.ends_with("/chat_analytics"), "{printed}");
+    assert_eq!(String::from_utf8_lossy(&start.stdout).trim(), printed);
+    assert!(stderr(&used).contains(&format!("database: {printed} (postgres, local)")), "{}", text(&used));
+}
