@@ -58,6 +58,11 @@ pub fn timestamp_text(ms: i64) -> String {
     format!("{} {h:02}:{min:02}:{s:02}.{milli:03}", date_text(day))
 }
 
+/// ISO 8601 with its zone, `YYYY-MM-DDTHH:MM:SS.mmmZ`: how every output shows a moment.
+pub fn iso_timestamp(ms: i64) -> String {
+    format!("{}Z", timestamp_text(ms).replacen(' ', "T", 1))
+}
+
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
@@ -80,5 +85,6 @@ mod tests {
         }
         assert_eq!(timestamp_text(86_400_000 + 3_723_004), "1970-01-02 01:02:03.004");
         assert_eq!(timestamp_text(-1), "1969-12-31 23:59:59.999");
+        assert_eq!(iso_timestamp(86_400_000 + 3_723_004), "1970-01-02T01:02:03.004Z");
     }
 }

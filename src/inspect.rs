@@ -10,7 +10,17 @@ use std::path::Path;
 
 /// `schema inspect`: reads the namespace and prints its project files, or writes them into
 /// `out` (an empty or new folder). Warnings say what the YAML cannot carry.
-pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option<&Path>, quiet: bool) -> Result<()> {
+/// What `inspect` produced: the files (written to `written` when a folder was given) and what
+/// could not be expressed.
+pub struct Adopted {
+    pub files: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+    pub written: Option<std::path::PathBuf>,
+    pub tables: usize,
+    pub views: usize,
+}
+
+pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option<&Path>) -> Result<Adopted> {
     // Said before the catalog is read, and plainly (writing into it would fail on `schema.yaml`).
     if let Some(dir) = out.filter(|d| d.exists() && !d.is_dir()) {
         return Err(Error::new(format!(
@@ -33,14 +43,9 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
     if adopted.tables.is_empty() && adopted.views.is_empty() {
         warnings.push(format!("{namespace} has no tables or views on {}", target.redacted()));
     }
-    for w in warnings.iter().filter(|_| !quiet) {
-        eprintln!("warning: {w}");
-    }
+    let (tables, views) = (adopted.tables.len(), adopted.views.len());
     let Some(dir) = out else {
-        for (path, text) in &files {
-            print!("--- # {path}\n{text}");
-        }
-        return Ok(());
+        return Ok(Adopted { files, warnings, written: None, tables, views });
     };
     if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
         return Err(Error::new(format!(
@@ -55,11 +60,7 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
             .and_then(|()| std::fs::write(&path, text))
             .map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
     }
-    if !quiet {
-        let (t, v) = (adopted.tables.len(), adopted.views.len());
-        println!("wrote {} files for {t} tables and {v} views to {}", files.len(), dir.display());
-    }
-    Ok(())
+    Ok(Adopted { files, warnings, written: Some(dir.to_path_buf()), tables, views })
 }
 
 /// `schema.yaml`, `tables/<name>.yaml` and `views/<name>.yaml` (paths relative to the YAML

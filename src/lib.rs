@@ -70,6 +70,7 @@ pub mod model;
 pub mod plan;
 pub mod refresh;
 pub mod render;
+pub mod review;
 pub mod seed;
 pub mod sql;
 pub mod suggest;

@@ -225,7 +225,7 @@ impl Plan<'_> {
     /// Runs the plan on `jobs` connections, each taking the next table when it is done.
     pub fn run(&self, target: &Target, jobs: usize, timeout: Duration) -> Result<Report> {
         let started = Instant::now();
-        let run_at = calendar::timestamp_text(calendar::now_ms());
+        let run_at = calendar::iso_timestamp(calendar::now_ms());
         let next = AtomicUsize::new(0);
         let collected = Mutex::new((Vec::new(), Vec::new()));
         let fatal = Mutex::new(None);

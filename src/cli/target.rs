@@ -1,6 +1,6 @@
 //! Which project and database a command works on.
 
-use super::{join, Cli, LocalAction, Timeouts};
+use super::{join, Cli, LocalAction, Out, Timeouts};
 use crate::connect::{self, Chosen, Request};
 use crate::db::{Env, Target};
 use crate::error::{Error, Result};
@@ -52,6 +52,16 @@ pub fn bounded(chosen: Chosen, flags: Timeouts) -> Target {
     chosen.target.with_session(settings)
 }
 
+/// Whether a database is named by a flag or its variable (not by the project's default target).
+pub fn named_explicitly(cli: &Cli) -> bool {
+    let env = Env::process();
+    cli.database_url.is_some()
+        || cli.target.is_some()
+        || cli.local
+        || ["SCHEMA_TARGET", "DATABASE_URL"].iter().any(|v| env.get(v).is_some())
+        || crate::db::environment_names_a_database(&env)
+}
+
 pub fn database(cli: &Cli, layout: &Layout, project: &Project) -> Result<Target> {
     Ok(chosen(cli, layout, Some(project))?.target)
 }
@@ -74,37 +84,36 @@ pub fn dialect(cli: &Cli, project: &Project) -> Result<Dialect> {
 
 /// `schema local start|stop|status|url`. With a project, start and url give the project's
 /// database (what `--local` uses), not the server's `postgres` one.
-pub fn local(layout: &Layout, action: LocalAction) -> Result<ExitCode> {
+pub fn local(layout: &Layout, action: LocalAction, out: &Out) -> Result<ExitCode> {
     let cluster = LocalCluster::new(layout.local_dir());
     let project = layout.schema.join("schema.yaml").is_file().then(|| load_project(layout)).transpose()?;
     let server = |url: &str| Target::parse(url, Some(crate::dialect::LOCAL), Duration::from_secs(10));
-    match action {
-        LocalAction::Start => {
-            let url = cluster.start().map_err(Error::new)?;
-            match &project {
-                Some(p) => {
-                    println!("{}", cluster.ensure_database(&server(&url)?, &p.name).map_err(Error::new)?.redacted())
-                }
-                None => println!("{url}"),
+    let database = |url: &str| -> Result<String> {
+        Ok(match &project {
+            Some(p) if action == LocalAction::Start => {
+                cluster.ensure_database(&server(url)?, &p.name).map_err(Error::new)?.redacted()
             }
-        }
+            Some(p) => server(url)?.with_database(&crate::local::database_name(&p.name)).redacted(),
+            None => url.to_string(),
+        })
+    };
+    let (status, url) = match action {
+        LocalAction::Start => ("running", Some(database(&cluster.start().map_err(Error::new)?)?)),
         LocalAction::Stop => {
             cluster.stop().map_err(Error::new)?;
-            println!("stopped");
+            ("stopped", None)
         }
-        LocalAction::Status | LocalAction::Url => match (cluster.status(), action) {
-            (LocalStatus::Running { url, .. }, _) => match &project {
-                Some(p) => {
-                    println!("{}", server(&url)?.with_database(&crate::local::database_name(&p.name)).redacted())
-                }
-                None => println!("{url}"),
-            },
-            (status, LocalAction::Status) => {
-                println!("{}", if matches!(status, LocalStatus::Stopped) { "stopped" } else { "not created" });
-                return Ok(ExitCode::from(1));
+        LocalAction::Status | LocalAction::Url => match cluster.status() {
+            LocalStatus::Running { url, .. } => ("running", Some(database(&url)?)),
+            _ if action == LocalAction::Url => {
+                return Err(Error::new("the local PostgreSQL is not running: `schema local start`"))
             }
-            _ => return Err(Error::new("the local PostgreSQL is not running: `schema local start`")),
+            LocalStatus::Stopped => ("stopped", None),
+            LocalStatus::NotCreated => ("not created", None),
         },
-    }
-    Ok(ExitCode::SUCCESS)
+    };
+    out.finding(url.as_deref().unwrap_or(status));
+    out.doc(serde_json::json!({"command": "local", "status": status, "url": url}));
+    // `local status` exits 1 when the cluster is not running, as `pg_ctl status` does.
+    Ok(ExitCode::from(u8::from(action == LocalAction::Status && url.is_none())))
 }

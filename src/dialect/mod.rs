@@ -82,6 +82,9 @@ pub trait Driver: Sync {
     /// (the rest, a comment, is altered in place).
     fn recreates_view(&self, changed: ViewChanges) -> bool;
 
+    /// One query giving each table of the namespace as (name, estimated rows or NULL, bytes).
+    fn table_sizes_query(&self, namespace: &str) -> String;
+
     /// What can go wrong when the operation runs here.
     fn hazards(&self, op: &Op) -> Vec<Hazard>;
 

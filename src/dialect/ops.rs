@@ -218,6 +218,29 @@ impl Op {
     }
 
     /// One line for migration headers and listings.
+    /// The table whose rows this operation reads or writes, if it works on one.
+    pub fn table(&self) -> Option<&str> {
+        match self {
+            Op::CreateTable { table, .. } | Op::DeepCopy { table, .. } | Op::InsertRows { table } => Some(&table.name),
+            Op::DropTable { table }
+            | Op::AddColumn { table, .. }
+            | Op::Backfill { table, .. }
+            | Op::DropColumn { table, .. }
+            | Op::RenameColumn { table, .. }
+            | Op::AlterColumn { table, .. }
+            | Op::RebuildColumn { table, .. }
+            | Op::CheckFits { table, .. }
+            | Op::AlterDistribution { table, .. }
+            | Op::AlterSortKey { table, .. }
+            | Op::AlterEncoding { table, .. }
+            | Op::AddConstraint { table, .. }
+            | Op::DropConstraint { table, .. }
+            | Op::CreateIndex { table, .. }
+            | Op::DeleteRows { table, .. } => Some(table),
+            _ => None,
+        }
+    }
+
     pub fn describe(&self, ns: &str) -> String {
         let view_kind = |v: &View| if v.materialized { "materialized view" } else { "view" };
         match self {

@@ -2,16 +2,14 @@
 //! on the YAML files, or the SQL that would bring the database to the YAML.
 
 use super::Report;
-use crate::annotations::annotation;
+use crate::annotations::{annotation, locate};
 use crate::db::Target;
 use crate::layout::Layout;
 use crate::load;
 use crate::model::Project;
 use anstyle::{AnsiColor, Style};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
@@ -35,6 +33,7 @@ pub fn print(layout: &Layout, project: &Project, target: &Target, report: &Repor
 
 fn json(project: &Project, target: &Target, report: &Report) {
     let doc = serde_json::json!({
+        "command": "diff",
         "database": target.redacted(),
         "dialect": target.dialect(),
         "namespace": project.namespace,
@@ -51,7 +50,7 @@ fn json(project: &Project, target: &Target, report: &Report) {
 fn github(layout: &Layout, report: &Report) {
     let files = load::declarations(&layout.schema);
     for f in &report.findings {
-        let (file, line) = locate(layout, &files, &f.owner, f.item.as_deref());
+        let (file, line) = locate(layout, &files, &f.owner, f.item.as_deref(), None);
         let message = format!("{}: expected {}, found {}", f.object, or_none(&f.expected), or_none(&f.actual));
         let title = format!("schema drift: {}", f.kind);
         println!("{}", annotation("error", &title, &message, Some((&file, line))));
@@ -113,25 +112,4 @@ fn one_line(text: &str) -> String {
         short.push_str(" …");
     }
     short
-}
-
-/// The YAML file and line of a finding: the object's file at the line naming the column or
-/// index, or its first line; schema.yaml (where `ignore:` goes) for objects the YAML lacks.
-fn locate(layout: &Layout, files: &BTreeMap<String, PathBuf>, owner: &str, item: Option<&str>) -> (String, usize) {
-    let path = files.get(owner).cloned().unwrap_or_else(|| layout.schema.join("schema.yaml"));
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let line = item
-        .and_then(|item| {
-            text.lines().position(|l| {
-                l.split("name:").skip(1).any(|rest| {
-                    let word = rest.trim_start().trim_start_matches(['"', '\'']);
-                    word.strip_prefix(item)
-                        .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
-                })
-            })
-        })
-        .map_or(1, |i| i + 1);
-    let shown =
-        std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf)).unwrap_or(path);
-    (shown.display().to_string().trim_start_matches("./").to_string(), line)
 }

@@ -5,14 +5,15 @@ use crate::db::Target;
 use std::process::ExitCode;
 use std::time::Instant;
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
 }
 
-/// Progress lines on stderr as migrations run (the list itself on stdout for a dry run).
-pub fn progress(options: &Options, quiet: bool) -> impl FnMut(Event) + '_ {
+/// Progress lines on stderr as migrations run (the list itself on stdout for a dry run, unless
+/// the output is JSON).
+pub fn progress(options: &Options, format: Format, quiet: bool) -> impl FnMut(Event) + '_ {
     let verb = if options.fake {
         "recording"
     } else if options.dry_run {
@@ -21,7 +22,9 @@ pub fn progress(options: &Options, quiet: bool) -> impl FnMut(Event) + '_ {
         "applying"
     };
     move |event| match event {
-        Event::Applying(l) if options.dry_run => println!("{verb} {}", l.file.path.display()),
+        Event::Applying(l) if options.dry_run && format == Format::Text => {
+            println!("{verb} {}", l.file.path.display())
+        }
         Event::Applying(l) if !quiet => eprint!("{verb} V{}__{} ...", l.file.version, l.file.name),
         Event::Applied(_, took) if !quiet => eprintln!(" ok ({:.2} s)", took.as_secs_f64()),
         _ => {}
@@ -34,8 +37,33 @@ pub fn outcome(
     options: &Options,
     started: Instant,
     outcome: Result<Vec<i64>, Vec<String>>,
+    format: Format,
     quiet: bool,
 ) -> ExitCode {
+    let seconds = started.elapsed().as_secs_f64();
+    if format == Format::Json {
+        let (done, refused) = match &outcome {
+            Ok(done) => (done.clone(), vec![]),
+            Err(problems) => (vec![], problems.clone()),
+        };
+        let key = if options.fake {
+            "recorded"
+        } else if options.dry_run {
+            "would_apply"
+        } else {
+            "applied"
+        };
+        let doc = serde_json::json!({
+            "command": if options.fake { "baseline" } else { "migrate" },
+            "database": target.redacted(),
+            "dialect": target.dialect(),
+            key: done,
+            "refused": refused,
+            "seconds": seconds,
+        });
+        println!("{doc:#}");
+        return if outcome.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) };
+    }
     match outcome {
         Err(problems) => {
             problems.iter().for_each(|p| println!("{p}"));
@@ -49,7 +77,7 @@ pub fn outcome(
             } else {
                 let what = if options.fake { "recorded" } else { "applied" };
                 let s = if n == 1 { "" } else { "s" };
-                println!("{what} {n} migration{s} in {:.2} s", started.elapsed().as_secs_f64());
+                println!("{what} {n} migration{s} in {seconds:.2} s");
             }
             ExitCode::SUCCESS
         }
@@ -63,6 +91,7 @@ pub fn status(target: &Target, status: &Status, format: Format) -> ExitCode {
     match format {
         Format::Json => {
             let doc = serde_json::json!({
+                "command": "status",
                 "database": target.redacted(),
                 "dialect": target.dialect(),
                 "migrations": entries,

@@ -149,7 +149,7 @@ fn guarded(plans: &[Plan]) -> Vec<String> {
 /// transaction with its history row), and a run of those Redshift refuses inside a transaction
 /// block is a file of its own, never mixed with transactional changes. A dialect with nothing to
 /// do still gets its (empty) file, so every dialect's history has the same versions.
-fn parts(plan: &Plan) -> Vec<&[Step]> {
+pub fn parts(plan: &Plan) -> Vec<&[Step]> {
     if plan.steps.is_empty() {
         return vec![&plan.steps[..]];
     }
@@ -190,10 +190,30 @@ fn migration_text(
         header.push("Hazards:".to_string());
         header.extend(hazards);
     }
+    let whole = whole_tables(&project.namespace, steps);
+    if !whole.is_empty() {
+        header.push(format!("{WHOLE_TABLES}:"));
+        header.extend(whole.iter().map(|t| format!("  {t}")));
+    }
     header.iter().for_each(|line| text.push_str(&comment(line)));
     text.push('\n');
     text.push_str(&steps.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join("\n"));
     text
+}
+
+/// The header section listing the tables a guarded step rewrites, copies or drops whole:
+/// `schema plan` reads it to show their sizes.
+pub const WHOLE_TABLES: &str = "Whole tables";
+
+/// `ns.table` of every table a step with a guarded hazard works on, once each, in plan order.
+pub fn whole_tables(namespace: &str, steps: &[Step]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in steps.iter().filter(|s| s.hazards.iter().any(|h| h.guarded)) {
+        if let Some(t) = s.op.table().map(|t| format!("{namespace}.{t}")).filter(|t| !out.contains(t)) {
+            out.push(t);
+        }
+    }
+    out
 }
 
 /// Text from the YAML as SQL comment lines: every line commented, so a name or expression

@@ -2,10 +2,11 @@
 //! GitHub workflow commands (annotations). Every format carries the same numbers.
 
 use super::{CheckResult, Problem, Report, Status};
-use crate::annotations::annotation;
+use crate::annotations::{annotation, locate};
+use crate::layout::Layout;
 use std::fmt::Write;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
@@ -13,12 +14,12 @@ pub enum Format {
     Github,
 }
 
-pub fn render(report: &Report, format: Format, database: &str, quiet: bool) -> String {
+pub fn render(layout: &Layout, report: &Report, format: Format, database: &str, quiet: bool) -> String {
     match format {
         Format::Text => text(report, quiet),
         Format::Json => json(report, database),
         Format::Junit => junit(report),
-        Format::Github => github(report),
+        Format::Github => github(layout, report),
     }
 }
 
@@ -144,6 +145,7 @@ fn json(report: &Report, database: &str) -> String {
     }
     #[derive(serde::Serialize)]
     struct Doc<'a> {
+        command: &'static str,
         database: &'a str,
         run_at: &'a str,
         since: &'a Option<String>,
@@ -155,6 +157,7 @@ fn json(report: &Report, database: &str) -> String {
     }
     let count = |s: Status| report.results.iter().filter(|r| r.status == s).count();
     let doc = Doc {
+        command: "validate",
         database,
         run_at: &report.run_at,
         since: &report.since,
@@ -206,7 +209,7 @@ fn junit(report: &Report) -> String {
         report.results.len() + report.problems.len(),
         report.problems.len(),
         report.seconds,
-        report.run_at.replace(' ', "T"),
+        report.run_at,
     );
     for table in tables {
         let results: Vec<&CheckResult> = report.results.iter().filter(|r| r.table == table).collect();
@@ -270,7 +273,9 @@ fn junit(report: &Report) -> String {
 }
 
 /// GitHub workflow commands: an annotation per failed check or problem, then the summary line.
-fn github(report: &Report) -> String {
+/// Each failed or warning check points at its `name:` line under the table's `checks:`.
+fn github(layout: &Layout, report: &Report) -> String {
+    let files = crate::load::declarations(&layout.schema);
     let mut out = String::new();
     for r in &report.results {
         let level = match r.status {
@@ -283,7 +288,8 @@ fn github(report: &Report) -> String {
             message.push_str(&format!("\nsamples: {}", r.samples.join("; ")));
         }
         let title = format!("schema validate: {}.{}", r.table, r.check);
-        let _ = writeln!(out, "{}", annotation(level, &title, &message, None));
+        let (file, line) = locate(layout, &files, &r.table, Some(&r.check), Some("checks"));
+        let _ = writeln!(out, "{}", annotation(level, &title, &message, Some((&file, line))));
     }
     for line in problem_lines(report) {
         let _ = writeln!(out, "{}", annotation("error", "schema validate: could not run", &line, None));

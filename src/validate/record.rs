@@ -57,9 +57,11 @@ pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let run_id = format!("{}-{}", report.run_at.replace(' ', "T"), std::process::id());
+    let run_id = format!("{}-{}", report.run_at, std::process::id());
+    // The column is a TIMESTAMP (UTC, no zone): Redshift's own literal form.
+    let run_at = report.run_at.trim_end_matches('Z').replacen('T', " ", 1);
     let ctx = minijinja::context! {
-        table => RUNS_TABLE, run_id => run_id, run_at => &report.run_at, since => &report.since, rows => rows,
+        table => RUNS_TABLE, run_id => run_id, run_at => run_at, since => &report.since, rows => rows,
     };
     let mut client = target.connect()?;
     for sql in Renderer::new(target.dialect(), namespace).script("validation_runs", ctx)? {

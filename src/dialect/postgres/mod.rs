@@ -121,6 +121,17 @@ impl Driver for Postgres {
         }
     }
 
+    /// reltuples is the planner's estimate (-1 before the first ANALYZE); the size includes
+    /// indexes and TOAST.
+    fn table_sizes_query(&self, namespace: &str) -> String {
+        format!(
+            "SELECT c.relname, CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END, \
+             pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = {} AND c.relkind IN ('r', 'p', 'm')",
+            self.literal(namespace)
+        )
+    }
+
     fn transactional(&self, _op: &Op) -> bool {
         true
     }

@@ -116,6 +116,15 @@ impl Driver for Redshift {
         }
     }
 
+    /// SVV_TABLE_INFO: `size` is in 1 MB blocks and `tbl_rows` counts rows not yet vacuumed
+    /// away; empty tables are not listed (AWS "SVV_TABLE_INFO").
+    fn table_sizes_query(&self, namespace: &str) -> String {
+        format!(
+            "SELECT \"table\", tbl_rows, size::BIGINT * 1048576 FROM svv_table_info WHERE \"schema\" = {}",
+            self.literal(namespace)
+        )
+    }
+
     /// Redshift refuses ALTER COLUMN ... TYPE inside a transaction block (AWS "ALTER TABLE").
     fn transactional(&self, op: &Op) -> bool {
         !matches!(op, Op::AlterColumn { .. })

@@ -1,0 +1,176 @@
+//! `schema plan`: the review of a pull request's migrations, as text, Markdown (a PR comment)
+//! or JSON.
+
+use super::args::{Cli, OutputFormat};
+use super::{format, target};
+use crate::error::Result;
+use crate::layout::Layout;
+use crate::model::Project;
+use crate::review::{self, Migration, TableSize};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+pub fn run(cli: &Cli, layout: &Layout, project: &Project) -> Result<ExitCode> {
+    let formats = [
+        (OutputFormat::Text, Format::Text),
+        (OutputFormat::Markdown, Format::Markdown),
+        (OutputFormat::Json, Format::Json),
+    ];
+    let format = format(cli, "plan", &formats)?;
+    // Only a database named on purpose: a default target would make the review depend on
+    // whoever runs it.
+    let (database, migrations, sizes) = if target::named_explicitly(cli) {
+        let target = target::chosen(cli, layout, Some(project))?.target;
+        let migrations = review::pending(layout, project, &target)?;
+        let sizes = match migrations.iter().any(|m| !m.whole_tables.is_empty()) {
+            true => review::table_sizes(&target, &project.namespace)?,
+            false => BTreeMap::new(),
+        };
+        (Some(format!("{} ({})", target.redacted(), target.dialect())), migrations, sizes)
+    } else {
+        (None, review::ungenerated(layout, project)?, BTreeMap::new())
+    };
+    let title = match (&database, migrations.len()) {
+        (Some(db), 0) => format!("no migration pending on {db}"),
+        (Some(db), n) => format!("{} pending on {db}", count(n)),
+        (None, 0) => {
+            "the migrations are up to date with the YAML; name a database (--target) to see what is pending there"
+                .into()
+        }
+        (None, n) => format!("{} not generated yet (run `schema generate`)", count(n)),
+    };
+    let out = match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "command": "plan",
+                "database": database,
+                "source": if database.is_some() { "pending" } else { "ungenerated" },
+                "migrations": migrations,
+                "table_sizes": sizes,
+            });
+            format!("{doc:#}\n")
+        }
+        Format::Markdown => markdown(&title, &migrations, &sizes),
+        Format::Text => text(&title, &migrations, &sizes),
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn count(n: usize) -> String {
+    format!("{n} migration{}", if n == 1 { "" } else { "s" })
+}
+
+fn name(m: &Migration) -> String {
+    let file = m.file.clone().unwrap_or_else(|| "(next migration)".into());
+    let tx = if m.transactional { "" } else { ", outside a transaction" };
+    format!("{file} ({}{tx})", m.dialect)
+}
+
+/// `analytics.messages: 1,200,000,000 rows, 340.2 GiB`; a table the catalog does not list
+/// (Redshift leaves empty tables out) is empty or new.
+fn size_line(table: &str, sizes: &BTreeMap<String, TableSize>) -> String {
+    match sizes.get(table) {
+        Some(s) => {
+            let rows = s.rows.map_or("unknown rows (never analyzed)".into(), |r| format!("{} rows", thousands(r)));
+            format!("{table}: {rows}, {}", bytes(s.bytes))
+        }
+        None => format!("{table}: no size known (empty, or not created yet)"),
+    }
+}
+
+fn text(title: &str, migrations: &[Migration], sizes: &BTreeMap<String, TableSize>) -> String {
+    let mut out = format!("{title}\n");
+    for m in migrations {
+        let _ = writeln!(out, "\n{}", name(m));
+        let mut section = |label: &str, items: Vec<String>| {
+            if !items.is_empty() {
+                let _ = writeln!(out, "  {label}:");
+                for i in &items {
+                    let _ = writeln!(out, "    {i}");
+                }
+            }
+        };
+        section("changes", m.changes.clone());
+        section("hazards", m.hazards.clone());
+        section("whole tables", m.whole_tables.iter().map(|t| size_line(t, sizes)).collect());
+        section("sql", m.sql.lines().map(str::to_string).collect());
+    }
+    out
+}
+
+fn markdown(title: &str, migrations: &[Migration], sizes: &BTreeMap<String, TableSize>) -> String {
+    let mut out = format!("## schema plan: {title}\n");
+    for m in migrations {
+        let _ = writeln!(out, "\n### {}\n", name(m));
+        for h in &m.hazards {
+            let _ = writeln!(out, "- ⚠️ {h}");
+        }
+        for t in &m.whole_tables {
+            let _ = writeln!(out, "- 📦 {}", size_line(t, sizes));
+        }
+        if !m.changes.is_empty() {
+            let _ = writeln!(out, "\n<details><summary>{} change(s)</summary>\n", m.changes.len());
+            for c in &m.changes {
+                let _ = writeln!(out, "- {c}");
+            }
+            out.push_str("\n</details>\n");
+        }
+        // A fence longer than any backtick run in the SQL, so the SQL cannot close it.
+        let fence = "`".repeat(3.max(longest_run(&m.sql, '`') + 1));
+        let _ = writeln!(out, "\n<details><summary>SQL</summary>\n\n{fence}sql\n{}{fence}\n\n</details>", m.sql);
+    }
+    out
+}
+
+fn longest_run(text: &str, c: char) -> usize {
+    text.split(|x| x != c).map(str::len).max().unwrap_or(0)
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+fn bytes(n: u64) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let (mut value, mut unit) = (n as f64, 0);
+    while value >= 1024.0 && unit < units.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} bytes")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_a_reviewer_reads_them() {
+        assert_eq!(thousands(1_200_000_000), "1,200,000,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(bytes(512), "512 bytes");
+        assert_eq!(bytes(340 * 1024 * 1024 * 1024 + 200 * 1024 * 1024), "340.2 GiB");
+        assert_eq!(longest_run("a ``` b `` c", '`'), 3);
+    }
+}

@@ -1,0 +1,141 @@
+//! `schema plan`: what a pull request will do, for its reviewer. Given a database, the
+//! migrations pending there (read back from the files `generate` wrote: their changes, hazards
+//! and the tables they rewrite or drop whole) with the size of each such table; without one,
+//! what `generate` would write now, for every dialect.
+
+use crate::db::{text_rows, Target};
+use crate::dialect::driver;
+use crate::diff::diff;
+use crate::error::{Error, Result};
+use crate::layout::Layout;
+use crate::migrations::state::State;
+use crate::migrations::{parts, scan, whole_tables, NO_TRANSACTION, WHOLE_TABLES};
+use crate::model::{Dialect, Project};
+use crate::plan::plan_changes;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One migration to review.
+#[derive(Debug, Serialize)]
+pub struct Migration {
+    pub dialect: Dialect,
+    /// `V6__widen_content.sql`, or None when it is not generated yet.
+    pub file: Option<String>,
+    pub transactional: bool,
+    pub changes: Vec<String>,
+    pub hazards: Vec<String>,
+    /// `ns.table` of every table a hazardous step rewrites, copies or drops whole.
+    pub whole_tables: Vec<String>,
+    pub sql: String,
+}
+
+/// A table's size as the catalog estimates it.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct TableSize {
+    /// None when the server has no estimate (never analyzed).
+    pub rows: Option<u64>,
+    pub bytes: u64,
+}
+
+/// What `generate` would write now: the recorded state to the YAML, cut into files as generate
+/// cuts them.
+pub fn ungenerated(layout: &Layout, project: &Project) -> Result<Vec<Migration>> {
+    let state = State::read(layout)?;
+    let desired = project.enabled();
+    let from = state.project.clone().unwrap_or_else(|| desired.emptied());
+    let changes = diff(&from, &desired);
+    let mut out = Vec::new();
+    for dialect in &desired.dialects {
+        let plan = plan_changes(*dialect, &from, &desired, changes.clone())?;
+        for steps in parts(&plan).into_iter().filter(|p| !p.is_empty()) {
+            out.push(Migration {
+                dialect: *dialect,
+                file: None,
+                transactional: steps.iter().all(|s| s.transactional),
+                changes: steps.iter().map(|s| s.comment.clone()).collect(),
+                hazards: steps
+                    .iter()
+                    .flat_map(|s| s.hazards.iter().map(move |h| format!("{}: {}", s.comment, h.text)))
+                    .collect(),
+                whole_tables: whole_tables(&desired.namespace, steps),
+                sql: steps.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join("\n"),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The migrations pending on the database, in order, read from their files.
+pub fn pending(layout: &Layout, project: &Project, target: &Target) -> Result<Vec<Migration>> {
+    let dialect = target.dialect();
+    let mut client = target.connect()?;
+    let status = crate::migrate::status(layout, &mut client, &project.namespace, dialect)?;
+    let pending: Vec<i64> =
+        status.entries.iter().filter(|e| e.state == crate::migrate::State::Pending).map(|e| e.version).collect();
+    let mut out = Vec::new();
+    for file in scan(layout, dialect)?.into_iter().filter(|f| pending.contains(&f.version)) {
+        let text = std::fs::read_to_string(&file.path)
+            .map_err(|e| Error::new(format!("reading {}: {e}", file.path.display())))?;
+        let name = file.path.file_name().map(|n| n.to_string_lossy().into_owned());
+        out.push(read_migration(dialect, name, &text));
+    }
+    Ok(out)
+}
+
+/// A migration file's header sections (`-- Changes:`, `-- Hazards:`, `-- Whole tables:`, each
+/// followed by `--   item` lines) and its SQL. A hand-written file has no sections: its SQL is
+/// all there is to review.
+pub fn read_migration(dialect: Dialect, file: Option<String>, text: &str) -> Migration {
+    let mut sections: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut current = None;
+    let mut body = Vec::new();
+    let mut in_header = true;
+    for line in text.lines() {
+        match line.strip_prefix("--") {
+            Some(rest) if in_header => match rest.strip_prefix("   ") {
+                Some(item) if current.is_some() => sections.entry(current.unwrap()).or_default().push(item.to_string()),
+                _ => {
+                    current = ["Changes", "Hazards", WHOLE_TABLES].into_iter().find(|s| rest.trim() == format!("{s}:"))
+                }
+            },
+            _ => {
+                in_header = in_header && line.trim().is_empty();
+                if !in_header {
+                    body.push(line);
+                }
+            }
+        }
+    }
+    let mut take = |key: &str| sections.remove(key).unwrap_or_default();
+    Migration {
+        dialect,
+        file,
+        transactional: !text.starts_with(NO_TRANSACTION),
+        changes: take("Changes"),
+        hazards: take("Hazards"),
+        whole_tables: take(WHOLE_TABLES),
+        sql: body.join("\n").trim_end().to_string() + "\n",
+    }
+}
+
+/// Rows and bytes of every table in the namespace, in one query.
+pub fn table_sizes(target: &Target, namespace: &str) -> Result<BTreeMap<String, TableSize>> {
+    let mut client = target.connect()?;
+    let sql = driver(target.dialect()).table_sizes_query(namespace);
+    let rows = text_rows(&mut client, &sql)
+        .map_err(|e| Error::Catalog(format!("reading table sizes: {}", crate::error::describe(&e))))?;
+    Ok(sizes(namespace, rows))
+}
+
+/// `ns.table` → size, from rows of (table, rows, bytes) as text.
+pub fn sizes(namespace: &str, rows: Vec<Vec<Option<String>>>) -> BTreeMap<String, TableSize> {
+    let number = |v: &Option<String>| v.as_deref().and_then(|t| t.trim().parse::<i64>().ok());
+    rows.iter()
+        .filter_map(|r| {
+            let name = r.first()?.as_deref()?;
+            let rows = r.get(1).and_then(number).filter(|n| *n >= 0).map(|n| n as u64);
+            let bytes = r.get(2).and_then(number).unwrap_or(0).max(0) as u64;
+            Some((format!("{namespace}.{name}"), TableSize { rows, bytes }))
+        })
+        .collect()
+}

@@ -1,0 +1,150 @@
+//! Machine-readable output: `--format json` from every command (errors too, exit code kept),
+//! one timestamp format, GitHub annotations at the YAML line, shell completions and help.
+
+mod common;
+
+use common::{fresh_database, schema, text};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn project() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR"));
+    common::copy_dir(&shipped.join("schema"), &root.join("schema"));
+    common::copy_dir(&shipped.join("migrations"), &root.join("migrations"));
+    (tmp, root)
+}
+
+fn bare(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schema")).arg("--project").arg(root).args(args).env_remove("CI").output().unwrap()
+}
+
+/// stdout as one JSON document naming its command, and the exit code.
+fn doc(out: &Output, command: &str) -> (Value, i32) {
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{command}: {e}: {}", text(out)));
+    if v.get("error").is_none() {
+        assert_eq!(v["command"], command, "{v:#}");
+    }
+    (v, out.status.code().unwrap())
+}
+
+fn iso(text: &str) -> bool {
+    let b = text.as_bytes();
+    text.len() >= 20
+        && b[4] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && (text.ends_with('Z') || text[text.len() - 6..].starts_with(['+', '-']))
+}
+
+#[test]
+fn every_command_speaks_json() {
+    let url = fresh_database();
+    let (_tmp, root) = project();
+    fn j<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        [&["--format", "json"], args].concat()
+    }
+    for (args, command, code) in [
+        (vec!["check"], "check", 0),
+        (vec!["render", "--dialect", "redshift"], "render", 0),
+        (vec!["generate", "--check"], "generate", 0),
+        (vec!["plan"], "plan", 0),
+    ] {
+        let (v, c) = doc(&bare(&root, &j(&args)), command);
+        assert_eq!(c, code, "{args:?}: {v:#}");
+    }
+    let with_db = [
+        (vec!["migrate", "--dry-run"], "migrate", 0),
+        (vec!["migrate"], "migrate", 0),
+        (vec!["status"], "status", 0),
+        (vec!["diff"], "diff", 0),
+        (vec!["seed", "--rows", "50", "--table", "chat_sessions"], "seed", 0),
+        (vec!["backfill"], "backfill", 0),
+        (vec!["refresh"], "refresh", 0),
+        (vec!["validate", "--table", "chat_sessions"], "validate", 0),
+        (vec!["inspect"], "inspect", 0),
+        (vec!["baseline", "--version", "2"], "baseline", 0),
+    ];
+    for (args, command, code) in with_db {
+        let (v, c) = doc(&schema(&root, &url, &j(&args)), command);
+        assert_eq!(c, code, "{args:?}: {v:#}");
+        match command {
+            "migrate" if args.len() == 1 => assert_eq!(v["applied"], serde_json::json!([1, 2])),
+            "status" => assert!(iso(v["migrations"][0]["applied_on"].as_str().unwrap()), "{v:#}"),
+            "validate" => assert!(iso(v["run_at"].as_str().unwrap()), "{v:#}"),
+            "seed" => assert_eq!(v["seeded"][0]["rows"], 50),
+            "inspect" => assert!(v["files"].as_array().unwrap().len() > 10),
+            _ => {}
+        }
+    }
+    let (v, c) = doc(&bare(&root, &j(&["local", "status"])), "local");
+    assert_eq!((c, &v["status"]), (1, &Value::from("not created")));
+}
+
+#[test]
+fn errors_are_json_too_with_the_exit_code_kept() {
+    let (_tmp, root) = project();
+    let table = root.join("schema/tables/chat_sessions.yaml");
+    let yaml = std::fs::read_to_string(&table).unwrap();
+    std::fs::write(&table, yaml.replacen("type: varchar(64)", "type: varchr(64)", 1)).unwrap();
+    let out = bare(&root, &["check", "--format", "json"]);
+    let (v, code) = doc(&out, "check");
+    assert_eq!(code, 2);
+    assert_eq!(v["exit_code"], 2);
+    assert_eq!(v["error"]["kind"], "load");
+    let d = &v["error"]["diagnostics"][0];
+    assert!(d["file"].as_str().unwrap().ends_with("chat_sessions.yaml") && d["line"].as_u64().unwrap() > 1, "{v:#}");
+
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = bare(shipped, &["--format", "junit", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("`schema check` writes text or json, not junit"), "{}", text(&out));
+    let out = bare(shipped, &["generate", "--database-url", "postgres://h/db"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("uses no database"), "{}", text(&out));
+}
+
+#[test]
+fn validate_annotations_point_at_the_check_in_its_yaml_file() {
+    let url = fresh_database();
+    let (_tmp, root) = project();
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    let seeded = schema(
+        &root,
+        &url,
+        &["seed", "--rows", "200", "--table", "chat_sessions", "--defect", "request_timestamp_present=3"],
+    );
+    assert!(seeded.status.success(), "{}", text(&seeded));
+    let out = schema(&root, &url, &["validate", "--table", "chat_sessions", "--format", "github"]);
+    assert_eq!(out.status.code(), Some(0), "a warning fails nothing: {}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find(|l| l.contains("request_timestamp_present")).unwrap_or_else(|| panic!("{stdout}"));
+    let yaml = std::fs::read_to_string(root.join("schema/tables/chat_sessions.yaml")).unwrap();
+    let expected = yaml.lines().position(|l| l.contains("name: request_timestamp_present")).unwrap() + 1;
+    assert!(line.starts_with("::warning file="), "{line}");
+    assert!(line.contains("chat_sessions.yaml,") && line.contains(&format!(",line={expected},")), "{line}");
+}
+
+#[test]
+fn completions_and_help() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for shell in ["bash", "zsh", "fish"] {
+        let out = bare(root, &["completions", shell]);
+        assert!(out.status.success(), "{}", text(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("schema") && script.contains("migrate") && script.contains("--target"), "{shell}");
+    }
+    let help = |cmd: &str| String::from_utf8_lossy(&bare(root, &[cmd, "--help"]).stdout).into_owned();
+    let migrate = help("migrate");
+    let (own, global) = migrate.split_once("Global options:").expect("global options apart");
+    assert!(own.contains("--lock-timeout") && !own.contains("--quiet"), "{migrate}");
+    assert!(global.contains("--quiet") && migrate.contains("--database-url"), "{migrate}");
+    assert!(!help("generate").contains("--database-url"), "generate uses no database");
+    let dir = tempfile::tempdir().unwrap();
+    let out = bare(root, &["man", "--out", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let page = std::fs::read_to_string(dir.path().join("schema-migrate.1")).unwrap();
+    assert!(page.contains("lock\\-timeout"), "{page}");
+}
