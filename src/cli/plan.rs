@@ -34,9 +34,9 @@ pub fn run(cli: &Cli, layout: &Layout, project: &Project) -> Result<ExitCode> {
             true => review::table_sizes(&target, &project.namespace)?,
             false => BTreeMap::new(),
         };
-        (Some(format!("{} ({})", target.redacted(), target.dialect())), migrations, sizes)
+        (Some(format!("{} ({})", target.redacted(), target.dialect())), migrations, Some(sizes))
     } else {
-        (None, review::ungenerated(layout, project)?, BTreeMap::new())
+        (None, review::ungenerated(layout, project)?, None)
     };
     let title = match (&database, migrations.len()) {
         (Some(db), 0) => format!("no migration pending on {db}"),
@@ -58,8 +58,8 @@ pub fn run(cli: &Cli, layout: &Layout, project: &Project) -> Result<ExitCode> {
             });
             format!("{doc:#}\n")
         }
-        Format::Markdown => markdown(&title, &migrations, &sizes),
-        Format::Text => text(&title, &migrations, &sizes),
+        Format::Markdown => markdown(&title, &migrations, sizes.as_ref()),
+        Format::Text => text(&title, &migrations, sizes.as_ref()),
     };
     print!("{out}");
     Ok(ExitCode::SUCCESS)
@@ -77,7 +77,8 @@ fn name(m: &Migration) -> String {
 
 /// `analytics.messages: 1,200,000,000 rows, 340.2 GiB`; a table the catalog does not list
 /// (Redshift leaves empty tables out) is empty or new.
-fn size_line(table: &str, sizes: &BTreeMap<String, TableSize>) -> String {
+fn size_line(table: &str, sizes: Option<&BTreeMap<String, TableSize>>) -> String {
+    let Some(sizes) = sizes else { return table.to_string() };
     match sizes.get(table) {
         Some(s) => {
             let rows = s.rows.map_or("unknown rows (never analyzed)".into(), |r| format!("{} rows", thousands(r)));
@@ -87,7 +88,7 @@ fn size_line(table: &str, sizes: &BTreeMap<String, TableSize>) -> String {
     }
 }
 
-fn text(title: &str, migrations: &[Migration], sizes: &BTreeMap<String, TableSize>) -> String {
+fn text(title: &str, migrations: &[Migration], sizes: Option<&BTreeMap<String, TableSize>>) -> String {
     let mut out = format!("{title}\n");
     for m in migrations {
         let _ = writeln!(out, "\n{}", name(m));
@@ -107,7 +108,7 @@ fn text(title: &str, migrations: &[Migration], sizes: &BTreeMap<String, TableSiz
     out
 }
 
-fn markdown(title: &str, migrations: &[Migration], sizes: &BTreeMap<String, TableSize>) -> String {
+fn markdown(title: &str, migrations: &[Migration], sizes: Option<&BTreeMap<String, TableSize>>) -> String {
     let mut out = format!("## schema plan: {title}\n");
     for m in migrations {
         let _ = writeln!(out, "\n### {}\n", name(m));
