@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/schema
 
-.PHONY: build test demo deps lint lint-sql bench docs mutants redshift-smoke fuzz
+.PHONY: build test demo deps lint lint-sql bench docs man mutants redshift-smoke fuzz
 
 build:
 	$(CARGO) build --release
@@ -71,6 +71,10 @@ demo: build
 	@echo "  $(BIN) generate --name my_change && $(BIN) migrate"
 	@echo "Render the Redshift DDL: $(BIN) render --dialect redshift"
 	@echo "Stop the local PostgreSQL: $(BIN) local stop"
+
+# Man pages for every command (clap_mangen), into target/man.
+man: build
+	@$(BIN) man --out target/man && echo "wrote target/man (man -l target/man/schema.1)"
 
 # The Markdown references under docs/schema/ (tests/docs.rs fails when they are out of date).
 docs:

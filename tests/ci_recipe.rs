@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{copy_dir, fresh_database, text};
+use common::{fresh_database, text};
 use serde_yaml::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -61,10 +61,7 @@ fn steps(workflow: &Value) -> Vec<Step> {
 
 /// schema/ and migrations/ in a temp folder, with target `prod` redefined (see above).
 fn project() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_dir(&repo.join("schema"), &tmp.path().join("schema"));
-    copy_dir(&repo.join("migrations"), &tmp.path().join("migrations"));
+    let (tmp, _) = common::shipped_project();
     let path = tmp.path().join("schema/schema.yaml");
     let yaml = std::fs::read_to_string(&path).unwrap();
     let start = yaml.find("\n  prod:\n").expect("schema.yaml has a target `prod`") + 1;

@@ -8,18 +8,9 @@ use common::{fresh_database, psql, schema, text};
 use schema::db::{text_rows, Target};
 use schema::{driver, Dialect};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
-
-fn project() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().to_path_buf();
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR"));
-    common::copy_dir(&shipped.join("schema"), &root.join("schema"));
-    common::copy_dir(&shipped.join("migrations"), &root.join("migrations"));
-    (tmp, root)
-}
 
 fn no_database(root: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_schema"));
@@ -39,7 +30,7 @@ fn json(out: &Output) -> Value {
 #[test]
 fn a_type_change_shows_its_hazard_sql_and_the_size_of_the_table_it_rewrites() {
     let url = fresh_database();
-    let (_tmp, root) = project();
+    let (_tmp, root) = common::shipped_project();
     assert!(schema(&root, &url, &["migrate"]).status.success());
     let out = schema(&root, &url, &["seed", "--rows", "3000", "--table", "tool_usage"]);
     assert!(out.status.success(), "{}", text(&out));

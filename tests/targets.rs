@@ -11,11 +11,7 @@ use std::time::{Duration, Instant};
 
 /// The shipped project in a temp folder, with `targets` as its schema.yaml's targets section.
 fn project(targets: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().to_path_buf();
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR"));
-    common::copy_dir(&shipped.join("schema"), &root.join("schema"));
-    common::copy_dir(&shipped.join("migrations"), &root.join("migrations"));
+    let (tmp, root) = common::shipped_project();
     let yaml = std::fs::read_to_string(root.join("schema/schema.yaml")).unwrap();
     let settings = &yaml[..yaml.find("# Where the project deploys").expect("shipped targets section")];
     std::fs::write(root.join("schema/schema.yaml"), format!("{settings}{targets}")).unwrap();

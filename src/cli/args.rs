@@ -68,7 +68,7 @@ pub fn command() -> clap::Command {
 }
 
 /// The help of a command that uses no database, without the database options (global options
-/// reach every command; those commands refuse them when given). None for other commands.
+/// reach every command; those commands ignore them). None for other commands.
 pub fn help_without_database(args: impl Iterator<Item = String>) -> Option<clap::builder::StyledStr> {
     let name = args.filter(|a| !a.starts_with('-')).find(|a| NO_DATABASE.contains(&a.as_str()))?;
     let mut cmd = command();

@@ -118,16 +118,6 @@ fn format<F: Copy>(cli: &Cli, command: &str, formats: &[(OutputFormat, F)]) -> R
     })
 }
 
-/// Commands that use no database refuse a database flag instead of ignoring it.
-fn no_database(cli: &Cli, command: &str) -> Result<()> {
-    match cli.database_url.is_some() || cli.target.is_some() || cli.local {
-        true => {
-            Err(Error::new(format!("`schema {command}` uses no database: drop --database-url, --target or --local")))
-        }
-        false => Ok(()),
-    }
-}
-
 fn run(cli: &Cli) -> Result<ExitCode> {
     let layout = Layout::find(&cli.project);
     let text_json = [(OutputFormat::Text, false), (OutputFormat::Json, true)];
@@ -152,13 +142,11 @@ fn run(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Check => {
             format(cli, "check", &text_json)?;
-            no_database(cli, "check")?;
             out.say(check_summary(&project));
             out.doc(check_json(&project));
         }
         Command::Render => {
             format(cli, "render", &text_json)?;
-            no_database(cli, "render")?;
             let dialect = dialect(cli, &project)?;
             let sql = crate::plan::create_all(&project.enabled(), dialect)?;
             if !out.json {
@@ -168,7 +156,6 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Generate { name, check, allow_destructive } => {
             format(cli, "generate", &text_json)?;
-            no_database(cli, "generate")?;
             let outcome = migrations::generate(&layout, &project, name.as_deref(), *check, *allow_destructive)?;
             return Ok(generate_output(&outcome, *check, &out));
         }
@@ -197,7 +184,6 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Docs { out: dir } => {
             format(cli, "docs", &text_json)?;
-            no_database(cli, "docs")?;
             let dir = dir.clone().unwrap_or_else(|| layout.root.join("docs/schema"));
             let written = docs::write(&project, &dir)?;
             out.say(format!("wrote {}", written.display()));

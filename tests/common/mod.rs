@@ -134,6 +134,16 @@ pub fn create_roles(url: &str, roles: &[&str]) {
     }
 }
 
+/// The shipped project (schema/ and migrations/) in a temp folder, and that folder.
+pub fn shipped_project() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy_dir(&shipped.join("schema"), &root.join("schema"));
+    copy_dir(&shipped.join("migrations"), &root.join("migrations"));
+    (tmp, root)
+}
+
 /// Copies a folder tree.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
