@@ -41,11 +41,15 @@ fn every_command_speaks_json() {
         (vec!["check"], "check", 0),
         (vec!["render", "--dialect", "redshift"], "render", 0),
         (vec!["generate", "--check"], "generate", 0),
+        (vec!["generate"], "generate", 0),
         (vec!["plan"], "plan", 0),
     ] {
         let (v, c) = doc(&bare(&root, &j(&args)), command);
         assert_eq!(c, code, "{args:?}: {v:#}");
     }
+    let docs_dir = root.join("docs_out");
+    let (v, _) = doc(&bare(&root, &j(&["docs", "--out", docs_dir.to_str().unwrap()])), "docs");
+    assert!(Path::new(v["wrote"].as_str().unwrap()).starts_with(&docs_dir), "{v:#}");
     let with_db = [
         (vec!["migrate", "--dry-run"], "migrate", 0),
         (vec!["migrate"], "migrate", 0),
