@@ -234,14 +234,14 @@ fn json_junit_and_github_outputs_carry_the_same_numbers() {
         assert_eq!(report["cases"][&key], expected, "{key}");
     }
     let github = String::from_utf8(run(&url, &["validate", "--format", "github"], 1).stdout).unwrap();
-    assert!(
-        github.contains("::error title=schema validate%3A usage_metrics.latency::11 of 3000 rows fail"),
-        "{github}"
-    );
-    assert!(
-        github.contains("::warning title=schema validate%3A web_automations.unknown_domain_share::200 of 3000"),
-        "{github}"
-    );
+    // Each annotation points at the check's `name:` line in its table's file.
+    let yaml = std::fs::read_to_string(shipped().join("schema/tables/usage_metrics.yaml")).unwrap();
+    let line = yaml.lines().position(|l| l == "  - name: latency").unwrap() + 1;
+    let expected =
+        format!("usage_metrics.yaml,line={line},title=schema validate%3A usage_metrics.latency::11 of 3000 rows fail");
+    assert!(github.contains(&expected), "{github}");
+    assert!(github.contains(",title=schema validate%3A web_automations.unknown_domain_share::200 of 3000"), "{github}");
+    assert!(github.contains("::warning file="), "{github}");
     assert_eq!(github.matches("::error ").count() as u64, doc["summary"]["failed"].as_u64().unwrap());
 }
 
@@ -373,7 +373,8 @@ fn validation_queries_run_read_only() {
     // server.
     let settings = tmp.path().join("schema/schema.yaml");
     let yaml = std::fs::read_to_string(&settings).unwrap();
-    std::fs::write(&settings, yaml.replace("dialects: [postgres, redshift]", "dialects: [postgres]")).unwrap();
+    let postgres_only = yaml.replace("dialects: [postgres, redshift]", "dialects: [postgres]");
+    std::fs::write(&settings, postgres_only.replace("    dialect: redshift\n", "")).unwrap();
     let file = tmp.path().join("schema/tables/tool_usage.yaml");
     let yaml = std::fs::read_to_string(&file).unwrap();
     let check = "checks:\n  - name: writes\n    condition: \"nextval('analytics.probe') > 0\"\n";
