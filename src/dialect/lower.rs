@@ -382,7 +382,3 @@ pub fn renames_or_drops(d: &TableDiff) -> bool {
     d.changes.iter().any(|c| matches!(c, TableChange::RenameColumn { .. } | TableChange::DropColumn { .. }))
 }
 
-/// The refresh order of the materialized views of a project, for the procedure.
-pub fn refresh_order(project: &Project) -> Vec<String> {
-    materialized(&project.views)
-}
