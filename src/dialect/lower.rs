@@ -8,7 +8,7 @@
 pub use super::ops::{widens, Hazard, Op};
 use super::Driver;
 use crate::diff::{keys, Change, ColumnChanges, TableChange, TableDiff};
-use crate::graph::{materialized, table_order, views_in_order};
+use crate::graph::{table_order, views_in_order};
 use crate::model::{Project, Table, View};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -381,4 +381,3 @@ pub fn redefined(d: &TableDiff) -> Vec<(&crate::model::Column, &crate::model::Co
 pub fn renames_or_drops(d: &TableDiff) -> bool {
     d.changes.iter().any(|c| matches!(c, TableChange::RenameColumn { .. } | TableChange::DropColumn { .. }))
 }
-
