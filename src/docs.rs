@@ -264,6 +264,17 @@ fn rule(check: &Check) -> String {
                 filter.as_ref().map_or(String::new(), |f| format!(" among rows where {}", code(f)))
             )
         }
+        CheckKind::Relationship { columns: cols, table, to } => {
+            format!("{} is found in {}.{}", columns(cols), code(table), columns(to))
+        }
+        CheckKind::AcceptedValues { column, values } => {
+            let listed: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            format!("{} is one of {}", code(column), code(&listed.join(", ")))
+        }
+        CheckKind::Range { column, min, max } => {
+            let bound = |b: &Option<serde_json::Value>| b.as_ref().map_or("…".to_string(), |v| v.to_string());
+            format!("{} is between {} and {}", code(column), code(&bound(min)), code(&bound(max)))
+        }
     };
     match &check.window {
         Some(win) => format!("{text} (rows with {} in the last {} days)", code(&win.column), win.days),

@@ -11,7 +11,7 @@ pub use record::record;
 use crate::calendar;
 use crate::db::{self, Target};
 use crate::error::{describe, Error, Result};
-use crate::model::{Check, CheckKind, ColumnType, Dialect, Project, Severity, Table, Window};
+use crate::model::{Check, CheckKind, ColumnType, Dialect, KeyChecks, Project, Severity, Table, Threshold, Window};
 use crate::render::Renderer;
 use crate::suggest::unknown;
 use postgres::error::SqlState;
@@ -23,8 +23,11 @@ use std::time::{Duration, Instant};
 pub struct Options {
     pub tables: Vec<String>,
     pub checks: Vec<String>,
-    /// Only rows from this day on (`YYYY-MM-DD`), for tables with a date sort key.
+    /// Only rows from this day on (`YYYY-MM-DD`, `3d`, `yesterday`, `today`), for tables with
+    /// a date sort key.
     pub since: Option<String>,
+    /// Only rows matching this SQL condition (a load batch, say), on every table checked.
+    pub filter: Option<String>,
     /// Keys of failing rows to fetch per failing check.
     pub samples: usize,
 }
@@ -37,17 +40,28 @@ struct Since {
     date: String,
 }
 
+/// How a query answers its checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    /// Row-level checks fused into one scan.
+    Scan,
+    /// One unique check: a GROUP BY of its own.
+    Unique,
+    /// The relationship checks of one table and window: one scan with a join per parent.
+    Relationships,
+}
+
 /// Checks answered by one query.
-struct Query<'a> {
-    checks: Vec<&'a Check>,
+struct Query {
+    checks: Vec<Check>,
     window: Option<Window>,
-    unique: bool,
+    shape: Shape,
 }
 
 struct TableRun<'a> {
     table: &'a Table,
     since: Option<Since>,
-    queries: Vec<Query<'a>>,
+    queries: Vec<Query>,
 }
 
 /// The selected checks, grouped into queries; ready to run.
@@ -55,6 +69,8 @@ pub struct Plan<'a> {
     renderer: Renderer,
     tables: Vec<TableRun<'a>>,
     since: Option<String>,
+    /// `--where`, parsed as one expression, applied to every query.
+    filter: Vec<String>,
     samples: usize,
 }
 
@@ -129,36 +145,43 @@ pub fn plan<'a>(project: &'a Project, dialect: Dialect, options: &Options) -> Re
     if options.samples > MAX_SAMPLES {
         return Err(Error::new(format!("--samples {}: at most {MAX_SAMPLES} keys per check", options.samples)));
     }
-    let since = match &options.since {
-        Some(text) => match calendar::parse_day(text) {
-            Some(day) => Some(calendar::date_text(day)),
-            None => return Err(Error::new(format!("--since `{text}`: expected a date as YYYY-MM-DD, year 1 to 9999"))),
+    let since = options.since.as_deref().map(since_day).transpose()?;
+    let grammars = crate::dialect::driver(dialect).grammars();
+    let filter = match &options.filter {
+        Some(text) => match crate::sql::expr::expression(text, grammars, crate::sql::expr::Role::Condition) {
+            Ok(_) => vec![format!("({text})")],
+            Err(e) => return Err(Error::new(format!("--where `{text}`: {e}"))),
         },
-        None => None,
+        None => vec![],
     };
+    let enforced = crate::dialect::driver(dialect).enforces_keys();
     let tables = project.enabled_tables(&options.tables).map_err(Error::new)?;
+    let all: Vec<(&Table, Vec<Check>)> = tables.iter().map(|t| (*t, checks_of(project, t, enforced))).collect();
     for name in &options.checks {
-        if !tables.iter().any(|t| t.checks.iter().any(|c| &c.name == name)) {
-            let all = tables.iter().flat_map(|t| t.checks.iter().map(|c| c.name.as_str()));
-            return Err(Error::new(unknown("check", name, all) + " on the selected tables"));
+        if !all.iter().any(|(_, checks)| checks.iter().any(|c| &c.name == name)) {
+            let names = all.iter().flat_map(|(_, checks)| checks.iter().map(|c| c.name.as_str()));
+            return Err(Error::new(unknown("check", name, names) + " on the selected tables"));
         }
     }
     let mut runs = Vec::new();
-    for table in tables {
-        let wanted = |c: &&Check| options.checks.is_empty() || options.checks.contains(&c.name);
-        let checks: Vec<&Check> = table.checks.iter().filter(wanted).collect();
-        let is_unique = |c: &Check| matches!(c.kind, CheckKind::Unique { .. });
-        // The table is scanned whole anyway when one check has no window: windowed checks then
-        // count inside that scan. Only when all have windows do they run as WHERE-narrowed
-        // queries, one per window, which a sort key (Redshift) or an index can prune.
-        let whole = checks.iter().any(|c| !is_unique(c) && c.window.is_none());
+    for (table, checks) in all {
+        let wanted = |c: &Check| options.checks.is_empty() || options.checks.contains(&c.name);
+        let shape_of = |c: &Check| match c.kind {
+            CheckKind::Unique { .. } => Shape::Unique,
+            CheckKind::Relationship { .. } => Shape::Relationships,
+            _ => Shape::Scan,
+        };
+        // The table is scanned whole anyway when one row-level check has no window: windowed
+        // checks then count inside that scan. Only when all have windows do they run as
+        // WHERE-narrowed queries, one per window, which a sort key (Redshift) or an index can prune.
+        let whole = checks.iter().filter(|c| wanted(c)).any(|c| shape_of(c) == Shape::Scan && c.window.is_none());
         let mut queries: Vec<Query> = Vec::new();
-        for check in checks {
-            let unique = is_unique(check);
-            let window = if whole && !unique { None } else { check.window.clone() };
-            match queries.iter_mut().find(|q| !unique && !q.unique && q.window == window) {
+        for check in checks.into_iter().filter(wanted) {
+            let shape = shape_of(&check);
+            let window = if whole && shape == Shape::Scan { None } else { check.window.clone() };
+            match queries.iter_mut().find(|q| shape != Shape::Unique && q.shape == shape && q.window == window) {
                 Some(q) => q.checks.push(check),
-                None => queries.push(Query { checks: vec![check], window, unique }),
+                None => queries.push(Query { checks: vec![check], window, shape }),
             }
         }
         if !queries.is_empty() {
@@ -166,7 +189,70 @@ pub fn plan<'a>(project: &'a Project, dialect: Dialect, options: &Options) -> Re
             runs.push(TableRun { table, since, queries });
         }
     }
-    Ok(Plan { renderer: Renderer::new(dialect, &project.namespace), tables: runs, since, samples: options.samples })
+    let renderer = Renderer::new(dialect, &project.namespace);
+    Ok(Plan { renderer, tables: runs, since, filter, samples: options.samples })
+}
+
+/// `--since`: a day (`YYYY-MM-DD`), `today`, `yesterday` or `<n>d` (n days before today, UTC).
+fn since_day(text: &str) -> Result<String> {
+    let today = calendar::now_ms().div_euclid(86_400_000);
+    let relative = match text.trim() {
+        "today" => Some(0),
+        "yesterday" => Some(1),
+        t => t.strip_suffix('d').and_then(|n| n.parse::<i64>().ok()).filter(|n| (0..=36_500).contains(n)),
+    };
+    match relative.map(|n| today - n).or_else(|| calendar::parse_day(text)) {
+        Some(day) => Ok(calendar::date_text(day)),
+        None => Err(Error::new(format!(
+            "--since `{text}`: expected a date as YYYY-MM-DD (year 1 to 9999), today, yesterday or a number of days such as 3d"
+        ))),
+    }
+}
+
+/// A table's checks: those of the YAML, then its keys' where they are checked (`key_checks`:
+/// `auto` where the dialect does not enforce keys).
+fn checks_of(project: &Project, table: &Table, enforced: bool) -> Vec<Check> {
+    let mut checks = table.checks.clone();
+    let on = match table.key_checks.unwrap_or(project.key_checks) {
+        KeyChecks::Off => false,
+        KeyChecks::Always => true,
+        KeyChecks::Auto => !enforced,
+    };
+    if !on {
+        return checks;
+    }
+    let key = |name: String, kind: CheckKind| Check {
+        name,
+        severity: Severity::Error,
+        window: None,
+        kind,
+        warn_above: None,
+        error_above: None,
+    };
+    let mut derived = Vec::new();
+    if !table.primary_key.is_empty() {
+        let columns = table.primary_key.clone();
+        derived.push(key("primary_key_unique".into(), CheckKind::Unique { columns, filter: None }));
+    }
+    for u in &table.unique {
+        derived.push(key(format!("unique_{}", u.join("_")), CheckKind::Unique { columns: u.clone(), filter: None }));
+    }
+    for fk in &table.foreign_keys {
+        let to = match fk.references.as_slice() {
+            [] => project.table(&fk.table).map(|t| t.primary_key.clone()).unwrap_or_default(),
+            given => given.to_vec(),
+        };
+        let name = format!("{}_in_{}", fk.columns.join("_"), fk.table);
+        let kind = CheckKind::Relationship { columns: fk.columns.clone(), table: fk.table.clone(), to };
+        derived.push(key(name, kind));
+    }
+    // A declared check of the same kind (a `unique` on the key, say) already counts it.
+    for d in derived {
+        if !checks.iter().any(|c| c.name == d.name || c.kind == d.kind) {
+            checks.push(d);
+        }
+    }
+    checks
 }
 
 /// `--since` narrows a table on its leading sort-key column when that is a date or timestamp
@@ -182,13 +268,18 @@ fn since_column(table: &Table, date: &str) -> Option<Since> {
 
 impl Plan<'_> {
     fn sql(&self, run: &TableRun, query: &Query, checks: &[&Check], explain: bool) -> Result<String> {
-        let template = if query.unique { "validate_unique" } else { "validate" };
+        let template = match query.shape {
+            Shape::Scan => "validate",
+            Shape::Unique => "validate_unique",
+            Shape::Relationships => "validate_relationships",
+        };
         let ctx = minijinja::context! {
             table => &run.table.name,
             checks => checks,
             check => checks[0],
             window => &query.window,
             since => &run.since,
+            extra => &self.filter,
             explain => explain,
         };
         self.renderer.query(template, ctx)
@@ -200,7 +291,8 @@ impl Plan<'_> {
             pk => pk.to_vec(),
         };
         let ctx = minijinja::context! {
-            table => &run.table.name, check => check, keys => keys, since => &run.since, limit => self.samples,
+            table => &run.table.name, check => check, keys => keys, since => &run.since, extra => &self.filter,
+            limit => self.samples,
         };
         self.renderer.query("validate_samples", ctx)
     }
@@ -211,7 +303,7 @@ impl Plan<'_> {
         let mut out = Vec::new();
         for run in &self.tables {
             for q in &run.queries {
-                out.push(self.sql(run, q, &q.checks, false)?);
+                out.push(self.sql(run, q, &q.checks.iter().collect::<Vec<_>>(), false)?);
             }
             if self.samples > 0 {
                 for check in run.queries.iter().flat_map(|q| &q.checks) {
@@ -259,7 +351,7 @@ impl Plan<'_> {
         let (mut results, mut problems) = collected.into_inner().unwrap();
         let position = |table: &str, check: &str| {
             let t = self.tables.iter().find(|r| r.table.name == table);
-            t.and_then(|r| r.table.checks.iter().position(|c| c.name == check))
+            t.and_then(|r| r.queries.iter().flat_map(|q| &q.checks).position(|c| c.name == check))
         };
         results.sort_by_key(|r: &CheckResult| (r.table.clone(), position(&r.table, &r.check)));
         problems.sort_by_key(|p: &Problem| (p.table.clone(), position(&p.table, &p.check)));
@@ -291,7 +383,7 @@ impl Plan<'_> {
             message,
         };
         for q in &run.queries {
-            let mut checks = q.checks.clone();
+            let mut checks: Vec<&Check> = q.checks.iter().collect();
             // Each failure removes the checks the database rejects; the others are run again.
             while !checks.is_empty() {
                 let started = Instant::now();
@@ -378,7 +470,7 @@ impl Plan<'_> {
 
 /// A check whose window is applied inside its query's whole-table scan.
 fn inner_window(check: &Check, query: &Query) -> bool {
-    check.window.is_some() && query.window.is_none() && !query.unique
+    check.window.is_some() && query.window.is_none() && query.shape == Shape::Scan
 }
 
 fn connect(target: &Target, timeout: Duration) -> Result<postgres::Client> {
@@ -412,10 +504,17 @@ fn outcome(table: &str, check: &Check, failing_rows: u64, rows_checked: u64, sec
         Some(max) => ratio > max,
         None => failing_rows > 0,
     };
-    let status = match (failed, check.severity) {
-        (false, _) => Status::Pass,
-        (true, Severity::Warn) => Status::Warn,
-        (true, Severity::Error) => Status::Fail,
+    let above = |t: Option<Threshold>| t.is_some_and(|t| t.exceeded(failing_rows, ratio));
+    let status = match (check.warn_above, check.error_above) {
+        // Thresholds decide alone: over error_above fails, over warn_above warns.
+        (None, None) => match (failed, check.severity) {
+            (false, _) => Status::Pass,
+            (true, Severity::Warn) => Status::Warn,
+            (true, Severity::Error) => Status::Fail,
+        },
+        (_, error) if above(error) => Status::Fail,
+        (warn, _) if above(warn) => Status::Warn,
+        _ => Status::Pass,
     };
     CheckResult {
         table: table.to_string(),
@@ -448,7 +547,7 @@ mod tests {
     use super::*;
 
     fn check(kind: CheckKind, severity: Severity) -> Check {
-        Check { name: "c".into(), severity, window: None, kind }
+        Check { name: "c".into(), severity, window: None, kind, warn_above: None, error_above: None }
     }
 
     #[test]

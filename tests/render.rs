@@ -53,6 +53,7 @@ fn validation_backfill_and_refresh_statements_parse_as_redshift() {
         tables: vec![],
         checks: vec![],
         since: since.map(str::to_string),
+        filter: None,
         samples: 5,
     };
     let mut sql = Vec::new();

@@ -159,10 +159,13 @@ pub enum Command {
         /// Only this check (repeatable).
         #[arg(long = "check", value_name = "CHECK")]
         checks: Vec<String>,
-        /// Only rows from this day on, on tables whose leading sort-key column is a date or
-        /// timestamp (others are checked whole).
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        /// Only rows from this day on (YYYY-MM-DD, today, yesterday or e.g. 3d), on tables whose
+        /// leading sort-key column is a date or timestamp (others are checked whole).
+        #[arg(long, value_name = "DAY")]
         since: Option<String>,
+        /// Only rows matching this SQL condition, on every table (e.g. load_batch = 42).
+        #[arg(long = "where", value_name = "CONDITION")]
+        filter: Option<String>,
         /// Tables checked at once, one connection each.
         #[arg(long, default_value_t = 4)]
         jobs: usize,

@@ -206,7 +206,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Validate { tables, checks, since, jobs, timeout, samples, record, sql } => {
+        Command::Validate { tables, checks, since, filter, jobs, timeout, samples, record, sql } => {
             use validate::output::Format as F;
             let formats = [
                 (OutputFormat::Text, F::Text),
@@ -219,6 +219,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 tables: tables.clone(),
                 checks: checks.clone(),
                 since: since.clone(),
+                filter: filter.clone(),
                 samples: *samples,
             };
             if *sql {

@@ -97,6 +97,12 @@ pub trait Driver: Sync {
         None
     }
 
+    /// Whether the server enforces primary, unique and foreign keys (Redshift only records
+    /// them): `validate` checks them where it does not.
+    fn enforces_keys(&self) -> bool {
+        true
+    }
+
     /// Whether rows can be loaded with COPY FROM STDIN (`schema seed`); Redshift copies from S3.
     fn copy_from_stdin(&self) -> bool {
         true

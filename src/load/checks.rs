@@ -1,6 +1,7 @@
 //! The semantic pass over a table's reference rows and data checks.
 
-use super::docs::{CheckDoc, TableDoc};
+use super::docs::{CheckDoc, TableDoc, ThresholdDoc};
+use super::project::Ctx;
 use super::project::Loader;
 use super::values::{number_fits, text_fits};
 use super::Source;
@@ -110,6 +111,7 @@ impl Loader<'_> {
         doc: &CheckDoc,
         table: &str,
         columns: &[Column],
+        ctx: &Ctx,
     ) -> Option<Check> {
         let at = |field: &str| format!("checks.{i}.{field}");
         self.ident(src, &at("name"), &doc.name);
@@ -153,6 +155,68 @@ impl Loader<'_> {
             }
             kinds.push(CheckKind::Unique { columns: u.columns.clone(), filter: u.filter.clone() });
         }
+        if let Some(r) = &doc.relationship {
+            for (j, c) in r.columns.iter().enumerate() {
+                col(self, &format!("relationship.columns.{j}"), c);
+            }
+            if let Some(to) = self.related(src, &at("relationship"), &r.table, &r.to, r.columns.len(), ctx) {
+                kinds.push(CheckKind::Relationship { columns: r.columns.clone(), table: r.table.clone(), to });
+            }
+        }
+        if let Some(a) = &doc.accepted_values {
+            let column = columns.iter().find(|c| c.name == a.column);
+            col(self, "accepted_values.column", &a.column);
+            match (&a.from, a.values.is_empty()) {
+                (Some(from), true) => {
+                    let to = vec![from.columns.first().cloned().unwrap_or_default()];
+                    if let Some(to) = self.related(src, &at("accepted_values.from"), &from.table, &to, 1, ctx) {
+                        kinds.push(CheckKind::Relationship {
+                            columns: vec![a.column.clone()],
+                            table: from.table.clone(),
+                            to,
+                        });
+                    }
+                }
+                (None, false) => {
+                    for (j, v) in a.values.iter().enumerate() {
+                        if column.is_some_and(|c| !value_fits(v, c.ty)) {
+                            self.at(
+                                src,
+                                &at(&format!("accepted_values.values.{j}")),
+                                format!("value {v} does not fit column `{}`", a.column),
+                            );
+                        }
+                    }
+                    kinds.push(CheckKind::AcceptedValues { column: a.column.clone(), values: a.values.clone() });
+                }
+                _ => self.at(
+                    src,
+                    &at("accepted_values"),
+                    "give either `values: [...]` or `from: {table, columns: [column]}`",
+                ),
+            }
+        }
+        if let Some(r) = &doc.range {
+            col(self, "range.column", &r.column);
+            let column = columns.iter().find(|c| c.name == r.column);
+            for (field, bound) in [("range.min", &r.min), ("range.max", &r.max)] {
+                if let (Some(v), Some(c)) = (bound, column) {
+                    if !value_fits(v, c.ty) || v.is_null() {
+                        self.at(src, &at(field), format!("{v} is not a value of column `{}` ({})", c.name, c.ty));
+                    }
+                }
+            }
+            match (&r.min, &r.max) {
+                (None, None) => self.at(src, &at("range"), "a range needs `min`, `max` or both"),
+                (Some(a), Some(b)) if a.as_f64().zip(b.as_f64()).is_some_and(|(a, b)| a > b) => {
+                    self.at(src, &at("range.max"), format!("`max` {b} is below `min` {a}"))
+                }
+                _ => {}
+            }
+            kinds.push(CheckKind::Range { column: r.column.clone(), min: r.min.clone(), max: r.max.clone() });
+        }
+        let warn_above = self.threshold(src, &at("warn_above"), doc.warn_above.as_ref());
+        let error_above = self.threshold(src, &at("error_above"), doc.error_above.as_ref());
         if let Some(w) = &doc.window {
             if col(self, "window.column", &w.column) {
                 let ty = columns.iter().find(|c| c.name == w.column).map(|c| c.ty);
@@ -167,7 +231,7 @@ impl Loader<'_> {
         }
         if kinds.len() != 1 {
             let msg = format!(
-                "check `{}` needs exactly one of `not_null`, `ratio`, `condition`, `latency`, `unique`",
+                "check `{}` needs exactly one of `not_null`, `ratio`, `condition`, `latency`, `unique`, `relationship`, `accepted_values`, `range`",
                 doc.name
             );
             self.at(src, &format!("checks.{i}"), msg);
@@ -178,6 +242,68 @@ impl Loader<'_> {
             severity: doc.severity.unwrap_or(Severity::Error),
             window: doc.window.clone(),
             kind: kinds.remove(0),
+            warn_above,
+            error_above,
         })
+    }
+}
+
+impl Loader<'_> {
+    /// The columns of `table` a relationship points at (`to`, default its primary key), if the
+    /// table is declared and has them.
+    fn related(
+        &mut self,
+        src: &Source,
+        path: &str,
+        table: &str,
+        to: &[String],
+        n: usize,
+        ctx: &Ctx,
+    ) -> Option<Vec<String>> {
+        let Some(target) = ctx.objects.get(table).filter(|d| d.view.is_none()) else {
+            let tables = ctx.objects.iter().filter(|(_, d)| d.view.is_none()).map(|(k, _)| *k);
+            self.at_help(src, &format!("{path}.table"), format!("unknown table `{table}`"), nearest(table, tables));
+            return None;
+        };
+        let to: Vec<String> = match to {
+            [] => target.keys.first().map(|k| k.iter().map(|c| c.to_string()).collect()).unwrap_or_default(),
+            given => given.to_vec(),
+        };
+        if to.len() != n {
+            self.at(src, path, format!("{n} column(s) cannot match {} column(s) of `{table}`", to.len()));
+            return None;
+        }
+        let known = to.iter().all(|c| self.column_ref(src, path, table, &target.columns, c));
+        known.then_some(to)
+    }
+
+    /// `warn_above` / `error_above`: a number of rows, or a percentage of the rows checked.
+    fn threshold(&mut self, src: &Source, path: &str, doc: Option<&ThresholdDoc>) -> Option<Threshold> {
+        match doc? {
+            ThresholdDoc::Rows(n) => Some(Threshold::Rows(*n)),
+            ThresholdDoc::Percent(text) => {
+                let share = text.trim().strip_suffix('%').and_then(|n| n.trim().parse::<f64>().ok());
+                match share.filter(|p| (0.0..=100.0).contains(p)) {
+                    Some(p) => Some(Threshold::Ratio(p / 100.0)),
+                    None => {
+                        self.at(src, path, format!("`{text}`: a number of rows or a percentage such as \"0.5%\""));
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a YAML value is a value of the column's type (a range bound, an accepted value).
+fn value_fits(v: &serde_json::Value, ty: ColumnType) -> bool {
+    match v {
+        serde_json::Value::Number(n) => number_fits(n, ty),
+        serde_json::Value::String(s) => match ty {
+            ColumnType::Varchar(len) | ColumnType::Char(len) => s.len() <= len as usize,
+            ty => !matches!(ty, ColumnType::Boolean) && !ty.is_integer() && text_fits(s, ty),
+        },
+        serde_json::Value::Bool(_) => ty == ColumnType::Boolean,
+        _ => false,
     }
 }

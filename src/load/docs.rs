@@ -2,7 +2,7 @@
 //! Types stay text here so the semantic pass can place a bad one exactly.
 
 use crate::model::Dialect;
-use crate::model::{Identity, Index, Severity, SortKind, Window};
+use crate::model::{Identity, Index, KeyChecks, Severity, SortKind, Window};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -27,6 +27,9 @@ pub(super) struct ProjectDoc {
     #[serde(default)]
     pub(super) targets: BTreeMap<String, TargetDoc>,
     pub(super) default_target: Option<String>,
+    /// Which declared keys validate checks (default `auto`: where the dialect does not enforce them).
+    #[serde(default)]
+    pub(super) key_checks: KeyChecks,
 }
 
 /// One of `targets:`. Timeouts are text or a number of seconds.
@@ -78,6 +81,8 @@ pub(super) struct TableDoc {
     pub(super) rows: Vec<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     pub(super) checks: Vec<CheckDoc>,
+    /// Which declared keys validate checks on this table (default: the project's).
+    pub(super) key_checks: Option<KeyChecks>,
     /// None: the table's own grants are not managed; `[]`: managed, none of its own.
     pub(super) grants: Option<Vec<GrantDoc>>,
 }
@@ -161,6 +166,47 @@ pub(super) struct CheckDoc {
     pub(super) condition: Option<String>,
     pub(super) latency: Option<LatencyDoc>,
     pub(super) unique: Option<UniqueDoc>,
+    pub(super) relationship: Option<RelationshipDoc>,
+    pub(super) accepted_values: Option<AcceptedValuesDoc>,
+    pub(super) range: Option<RangeDoc>,
+    pub(super) warn_above: Option<ThresholdDoc>,
+    pub(super) error_above: Option<ThresholdDoc>,
+}
+
+/// `columns` of this table found in `to` of `table` (default: its primary key).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RelationshipDoc {
+    pub(super) columns: Vec<String>,
+    pub(super) table: String,
+    #[serde(default)]
+    pub(super) to: Vec<String>,
+}
+
+/// A list of values, or the values of a column of a (reference) table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AcceptedValuesDoc {
+    pub(super) column: String,
+    #[serde(default)]
+    pub(super) values: Vec<serde_json::Value>,
+    pub(super) from: Option<RefDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RangeDoc {
+    pub(super) column: String,
+    pub(super) min: Option<serde_json::Value>,
+    pub(super) max: Option<serde_json::Value>,
+}
+
+/// A number of rows, or a share written as a percentage (`"0.1%"`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum ThresholdDoc {
+    Rows(u64),
+    Percent(String),
 }
 
 #[derive(Deserialize)]

@@ -186,6 +186,7 @@ impl Loader<'_> {
             tables: tables.iter().map(|(s, t)| self.table(s, t, &ctx)).collect(),
             views: views.iter().filter_map(|(s, v)| self.view(s, v, &ctx)).collect(),
             targets: self.targets(src, &doc.targets, doc.default_target.as_deref()),
+            key_checks: doc.key_checks,
         };
         self.cycles(&project, views);
         project.tables.sort_by(|a, b| a.name.cmp(&b.name));

@@ -80,6 +80,8 @@ impl Loader<'_> {
                     severity: Severity::Error,
                     window: None,
                     kind: CheckKind::Derived { column: c.name.clone(), expr: expr.clone() },
+                    warn_above: None,
+                    error_above: None,
                 });
             }
             if c.unique {
@@ -103,6 +105,8 @@ impl Loader<'_> {
                         severity: Severity::Error,
                         window: None,
                         kind: CheckKind::NotNull { column: c.name.clone() },
+                        warn_above: None,
+                        error_above: None,
                     }),
                 }
             }
@@ -146,7 +150,7 @@ impl Loader<'_> {
         }
         self.rows(src, doc, &columns);
         for (i, c) in doc.checks.iter().enumerate() {
-            if let Some(check) = self.check(src, i, c, name, &columns) {
+            if let Some(check) = self.check(src, i, c, name, &columns, ctx) {
                 checks.push(check);
             }
         }
@@ -179,6 +183,7 @@ impl Loader<'_> {
             indexes: doc.indexes.clone(),
             rows: doc.rows.clone(),
             checks,
+            key_checks: doc.key_checks,
             grants: self.object_grants(src, doc.grants.as_ref(), &ctx.grants, false),
         }
     }

@@ -260,6 +260,7 @@ impl From<ProjectDoc> for Project {
             tables: p.tables.into_iter().map(Table::from).collect(),
             views: p.views.into_iter().map(View::from).collect(),
             targets: Default::default(),
+            key_checks: Default::default(),
         }
     }
 }
@@ -312,6 +313,7 @@ impl From<TableDoc> for Table {
             indexes: t.indexes.into_iter().map(Index::from).collect(),
             rows: t.rows,
             checks: vec![],
+            key_checks: None,
             grants: grants(t.grants),
         }
     }

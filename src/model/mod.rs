@@ -5,9 +5,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod checks;
 pub mod grants;
 pub mod targets;
 mod types;
+pub use checks::{Check, CheckKind, KeyChecks, Severity, Threshold, Window};
 pub use grants::{Grant, Grantee, Privilege};
 pub use types::{ColumnType, MAX_CHAR, MAX_VARCHAR, TYPE_NAMES};
 
@@ -64,6 +66,9 @@ pub struct Project {
     /// Where the project deploys: connection settings, not schema (never in state or diff).
     #[serde(skip)]
     pub targets: targets::Targets,
+    /// Which declared keys `validate` checks (a validation setting, never in state or diff).
+    #[serde(skip)]
+    pub key_checks: KeyChecks,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +93,9 @@ pub struct Table {
     pub rows: Vec<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     pub checks: Vec<Check>,
+    /// The table's own `key_checks`, over the project's.
+    #[serde(default)]
+    pub key_checks: Option<KeyChecks>,
     /// Effective grants where the YAML manages them (a project default or the table's own),
     /// merged; None: not managed (nothing granted, revoked or compared).
     #[serde(default)]
@@ -276,61 +284,6 @@ pub struct View {
     pub grants: Option<Vec<Grant>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warn,
-    Error,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Window {
-    pub column: String,
-    pub days: u32,
-}
-
-/// A data check run by `schema validate`; every kind counts failing rows of one table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
-    pub name: String,
-    pub severity: Severity,
-    #[serde(default)]
-    pub window: Option<Window>,
-    pub kind: CheckKind,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckKind {
-    /// Rows where the column is NULL.
-    NotNull { column: String },
-    /// Rows whose derived column disagrees with its expression.
-    Derived { column: String, expr: String },
-    /// Rows matching `when`; fails when their share of all rows exceeds `max`.
-    Ratio { when: String, max: f64 },
-    /// Rows not satisfying a boolean SQL condition.
-    Condition { sql: String },
-    /// Rows whose reported latency differs from `end - start` by more than the tolerance.
-    Latency { reported: String, start: String, end: String, tolerance_ms: u32 },
-    /// Rows sharing their key columns with another row (optionally among rows matching `filter`).
-    Unique { columns: Vec<String>, filter: Option<String> },
-}
-
-impl CheckKind {
-    /// The kind as written in YAML.
-    pub fn name(&self) -> &'static str {
-        match self {
-            CheckKind::NotNull { .. } => "not_null",
-            CheckKind::Derived { .. } => "derived",
-            CheckKind::Ratio { .. } => "ratio",
-            CheckKind::Condition { .. } => "condition",
-            CheckKind::Latency { .. } => "latency",
-            CheckKind::Unique { .. } => "unique",
-        }
-    }
-}
-
 impl Project {
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name == name)
@@ -358,6 +311,7 @@ impl Project {
             tables: vec![],
             views: vec![],
             targets: self.targets.clone(),
+            key_checks: self.key_checks,
         }
     }
 

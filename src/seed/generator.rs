@@ -186,6 +186,22 @@ impl<'a> Generator<'a> {
             CheckKind::Unique { .. } => {
                 return Err(cannot("duplicate keys are not generated (PostgreSQL would refuse most of them)"))
             }
+            CheckKind::Relationship { columns, table: parent, .. } => {
+                if table.foreign_keys.iter().any(|fk| &fk.columns == columns && &fk.table == parent) {
+                    return Err(cannot("PostgreSQL enforces this foreign key, so it cannot hold an orphan"));
+                }
+                Violation::Set(idx(&columns[0]), "no_such_parent".into())
+            }
+            CheckKind::AcceptedValues { column, .. } => Violation::Set(idx(column), "not_accepted".into()),
+            CheckKind::Range { column, min, max } => match (max, min) {
+                (Some(m), _) if m.is_number() => {
+                    Violation::Set(idx(column), format!("{}", m.as_f64().unwrap_or(0.0) + 1.0))
+                }
+                (_, Some(m)) if m.is_number() => {
+                    Violation::Set(idx(column), format!("{}", m.as_f64().unwrap_or(0.0) - 1.0))
+                }
+                _ => return Err(cannot("only numeric ranges can be made wrong")),
+            },
         };
         let within_days = check.window.as_ref().map(|w| w.days.saturating_sub(2).max(1));
         self.defects.push(Defect { violation, count, within_days });

@@ -176,6 +176,7 @@ impl Builder {
             tables: vec![],
             views: vec![],
             targets: Default::default(),
+            key_checks: Default::default(),
         };
         let live = Live {
             project,
@@ -207,6 +208,7 @@ impl Builder {
             indexes: vec![],
             rows: vec![],
             checks: vec![],
+            key_checks: None,
             grants: None,
         };
         self.tables.insert(name.to_string(), table);

@@ -134,6 +134,12 @@ impl Driver for Redshift {
         false
     }
 
+    /// "Defining table constraints": uniqueness, primary key and foreign key constraints are
+    /// informational only; Redshift does not enforce them.
+    fn enforces_keys(&self) -> bool {
+        false
+    }
+
     fn materialized_view_options(&self) -> bool {
         true
     }

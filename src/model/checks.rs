@@ -1,0 +1,102 @@
+//! Data checks: what `schema validate` counts on a table, and when a count fails.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    pub column: String,
+    pub days: u32,
+}
+
+/// A data check run by `schema validate`; every kind counts failing rows of one table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub window: Option<Window>,
+    pub kind: CheckKind,
+    /// Failing rows above which the check warns, and fails (dbt's warn_if / error_if). Without
+    /// either, any failing row is a failure of the check's severity.
+    #[serde(default)]
+    pub warn_above: Option<Threshold>,
+    #[serde(default)]
+    pub error_above: Option<Threshold>,
+}
+
+/// A number of failing rows, or a share of the rows checked.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Threshold {
+    Rows(u64),
+    Ratio(f64),
+}
+
+impl Threshold {
+    pub fn exceeded(self, failing: u64, ratio: f64) -> bool {
+        match self {
+            Threshold::Rows(n) => failing > n,
+            Threshold::Ratio(r) => ratio > r,
+        }
+    }
+}
+
+/// Which declared keys `validate` checks: uniqueness of primary and unique keys, and orphans of
+/// foreign keys. `auto`: on dialects that do not enforce keys (Redshift).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyChecks {
+    #[default]
+    Auto,
+    Always,
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// Rows where the column is NULL.
+    NotNull { column: String },
+    /// Rows whose derived column disagrees with its expression.
+    Derived { column: String, expr: String },
+    /// Rows matching `when`; fails when their share of all rows exceeds `max`.
+    Ratio { when: String, max: f64 },
+    /// Rows not satisfying a boolean SQL condition.
+    Condition { sql: String },
+    /// Rows whose reported latency differs from `end - start` by more than the tolerance.
+    Latency { reported: String, start: String, end: String, tolerance_ms: u32 },
+    /// Rows sharing their key columns with another row (optionally among rows matching `filter`).
+    Unique { columns: Vec<String>, filter: Option<String> },
+    /// Rows whose key (every column set) matches no row of `table`'s `to` columns: a foreign key
+    /// Redshift does not enforce, a declared relationship, or values taken from a reference table.
+    Relationship { columns: Vec<String>, table: String, to: Vec<String> },
+    /// Rows whose column holds a value outside the list (NULL is not checked).
+    AcceptedValues { column: String, values: Vec<serde_json::Value> },
+    /// Rows whose column is below `min` or above `max` (NULL is not checked).
+    Range { column: String, min: Option<serde_json::Value>, max: Option<serde_json::Value> },
+}
+
+impl CheckKind {
+    /// The kind as written in YAML.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CheckKind::NotNull { .. } => "not_null",
+            CheckKind::Derived { .. } => "derived",
+            CheckKind::Ratio { .. } => "ratio",
+            CheckKind::Condition { .. } => "condition",
+            CheckKind::Latency { .. } => "latency",
+            CheckKind::Unique { .. } => "unique",
+            CheckKind::Relationship { .. } => "relationship",
+            CheckKind::AcceptedValues { .. } => "accepted_values",
+            CheckKind::Range { .. } => "range",
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The check kinds Redshift's missing enforcement calls for: key uniqueness and orphans derived
+//! from the YAML, accepted values (a list or a reference table's rows), ranges, thresholds, and
+//! the post-load window (`--since 3d`, `--where`). Exact counts on seeded defects, real PostgreSQL.
+
+mod common;
+
+use common::{psql, schema, text};
+use serde_json::Value;
+use std::path::Path;
+
+/// The result of one check in a `validate --format json` run.
+fn result<'a>(doc: &'a Value, table: &str, check: &str) -> &'a Value {
+    let results = doc["results"].as_array().unwrap();
+    results
+        .iter()
+        .find(|r| r["table"] == table && r["check"] == check)
+        .unwrap_or_else(|| panic!("{table}.{check}: {doc:#}"))
+}
+
+fn validate(root: &Path, url: &str, args: &[&str]) -> (Value, i32) {
+    let out = schema(root, url, &[&["validate", "--format", "json"], args].concat());
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    (doc, out.status.code().unwrap())
+}
+
+fn edit(root: &Path, file: &str, from: &str, to: &str) {
+    let path = root.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} lacks {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn declared_keys_are_checked_where_the_server_does_not_enforce_them() {
+    let url = common::fresh_database();
+    let (_tmp, root) = common::shipped_project();
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    let out = schema(&root, &url, &["seed", "--rows", "300", "--table", "tool_usage"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // What Redshift allows: the keys are only recorded. Two session ids twice, three orphans.
+    psql(
+        &url,
+        "ALTER TABLE analytics.chat_sessions DROP CONSTRAINT chat_sessions_pkey CASCADE; \
+         INSERT INTO analytics.chat_sessions SELECT * FROM analytics.chat_sessions ORDER BY session_id LIMIT 2; \
+         INSERT INTO analytics.tool_usage (session_id, step_index, reasoning_step_type, tool_category, event_timestamp) \
+         SELECT 'orphan-' || g, g, 'web_search', 'web_search', timestamp '2026-01-01' FROM generate_series(1, 3) g",
+    );
+    // PostgreSQL enforces keys, so `auto` leaves them to it.
+    let (doc, _) = validate(&root, &url, &["--table", "chat_sessions", "--table", "tool_usage"]);
+    assert!(!doc.to_string().contains("primary_key_unique"), "{doc:#}");
+
+    edit(&root, "schema/schema.yaml", "phases: [1, 2]\n", "phases: [1, 2]\nkey_checks: always\n");
+    let (doc, code) = validate(&root, &url, &["--table", "chat_sessions", "--table", "tool_usage"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let pk = result(&doc, "chat_sessions", "primary_key_unique");
+    assert_eq!((pk["failing_rows"].as_u64(), pk["kind"].as_str()), (Some(4), Some("unique")), "{pk:#}");
+    let fk = result(&doc, "tool_usage", "session_id_in_chat_sessions");
+    assert_eq!((fk["failing_rows"].as_u64(), fk["kind"].as_str()), (Some(3), Some("relationship")), "{fk:#}");
+    assert_eq!(fk["rows_checked"], 303);
+    // The declared `one_row_per_step` already checks the (session_id, step_index) key.
+    assert!(!doc.to_string().contains("unique_session_id_step_index"), "{doc:#}");
+
+    // Samples name the orphans; a table can opt out.
+    let (doc, _) =
+        validate(&root, &url, &["--table", "tool_usage", "--check", "session_id_in_chat_sessions", "--samples", "5"]);
+    let samples = result(&doc, "tool_usage", "session_id_in_chat_sessions")["samples"].as_array().unwrap().len();
+    assert_eq!(samples, 3, "{doc:#}");
+    edit(&root, "schema/tables/tool_usage.yaml", "phase: 1\n", "phase: 1\nkey_checks: off\n");
+    let (doc, _) = validate(&root, &url, &["--table", "tool_usage"]);
+    assert!(!doc.to_string().contains("session_id_in_chat_sessions"), "{doc:#}");
+}
+
+#[test]
+fn accepted_values_ranges_and_thresholds_count_exactly_what_was_planted() {
+    let url = common::fresh_database();
+    let (_tmp, root) = common::shipped_project();
+    let checks = "checks:\n\
+        \x20 - name: category_listed\n    accepted_values: { column: tool_category, values: [web_search, browser_automation, web_automation, other] }\n    warn_above: 5\n    error_above: 10\n\
+        \x20 - name: step_in_range\n    range: { column: step_index, min: 0, max: 100000 }\n    error_above: \"0.1%\"\n";
+    edit(&root, "schema/tables/tool_usage.yaml", "checks:\n", checks);
+    let domain = "checks:\n\
+        \x20 - name: category_classified\n    accepted_values: { column: domain_category, from: { table: domain_classifications, columns: [domain_category] } }\n";
+    edit(&root, "schema/tables/web_automations.yaml", "checks:\n", domain);
+    let out = schema(&root, &url, &["check"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let generated = schema(&root, &url, &["generate", "--check"]);
+    assert!(generated.status.success(), "checks change no migration: {}", text(&generated));
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    let defects =
+        ["tool_usage.category_listed=7", "tool_usage.step_in_range=5", "web_automations.category_classified=4"];
+    let mut args = vec!["seed", "--rows", "2000"];
+    for d in &defects {
+        args.extend(["--defect", d]);
+    }
+    let out = schema(&root, &url, &[&args[..], &["--table", "tool_usage", "--table", "web_automations"]].concat());
+    assert!(out.status.success(), "{}", text(&out));
+
+    let (doc, code) = validate(&root, &url, &["--table", "tool_usage", "--table", "web_automations"]);
+    let listed = result(&doc, "tool_usage", "category_listed");
+    assert_eq!(
+        (listed["failing_rows"].as_u64(), listed["status"].as_str()),
+        (Some(7), Some("warn")),
+        "7 > 5, not > 10"
+    );
+    let range = result(&doc, "tool_usage", "step_in_range");
+    assert_eq!((range["failing_rows"].as_u64(), range["status"].as_str()), (Some(5), Some("fail")), "0.25% > 0.1%");
+    let classified = result(&doc, "web_automations", "category_classified");
+    assert_eq!(classified["failing_rows"], 4, "{classified:#}");
+    assert_eq!(classified["kind"], "relationship");
+    assert_eq!(code, 1);
+
+    // The post-load window: only what matches --where (and --since) is checked.
+    let (doc, _) = validate(&root, &url, &["--table", "tool_usage", "--where", "step_index > 100000"]);
+    let range = result(&doc, "tool_usage", "step_in_range");
+    assert_eq!((range["failing_rows"].as_u64(), range["rows_checked"].as_u64()), (Some(5), Some(5)), "{range:#}");
+    let (doc, code) = validate(&root, &url, &["--table", "tool_usage", "--since", "3d"]);
+    assert!(code <= 1 && doc["since"].as_str().is_some_and(|d| d.len() == 10), "{doc:#}");
+    for bad in [["--where", "1 = 1; DROP TABLE analytics.tool_usage"], ["--since", "3 days"]] {
+        let out = schema(&root, &url, &[&["validate"], &bad[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out));
+    }
+    assert_eq!(psql(&url, "SELECT count(*) > 0 FROM analytics.tool_usage"), "t");
+}
