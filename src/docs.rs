@@ -271,6 +271,15 @@ fn rule(check: &Check) -> String {
             let listed: Vec<String> = values.iter().map(|v| v.to_string()).collect();
             format!("{} is one of {}", code(column), code(&listed.join(", ")))
         }
+        CheckKind::Freshness { column, warn_after, error_after, .. } => {
+            let limit = |what: &str, s: &Option<u64>| s.map(|s| format!(", {what} after {s} s")).unwrap_or_default();
+            format!(
+                "the newest {} is recent{}{}",
+                code(column),
+                limit("warns", warn_after),
+                limit("fails", error_after)
+            )
+        }
         CheckKind::Range { column, min, max } => {
             let bound = |b: &Option<serde_json::Value>| b.as_ref().map_or("…".to_string(), |v| v.to_string());
             format!("{} is between {} and {}", code(column), code(&bound(min)), code(&bound(max)))

@@ -3,18 +3,20 @@
 //! GROUP BY and is a query of its own), run concurrently over tables with one connection per
 //! worker, each query under a statement timeout.
 
+mod outcome;
 pub mod output;
 mod record;
 mod select;
 
 pub use record::record;
 
+use outcome::{freshness, outcome};
 use select::{checks_of, since_column, since_day};
 
 use crate::calendar;
 use crate::db::{self, Target};
 use crate::error::{describe, Error, Result};
-use crate::model::{Check, CheckKind, Dialect, Project, Severity, Table, Threshold, Window};
+use crate::model::{Check, CheckKind, Dialect, Project, Severity, Table, Window};
 use crate::render::Renderer;
 use crate::suggest::unknown;
 use postgres::error::SqlState;
@@ -102,6 +104,9 @@ pub struct CheckResult {
     pub max_ratio: Option<f64>,
     pub status: Status,
     pub samples: Vec<String>,
+    /// Freshness checks: seconds since the newest value (None: the table is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_seconds: Option<f64>,
     /// Wall time of the query that computed this check (shared by its fused siblings).
     pub seconds: f64,
 }
@@ -342,6 +347,11 @@ impl Plan<'_> {
                 let mut column = 0;
                 for check in &checks {
                     column += 1;
+                    if let CheckKind::Freshness { .. } = check.kind {
+                        let age = counts.get(column).cloned().flatten().and_then(|v| v.parse::<f64>().ok());
+                        results.push(freshness(&run.table.name, check, age, count(0), seconds));
+                        continue;
+                    }
                     let failing = count(column);
                     let rows = if inner_window(check, q) {
                         column += 1;
@@ -424,44 +434,6 @@ fn failure(e: &postgres::Error, timeout: Duration) -> String {
     }
 }
 
-fn outcome(table: &str, check: &Check, failing_rows: u64, rows_checked: u64, seconds: f64) -> CheckResult {
-    let ratio = if rows_checked == 0 { 0.0 } else { failing_rows as f64 / rows_checked as f64 };
-    let max_ratio = match check.kind {
-        CheckKind::Ratio { max, .. } => Some(max),
-        _ => None,
-    };
-    let failed = match max_ratio {
-        Some(max) => ratio > max,
-        None => failing_rows > 0,
-    };
-    let above = |t: Option<Threshold>| t.is_some_and(|t| t.exceeded(failing_rows, ratio));
-    let status = match (check.warn_above, check.error_above) {
-        // Thresholds decide alone: over error_above fails, over warn_above warns.
-        (None, None) => match (failed, check.severity) {
-            (false, _) => Status::Pass,
-            (true, Severity::Warn) => Status::Warn,
-            (true, Severity::Error) => Status::Fail,
-        },
-        (_, error) if above(error) => Status::Fail,
-        (warn, _) if above(warn) => Status::Warn,
-        _ => Status::Pass,
-    };
-    CheckResult {
-        table: table.to_string(),
-        check: check.name.clone(),
-        kind: check.kind.name(),
-        severity: check.severity,
-        window: check.window.clone(),
-        failing_rows,
-        rows_checked,
-        ratio,
-        max_ratio,
-        status,
-        samples: Vec::new(),
-        seconds,
-    }
-}
-
 /// One sample row as `col=value, ...` (a unique check's row ends with its duplicate count).
 fn sample(run: &TableRun, check: &Check, row: &[Option<String>]) -> String {
     let names: Vec<&str> = match &check.kind {
@@ -470,25 +442,4 @@ fn sample(run: &TableRun, check: &Check, row: &[Option<String>]) -> String {
         _ => run.table.primary_key.iter().map(String::as_str).collect(),
     };
     names.iter().zip(row).map(|(n, v)| format!("{n}={}", v.as_deref().unwrap_or("NULL"))).collect::<Vec<_>>().join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn check(kind: CheckKind, severity: Severity) -> Check {
-        Check { name: "c".into(), severity, window: None, kind, warn_above: None, error_above: None }
-    }
-
-    #[test]
-    fn a_ratio_fails_only_above_its_maximum_and_severity_decides_fail_or_warn() {
-        let ratio = check(CheckKind::Ratio { when: "x".into(), max: 0.05 }, Severity::Error);
-        assert_eq!(outcome("t", &ratio, 5, 100, 0.0).status, Status::Pass, "exactly at the maximum passes");
-        assert_eq!(outcome("t", &ratio, 6, 100, 0.0).status, Status::Fail);
-        assert_eq!(outcome("t", &ratio, 0, 0, 0.0).ratio, 0.0, "an empty table has ratio 0");
-        let not_null = check(CheckKind::NotNull { column: "x".into() }, Severity::Warn);
-        assert_eq!(outcome("t", &not_null, 0, 100, 0.0).status, Status::Pass);
-        assert_eq!(outcome("t", &not_null, 1, 100, 0.0).status, Status::Warn);
-        assert_eq!(outcome("t", &not_null, 1, 100, 0.0).max_ratio, None);
-    }
 }

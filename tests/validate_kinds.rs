@@ -121,3 +121,34 @@ fn accepted_values_ranges_and_thresholds_count_exactly_what_was_planted() {
     }
     assert_eq!(psql(&url, "SELECT count(*) > 0 FROM analytics.tool_usage"), "t");
 }
+
+#[test]
+fn freshness_measures_the_newest_row_against_its_limits() {
+    let url = common::fresh_database();
+    let (_tmp, root) = common::shipped_project();
+    let check = "checks:\n  - name: loaded_recently\n    freshness: { column: event_timestamp, warn_after: 2d, error_after: 30d }\n";
+    edit(&root, "schema/tables/tool_usage.yaml", "checks:\n", check);
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    let args = ["--table", "tool_usage", "--check", "loaded_recently"];
+    // No load arrived at all.
+    let (doc, code) = validate(&root, &url, &args);
+    let r = result(&doc, "tool_usage", "loaded_recently");
+    assert_eq!((code, r["status"].as_str(), r.get("age_seconds")), (1, Some("fail"), None), "{r:#}");
+
+    let end = psql(&url, "SELECT CAST(CURRENT_DATE - 10 AS TEXT)");
+    let out = schema(&root, &url, &["seed", "--rows", "100", "--table", "tool_usage", "--end", &end]);
+    assert!(out.status.success(), "{}", text(&out));
+    let (doc, code) = validate(&root, &url, &args);
+    let r = result(&doc, "tool_usage", "loaded_recently");
+    assert_eq!((code, r["status"].as_str(), r["kind"].as_str()), (0, Some("warn"), Some("freshness")), "{r:#}");
+    let age = r["age_seconds"].as_f64().unwrap();
+    let expected: f64 = psql(
+        &url,
+        "SELECT date_part('epoch', (CURRENT_TIMESTAMP AT TIME ZONE 'UTC') - MAX(event_timestamp)) FROM analytics.tool_usage",
+    )
+    .parse()
+    .unwrap();
+    assert!((age - expected).abs() < 5.0 && age > 9.0 * 86_400.0, "{age} vs {expected}");
+    let out = schema(&root, &url, &["validate", "--table", "tool_usage", "--check", "loaded_recently"]);
+    assert!(text(&out).contains(" d old"), "{}", text(&out));
+}

@@ -1,6 +1,6 @@
 //! The semantic pass over a table's reference rows and data checks.
 
-use super::docs::{CheckDoc, TableDoc, ThresholdDoc};
+use super::docs::{CheckDoc, DurationDoc, TableDoc, ThresholdDoc};
 use super::project::Ctx;
 use super::project::Loader;
 use super::values::{number_fits, text_fits};
@@ -215,6 +215,34 @@ impl Loader<'_> {
             }
             kinds.push(CheckKind::Range { column: r.column.clone(), min: r.min.clone(), max: r.max.clone() });
         }
+        if let Some(f) = &doc.freshness {
+            let ty = columns.iter().find(|c| c.name == f.column).map(|c| c.ty);
+            if col(self, "freshness.column", &f.column)
+                && !matches!(ty, Some(ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz))
+            {
+                self.at(src, &at("freshness.column"), format!("`{}` is not a date or timestamp", f.column));
+            }
+            let age = |this: &mut Self, field: &str, d: &Option<DurationDoc>| {
+                let text = match d.as_ref()? {
+                    DurationDoc::Seconds(n) => return Some(*n),
+                    DurationDoc::Text(t) => t,
+                };
+                age_seconds(text).or_else(|| {
+                    this.at(src, &at(field), format!("`{text}` is not an age such as 90m, 26h or 2d"));
+                    None
+                })
+            };
+            let warn_after = age(self, "freshness.warn_after", &f.warn_after);
+            let error_after = age(self, "freshness.error_after", &f.error_after);
+            if f.warn_after.is_none() && f.error_after.is_none() {
+                self.at(src, &at("freshness"), "freshness needs `warn_after`, `error_after` or both");
+            }
+            if doc.window.is_some() {
+                self.at(src, &at("window"), "a freshness check looks at the newest row: it takes no window");
+            }
+            let zoned = ty == Some(ColumnType::TimestampTz);
+            kinds.push(CheckKind::Freshness { column: f.column.clone(), warn_after, error_after, zoned });
+        }
         let warn_above = self.threshold(src, &at("warn_above"), doc.warn_above.as_ref());
         let error_above = self.threshold(src, &at("error_above"), doc.error_above.as_ref());
         if let Some(w) = &doc.window {
@@ -231,7 +259,7 @@ impl Loader<'_> {
         }
         if kinds.len() != 1 {
             let msg = format!(
-                "check `{}` needs exactly one of `not_null`, `ratio`, `condition`, `latency`, `unique`, `relationship`, `accepted_values`, `range`",
+                "check `{}` needs exactly one of `not_null`, `ratio`, `condition`, `latency`, `unique`, `relationship`, `accepted_values`, `range`, `freshness`",
                 doc.name
             );
             self.at(src, &format!("checks.{i}"), msg);
@@ -293,6 +321,21 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+/// `90m`, `26h`, `2d`, `45s` or a number of seconds.
+fn age_seconds(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let n: u64 = text[..split].parse().ok()?;
+    let unit = match text[split..].trim() {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(unit)
 }
 
 /// Whether a YAML value is a value of the column's type (a range bound, an accepted value).

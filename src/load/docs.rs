@@ -169,6 +169,7 @@ pub(super) struct CheckDoc {
     pub(super) relationship: Option<RelationshipDoc>,
     pub(super) accepted_values: Option<AcceptedValuesDoc>,
     pub(super) range: Option<RangeDoc>,
+    pub(super) freshness: Option<FreshnessDoc>,
     pub(super) warn_above: Option<ThresholdDoc>,
     pub(super) error_above: Option<ThresholdDoc>,
 }
@@ -199,6 +200,15 @@ pub(super) struct RangeDoc {
     pub(super) column: String,
     pub(super) min: Option<serde_json::Value>,
     pub(super) max: Option<serde_json::Value>,
+}
+
+/// Ages as `90m`, `26h`, `2d` or seconds.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FreshnessDoc {
+    pub(super) column: String,
+    pub(super) warn_after: Option<DurationDoc>,
+    pub(super) error_after: Option<DurationDoc>,
 }
 
 /// A number of rows, or a share written as a percentage (`"0.1%"`).

@@ -82,6 +82,10 @@ pub enum CheckKind {
     AcceptedValues { column: String, values: Vec<serde_json::Value> },
     /// Rows whose column is below `min` or above `max` (NULL is not checked).
     Range { column: String, min: Option<serde_json::Value>, max: Option<serde_json::Value> },
+    /// The age of the newest value of a date or timestamp column, in seconds, against warn and
+    /// error limits: did today's load arrive. `zoned`: the column is a timestamp with time zone
+    /// (others are UTC by convention).
+    Freshness { column: String, warn_after: Option<u64>, error_after: Option<u64>, zoned: bool },
 }
 
 impl CheckKind {
@@ -97,6 +101,7 @@ impl CheckKind {
             CheckKind::Relationship { .. } => "relationship",
             CheckKind::AcceptedValues { .. } => "accepted_values",
             CheckKind::Range { .. } => "range",
+            CheckKind::Freshness { .. } => "freshness",
         }
     }
 }

@@ -193,6 +193,9 @@ impl<'a> Generator<'a> {
                 Violation::Set(idx(&columns[0]), "no_such_parent".into())
             }
             CheckKind::AcceptedValues { column, .. } => Violation::Set(idx(column), "not_accepted".into()),
+            CheckKind::Freshness { .. } => {
+                return Err(cannot("freshness is the age of the newest row: choose it with --end instead"))
+            }
             CheckKind::Range { column, min, max } => match (max, min) {
                 (Some(m), _) if m.is_number() => {
                     Violation::Set(idx(column), format!("{}", m.as_f64().unwrap_or(0.0) + 1.0))

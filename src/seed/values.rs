@@ -198,7 +198,9 @@ pub(super) fn check_words(check: &Check) -> Vec<String> {
             [columns.clone(), filter.as_deref().map(sql_words).unwrap_or_default()].concat()
         }
         CheckKind::Relationship { columns, .. } => columns.clone(),
-        CheckKind::AcceptedValues { column, .. } | CheckKind::Range { column, .. } => vec![column.clone()],
+        CheckKind::AcceptedValues { column, .. }
+        | CheckKind::Range { column, .. }
+        | CheckKind::Freshness { column, .. } => vec![column.clone()],
     };
     words.extend(check.window.iter().map(|w| w.column.clone()));
     words

@@ -43,8 +43,24 @@ fn percent(ratio: f64) -> String {
     }
 }
 
+/// A freshness check's age, as a person reads it.
+fn age(r: &CheckResult) -> Option<String> {
+    if r.kind != "freshness" {
+        return None;
+    }
+    Some(match r.age_seconds {
+        None => "no rows".into(),
+        Some(s) if s < 3600.0 => format!("{:.0} min old", s / 60.0),
+        Some(s) if s < 172_800.0 => format!("{:.1} h old", s / 3600.0),
+        Some(s) => format!("{:.1} d old", s / 86_400.0),
+    })
+}
+
 /// `failing / checked` in words, with the limit of a ratio check.
 fn summary(r: &CheckResult) -> String {
+    if let Some(age) = age(r) {
+        return format!("{}.{}: the newest row is {age}", r.table, r.check);
+    }
     let limit = r.max_ratio.map(|m| format!(" (max {})", percent(m))).unwrap_or_default();
     format!("{} of {} rows fail {}.{}: {}{limit}", r.failing_rows, r.rows_checked, r.table, r.check, percent(r.ratio))
 }
@@ -89,7 +105,7 @@ fn text(report: &Report, quiet: bool) -> String {
                 "{:<cw$}  {:<tw$}  {:>12}  {:>12}  {:>8}  {}",
                 r.check,
                 r.table,
-                r.failing_rows,
+                age(r).unwrap_or_else(|| r.failing_rows.to_string()),
                 r.rows_checked,
                 percent(r.ratio),
                 status_word(r.status)
