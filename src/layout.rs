@@ -10,10 +10,12 @@ pub const HISTORY_TABLE: &str = "refinery_schema_history";
 pub const LOCK_TABLE: &str = "schema_migrate_lock";
 /// What `validate --record` appends to.
 pub const RUNS_TABLE: &str = "schema_validation_runs";
+/// What `validate --store-failures` appends the keys of failing rows to.
+pub const FAILURES_TABLE: &str = "schema_validation_failures";
 /// The statements of a no-transaction migration committed so far.
 pub const PROGRESS_TABLE: &str = "schema_migration_progress";
 /// The tool's own tables: not part of the model, never drift.
-pub const INTERNAL_TABLES: [&str; 4] = [HISTORY_TABLE, LOCK_TABLE, RUNS_TABLE, PROGRESS_TABLE];
+pub const INTERNAL_TABLES: [&str; 5] = [HISTORY_TABLE, LOCK_TABLE, RUNS_TABLE, FAILURES_TABLE, PROGRESS_TABLE];
 
 pub struct Layout {
     pub root: PathBuf,

@@ -8,7 +8,7 @@ pub mod output;
 mod record;
 mod select;
 
-pub use record::record;
+pub use record::{record, store_failures};
 
 use outcome::{freshness, outcome};
 use select::{checks_of, since_column, since_day};
@@ -33,8 +33,10 @@ pub struct Options {
     pub since: Option<String>,
     /// Only rows matching this SQL condition (a load batch, say), on every table checked.
     pub filter: Option<String>,
-    /// Keys of failing rows to fetch per failing check.
+    /// Keys of failing rows to show per failing check.
     pub samples: usize,
+    /// Keys of failing rows to keep per failing check for `store_failures` (0: none).
+    pub store_failures: usize,
 }
 
 /// The rows `--since` keeps: `column` from `date` on; a NULL `column` is placed by `source`.
@@ -77,6 +79,8 @@ pub struct Plan<'a> {
     /// `--where`, parsed as one expression, applied to every query.
     filter: Vec<String>,
     samples: usize,
+    /// Keys fetched per failing check: the larger of --samples and --store-failures.
+    keys: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,6 +108,9 @@ pub struct CheckResult {
     pub max_ratio: Option<f64>,
     pub status: Status,
     pub samples: Vec<String>,
+    /// The keys fetched for `--store-failures` (samples are the first of them).
+    #[serde(skip)]
+    pub failing_keys: Vec<String>,
     /// Freshness checks: seconds since the newest value (None: the table is empty).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub age_seconds: Option<f64>,
@@ -150,8 +157,9 @@ pub const MAX_SAMPLES: usize = 1000;
 
 /// Selects the checks of the enabled phases named by the options and groups them into queries.
 pub fn plan<'a>(project: &'a Project, dialect: Dialect, options: &Options) -> Result<Plan<'a>> {
-    if options.samples > MAX_SAMPLES {
-        return Err(Error::new(format!("--samples {}: at most {MAX_SAMPLES} keys per check", options.samples)));
+    if options.samples > MAX_SAMPLES || options.store_failures > MAX_SAMPLES {
+        let n = options.samples.max(options.store_failures);
+        return Err(Error::new(format!("{n} keys per check: at most {MAX_SAMPLES} (--samples, --store-failures)")));
     }
     let since = options.since.as_deref().map(since_day).transpose()?;
     let grammars = crate::dialect::driver(dialect).grammars();
@@ -198,7 +206,8 @@ pub fn plan<'a>(project: &'a Project, dialect: Dialect, options: &Options) -> Re
         }
     }
     let renderer = Renderer::new(dialect, &project.namespace);
-    Ok(Plan { renderer, tables: runs, since, filter, samples: options.samples })
+    let keys = options.samples.max(options.store_failures);
+    Ok(Plan { renderer, tables: runs, since, filter, samples: options.samples, keys })
 }
 
 impl Plan<'_> {
@@ -227,7 +236,7 @@ impl Plan<'_> {
         };
         let ctx = minijinja::context! {
             table => &run.table.name, check => check, keys => keys, since => &run.since, extra => &self.filter,
-            limit => self.samples,
+            limit => self.keys,
         };
         self.renderer.query("validate_samples", ctx)
     }
@@ -240,7 +249,7 @@ impl Plan<'_> {
             for q in &run.queries {
                 out.push(self.sql(run, q, &q.checks.iter().collect::<Vec<_>>(), false)?);
             }
-            if self.samples > 0 {
+            if self.keys > 0 {
                 for check in run.queries.iter().flat_map(|q| &q.checks) {
                     out.push(self.samples_sql(run, check)?);
                 }
@@ -360,12 +369,15 @@ impl Plan<'_> {
                         count(0)
                     };
                     let mut result = outcome(&run.table.name, check, failing, rows, seconds);
-                    if result.status != Status::Pass && self.samples > 0 {
+                    if result.status != Status::Pass && self.keys > 0 {
                         let rows = self.samples_sql(run, check).and_then(|sql| {
                             db::read_only_rows(client, &sql).map_err(|e| Error::new(failure(&e, timeout)))
                         });
                         match rows {
-                            Ok(rows) => result.samples = rows.iter().map(|r| sample(run, check, r)).collect(),
+                            Ok(rows) => {
+                                result.failing_keys = rows.iter().map(|r| sample(run, check, r)).collect();
+                                result.samples = result.failing_keys.iter().take(self.samples).cloned().collect();
+                            }
                             Err(e) => problems.push(problem(check, format!("fetching samples: {e}"))),
                         }
                     }

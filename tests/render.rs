@@ -55,6 +55,7 @@ fn validation_backfill_and_refresh_statements_parse_as_redshift() {
         since: since.map(str::to_string),
         filter: None,
         samples: 5,
+        store_failures: 0,
     };
     let mut sql = Vec::new();
     for since in [None, Some("2026-01-31")] {

@@ -115,6 +115,22 @@ fn accepted_values_ranges_and_thresholds_count_exactly_what_was_planted() {
     assert_eq!((range["failing_rows"].as_u64(), range["rows_checked"].as_u64()), (Some(5), Some(5)), "{range:#}");
     let (doc, code) = validate(&root, &url, &["--table", "tool_usage", "--since", "3d"]);
     assert!(code <= 1 && doc["since"].as_str().is_some_and(|d| d.len() == 10), "{doc:#}");
+    // Failing rows' keys, bounded per check, under the run id --record writes.
+    let out = schema(&root, &url, &["validate", "--table", "tool_usage", "--record", "--store-failures", "3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // tool_category_known fails on the planted categories too.
+    assert!(text(&out).contains("stored 9 failing row keys"), "{}", text(&out));
+    let stored = psql(
+        &url,
+        "SELECT check_name || ':' || count(*) || ':' || count(DISTINCT f.run_id) FROM analytics.schema_validation_failures f \
+         JOIN (SELECT DISTINCT run_id FROM analytics.schema_validation_runs) r USING (run_id) GROUP BY check_name ORDER BY 1",
+    );
+    assert_eq!(stored, "category_listed:3:1\nstep_in_range:3:1\ntool_category_known:3:1", "{}", text(&out));
+    let key = psql(
+        &url,
+        "SELECT row_key FROM analytics.schema_validation_failures WHERE check_name = 'step_in_range' LIMIT 1",
+    );
+    assert!(key.starts_with("tool_usage_id="), "{key}");
     for bad in [["--where", "1 = 1; DROP TABLE analytics.tool_usage"], ["--since", "3 days"]] {
         let out = schema(&root, &url, &[&["validate"], &bad[..]].concat());
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out));

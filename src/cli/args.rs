@@ -178,6 +178,10 @@ pub enum Command {
         /// Append the results to <namespace>.schema_validation_runs (created if missing).
         #[arg(long)]
         record: bool,
+        /// Append the keys of up to N failing rows (at most 1000) of each failed check to
+        /// <namespace>.schema_validation_failures, under the run id --record uses.
+        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "100")]
+        store_failures: Option<usize>,
         /// Print the queries instead of running them.
         #[arg(long)]
         sql: bool,

@@ -206,7 +206,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Validate { tables, checks, since, filter, jobs, timeout, samples, record, sql } => {
+        Command::Validate { tables, checks, since, filter, jobs, timeout, samples, record, store_failures, sql } => {
             use validate::output::Format as F;
             let formats = [
                 (OutputFormat::Text, F::Text),
@@ -221,6 +221,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 since: since.clone(),
                 filter: filter.clone(),
                 samples: *samples,
+                store_failures: store_failures.unwrap_or(0),
             };
             if *sql {
                 // No connection: the dialect comes from --dialect, the URL or the project.
@@ -241,6 +242,14 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             if *record {
                 validate::record(&target, &project.namespace, &report)?;
                 out.progress(format!("recorded in {}.{}", project.namespace, crate::layout::RUNS_TABLE));
+            }
+            if store_failures.is_some() {
+                let n = validate::store_failures(&target, &project.namespace, &report)?;
+                out.progress(format!(
+                    "stored {n} failing row keys in {}.{}",
+                    project.namespace,
+                    crate::layout::FAILURES_TABLE
+                ));
             }
             return Ok(ExitCode::from(report.exit_code()));
         }

@@ -38,6 +38,7 @@ pub(super) fn outcome(table: &str, check: &Check, failing_rows: u64, rows_checke
         max_ratio,
         status,
         samples: Vec::new(),
+        failing_keys: Vec::new(),
         age_seconds: None,
         seconds,
     }

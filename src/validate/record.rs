@@ -4,7 +4,7 @@
 use super::{Report, Status};
 use crate::db::Target;
 use crate::error::{describe, Error, Result};
-use crate::layout::RUNS_TABLE;
+use crate::layout::{FAILURES_TABLE, RUNS_TABLE};
 use crate::model::Severity;
 use crate::render::Renderer;
 use serde::Serialize;
@@ -39,11 +39,7 @@ pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
         })
         .collect();
     for p in &report.problems {
-        // VARCHAR(1024) counts bytes on Redshift: cut on a character boundary below it.
-        let mut message = p.message.clone();
-        while message.len() > 1024 {
-            message.pop();
-        }
+        let message = cut(&p.message);
         rows.push(Row {
             table: &p.table,
             check: &p.check,
@@ -57,17 +53,59 @@ pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let run_id = format!("{}-{}", report.run_at, std::process::id());
-    // The column is a TIMESTAMP (UTC, no zone): Redshift's own literal form.
-    let run_at = report.run_at.trim_end_matches('Z').replacen('T', " ", 1);
     let ctx = minijinja::context! {
-        table => RUNS_TABLE, run_id => run_id, run_at => run_at, since => &report.since, rows => rows,
+        table => RUNS_TABLE, run_id => run_id(report), run_at => run_at(report), since => &report.since, rows => rows,
     };
+    append(target, namespace, RUNS_TABLE, "validation_runs", ctx)
+}
+
+/// `validate --store-failures`: the keys of each failed check's failing rows (as many as were
+/// fetched), appended to `<namespace>.schema_validation_failures` under the run's id.
+pub fn store_failures(target: &Target, namespace: &str, report: &Report) -> Result<usize> {
+    #[derive(Serialize)]
+    struct Row<'a> {
+        table: &'a str,
+        check: &'a str,
+        key: String,
+    }
+    let rows: Vec<Row> = report
+        .results
+        .iter()
+        .flat_map(|r| r.failing_keys.iter().map(move |k| Row { table: &r.table, check: &r.check, key: cut(k) }))
+        .collect();
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let ctx = minijinja::context! {
+        table => FAILURES_TABLE, run_id => run_id(report), run_at => run_at(report), rows => &rows,
+    };
+    append(target, namespace, FAILURES_TABLE, "validation_failures", ctx)?;
+    Ok(rows.len())
+}
+
+/// One id per run, shared by its results and its stored failures.
+fn run_id(report: &Report) -> String {
+    format!("{}-{}", report.run_at, std::process::id())
+}
+
+/// The column is a TIMESTAMP (UTC, no zone): Redshift's own literal form.
+fn run_at(report: &Report) -> String {
+    report.run_at.trim_end_matches('Z').replacen('T', " ", 1)
+}
+
+/// VARCHAR(1024) counts bytes on Redshift: cut on a character boundary below it.
+fn cut(text: &str) -> String {
+    let mut text = text.to_string();
+    while text.len() > 1024 {
+        text.pop();
+    }
+    text
+}
+
+fn append(target: &Target, namespace: &str, table: &str, template: &str, ctx: minijinja::Value) -> Result<()> {
     let mut client = target.connect()?;
-    for sql in Renderer::new(target.dialect(), namespace).script("validation_runs", ctx)? {
-        client
-            .batch_execute(&sql)
-            .map_err(|e| Error::new(format!("recording the results in {RUNS_TABLE}: {}", describe(&e))))?;
+    for sql in Renderer::new(target.dialect(), namespace).script(template, ctx)? {
+        client.batch_execute(&sql).map_err(|e| Error::new(format!("appending to {table}: {}", describe(&e))))?;
     }
     Ok(())
 }
