@@ -280,6 +280,12 @@ fn rule(check: &Check) -> String {
                 limit("fails", error_after)
             )
         }
+        CheckKind::Volume { runs, tolerance } => {
+            format!(
+                "the rows checked are within {:.0}% of the median of the last {runs} recorded runs",
+                tolerance * 100.0
+            )
+        }
         CheckKind::Range { column, min, max } => {
             let bound = |b: &Option<serde_json::Value>| b.as_ref().map_or("…".to_string(), |v| v.to_string());
             format!("{} is between {} and {}", code(column), code(&bound(min)), code(&bound(max)))

@@ -7,6 +7,7 @@ mod outcome;
 pub mod output;
 mod record;
 mod select;
+mod volume;
 
 pub use record::{record, store_failures};
 
@@ -111,6 +112,9 @@ pub struct CheckResult {
     /// The keys fetched for `--store-failures` (samples are the first of them).
     #[serde(skip)]
     pub failing_keys: Vec<String>,
+    /// Volume checks: the median rows of the earlier runs compared with (None: no history).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_rows: Option<f64>,
     /// Freshness checks: seconds since the newest value (None: the table is empty).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub age_seconds: Option<f64>,
@@ -262,6 +266,7 @@ impl Plan<'_> {
     pub fn run(&self, target: &Target, jobs: usize, timeout: Duration) -> Result<Report> {
         let started = Instant::now();
         let run_at = calendar::iso_timestamp(calendar::now_ms());
+        let history = volume::history(self, target)?;
         let next = AtomicUsize::new(0);
         let collected = Mutex::new((Vec::new(), Vec::new()));
         let fatal = Mutex::new(None);
@@ -281,7 +286,7 @@ impl Plan<'_> {
                                 }
                             },
                         };
-                        let (results, problems) = self.check_table(client, run, timeout);
+                        let (results, problems) = self.check_table(client, run, &history, timeout);
                         let mut all = collected.lock().unwrap();
                         all.0.extend(results);
                         all.1.extend(problems);
@@ -317,6 +322,7 @@ impl Plan<'_> {
         &self,
         client: &mut postgres::Client,
         run: &TableRun,
+        history: &volume::History,
         timeout: Duration,
     ) -> (Vec<CheckResult>, Vec<Problem>) {
         let (mut results, mut problems) = (Vec::new(), Vec::new());
@@ -368,6 +374,13 @@ impl Plan<'_> {
                     } else {
                         count(0)
                     };
+                    if let CheckKind::Volume { .. } = check.kind {
+                        // Its column counts every row of its window: that is the volume.
+                        let counted = outcome(&run.table.name, check, 0, failing, seconds);
+                        let past = history.get(&(run.table.name.clone(), check.name.clone()));
+                        results.push(volume::outcome(counted, check, past));
+                        continue;
+                    }
                     let mut result = outcome(&run.table.name, check, failing, rows, seconds);
                     if result.status != Status::Pass && self.keys > 0 {
                         let rows = self.samples_sql(run, check).and_then(|sql| {

@@ -168,3 +168,33 @@ fn freshness_measures_the_newest_row_against_its_limits() {
     let out = schema(&root, &url, &["validate", "--table", "tool_usage", "--check", "loaded_recently"]);
     assert!(text(&out).contains(" d old"), "{}", text(&out));
 }
+
+#[test]
+fn volume_compares_a_load_with_the_recorded_runs_over_the_same_window() {
+    let url = common::fresh_database();
+    let (_tmp, root) = common::shipped_project();
+    let check = "checks:\n  - name: usual_volume\n    volume: { runs: 3, tolerance: \"50%\" }\n";
+    edit(&root, "schema/tables/tool_usage.yaml", "checks:\n", check);
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    let out = schema(&root, &url, &["seed", "--rows", "1000", "--table", "tool_usage"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let args = ["--table", "tool_usage", "--check", "usual_volume"];
+    // Nothing recorded yet: nothing to compare with.
+    let (doc, code) = validate(&root, &url, &args);
+    let r = result(&doc, "tool_usage", "usual_volume");
+    assert_eq!((code, r["status"].as_str(), r.get("expected_rows")), (0, Some("pass"), None), "{r:#}");
+    for _ in 0..3 {
+        assert_eq!(schema(&root, &url, &[&["validate", "--record"], &args[..]].concat()).status.code(), Some(0));
+    }
+    // A load that brought a fifth of the usual rows.
+    psql(&url, "DELETE FROM analytics.tool_usage WHERE tool_usage_id % 5 <> 0");
+    let left: u64 = psql(&url, "SELECT count(*) FROM analytics.tool_usage").parse().unwrap();
+    let (doc, code) = validate(&root, &url, &args);
+    let r = result(&doc, "tool_usage", "usual_volume");
+    assert_eq!((code, r["status"].as_str(), r["kind"].as_str()), (1, Some("fail"), Some("volume")), "{r:#}");
+    assert_eq!((r["rows_checked"].as_u64(), r["expected_rows"].as_f64()), (Some(left), Some(1000.0)), "{r:#}");
+    assert!(left < 500, "{left}");
+    // A --since run compares only with runs over the same window: none yet.
+    let (doc, _) = validate(&root, &url, &[&args[..], &["--since", "3d"]].concat());
+    assert_eq!(result(&doc, "tool_usage", "usual_volume").get("expected_rows"), None, "{doc:#}");
+}

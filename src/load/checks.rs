@@ -243,6 +243,19 @@ impl Loader<'_> {
             let zoned = ty == Some(ColumnType::TimestampTz);
             kinds.push(CheckKind::Freshness { column: f.column.clone(), warn_after, error_after, zoned });
         }
+        if let Some(v) = &doc.volume {
+            let runs = v.runs.unwrap_or(7);
+            if !(1..=100).contains(&runs) {
+                self.at(src, &at("volume.runs"), format!("`runs` is 1 to 100 recorded runs, not {runs}"));
+            }
+            let text = v.tolerance.as_deref().unwrap_or("50%");
+            let tolerance =
+                match self.threshold(src, &at("volume.tolerance"), Some(&ThresholdDoc::Percent(text.into()))) {
+                    Some(Threshold::Ratio(r)) => r,
+                    _ => 0.5,
+                };
+            kinds.push(CheckKind::Volume { runs, tolerance });
+        }
         let warn_above = self.threshold(src, &at("warn_above"), doc.warn_above.as_ref());
         let error_above = self.threshold(src, &at("error_above"), doc.error_above.as_ref());
         if let Some(w) = &doc.window {
@@ -259,7 +272,7 @@ impl Loader<'_> {
         }
         if kinds.len() != 1 {
             let msg = format!(
-                "check `{}` needs exactly one of `not_null`, `ratio`, `condition`, `latency`, `unique`, `relationship`, `accepted_values`, `range`, `freshness`",
+                "check `{}` needs exactly one of `not_null`, `ratio`, `condition`, `latency`, `unique`, `relationship`, `accepted_values`, `range`, `freshness`, `volume`",
                 doc.name
             );
             self.at(src, &format!("checks.{i}"), msg);

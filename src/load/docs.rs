@@ -170,6 +170,7 @@ pub(super) struct CheckDoc {
     pub(super) accepted_values: Option<AcceptedValuesDoc>,
     pub(super) range: Option<RangeDoc>,
     pub(super) freshness: Option<FreshnessDoc>,
+    pub(super) volume: Option<VolumeDoc>,
     pub(super) warn_above: Option<ThresholdDoc>,
     pub(super) error_above: Option<ThresholdDoc>,
 }
@@ -200,6 +201,15 @@ pub(super) struct RangeDoc {
     pub(super) column: String,
     pub(super) min: Option<serde_json::Value>,
     pub(super) max: Option<serde_json::Value>,
+}
+
+/// The last `runs` recorded runs (default 7), and the share the count may differ by (default
+/// `"50%"`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct VolumeDoc {
+    pub(super) runs: Option<u32>,
+    pub(super) tolerance: Option<String>,
 }
 
 /// Ages as `90m`, `26h`, `2d` or seconds.

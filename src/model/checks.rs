@@ -86,6 +86,10 @@ pub enum CheckKind {
     /// error limits: did today's load arrive. `zoned`: the column is a timestamp with time zone
     /// (others are UTC by convention).
     Freshness { column: String, warn_after: Option<u64>, error_after: Option<u64>, zoned: bool },
+    /// The rows checked (the window's, with `--since` the load's) against the median of the
+    /// same check's last `runs` recorded runs (`validate --record`) over the same window: fails
+    /// outside median × (1 ± tolerance).
+    Volume { runs: u32, tolerance: f64 },
 }
 
 impl CheckKind {
@@ -102,6 +106,7 @@ impl CheckKind {
             CheckKind::AcceptedValues { .. } => "accepted_values",
             CheckKind::Range { .. } => "range",
             CheckKind::Freshness { .. } => "freshness",
+            CheckKind::Volume { .. } => "volume",
         }
     }
 }

@@ -193,6 +193,9 @@ impl<'a> Generator<'a> {
                 Violation::Set(idx(&columns[0]), "no_such_parent".into())
             }
             CheckKind::AcceptedValues { column, .. } => Violation::Set(idx(column), "not_accepted".into()),
+            CheckKind::Volume { .. } => {
+                return Err(cannot("volume is the number of rows: choose it with --rows instead"))
+            }
             CheckKind::Freshness { .. } => {
                 return Err(cannot("freshness is the age of the newest row: choose it with --end instead"))
             }

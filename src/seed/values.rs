@@ -198,6 +198,7 @@ pub(super) fn check_words(check: &Check) -> Vec<String> {
             [columns.clone(), filter.as_deref().map(sql_words).unwrap_or_default()].concat()
         }
         CheckKind::Relationship { columns, .. } => columns.clone(),
+        CheckKind::Volume { .. } => vec![],
         CheckKind::AcceptedValues { column, .. }
         | CheckKind::Range { column, .. }
         | CheckKind::Freshness { column, .. } => vec![column.clone()],

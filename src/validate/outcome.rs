@@ -39,6 +39,7 @@ pub(super) fn outcome(table: &str, check: &Check, failing_rows: u64, rows_checke
         status,
         samples: Vec::new(),
         failing_keys: Vec::new(),
+        expected_rows: None,
         age_seconds: None,
         seconds,
     }

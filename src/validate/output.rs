@@ -61,6 +61,12 @@ fn summary(r: &CheckResult) -> String {
     if let Some(age) = age(r) {
         return format!("{}.{}: the newest row is {age}", r.table, r.check);
     }
+    if let Some(median) = r.expected_rows {
+        return format!(
+            "{}.{}: {} rows against a median of {median} in the recorded runs",
+            r.table, r.check, r.rows_checked
+        );
+    }
     let limit = r.max_ratio.map(|m| format!(" (max {})", percent(m))).unwrap_or_default();
     format!("{} of {} rows fail {}.{}: {}{limit}", r.failing_rows, r.rows_checked, r.table, r.check, percent(r.ratio))
 }
