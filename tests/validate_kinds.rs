@@ -198,3 +198,18 @@ fn volume_compares_a_load_with_the_recorded_runs_over_the_same_window() {
     let (doc, _) = validate(&root, &url, &[&args[..], &["--since", "3d"]].concat());
     assert_eq!(result(&doc, "tool_usage", "usual_volume").get("expected_rows"), None, "{doc:#}");
 }
+
+#[test]
+fn seed_plants_rows_breaking_a_comparison_condition() {
+    let url = common::fresh_database();
+    let (_tmp, root) = common::shipped_project();
+    let check = "checks:\n  - name: step_not_negative\n    condition: step_index >= 0\n";
+    edit(&root, "schema/tables/tool_usage.yaml", "checks:\n", check);
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    let out =
+        schema(&root, &url, &["seed", "--rows", "500", "--table", "tool_usage", "--defect", "step_not_negative=6"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let (doc, code) = validate(&root, &url, &["--table", "tool_usage", "--check", "step_not_negative"]);
+    assert_eq!((code, result(&doc, "tool_usage", "step_not_negative")["failing_rows"].as_u64()), (1, Some(6)));
+    assert_eq!(psql(&url, "SELECT count(*) FROM analytics.tool_usage WHERE step_index = -1"), "6");
+}

@@ -172,12 +172,13 @@ impl<'a> Generator<'a> {
                 }
             },
             CheckKind::Condition { sql } => {
-                match forms(sql).into_iter().find(|f| matches!(f, Form::OneOf(..) | Form::Sum(..))) {
+                match forms(sql).into_iter().find(|f| matches!(f, Form::OneOf(..) | Form::Sum(..) | Form::Bound(..))) {
                     Some(Form::OneOf(c, _)) => Violation::Set(idx(&c), "invalid".into()),
                     Some(Form::Sum(c, ..)) => Violation::AddOne(idx(&c)),
+                    Some(Form::Bound(c, value)) => Violation::Set(idx(&c), value),
                     _ => {
                         return Err(cannot(&format!(
-                            "rows violating `{sql}` can only be generated for `col IN (...)` or `col = a + b`"
+                            "rows violating `{sql}` can only be generated for `col IN (...)`, `col = a + b` or `col >= n` (>, <, <=)"
                         )))
                     }
                 }

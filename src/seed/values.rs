@@ -129,6 +129,8 @@ pub(super) enum Tok {
     Word(String),
     Str(String),
     Sym(char),
+    /// A comparison of two characters: `>=`, `<=`, `<>`, `!=`.
+    Cmp(String),
 }
 
 pub(super) fn tokens(sql: &str) -> Vec<Tok> {
@@ -137,6 +139,7 @@ pub(super) fn tokens(sql: &str) -> Vec<Tok> {
             Kind::Word | Kind::QuotedIdent => ident_value(&t).map(Tok::Word),
             Kind::Number => Some(Tok::Word(t.text.to_string())),
             Kind::String => string_value(&t, Escapes::Standard).map(Tok::Str),
+            _ if t.text.len() == 2 && t.text.chars().all(|c| "<>=!".contains(c)) => Some(Tok::Cmp(t.text.into())),
             _ => t.text.chars().next().map(Tok::Sym),
         })
         .collect()
@@ -152,6 +155,8 @@ pub(super) enum Form {
     Equals(String, String),
     /// `DATE(col)`
     DateOf(String),
+    /// `col >= 0`, `col < 100`: the column and the nearest value that breaks it.
+    Bound(String, String),
 }
 
 pub(super) fn forms(sql: &str) -> Vec<Form> {
@@ -171,6 +176,16 @@ pub(super) fn forms(sql: &str) -> Vec<Form> {
             [Word(c), Sym('='), Word(a), Sym('+'), Word(b), ..] => out.push(Form::Sum(c.clone(), a.clone(), b.clone())),
             [Word(c), Sym('='), Str(s), ..] => out.push(Form::Equals(c.clone(), s.clone())),
             [Word(f), Sym('('), Word(c), Sym(')')] if f == "date" && i == 0 => out.push(Form::DateOf(c.clone())),
+            [Word(c), op, Word(n), ..] if n.parse::<f64>().is_ok() => {
+                let n: f64 = n.parse().unwrap_or_default();
+                let breaking = match op {
+                    Cmp(o) if o == ">=" => Some(n - 1.0),
+                    Cmp(o) if o == "<=" => Some(n + 1.0),
+                    Sym('>') | Sym('<') => Some(n),
+                    _ => None,
+                };
+                out.extend(breaking.map(|v| Form::Bound(c.clone(), v.to_string())));
+            }
             _ => {}
         }
     }
