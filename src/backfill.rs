@@ -1,5 +1,6 @@
 //! `schema backfill`: fills derived columns (`derived: DATE(event_timestamp)`) from their
-//! expression where they are NULL, seed 000's migration strategy. The work is cut into batches
+//! expression, and looked-up columns (`lookup:`) from their reference table, where they are
+//! NULL: seed 000's migration strategy. The work is cut into batches
 //! of `batch_days` days of the source column, each UPDATE its own transaction, so a large table
 //! is never locked by one giant transaction and an interrupted run resumes where it stopped: the
 //! rows already filled no longer match. A batch that loses a deadlock or serialization conflict
@@ -44,11 +45,15 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
     let client = &mut target.connect()?;
     for table in tables {
         for column in &table.columns {
-            let Some(expr) = &column.derived else { continue };
-            let source = source(table, column, expr);
+            // A lookup is cut by the table's leading date sort key, as `validate --since` is.
+            let (template, source) = match (&column.derived, &column.lookup) {
+                (Some(expr), _) => ("backfill_batch", source(table, column, expr)),
+                (None, Some(_)) => ("backfill_lookup", leading_date(table)),
+                (None, None) => continue,
+            };
             let ctx = |days: bool, range: Option<(&str, &str)>| {
                 minijinja::context! {
-                    table => &table.name, column => &column.name, expr => expr,
+                    table => &table.name, column => &column.name, expr => &column.derived, lookup => &column.lookup,
                     source => source.map(|c| &c.name), mismatched => options.mismatched,
                     days => days, start => range.map(|r| r.0), end => range.map(|r| r.1),
                 }
@@ -59,8 +64,7 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
             let mut total = 0;
             let batches = match source {
                 Some(_) => {
-                    let rows =
-                        db::text_rows(client, &renderer.query("backfill_batch", ctx(true, None))?).map_err(fail)?;
+                    let rows = db::text_rows(client, &renderer.query(template, ctx(true, None))?).map_err(fail)?;
                     let days: Vec<i64> =
                         rows.iter().filter_map(|r| r[0].as_deref().and_then(calendar::parse_date)).collect();
                     batches(&days, options.batch_days.max(1))
@@ -72,7 +76,8 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
                 let range = range.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
                 let days = batch.map(|(a, b)| (calendar::date_text(a), calendar::date_text(b - 1)));
                 let started = Instant::now();
-                let rows = batch_update(client, &renderer.query("backfill_batch", ctx(false, range))?).map_err(fail)?;
+                let rows =
+                    batch_update(client, &renderer.script(template, ctx(false, range))?.join(";\n")).map_err(fail)?;
                 total += rows;
                 report(Event::Batch { table: &table.name, column: &column.name, days, rows, took: started.elapsed() });
             }
@@ -80,6 +85,12 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
         }
     }
     Ok(())
+}
+
+/// The table's leading sort-key column when it is a date or timestamp.
+fn leading_date(table: &Table) -> Option<&Column> {
+    let column = table.column(table.sort_key.columns.first()?)?;
+    matches!(column.ty, ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz).then_some(column)
 }
 
 /// Times a batch runs again after a deadlock or serialization failure.

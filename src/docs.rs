@@ -280,6 +280,16 @@ fn rule(check: &Check) -> String {
                 limit("fails", error_after)
             )
         }
+        CheckKind::Lookup { column, lookup } => {
+            let on: Vec<String> = lookup.on.iter().map(|(a, b)| format!("{a} = {}.{b}", lookup.table)).collect();
+            format!(
+                "{} is {}.{} where {}",
+                code(column),
+                code(&lookup.table),
+                code(&lookup.value),
+                code(&on.join(" AND "))
+            )
+        }
         CheckKind::Volume { runs, tolerance } => {
             format!(
                 "the rows checked are within {:.0}% of the median of the last {runs} recorded runs",

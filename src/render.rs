@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("common", "validate_relationships", include_str!("../templates/common/validate_relationships.sql.j2")),
     ("common", "validation_failures", include_str!("../templates/common/validation_failures.sql.j2")),
     ("common", "validate_history", include_str!("../templates/common/validate_history.sql.j2")),
+    ("common", "backfill_lookup", include_str!("../templates/common/backfill_lookup.sql.j2")),
     ("common", "validate_samples", include_str!("../templates/common/validate_samples.sql.j2")),
     ("common", "validation_runs", include_str!("../templates/common/validation_runs.sql.j2")),
     ("common", "backfill_batch", include_str!("../templates/common/backfill_batch.sql.j2")),

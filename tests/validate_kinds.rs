@@ -213,3 +213,74 @@ fn seed_plants_rows_breaking_a_comparison_condition() {
     assert_eq!((code, result(&doc, "tool_usage", "step_not_negative")["failing_rows"].as_u64()), (1, Some(6)));
     assert_eq!(psql(&url, "SELECT count(*) FROM analytics.tool_usage WHERE step_index = -1"), "6");
 }
+
+#[test]
+fn a_column_looked_up_in_a_reference_table_is_backfilled_and_checked() {
+    let url = common::fresh_database();
+    let (_tmp, root) = common::shipped_project();
+    let lookup =
+        "  - name: domain_category\n    type: varchar(32)\n    lookup:\n      table: domain_classifications\n      \
+                  match: { domain_name: domain_name }\n      value: domain_category\n      where: is_active\n      \
+                  default: Unknown\n";
+    edit(&root, "schema/tables/web_automations.yaml", "  - name: domain_category\n    type: varchar(32)\n", lookup);
+    let out = schema(&root, &url, &["generate", "--check"]);
+    assert!(out.status.success(), "a lookup changes no migration: {}", text(&out));
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    let out = schema(&root, &url, &["seed", "--rows", "400", "--table", "web_automations"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // An inactive classification must not be used, and an unknown domain gets the default.
+    psql(
+        &url,
+        "UPDATE analytics.domain_classifications SET is_active = FALSE WHERE domain_name = 'notion.so'; \
+         UPDATE analytics.web_automations SET domain_name = 'notion.so' WHERE web_automation_id % 7 = 0; \
+         UPDATE analytics.web_automations SET domain_name = 'no-such.example' WHERE web_automation_id % 7 = 1; \
+         UPDATE analytics.web_automations SET domain_category = NULL",
+    );
+    let out = schema(&root, &url, &["backfill", "--table", "web_automations"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let wrong = "SELECT count(*) FROM analytics.web_automations w WHERE domain_category IS DISTINCT FROM \
+                 COALESCE((SELECT MIN(d.domain_category) FROM analytics.domain_classifications d \
+                 WHERE d.domain_name = w.domain_name AND d.is_active), 'Unknown')";
+    assert_eq!(psql(&url, wrong), "0", "backfill wrote every lookup");
+    let unknown = psql(
+        &url,
+        "SELECT count(*) FROM analytics.web_automations WHERE domain_name IN ('notion.so', 'no-such.example')",
+    );
+    let defaulted = psql(&url, "SELECT count(*) FROM analytics.web_automations WHERE domain_category = 'Unknown'");
+    assert!(unknown.parse::<u64>().unwrap() > 0 && defaulted.parse::<u64>().unwrap() >= unknown.parse().unwrap());
+
+    let args = ["--table", "web_automations", "--check", "domain_category_derived"];
+    let (doc, code) = validate(&root, &url, &args);
+    let r = result(&doc, "web_automations", "domain_category_derived");
+    assert_eq!((code, r["failing_rows"].as_u64(), r["kind"].as_str()), (0, Some(0), Some("lookup")), "{r:#}");
+    psql(&url, "UPDATE analytics.web_automations SET domain_category = 'Wrong' WHERE web_automation_id IN (SELECT web_automation_id FROM analytics.web_automations ORDER BY 1 LIMIT 3)");
+    let (doc, code) = validate(&root, &url, &[&args[..], &["--samples", "5"]].concat());
+    let r = result(&doc, "web_automations", "domain_category_derived");
+    assert_eq!((code, r["failing_rows"].as_u64()), (1, Some(3)), "{r:#}");
+    assert_eq!(r["samples"].as_array().unwrap().len(), 3, "{r:#}");
+    let out = schema(&root, &url, &["backfill", "--table", "web_automations", "--mismatched"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(psql(&url, wrong), "0", "--mismatched rewrote the wrong values");
+
+    // The same statements as Redshift's grammar reads them (no UPDATE ... FROM LATERAL there).
+    let out = schema(
+        &root,
+        &url,
+        &["validate", "--sql", "--dialect", "redshift", "--table", "web_automations", "--samples", "2"],
+    );
+    let mut sql = String::from_utf8_lossy(&out.stdout).into_owned();
+    let project = schema::load::load(&root.join("schema")).unwrap();
+    let column = project.table("web_automations").unwrap().column("domain_category").unwrap();
+    let renderer = schema::render::Renderer::new(schema::Dialect::Redshift, "analytics");
+    for (days, mismatched) in [(true, false), (false, false), (false, true)] {
+        let ctx = minijinja::context! {
+            table => "web_automations", column => "domain_category", expr => (), lookup => &column.lookup,
+            source => "event_date", mismatched => mismatched, days => days, start => "2026-01-01", end => "2026-01-08",
+        };
+        sql.extend(renderer.script("backfill_lookup", ctx).unwrap().iter().map(|s| format!("{s};\n\n")));
+    }
+    assert!(sql.contains("LEFT JOIN (SELECT \"domain_name\", MIN(\"domain_category\")"), "{sql}");
+    if let Err(report) = common::redshift_grammar_accepts(&sql) {
+        panic!("{report}\n{sql}");
+    }
+}

@@ -1,6 +1,6 @@
 //! The semantic pass over a table's reference rows and data checks.
 
-use super::docs::{CheckDoc, DurationDoc, TableDoc, ThresholdDoc};
+use super::docs::{CheckDoc, DurationDoc, LookupDoc, TableDoc, ThresholdDoc};
 use super::project::Ctx;
 use super::project::Loader;
 use super::values::{number_fits, text_fits};
@@ -290,6 +290,61 @@ impl Loader<'_> {
 }
 
 impl Loader<'_> {
+    /// A column's `lookup:`: the reference table, its columns and its `where` must exist, and
+    /// the default must be a value of the column.
+    pub(super) fn lookup(
+        &mut self,
+        src: &Source,
+        path: &str,
+        doc: &LookupDoc,
+        (table, columns): (&str, &[&str]),
+        column: (&str, ColumnType),
+        ctx: &Ctx,
+    ) -> Option<Lookup> {
+        let Some(target) = ctx.objects.get(doc.table.as_str()).filter(|d| d.view.is_none()) else {
+            let tables = ctx.objects.iter().filter(|(_, d)| d.view.is_none()).map(|(k, _)| *k);
+            let msg = format!("unknown table `{}`", doc.table);
+            self.at_help(src, &format!("{path}.table"), msg, nearest(&doc.table, tables));
+            return None;
+        };
+        let refs = target.columns.clone();
+        let mut ok = !doc.on.is_empty();
+        if !ok {
+            self.at(src, &format!("{path}.match"), "`match` pairs this table's columns with the reference table's");
+        }
+        for (mine, theirs) in &doc.on {
+            ok &= self.column_ref(src, &format!("{path}.match.{mine}"), table, columns, mine);
+            ok &= self.column_ref(src, &format!("{path}.match.{mine}"), &doc.table, &refs, theirs);
+        }
+        ok &= self.column_ref(src, &format!("{path}.value"), &doc.table, &refs, &doc.value);
+        if let Some(filter) = &doc.filter {
+            self.expression_over(
+                src,
+                &format!("{path}.where"),
+                "lookup.where",
+                filter,
+                Role::Condition,
+                &doc.table,
+                &refs,
+            );
+        }
+        if let Some(v) = doc.default.as_ref().filter(|v| !value_fits(v, column.1)) {
+            self.at(
+                src,
+                &format!("{path}.default"),
+                format!("{v} is not a value of column `{}` ({})", column.0, column.1),
+            );
+            ok = false;
+        }
+        ok.then(|| Lookup {
+            table: doc.table.clone(),
+            on: doc.on.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
+            value: doc.value.clone(),
+            filter: doc.filter.clone(),
+            default: doc.default.clone(),
+        })
+    }
+
     /// The columns of `table` a relationship points at (`to`, default its primary key), if the
     /// table is declared and has them.
     fn related(

@@ -105,6 +105,7 @@ pub(super) struct ColumnDoc {
     pub(super) description: Option<String>,
     pub(super) encode: Option<String>,
     pub(super) derived: Option<String>,
+    pub(super) lookup: Option<LookupDoc>,
     pub(super) renamed_from: Option<String>,
     #[serde(default)]
     pub(super) checks: Vec<ColumnCheck>,
@@ -173,6 +174,20 @@ pub(super) struct CheckDoc {
     pub(super) volume: Option<VolumeDoc>,
     pub(super) warn_above: Option<ThresholdDoc>,
     pub(super) error_above: Option<ThresholdDoc>,
+}
+
+/// `lookup:` on a column: `value` of the `table` row whose columns `match` this row's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LookupDoc {
+    pub(super) table: String,
+    /// This table's column: the reference table's column.
+    #[serde(rename = "match")]
+    pub(super) on: BTreeMap<String, String>,
+    pub(super) value: String,
+    #[serde(rename = "where")]
+    pub(super) filter: Option<String>,
+    pub(super) default: Option<serde_json::Value>,
 }
 
 /// `columns` of this table found in `to` of `table` (default: its primary key).

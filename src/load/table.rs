@@ -84,6 +84,22 @@ impl Loader<'_> {
                     error_above: None,
                 });
             }
+            let lookup = c.lookup.as_ref().and_then(|l| {
+                if c.derived.is_some() {
+                    self.at(src, &at("lookup"), "a column is `derived` from its row or looked up, not both");
+                }
+                self.lookup(src, &at("lookup"), l, (name, &cols), (&c.name, ty), ctx)
+            });
+            if let Some(l) = &lookup {
+                checks.push(Check {
+                    name: format!("{}_derived", c.name),
+                    severity: Severity::Error,
+                    window: None,
+                    kind: CheckKind::Lookup { column: c.name.clone(), lookup: l.clone() },
+                    warn_above: None,
+                    error_above: None,
+                });
+            }
             if c.unique {
                 unique.push(vec![c.name.clone()]);
             }
@@ -118,6 +134,7 @@ impl Loader<'_> {
                 identity,
                 encode: c.encode.clone(),
                 derived: c.derived.clone(),
+                lookup,
                 renamed_from: c.renamed_from.clone(),
                 description: c.description.clone(),
             });

@@ -345,6 +345,7 @@ impl From<ColumnDoc> for Column {
             identity: c.identity.map(|i| Identity { seed: i.seed, step: i.step }),
             encode: c.encode,
             derived: c.derived,
+            lookup: None,
             renamed_from: c.renamed_from,
             description: c.description,
         }

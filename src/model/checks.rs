@@ -86,6 +86,9 @@ pub enum CheckKind {
     /// error limits: did today's load arrive. `zoned`: the column is a timestamp with time zone
     /// (others are UTC by convention).
     Freshness { column: String, warn_after: Option<u64>, error_after: Option<u64>, zoned: bool },
+    /// Rows whose stored value differs from their lookup in a reference table (a value where
+    /// the lookup gives none counts too; NULL is left to backfill and not checked).
+    Lookup { column: String, lookup: super::Lookup },
     /// The rows checked (the window's, with `--since` the load's) against the median of the
     /// same check's last `runs` recorded runs (`validate --record`) over the same window: fails
     /// outside median × (1 ± tolerance).
@@ -107,6 +110,7 @@ impl CheckKind {
             CheckKind::Range { .. } => "range",
             CheckKind::Freshness { .. } => "freshness",
             CheckKind::Volume { .. } => "volume",
+            CheckKind::Lookup { .. } => "lookup",
         }
     }
 }

@@ -128,10 +128,27 @@ pub struct Column {
     /// SQL expression this column is derived from, e.g. `DATE(event_timestamp)`.
     #[serde(default)]
     pub derived: Option<String>,
+    /// Derived from a reference table instead (`lookup:`): filled by `schema backfill`, checked
+    /// by `validate`. Not part of the table's definition, so never in state or diff.
+    #[serde(skip)]
+    pub lookup: Option<Lookup>,
     #[serde(default)]
     pub renamed_from: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// A column's value looked up in a reference table: the `value` of the reference row whose
+/// `on` columns equal this row's (the least one when several match), among the rows matching
+/// `filter`; `default` when none does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lookup {
+    pub table: String,
+    /// (this table's column, the reference table's column) pairs.
+    pub on: Vec<(String, String)>,
+    pub value: String,
+    pub filter: Option<String>,
+    pub default: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -194,6 +194,7 @@ impl<'a> Generator<'a> {
                 Violation::Set(idx(&columns[0]), "no_such_parent".into())
             }
             CheckKind::AcceptedValues { column, .. } => Violation::Set(idx(column), "not_accepted".into()),
+            CheckKind::Lookup { column, .. } => Violation::Set(idx(column), "not_looked_up".into()),
             CheckKind::Volume { .. } => {
                 return Err(cannot("volume is the number of rows: choose it with --rows instead"))
             }

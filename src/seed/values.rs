@@ -214,6 +214,9 @@ pub(super) fn check_words(check: &Check) -> Vec<String> {
         }
         CheckKind::Relationship { columns, .. } => columns.clone(),
         CheckKind::Volume { .. } => vec![],
+        CheckKind::Lookup { column, lookup } => {
+            [vec![column.clone()], lookup.on.iter().map(|(c, _)| c.clone()).collect()].concat()
+        }
         CheckKind::AcceptedValues { column, .. }
         | CheckKind::Range { column, .. }
         | CheckKind::Freshness { column, .. } => vec![column.clone()],

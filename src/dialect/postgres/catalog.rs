@@ -192,6 +192,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
             identity,
             encode: None,
             derived: None,
+            lookup: None,
             renamed_from: None,
             description: r.get("description").map(str::to_string),
         };

@@ -197,6 +197,7 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
             identity,
             encode,
             derived: None,
+            lookup: None,
             renamed_from: None,
             description: r.get("description").map(str::to_string),
         };
