@@ -134,7 +134,7 @@ impl Loader<'_> {
                 identity,
                 encode: c.encode.clone(),
                 derived: c.derived.clone(),
-                lookup,
+                lookup: lookup.map(Box::new),
                 renamed_from: c.renamed_from.clone(),
                 description: c.description.clone(),
             });

@@ -131,7 +131,7 @@ pub struct Column {
     /// Derived from a reference table instead (`lookup:`): filled by `schema backfill`, checked
     /// by `validate`. Not part of the table's definition, so never in state or diff.
     #[serde(skip)]
-    pub lookup: Option<Lookup>,
+    pub lookup: Option<Box<Lookup>>,
     #[serde(default)]
     pub renamed_from: Option<String>,
     #[serde(default)]
