@@ -161,9 +161,10 @@ pub const MAX_SAMPLES: usize = 1000;
 
 /// Selects the checks of the enabled phases named by the options and groups them into queries.
 pub fn plan<'a>(project: &'a Project, dialect: Dialect, options: &Options) -> Result<Plan<'a>> {
-    if options.samples > MAX_SAMPLES || options.store_failures > MAX_SAMPLES {
-        let n = options.samples.max(options.store_failures);
-        return Err(Error::new(format!("{n} keys per check: at most {MAX_SAMPLES} (--samples, --store-failures)")));
+    for (flag, n) in [("--samples", options.samples), ("--store-failures", options.store_failures)] {
+        if n > MAX_SAMPLES {
+            return Err(Error::new(format!("{flag} {n}: at most {MAX_SAMPLES} keys per check")));
+        }
     }
     let since = options.since.as_deref().map(since_day).transpose()?;
     let grammars = crate::dialect::driver(dialect).grammars();

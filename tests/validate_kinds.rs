@@ -167,6 +167,15 @@ fn freshness_measures_the_newest_row_against_its_limits() {
     assert!((age - expected).abs() < 5.0 && age > 9.0 * 86_400.0, "{age} vs {expected}");
     let out = schema(&root, &url, &["validate", "--table", "tool_usage", "--check", "loaded_recently"]);
     assert!(text(&out).contains(" d old"), "{}", text(&out));
+    // JUnit and GitHub carry it too, as a warning: a passing test case with its message, an annotation.
+    let junit =
+        schema(&root, &url, &["validate", "--format", "junit", "--table", "tool_usage", "--check", "loaded_recently"]);
+    let junit = String::from_utf8_lossy(&junit.stdout);
+    assert!(junit.contains("name=\"loaded_recently\"") && junit.contains("the newest row is"), "{junit}");
+    let github =
+        schema(&root, &url, &["validate", "--format", "github", "--table", "tool_usage", "--check", "loaded_recently"]);
+    let github = String::from_utf8_lossy(&github.stdout);
+    assert!(github.contains("::warning file=") && github.contains("loaded_recently: the newest row is"), "{github}");
 }
 
 #[test]
