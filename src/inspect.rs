@@ -8,10 +8,8 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use std::path::Path;
 
-/// `schema inspect`: reads the namespace and prints its project files, or writes them into
-/// `out` (an empty or new folder). Warnings say what the YAML cannot carry.
-/// What `inspect` produced: the files (written to `written` when a folder was given) and what
-/// could not be expressed.
+/// What `inspect` produced: the files (paths relative to the YAML folder; written under
+/// `written` when a folder was given) and what could not be expressed.
 pub struct Adopted {
     pub files: Vec<(String, String)>,
     pub warnings: Vec<String>,
@@ -20,13 +18,25 @@ pub struct Adopted {
     pub views: usize,
 }
 
+/// `schema inspect`: reads the namespace and prints its project files, or writes a whole project
+/// into `out` (an empty or new folder): `schema/` with the YAML and an empty `migrations/`, so
+/// `schema --project <out> generate` and `baseline` work on it as they are. Warnings say what the
+/// YAML cannot carry.
 pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option<&Path>) -> Result<Adopted> {
-    // Said before the catalog is read, and plainly (writing into it would fail on `schema.yaml`).
-    if let Some(dir) = out.filter(|d| d.exists() && !d.is_dir()) {
-        return Err(Error::new(format!(
-            "--out {} is not a folder: inspect writes schema.yaml, tables/ and views/ into an empty or new folder",
-            dir.display()
-        )));
+    // Said before the catalog is read, and plainly.
+    if let Some(dir) = out {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::new(format!(
+                "--out {} is not a folder: inspect writes a project (schema/ and migrations/) into an empty or new folder",
+                dir.display()
+            )));
+        }
+        if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
+            return Err(Error::new(format!(
+                "{} is not empty: inspect writes only into an empty or new folder",
+                dir.display()
+            )));
+        }
     }
     let mut client = target.connect()?;
     let (live, _) = driver(target.dialect()).inspect(&mut client, namespace, None)?;
@@ -47,19 +57,16 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
     let Some(dir) = out else {
         return Ok(Adopted { files, warnings, written: None, tables, views });
     };
-    if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
-        return Err(Error::new(format!(
-            "{} is not empty: inspect writes only into an empty or new folder",
-            dir.display()
-        )));
-    }
+    let layout = crate::layout::Layout::find(dir);
     for (path, text) in &files {
-        let path = dir.join(path);
+        let path = layout.schema.join(path);
         let parent = path.parent().unwrap_or(dir);
         std::fs::create_dir_all(parent)
             .and_then(|()| std::fs::write(&path, text))
             .map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
     }
+    std::fs::create_dir_all(&layout.migrations)
+        .map_err(|e| Error::new(format!("creating {}: {e}", layout.migrations.display())))?;
     Ok(Adopted { files, warnings, written: Some(dir.to_path_buf()), tables, views })
 }
 

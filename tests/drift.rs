@@ -235,7 +235,7 @@ fn inspect_then_load_then_diff_round_trips() {
         let adopted = tempfile::tempdir().unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_schema"))
             .current_dir(adopted.path())
-            .args(["--database-url", &url, "inspect", "--namespace", "analytics", "--out", "schema"])
+            .args(["--database-url", &url, "inspect", "--namespace", "analytics", "--out", "."])
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", text(&out));
@@ -358,7 +358,7 @@ fn inspect_writes_grants_that_load_and_diff_clean() {
     create_roles(&url);
     assert!(schema(project.path(), &url, &["migrate"]).status.success());
     let adopted = tempfile::tempdir().unwrap();
-    let out_dir = adopted.path().join("schema");
+    let out_dir = adopted.path();
     let out =
         schema(adopted.path(), &url, &["inspect", "--namespace", "analytics", "--out", out_dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
