@@ -110,3 +110,68 @@ fn inspect_refuses_a_file_or_a_folder_with_files_before_reading_anything() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("is not empty"), "{}", text(&out));
 }
+
+/// Names the YAML cannot hold, a table without columns, and what depends on them.
+const UNADOPTABLE: &str = r#"CREATE SCHEMA odd;
+CREATE TABLE odd.good (id BIGINT PRIMARY KEY, name VARCHAR(40));
+CREATE VIEW odd.good_names AS SELECT name FROM odd.good;
+CREATE TABLE odd."MixedCase" (id BIGINT PRIMARY KEY);
+CREATE TABLE odd."has space" (id INTEGER);
+CREATE TABLE odd.empty_t ();
+CREATE TABLE odd.bad_column ("Amount" INTEGER, ok INTEGER);
+CREATE TABLE odd.bad_index (x INTEGER);
+CREATE INDEX "Idx" ON odd.bad_index (x);
+CREATE TABLE odd.child (id BIGINT, parent BIGINT REFERENCES odd."MixedCase");
+CREATE VIEW odd."punct-uation!" AS SELECT 1 AS x;
+CREATE VIEW odd.reads_space AS SELECT id FROM odd."has space";
+CREATE VIEW odd.reads_view AS SELECT id FROM odd.reads_space;
+CREATE TABLE odd.expression_index (email VARCHAR(80));
+CREATE INDEX by_lower_email ON odd.expression_index (lower(email));"#;
+
+#[test]
+fn what_the_yaml_cannot_name_is_ignored_so_the_project_loads_and_diffs_clean() {
+    let url = common::fresh_database();
+    psql(&url, UNADOPTABLE);
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("odd");
+    let out = inspect_into(&url, "odd", &project);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    for (name, why) in [
+        ("MixedCase", "`MixedCase` is not a valid identifier"),
+        ("has space", "`has space` is not a valid identifier"),
+        ("empty_t", "no column"),
+        ("bad_column", "column `Amount` is not a valid identifier"),
+        ("bad_index", "index `Idx` is not a valid identifier"),
+        ("child", "references MixedCase"),
+        ("punct-uation!", "is not a valid identifier"),
+        ("reads_space", "has space"),
+        ("reads_view", "reads_space"),
+        ("expression_index", "does not load: unknown column `lower(email::text)`"),
+    ] {
+        let line = said
+            .lines()
+            .find(|l| l.starts_with(&format!("warning: {name}: ")))
+            .unwrap_or_else(|| panic!("{name}: {said}"));
+        assert!(line.contains(why) && line.contains("listed in `ignore:`"), "{line}");
+    }
+    let settings = std::fs::read_to_string(project.join("schema/schema.yaml")).unwrap();
+    assert!(
+        settings.contains("ignore: [MixedCase, bad_column, bad_index, child, empty_t, has space, \"punct-uation!\", "),
+        "{settings}"
+    );
+    assert_eq!(files_in(&project.join("schema/views")), ["good_names.yaml"]);
+
+    let out = schema(&project, "postgres://unused", &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = schema(&project, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // A namespace that is not an identifier cannot be adopted at all: said, nothing written.
+    psql(&url, r#"CREATE SCHEMA "Odd"; CREATE TABLE "Odd".t (id INTEGER)"#);
+    let elsewhere = tmp.path().join("upper");
+    let out = inspect_into(&url, "Odd", &elsewhere);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("the namespace cannot be adopted: `Odd` is not a valid identifier"), "{}", text(&out));
+    assert!(!elsewhere.exists());
+}

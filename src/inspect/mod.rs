@@ -8,6 +8,8 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use std::path::Path;
 
+mod adoptable;
+
 /// What `inspect` produced: the files (paths relative to the YAML folder; written under
 /// `written` when a folder was given) and what could not be expressed.
 pub struct Adopted {
@@ -42,7 +44,7 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
     let (live, _) = driver(target.dialect()).inspect(&mut client, namespace, None)?;
     let mut adopted = live.project;
     adopted.name = name.unwrap_or_else(|| namespace.to_string());
-    let (files, mut warnings) = files(&adopted);
+    let (files, mut warnings) = adoptable::adoptable(&mut adopted).map_err(Error::new)?;
     warnings.extend(live.warnings);
     warnings.extend(
         live.foreign_types
@@ -75,15 +77,16 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
 pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
     let mut warnings = Vec::new();
     let dialects: Vec<&str> = project.dialects.iter().map(|d| d.name()).collect();
-    let mut files = vec![(
-        "schema.yaml".to_string(),
-        format!(
-            "name: {}\nnamespace: {}\ndialects: [{}]\nphases: [1]\n",
-            scalar(&project.name),
-            scalar(&project.namespace),
-            dialects.join(", ")
-        ),
-    )];
+    let mut settings = format!(
+        "name: {}\nnamespace: {}\ndialects: [{}]\nphases: [1]\n",
+        scalar(&project.name),
+        scalar(&project.namespace),
+        dialects.join(", ")
+    );
+    if !project.ignore.is_empty() {
+        settings.push_str(&format!("ignore: {}\n", list(&project.ignore)));
+    }
+    let mut files = vec![("schema.yaml".to_string(), settings)];
     for t in &project.tables {
         files.push((format!("tables/{}.yaml", t.name), table(t, &mut warnings)));
     }
