@@ -175,3 +175,46 @@ fn what_the_yaml_cannot_name_is_ignored_so_the_project_loads_and_diffs_clean() {
     assert!(text(&out).contains("the namespace cannot be adopted: `Odd` is not a valid identifier"), "{}", text(&out));
     assert!(!elsewhere.exists());
 }
+
+#[test]
+fn serial_columns_are_adopted_as_identities() {
+    let url = common::fresh_database();
+    psql(
+        &url,
+        "CREATE SCHEMA legacy;
+         CREATE TABLE legacy.events (id BIGSERIAL PRIMARY KEY, seq SERIAL, small SMALLSERIAL, note VARCHAR(20));
+         INSERT INTO legacy.events (note) VALUES ('before');",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("legacy");
+    let out = inspect_into(&url, "legacy", &project);
+    assert!(out.status.success(), "{}", text(&out));
+    let yaml = std::fs::read_to_string(project.join("schema/tables/events.yaml")).unwrap();
+    for column in ["{ name: id, type: bigint, identity: true }", "{ name: seq, type: integer, identity: true }"] {
+        assert!(yaml.contains(column), "{yaml}");
+    }
+    assert!(yaml.contains("{ name: small, type: smallint, identity: true }") && !yaml.contains("nextval"), "{yaml}");
+
+    // V1 applies on an empty database, where the columns are identities.
+    assert!(schema(&project, "postgres://unused", &["generate"]).status.success());
+    let fresh = common::fresh_database();
+    let out = schema(&project, &fresh, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let kinds = "SELECT string_agg(attname || ':' || attidentity::text, ',' ORDER BY attnum) FROM pg_attribute
+                 WHERE attrelid = 'legacy.events'::regclass AND attnum > 0";
+    assert_eq!(psql(&fresh, kinds), "id:d,seq:d,small:d,note:");
+    psql(&fresh, "INSERT INTO legacy.events (note) VALUES ('new')");
+    let out = schema(&project, &fresh, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // The original, still serial, compares equal to the identity the YAML declares.
+    assert_eq!(psql(&url, kinds), "id:,seq:,small:,note:");
+    assert!(schema(&project, &url, &["baseline", "--version", "1"]).status.success());
+    let out = schema(&project, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A serial whose default was taken away by hand is no identity any more.
+    psql(&url, "ALTER TABLE legacy.events ALTER COLUMN seq DROP DEFAULT");
+    let out = schema(&project, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("identity"), "{}", text(&out));
+}

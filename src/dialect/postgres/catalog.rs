@@ -26,16 +26,22 @@ LEFT JOIN pg_catalog.pg_description d
 WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm')";
 
 /// Table columns: position, type, nullability, default, identity (with its sequence's start and
-/// increment), comment. Unsorted: sorting these wide rows costs the server more than us.
+/// increment), comment. A serial column (`serial`, `bigserial`: a default of `nextval()` on a
+/// sequence the column owns, dependency type `a`) comes with its sequence too, `serial` set.
+/// Unsorted: sorting these wide rows costs the server more than us.
 const COLUMNS: &str = "SELECT c.relname, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
   a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default_expr, a.attidentity,
-  s.seqstart, s.seqincrement, d.description
+  s.seqstart, s.seqincrement, dep.deptype = 'a' AS serial, d.description
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN (pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid)
-  ON dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'
+  ON dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
+  AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  AND (dep.deptype = 'i' OR dep.deptype = 'a' AND a.attidentity = ''
+       AND pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+           = 'nextval(' || pg_catalog.quote_literal(dep.objid::pg_catalog.regclass::pg_catalog.text) || '::regclass)')
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum
 WHERE {n} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped";
@@ -182,13 +188,16 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
     for r in columns {
         let (table, name) = (r.text("relname"), r.text("attname"));
         let Some(ty) = b.column_type(table, name, r.text("type")) else { continue };
-        let identity = matches!(r.text("attidentity"), "a" | "d")
+        // A serial column is read as the identity it stands for (see docs/drift.md): a sequence
+        // the column owns gives each new row its next value, explicit values are accepted.
+        let serial = r.flag("serial");
+        let identity = (matches!(r.text("attidentity"), "a" | "d") || serial)
             .then(|| Identity { seed: r.int("seqstart").unwrap_or(1), step: r.int("seqincrement").unwrap_or(1) });
         let column = Column {
             name: name.to_string(),
             ty,
             nullable: !r.flag("attnotnull"),
-            default: r.get("default_expr").map(str::to_string),
+            default: r.get("default_expr").filter(|_| !serial).map(str::to_string),
             identity,
             encode: None,
             derived: None,
