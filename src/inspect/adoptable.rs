@@ -5,6 +5,7 @@
 //! reading it). As a last guard the files are loaded before they are written: an object whose
 //! file does not load is set aside the same way, with the loader's message.
 
+use crate::diff::findings::Unmanaged;
 use crate::load::{check_ident, load_texts};
 use crate::model::Project;
 use std::collections::BTreeMap;
@@ -16,7 +17,7 @@ type Written = (Vec<(String, String)>, Vec<String>);
 /// Moves what the format cannot hold out of `project` into its `ignore:` list; returns the
 /// files, which load, and a warning per object set aside. An error when even `schema.yaml`
 /// does not load (the namespace itself is not an identifier).
-pub fn adoptable(project: &mut Project) -> Result<Written, String> {
+pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Written, String> {
     let mut aside: BTreeMap<String, String> = BTreeMap::new();
     for t in &project.tables {
         if let Some(why) = table_problem(t) {
@@ -36,6 +37,11 @@ pub fn adoptable(project: &mut Project) -> Result<Written, String> {
         let dir = Path::new("/adopted");
         let texts = files.iter().map(|(path, text)| (dir.join(path), Ok(text.clone()))).collect();
         let Err(diagnostics) = load_texts(dir, texts) else {
+            if !unmanaged_rules(project, unmanaged, &mut warnings) {
+                warnings.extend(left_out);
+                return Ok((files, warnings));
+            }
+            let (files, left_out) = super::files(project);
             warnings.extend(left_out);
             return Ok((files, warnings));
         };
@@ -101,4 +107,23 @@ fn set_aside(project: &mut Project, aside: &mut BTreeMap<String, String>, warnin
     }
     project.tables.retain(|t| !aside.contains_key(&t.name));
     project.views.retain(|v| !aside.contains_key(&v.name));
+}
+
+/// What the catalog shows on the tables written that the YAML does not hold (triggers, policies,
+/// rules, CHECK constraints, identities GENERATED ALWAYS, row-level security): listed in
+/// `ignore:` as `<kind> <table>.<name>`, so `diff` does not report what was there at adoption.
+/// True when any was.
+fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mut Vec<String>) -> bool {
+    let written: Vec<&Unmanaged> = unmanaged.iter().filter(|u| project.table(&u.table).is_some()).collect();
+    for u in &written {
+        let rule = format!("{} {}", u.kind, u.object());
+        warnings.push(format!(
+            "{}: {} ({}) is not held by the YAML; listed in `ignore:` as `{rule}`",
+            u.object(),
+            u.kind.to_string().replace('_', " "),
+            u.definition
+        ));
+        project.ignore.push(rule);
+    }
+    !written.is_empty()
 }

@@ -44,7 +44,7 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
     let (live, _) = driver(target.dialect()).inspect(&mut client, namespace, None)?;
     let mut adopted = live.project;
     adopted.name = name.unwrap_or_else(|| namespace.to_string());
-    let (files, mut warnings) = adoptable::adoptable(&mut adopted).map_err(Error::new)?;
+    let (files, mut warnings) = adoptable::adoptable(&mut adopted, &live.unmanaged).map_err(Error::new)?;
     warnings.extend(live.warnings);
     warnings.extend(
         live.foreign_types

@@ -5,6 +5,7 @@
 //! round trips, text rows, the assembly of rows into tables and views, and the parsers for
 //! constraint definitions and view bodies.
 
+use crate::diff::findings::{Kind, Unmanaged};
 use crate::error::{describe, Error, Result};
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,6 +27,8 @@ pub struct Live {
     pub foreign_types: Vec<(String, String, String)>,
     /// Materialized views the server says it can no longer refresh: (name, why).
     pub broken: Vec<(String, String)>,
+    /// What the catalog shows on tables that the model does not hold (triggers, policies, ...).
+    pub unmanaged: Vec<Unmanaged>,
     /// Sources that could not be read or objects that could not be normalised, and the effect.
     pub warnings: Vec<String>,
     /// Round trips to the server: constant, whatever the size of the schema.
@@ -182,6 +185,7 @@ impl Builder {
             unknown: BTreeSet::new(),
             foreign_types: vec![],
             broken: vec![],
+            unmanaged: vec![],
             warnings: vec![],
             queries: 0,
         };
@@ -266,6 +270,14 @@ impl Builder {
                 t.foreign_keys.push(ForeignKey { columns, table, references });
             }
             None => self.live.warnings.push(format!("{table}: constraint `{definition}` is not understood; ignored")),
+        }
+    }
+
+    /// Something on a table of the namespace that the model does not hold.
+    pub(in crate::dialect) fn unmanaged(&mut self, kind: Kind, table: &str, item: Option<&str>, definition: &str) {
+        if self.tables.contains_key(table) {
+            let (table, item, definition) = (table.to_string(), item.map(str::to_string), definition.to_string());
+            self.live.unmanaged.push(Unmanaged { kind, table, item, definition });
         }
     }
 

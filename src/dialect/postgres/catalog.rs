@@ -10,15 +10,18 @@ use crate::dialect::catalog::{
     identifier, index_column, order_like, settle_identities, to_refs, Builder, Live, Session,
 };
 use crate::dialect::{acl, Driver};
+use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Grantee, Identity, Index, Project};
 use crate::sql::lexer::Escapes;
 use crate::sql::{expand_refs, ident};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Tables, views and materialized views, with their comments, privileges and owner.
+/// Tables, views and materialized views, with their comments, privileges, owner and whether
+/// row-level security is on.
 const RELATIONS: &str =
-    "SELECT c.relname, c.relkind, d.description, c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner
+    "SELECT c.relname, c.relkind, d.description, c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+  c.relrowsecurity, c.relforcerowsecurity
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description d
@@ -46,12 +49,42 @@ LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum
 WHERE {n} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped";
 
-const CONSTRAINTS: &str = "SELECT c.relname, pg_catalog.pg_get_constraintdef(k.oid) AS definition
+/// What is attached to the tables, as the server prints it, in one round trip: constraints
+/// (`kind` p, u, f or c), then what the model does not hold: triggers (not the internal ones of
+/// foreign keys), row-level security policies and rewrite rules (not a view's `_RETURN`).
+const ATTACHED: &str = "SELECT c.relname, k.contype::pg_catalog.text AS kind, k.conname AS name,
+  pg_catalog.pg_get_constraintdef(k.oid) AS definition
 FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE {n} AND k.contype IN ('p', 'u', 'f')
-ORDER BY c.relname, k.contype, k.conname";
+WHERE {n} AND k.contype IN ('p', 'u', 'f', 'c')
+UNION ALL
+SELECT c.relname, 'trigger', t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true)
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {n} AND NOT t.tgisinternal
+UNION ALL
+SELECT c.relname, 'policy', p.polname, pg_catalog.concat_ws(' ',
+  CASE WHEN NOT p.polpermissive THEN 'AS RESTRICTIVE' END,
+  'FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                          WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+  'TO ' || (SELECT pg_catalog.string_agg(CASE WHEN r.oid = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r.oid) END,
+                                         ', ' ORDER BY r.n)
+            FROM pg_catalog.unnest(p.polroles) WITH ORDINALITY AS r(oid, n)),
+  'USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid, true) || ')',
+  'WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid, true) || ')')
+FROM pg_catalog.pg_policy p
+JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {n}
+UNION ALL
+SELECT c.relname, 'rule', r.rulename, pg_catalog.pg_get_ruledef(r.oid, true)
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {n} AND r.rulename <> '_RETURN'
+ORDER BY 1, 2, 3";
 
 /// Indexes other than those backing a constraint: key columns one per line (expressions
 /// through the slower pg_get_indexdef), their `indoption` bits (1 = DESC, 2 = NULLS FIRST),
@@ -166,7 +199,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
         |sql: &str| s.rows(&sql.replace("{n}", &filter).replace("{namespace}", &Postgres.literal(namespace)));
     let relations = query(RELATIONS)?;
     let columns = query(COLUMNS)?;
-    let constraints = query(CONSTRAINTS)?;
+    let attached = query(ATTACHED)?;
     let indexes = query(INDEXES)?;
     let views = query(VIEWS)?;
     let dependencies = query(DEPENDENCIES)?;
@@ -181,6 +214,10 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
         }
         if let Some(list) = r.get("relacl") {
             b.grants(name, acl::grants(list, r.text("owner"), Grantee::Role));
+        }
+        if r.flag("relrowsecurity") {
+            let on = if r.flag("relforcerowsecurity") { "enabled and forced" } else { "enabled" };
+            b.unmanaged(Kind::RowLevelSecurity, name, None, on);
         }
     }
     let mut columns: Vec<_> = columns.iter().collect();
@@ -204,10 +241,20 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
             renamed_from: None,
             description: r.get("description").map(str::to_string),
         };
+        if r.text("attidentity") == "a" {
+            b.unmanaged(Kind::IdentityGeneration, table, Some(name), "ALWAYS");
+        }
         b.column(table, column);
     }
-    for r in constraints.iter() {
-        b.constraint(r.text("relname"), r.text("definition"));
+    for r in attached.iter() {
+        let (table, name, definition) = (r.text("relname"), r.get("name"), r.text("definition"));
+        match r.text("kind") {
+            "c" => b.unmanaged(Kind::UnmanagedCheckConstraint, table, name, definition),
+            "trigger" => b.unmanaged(Kind::Trigger, table, name, definition),
+            "policy" => b.unmanaged(Kind::Policy, table, name, definition),
+            "rule" => b.unmanaged(Kind::Rule, table, name, definition),
+            _ => b.constraint(table, definition),
+        }
     }
     for r in indexes.iter() {
         let options: Vec<i64> = r.text("options").split_whitespace().filter_map(|o| o.parse().ok()).collect();
