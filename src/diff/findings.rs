@@ -41,10 +41,11 @@ pub enum Kind {
     Comment,
     /// A grant the YAML declares and the database lacks, or the reverse.
     Grant,
+    /// A CHECK constraint only on one side, or of another expression; `ignore:` can name one
+    /// the YAML does not declare (`check_constraint <table>.<name>`).
+    CheckConstraint,
     // What the catalog shows on a managed table and the model does not hold (`Unmanaged`):
     // reported unless `ignore:` lists it (`<kind> <table>.<name>`).
-    /// A CHECK constraint.
-    UnmanagedCheckConstraint,
     /// An identity column GENERATED ALWAYS (the YAML's identity is BY DEFAULT).
     IdentityGeneration,
     Trigger,
@@ -58,9 +59,10 @@ pub enum Kind {
 
 impl Kind {
     /// The kinds an `ignore:` entry `<kind> <pattern>` can name: what the model does not hold,
-    /// so ignoring it hides nothing the migrations would change.
+    /// and CHECK constraints the YAML does not declare (left out of the live side before the
+    /// diff, so the DDL diff and the plan do not show them either).
     pub const IGNORABLE: [Kind; 6] = [
-        Kind::UnmanagedCheckConstraint,
+        Kind::CheckConstraint,
         Kind::IdentityGeneration,
         Kind::Trigger,
         Kind::Policy,
@@ -78,7 +80,7 @@ pub fn ignore_rule(entry: &str) -> Option<(Kind, &str)> {
 }
 
 /// Something the catalog shows on a table that the model does not hold: a trigger, a policy, a
-/// rule, a CHECK constraint, an identity's ALWAYS, row-level security.
+/// rule, an identity's ALWAYS, row-level security.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unmanaged {
     pub kind: Kind,
@@ -308,6 +310,15 @@ fn keys(f: &mut Findings, name: &str, changes: &[TableChange]) {
         let show = |k: Option<&&Key>| k.map_or("none".to_string(), |k| columns(&k.columns));
         f.add(Kind::PrimaryKey, name, None, Some(show(want.first())), Some(show(have.first())));
     }
+    // CHECK constraints by name: one finding for a name on both sides.
+    let (want, have) = (on(KeyKind::Check, true), on(KeyKind::Check, false));
+    for k in &want {
+        let other = have.iter().find(|h| h.name == k.name).map(|h| check_text(h));
+        f.add(Kind::CheckConstraint, name, Some(&k.name), Some(check_text(k)), other);
+    }
+    for k in have.iter().filter(|h| !want.iter().any(|k| k.name == h.name)) {
+        f.add(Kind::CheckConstraint, name, Some(&k.name), None, Some(check_text(k)));
+    }
     for (kind, finding) in [(KeyKind::Unique, Kind::UniqueKey), (KeyKind::Foreign, Kind::ForeignKey)] {
         for k in on(kind, true) {
             f.add(finding, name, None, Some(key_text(k)), None);
@@ -388,6 +399,10 @@ fn table_text(t: &Table) -> String {
 
 fn columns(columns: &[String]) -> String {
     format!("({})", columns.join(", "))
+}
+
+fn check_text(k: &Key) -> String {
+    format!("CHECK ({})", k.check.as_deref().unwrap_or_default())
 }
 
 fn key_text(k: &Key) -> String {

@@ -52,7 +52,16 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     live.project.tables.retain(|t| !ignored(&t.name));
     live.project.views.retain(|v| !ignored(&v.name));
     let rules: Vec<(Kind, &str)> = rules.into_iter().filter_map(|e| ignore_rule(e)).collect();
-    live.unmanaged.retain(|u| !rules.iter().any(|(kind, pattern)| *kind == u.kind && glob(pattern, &u.object())));
+    let rule = |kind: Kind, object: &str| rules.iter().any(|(k, pattern)| *k == kind && glob(pattern, object));
+    live.unmanaged.retain(|u| !rule(u.kind, &u.object()));
+    // CHECK constraints are modelled: an ignored one the YAML does not declare leaves the live
+    // side, so neither the findings nor the DDL diff nor the plan show it.
+    for t in &mut live.project.tables {
+        let declared = desired.table(&t.name).map(|d| d.check_constraints.as_slice()).unwrap_or_default();
+        t.check_constraints.retain(|k| {
+            declared.iter().any(|d| d.name == k.name) || !rule(Kind::CheckConstraint, &format!("{}.{}", t.name, k.name))
+        });
+    }
     // The live side speaks for the YAML's settings: only objects differ.
     let seen = Project { namespace: desired.namespace.clone(), ..desired.emptied() };
     let (tables, views) = (std::mem::take(&mut live.project.tables), std::mem::take(&mut live.project.views));

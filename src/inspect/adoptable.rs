@@ -110,7 +110,7 @@ fn set_aside(project: &mut Project, aside: &mut BTreeMap<String, String>, warnin
 }
 
 /// What the catalog shows on the tables written that the YAML does not hold (triggers, policies,
-/// rules, CHECK constraints, identities GENERATED ALWAYS, row-level security): listed in
+/// rules, identities GENERATED ALWAYS, row-level security): listed in
 /// `ignore:` as `<kind> <table>.<name>`, so `diff` does not report what was there at adoption.
 /// True when any was.
 fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mut Vec<String>) -> bool {

@@ -168,6 +168,12 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
             ));
         }
     }
+    if !t.check_constraints.is_empty() {
+        y.push_str("check_constraints:\n");
+        for k in &t.check_constraints {
+            y.push_str(&format!("  - {{ name: {}, expression: {} }}\n", scalar(&k.name), scalar(&k.expression)));
+        }
+    }
     indexes(&mut y, &t.indexes);
     grants(&mut y, &t.name, &t.grants, false, warnings);
     y
@@ -270,10 +276,11 @@ fn scalar(text: &str) -> String {
         && text.chars().all(|c| c.is_ascii_alphanumeric() || "_ .()".contains(c))
         && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(&text.to_ascii_lowercase().as_str());
     if plain {
-        text.to_string()
-    } else {
-        serde_json::to_string(text).expect("a string serialises")
+        return text.to_string();
     }
+    // JSON leaves DEL and the C1 controls as they are, which the loader refuses in a file.
+    let json = serde_json::to_string(text).expect("a string serialises");
+    json.chars().map(|c| if c.is_control() { format!("\\u{:04x}", c as u32) } else { c.to_string() }).collect()
 }
 
 #[cfg(test)]
@@ -288,6 +295,7 @@ mod tests {
         assert_eq!(scalar("'Unknown'::character varying"), "\"'Unknown'::character varying\"");
         assert_eq!(scalar("no"), "\"no\"");
         assert_eq!(scalar("It's: fine\n"), "\"It's: fine\\n\"");
+        assert_eq!(scalar("del\u{7f} nel\u{85}"), "\"del\\u007f nel\\u0085\"");
     }
 
     #[test]

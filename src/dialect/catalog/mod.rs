@@ -205,6 +205,7 @@ impl Builder {
             primary_key: vec![],
             unique: vec![],
             foreign_keys: vec![],
+            check_constraints: vec![],
             distribution: Distribution::Auto,
             sort_key: SortKey::AUTO,
             backup: true,
@@ -268,6 +269,23 @@ impl Builder {
                     _ => table,
                 };
                 t.foreign_keys.push(ForeignKey { columns, table, references });
+            }
+            None => self.live.warnings.push(format!("{table}: constraint `{definition}` is not understood; ignored")),
+        }
+    }
+
+    /// A CHECK constraint as `pg_get_constraintdef` prints it: `CHECK (<expression>)`, maybe
+    /// followed by options the model does not hold (NOT VALID, NO INHERIT), which are dropped.
+    pub(in crate::dialect) fn check_constraint(&mut self, table: &str, name: &str, definition: &str) {
+        let Some(t) = self.tables.get_mut(table) else { return };
+        let mut text = definition.trim();
+        while let Some(rest) = [" NOT VALID", " NO INHERIT"].iter().find_map(|o| text.strip_suffix(o)) {
+            text = rest.trim_end();
+        }
+        match text.strip_prefix("CHECK (").and_then(|e| e.strip_suffix(')')) {
+            Some(expression) => {
+                let (name, expression) = (name.to_string(), expression.to_string());
+                t.check_constraints.push(CheckConstraint { name, expression });
             }
             None => self.live.warnings.push(format!("{table}: constraint `{definition}` is not understood; ignored")),
         }

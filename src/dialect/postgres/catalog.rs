@@ -140,7 +140,11 @@ pub(super) fn read(
     let s = &mut Session::new(client);
     let mut live = in_transaction(s, "BEGIN READ ONLY", |s| snapshot(s, Scope::Namespace(namespace), namespace))?;
     let desired = match desired {
-        Some(d) => Some(in_transaction(s, "BEGIN", |s| normalise(s, d, &mut live.warnings))?),
+        Some(d) => {
+            let mut normalised = in_transaction(s, "BEGIN", |s| normalise(s, d, &mut live.warnings))?;
+            keep_printed(d, &mut normalised, &live.project);
+            Some(normalised)
+        }
         None => None,
     };
     live.queries = s.queries;
@@ -148,6 +152,24 @@ pub(super) fn read(
         overlay(d, &mut live.project);
     }
     Ok((live, desired))
+}
+
+/// A CHECK expression the YAML writes exactly as the server prints the live one (what `inspect`
+/// writes) is that one: printing is not always idempotent (`x IN ('a')` is printed as
+/// `x = ANY ((ARRAY['a'])::text[])`, which is printed again as `x = ANY (ARRAY[('a')::text])`).
+fn keep_printed(written: &Project, normalised: &mut Project, live: &Project) {
+    let (written, live) = (written.tables_by_name(), live.tables_by_name());
+    for t in &mut normalised.tables {
+        let (Some(w), Some(l)) = (written.get(t.name.as_str()), live.get(t.name.as_str())) else { continue };
+        for k in &mut t.check_constraints {
+            let as_written = w.check_constraints.iter().find(|x| x.name == k.name).map(|x| &x.expression);
+            if let Some(live) =
+                l.check_constraints.iter().find(|x| x.name == k.name && Some(&x.expression) == as_written)
+            {
+                k.expression = live.expression.clone();
+            }
+        }
+    }
 }
 
 /// `f` in a transaction begun with `begin` (search_path limited to pg_catalog, so the server
@@ -179,6 +201,7 @@ fn overlay(desired: &Project, live: &mut Project) {
         order_like(&mut t.columns, &d.columns, |a, b| a.name == b.name);
         order_like(&mut t.unique, &d.unique, |a, b| a == b);
         order_like(&mut t.foreign_keys, &d.foreign_keys, |a, b| a == b);
+        order_like(&mut t.check_constraints, &d.check_constraints, |a, b| a.name == b.name);
         order_like(&mut t.indexes, &d.indexes, |a, b| a.name == b.name);
     }
     for v in &mut live.views {
@@ -249,7 +272,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
     for r in attached.iter() {
         let (table, name, definition) = (r.text("relname"), r.get("name"), r.text("definition"));
         match r.text("kind") {
-            "c" => b.unmanaged(Kind::UnmanagedCheckConstraint, table, name, definition),
+            "c" => b.check_constraint(table, name.unwrap_or_default(), definition),
             "trigger" => b.unmanaged(Kind::Trigger, table, name, definition),
             "policy" => b.unmanaged(Kind::Policy, table, name, definition),
             "rule" => b.unmanaged(Kind::Rule, table, name, definition),
@@ -312,17 +335,16 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
     let mut scratch = Vec::new();
     for t in &desired.tables {
         let partial: Vec<&Index> = t.indexes.iter().filter(|i| i.predicate.is_some()).collect();
-        if partial.is_empty() && t.columns.iter().all(|c| c.default.is_none()) {
+        if partial.is_empty() && t.check_constraints.is_empty() && t.columns.iter().all(|c| c.default.is_none()) {
             continue;
         }
-        let columns: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| {
-                let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
-                format!("{} {}{default}", ident(&c.name), Postgres.type_sql(c.ty))
-            })
-            .collect();
+        let columns = t.columns.iter().map(|c| {
+            let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
+            format!("{} {}{default}", ident(&c.name), Postgres.type_sql(c.ty))
+        });
+        let checks =
+            t.check_constraints.iter().map(|k| format!("CONSTRAINT {} CHECK ({})", ident(&k.name), k.expression));
+        let columns: Vec<String> = columns.chain(checks).collect();
         let mut sql = format!("CREATE TEMPORARY TABLE {} ({});", ident(&t.name), columns.join(", "));
         for i in partial {
             let first = ident(&t.columns[0].name);
@@ -359,6 +381,11 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
         for i in &mut t.indexes {
             if let Some(stored) = copy.indexes.iter().find(|x| x.name == i.name) {
                 i.predicate = stored.predicate.clone();
+            }
+        }
+        for k in &mut t.check_constraints {
+            if let Some(stored) = copy.check_constraints.iter().find(|x| x.name == k.name) {
+                k.expression = stored.expression.clone();
             }
         }
     }
