@@ -412,10 +412,10 @@ fn run_inspect(
     match &adopted.written {
         Some(dir) => {
             out.say(format!(
-                "wrote {} files for {} tables and {} views to {}, and an empty {}",
-                adopted.files.len(),
-                adopted.tables,
-                adopted.views,
+                "wrote {} for {} and {} to {}, and an empty {}",
+                count(adopted.files.len(), "file"),
+                count(adopted.tables, "table"),
+                count(adopted.views, "view"),
                 dir.join("schema").display(),
                 dir.join("migrations").display()
             ));
