@@ -98,7 +98,66 @@ const DRIFT: &[(&str, &str, &str)] = &[
     ("change a column comment", "COMMENT ON COLUMN analytics.web_automations.domain_name IS 'changed'", "comment analytics.web_automations.domain_name"),
     ("drop a table comment", "COMMENT ON TABLE analytics.web_automations IS NULL", "comment analytics.web_automations"),
     ("change an MV comment", "COMMENT ON MATERIALIZED VIEW analytics.mv_cost_analytics IS 'changed'", "comment analytics.mv_cost_analytics"),
+    ("add a CHECK constraint", "ALTER TABLE analytics.web_automations ADD CONSTRAINT positive_id CHECK (web_automation_id > 0)", "check_constraint analytics.web_automations.positive_id"),
+    ("switch an identity to ALWAYS", "ALTER TABLE analytics.web_automations ALTER COLUMN web_automation_id SET GENERATED ALWAYS", "identity_generation analytics.web_automations.web_automation_id"),
+    ("add a trigger", UNMANAGED[0], "trigger analytics.web_automations.touch"),
+    ("add a policy", "CREATE POLICY own_rows ON analytics.web_automations USING (true)", "policy analytics.web_automations.own_rows"),
+    ("enable row-level security", "ALTER TABLE analytics.web_automations ENABLE ROW LEVEL SECURITY", "row_level_security analytics.web_automations"),
+    ("add a rule", "CREATE RULE no_delete AS ON DELETE TO analytics.web_automations DO INSTEAD NOTHING", "rule analytics.web_automations.no_delete"),
 ];
+
+/// Hand-made objects the model does not hold, on one table.
+const UNMANAGED: [&str; 5] = [
+    "CREATE FUNCTION analytics.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+     CREATE TRIGGER touch BEFORE UPDATE ON analytics.web_automations FOR EACH ROW EXECUTE FUNCTION analytics.touch()",
+    "ALTER TABLE analytics.web_automations ALTER COLUMN web_automation_id SET GENERATED ALWAYS",
+    "CREATE POLICY own_rows ON analytics.web_automations AS RESTRICTIVE FOR SELECT TO PUBLIC USING (session_id IS NOT NULL)",
+    "ALTER TABLE analytics.web_automations ENABLE ROW LEVEL SECURITY",
+    "CREATE RULE no_delete AS ON DELETE TO analytics.web_automations DO INSTEAD NOTHING",
+];
+
+#[test]
+fn unmanaged_objects_are_findings_of_their_own_kind_that_ignore_can_silence() {
+    let url = common::shipped_database();
+    psql(&url, &UNMANAGED.join(";\n"));
+    let (out, json) = diff_json(root(), &url);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        described(&json),
+        [
+            "row_level_security analytics.web_automations: disabled -> enabled",
+            "identity_generation analytics.web_automations.web_automation_id: BY DEFAULT -> ALWAYS",
+            "policy analytics.web_automations.own_rows: nothing -> AS RESTRICTIVE FOR SELECT TO public USING (session_id IS NOT NULL)",
+            "rule analytics.web_automations.no_delete: nothing -> CREATE RULE no_delete AS\n    ON DELETE TO analytics.web_automations DO INSTEAD NOTHING;",
+            "trigger analytics.web_automations.touch: nothing -> CREATE TRIGGER touch BEFORE UPDATE ON analytics.web_automations FOR EACH ROW EXECUTE FUNCTION analytics.touch()",
+        ]
+    );
+    assert_eq!(json["diff"], "", "nothing the DDL shows");
+    let sql = schema(root(), &url, &["diff", "--format", "sql"]);
+    assert_eq!(String::from_utf8_lossy(&sql.stdout), "", "and nothing a migration would change");
+
+    // Each is silenced by its own `<kind> <table>.<name>` entry (wildcards allowed).
+    let rules = "ignore: [identity_generation web_automations.*, row_level_security web_automations, policy *.own_rows, rule web_automations.no_delete, trigger web_automations.touch]\n";
+    let (_tmp, dir) = shipped_copy(|yaml| format!("{yaml}{rules}"));
+    let (out, json) = diff_json(&dir, &url);
+    assert_eq!(out.status.code(), Some(0), "{json}");
+    // Still read in the same round trips.
+    assert_eq!(json["catalog_queries"], 18);
+
+    // Inspect lists them in `ignore:`, so the adopted project diffs clean.
+    let adopted = tempfile::tempdir().unwrap();
+    let out = schema(
+        adopted.path(),
+        &url,
+        &["inspect", "--namespace", "analytics", "--out", adopted.path().to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("web_automations.touch: trigger (CREATE TRIGGER touch"), "{}", text(&out));
+    let settings = std::fs::read_to_string(adopted.path().join("schema/schema.yaml")).unwrap();
+    assert!(settings.contains(", trigger web_automations.touch]"), "{settings}");
+    let out = schema(adopted.path(), &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
 
 #[test]
 fn hand_made_drift_is_reported_with_its_kind_and_exit_1() {
@@ -235,7 +294,7 @@ fn inspect_then_load_then_diff_round_trips() {
         let adopted = tempfile::tempdir().unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_schema"))
             .current_dir(adopted.path())
-            .args(["--database-url", &url, "inspect", "--namespace", "analytics", "--out", "schema"])
+            .args(["--database-url", &url, "inspect", "--namespace", "analytics", "--out", "."])
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", text(&out));
@@ -358,7 +417,7 @@ fn inspect_writes_grants_that_load_and_diff_clean() {
     create_roles(&url);
     assert!(schema(project.path(), &url, &["migrate"]).status.success());
     let adopted = tempfile::tempdir().unwrap();
-    let out_dir = adopted.path().join("schema");
+    let out_dir = adopted.path();
     let out =
         schema(adopted.path(), &url, &["inspect", "--namespace", "analytics", "--out", out_dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));

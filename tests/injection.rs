@@ -221,10 +221,16 @@ fn corpus_on(standard_conforming_strings: bool) {
     assert!(results.iter().all(|r| r["failing_rows"] == 1), "{report}");
 
     let hostile = "x'; DROP TABLE sentinel; --";
-    let out = ok(dir, &url, &["inspect", "--namespace", hostile]);
-    assert!(out.contains("has no tables or views"), "{out}");
-    let out = ok(dir, &url, &["inspect", "--namespace", "x\\'; DROP TABLE sentinel; --"]);
-    assert!(out.contains("has no tables or views"), "{out}");
+    // Such a namespace cannot be the namespace of a project that loads: refused, and nothing ran.
+    for namespace in [hostile, "x\\'; DROP TABLE sentinel; --"] {
+        let out = schema(dir, &url, &["inspect", "--namespace", namespace]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(
+            text(&out).contains("cannot be adopted") && text(&out).contains("is not a valid identifier"),
+            "{}",
+            text(&out)
+        );
+    }
     stored_as_written(&url, 2);
 }
 

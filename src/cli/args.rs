@@ -142,8 +142,8 @@ pub enum Command {
     },
     /// Write the database's schema as YAML project files, to adopt an existing database.
     Inspect {
-        /// Folder to write schema.yaml, tables/ and views/ into (must be empty or absent);
-        /// default: print them.
+        /// Project folder to write (must be empty or absent): schema/ (schema.yaml, tables/,
+        /// views/) and an empty migrations/; default: print the YAML files.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Schema to read; default: the namespace of the project, if there is one.

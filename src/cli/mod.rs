@@ -420,13 +420,20 @@ fn run_inspect(
     let adopted = inspect::adopt(&target, &namespace, project.map(|p| p.name), dir)?;
     adopted.warnings.iter().for_each(|w| out.progress(format!("warning: {w}")));
     match &adopted.written {
-        Some(dir) => out.say(format!(
-            "wrote {} files for {} tables and {} views to {}",
-            adopted.files.len(),
-            adopted.tables,
-            adopted.views,
-            dir.display()
-        )),
+        Some(dir) => {
+            out.say(format!(
+                "wrote {} for {} and {} to {}, and an empty {}",
+                count(adopted.files.len(), "file"),
+                count(adopted.tables, "table"),
+                count(adopted.views, "view"),
+                dir.join("schema").display(),
+                dir.join("migrations").display()
+            ));
+            let project = dir.display();
+            out.progress(format!(
+                "next: `schema --project {project} generate`, then `schema --project {project} baseline --version 1` on this database (it runs nothing), then `schema --project {project} diff`"
+            ));
+        }
         None if !out.json => adopted.files.iter().for_each(|(path, text)| print!("--- # {path}\n{text}")),
         None => {}
     }

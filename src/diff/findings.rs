@@ -41,6 +41,64 @@ pub enum Kind {
     Comment,
     /// A grant the YAML declares and the database lacks, or the reverse.
     Grant,
+    /// A CHECK constraint only on one side, or of another expression; `ignore:` can name one
+    /// the YAML does not declare (`check_constraint <table>.<name>`).
+    CheckConstraint,
+    // What the catalog shows on a managed table and the model does not hold (`Unmanaged`):
+    // reported unless `ignore:` lists it (`<kind> <table>.<name>`).
+    /// An identity column GENERATED ALWAYS (the YAML's identity is BY DEFAULT).
+    IdentityGeneration,
+    Trigger,
+    /// A row-level security policy.
+    Policy,
+    /// Row-level security enabled on the table.
+    RowLevelSecurity,
+    /// A rewrite rule (CREATE RULE).
+    Rule,
+}
+
+impl Kind {
+    /// The kinds an `ignore:` entry `<kind> <pattern>` can name: what the model does not hold,
+    /// and CHECK constraints the YAML does not declare (left out of the live side before the
+    /// diff, so the DDL diff and the plan do not show them either).
+    pub const IGNORABLE: [Kind; 6] = [
+        Kind::CheckConstraint,
+        Kind::IdentityGeneration,
+        Kind::Trigger,
+        Kind::Policy,
+        Kind::RowLevelSecurity,
+        Kind::Rule,
+    ];
+}
+
+/// An `ignore:` entry for findings, `<kind> <pattern>` with an ignorable kind (`trigger
+/// events.audit_*`): the kind and the pattern. None for any other entry, a table or view pattern.
+pub fn ignore_rule(entry: &str) -> Option<(Kind, &str)> {
+    let (kind, pattern) = entry.split_once(' ')?;
+    let kind = Kind::IGNORABLE.into_iter().find(|k| k.to_string() == kind)?;
+    Some((kind, pattern.trim()))
+}
+
+/// Something the catalog shows on a table that the model does not hold: a trigger, a policy, a
+/// rule, an identity's ALWAYS, row-level security.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unmanaged {
+    pub kind: Kind,
+    pub table: String,
+    /// The constraint, trigger, policy or rule, or the column; None for the table itself.
+    pub item: Option<String>,
+    /// As the server prints it.
+    pub definition: String,
+}
+
+impl Unmanaged {
+    /// `table.item` (or `table`): what an `ignore:` pattern is matched against.
+    pub fn object(&self) -> String {
+        match &self.item {
+            Some(item) => format!("{}.{item}", self.table),
+            None => self.table.clone(),
+        }
+    }
 }
 
 impl fmt::Display for Kind {
@@ -73,6 +131,8 @@ pub struct Finding {
 pub struct Extras<'a> {
     pub foreign_types: &'a [(String, String, String)],
     pub broken: &'a [(String, String)],
+    /// What the model does not hold, already stripped of what `ignore:` lists.
+    pub unmanaged: &'a [Unmanaged],
 }
 
 /// The findings of `changes` = `diff(live, desired)`. `project` is the whole YAML (all phases),
@@ -92,6 +152,20 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
             Some(d) => f.add(Kind::ColumnType, t, Some(c), Some(d.ty.to_string()), Some(printed.clone())),
             None if desired.table(t).is_some() => f.add(Kind::ExtraColumn, t, Some(c), None, Some(printed.clone())),
             None => {}
+        }
+    }
+    for u in extras.unmanaged {
+        let Some(t) = desired.table(&u.table) else { continue };
+        let actual = Some(u.definition.clone());
+        match u.kind {
+            // Only where the YAML has an identity: otherwise the `identity` finding says it all.
+            Kind::IdentityGeneration => {
+                if t.column(u.item.as_deref().unwrap_or_default()).is_some_and(|c| c.identity.is_some()) {
+                    f.add(u.kind, &u.table, u.item.as_deref(), Some("BY DEFAULT".into()), actual);
+                }
+            }
+            Kind::RowLevelSecurity => f.add(u.kind, &u.table, None, Some("disabled".into()), actual),
+            _ => f.add(u.kind, &u.table, u.item.as_deref(), None, actual),
         }
     }
     for change in changes {
@@ -236,6 +310,15 @@ fn keys(f: &mut Findings, name: &str, changes: &[TableChange]) {
         let show = |k: Option<&&Key>| k.map_or("none".to_string(), |k| columns(&k.columns));
         f.add(Kind::PrimaryKey, name, None, Some(show(want.first())), Some(show(have.first())));
     }
+    // CHECK constraints by name: one finding for a name on both sides.
+    let (want, have) = (on(KeyKind::Check, true), on(KeyKind::Check, false));
+    for k in &want {
+        let other = have.iter().find(|h| h.name == k.name).map(|h| check_text(h));
+        f.add(Kind::CheckConstraint, name, Some(&k.name), Some(check_text(k)), other);
+    }
+    for k in have.iter().filter(|h| !want.iter().any(|k| k.name == h.name)) {
+        f.add(Kind::CheckConstraint, name, Some(&k.name), None, Some(check_text(k)));
+    }
     for (kind, finding) in [(KeyKind::Unique, Kind::UniqueKey), (KeyKind::Foreign, Kind::ForeignKey)] {
         for k in on(kind, true) {
             f.add(finding, name, None, Some(key_text(k)), None);
@@ -316,6 +399,10 @@ fn table_text(t: &Table) -> String {
 
 fn columns(columns: &[String]) -> String {
     format!("({})", columns.join(", "))
+}
+
+fn check_text(k: &Key) -> String {
+    format!("CHECK ({})", k.check.as_deref().unwrap_or_default())
 }
 
 fn key_text(k: &Key) -> String {

@@ -12,6 +12,8 @@ pub enum KeyKind {
     Unique,
     #[serde(rename = "FOREIGN KEY")]
     Foreign,
+    #[serde(rename = "CHECK")]
+    Check,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,6 +23,9 @@ pub struct Key {
     pub columns: Vec<String>,
     /// The referenced table and columns of a foreign key.
     pub references: Option<(String, Vec<String>)>,
+    /// The expression of a CHECK constraint (named as the YAML names it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
 }
 
 impl Key {
@@ -30,6 +35,7 @@ impl Key {
             KeyKind::Primary => "primary key",
             KeyKind::Unique => "unique",
             KeyKind::Foreign => "foreign key",
+            KeyKind::Check => "check constraint",
         };
         format!("{kind} {}", self.name)
     }
@@ -48,10 +54,16 @@ pub fn keys(table: &Table) -> Vec<Key> {
     let mut out = Vec::new();
     if !table.primary_key.is_empty() {
         let columns = table.primary_key.clone();
-        out.push(Key { name: name(&columns, "pkey"), kind: KeyKind::Primary, columns, references: None });
+        out.push(Key { name: name(&columns, "pkey"), kind: KeyKind::Primary, columns, references: None, check: None });
     }
     for u in &table.unique {
-        out.push(Key { name: name(u, "key"), kind: KeyKind::Unique, columns: u.clone(), references: None });
+        out.push(Key {
+            name: name(u, "key"),
+            kind: KeyKind::Unique,
+            columns: u.clone(),
+            references: None,
+            check: None,
+        });
     }
     for fk in &table.foreign_keys {
         out.push(Key {
@@ -59,7 +71,12 @@ pub fn keys(table: &Table) -> Vec<Key> {
             kind: KeyKind::Foreign,
             columns: fk.columns.clone(),
             references: Some((fk.table.clone(), fk.references.clone())),
+            check: None,
         });
+    }
+    for c in &table.check_constraints {
+        let (name, check) = (c.name.clone(), Some(c.expression.clone()));
+        out.push(Key { name, kind: KeyKind::Check, columns: vec![], references: None, check });
     }
     out
 }

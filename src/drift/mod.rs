@@ -5,7 +5,7 @@
 
 use crate::dialect::catalog::Live;
 use crate::dialect::driver;
-use crate::diff::findings::{findings, Extras, Finding};
+use crate::diff::findings::{findings, ignore_rule, Extras, Finding, Kind};
 use crate::diff::{diff as changes_between, Change};
 use crate::error::Result;
 use crate::model::{Dialect, Project};
@@ -47,16 +47,28 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     desired.tables.iter_mut().for_each(|t| t.rows.clear());
     let desired = &desired;
     let unmanaged = |name: &str| desired.table(name).is_none() && desired.view(name).is_none();
-    let ignored = |name: &str| unmanaged(name) && project.ignore.iter().any(|pattern| glob(pattern, name));
+    let (rules, names): (Vec<&String>, Vec<&String>) = project.ignore.iter().partition(|e| ignore_rule(e).is_some());
+    let ignored = |name: &str| unmanaged(name) && names.iter().any(|pattern| glob(pattern, name));
     live.project.tables.retain(|t| !ignored(&t.name));
     live.project.views.retain(|v| !ignored(&v.name));
+    let rules: Vec<(Kind, &str)> = rules.into_iter().filter_map(|e| ignore_rule(e)).collect();
+    let rule = |kind: Kind, object: &str| rules.iter().any(|(k, pattern)| *k == kind && glob(pattern, object));
+    live.unmanaged.retain(|u| !rule(u.kind, &u.object()));
+    // CHECK constraints are modelled: an ignored one the YAML does not declare leaves the live
+    // side, so neither the findings nor the DDL diff nor the plan show it.
+    for t in &mut live.project.tables {
+        let declared = desired.table(&t.name).map(|d| d.check_constraints.as_slice()).unwrap_or_default();
+        t.check_constraints.retain(|k| {
+            declared.iter().any(|d| d.name == k.name) || !rule(Kind::CheckConstraint, &format!("{}.{}", t.name, k.name))
+        });
+    }
     // The live side speaks for the YAML's settings: only objects differ.
     let seen = Project { namespace: desired.namespace.clone(), ..desired.emptied() };
     let (tables, views) = (std::mem::take(&mut live.project.tables), std::mem::take(&mut live.project.views));
     let seen = Project { tables, views, ..seen };
 
     let changes: Vec<Change> = changes_between(&seen, desired);
-    let extras = Extras { foreign_types: &live.foreign_types, broken: &live.broken };
+    let extras = Extras { foreign_types: &live.foreign_types, broken: &live.broken, unmanaged: &live.unmanaged };
     let findings = findings(project, desired, &changes, &extras);
     let mut warnings = std::mem::take(&mut live.warnings);
     // Both sides rendered at once: each is a whole schema's DDL (half of a diff's time alone).

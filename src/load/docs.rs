@@ -2,7 +2,7 @@
 //! Types stay text here so the semantic pass can place a bad one exactly.
 
 use crate::model::Dialect;
-use crate::model::{Identity, Index, KeyChecks, Severity, SortKind, Window};
+use crate::model::{CheckConstraint, Identity, Index, KeyChecks, Severity, SortKind, Window};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -75,6 +75,8 @@ pub(super) struct TableDoc {
     pub(super) unique: Vec<Vec<String>>,
     #[serde(default)]
     pub(super) foreign_keys: Vec<ForeignKeyDoc>,
+    #[serde(default)]
+    pub(super) check_constraints: Vec<CheckConstraint>,
     #[serde(default)]
     pub(super) indexes: Vec<Index>,
     #[serde(default)]

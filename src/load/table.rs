@@ -186,6 +186,17 @@ impl Loader<'_> {
             }
         }
 
+        let mut constraints = BTreeSet::new();
+        for (i, c) in doc.check_constraints.iter().enumerate() {
+            let at = |field: &str| format!("check_constraints.{i}.{field}");
+            self.ident(src, &at("name"), &c.name);
+            if !constraints.insert(c.name.as_str()) {
+                self.at(src, &at("name"), format!("check constraint `{}` is declared twice in table `{name}`", c.name));
+            }
+            let (path, text) = (at("expression"), c.expression.as_str());
+            self.expression_over(src, &path, "expression", text, Role::CheckConstraint, name, &cols);
+        }
+
         Table {
             name: name.to_string(),
             phase: doc.phase,
@@ -194,6 +205,7 @@ impl Loader<'_> {
             primary_key,
             unique,
             foreign_keys,
+            check_constraints: doc.check_constraints.clone(),
             distribution,
             sort_key,
             backup: doc.backup,

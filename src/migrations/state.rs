@@ -8,8 +8,8 @@
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::model::{
-    Column, ColumnType, Dialect, Distribution, ForeignKey, Grant, Grantee, Identity, Index, Privilege, Project,
-    SortKey, SortKind, Table, View,
+    CheckConstraint, Column, ColumnType, Dialect, Distribution, ForeignKey, Grant, Grantee, Identity, Index, Privilege,
+    Project, SortKey, SortKind, Table, View,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -120,6 +120,9 @@ struct TableDoc {
     unique: Vec<Vec<String>>,
     #[serde(default)]
     foreign_keys: Vec<ForeignKeyDoc>,
+    /// Absent (as in states written before CHECK constraints existed, or none): none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    check_constraints: Vec<CheckConstraint>,
     distribution: DistributionDoc,
     sort_key: SortKeyDoc,
     backup: bool,
@@ -283,6 +286,7 @@ impl From<&Table> for TableDoc {
                     references: f.references.clone(),
                 })
                 .collect(),
+            check_constraints: t.check_constraints.clone(),
             distribution: (&t.distribution).into(),
             sort_key: (&t.sort_key).into(),
             backup: t.backup,
@@ -307,6 +311,7 @@ impl From<TableDoc> for Table {
                 .into_iter()
                 .map(|f| ForeignKey { columns: f.columns, table: f.table, references: f.references })
                 .collect(),
+            check_constraints: t.check_constraints,
             distribution: t.distribution.into(),
             sort_key: t.sort_key.into(),
             backup: t.backup,

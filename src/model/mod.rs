@@ -84,6 +84,9 @@ pub struct Table {
     pub unique: Vec<Vec<String>>,
     #[serde(default)]
     pub foreign_keys: Vec<ForeignKey>,
+    /// CHECK constraints, by name (state files written before they existed have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_constraints: Vec<CheckConstraint>,
     pub distribution: Distribution,
     pub sort_key: SortKey,
     pub backup: bool,
@@ -169,6 +172,14 @@ pub struct ForeignKey {
     pub columns: Vec<String>,
     pub table: String,
     pub references: Vec<String>,
+}
+
+/// A table's CHECK constraint: a boolean SQL expression over its columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConstraint {
+    pub name: String,
+    pub expression: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -75,6 +75,8 @@ pub enum Role {
     Condition,
     /// A partial index's `WHERE`: PostgreSQL refuses subqueries and aggregates there.
     IndexPredicate,
+    /// A table's CHECK constraint: PostgreSQL refuses subqueries and aggregates there too.
+    CheckConstraint,
 }
 
 impl Role {
@@ -84,6 +86,7 @@ impl Role {
             Role::Derived => "a derived column",
             Role::Condition => "a check condition",
             Role::IndexPredicate => "an index predicate",
+            Role::CheckConstraint => "a CHECK constraint",
         }
     }
 }

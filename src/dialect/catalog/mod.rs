@@ -5,6 +5,7 @@
 //! round trips, text rows, the assembly of rows into tables and views, and the parsers for
 //! constraint definitions and view bodies.
 
+use crate::diff::findings::{Kind, Unmanaged};
 use crate::error::{describe, Error, Result};
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,6 +27,8 @@ pub struct Live {
     pub foreign_types: Vec<(String, String, String)>,
     /// Materialized views the server says it can no longer refresh: (name, why).
     pub broken: Vec<(String, String)>,
+    /// What the catalog shows on tables that the model does not hold (triggers, policies, ...).
+    pub unmanaged: Vec<Unmanaged>,
     /// Sources that could not be read or objects that could not be normalised, and the effect.
     pub warnings: Vec<String>,
     /// Round trips to the server: constant, whatever the size of the schema.
@@ -183,6 +186,7 @@ impl Builder {
             unknown: BTreeSet::new(),
             foreign_types: vec![],
             broken: vec![],
+            unmanaged: vec![],
             warnings: vec![],
             queries: 0,
         };
@@ -202,6 +206,7 @@ impl Builder {
             primary_key: vec![],
             unique: vec![],
             foreign_keys: vec![],
+            check_constraints: vec![],
             distribution: Distribution::Auto,
             sort_key: SortKey::AUTO,
             backup: true,
@@ -268,6 +273,31 @@ impl Builder {
                 t.foreign_keys.push(ForeignKey { columns, table, references });
             }
             None => self.live.warnings.push(format!("{table}: constraint `{definition}` is not understood; ignored")),
+        }
+    }
+
+    /// A CHECK constraint as `pg_get_constraintdef` prints it: `CHECK (<expression>)`, maybe
+    /// followed by options the model does not hold (NOT VALID, NO INHERIT), which are dropped.
+    pub(in crate::dialect) fn check_constraint(&mut self, table: &str, name: &str, definition: &str) {
+        let Some(t) = self.tables.get_mut(table) else { return };
+        let mut text = definition.trim();
+        while let Some(rest) = [" NOT VALID", " NO INHERIT"].iter().find_map(|o| text.strip_suffix(o)) {
+            text = rest.trim_end();
+        }
+        match text.strip_prefix("CHECK (").and_then(|e| e.strip_suffix(')')) {
+            Some(expression) => {
+                let (name, expression) = (name.to_string(), expression.to_string());
+                t.check_constraints.push(CheckConstraint { name, expression });
+            }
+            None => self.live.warnings.push(format!("{table}: constraint `{definition}` is not understood; ignored")),
+        }
+    }
+
+    /// Something on a table of the namespace that the model does not hold.
+    pub(in crate::dialect) fn unmanaged(&mut self, kind: Kind, table: &str, item: Option<&str>, definition: &str) {
+        if self.tables.contains_key(table) {
+            let (table, item, definition) = (table.to_string(), item.map(str::to_string), definition.to_string());
+            self.live.unmanaged.push(Unmanaged { kind, table, item, definition });
         }
     }
 

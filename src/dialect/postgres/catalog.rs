@@ -10,15 +10,18 @@ use crate::dialect::catalog::{
     identifier, index_column, order_like, settle_identities, to_refs, Builder, Live, Session,
 };
 use crate::dialect::{acl, Driver};
+use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Grantee, Identity, Index, Project};
 use crate::sql::lexer::Escapes;
 use crate::sql::{expand_refs, ident};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Tables, views and materialized views, with their comments, privileges and owner.
+/// Tables, views and materialized views, with their comments, privileges, owner and whether
+/// row-level security is on.
 const RELATIONS: &str =
-    "SELECT c.relname, c.relkind, d.description, c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner
+    "SELECT c.relname, c.relkind, d.description, c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+  c.relrowsecurity, c.relforcerowsecurity
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description d
@@ -26,26 +29,62 @@ LEFT JOIN pg_catalog.pg_description d
 WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm')";
 
 /// Table columns: position, type, nullability, default, identity (with its sequence's start and
-/// increment), comment. Unsorted: sorting these wide rows costs the server more than us.
+/// increment), comment. A serial column (`serial`, `bigserial`: a default of `nextval()` on a
+/// sequence the column owns, dependency type `a`) comes with its sequence too, `serial` set.
+/// Unsorted: sorting these wide rows costs the server more than us.
 const COLUMNS: &str = "SELECT c.relname, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
   a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default_expr, a.attidentity,
-  s.seqstart, s.seqincrement, d.description
+  s.seqstart, s.seqincrement, dep.deptype = 'a' AS serial, d.description
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN (pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid)
-  ON dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'
+  ON dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
+  AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  AND (dep.deptype = 'i' OR dep.deptype = 'a' AND a.attidentity = ''
+       AND pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+           = 'nextval(' || pg_catalog.quote_literal(dep.objid::pg_catalog.regclass::pg_catalog.text) || '::regclass)')
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum
 WHERE {n} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped";
 
-const CONSTRAINTS: &str = "SELECT c.relname, pg_catalog.pg_get_constraintdef(k.oid) AS definition
+/// What is attached to the tables, as the server prints it, in one round trip: constraints
+/// (`kind` p, u, f or c), then what the model does not hold: triggers (not the internal ones of
+/// foreign keys), row-level security policies and rewrite rules (not a view's `_RETURN`).
+const ATTACHED: &str = "SELECT c.relname, k.contype::pg_catalog.text AS kind, k.conname AS name,
+  pg_catalog.pg_get_constraintdef(k.oid) AS definition
 FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE {n} AND k.contype IN ('p', 'u', 'f')
-ORDER BY c.relname, k.contype, k.conname";
+WHERE {n} AND k.contype IN ('p', 'u', 'f', 'c')
+UNION ALL
+SELECT c.relname, 'trigger', t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true)
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {n} AND NOT t.tgisinternal
+UNION ALL
+SELECT c.relname, 'policy', p.polname, pg_catalog.concat_ws(' ',
+  CASE WHEN NOT p.polpermissive THEN 'AS RESTRICTIVE' END,
+  'FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                          WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+  'TO ' || (SELECT pg_catalog.string_agg(CASE WHEN r.oid = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r.oid) END,
+                                         ', ' ORDER BY r.n)
+            FROM pg_catalog.unnest(p.polroles) WITH ORDINALITY AS r(oid, n)),
+  'USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid, true) || ')',
+  'WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid, true) || ')')
+FROM pg_catalog.pg_policy p
+JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {n}
+UNION ALL
+SELECT c.relname, 'rule', r.rulename, pg_catalog.pg_get_ruledef(r.oid, true)
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {n} AND r.rulename <> '_RETURN'
+ORDER BY 1, 2, 3";
 
 /// Indexes other than those backing a constraint: key columns one per line (expressions
 /// through the slower pg_get_indexdef), their `indoption` bits (1 = DESC, 2 = NULLS FIRST),
@@ -101,7 +140,11 @@ pub(super) fn read(
     let s = &mut Session::new(client);
     let mut live = in_transaction(s, "BEGIN READ ONLY", |s| snapshot(s, Scope::Namespace(namespace), namespace))?;
     let desired = match desired {
-        Some(d) => Some(in_transaction(s, "BEGIN", |s| normalise(s, d, &mut live.warnings))?),
+        Some(d) => {
+            let mut normalised = in_transaction(s, "BEGIN", |s| normalise(s, d, &mut live.warnings))?;
+            keep_printed(d, &mut normalised, &live.project);
+            Some(normalised)
+        }
         None => None,
     };
     live.queries = s.queries;
@@ -109,6 +152,24 @@ pub(super) fn read(
         overlay(d, &mut live.project);
     }
     Ok((live, desired))
+}
+
+/// A CHECK expression the YAML writes exactly as the server prints the live one (what `inspect`
+/// writes) is that one: printing is not always idempotent (`x IN ('a')` is printed as
+/// `x = ANY ((ARRAY['a'])::text[])`, which is printed again as `x = ANY (ARRAY[('a')::text])`).
+fn keep_printed(written: &Project, normalised: &mut Project, live: &Project) {
+    let (written, live) = (written.tables_by_name(), live.tables_by_name());
+    for t in &mut normalised.tables {
+        let (Some(w), Some(l)) = (written.get(t.name.as_str()), live.get(t.name.as_str())) else { continue };
+        for k in &mut t.check_constraints {
+            let as_written = w.check_constraints.iter().find(|x| x.name == k.name).map(|x| &x.expression);
+            if let Some(live) =
+                l.check_constraints.iter().find(|x| x.name == k.name && Some(&x.expression) == as_written)
+            {
+                k.expression = live.expression.clone();
+            }
+        }
+    }
 }
 
 /// `f` in a transaction begun with `begin` (search_path limited to pg_catalog, so the server
@@ -140,6 +201,7 @@ fn overlay(desired: &Project, live: &mut Project) {
         order_like(&mut t.columns, &d.columns, |a, b| a.name == b.name);
         order_like(&mut t.unique, &d.unique, |a, b| a == b);
         order_like(&mut t.foreign_keys, &d.foreign_keys, |a, b| a == b);
+        order_like(&mut t.check_constraints, &d.check_constraints, |a, b| a.name == b.name);
         order_like(&mut t.indexes, &d.indexes, |a, b| a.name == b.name);
     }
     for v in &mut live.views {
@@ -160,7 +222,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
         |sql: &str| s.rows(&sql.replace("{n}", &filter).replace("{namespace}", &Postgres.literal(namespace)));
     let relations = query(RELATIONS)?;
     let columns = query(COLUMNS)?;
-    let constraints = query(CONSTRAINTS)?;
+    let attached = query(ATTACHED)?;
     let indexes = query(INDEXES)?;
     let views = query(VIEWS)?;
     let dependencies = query(DEPENDENCIES)?;
@@ -176,19 +238,26 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
         if let Some(list) = r.get("relacl") {
             b.grants(name, acl::grants(list, r.text("owner"), Grantee::Role));
         }
+        if r.flag("relrowsecurity") {
+            let on = if r.flag("relforcerowsecurity") { "enabled and forced" } else { "enabled" };
+            b.unmanaged(Kind::RowLevelSecurity, name, None, on);
+        }
     }
     let mut columns: Vec<_> = columns.iter().collect();
     columns.sort_by_cached_key(|r| (r.text("relname"), r.int("attnum")));
     for r in columns {
         let (table, name) = (r.text("relname"), r.text("attname"));
         let Some(ty) = b.column_type(table, name, r.text("type")) else { continue };
-        let identity = matches!(r.text("attidentity"), "a" | "d")
+        // A serial column is read as the identity it stands for (see docs/drift.md): a sequence
+        // the column owns gives each new row its next value, explicit values are accepted.
+        let serial = r.flag("serial");
+        let identity = (matches!(r.text("attidentity"), "a" | "d") || serial)
             .then(|| Identity { seed: r.int("seqstart").unwrap_or(1), step: r.int("seqincrement").unwrap_or(1) });
         let column = Column {
             name: name.to_string(),
             ty,
             nullable: !r.flag("attnotnull"),
-            default: r.get("default_expr").map(str::to_string),
+            default: r.get("default_expr").filter(|_| !serial).map(str::to_string),
             identity,
             encode: None,
             derived: None,
@@ -196,10 +265,20 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
             renamed_from: None,
             description: r.get("description").map(str::to_string),
         };
+        if r.text("attidentity") == "a" {
+            b.unmanaged(Kind::IdentityGeneration, table, Some(name), "ALWAYS");
+        }
         b.column(table, column);
     }
-    for r in constraints.iter() {
-        b.constraint(r.text("relname"), r.text("definition"));
+    for r in attached.iter() {
+        let (table, name, definition) = (r.text("relname"), r.get("name"), r.text("definition"));
+        match r.text("kind") {
+            "c" => b.check_constraint(table, name.unwrap_or_default(), definition),
+            "trigger" => b.unmanaged(Kind::Trigger, table, name, definition),
+            "policy" => b.unmanaged(Kind::Policy, table, name, definition),
+            "rule" => b.unmanaged(Kind::Rule, table, name, definition),
+            _ => b.constraint(table, definition),
+        }
     }
     for r in indexes.iter() {
         let options: Vec<i64> = r.text("options").split_whitespace().filter_map(|o| o.parse().ok()).collect();
@@ -257,17 +336,16 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
     let mut scratch = Vec::new();
     for t in &desired.tables {
         let partial: Vec<&Index> = t.indexes.iter().filter(|i| i.predicate.is_some()).collect();
-        if partial.is_empty() && t.columns.iter().all(|c| c.default.is_none()) {
+        if partial.is_empty() && t.check_constraints.is_empty() && t.columns.iter().all(|c| c.default.is_none()) {
             continue;
         }
-        let columns: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| {
-                let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
-                format!("{} {}{default}", ident(&c.name), Postgres.type_sql(c.ty))
-            })
-            .collect();
+        let columns = t.columns.iter().map(|c| {
+            let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
+            format!("{} {}{default}", ident(&c.name), Postgres.type_sql(c.ty))
+        });
+        let checks =
+            t.check_constraints.iter().map(|k| format!("CONSTRAINT {} CHECK ({})", ident(&k.name), k.expression));
+        let columns: Vec<String> = columns.chain(checks).collect();
         let mut sql = format!("CREATE TEMPORARY TABLE {} ({});", ident(&t.name), columns.join(", "));
         for i in partial {
             let first = ident(&t.columns[0].name);
@@ -304,6 +382,11 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
         for i in &mut t.indexes {
             if let Some(stored) = copy.indexes.iter().find(|x| x.name == i.name) {
                 i.predicate = stored.predicate.clone();
+            }
+        }
+        for k in &mut t.check_constraints {
+            if let Some(stored) = copy.check_constraints.iter().find(|x| x.name == k.name) {
+                k.expression = stored.expression.clone();
             }
         }
     }

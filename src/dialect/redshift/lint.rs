@@ -13,6 +13,15 @@ pub(super) fn lint(project: &Project) -> Vec<Lint> {
         for (i, c) in t.columns.iter().enumerate() {
             column(&mut out, t, i, c);
         }
+        // "CREATE TABLE": the table constraints are UNIQUE, PRIMARY KEY and FOREIGN KEY.
+        for (i, c) in t.check_constraints.iter().enumerate() {
+            let message = format!(
+                "Redshift has no CHECK constraints (`{}`), and Redshift is a target dialect of this project",
+                c.name
+            );
+            let help = "declare a check with `condition:` instead; `schema validate` counts the rows that break it";
+            out.push(at(&t.name, &format!("check_constraints.{i}"), message, Some(help)));
+        }
         for (i, check) in t.checks.iter().enumerate() {
             // Checks run on Redshift too (`schema validate`): no PostgreSQL-only syntax.
             let sql = match &check.kind {

@@ -8,10 +8,10 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use std::path::Path;
 
-/// `schema inspect`: reads the namespace and prints its project files, or writes them into
-/// `out` (an empty or new folder). Warnings say what the YAML cannot carry.
-/// What `inspect` produced: the files (written to `written` when a folder was given) and what
-/// could not be expressed.
+mod adoptable;
+
+/// What `inspect` produced: the files (paths relative to the YAML folder; written under
+/// `written` when a folder was given) and what could not be expressed.
 pub struct Adopted {
     pub files: Vec<(String, String)>,
     pub warnings: Vec<String>,
@@ -20,19 +20,31 @@ pub struct Adopted {
     pub views: usize,
 }
 
+/// `schema inspect`: reads the namespace and prints its project files, or writes a whole project
+/// into `out` (an empty or new folder): `schema/` with the YAML and an empty `migrations/`, so
+/// `schema --project <out> generate` and `baseline` work on it as they are. Warnings say what the
+/// YAML cannot carry.
 pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option<&Path>) -> Result<Adopted> {
-    // Said before the catalog is read, and plainly (writing into it would fail on `schema.yaml`).
-    if let Some(dir) = out.filter(|d| d.exists() && !d.is_dir()) {
-        return Err(Error::new(format!(
-            "--out {} is not a folder: inspect writes schema.yaml, tables/ and views/ into an empty or new folder",
-            dir.display()
-        )));
+    // Said before the catalog is read, and plainly.
+    if let Some(dir) = out {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::new(format!(
+                "--out {} is not a folder: inspect writes a project (schema/ and migrations/) into an empty or new folder",
+                dir.display()
+            )));
+        }
+        if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
+            return Err(Error::new(format!(
+                "{} is not empty: inspect writes only into an empty or new folder",
+                dir.display()
+            )));
+        }
     }
     let mut client = target.connect()?;
     let (live, _) = driver(target.dialect()).inspect(&mut client, namespace, None)?;
     let mut adopted = live.project;
     adopted.name = name.unwrap_or_else(|| namespace.to_string());
-    let (files, mut warnings) = files(&adopted);
+    let (files, mut warnings) = adoptable::adoptable(&mut adopted, &live.unmanaged).map_err(Error::new)?;
     warnings.extend(live.warnings);
     warnings.extend(
         live.foreign_types
@@ -47,19 +59,16 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
     let Some(dir) = out else {
         return Ok(Adopted { files, warnings, written: None, tables, views });
     };
-    if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
-        return Err(Error::new(format!(
-            "{} is not empty: inspect writes only into an empty or new folder",
-            dir.display()
-        )));
-    }
+    let layout = crate::layout::Layout::find(dir);
     for (path, text) in &files {
-        let path = dir.join(path);
+        let path = layout.schema.join(path);
         let parent = path.parent().unwrap_or(dir);
         std::fs::create_dir_all(parent)
             .and_then(|()| std::fs::write(&path, text))
             .map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
     }
+    std::fs::create_dir_all(&layout.migrations)
+        .map_err(|e| Error::new(format!("creating {}: {e}", layout.migrations.display())))?;
     Ok(Adopted { files, warnings, written: Some(dir.to_path_buf()), tables, views })
 }
 
@@ -68,15 +77,16 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
 pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
     let mut warnings = Vec::new();
     let dialects: Vec<&str> = project.dialects.iter().map(|d| d.name()).collect();
-    let mut files = vec![(
-        "schema.yaml".to_string(),
-        format!(
-            "name: {}\nnamespace: {}\ndialects: [{}]\nphases: [1]\n",
-            scalar(&project.name),
-            scalar(&project.namespace),
-            dialects.join(", ")
-        ),
-    )];
+    let mut settings = format!(
+        "name: {}\nnamespace: {}\ndialects: [{}]\nphases: [1]\n",
+        scalar(&project.name),
+        scalar(&project.namespace),
+        dialects.join(", ")
+    );
+    if !project.ignore.is_empty() {
+        settings.push_str(&format!("ignore: {}\n", list(&project.ignore)));
+    }
+    let mut files = vec![("schema.yaml".to_string(), settings)];
     for t in &project.tables {
         files.push((format!("tables/{}.yaml", t.name), table(t, &mut warnings)));
     }
@@ -156,6 +166,12 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
                 scalar(&fk.table),
                 list(&fk.references)
             ));
+        }
+    }
+    if !t.check_constraints.is_empty() {
+        y.push_str("check_constraints:\n");
+        for k in &t.check_constraints {
+            y.push_str(&format!("  - {{ name: {}, expression: {} }}\n", scalar(&k.name), scalar(&k.expression)));
         }
     }
     indexes(&mut y, &t.indexes);
@@ -260,10 +276,11 @@ fn scalar(text: &str) -> String {
         && text.chars().all(|c| c.is_ascii_alphanumeric() || "_ .()".contains(c))
         && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(&text.to_ascii_lowercase().as_str());
     if plain {
-        text.to_string()
-    } else {
-        serde_json::to_string(text).expect("a string serialises")
+        return text.to_string();
     }
+    // JSON leaves DEL and the C1 controls as they are, which the loader refuses in a file.
+    let json = serde_json::to_string(text).expect("a string serialises");
+    json.chars().map(|c| if c.is_control() { format!("\\u{:04x}", c as u32) } else { c.to_string() }).collect()
 }
 
 #[cfg(test)]
@@ -278,6 +295,7 @@ mod tests {
         assert_eq!(scalar("'Unknown'::character varying"), "\"'Unknown'::character varying\"");
         assert_eq!(scalar("no"), "\"no\"");
         assert_eq!(scalar("It's: fine\n"), "\"It's: fine\\n\"");
+        assert_eq!(scalar("del\u{7f} nel\u{85}"), "\"del\\u007f nel\\u0085\"");
     }
 
     #[test]

@@ -1,0 +1,129 @@
+//! What of a live namespace the YAML format can hold. Names are identifiers of
+//! `[a-z_][a-z0-9_]*` (docs/yaml-reference.md) and a table has at least one column; an object
+//! that breaks a rule is not written but listed in `ignore:`, so the project loads and `diff`
+//! does not report it, and so is every object that depends on it (a foreign key to it, a view
+//! reading it). As a last guard the files are loaded before they are written: an object whose
+//! file does not load is set aside the same way, with the loader's message.
+
+use crate::diff::findings::Unmanaged;
+use crate::load::{check_ident, load_texts};
+use crate::model::Project;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Project files (path relative to the YAML folder, text) and warnings.
+type Written = (Vec<(String, String)>, Vec<String>);
+
+/// Moves what the format cannot hold out of `project` into its `ignore:` list; returns the
+/// files, which load, and a warning per object set aside. An error when even `schema.yaml`
+/// does not load (the namespace itself is not an identifier).
+pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Written, String> {
+    let mut aside: BTreeMap<String, String> = BTreeMap::new();
+    for t in &project.tables {
+        if let Some(why) = table_problem(t) {
+            aside.insert(t.name.clone(), why);
+        }
+    }
+    for v in &project.views {
+        if let Err(e) = check_ident(&v.name) {
+            aside.insert(v.name.clone(), e);
+        }
+    }
+    let mut warnings = Vec::new();
+    // Each round sets aside at least one more object, or stops.
+    for _ in 0..=project.tables.len() + project.views.len() {
+        set_aside(project, &mut aside, &mut warnings);
+        let (files, left_out) = super::files(project);
+        let dir = Path::new("/adopted");
+        let texts = files.iter().map(|(path, text)| (dir.join(path), Ok(text.clone()))).collect();
+        let Err(diagnostics) = load_texts(dir, texts) else {
+            if !unmanaged_rules(project, unmanaged, &mut warnings) {
+                warnings.extend(left_out);
+                return Ok((files, warnings));
+            }
+            let (files, left_out) = super::files(project);
+            warnings.extend(left_out);
+            return Ok((files, warnings));
+        };
+        for d in diagnostics {
+            let file = d.file.strip_prefix(dir).unwrap_or(&d.file).to_string_lossy().into_owned();
+            let object = file.strip_suffix(".yaml").and_then(|f| f.split_once('/')).map(|(_, name)| name.to_string());
+            match object {
+                Some(name) => {
+                    aside
+                        .entry(name)
+                        .or_insert_with(|| format!("the YAML written for it does not load: {}", d.message));
+                }
+                None => return Err(format!("the namespace cannot be adopted: {}", d.message)),
+            }
+        }
+    }
+    Err("the namespace cannot be adopted: its objects keep failing to load".into())
+}
+
+/// Why a table cannot be written, if it cannot.
+fn table_problem(t: &crate::model::Table) -> Option<String> {
+    if let Err(e) = check_ident(&t.name) {
+        return Some(e);
+    }
+    if t.columns.is_empty() {
+        return Some("the table has no column the YAML can hold (a table needs at least one)".into());
+    }
+    let names = t.columns.iter().map(|c| (&c.name, "column")).chain(t.indexes.iter().map(|i| (&i.name, "index")));
+    for (name, what) in names {
+        if let Err(e) = check_ident(name) {
+            return Some(format!("{what} {e}"));
+        }
+    }
+    None
+}
+
+/// Removes the objects in `aside` and those that depend on them, adding their names to
+/// `ignore:` and a warning for each one not set aside before.
+fn set_aside(project: &mut Project, aside: &mut BTreeMap<String, String>, warnings: &mut Vec<String>) {
+    loop {
+        let mut more = Vec::new();
+        for t in project.tables.iter().filter(|t| !aside.contains_key(&t.name)) {
+            if let Some(fk) = t.foreign_keys.iter().find(|fk| aside.contains_key(&fk.table)) {
+                more.push((t.name.clone(), format!("its foreign key references {}, which is left out", fk.table)));
+            }
+        }
+        for v in project.views.iter().filter(|v| !aside.contains_key(&v.name)) {
+            if let Some(d) = v.depends_on.iter().find(|d| aside.contains_key(*d)) {
+                more.push((v.name.clone(), format!("it reads {d}, which is left out")));
+            }
+        }
+        if more.is_empty() {
+            break;
+        }
+        aside.extend(more);
+    }
+    for (name, why) in aside.iter() {
+        if project.ignore.contains(name) {
+            continue;
+        }
+        warnings.push(format!("{name}: {why}; left out and listed in `ignore:`, so diff does not report it"));
+        project.ignore.push(name.clone());
+    }
+    project.tables.retain(|t| !aside.contains_key(&t.name));
+    project.views.retain(|v| !aside.contains_key(&v.name));
+}
+
+/// What the catalog shows on the tables written that the YAML does not hold (triggers, policies,
+/// rules, identities GENERATED ALWAYS, row-level security): listed in
+/// `ignore:` as `<kind> <table>.<name>`, so `diff` does not report what was there at adoption.
+/// True when any was.
+fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mut Vec<String>) -> bool {
+    let written: Vec<&Unmanaged> = unmanaged.iter().filter(|u| project.table(&u.table).is_some()).collect();
+    for u in &written {
+        let rule = format!("{} {}", u.kind, u.object());
+        warnings.push(format!(
+            "{}: {} ({}) is not held by the YAML; listed in `ignore:` as `{rule}`",
+            u.object(),
+            u.kind.to_string().replace('_', " "),
+            u.definition
+        ));
+        project.ignore.push(rule);
+    }
+    !written.is_empty()
+}
