@@ -33,16 +33,6 @@ fn diff_json(dir: &Path, url: &str) -> (Option<i32>, Value) {
     (out.status.code(), serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out))))
 }
 
-/// `kind object: expected -> actual` of every finding.
-fn described(json: &Value) -> Vec<String> {
-    let said = |v: &Value| v.as_str().unwrap_or("nothing").to_string();
-    let all = json["findings"].as_array().unwrap().iter();
-    all.map(|f| {
-        format!("{} {}: {} -> {}", said(&f["kind"]), said(&f["object"]), said(&f["expected"]), said(&f["actual"]))
-    })
-    .collect()
-}
-
 #[test]
 fn check_constraints_are_generated_migrated_compared_and_inspected() {
     let tmp = project(SETTINGS, ORDERS);
@@ -73,7 +63,7 @@ fn check_constraints_are_generated_migrated_compared_and_inspected() {
     let (code, json) = diff_json(dir, &url);
     assert_eq!(code, Some(1));
     assert_eq!(
-        described(&json),
+        common::described(&json),
         [
             "check_constraint shop.orders.positive_amount: CHECK ((amount > (0)::numeric)) -> CHECK ((amount >= (0)::numeric))",
             "check_constraint shop.orders.known_status: CHECK (((status)::text = ANY ((ARRAY['new'::character varying, 'paid'::character varying])::text[]))) -> nothing",
@@ -89,7 +79,8 @@ fn check_constraints_are_generated_migrated_compared_and_inspected() {
         format!("{SETTINGS}ignore: [check_constraint orders.extra_*, check_constraint orders.positive_amount]\n");
     std::fs::write(dir.join("schema/schema.yaml"), ignoring).unwrap();
     let (_, json) = diff_json(dir, &url);
-    let kinds: Vec<String> = described(&json).iter().map(|d| d.split(':').next().unwrap().to_string()).collect();
+    let kinds: Vec<String> =
+        common::described(&json).iter().map(|d| d.split(':').next().unwrap().to_string()).collect();
     assert_eq!(kinds, ["check_constraint shop.orders.positive_amount", "check_constraint shop.orders.known_status"]);
     assert!(!json["diff"].as_str().unwrap().contains("extra_rule"), "{json}");
 

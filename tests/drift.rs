@@ -123,7 +123,7 @@ fn unmanaged_objects_are_findings_of_their_own_kind_that_ignore_can_silence() {
     let (out, json) = diff_json(root(), &url);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        described(&json),
+        common::described(&json),
         [
             "row_level_security analytics.web_automations: disabled -> enabled",
             "identity_generation analytics.web_automations.web_automation_id: BY DEFAULT -> ALWAYS",
@@ -363,16 +363,6 @@ fn create_roles(url: &str) {
     common::create_roles(url, &["grants_analysts", "grants_etl", "grants_bi"]);
 }
 
-/// `kind object: expected → actual` of every finding.
-fn described(json: &Value) -> Vec<String> {
-    let said = |v: &Value| v.as_str().unwrap_or("nothing").to_string();
-    let all = json["findings"].as_array().unwrap().iter();
-    all.map(|f| {
-        format!("{} {}: {} -> {}", said(&f["kind"]), said(&f["object"]), said(&f["expected"]), said(&f["actual"]))
-    })
-    .collect()
-}
-
 #[test]
 fn grants_are_migrated_and_hand_made_changes_are_grant_findings() {
     let project = granted_project();
@@ -387,7 +377,7 @@ fn grants_are_migrated_and_hand_made_changes_are_grant_findings() {
     psql(&url, "GRANT INSERT ON analytics.t TO grants_analysts");
     let (out, json) = diff_json(project.path(), &url);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(described(&json), ["grant analytics.t: nothing -> INSERT to group grants_analysts"]);
+    assert_eq!(common::described(&json), ["grant analytics.t: nothing -> INSERT to group grants_analysts"]);
     let sql = schema(project.path(), &url, &["diff", "--format", "sql"]);
     assert_eq!(
         String::from_utf8_lossy(&sql.stdout),
@@ -398,7 +388,7 @@ fn grants_are_migrated_and_hand_made_changes_are_grant_findings() {
     psql(&url, "REVOKE INSERT ON analytics.t FROM grants_analysts; REVOKE SELECT ON analytics.t FROM grants_etl; REVOKE ALL ON analytics.m FROM grants_analysts");
     let (_, json) = diff_json(project.path(), &url);
     assert_eq!(
-        described(&json),
+        common::described(&json),
         [
             "grant analytics.t: SELECT to role grants_etl -> nothing",
             "grant analytics.m: SELECT to group grants_analysts -> nothing"

@@ -144,6 +144,16 @@ pub fn shipped_project() -> (tempfile::TempDir, PathBuf) {
     (tmp, root)
 }
 
+/// `kind object: expected -> actual` of every finding of a `diff --format json` document.
+pub fn described(json: &serde_json::Value) -> Vec<String> {
+    let said = |v: &serde_json::Value| v.as_str().unwrap_or("nothing").to_string();
+    let all = json["findings"].as_array().unwrap().iter();
+    all.map(|f| {
+        format!("{} {}: {} -> {}", said(&f["kind"]), said(&f["object"]), said(&f["expected"]), said(&f["actual"]))
+    })
+    .collect()
+}
+
 /// Copies a folder tree.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
