@@ -81,4 +81,35 @@ mod tests {
         assert_eq!(outcome("t", &not_null, 1, 100, 0.0).status, Status::Warn);
         assert_eq!(outcome("t", &not_null, 1, 100, 0.0).max_ratio, None);
     }
+
+    #[test]
+    fn thresholds_decide_alone_when_given() {
+        let mut c = check(CheckKind::NotNull { column: "x".into() }, Severity::Error);
+        c.warn_above = Some(Threshold::Rows(5));
+        c.error_above = Some(Threshold::Ratio(0.01));
+        assert_eq!(outcome("t", &c, 5, 1000, 0.0).status, Status::Pass, "5 is not above 5");
+        assert_eq!(outcome("t", &c, 6, 1000, 0.0).status, Status::Warn);
+        assert_eq!(outcome("t", &c, 10, 1000, 0.0).status, Status::Warn, "1% is not above 1%");
+        assert_eq!(outcome("t", &c, 11, 1000, 0.0).status, Status::Fail);
+        c.severity = Severity::Warn;
+        c.warn_above = None;
+        assert_eq!(outcome("t", &c, 11, 1000, 0.0).status, Status::Fail, "severity is not used with thresholds");
+    }
+
+    #[test]
+    fn freshness_compares_the_age_with_its_limits() {
+        let kind = CheckKind::Freshness {
+            column: "ts".into(),
+            warn_after: Some(3600),
+            error_after: Some(86_400),
+            zoned: false,
+        };
+        let c = check(kind, Severity::Error);
+        let status = |age| freshness("t", &c, age, 10, 0.0).status;
+        assert_eq!(status(Some(3600.0)), Status::Pass);
+        assert_eq!(status(Some(3601.0)), Status::Warn);
+        assert_eq!(status(Some(86_401.0)), Status::Fail);
+        assert_eq!(status(None), Status::Fail, "an empty table: no load arrived");
+        assert_eq!(freshness("t", &c, Some(7.0), 10, 0.0).age_seconds, Some(7.0));
+    }
 }

@@ -78,3 +78,61 @@ pub(super) fn since_column(table: &Table, date: &str) -> Option<Since> {
         date: date.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ForeignKey;
+
+    #[test]
+    fn since_takes_days_relative_days_and_nothing_else() {
+        let today = calendar::date_text(calendar::now_ms().div_euclid(86_400_000));
+        let yesterday = calendar::date_text(calendar::now_ms().div_euclid(86_400_000) - 1);
+        assert_eq!(since_day("2026-11-30").unwrap(), "2026-11-30");
+        assert_eq!(since_day("today").unwrap(), today);
+        assert_eq!(since_day("yesterday").unwrap(), yesterday);
+        assert_eq!(since_day("1d").unwrap(), yesterday);
+        assert_eq!(since_day("0d").unwrap(), today);
+        for bad in ["3 days", "-1d", "d", "36501d", "2023-02-29", "tomorrow"] {
+            assert!(since_day(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn project(key_checks: KeyChecks) -> Project {
+        let text = "table: parent\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n";
+        let child = "table: child\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: p, type: integer, unique: true, references: parent }\n";
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("tables")).unwrap();
+        std::fs::write(dir.path().join("schema.yaml"), "name: n\nnamespace: n\ndialects: [postgres, redshift]\n")
+            .unwrap();
+        std::fs::write(dir.path().join("tables/parent.yaml"), text).unwrap();
+        std::fs::write(dir.path().join("tables/child.yaml"), child).unwrap();
+        let mut p = crate::load::load(dir.path()).unwrap();
+        p.key_checks = key_checks;
+        p
+    }
+
+    #[test]
+    fn key_checks_follow_the_setting_and_the_dialect() {
+        let names = |p: &Project, enforced: bool| -> Vec<String> {
+            checks_of(p, p.table("child").unwrap(), enforced).into_iter().map(|c| c.name).collect()
+        };
+        let auto = project(KeyChecks::Auto);
+        assert_eq!(names(&auto, false), ["primary_key_unique", "unique_p", "p_in_parent"]);
+        assert!(names(&auto, true).is_empty(), "a server that enforces keys needs no key checks");
+        assert_eq!(names(&project(KeyChecks::Always), true).len(), 3);
+        assert!(names(&project(KeyChecks::Off), false).is_empty());
+        let mut off_here = project(KeyChecks::Always);
+        off_here.tables.iter_mut().for_each(|t| t.key_checks = Some(KeyChecks::Off));
+        assert!(names(&off_here, false).is_empty(), "a table's setting wins");
+        let child = auto.table("child").unwrap();
+        let fk = checks_of(&auto, child, false).into_iter().find(|c| c.name == "p_in_parent").unwrap();
+        let expected =
+            CheckKind::Relationship { columns: vec!["p".into()], table: "parent".into(), to: vec!["id".into()] };
+        assert_eq!(fk.kind, expected);
+        assert_eq!(
+            child.foreign_keys,
+            [ForeignKey { columns: vec!["p".into()], table: "parent".into(), references: vec!["id".into()] }]
+        );
+    }
+}

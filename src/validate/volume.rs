@@ -68,3 +68,37 @@ pub(super) fn outcome(result: CheckResult, check: &Check, past: Option<&Vec<u64>
     let judged = super::outcome::outcome(&result.table, check, failing, result.rows_checked, result.seconds);
     CheckResult { expected_rows: Some(median), ..judged }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Severity;
+
+    fn judged(rows: u64, past: &[u64], runs: u32) -> CheckResult {
+        let check = Check {
+            name: "v".into(),
+            severity: Severity::Error,
+            window: None,
+            kind: CheckKind::Volume { runs, tolerance: 0.5 },
+            warn_above: None,
+            error_above: None,
+        };
+        let counted = super::super::outcome::outcome("t", &check, 0, rows, 0.0);
+        outcome(counted, &check, Some(&past.to_vec()))
+    }
+
+    #[test]
+    fn the_median_of_the_last_runs_and_the_tolerance_decide() {
+        use super::super::Status::{Fail, Pass};
+        let r = judged(1000, &[1000, 900, 1100], 3);
+        assert_eq!((r.status, r.expected_rows), (Pass, Some(1000.0)));
+        assert_eq!(judged(499, &[1000, 1000, 1000], 3).status, Fail);
+        assert_eq!(judged(500, &[1000, 1000, 1000], 3).status, Pass, "exactly at the tolerance passes");
+        assert_eq!(judged(1501, &[1000, 1000, 1000], 3).status, Fail, "too many rows fail too");
+        // Only the newest `runs` count, and an even count takes the middle two.
+        assert_eq!(judged(100, &[100, 100, 5000, 5000], 2).expected_rows, Some(100.0));
+        assert_eq!(judged(100, &[100, 300], 2).expected_rows, Some(200.0));
+        let none = judged(5, &[], 3);
+        assert_eq!((none.status, none.expected_rows), (Pass, None), "no history passes");
+    }
+}
