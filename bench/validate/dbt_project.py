@@ -232,6 +232,22 @@ def compare(validate_json, target):
     statuses = sorted(set(ours.values()))
     print(f"{len(ours)} checks, same outcome in dbt and validate ("
           + ", ".join(f"{sum(v == s for v in ours.values())} {s}" for s in statuses) + ")")
+    # Where the time of these runs went, per kind of check: validate's fused checks share their
+    # query's seconds (row-level checks of a table: one scan; its relationships: one query).
+    group = lambda kind: kind if kind in ("unique", "relationship") else "row-level"
+    queries = {}
+    for r in report["results"]:
+        key = (r["table"], group(r["kind"]), r["check"] if r["kind"] == "unique" else "")
+        queries[key] = r["seconds"]
+    kinds = {f"{r['table']}__{r['check']}": group(r["kind"]) for r in report["results"]}
+    rows = []
+    for g in ("row-level", "unique", "relationship"):
+        ours_s = sum(s for (_, kind, _), s in queries.items() if kind == g)
+        ours_n = sum(kind == g for (_, kind, _) in queries)
+        theirs = [r["execution_time"] for r in ran if kinds[nodes[r["unique_id"]]["name"]] == g]
+        rows.append(f"{g} {ours_s:.2f} s in {ours_n} queries vs {sum(theirs):.2f} s in {len(theirs)}")
+    print(f"query time by kind, validate vs dbt (this run; validate {report['seconds']:.2f} s, "
+          f"dbt {json.loads((target / 'run_results.json').read_text())['elapsed_time']:.2f} s): " + "; ".join(rows))
 
 
 if __name__ == "__main__":
