@@ -109,6 +109,24 @@ impl Loader<'_> {
                 self.at(src, &format!("phases.{i}"), format!("unknown phase {p}: phases are 1 and 2"));
             }
         }
+        // An entry is a table or view pattern (any name, spaces too), or `<kind> <pattern>`. One
+        // whose first word is nearly a kind (`triggers x`) is a typo that would silently become
+        // a pattern matching nothing.
+        for (i, entry) in doc.ignore.iter().enumerate() {
+            let word = entry.split_whitespace().next().unwrap_or_default();
+            let kinds = crate::diff::findings::Kind::IGNORABLE.map(|k| k.to_string());
+            let near = nearest(word, kinds.iter().map(String::as_str));
+            if entry.trim().contains(char::is_whitespace)
+                && crate::diff::findings::ignore_rule(entry.trim()).is_none()
+                && near.is_some()
+            {
+                let message = format!(
+                    "`ignore` entry `{entry}`: a table or view pattern, or `<kind> <table>.<name>` with kind one of {}",
+                    kinds.join(", ")
+                );
+                self.at_help(src, &format!("ignore.{i}"), message, near);
+            }
+        }
         let mut phases = doc.phases.clone();
         phases.sort();
         phases.dedup();
