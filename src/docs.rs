@@ -182,6 +182,10 @@ fn table_section(w: &mut String, project: &Project, t: &Table) {
     if !t.foreign_keys.is_empty() {
         facts.push(format!("Foreign keys: {}", join(t.foreign_keys.iter().map(foreign_key))));
     }
+    if !t.check_constraints.is_empty() {
+        let checks = t.check_constraints.iter().map(|c| format!("{} {}", code(&c.name), code(&c.expression)));
+        facts.push(format!("CHECK constraints: {}", join(checks)));
+    }
     let referenced_by: Vec<String> = project
         .tables
         .iter()

@@ -42,6 +42,11 @@ fn check_constraints_are_generated_migrated_compared_and_inspected() {
     let v1 = std::fs::read_to_string(dir.join("migrations/postgres/V1__initial.sql")).unwrap();
     assert!(v1.contains("    CONSTRAINT \"positive_amount\" CHECK (amount > 0),\n"), "{v1}");
     assert!(v1.contains("    CONSTRAINT \"known_status\" CHECK (status IN ('new', 'paid'))\n"), "{v1}");
+    let out = schema(dir, "postgres://unused", &["docs", "--out", dir.join("reference").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let reference = std::fs::read_dir(dir.join("reference")).unwrap().next().unwrap().unwrap().path();
+    let reference = std::fs::read_to_string(reference).unwrap();
+    assert!(reference.contains("CHECK constraints: `positive_amount` `amount > 0`"), "{reference}");
     let url = common::fresh_database();
     let out = schema(dir, &url, &["migrate"]);
     assert!(out.status.success(), "{}", text(&out));
