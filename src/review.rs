@@ -83,27 +83,23 @@ pub fn pending(layout: &Layout, project: &Project, target: &Target) -> Result<Ve
 }
 
 /// A migration file's header sections (`-- Changes:`, `-- Hazards:`, `-- Whole tables:`, each
-/// followed by `--   item` lines) and its SQL. A hand-written file has no sections: its SQL is
-/// all there is to review.
+/// followed by `--   item` lines), and its whole text as the SQL: what `migrate` runs, so nothing
+/// a header hides goes unreviewed. A lone CR ends a comment for the server, so it is shown as
+/// the line break it is.
 pub fn read_migration(dialect: Dialect, file: Option<String>, text: &str) -> Migration {
+    let shown = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut sections: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut current = None;
-    let mut body = Vec::new();
-    let mut in_header = true;
-    for line in text.lines() {
-        match line.strip_prefix("--") {
-            Some(rest) if in_header => match rest.strip_prefix("   ") {
-                Some(item) if current.is_some() => sections.entry(current.unwrap()).or_default().push(item.to_string()),
-                _ => {
-                    current = ["Changes", "Hazards", WHOLE_TABLES].into_iter().find(|s| rest.trim() == format!("{s}:"))
-                }
-            },
-            _ => {
-                in_header = in_header && line.trim().is_empty();
-                if !in_header {
-                    body.push(line);
-                }
+    for line in shown.lines() {
+        let Some(rest) = line.strip_prefix("--") else {
+            if line.trim().is_empty() {
+                continue;
             }
+            break;
+        };
+        match (rest.strip_prefix("   "), current) {
+            (Some(item), Some(section)) => sections.entry(section).or_default().push(item.to_string()),
+            _ => current = ["Changes", "Hazards", WHOLE_TABLES].into_iter().find(|s| rest.trim() == format!("{s}:")),
         }
     }
     let mut take = |key: &str| sections.remove(key).unwrap_or_default();
@@ -114,7 +110,7 @@ pub fn read_migration(dialect: Dialect, file: Option<String>, text: &str) -> Mig
         changes: take("Changes"),
         hazards: take("Hazards"),
         whole_tables: take(WHOLE_TABLES),
-        sql: body.join("\n").trim_end().to_string() + "\n",
+        sql: shown.trim_end().to_string() + "\n",
     }
 }
 
@@ -138,4 +134,24 @@ pub fn sizes(namespace: &str, rows: Vec<Vec<Option<String>>>) -> BTreeMap<String
             Some((format!("{namespace}.{name}"), TableSize { rows, bytes }))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_cannot_hide_a_statement_from_the_review() {
+        let text = "-- Changes:\n--   add a comment\n-- note\rDROP TABLE t CASCADE;\nCOMMENT ON TABLE u IS 'x';\n";
+        let m = read_migration(Dialect::Postgres, None, text);
+        assert_eq!(m.changes, ["add a comment"]);
+        assert!(m.sql.contains("\nDROP TABLE t CASCADE;\n"), "{}", m.sql);
+        let generated = "-- V2__x.sql\n--\n-- Changes:\n--   a\n-- Hazards:\n--   a: rewrites\n-- Whole tables:\n--   ns.t\n\nALTER TABLE t;\n";
+        let m = read_migration(Dialect::Redshift, None, generated);
+        assert_eq!(
+            (m.changes, m.hazards, m.whole_tables),
+            (vec!["a".to_string()], vec!["a: rewrites".to_string()], vec!["ns.t".to_string()])
+        );
+        assert!(m.sql.starts_with("-- V2__x.sql") && m.sql.ends_with("ALTER TABLE t;\n"));
+    }
 }

@@ -113,15 +113,15 @@ fn markdown(title: &str, migrations: &[Migration], sizes: Option<&BTreeMap<Strin
     for m in migrations {
         let _ = writeln!(out, "\n### {}\n", name(m));
         for h in &m.hazards {
-            let _ = writeln!(out, "- ⚠️ {h}");
+            let _ = writeln!(out, "- ⚠️ {}", html(h));
         }
         for t in &m.whole_tables {
-            let _ = writeln!(out, "- 📦 {}", size_line(t, sizes));
+            let _ = writeln!(out, "- 📦 {}", html(&size_line(t, sizes)));
         }
         if !m.changes.is_empty() {
             let _ = writeln!(out, "\n<details><summary>{} change(s)</summary>\n", m.changes.len());
             for c in &m.changes {
-                let _ = writeln!(out, "- {c}");
+                let _ = writeln!(out, "- {}", html(c));
             }
             out.push_str("\n</details>\n");
         }
@@ -130,6 +130,13 @@ fn markdown(title: &str, migrations: &[Migration], sizes: Option<&BTreeMap<Strin
         let _ = writeln!(out, "\n<details><summary>SQL</summary>\n\n{fence}sql\n{}{fence}\n\n</details>", m.sql);
     }
     out
+}
+
+/// Text from the YAML or a migration's header, safe in a Markdown list: no HTML of its own (a
+/// `</details>` in a default must not close the comment's blocks), no code spans or `*` emphasis
+/// (GitHub does not emphasise `_` inside words, so names keep theirs).
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('`', "&#96;").replace('*', "&#42;")
 }
 
 fn longest_run(text: &str, c: char) -> usize {
@@ -173,5 +180,6 @@ mod tests {
         assert_eq!(bytes(512), "512 bytes");
         assert_eq!(bytes(340 * 1024 * 1024 * 1024 + 200 * 1024 * 1024), "340.2 GiB");
         assert_eq!(longest_run("a ``` b `` c", '`'), 3);
+        assert_eq!(html("'</details><h1>x</h1>` *"), "'&lt;/details&gt;&lt;h1&gt;x&lt;/h1&gt;&#96; &#42;");
     }
 }
