@@ -9,6 +9,7 @@ use crate::local::LocalCluster;
 use crate::model::targets::{variables, Connection, TargetSpec};
 use crate::model::{Dialect, Project};
 use crate::suggest::nearest;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -62,7 +63,9 @@ pub fn choose(request: &Request, layout: &Layout, project: Option<&Project>, env
     if let Some(text) = env.get("DATABASE_URL") {
         return url(text, "DATABASE_URL");
     }
-    if environment_names_a_database(env) {
+    // In CI the PG* variables alone name nothing: a job's services container sets them, and a
+    // deploy whose secret is missing must not fall back to it.
+    if environment_names_a_database(env) && !in_ci(env) {
         let target = connectable(Params::default(), request, None, env)?;
         return Ok(Chosen { target, named_by: "PG* environment".into(), spec: None });
     }
@@ -73,6 +76,10 @@ pub fn choose(request: &Request, layout: &Layout, project: Option<&Project>, env
             "CI is set and no database was named: pass --target NAME (or set SCHEMA_TARGET), --database-url \
              (or DATABASE_URL), or --local; the default target `{name}` is for interactive use only"
         ))),
+        None if in_ci(env) && environment_names_a_database(env) => Err(Error::new(
+            "CI is set and no database was named: the PG* variables alone are not used in CI; pass --target NAME \
+             (or set SCHEMA_TARGET), --database-url (or DATABASE_URL), or --local",
+        )),
         None => Err(Error::new(
             "no database named: pass --target NAME (targets are in schema.yaml), --database-url URL, or --local \
              for the local development PostgreSQL",
@@ -121,7 +128,7 @@ fn named(
         params.set("sslrootcert", &layout.root.join(cert).to_string_lossy());
     }
     if let Some(t) = spec.connect_timeout {
-        params.set("connect_timeout", &t.as_secs().to_string());
+        params.set("connect_timeout", &whole_seconds(t).to_string());
     }
     if !spec.password_command.is_empty() {
         run_password_command(&spec.password_command, &mut params)
@@ -129,6 +136,15 @@ fn named(
     }
     let target = connectable(params, request, spec.dialect, env)?;
     Ok(Chosen { target, named_by, spec: Some(spec.clone()) })
+}
+
+/// libpq's connect_timeout is whole seconds and 0 is no limit: 500ms must not become that.
+fn whole_seconds(t: Duration) -> u64 {
+    if t.is_zero() {
+        0
+    } else {
+        t.as_secs() + u64::from(t.subsec_nanos() > 0)
+    }
 }
 
 fn parsed(text: &str) -> Result<Params> {
@@ -140,7 +156,7 @@ fn parsed(text: &str) -> Result<Params> {
 /// The environment and password file fill what is left, then the command line's settings win.
 fn connectable(mut params: Params, request: &Request, dialect: Option<Dialect>, env: &Env) -> Result<Target> {
     if let Some(t) = request.connect_timeout {
-        params.set("connect_timeout", &t.as_secs().to_string());
+        params.set("connect_timeout", &whole_seconds(t).to_string());
     }
     params.fill_from_env(env);
     params.fill_password_from_file(env).map_err(Error::new)?;
@@ -157,14 +173,36 @@ fn local(layout: &Layout, project: Option<&Project>, request: &Request, named_by
     Ok(Chosen { target, named_by: named_by.into(), spec: None })
 }
 
-/// `${NAME}` replaced by the variable's value; an unset one is an error naming it.
+/// What a URL part keeps as is: RFC 3986's unreserved characters (a host's dots, say).
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// `${NAME}` replaced by the variable's value, in one pass (a value is never expanded again); an
+/// unset one is an error naming it. A value is the whole text as is; inside a URL it is
+/// percent-encoded, and inside key=value pairs backslash-escaped, so a `/`, `@`, space or quote
+/// in a password cannot move the host or end the value.
 pub fn interpolate(text: &str, env: &Env) -> std::result::Result<String, String> {
-    let mut out = text.to_string();
-    for name in variables(text)? {
+    variables(text)?;
+    let url = text.trim_start().starts_with("postgres://") || text.trim_start().starts_with("postgresql://");
+    let (mut out, mut rest) = (String::new(), text);
+    while let Some(i) = rest.find("${") {
+        let end = rest[i..].find('}').map(|e| i + e).ok_or("unterminated `${`")?;
+        let name = &rest[i + 2..end];
         let value = env.get(name).ok_or_else(|| format!("${{{name}}} is not set"))?;
-        out = out.replace(&format!("${{{name}}}"), value);
+        out.push_str(&rest[..i]);
+        let whole = i == 0 && end + 1 == rest.len() && out.is_empty();
+        match (whole, url) {
+            (true, _) => out.push_str(value),
+            (false, true) => out.extend(utf8_percent_encode(value, UNRESERVED).map(str::to_string)),
+            (false, false) => value.chars().for_each(|c| {
+                if c.is_whitespace() || matches!(c, '\\' | '\'') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }),
+        }
+        rest = &rest[end + 1..];
     }
-    Ok(out)
+    Ok(out + rest)
 }
 
 /// How long a password command may take (a token service, a vault).
@@ -226,6 +264,12 @@ mod tests {
         assert_eq!(interpolate("postgres://${NOPE}/x", &env).unwrap_err(), "${NOPE} is not set");
         assert_eq!(interpolate("${EMPTY}", &env).unwrap_err(), "${EMPTY} is not set");
         assert_eq!(interpolate("host=$HOST", &env).unwrap(), "host=$HOST");
+        // A password with URL or key=value syntax in it stays a password.
+        let env = Env::from_pairs([("PW", "a/b@c d'\\"), ("URL", "postgres://u@h/db"), ("X", "${PW}")]);
+        assert_eq!(interpolate("postgres://u:${PW}@h/db", &env).unwrap(), "postgres://u:a%2Fb%40c%20d%27%5C@h/db");
+        assert_eq!(interpolate("host=h password=${PW}", &env).unwrap(), "host=h password=a/b@c\\ d\\'\\\\");
+        assert_eq!(interpolate("${URL}", &env).unwrap(), "postgres://u@h/db", "a whole value is used as is");
+        assert_eq!(interpolate("host=${X}", &env).unwrap(), "host=$\\{PW\\}".replace('\\', ""), "never expanded twice");
     }
 
     #[test]

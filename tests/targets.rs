@@ -44,6 +44,10 @@ fn no_named_database_is_an_error_and_starts_nothing() {
         assert!(stderr(&out).contains("no database named: pass --target NAME"), "{}", text(&out));
     }
     assert!(!root.join(".schema").exists(), "no local cluster was created");
+    // A services container's PG* variables do not stand in for a missing secret in CI.
+    let out = run(&root, &["migrate"], &[("CI", "true"), ("PGHOST", "127.0.0.1"), ("PGPORT", "1")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("the PG* variables alone are not used in CI"), "{}", text(&out));
 }
 
 #[test]

@@ -223,8 +223,10 @@ fn from_pairs(text: &str) -> Result<Params, String> {
         }
         let key: String = std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        // Errors name the pair by position only: a stray word may be part of a password.
+        let n = params.0.len() + 1;
         if chars.next() != Some('=') {
-            return Err(format!("missing `=` after `{key}` in the connection string"));
+            return Err(format!("pair {n} of the connection string has no `=`"));
         }
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         let quoted = chars.next_if_eq(&'\'').is_some();
@@ -234,7 +236,9 @@ fn from_pairs(text: &str) -> Result<Params, String> {
                 Some('\\') => value.extend(chars.next()),
                 Some('\'') if quoted => break,
                 Some(c) if quoted || !c.is_whitespace() => value.push(c),
-                None if quoted => return Err(format!("unterminated quoted value for `{key}`")),
+                None if quoted => {
+                    return Err(format!("the quoted value of pair {n} of the connection string is not closed"))
+                }
                 _ => break,
             }
         }
@@ -278,8 +282,13 @@ mod tests {
                 ("user", "u 1")
             ]
         );
-        assert_eq!(Params::parse("host=h dbname").unwrap_err(), "missing `=` after `dbname` in the connection string");
-        assert_eq!(Params::parse("host='h").unwrap_err(), "unterminated quoted value for `host`");
+        assert_eq!(Params::parse("host=h dbname").unwrap_err(), "pair 2 of the connection string has no `=`");
+        assert_eq!(
+            Params::parse("host='h").unwrap_err(),
+            "the quoted value of pair 1 of the connection string is not closed"
+        );
+        let e = Params::parse("host=h password=hunter2 secretpart dbname=x").unwrap_err();
+        assert!(!e.contains("secret") && !e.contains("hunter2"), "{e}");
         assert!(Params::parse("mysql://h/db").unwrap_err().contains("postgres://"));
         assert!(Params::parse("just-a-name").unwrap_err().contains("key=value"));
     }

@@ -154,9 +154,9 @@ impl Target {
                 },
                 _ => passed.push(seg),
             }
-            if key == "password" {
+            if key.contains("password") {
                 secrets.extend([raw.to_string(), value]);
-                shown_query.push("password=***".to_string());
+                shown_query.push(format!("{key}=***"));
             } else {
                 // Decoded for reading (`host=/run/postgresql`), control characters blanked.
                 let shown: String = value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
@@ -283,7 +283,12 @@ impl Target {
 /// The parameters of a URL or key=value string; an error shows a URL with its password masked
 /// and never echoes a key=value string (its password may sit anywhere in it).
 fn parse_params(text: &str) -> Result<Params, DbError> {
-    Params::parse(text).map_err(|why| match text.contains("://") {
+    // A URL starts with its scheme; a key=value string may hold `://` in a value.
+    let scheme = text.trim_start().split("://").next().unwrap_or_default();
+    let url = text.contains("://")
+        && !scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    Params::parse(text).map_err(|why| match url {
         true => DbError(format!("invalid database URL {}: {why}", redact_url(text.trim()))),
         false => DbError(format!("invalid connection string: {why}")),
     })
@@ -349,8 +354,16 @@ mod tests {
         let t = Target::parse("host=h user=app password='s3 cret' dbname=db sslmode=disable", None, T).unwrap();
         assert_eq!(t.redacted(), "postgres://app:***@h/db?sslmode=disable");
         let e = Target::parse("host=h password='s3cret", None, T).unwrap_err().to_string();
-        assert_eq!(e, "invalid connection string: unterminated quoted value for `password`");
+        assert_eq!(e, "invalid connection string: the quoted value of pair 2 of the connection string is not closed");
+        let e = Target::parse("host=h password=hunter2secret application_name=http://x dbname", None, T).unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
         assert!(!format!("{t:?}").contains("s3cret"));
+        let shown = Target::parse("postgres://u@h/db?sslpassword=hunter2secret", None, T).map(|t| t.redacted());
+        assert!(!format!("{:?}", shown.map_err(|e| e.to_string())).contains("hunter2"));
+        assert_eq!(
+            redact_urls("unexpected argument 'host=h password=hunter2 x'"),
+            "unexpected argument 'host=h password=*** x'"
+        );
     }
 
     #[test]

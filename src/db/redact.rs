@@ -32,6 +32,24 @@ pub(super) fn decode(s: &str) -> String {
 /// Masks the passwords of every URL in free text (an argument parser's message, say): see
 /// `redact_url`. A URL starts after whitespace or a quote and ends before the next one.
 pub fn redact_urls(text: &str) -> String {
+    mask_password_pairs(&redact_url_spans(text))
+}
+
+/// The value of every `...password=value` pair in free text (a key=value connection string in an
+/// argument parser's message): up to the next space or quote.
+fn mask_password_pairs(text: &str) -> String {
+    let (mut out, mut rest) = (String::new(), text);
+    while let Some(i) = rest.find("password=") {
+        let value = &rest[i + "password=".len()..];
+        let end = value.find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '&')).unwrap_or(value.len());
+        out.push_str(&rest[..i + "password=".len()]);
+        out.push_str(if end == 0 { "" } else { "***" });
+        rest = &value[end..];
+    }
+    out + rest
+}
+
+fn redact_url_spans(text: &str) -> String {
     let boundary = |c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '<' | '>' | '\x1b');
     let (mut out, mut rest) = (String::new(), text);
     while let Some(i) = rest.find("://") {
