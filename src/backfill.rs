@@ -51,33 +51,51 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
                 (None, Some(_)) => ("backfill_lookup", leading_date(table)),
                 (None, None) => continue,
             };
-            let ctx = |days: bool, range: Option<(&str, &str)>| {
+            // `nulls`: the rows whose batching column is NULL, which no day range holds.
+            let ctx = |days: bool, range: Option<(&str, &str)>, nulls: bool| {
                 minijinja::context! {
                     table => &table.name, column => &column.name, expr => &column.derived, lookup => &column.lookup,
                     source => source.map(|c| &c.name), mismatched => options.mismatched,
-                    days => days, start => range.map(|r| r.0), end => range.map(|r| r.1),
+                    days => days, start => range.map(|r| r.0), end => range.map(|r| r.1), nulls => nulls,
                 }
             };
             let fail = |e: postgres::Error| {
                 Error::new(format!("backfilling {}.{}: {}", table.name, column.name, describe(&e)))
             };
             let mut total = 0;
+            let mut undated = false;
             let batches = match source {
                 Some(_) => {
-                    let rows = db::text_rows(client, &renderer.query(template, ctx(true, None))?).map_err(fail)?;
+                    let rows =
+                        db::text_rows(client, &renderer.query(template, ctx(true, None, false))?).map_err(fail)?;
+                    // A lookup's rows need not have a date (a derived value's source, if NULL,
+                    // has nothing to fill).
+                    undated = template == "backfill_lookup" && rows.iter().any(|r| r[0].is_none());
                     let days: Vec<i64> =
                         rows.iter().filter_map(|r| r[0].as_deref().and_then(calendar::parse_date)).collect();
                     batches(&days, options.batch_days.max(1))
                 }
                 None => vec![None],
             };
+            if undated {
+                let rows = batch_update(client, &renderer.script(template, ctx(false, None, true))?.join(";\n"))
+                    .map_err(fail)?;
+                total += rows;
+                report(Event::Batch {
+                    table: &table.name,
+                    column: &column.name,
+                    days: None,
+                    rows,
+                    took: Duration::ZERO,
+                });
+            }
             for batch in batches {
                 let range = batch.map(|(a, b)| (calendar::date_text(a), calendar::date_text(b)));
                 let range = range.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
                 let days = batch.map(|(a, b)| (calendar::date_text(a), calendar::date_text(b - 1)));
                 let started = Instant::now();
-                let rows =
-                    batch_update(client, &renderer.script(template, ctx(false, range))?.join(";\n")).map_err(fail)?;
+                let rows = batch_update(client, &renderer.script(template, ctx(false, range, false))?.join(";\n"))
+                    .map_err(fail)?;
                 total += rows;
                 report(Event::Batch { table: &table.name, column: &column.name, days, rows, took: started.elapsed() });
             }

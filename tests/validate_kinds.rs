@@ -203,6 +203,11 @@ fn volume_compares_a_load_with_the_recorded_runs_over_the_same_window() {
     assert_eq!((code, r["status"].as_str(), r["kind"].as_str()), (1, Some("fail"), Some("volume")), "{r:#}");
     assert_eq!((r["rows_checked"].as_u64(), r["expected_rows"].as_f64()), (Some(left), Some(1000.0)), "{r:#}");
     assert!(left < 500, "{left}");
+    // A --where run judges no volume and records none, so it cannot pollute the history.
+    let narrowed = [&args[..], &["--where", "step_index < 0"]].concat();
+    let out = schema(&root, &url, &[&["validate", "--record"], &narrowed[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(psql(&url, "SELECT count(*) FROM analytics.schema_validation_runs"), "3");
     // A --since run compares only with runs over the same window: none yet.
     let (doc, _) = validate(&root, &url, &[&args[..], &["--since", "3d"]].concat());
     assert_eq!(result(&doc, "tool_usage", "usual_volume").get("expected_rows"), None, "{doc:#}");
@@ -243,7 +248,8 @@ fn a_column_looked_up_in_a_reference_table_is_backfilled_and_checked() {
         "UPDATE analytics.domain_classifications SET is_active = FALSE WHERE domain_name = 'notion.so'; \
          UPDATE analytics.web_automations SET domain_name = 'notion.so' WHERE web_automation_id % 7 = 0; \
          UPDATE analytics.web_automations SET domain_name = 'no-such.example' WHERE web_automation_id % 7 = 1; \
-         UPDATE analytics.web_automations SET domain_category = NULL",
+         UPDATE analytics.web_automations SET domain_category = NULL; \
+         UPDATE analytics.web_automations SET event_date = NULL WHERE web_automation_id % 7 = 2",
     );
     let out = schema(&root, &url, &["backfill", "--table", "web_automations"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -285,6 +291,7 @@ fn a_column_looked_up_in_a_reference_table_is_backfilled_and_checked() {
         let ctx = minijinja::context! {
             table => "web_automations", column => "domain_category", expr => (), lookup => &column.lookup,
             source => "event_date", mismatched => mismatched, days => days, start => "2026-01-01", end => "2026-01-08",
+            nulls => false,
         };
         sql.extend(renderer.script("backfill_lookup", ctx).unwrap().iter().map(|s| format!("{s};\n\n")));
     }

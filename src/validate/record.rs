@@ -24,6 +24,7 @@ pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
     let mut rows: Vec<Row> = report
         .results
         .iter()
+        .filter(|r| !(report.filtered && r.kind == "volume"))
         .map(|r| Row {
             table: &r.table,
             check: &r.check,
