@@ -93,6 +93,10 @@ fn errors_are_json_too_with_the_exit_code_kept() {
     assert!(d["file"].as_str().unwrap().ends_with("chat_sessions.yaml") && d["line"].as_u64().unwrap() > 1, "{v:#}");
 
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // An argument error is a document too.
+    let out = bare(shipped, &["--format", "json", "status", "--bogus"]);
+    let (v, code) = doc(&out, "status");
+    assert_eq!((code, v["error"]["kind"].as_str()), (2, Some("usage")), "{v:#}");
     let out = bare(shipped, &["--format", "junit", "check"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("`schema check` writes text or json, not junit"), "{}", text(&out));

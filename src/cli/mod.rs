@@ -69,7 +69,16 @@ fn exit_redacted(e: clap::Error) -> ! {
     if !e.use_stderr() {
         e.exit();
     }
+    let message = crate::db::redact_urls(&e.render().to_string());
     anstream::eprint!("{}", crate::db::redact_urls(&e.render().ansi().to_string()));
+    // `--format json` asked for a document on stdout, errors included: one for the argument
+    // error too.
+    let args: Vec<String> = std::env::args().collect();
+    if args.windows(2).any(|w| w[0] == "--format" && w[1] == "json") || args.iter().any(|a| a == "--format=json") {
+        let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+        let doc = json!({"error": {"kind": "usage", "message": first, "diagnostics": []}, "exit_code": e.exit_code()});
+        println!("{doc:#}");
+    }
     std::process::exit(e.exit_code());
 }
 
@@ -197,7 +206,15 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 (OutputFormat::Github, F::Github),
                 (OutputFormat::Sql, F::Sql),
             ];
-            let format = if *sql { F::Sql } else { format(cli, "diff", &formats)? };
+            let format = match (*sql, cli.format) {
+                (true, OutputFormat::Text | OutputFormat::Sql) => F::Sql,
+                (true, other) => {
+                    return Err(Error::new(
+                        format!("--sql is --format sql: not with --format {other:?}").to_lowercase(),
+                    ))
+                }
+                (false, _) => format(cli, "diff", &formats)?,
+            };
             let target = database(cli, &layout, &project)?;
             let mut client = target.connect()?;
             let report = drift::diff(&mut client, target.dialect(), &project)?;
@@ -237,8 +254,8 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let target = database(cli, &layout, &project)?;
             let plan = validate::plan(&project, target.dialect(), &options)?;
             let report = plan.run(&target, *jobs, Duration::from_secs(*timeout))?;
-            print!("{}", validate::output::render(&layout, &report, format, &target.redacted(), cli.quiet));
-            validate::output::problem_lines(&report).iter().for_each(|l| eprintln!("error: {l}"));
+            // Kept before anything is printed, so a failure to keep them is the one document
+            // `--format json` prints, not a second one after the report.
             if *record {
                 validate::record(&target, &project.namespace, &report)?;
                 out.progress(format!("recorded in {}.{}", project.namespace, crate::layout::RUNS_TABLE));
@@ -251,6 +268,8 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                     crate::layout::FAILURES_TABLE
                 ));
             }
+            print!("{}", validate::output::render(&layout, &report, format, &target.redacted(), cli.quiet));
+            validate::output::problem_lines(&report).iter().for_each(|l| eprintln!("error: {l}"));
             return Ok(ExitCode::from(report.exit_code()));
         }
         Command::Backfill { tables, batch_days, mismatched } => {
