@@ -258,7 +258,9 @@ impl Plan<'_> {
                 out.push(self.sql(run, q, &q.checks.iter().collect::<Vec<_>>(), false)?);
             }
             if self.keys > 0 {
-                for check in run.queries.iter().flat_map(|q| &q.checks) {
+                // Freshness and volume count no rows of their own: a run fetches no keys for them.
+                let sampled = |c: &&Check| !matches!(c.kind, CheckKind::Freshness { .. } | CheckKind::Volume { .. });
+                for check in run.queries.iter().flat_map(|q| &q.checks).filter(sampled) {
                     out.push(self.samples_sql(run, check)?);
                 }
             }

@@ -79,8 +79,9 @@ impl Params {
         self.0.push((key.to_string(), value.to_string()));
     }
 
+    /// Sets a parameter the string left out or empty (libpq reads an empty value as unset).
     fn set_default(&mut self, key: &str, value: &str) {
-        if self.get(key).is_none() {
+        if self.get(key).is_none_or(str::is_empty) {
             self.set(key, value);
         }
     }
@@ -96,7 +97,7 @@ impl Params {
         if let Some(user) = env.get("USER").or(env.get("LOGNAME")) {
             self.set_default("user", user);
         }
-        if self.get("host").is_none() && self.get("hostaddr").is_none() {
+        if self.get("host").is_none_or(str::is_empty) && self.get("hostaddr").is_none_or(str::is_empty) {
             let port = self.get("port").unwrap_or("5432").to_string();
             let socket = ["/var/run/postgresql", "/tmp"]
                 .into_iter()
@@ -330,8 +331,9 @@ mod tests {
         let mut p = Params::parse("postgres://given@h/db").unwrap();
         p.fill_from_env(&env);
         assert_eq!(p.to_url(), "postgres://given:envpw@h:6543/db?sslmode=require");
-        let mut p = Params::default();
+        let mut p = Params::parse("host= dbname=x").unwrap();
         p.fill_from_env(&Env::from_pairs([("USER", "os")]));
+        assert!(p.get("host").is_some_and(|h| !h.is_empty()), "an empty host is the default one, as in libpq");
         assert_eq!(p.get("user"), Some("os"));
         assert!(p.get("host").is_some());
         assert!(environment_names_a_database(&env));
