@@ -48,7 +48,7 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
             // A lookup is cut by the table's leading date sort key, as `validate --since` is.
             let (template, source) = match (&column.derived, &column.lookup) {
                 (Some(expr), _) => ("backfill_batch", source(table, column, expr)),
-                (None, Some(_)) => ("backfill_lookup", leading_date(table)),
+                (None, Some(_)) => ("backfill_lookup", table.leading_date_column()),
                 (None, None) => continue,
             };
             // `nulls`: the rows whose batching column is NULL, which no day range holds.
@@ -103,12 +103,6 @@ pub fn backfill(target: &Target, project: &Project, options: &Options, mut repor
         }
     }
     Ok(())
-}
-
-/// The table's leading sort-key column when it is a date or timestamp.
-fn leading_date(table: &Table) -> Option<&Column> {
-    let column = table.column(table.sort_key.columns.first()?)?;
-    matches!(column.ty, ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz).then_some(column)
 }
 
 /// Times a batch runs again after a deadlock or serialization failure.

@@ -2,14 +2,14 @@
 //! local development cluster is never a silent fallback, and in CI the project's default
 //! target is not used either, so a job whose secret is missing fails instead of going green.
 
-use crate::db::{environment_names_a_database, Env, Params, Target};
+use crate::db::{environment_names_a_database, Env, Params, Target, UNRESERVED};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::local::LocalCluster;
 use crate::model::targets::{variables, Connection, TargetSpec};
 use crate::model::{Dialect, Project};
 use crate::suggest::nearest;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -85,6 +85,15 @@ pub fn choose(request: &Request, layout: &Layout, project: Option<&Project>, env
              for the local development PostgreSQL",
         )),
     }
+}
+
+/// Whether a flag or its variable names a database (not the project's default target).
+pub fn named_explicitly(request: &Request, env: &Env) -> bool {
+    request.database_url.is_some()
+        || request.target.is_some()
+        || request.local
+        || ["SCHEMA_TARGET", "DATABASE_URL"].iter().any(|v| env.get(v).is_some())
+        || environment_names_a_database(env)
 }
 
 /// `CI` set to anything but empty, `0` or `false`, as CI services do.
@@ -172,9 +181,6 @@ fn local(layout: &Layout, project: Option<&Project>, request: &Request, named_by
     let target = cluster.ensure_database(&server, &project.name).map_err(Error::new)?;
     Ok(Chosen { target, named_by: named_by.into(), spec: None })
 }
-
-/// What a URL part keeps as is: RFC 3986's unreserved characters (a host's dots, say).
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// `${NAME}` replaced by the variable's value, in one pass (a value is never expanded again); an
 /// unset one is an error naming it. A value is the whole text as is; inside a URL it is

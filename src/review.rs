@@ -143,11 +143,11 @@ mod tests {
     #[test]
     fn a_header_cannot_hide_a_statement_from_the_review() {
         let text = "-- Changes:\n--   add a comment\n-- note\rDROP TABLE t CASCADE;\nCOMMENT ON TABLE u IS 'x';\n";
-        let m = read_migration(Dialect::Postgres, None, text);
+        let m = read_migration(crate::dialect::LOCAL, None, text);
         assert_eq!(m.changes, ["add a comment"]);
         assert!(m.sql.contains("\nDROP TABLE t CASCADE;\n"), "{}", m.sql);
         let generated = "-- V2__x.sql\n--\n-- Changes:\n--   a\n-- Hazards:\n--   a: rewrites\n-- Whole tables:\n--   ns.t\n\nALTER TABLE t;\n";
-        let m = read_migration(Dialect::Redshift, None, generated);
+        let m = read_migration(crate::dialect::LOCAL, None, generated);
         assert_eq!(
             (m.changes, m.hazards, m.whole_tables),
             (vec!["a".to_string()], vec!["a: rewrites".to_string()], vec!["ns.t".to_string()])

@@ -19,14 +19,7 @@ pub fn load_project(layout: &Layout) -> Result<Project> {
 /// The database a command works on (see `connect::choose`), named on stderr before anything
 /// touches it, with the password masked.
 pub fn chosen(cli: &Cli, layout: &Layout, project: Option<&Project>) -> Result<Chosen> {
-    let request = Request {
-        database_url: cli.database_url.clone(),
-        target: cli.target.clone(),
-        local: cli.local,
-        dialect: cli.dialect,
-        connect_timeout: cli.connect_timeout.map(Duration::from_secs),
-    };
-    let chosen = connect::choose(&request, layout, project, &Env::process())?;
+    let chosen = connect::choose(&request(cli), layout, project, &Env::process())?;
     eprintln!("{}", chosen.describe());
     let dialect = chosen.target.dialect();
     if let Some(project) = project.filter(|p| !p.dialects.contains(&dialect)) {
@@ -54,12 +47,18 @@ pub fn bounded(chosen: Chosen, flags: Timeouts) -> Target {
 
 /// Whether a database is named by a flag or its variable (not by the project's default target).
 pub fn named_explicitly(cli: &Cli) -> bool {
-    let env = Env::process();
-    cli.database_url.is_some()
-        || cli.target.is_some()
-        || cli.local
-        || ["SCHEMA_TARGET", "DATABASE_URL"].iter().any(|v| env.get(v).is_some())
-        || crate::db::environment_names_a_database(&env)
+    connect::named_explicitly(&request(cli), &Env::process())
+}
+
+/// What the command line asks of `connect`.
+fn request(cli: &Cli) -> Request {
+    Request {
+        database_url: cli.database_url.clone(),
+        target: cli.target.clone(),
+        local: cli.local,
+        dialect: cli.dialect,
+        connect_timeout: cli.connect_timeout.map(Duration::from_secs),
+    }
 }
 
 pub fn database(cli: &Cli, layout: &Layout, project: &Project) -> Result<Target> {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 /// What a URL part keeps as is: RFC 3986's unreserved characters.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// The environment a connection is resolved in: the process's, or a map in tests.
 #[derive(Debug, Clone, Default)]

@@ -5,7 +5,7 @@ mod conninfo;
 mod redact;
 mod tls;
 
-pub use conninfo::{environment_names_a_database, Env, Params};
+pub use conninfo::{environment_names_a_database, Env, Params, UNRESERVED};
 pub use redact::redact_urls;
 
 use crate::model::Dialect;

@@ -28,13 +28,7 @@ impl Loader<'_> {
                     serde_json::Value::Null => col.nullable,
                     // Any other value is JSON there, and rendered as JSON.
                     _ if col.ty == ColumnType::Json => true,
-                    serde_json::Value::Bool(_) => col.ty == ColumnType::Boolean,
-                    serde_json::Value::Number(n) => number_fits(n, col.ty),
-                    serde_json::Value::String(s) => match col.ty {
-                        ColumnType::Varchar(len) | ColumnType::Char(len) => s.len() <= len as usize,
-                        ty => !matches!(ty, ColumnType::Boolean) && !ty.is_integer() && text_fits(s, ty),
-                    },
-                    serde_json::Value::Array(_) | serde_json::Value::Object(_) => false,
+                    v => value_fits(v, col.ty),
                 };
                 if !fits {
                     self.at(src, &path, format!("value {value} does not fit column `{key}` of type `{}`", col.ty));

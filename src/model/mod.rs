@@ -110,6 +110,13 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The leading sort-key column when it is a date or timestamp (event_date in the shipped
+    /// schema): what a day's load is found by.
+    pub fn leading_date_column(&self) -> Option<&Column> {
+        let column = self.column(self.sort_key.columns.first()?)?;
+        matches!(column.ty, ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz).then_some(column)
+    }
+
     /// True when no column declares an encoding: Redshift then manages encodings (ENCODE AUTO).
     pub fn encode_auto(&self) -> bool {
         self.columns.iter().all(|c| c.encode.is_none())

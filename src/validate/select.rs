@@ -4,7 +4,7 @@
 use super::Since;
 use crate::calendar;
 use crate::error::{Error, Result};
-use crate::model::{Check, CheckKind, ColumnType, KeyChecks, Project, Severity, Table};
+use crate::model::{Check, CheckKind, KeyChecks, Project, Severity, Table};
 
 /// `--since`: a day (`YYYY-MM-DD`), `today`, `yesterday` or `<n>d` (n days before today, UTC).
 pub(super) fn since_day(text: &str) -> Result<String> {
@@ -71,12 +71,8 @@ pub(super) fn checks_of(project: &Project, table: &Table, enforced: bool) -> Vec
 /// `--since` narrows a table on its leading sort-key column when that is a date or timestamp
 /// (event_date in the shipped schema), the column its time-range queries are organised by.
 pub(super) fn since_column(table: &Table, date: &str) -> Option<Since> {
-    let column = table.column(table.sort_key.columns.first()?)?;
-    matches!(column.ty, ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz).then(|| Since {
-        column: column.name.clone(),
-        source: column.derived.clone(),
-        date: date.to_string(),
-    })
+    let column = table.leading_date_column()?;
+    Some(Since { column: column.name.clone(), source: column.derived.clone(), date: date.to_string() })
 }
 
 #[cfg(test)]
