@@ -3,7 +3,7 @@
 //! and the tables they rewrite or drop whole) with the size of each such table; without one,
 //! what `generate` would write now, for every dialect.
 
-use crate::db::{text_rows, Target};
+use crate::db::text_rows;
 use crate::dialect::driver;
 use crate::diff::diff;
 use crate::error::{Error, Result};
@@ -12,6 +12,7 @@ use crate::migrations::state::State;
 use crate::migrations::{parts, scan, whole_tables, NO_TRANSACTION, WHOLE_TABLES};
 use crate::model::{Dialect, Project};
 use crate::plan::plan_changes;
+use postgres::Client;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -66,10 +67,8 @@ pub fn ungenerated(layout: &Layout, project: &Project) -> Result<Vec<Migration>>
 }
 
 /// The migrations pending on the database, in order, read from their files.
-pub fn pending(layout: &Layout, project: &Project, target: &Target) -> Result<Vec<Migration>> {
-    let dialect = target.dialect();
-    let mut client = target.connect()?;
-    let status = crate::migrate::status(layout, &mut client, &project.namespace, dialect)?;
+pub fn pending(layout: &Layout, project: &Project, client: &mut Client, dialect: Dialect) -> Result<Vec<Migration>> {
+    let status = crate::migrate::status(layout, client, &project.namespace, dialect)?;
     let pending: Vec<i64> =
         status.entries.iter().filter(|e| e.state == crate::migrate::State::Pending).map(|e| e.version).collect();
     let mut out = Vec::new();
@@ -115,10 +114,9 @@ pub fn read_migration(dialect: Dialect, file: Option<String>, text: &str) -> Mig
 }
 
 /// Rows and bytes of every table in the namespace, in one query.
-pub fn table_sizes(target: &Target, namespace: &str) -> Result<BTreeMap<String, TableSize>> {
-    let mut client = target.connect()?;
-    let sql = driver(target.dialect()).table_sizes_query(namespace);
-    let rows = text_rows(&mut client, &sql)
+pub fn table_sizes(client: &mut Client, dialect: Dialect, namespace: &str) -> Result<BTreeMap<String, TableSize>> {
+    let sql = driver(dialect).table_sizes_query(namespace);
+    let rows = text_rows(client, &sql)
         .map_err(|e| Error::Catalog(format!("reading table sizes: {}", crate::error::describe(&e))))?;
     Ok(sizes(namespace, rows))
 }

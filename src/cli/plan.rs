@@ -29,9 +29,11 @@ pub fn run(cli: &Cli, layout: &Layout, project: &Project) -> Result<ExitCode> {
     // whoever runs it.
     let (database, migrations, sizes) = if target::named_explicitly(cli) {
         let target = target::chosen(cli, layout, Some(project))?.target;
-        let migrations = review::pending(layout, project, &target)?;
+        // One connection for the history and the sizes.
+        let client = &mut target.connect()?;
+        let migrations = review::pending(layout, project, client, target.dialect())?;
         let sizes = match migrations.iter().any(|m| !m.whole_tables.is_empty()) {
-            true => review::table_sizes(&target, &project.namespace)?,
+            true => review::table_sizes(client, target.dialect(), &project.namespace)?,
             false => BTreeMap::new(),
         };
         (Some(format!("{} ({})", target.redacted(), target.dialect())), migrations, Some(sizes))
