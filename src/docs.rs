@@ -91,7 +91,7 @@ fn er_diagram(project: &Project) -> String {
                 .into_iter()
                 .filter_map(|(on, k)| on.then_some(k))
                 .collect();
-            put!(out, "        {} {}{}", er_type(c.ty), c.name, prefixed(" ", &keys.join(", ")));
+            put!(out, "        {} {}{}", er_type(&c.ty), c.name, prefixed(" ", &keys.join(", ")));
         }
         put!(out, "    }}");
     }
@@ -111,7 +111,7 @@ fn er_diagram(project: &Project) -> String {
 
 /// Mermaid's documented attribute-type characters exclude the comma: `decimal(18,4)` is shown as
 /// `decimal` (the table below the diagram has the full type).
-fn er_type(ty: ColumnType) -> String {
+fn er_type(ty: &ColumnType) -> String {
     match ty {
         ColumnType::Decimal(..) => "decimal".into(),
         ty => ty.to_string(),

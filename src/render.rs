@@ -67,6 +67,10 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("redshift", "sort_key_none", include_str!("../templates/redshift/sort_key_none.sql.j2")),
     ("redshift", "check_fits", include_str!("../templates/redshift/check_fits.sql.j2")),
     ("postgres", "check_fits", include_str!("../templates/postgres/check_fits.sql.j2")),
+    // Enum types are PostgreSQL's: the Redshift lint refuses them.
+    ("postgres", "create_enum", include_str!("../templates/postgres/create_enum.sql.j2")),
+    ("postgres", "add_enum_value", include_str!("../templates/postgres/add_enum_value.sql.j2")),
+    ("postgres", "drop_enum", include_str!("../templates/postgres/drop_enum.sql.j2")),
 ];
 
 pub struct Renderer {
@@ -89,10 +93,11 @@ impl Renderer {
         }
         let ns = namespace.to_string();
         env.add_filter("qualify", move |name: &str| format!("{}.{}", ident(&ns), ident(name)));
+        let ns = namespace.to_string();
         env.add_filter("sqltype", move |ty: &str| -> std::result::Result<String, minijinja::Error> {
             let ty =
                 ColumnType::parse(ty).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))?;
-            Ok(d.type_sql(ty))
+            Ok(d.type_sql(&ty, &ns))
         });
         let ns = namespace.to_string();
         env.add_filter("body", move |sql: &str| -> std::result::Result<String, minijinja::Error> {

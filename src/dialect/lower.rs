@@ -115,6 +115,20 @@ pub fn lower(
     if empty {
         out.push(Lowered { op: Op::CreateSchema, source: None });
     }
+    let mut dropped_enums = Vec::new();
+    for (i, change) in changes.iter().enumerate() {
+        match change {
+            Change::AddEnum { name, values } => {
+                out.push(at(Op::CreateEnum { name: name.clone(), values: values.clone() }, i))
+            }
+            Change::ModifyEnum { name, from, to } => match added_values(name, from, to) {
+                Ok(ops) => out.extend(ops.into_iter().map(|op| at(op, i))),
+                Err(e) => unsupported.push(e),
+            },
+            Change::DropEnum { name, .. } => dropped_enums.push(at(Op::DropEnum { name: name.clone() }, i)),
+            _ => {}
+        }
+    }
     for v in views_in_order(&from.views).into_iter().rev() {
         if recreate.contains(&v.name) {
             let source = index(Of::View, &v.name);
@@ -124,6 +138,8 @@ pub fn lower(
     out.extend(early);
     out.extend(tables);
     out.extend(late);
+    // After the tables whose columns used them are gone or changed.
+    out.extend(dropped_enums);
     // A created view gets its grants with it; a kept one changes its comment and grants.
     for v in views_in_order(&to.views) {
         let source = index(Of::View, &v.name);
@@ -157,6 +173,27 @@ pub fn lower(
     } else {
         Err(unsupported)
     }
+}
+
+/// The values `to` adds to an enum that has `from`, each placed next to one it has by then
+/// (PostgreSQL can add values but not remove or reorder them: that is refused).
+fn added_values(name: &str, from: &[String], to: &[String]) -> Result<Vec<Op>, String> {
+    if !to.iter().filter(|v| from.contains(v)).eq(from.iter()) {
+        return Err(format!(
+            "enum `{name}` changes from [{}] to [{}]: PostgreSQL can add values to an enum but not remove or reorder them; write this migration by hand",
+            from.join(", "),
+            to.join(", ")
+        ));
+    }
+    let mut ops = Vec::new();
+    for (i, value) in to.iter().enumerate().filter(|(_, v)| !from.contains(v)) {
+        let (before, after) = match i {
+            0 => (from.first().cloned(), None),
+            _ => (None, Some(to[i - 1].clone())),
+        };
+        ops.push(Op::AddEnumValue { name: name.to_string(), value: value.clone(), before, after });
+    }
+    Ok(ops)
 }
 
 /// The view a view change is about.
@@ -353,8 +390,8 @@ pub fn row_ops(d: &TableDiff) -> Vec<Op> {
                 .from
                 .columns
                 .iter()
-                .map(|c| (renamed.get(c.name.as_str()).map_or(c.name.clone(), |n| n.to_string()), c.ty));
-            let types = old.chain(d.to.columns.iter().map(|c| (c.name.clone(), c.ty))).collect();
+                .map(|c| (renamed.get(c.name.as_str()).map_or(c.name.clone(), |n| n.to_string()), c.ty.clone()));
+            let types = old.chain(d.to.columns.iter().map(|c| (c.name.clone(), c.ty.clone()))).collect();
             ops.push(Op::DeleteRows { table: d.to.name.clone(), rows: rows.clone(), types });
         }
     }

@@ -37,8 +37,8 @@ pub struct Lint {
 pub trait Driver: Sync {
     fn dialect(&self) -> Dialect;
 
-    /// The dialect's spelling of a portable type.
-    fn type_sql(&self, ty: ColumnType) -> String;
+    /// The dialect's spelling of a type; an enum is the type of that name in `namespace`.
+    fn type_sql(&self, ty: &ColumnType, namespace: &str) -> String;
 
     /// A string literal that reads back as `text` on this dialect's servers whatever their
     /// settings (Redshift always treats a backslash as an escape; PostgreSQL does when
@@ -152,7 +152,7 @@ pub fn driver(dialect: Dialect) -> &'static dyn Driver {
 }
 
 /// The types both dialects spell alike.
-fn common_type_sql(ty: ColumnType) -> String {
+fn common_type_sql(ty: &ColumnType, namespace: &str) -> String {
     use ColumnType::*;
     match ty {
         SmallInt => "SMALLINT".into(),
@@ -171,6 +171,9 @@ fn common_type_sql(ty: ColumnType) -> String {
         Text => "TEXT".into(),
         Json => "JSON".into(),
         Uuid => "UUID".into(),
+        // PostgreSQL-only types: the Redshift lint refuses them.
+        Enum(name) => format!("{}.{}", crate::sql::ident(namespace), crate::sql::ident(name)),
+        Array(element) => format!("{}[]", common_type_sql(element, namespace)),
     }
 }
 

@@ -9,6 +9,21 @@ use serde::Serialize;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Op {
     CreateSchema,
+    /// PostgreSQL: an enum type with its values in order.
+    CreateEnum {
+        name: String,
+        values: Vec<String>,
+    },
+    /// PostgreSQL: one more value, placed before or after one the type has by then.
+    AddEnumValue {
+        name: String,
+        value: String,
+        before: Option<String>,
+        after: Option<String>,
+    },
+    DropEnum {
+        name: String,
+    },
     CreateTable {
         table: Table,
         constraints: Vec<Key>,
@@ -155,14 +170,14 @@ pub struct IdentityCopy {
 
 /// Whether converting `from` to `to` needs an explicit conversion: not for the same type, and
 /// never for a string target, where an explicit cast cuts what the assignment would refuse.
-pub fn needs_cast(from: ColumnType, to: ColumnType) -> bool {
+pub fn needs_cast(from: &ColumnType, to: &ColumnType) -> bool {
     from != to && !matches!(to, ColumnType::Varchar(_) | ColumnType::Char(_) | ColumnType::Text)
 }
 
 /// The length a value must fit when `from` narrows to a bounded string type, if it does.
-pub fn narrowed_length(from: ColumnType, to: ColumnType) -> Option<u32> {
+pub fn narrowed_length(from: &ColumnType, to: &ColumnType) -> Option<u32> {
     match to {
-        ColumnType::Varchar(n) | ColumnType::Char(n) if !widens(from, to) => Some(n),
+        ColumnType::Varchar(n) | ColumnType::Char(n) if !widens(from, to) => Some(*n),
         _ => None,
     }
 }
@@ -190,6 +205,9 @@ impl Op {
     pub fn template(&self) -> &'static str {
         match self {
             Op::CreateSchema => "create_schema",
+            Op::CreateEnum { .. } => "create_enum",
+            Op::AddEnumValue { .. } => "add_enum_value",
+            Op::DropEnum { .. } => "drop_enum",
             Op::CreateTable { .. } => "create_table",
             Op::DropTable { .. } => "drop_table",
             Op::CreateView { .. } => "create_view",
@@ -245,6 +263,9 @@ impl Op {
         let view_kind = |v: &View| if v.materialized { "materialized view" } else { "view" };
         match self {
             Op::CreateSchema => format!("create schema {ns}"),
+            Op::CreateEnum { name, .. } => format!("create enum type {ns}.{name}"),
+            Op::AddEnumValue { name, value, .. } => format!("add value '{value}' to enum type {ns}.{name}"),
+            Op::DropEnum { name } => format!("drop enum type {ns}.{name}"),
             Op::CreateTable { table, .. } => format!("create table {ns}.{}", table.name),
             Op::DropTable { table } => format!("drop table {ns}.{table}"),
             Op::CreateView { view } => format!("create {} {ns}.{}", view_kind(view), view.name),
@@ -290,6 +311,7 @@ impl Op {
     pub fn common_hazards(&self) -> Vec<Hazard> {
         match self {
             Op::DropTable { .. } => Hazard::guarded("deletes the table and all its rows"),
+            Op::AddEnumValue { .. } => Hazard::note("the new value can be stored only once this migration has committed"),
             Op::DropColumn { .. } => Hazard::guarded("deletes the column's data"),
             Op::DeleteRows { .. } => Hazard::guarded("deletes reference rows"),
             Op::Backfill { .. } => Hazard::note("updates every row where the column is NULL"),
@@ -318,9 +340,9 @@ fn lower(value: &impl std::fmt::Display) -> String {
 }
 
 /// Whether every value of `from` fits `to` unchanged.
-pub fn widens(from: ColumnType, to: ColumnType) -> bool {
+pub fn widens(from: &ColumnType, to: &ColumnType) -> bool {
     use ColumnType::*;
-    let rank = |t| match t {
+    let rank = |t: &ColumnType| match t {
         SmallInt => Some(1),
         Integer => Some(2),
         BigInt => Some(3),
@@ -345,15 +367,15 @@ mod tests {
     #[test]
     fn widening_is_exact() {
         use ColumnType::*;
-        assert!(widens(Varchar(10), Varchar(20)));
-        assert!(!widens(Varchar(20), Varchar(10)));
-        assert!(widens(Integer, BigInt));
-        assert!(!widens(BigInt, Integer));
-        assert!(widens(Integer, Decimal(12, 2)));
-        assert!(!widens(Integer, Decimal(9, 2)));
-        assert!(widens(Decimal(10, 2), Decimal(12, 3)));
-        assert!(!widens(Decimal(10, 2), Decimal(10, 3)));
-        assert!(!widens(Timestamp, Date));
-        assert!(!widens(Varchar(10), Integer));
+        assert!(widens(&Varchar(10), &Varchar(20)));
+        assert!(!widens(&Varchar(20), &Varchar(10)));
+        assert!(widens(&Integer, &BigInt));
+        assert!(!widens(&BigInt, &Integer));
+        assert!(widens(&Integer, &Decimal(12, 2)));
+        assert!(!widens(&Integer, &Decimal(9, 2)));
+        assert!(widens(&Decimal(10, 2), &Decimal(12, 3)));
+        assert!(!widens(&Decimal(10, 2), &Decimal(10, 3)));
+        assert!(!widens(&Timestamp, &Date));
+        assert!(!widens(&Varchar(10), &Integer));
     }
 }

@@ -12,6 +12,10 @@ use std::fmt;
 pub enum Kind {
     MissingTable,
     ExtraTable,
+    MissingEnum,
+    ExtraEnum,
+    /// An enum type whose values differ (added, removed or in another order).
+    EnumValues,
     MissingView,
     ExtraView,
     /// A view where the YAML has a materialized view, or the reverse.
@@ -142,6 +146,15 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
     let foreign = |t: &str, c: &str| extras.foreign_types.iter().any(|(ft, fc, _)| ft == t && fc == c);
     for change in changes {
         match change {
+            Change::AddEnum { name, values } => f.add(Kind::MissingEnum, name, None, Some(values.join(", ")), None),
+            Change::ModifyEnum { name, from, to } => {
+                f.add(Kind::EnumValues, name, None, Some(to.join(", ")), Some(from.join(", ")))
+            }
+            _ => {}
+        }
+    }
+    for change in changes {
+        match change {
             Change::AddTable { table } => f.add(Kind::MissingTable, &table.name, None, Some(table_text(table)), None),
             Change::ModifyTable(d) => table(&mut f, &d.to, &d.changes, &foreign),
             _ => {}
@@ -190,6 +203,11 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
     for change in changes {
         if let Change::DropTable { table } = change {
             f.add(Kind::ExtraTable, &table.name, None, not_enabled(&table.name), Some(table_text(table)));
+        }
+    }
+    for change in changes {
+        if let Change::DropEnum { name, values } = change {
+            f.add(Kind::ExtraEnum, name, None, None, Some(values.join(", ")));
         }
     }
     for change in changes {
@@ -253,7 +271,7 @@ fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(
             continue;
         }
         let same =
-            |c: &&Column| (c.ty, c.nullable, &c.default, c.identity) == (dc.ty, dc.nullable, &dc.default, dc.identity);
+            |c: &&Column| (&c.ty, c.nullable, &c.default, c.identity) == (&dc.ty, dc.nullable, &dc.default, dc.identity);
         let candidates: Vec<usize> = extra.iter().enumerate().filter(|(_, c)| same(c)).map(|(i, _)| i).collect();
         if let [only] = candidates[..] {
             let renamed = extra.remove(only);
@@ -333,7 +351,7 @@ fn column(f: &mut Findings, table: &str, d: &Column, l: &Column, changed: Column
     let at = Some(d.name.as_str());
     let has = |c| changed.has(c);
     if has(ColumnChanges::TYPE) {
-        f.pair(Kind::ColumnType, table, at, d.ty, l.ty, |t| t.to_string());
+        f.pair(Kind::ColumnType, table, at, &d.ty, &l.ty, |t| t.to_string());
     }
     if has(ColumnChanges::NULLABILITY) {
         f.pair(Kind::Nullability, table, at, d.nullable, l.nullable, |n| if n { "NULL" } else { "NOT NULL" }.into());

@@ -20,6 +20,20 @@ pub type Row = BTreeMap<String, serde_json::Value>;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
+    /// An enum type appears, goes, or its list of values changes.
+    AddEnum {
+        name: String,
+        values: Vec<String>,
+    },
+    DropEnum {
+        name: String,
+        values: Vec<String>,
+    },
+    ModifyEnum {
+        name: String,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
     AddTable {
         table: Table,
     },
@@ -205,6 +219,9 @@ impl Change {
                 vec![format!("remove procedure {ns}.{}", from.as_deref().unwrap_or_default())]
             }
             Change::ModifyTable(d) => d.changes.iter().map(|c| c.describe(ns, &d.to.name)).collect(),
+            Change::AddEnum { name, values } => vec![format!("create enum type {ns}.{name} ({})", values.join(", "))],
+            Change::DropEnum { name, .. } => vec![format!("drop enum type {ns}.{name}")],
+            Change::ModifyEnum { name, to, .. } => vec![format!("change enum type {ns}.{name} to ({})", to.join(", "))],
         }
     }
 }
@@ -281,6 +298,18 @@ fn lower(value: &impl std::fmt::Display) -> String {
 /// derived expressions are not compared: no migration changes them.
 pub fn diff(from: &Project, to: &Project) -> Vec<Change> {
     let mut changes = Vec::new();
+    for (name, values) in &to.enums {
+        match from.enums.get(name) {
+            None => changes.push(Change::AddEnum { name: name.clone(), values: values.clone() }),
+            Some(old) if old != values => {
+                changes.push(Change::ModifyEnum { name: name.clone(), from: old.clone(), to: values.clone() })
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, values) in from.enums.iter().filter(|(name, _)| !to.enums.contains_key(*name)) {
+        changes.push(Change::DropEnum { name: name.clone(), values: values.clone() });
+    }
     // By name, so thousands of tables cost n log n, not n².
     let old_tables: BTreeMap<&str, &Table> = from.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     let new_tables: BTreeSet<&str> = to.tables.iter().map(|t| t.name.as_str()).collect();

@@ -51,6 +51,7 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     let ignored = |name: &str| unmanaged(name) && names.iter().any(|pattern| glob(pattern, name));
     live.project.tables.retain(|t| !ignored(&t.name));
     live.project.views.retain(|v| !ignored(&v.name));
+    live.project.enums.retain(|name, _| desired.enums.contains_key(name) || !names.iter().any(|p| glob(p, name)));
     let rules: Vec<(Kind, &str)> = rules.into_iter().filter_map(|e| ignore_rule(e)).collect();
     let rule = |kind: Kind, object: &str| rules.iter().any(|(k, pattern)| *k == kind && glob(pattern, object));
     live.unmanaged.retain(|u| !rule(u.kind, &u.object()));
@@ -65,7 +66,7 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     // The live side speaks for the YAML's settings: only objects differ.
     let seen = Project { namespace: desired.namespace.clone(), ..desired.emptied() };
     let (tables, views) = (std::mem::take(&mut live.project.tables), std::mem::take(&mut live.project.views));
-    let seen = Project { tables, views, ..seen };
+    let seen = Project { tables, views, enums: std::mem::take(&mut live.project.enums), ..seen };
 
     let changes: Vec<Change> = changes_between(&seen, desired);
     let extras = Extras { foreign_types: &live.foreign_types, broken: &live.broken, unmanaged: &live.unmanaged };

@@ -7,7 +7,7 @@
 
 use crate::diff::findings::Unmanaged;
 use crate::load::{check_ident, load_texts};
-use crate::model::Project;
+use crate::model::{ColumnType, Project};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -29,6 +29,13 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
             aside.insert(v.name.clone(), e);
         }
     }
+    // An enum the YAML can name: an identifier that is no built-in type's name (`type: text`
+    // is the built-in). Columns of the others are already left out as types it cannot write.
+    let named = |name: &String| check_ident(name).is_ok() && ColumnType::parse(name) == Ok(ColumnType::Enum(name.clone()));
+    for name in project.enums.keys().filter(|n| !named(n)) {
+        aside.insert(name.clone(), "an enum type whose name the YAML cannot write as a type".into());
+    }
+    project.enums.retain(|name, _| named(name));
     let mut warnings = Vec::new();
     // Each round sets aside at least one more object, or stops.
     for _ in 0..=project.tables.len() + project.views.len() {

@@ -86,6 +86,12 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
     if !project.ignore.is_empty() {
         settings.push_str(&format!("ignore: {}\n", list(&project.ignore)));
     }
+    if !project.enums.is_empty() {
+        settings.push_str("enums:\n");
+        for (name, values) in &project.enums {
+            settings.push_str(&format!("  {}: {}\n", scalar(name), list(values)));
+        }
+    }
     let mut files = vec![("schema.yaml".to_string(), settings)];
     for t in &project.tables {
         files.push((format!("tables/{}.yaml", t.name), table(t, &mut warnings)));

@@ -28,7 +28,8 @@ impl Loader<'_> {
                     serde_json::Value::Null => col.nullable,
                     // Any other value is JSON there, and rendered as JSON.
                     _ if col.ty == ColumnType::Json => true,
-                    v => value_fits(v, col.ty),
+                    serde_json::Value::String(s) => value_fits(value, &col.ty) && self.enum_label_fits(&col.ty, s),
+                    v => value_fits(v, &col.ty),
                 };
                 if !fits {
                     self.at(src, &path, format!("value {value} does not fit column `{key}` of type `{}`", col.ty));
@@ -173,7 +174,7 @@ impl Loader<'_> {
                 }
                 (None, false) => {
                     for (j, v) in a.values.iter().enumerate() {
-                        if column.is_some_and(|c| !value_fits(v, c.ty)) {
+                        if column.is_some_and(|c| !value_fits(v, &c.ty)) {
                             self.at(
                                 src,
                                 &at(&format!("accepted_values.values.{j}")),
@@ -195,7 +196,7 @@ impl Loader<'_> {
             let column = columns.iter().find(|c| c.name == r.column);
             for (field, bound) in [("range.min", &r.min), ("range.max", &r.max)] {
                 if let (Some(v), Some(c)) = (bound, column) {
-                    if !value_fits(v, c.ty) || v.is_null() {
+                    if !value_fits(v, &c.ty) || v.is_null() {
                         self.at(src, &at(field), format!("{v} is not a value of column `{}` ({})", c.name, c.ty));
                     }
                 }
@@ -210,7 +211,7 @@ impl Loader<'_> {
             kinds.push(CheckKind::Range { column: r.column.clone(), min: r.min.clone(), max: r.max.clone() });
         }
         if let Some(f) = &doc.freshness {
-            let ty = columns.iter().find(|c| c.name == f.column).map(|c| c.ty);
+            let ty = columns.iter().find(|c| c.name == f.column).map(|c| &c.ty);
             if col(self, "freshness.column", &f.column)
                 && !matches!(ty, Some(ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz))
             {
@@ -234,7 +235,7 @@ impl Loader<'_> {
             if doc.window.is_some() {
                 self.at(src, &at("window"), "a freshness check looks at the newest row: it takes no window");
             }
-            let zoned = ty == Some(ColumnType::TimestampTz);
+            let zoned = ty == Some(&ColumnType::TimestampTz);
             kinds.push(CheckKind::Freshness { column: f.column.clone(), warn_after, error_after, zoned });
         }
         if let Some(v) = &doc.volume {
@@ -254,7 +255,7 @@ impl Loader<'_> {
         let error_above = self.threshold(src, &at("error_above"), doc.error_above.as_ref());
         if let Some(w) = &doc.window {
             if col(self, "window.column", &w.column) {
-                let ty = columns.iter().find(|c| c.name == w.column).map(|c| c.ty);
+                let ty = columns.iter().find(|c| c.name == w.column).map(|c| &c.ty);
                 if !matches!(ty, Some(ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz)) {
                     self.at(
                         src,
@@ -292,7 +293,7 @@ impl Loader<'_> {
         path: &str,
         doc: &LookupDoc,
         (table, columns): (&str, &[&str]),
-        column: (&str, ColumnType),
+        column: (&str, &ColumnType),
         ctx: &Ctx,
     ) -> Option<Lookup> {
         let Some(target) = ctx.objects.get(doc.table.as_str()).filter(|d| d.view.is_none()) else {
@@ -322,7 +323,7 @@ impl Loader<'_> {
                 &refs,
             );
         }
-        if let Some(v) = doc.default.as_ref().filter(|v| !value_fits(v, column.1)) {
+        if let Some(v) = doc.default.as_ref().filter(|v| !value_fits(v, &column.1)) {
             self.at(
                 src,
                 &format!("{path}.default"),
@@ -401,14 +402,14 @@ fn age_seconds(text: &str) -> Option<u64> {
 }
 
 /// Whether a YAML value is a value of the column's type (a range bound, an accepted value).
-fn value_fits(v: &serde_json::Value, ty: ColumnType) -> bool {
+fn value_fits(v: &serde_json::Value, ty: &ColumnType) -> bool {
     match v {
         serde_json::Value::Number(n) => number_fits(n, ty),
         serde_json::Value::String(s) => match ty {
-            ColumnType::Varchar(len) | ColumnType::Char(len) => s.len() <= len as usize,
+            ColumnType::Varchar(len) | ColumnType::Char(len) => s.len() <= *len as usize,
             ty => !matches!(ty, ColumnType::Boolean) && !ty.is_integer() && text_fits(s, ty),
         },
-        serde_json::Value::Bool(_) => ty == ColumnType::Boolean,
+        serde_json::Value::Bool(_) => *ty == ColumnType::Boolean,
         _ => false,
     }
 }

@@ -21,6 +21,9 @@ pub(super) struct ProjectDoc {
     pub(super) refresh_procedure: Option<String>,
     #[serde(default)]
     pub(super) seed_values: BTreeMap<String, Vec<String>>,
+    /// PostgreSQL enum types: name → values, in order.
+    #[serde(default)]
+    pub(super) enums: BTreeMap<String, Vec<String>>,
     /// Granted on every table and view (views take its `select` only).
     #[serde(default)]
     pub(super) grants: Vec<GrantDoc>,

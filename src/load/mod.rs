@@ -7,6 +7,7 @@
 
 mod checks;
 mod docs;
+mod enums;
 mod grants;
 mod limits;
 mod positions;
@@ -47,7 +48,7 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
 /// that hold YAML in memory call it directly.
 pub fn load_texts(dir: &Path, files: Vec<(PathBuf, Result<String, String>)>) -> Result<Project, Vec<Diagnostic>> {
     let project_file = dir.join("schema.yaml");
-    let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), parsed: Default::default() };
+    let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), enums: BTreeMap::new(), parsed: Default::default() };
     let mut settings = None;
     let mut broken = BTreeSet::new();
     let mut tables = Vec::new();
@@ -77,7 +78,7 @@ pub fn load_texts(dir: &Path, files: Vec<(PathBuf, Result<String, String>)>) -> 
     let project = crate::sql::expr::with_large_stack(|| {
         let project = loader.project(&src, doc, &tables, &views, &broken);
         if loader.diags.is_empty() {
-            lint(&mut loader, &project, &tables, &views);
+            lint(&mut loader, &project, &src, &tables, &views);
         }
         project
     });
@@ -92,13 +93,20 @@ pub fn load_texts(dir: &Path, files: Vec<(PathBuf, Result<String, String>)>) -> 
 }
 
 /// The rules of the project's dialects, once everything else holds (so the model's columns
-/// are the files' columns, index for index), placed in the object's file.
-fn lint(loader: &mut Loader, project: &Project, tables: &[(Source, TableDoc)], views: &[(Source, ViewDoc)]) {
+/// are the files' columns, index for index), placed in the object's file; a rule on the
+/// project's settings (object "") in schema.yaml.
+fn lint(
+    loader: &mut Loader,
+    project: &Project,
+    settings: &Source,
+    tables: &[(Source, TableDoc)],
+    views: &[(Source, ViewDoc)],
+) {
     let table_files = tables.iter().map(|(src, doc)| (doc.table.as_str(), src));
     let view_files = views
         .iter()
         .filter_map(|(src, doc)| Some((doc.view.as_ref().or(doc.materialized_view.as_ref())?.as_str(), src)));
-    let files: BTreeMap<&str, &Source> = table_files.chain(view_files).collect();
+    let files: BTreeMap<&str, &Source> = table_files.chain(view_files).chain([("", settings)]).collect();
     for dialect in &project.dialects {
         for l in crate::dialect::driver(*dialect).lint(project) {
             let Some(src) = files.get(l.object.as_str()) else { continue };
@@ -126,7 +134,7 @@ fn read(
     path: PathBuf,
     text: Result<String, String>,
 ) -> (Option<Source>, Option<Doc>, Vec<Diagnostic>) {
-    let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), parsed: Default::default() };
+    let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), enums: BTreeMap::new(), parsed: Default::default() };
     let text =
         text.map_err(|e| (None, e)).and_then(|t| limits::check(&t).and_then(|()| limits::no_nul(&t)).map(|()| t));
     let text = match text {

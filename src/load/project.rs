@@ -16,6 +16,8 @@ pub(super) struct Loader<'a> {
     pub(super) diags: Vec<Diagnostic>,
     /// The project's dialects: SQL text must parse in each.
     pub(super) dialects: Vec<Dialect>,
+    /// The project's enum types: name → values, in order.
+    pub(super) enums: BTreeMap<String, Vec<String>>,
     /// Expressions parsed so far: (text, dialect, role) → the columns they read.
     pub(super) parsed: HashMap<(String, Dialect, Role), Result<Vec<String>, ParseError>>,
 }
@@ -104,6 +106,10 @@ impl Loader<'_> {
         dialects.sort();
         dialects.dedup();
         self.dialects = dialects.clone();
+        let relations: Vec<&str> = (tables.iter().map(|(_, t)| t.table.as_str()))
+            .chain(views.iter().filter_map(|(_, v)| v.view.as_deref().or(v.materialized_view.as_deref())))
+            .collect();
+        self.enums(src, &doc.enums, &relations);
         for (i, p) in doc.phases.iter().enumerate() {
             if !(1..=2).contains(p) {
                 self.at(src, &format!("phases.{i}"), format!("unknown phase {p}: phases are 1 and 2"));
@@ -201,6 +207,7 @@ impl Loader<'_> {
             ignore: doc.ignore,
             refresh_procedure: doc.refresh_procedure,
             seed_values: doc.seed_values,
+            enums: doc.enums,
             tables: tables.iter().map(|(s, t)| self.table(s, t, &ctx)).collect(),
             views: views.iter().filter_map(|(s, v)| self.view(s, v, &ctx)).collect(),
             targets: self.targets(src, &doc.targets, doc.default_target.as_deref()),

@@ -70,7 +70,7 @@ impl Loader<'_> {
             }
             if let Some(text) = &c.default {
                 if self.expression(src, &at("default"), "default", text, Role::Default).is_some() {
-                    self.literal_default(src, &at("default"), text, ty);
+                    self.literal_default(src, &at("default"), text, &ty);
                 }
             }
             if let Some(expr) = &c.derived {
@@ -88,7 +88,7 @@ impl Loader<'_> {
                 if c.derived.is_some() {
                     self.at(src, &at("lookup"), "a column is `derived` from its row or looked up, not both");
                 }
-                self.lookup(src, &at("lookup"), l, (name, &cols), (&c.name, ty), ctx)
+                self.lookup(src, &at("lookup"), l, (name, &cols), (&c.name, &ty), ctx)
             });
             if let Some(l) = &lookup {
                 checks.push(Check {
@@ -274,7 +274,7 @@ impl Loader<'_> {
         for (col, r) in columns.iter().zip(&references) {
             let ours = doc.columns.iter().find(|c| &c.name == col).and_then(|c| ColumnType::parse(&c.ty).ok());
             if let (Some(ours), Some(theirs)) = (ours, target.types.get(r.as_str())) {
-                if !compatible(ours, *theirs) {
+                if !compatible(&ours, theirs) {
                     let msg = format!("`{col}` ({ours}) cannot reference `{table}.{r}` ({theirs}): the types differ");
                     self.at(src, path, msg);
                 }
@@ -340,23 +340,29 @@ impl Loader<'_> {
 
     /// A literal default must be of the column's type: PostgreSQL refuses `0` for a boolean or
     /// `'{}'` for a number when it creates the table.
-    fn literal_default(&mut self, src: &Source, path: &str, text: &str, ty: ColumnType) {
+    fn literal_default(&mut self, src: &Source, path: &str, text: &str, ty: &ColumnType) {
         for dialect in self.dialects.clone() {
             let literal = values::literal(text, crate::dialect::driver(dialect).escapes());
-            if let Some(problem) = literal.and_then(|l| values::default_problem(&l, ty)) {
+            if let Some(problem) = literal.as_ref().and_then(|l| values::default_problem(l, ty)) {
                 return self.at(src, path, format!("`default` {problem}"));
+            }
+            if let Some(values::Literal::Text(label)) = &literal {
+                if !self.enum_label_fits(ty, label) {
+                    return self.at(src, path, format!("`default` '{label}' is not a value of enum `{ty}`"));
+                }
             }
         }
     }
 
     pub(super) fn column_type(&mut self, src: &Source, path: &str, text: &str) -> Option<ColumnType> {
-        ColumnType::parse(text)
+        let ty = ColumnType::parse(text)
             .map_err(|msg| {
                 let base = text.split('(').next().unwrap_or(text).trim().to_ascii_lowercase();
                 let help = msg.starts_with("unknown type").then(|| nearest(&base, TYPE_NAMES)).flatten();
                 self.at_help(src, path, msg, help);
             })
-            .ok()
+            .ok()?;
+        self.declared_type(src, path, ty)
     }
 
     pub(super) fn sort_key(
@@ -436,17 +442,21 @@ impl Loader<'_> {
 /// text types with each other; numbers when `a` converts to `b` implicitly (integer → decimal →
 /// real or double, not back: `decimal REFERENCES integer` is refused); else the same type,
 /// lengths and precisions aside.
-pub(super) fn compatible(a: ColumnType, b: ColumnType) -> bool {
+pub(super) fn compatible(a: &ColumnType, b: &ColumnType) -> bool {
     use ColumnType::*;
-    let rank = |t| match t {
+    let rank = |t: &ColumnType| match t {
         SmallInt | Integer | BigInt => Some(0),
         Decimal(..) => Some(1),
         Real | Double => Some(2),
         _ => None,
     };
-    let text = |t| matches!(t, Char(_) | Varchar(_) | Text);
+    let text = |t: &ColumnType| matches!(t, Char(_) | Varchar(_) | Text);
     match (rank(a), rank(b)) {
         (Some(a), Some(b)) => a <= b,
-        _ => (text(a) && text(b)) || std::mem::discriminant(&a) == std::mem::discriminant(&b),
+        _ => match (a, b) {
+            (Enum(x), Enum(y)) => x == y,
+            (Array(x), Array(y)) => compatible(x, y),
+            _ => (text(a) && text(b)) || std::mem::discriminant(a) == std::mem::discriminant(b),
+        },
     }
 }

@@ -7,7 +7,7 @@ use crate::model::{Column, ColumnType};
 use crate::sql::lexer::{ident_value, significant, string_value, Escapes, Kind};
 
 /// Whether a YAML number can be stored in a numeric column without loss or overflow.
-pub(super) fn number_fits(n: &serde_json::Number, ty: ColumnType) -> bool {
+pub(super) fn number_fits(n: &serde_json::Number, ty: &ColumnType) -> bool {
     let int_range = |bits: u32| n.as_i64().is_some_and(|v| v.unsigned_abs() < 1u64 << (bits - 1));
     match ty {
         ColumnType::SmallInt => int_range(16),
@@ -43,7 +43,7 @@ fn float(t: &str, single: bool) -> bool {
 }
 
 /// Plain decimal text (`-12.50`) with at most `p - s` integer and `s` fraction digits.
-fn decimal_fits(text: &str, ty: ColumnType) -> bool {
+fn decimal_fits(text: &str, ty: &ColumnType) -> bool {
     let ColumnType::Decimal(p, s) = ty else { return false };
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
@@ -52,12 +52,12 @@ fn decimal_fits(text: &str, ty: ColumnType) -> bool {
         && digits(int)
         && digits(frac)
         && int.trim_start_matches('0').len() <= (p - s) as usize
-        && frac.trim_end_matches('0').len() <= s as usize
+        && frac.trim_end_matches('0').len() <= *s as usize
 }
 
 /// Whether text is input the server parses into `ty`: a quoted default becomes one when the
 /// table is created, a row's string when it is inserted. Lengths are checked by the caller.
-pub(super) fn text_fits(text: &str, ty: ColumnType) -> bool {
+pub(super) fn text_fits(text: &str, ty: &ColumnType) -> bool {
     let t = text.trim();
     match ty {
         ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => {
@@ -67,7 +67,7 @@ pub(super) fn text_fits(text: &str, ty: ColumnType) -> bool {
                 && t.parse::<i64>().ok().and_then(|v| number_fits(&v.into(), ty).then_some(())).is_some()
         }
         ColumnType::Decimal(..) => decimal_fits(t, ty),
-        ColumnType::Real | ColumnType::Double => float(t, ty == ColumnType::Real),
+        ColumnType::Real | ColumnType::Double => float(t, *ty == ColumnType::Real),
         ColumnType::Boolean => boolean(t),
         ColumnType::Char(_) | ColumnType::Varchar(_) | ColumnType::Text => true,
         ColumnType::Date => special(t, &["today", "tomorrow", "yesterday"]) || date(t).is_some_and(str::is_empty),
@@ -77,13 +77,17 @@ pub(super) fn text_fits(text: &str, ty: ColumnType) -> bool {
                 || date(t).is_some_and(|rest| {
                     rest.is_empty()
                         || rest.strip_prefix([' ', 'T']).and_then(time).and_then(zone)
-                            == Some(ty == ColumnType::TimestampTz)
+                            == Some(*ty == ColumnType::TimestampTz)
                         || rest.strip_prefix([' ', 'T']).and_then(time) == Some("")
                 })
         }
         // jsonb cannot hold the \u0000 escape.
         ColumnType::Json => serde_json::from_str::<serde_json::Value>(t).is_ok() && !t.contains("\\u0000"),
         ColumnType::Uuid => uuid(t),
+        // The label is checked against the declared enum where the project is known (load/enums).
+        ColumnType::Enum(_) => true,
+        // An array's text input: the braces of `'{a,b}'`; the server parses the elements.
+        ColumnType::Array(_) => t.starts_with('{') && t.ends_with('}'),
     }
 }
 
@@ -205,7 +209,7 @@ impl Returns {
     }
 
     /// The column types PostgreSQL assigns it to, and the longest text it prints as.
-    fn fits(self, ty: ColumnType) -> bool {
+    fn fits(self, ty: &ColumnType) -> bool {
         use ColumnType::*;
         let (types, width): (&[ColumnType], u32) = match self {
             Returns::Timestamp => (&[Timestamp, TimestampTz, Date, Time], 35),
@@ -215,7 +219,7 @@ impl Returns {
         };
         match ty {
             Text => true,
-            Char(n) | Varchar(n) => n >= width,
+            Char(n) | Varchar(n) => *n >= width,
             ty => types.contains(&ty),
         }
     }
@@ -249,11 +253,11 @@ pub(super) fn literal(text: &str, escapes: Escapes) -> Option<Literal> {
 /// Why a literal default does not fit its column, if it does not: PostgreSQL refuses a default
 /// of another type family, or a quoted one its type cannot read, when it creates the table;
 /// too long or out of range, when a row takes it.
-pub(super) fn default_problem(literal: &Literal, ty: ColumnType) -> Option<String> {
+pub(super) fn default_problem(literal: &Literal, ty: &ColumnType) -> Option<String> {
     let text_type = matches!(ty, ColumnType::Char(_) | ColumnType::Varchar(_) | ColumnType::Text);
     let numeric = ty.is_integer() || matches!(ty, ColumnType::Decimal(..) | ColumnType::Real | ColumnType::Double);
     let too_long = |s: &str| match ty {
-        ColumnType::Char(n) | ColumnType::Varchar(n) => s.chars().count() > n as usize,
+        ColumnType::Char(n) | ColumnType::Varchar(n) => s.chars().count() > *n as usize,
         _ => false,
     };
     match literal {
@@ -261,7 +265,7 @@ pub(super) fn default_problem(literal: &Literal, ty: ColumnType) -> Option<Strin
         Literal::Text(s) if too_long(s.trim_end_matches(' ')) => Some(format!("is longer than the column's `{ty}`")),
         Literal::Text(s) if !text_fits(s, ty) => Some(format!("is not a value of type `{ty}`")),
         Literal::Text(_) => None,
-        Literal::Boolean if ty == ColumnType::Boolean || text_type => None,
+        Literal::Boolean if *ty == ColumnType::Boolean || text_type => None,
         Literal::Boolean => Some(format!("is a boolean, which a `{ty}` column cannot take")),
         Literal::Function(returns) if returns.fits(ty) => None,
         Literal::Function(_) => Some(format!("returns a value a `{ty}` column cannot take")),
@@ -307,18 +311,18 @@ mod tests {
 
     #[test]
     fn numbers_fit_their_columns() {
-        assert!(number_fits(&n(serde_json::json!(32767)), ColumnType::SmallInt));
-        assert!(!number_fits(&n(serde_json::json!(100000)), ColumnType::SmallInt));
-        assert!(!number_fits(&n(serde_json::json!(3.5)), ColumnType::Integer));
-        assert!(number_fits(&n(serde_json::json!(12.25)), ColumnType::Decimal(5, 2)));
-        assert!(!number_fits(&n(serde_json::json!(1234.5)), ColumnType::Decimal(5, 2)));
+        assert!(number_fits(&n(serde_json::json!(32767)), &ColumnType::SmallInt));
+        assert!(!number_fits(&n(serde_json::json!(100000)), &ColumnType::SmallInt));
+        assert!(!number_fits(&n(serde_json::json!(3.5)), &ColumnType::Integer));
+        assert!(number_fits(&n(serde_json::json!(12.25)), &ColumnType::Decimal(5, 2)));
+        assert!(!number_fits(&n(serde_json::json!(1234.5)), &ColumnType::Decimal(5, 2)));
         // Written with an exponent, a float still has all its digits.
-        assert!(!number_fits(&n(serde_json::json!(1e300)), ColumnType::Decimal(38, 0)));
-        assert!(number_fits(&n(serde_json::json!(1e3)), ColumnType::Decimal(38, 0)));
-        assert!(!number_fits(&n(serde_json::json!(1e300)), ColumnType::Real));
-        assert!(!number_fits(&n(serde_json::json!(1e-300)), ColumnType::Real));
-        assert!(number_fits(&n(serde_json::json!(1e38)), ColumnType::Real));
-        assert!(number_fits(&n(serde_json::json!(1e300)), ColumnType::Double));
+        assert!(!number_fits(&n(serde_json::json!(1e300)), &ColumnType::Decimal(38, 0)));
+        assert!(number_fits(&n(serde_json::json!(1e3)), &ColumnType::Decimal(38, 0)));
+        assert!(!number_fits(&n(serde_json::json!(1e300)), &ColumnType::Real));
+        assert!(!number_fits(&n(serde_json::json!(1e-300)), &ColumnType::Real));
+        assert!(number_fits(&n(serde_json::json!(1e38)), &ColumnType::Real));
+        assert!(number_fits(&n(serde_json::json!(1e300)), &ColumnType::Double));
     }
 
     #[test]
@@ -339,7 +343,7 @@ mod tests {
             ("{\"a\": [1]}", Json),
             ("{A0EEBC99-9C0B4EF8-BB6D6BB9-BD380A11}", Uuid),
         ] {
-            assert!(text_fits(text, ty), "{text} as {ty}");
+            assert!(text_fits(text, &ty), "{text} as {ty}");
         }
         for (text, ty) in [
             ("4294967296", Integer),
@@ -361,13 +365,13 @@ mod tests {
             ("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", Uuid),
             ("-a0eebc999c0b4ef8bb6d6bb9bd380a11", Uuid),
         ] {
-            assert!(!text_fits(text, ty), "{text} as {ty}");
+            assert!(!text_fits(text, &ty), "{text} as {ty}");
         }
     }
 
     #[test]
     fn literal_defaults_are_typed() {
-        let problem = |d: &str, ty| default_problem(&literal(d, Escapes::Standard).unwrap(), ty);
+        let problem = |d: &str, ty| default_problem(&literal(d, Escapes::Standard).unwrap(), &ty);
         assert_eq!(problem("'{}'", ColumnType::Json), None);
         assert!(problem("'{}'", ColumnType::Real).is_some());
         assert!(problem("0", ColumnType::Boolean).is_some());

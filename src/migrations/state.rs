@@ -103,6 +103,8 @@ struct ProjectDoc {
     phases: Vec<u8>,
     #[serde(default)]
     refresh_procedure: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    enums: BTreeMap<String, Vec<String>>,
     tables: Vec<TableDoc>,
     views: Vec<ViewDoc>,
 }
@@ -244,6 +246,7 @@ impl From<&Project> for ProjectDoc {
             dialects: p.dialects.clone(),
             phases: p.phases.clone(),
             refresh_procedure: p.refresh_procedure.clone(),
+            enums: p.enums.clone(),
             tables: p.tables.iter().map(TableDoc::from).collect(),
             views: p.views.iter().map(ViewDoc::from).collect(),
         }
@@ -260,6 +263,7 @@ impl From<ProjectDoc> for Project {
             ignore: vec![],
             refresh_procedure: p.refresh_procedure,
             seed_values: Default::default(),
+            enums: p.enums,
             tables: p.tables.into_iter().map(Table::from).collect(),
             views: p.views.into_iter().map(View::from).collect(),
             targets: Default::default(),
@@ -328,7 +332,7 @@ impl From<&Column> for ColumnDoc {
     fn from(c: &Column) -> Self {
         ColumnDoc {
             name: c.name.clone(),
-            ty: c.ty,
+            ty: c.ty.clone(),
             nullable: c.nullable,
             default: c.default.clone(),
             identity: c.identity.map(|i| IdentityDoc { seed: i.seed, step: i.step }),
@@ -344,7 +348,7 @@ impl From<ColumnDoc> for Column {
     fn from(c: ColumnDoc) -> Self {
         Column {
             name: c.name,
-            ty: c.ty,
+            ty: c.ty.clone(),
             nullable: c.nullable,
             default: c.default,
             identity: c.identity.map(|i| Identity { seed: i.seed, step: i.step }),

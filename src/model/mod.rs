@@ -61,6 +61,9 @@ pub struct Project {
     /// Values `schema seed` picks for columns of these names (realistic synthetic data).
     #[serde(default)]
     pub seed_values: BTreeMap<String, Vec<String>>,
+    /// PostgreSQL enum types: name → values in their order.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, Vec<String>>,
     pub tables: Vec<Table>,
     pub views: Vec<View>,
     /// Where the project deploys: connection settings, not schema (never in state or diff).
@@ -343,6 +346,7 @@ impl Project {
             ignore: self.ignore.clone(),
             refresh_procedure: None,
             seed_values: self.seed_values.clone(),
+            enums: BTreeMap::new(),
             tables: vec![],
             views: vec![],
             targets: self.targets.clone(),

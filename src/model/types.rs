@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Portable column types, parsed once from the YAML (or the catalog) and rendered per dialect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ColumnType {
     SmallInt,
     Integer,
@@ -23,6 +23,12 @@ pub enum ColumnType {
     TimestampTz,
     Json,
     Uuid,
+    /// A PostgreSQL enum type declared under `enums:` in schema.yaml, by name (PostgreSQL
+    /// projects only; the loader refuses a name no enum declares).
+    Enum(String),
+    /// A PostgreSQL array of the element type (PostgreSQL projects only). PostgreSQL ignores
+    /// declared dimensions, so `integer[][]` is this type too.
+    Array(Box<ColumnType>),
 }
 
 pub const MAX_VARCHAR: u32 = 65535;
@@ -52,8 +58,11 @@ impl ColumnType {
     /// was expected and, for types a dialect lacks, what to use instead.
     pub fn parse(text: &str) -> Result<ColumnType, String> {
         let norm = text.trim().to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
-        if norm.ends_with("[]") || norm.starts_with("array") {
-            return Err("arrays are not portable (Redshift has none); use `json` (Redshift SUPER)".into());
+        if let Some(element) = norm.strip_suffix("[]") {
+            return match ColumnType::parse(element)? {
+                ColumnType::Array(inner) => Ok(ColumnType::Array(inner)),
+                element => Ok(ColumnType::Array(Box::new(element))),
+            };
         }
         let (base, args) = match norm.find('(') {
             Some(i) if norm.ends_with(')') => {
@@ -107,18 +116,34 @@ impl ColumnType {
                 },
                 Some(_) => Err("char takes one length".into()),
             },
+            name if args.is_none() && is_type_name(name) => Ok(ColumnType::Enum(name.to_string())),
             _ => Err(format!("unknown type `{}`", text.trim())),
         }
     }
 
     /// Types Redshift accepts as distribution or sort key columns.
-    pub fn can_be_redshift_key(self) -> bool {
-        !matches!(self, ColumnType::Json | ColumnType::Text | ColumnType::Uuid)
+    pub fn can_be_redshift_key(&self) -> bool {
+        !matches!(self, ColumnType::Json | ColumnType::Text | ColumnType::Uuid | ColumnType::Enum(_) | ColumnType::Array(_))
     }
 
-    pub fn is_integer(self) -> bool {
+    /// The enum type this column type names, directly or as an array's element.
+    pub fn enum_name(&self) -> Option<&str> {
+        match self {
+            ColumnType::Enum(name) => Some(name),
+            ColumnType::Array(element) => element.enum_name(),
+            _ => None,
+        }
+    }
+
+    pub fn is_integer(&self) -> bool {
         matches!(self, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt)
     }
+}
+
+/// A name an `enums:` entry could declare (the loader checks that one does).
+fn is_type_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn decimal(p: u32, s: u32) -> Result<ColumnType, String> {
@@ -148,6 +173,8 @@ impl fmt::Display for ColumnType {
             ColumnType::TimestampTz => f.write_str("timestamptz"),
             ColumnType::Json => f.write_str("json"),
             ColumnType::Uuid => f.write_str("uuid"),
+            ColumnType::Enum(name) => f.write_str(name),
+            ColumnType::Array(element) => write!(f, "{element}[]"),
         }
     }
 }
@@ -180,8 +207,8 @@ mod tests {
             ("varchar(max)", ColumnType::Varchar(65535)),
             ("jsonb", ColumnType::Json),
         ] {
-            assert_eq!(ColumnType::parse(text), Ok(ty), "{text}");
-            assert_eq!(ColumnType::parse(&ty.to_string()), Ok(ty), "round trip of {ty}");
+            assert_eq!(ColumnType::parse(text), Ok(ty.clone()), "{text}");
+            assert_eq!(ColumnType::parse(&ty.to_string()), Ok(ty.clone()), "round trip of {ty}");
         }
     }
 

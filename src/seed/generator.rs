@@ -111,6 +111,11 @@ impl<'a> Generator<'a> {
                 _ => None,
             }) {
                 rule
+            } else if let ColumnType::Enum(e) = &column.ty {
+                Rule::Pick(project.enums.get(e).cloned().unwrap_or_default())
+            } else if let ColumnType::Array(_) = &column.ty {
+                // The empty array, which every element type takes.
+                Rule::Pick(vec!["{}".into()])
             } else if let Some(pool) = project.seed_values.get(name) {
                 Rule::Pick(pool.clone())
             } else if let Some(values) = project
@@ -122,7 +127,7 @@ impl<'a> Generator<'a> {
             {
                 Rule::Pick(values)
             } else {
-                fallback(column.ty, name, &table.name, text_len, rows)
+                fallback(&column.ty, name, &table.name, text_len, rows)
             };
             // Only defect rows may match a ratio check.
             let rule = match rule {

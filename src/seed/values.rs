@@ -239,12 +239,12 @@ pub(super) fn reference_values(table: &Table, column: &str) -> Vec<String> {
 }
 
 /// Values from the column type, with a few hints from the name.
-pub(super) fn fallback(ty: ColumnType, name: &str, table: &str, len: usize, rows: u64) -> Rule {
+pub(super) fn fallback(ty: &ColumnType, name: &str, table: &str, len: usize, rows: u64) -> Rule {
     match ty {
         ColumnType::SmallInt => Rule::Int(0, 100),
         ColumnType::Integer | ColumnType::BigInt if name.ends_with("_tokens") => Rule::Int(20, 4000),
         ColumnType::Integer | ColumnType::BigInt => Rule::Int(0, 1000),
-        ColumnType::Decimal(p, s) => {
+        &ColumnType::Decimal(p, s) => {
             let top = 10f64.powi((p - s) as i32) - 10f64.powi(-(s as i32));
             let (lo, hi): (f64, f64) = match name {
                 _ if name.contains("confidence") => (0.5, 1.0),

@@ -176,6 +176,7 @@ impl Builder {
             // Procedures are not read from the catalog; diff does not compare them.
             refresh_procedure: None,
             seed_values: Default::default(),
+            enums: Default::default(),
             tables: vec![],
             views: vec![],
             targets: Default::default(),
@@ -244,9 +245,22 @@ impl Builder {
         }
     }
 
-    /// The column's type, or None (recorded) when the model cannot express it.
+    /// The next value of an enum type of the namespace.
+    pub(in crate::dialect) fn enum_value(&mut self, name: &str, label: &str) {
+        self.live.project.enums.entry(name.to_string()).or_default().push(label.to_string());
+    }
+
+    /// The column's type, or None (recorded) when the model cannot express it. An enum is one
+    /// of the namespace's, printed qualified (`ns.mood`, `ns.mood[]`); an unqualified name that
+    /// is no built-in type is a type the model does not know.
     pub(in crate::dialect) fn column_type(&mut self, table: &str, column: &str, printed: &str) -> Option<ColumnType> {
-        let parsed = ColumnType::parse(printed).ok();
+        let prefixes = [format!("{}.", self.namespace), format!("{}.", crate::sql::ident(&self.namespace))];
+        let parsed = match prefixes.iter().find_map(|p| printed.strip_prefix(p.as_str())) {
+            Some(local) => ColumnType::parse(local)
+                .ok()
+                .filter(|t| t.enum_name().is_some_and(|name| self.live.project.enums.contains_key(name))),
+            None => ColumnType::parse(printed).ok().filter(|t| t.enum_name().is_none()),
+        };
         if parsed.is_none() && self.tables.contains_key(table) {
             self.live.foreign_types.push((table.to_string(), column.to_string(), printed.to_string()));
         }

@@ -104,6 +104,15 @@ WHERE {n} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
                           WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
 ORDER BY c.relname, i.relname";
 
+/// The namespace's enum types with their values in order (the scratch copies of `normalise`
+/// use them too).
+const ENUMS: &str = "SELECT t.typname, e.enumlabel
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
+WHERE n.nspname = {namespace}
+ORDER BY t.typname, e.enumsortorder";
+
 /// View and materialized-view bodies as the server normalises them.
 const VIEWS: &str = "SELECT c.relname, pg_catalog.pg_get_viewdef(c.oid, true) AS definition
 FROM pg_catalog.pg_class c
@@ -221,6 +230,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
     let mut query =
         |sql: &str| s.rows(&sql.replace("{n}", &filter).replace("{namespace}", &Postgres.literal(namespace)));
     let relations = query(RELATIONS)?;
+    let enums = query(ENUMS)?;
     let columns = query(COLUMNS)?;
     let attached = query(ATTACHED)?;
     let indexes = query(INDEXES)?;
@@ -242,6 +252,9 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
             let on = if r.flag("relforcerowsecurity") { "enabled and forced" } else { "enabled" };
             b.unmanaged(Kind::RowLevelSecurity, name, None, on);
         }
+    }
+    for r in enums.iter() {
+        b.enum_value(r.text("typname"), r.text("enumlabel"));
     }
     let mut columns: Vec<_> = columns.iter().collect();
     columns.sort_by_cached_key(|r| (r.text("relname"), r.int("attnum")));
@@ -341,7 +354,7 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
         }
         let columns = t.columns.iter().map(|c| {
             let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
-            format!("{} {}{default}", ident(&c.name), Postgres.type_sql(c.ty))
+            format!("{} {}{default}", ident(&c.name), Postgres.type_sql(&c.ty, &desired.namespace))
         });
         let checks =
             t.check_constraints.iter().map(|k| format!("CONSTRAINT {} CHECK ({})", ident(&k.name), k.expression));

@@ -18,14 +18,15 @@ impl Driver for Postgres {
         Dialect::Postgres
     }
 
-    fn type_sql(&self, ty: ColumnType) -> String {
+    fn type_sql(&self, ty: &ColumnType, namespace: &str) -> String {
         use ColumnType::*;
         match ty {
             Decimal(p, s) => format!("NUMERIC({p},{s})"),
             Text => "TEXT".into(),
             Json => "JSONB".into(),
             Uuid => "UUID".into(),
-            other => super::common_type_sql(other),
+            Array(element) => format!("{}[]", self.type_sql(element, namespace)),
+            other => super::common_type_sql(other, namespace),
         }
     }
 
@@ -78,10 +79,10 @@ impl Driver for Postgres {
         let redefined = lower::redefined(d);
         for (from, to) in &redefined {
             let table = d.to.name.clone();
-            if let Some(length) = ops::narrowed_length(from.ty, to.ty) {
+            if let Some(length) = ops::narrowed_length(&from.ty, &to.ty) {
                 body.push(Op::CheckFits { table: table.clone(), column: to.name.clone(), length });
             }
-            let cast = ops::needs_cast(from.ty, to.ty);
+            let cast = ops::needs_cast(&from.ty, &to.ty);
             body.push(Op::AlterColumn { table, from: (*from).clone(), to: (*to).clone(), cast });
         }
         body.extend(lower::column_drops(d));
@@ -102,10 +103,10 @@ impl Driver for Postgres {
 
     fn hazards(&self, op: &Op) -> Vec<Hazard> {
         match op {
-            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !lower::widens(from.ty, to.ty) => Hazard::guarded(
+            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !lower::widens(&from.ty, &to.ty) => Hazard::guarded(
                 "narrowing or lossy type change: the migration fails, changing nothing, if a value does not fit",
             ),
-            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !in_place_widening(from.ty, to.ty) => {
+            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !in_place_widening(&from.ty, &to.ty) => {
                 Hazard::guarded("PostgreSQL rewrites the whole table to change this type")
             }
             Op::AlterColumn { from, to, .. } if from.nullable && !to.nullable => {
@@ -154,7 +155,7 @@ impl Driver for Postgres {
 }
 
 /// Widenings PostgreSQL does without rewriting the table.
-fn in_place_widening(from: ColumnType, to: ColumnType) -> bool {
+fn in_place_widening(from: &ColumnType, to: &ColumnType) -> bool {
     matches!((from, to), (ColumnType::Varchar(a), ColumnType::Varchar(b)) if b >= a)
         || matches!((from, to), (ColumnType::Varchar(_), ColumnType::Text))
 }

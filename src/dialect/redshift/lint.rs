@@ -9,6 +9,12 @@ use crate::sql::expr::{self, listed, Expression, Query, Role};
 
 pub(super) fn lint(project: &Project) -> Vec<Lint> {
     let mut out = Vec::new();
+    // "Unsupported PostgreSQL data types": enumerated types and arrays.
+    for name in project.enums.keys() {
+        let message = format!("Redshift has no enum types (`{name}`), and Redshift is a target dialect of this project");
+        let help = "declare the column varchar(n) and list its values in an `accepted_values` check";
+        out.push(at("", &format!("enums.{name}"), message, Some(help)));
+    }
     for t in &project.tables {
         for (i, c) in t.columns.iter().enumerate() {
             column(&mut out, t, i, c);
@@ -56,6 +62,8 @@ fn column(out: &mut Vec<Lint>, t: &Table, i: usize, c: &Column) {
     let help = match c.ty {
         ColumnType::Text => Some("declare varchar(n) with the longest length you expect, e.g. varchar(1024)"),
         ColumnType::Uuid => Some("declare char(36)"),
+        ColumnType::Array(_) => Some("declare json (Redshift SUPER), which holds arrays"),
+        ColumnType::Enum(_) => Some("declare varchar(n) and list its values in an `accepted_values` check"),
         _ => None,
     };
     if let Some(help) = help {
@@ -68,7 +76,7 @@ fn column(out: &mut Vec<Lint>, t: &Table, i: usize, c: &Column) {
         out.push(at(&t.name, &path("identity"), message, None));
     }
     if let Some(enc) = &c.encode {
-        if !encoding_fits(enc, c.ty) {
+        if !encoding_fits(enc, &c.ty) {
             let message = format!("Redshift's encoding `{enc}` does not take type `{}`", c.ty);
             out.push(at(
                 &t.name,
@@ -121,7 +129,7 @@ fn view(out: &mut Vec<Lint>, project: &Project, v: &View) {
 
 /// The data types each encoding takes (AWS "Compression encodings", its table of encodings and
 /// data types). SUPER takes RAW, LZO and ZSTD; TIME is kept to the encodings known to take it.
-fn encoding_fits(encoding: &str, ty: ColumnType) -> bool {
+fn encoding_fits(encoding: &str, ty: &ColumnType) -> bool {
     use ColumnType::*;
     let int = matches!(ty, SmallInt | Integer | BigInt);
     let number = int || matches!(ty, Decimal(..));
@@ -130,15 +138,15 @@ fn encoding_fits(encoding: &str, ty: ColumnType) -> bool {
     let moment = matches!(ty, Date | Timestamp | TimestampTz);
     match encoding {
         "raw" | "zstd" => true,
-        "az64" => number || moment || ty == Time,
+        "az64" => number || moment || *ty == Time,
         "bytedict" => number || float || string || moment,
         "delta" => number || moment,
         "delta32k" => matches!(ty, Integer | BigInt | Decimal(..)) || matches!(ty, Date | Timestamp),
-        "lzo" => number || string || moment || ty == Json,
+        "lzo" => number || string || moment || *ty == Json,
         "mostly8" => number,
         "mostly16" => matches!(ty, Integer | BigInt | Decimal(..)),
         "mostly32" => matches!(ty, BigInt | Decimal(..)),
-        "runlength" => number || float || string || moment || ty == Boolean,
+        "runlength" => number || float || string || moment || *ty == Boolean,
         "text255" | "text32k" => matches!(ty, Varchar(_)),
         _ => true,
     }

@@ -39,13 +39,13 @@ impl Driver for Redshift {
         Dialect::Redshift
     }
 
-    fn type_sql(&self, ty: ColumnType) -> String {
+    fn type_sql(&self, ty: &ColumnType, namespace: &str) -> String {
         match ty {
             // The loader rejects `text` and `uuid` for Redshift projects; these keep rendering total.
             ColumnType::Text => "VARCHAR(256)".into(),
             ColumnType::Uuid => "CHAR(36)".into(),
             ColumnType::Json => "SUPER".into(),
-            other => super::common_type_sql(other),
+            other => super::common_type_sql(other, namespace),
         }
     }
 

@@ -18,7 +18,9 @@ pub fn normalise(desired: &Project, live: &mut Live) -> Project {
     let mut desired = desired.clone();
     // Types as Redshift stores them (TEXT is VARCHAR(256)).
     for c in desired.tables.iter_mut().flat_map(|t| &mut t.columns) {
-        c.ty = ColumnType::parse(&Redshift.type_sql(c.ty)).unwrap_or(c.ty);
+        if let Ok(ty) = ColumnType::parse(&Redshift.type_sql(&c.ty, &desired.namespace)) {
+            c.ty = ty;
+        }
     }
     squash_project(&mut desired);
     squash_project(&mut live.project);

@@ -1,0 +1,55 @@
+//! `enums:` in schema.yaml: PostgreSQL enum types, and the columns, defaults and reference rows
+//! that use them. The Redshift driver's lint refuses them in a project that deploys there.
+
+use super::project::Loader;
+use super::{Source, MAX_IDENT};
+use crate::model::{ColumnType, TYPE_NAMES};
+use crate::suggest::nearest;
+use std::collections::{BTreeMap, BTreeSet};
+
+impl Loader<'_> {
+    /// Checks the declared enums and keeps them for the columns that name one.
+    pub(super) fn enums(&mut self, src: &Source, enums: &BTreeMap<String, Vec<String>>, relations: &[&str]) {
+        for (name, labels) in enums {
+            let path = format!("enums.{name}");
+            self.ident(src, &path, name);
+            if relations.contains(&name.as_str()) {
+                // A table or view's row type takes its name in pg_type.
+                self.at(src, &path, format!("enum `{name}` has the name of a table or view (types share their names)"));
+            }
+            if labels.is_empty() {
+                self.at(src, &path, format!("enum `{name}` needs at least one value"));
+            }
+            let mut seen = BTreeSet::new();
+            for (i, label) in labels.iter().enumerate() {
+                let at = format!("{path}.{i}");
+                if label.is_empty() || label.len() > MAX_IDENT {
+                    self.at(src, &at, format!("enum value `{label}` must be 1 to {MAX_IDENT} bytes long"));
+                } else if !seen.insert(label) {
+                    self.at(src, &at, format!("enum value `{label}` is listed twice in `{name}`"));
+                }
+            }
+        }
+        self.enums = enums.clone();
+    }
+
+    /// A type that names an enum must name a declared one.
+    pub(super) fn declared_type(&mut self, src: &Source, path: &str, ty: ColumnType) -> Option<ColumnType> {
+        let Some(name) = ty.enum_name() else { return Some(ty) };
+        if self.enums.contains_key(name) {
+            return Some(ty);
+        }
+        let known = TYPE_NAMES.iter().copied().chain(self.enums.keys().map(String::as_str));
+        let help = nearest(name, known).or_else(|| Some("an enum type is declared under `enums:` in schema.yaml".into()));
+        self.at_help(src, path, format!("unknown type `{name}`"), help);
+        None
+    }
+
+    /// Whether `text` is a value of the enum column type `ty` (true for other types).
+    pub(super) fn enum_label_fits(&self, ty: &ColumnType, text: &str) -> bool {
+        match ty {
+            ColumnType::Enum(name) => self.enums.get(name).is_none_or(|labels| labels.iter().any(|l| l == text)),
+            _ => true,
+        }
+    }
+}
