@@ -37,7 +37,7 @@ fn views(definitions: &[(&str, &str)]) -> Rows {
 #[test]
 fn every_redshift_catalog_query_parses() {
     let queries = redshift::queries("analytics");
-    assert_eq!(queries.len(), 8, "one query per catalog source");
+    assert_eq!(queries.len(), 9, "one query per catalog source");
     let sql: Vec<String> = queries.iter().map(|q| format!("{};\n", q.sql)).collect();
     if let Err(report) = common::redshift_grammar_accepts(&sql.concat()) {
         panic!("sqlfluff (redshift) rejects a catalog query:\n{report}");
@@ -64,7 +64,8 @@ fn catalog() -> Catalog {
              206|mv_daily|v|0||
              207|mv_tbl__mv_daily__0|r|1|1|
              208|v_plain|v|0||
-             209|refinery_schema_history|r|9|10|",
+             209|refinery_schema_history|r|9|10|
+             210|v_late|v|0||",
         ),
         columns: rows(
             "relname|attname|type|attnotnull|default_expr|encoding|attisdistkey|attsortkeyord|description
@@ -95,6 +96,12 @@ fn catalog() -> Catalog {
                 "create materialized view analytics.mv_daily backup no diststyle key distkey (session_id) sortkey (event_date) auto refresh no as select event_date, session_id, count(*) as n from analytics.t_key group by 1, 2;",
             ),
             ("v_plain", " SELECT t_key.id FROM analytics.t_key;"),
+            // A late-binding view's definition is its whole statement (amazon-redshift-utils
+            // v_generate_view_ddl prints it as it is for a view with relnatts = 0).
+            (
+                "v_late",
+                "create view analytics.v_late as select id, event_date from analytics.t_key join spectrum.clicks using (id) with no schema binding;",
+            ),
         ]),
         backup: Some(rows(
             "key|dboid
@@ -113,6 +120,7 @@ fn catalog() -> Catalog {
             "name|autorefresh|state
              mv_daily|1|101",
         )),
+        external_tables: Some(rows("tablename|location")),
         role_grants: Some(rows("relation_name|privilege_type|identity_name")),
     }
 }
@@ -185,8 +193,52 @@ fn documented_rows_map_to_the_model() {
     assert_eq!(mv.depends_on, ["t_key"]);
     assert_eq!(live.broken, [("mv_daily".into(), "unrefreshable: a column of a base table was dropped".into())]);
     let v = p.view("v_plain").unwrap();
-    assert!(!v.materialized);
+    assert!(!v.materialized && !v.late_binding);
     assert_eq!(v.sql, "SELECT t_key.id FROM {{ ref('t_key') }}");
+    // A late-binding view: the clause read off, its external reference kept as written.
+    let v = p.view("v_late").unwrap();
+    assert!(!v.materialized && v.late_binding);
+    assert_eq!(v.sql, "select id, event_date from {{ ref('t_key') }} join spectrum.clicks using (id)");
+    assert_eq!(v.depends_on, ["t_key"]);
+}
+
+#[test]
+fn late_binding_definitions_are_read_whatever_their_spelling() {
+    for (definition, body) in [
+        ("CREATE VIEW a.v AS SELECT 1 WITH NO SCHEMA BINDING", Some("SELECT 1")),
+        ("create view \"A\".\"V x\" (c) as\nselect 1 as c\nwith  no\tschema binding ;", Some("select 1 as c")),
+        ("create or replace view v as select 'with no schema binding' as s with no schema binding", Some("select 'with no schema binding' as s")),
+        // A bound view's definition is its query; a materialized view is not late-binding.
+        (" SELECT 1 AS x;", None),
+        ("create view a.v as select 1", None),
+        ("create materialized view a.mv as select 1 with no schema binding", None),
+    ] {
+        assert_eq!(redshift::parse_late_binding(definition), body, "{definition}");
+    }
+}
+
+/// An external schema's tables (SVV_EXTERNAL_TABLES: schemaname, tablename, location, ...)
+/// are said to be unmanaged: neither tables of the model nor drift.
+#[test]
+fn external_tables_are_listed_as_unmanaged_not_as_drift() {
+    let c = Catalog {
+        external_tables: Some(rows(
+            "tablename|location
+             clicks|s3://bucket/clicks/
+             sales|s3://bucket/tickit/sales/",
+        )),
+        ..catalog()
+    };
+    let live = redshift::build("analytics", &c);
+    assert!(live.project.table("clicks").is_none());
+    let said: Vec<&String> = live.warnings.iter().filter(|w| w.contains("external (Spectrum)")).collect();
+    assert_eq!(
+        said,
+        [
+            "analytics.clicks is an external (Spectrum) table at s3://bucket/clicks/: not managed by the YAML, not compared",
+            "analytics.sales is an external (Spectrum) table at s3://bucket/tickit/sales/: not managed by the YAML, not compared",
+        ]
+    );
 }
 
 #[test]
@@ -301,6 +353,7 @@ fn a_freshly_migrated_redshift_shows_no_drift() {
              mv_x|f|1
              mv_keyed|t|0",
         )),
+        external_tables: Some(rows("tablename|location")),
         role_grants: Some(rows("relation_name|privilege_type|identity_name")),
     };
     let report = diff(&project, &catalog);

@@ -260,7 +260,6 @@ impl Op {
     }
 
     pub fn describe(&self, ns: &str) -> String {
-        let view_kind = |v: &View| if v.materialized { "materialized view" } else { "view" };
         match self {
             Op::CreateSchema => format!("create schema {ns}"),
             Op::CreateEnum { name, .. } => format!("create enum type {ns}.{name}"),
@@ -268,8 +267,8 @@ impl Op {
             Op::DropEnum { name } => format!("drop enum type {ns}.{name}"),
             Op::CreateTable { table, .. } => format!("create table {ns}.{}", table.name),
             Op::DropTable { table } => format!("drop table {ns}.{table}"),
-            Op::CreateView { view } => format!("create {} {ns}.{}", view_kind(view), view.name),
-            Op::DropView { view } => format!("drop {} {ns}.{}", view_kind(view), view.name),
+            Op::CreateView { view } => format!("create {} {ns}.{}", view.kind_name(), view.name),
+            Op::DropView { view } => format!("drop {} {ns}.{}", view.kind_name(), view.name),
             Op::AddColumn { table, column } => format!("add column {ns}.{table}.{}", column.name),
             Op::Backfill { table, column, expr } => format!("backfill {ns}.{table}.{column} from {expr}"),
             Op::DropColumn { table, column } => format!("drop column {ns}.{table}.{column}"),

@@ -184,7 +184,7 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
     for change in changes {
         match change {
             Change::AddView { view } => {
-                f.add(Kind::MissingView, &view.name, None, Some(view_kind(view.materialized).into()), None)
+                f.add(Kind::MissingView, &view.name, None, Some(view.kind_name().into()), None)
             }
             Change::ModifyView { from, to, changed } => self::view(&mut f, to, from, *changed),
             _ => {}
@@ -212,7 +212,7 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
     }
     for change in changes {
         if let Change::DropView { view } = change {
-            let kind = Some(view_kind(view.materialized).into());
+            let kind = Some(view.kind_name().into());
             f.add(Kind::ExtraView, &view.name, None, not_enabled(&view.name), kind);
         }
     }
@@ -376,7 +376,7 @@ fn column(f: &mut Findings, table: &str, d: &Column, l: &Column, changed: Column
 fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
     let name = d.name.as_str();
     if changed.kind {
-        f.pair(Kind::ViewKind, name, None, d.materialized, l.materialized, |m| view_kind(m).into());
+        f.pair(Kind::ViewKind, name, None, d, l, |v| v.kind_name().into());
     }
     if changed.body {
         f.pair(Kind::ViewBody, name, None, &d.sql, &l.sql, |s| s.clone());
@@ -456,14 +456,6 @@ fn yes_no(on: bool) -> String {
 
 fn comment_text(c: &Option<String>) -> String {
     c.clone().unwrap_or_else(|| "none".into())
-}
-
-fn view_kind(materialized: bool) -> &'static str {
-    if materialized {
-        "materialized view"
-    } else {
-        "view"
-    }
 }
 
 fn mv_options(v: &View) -> String {

@@ -177,7 +177,7 @@ impl ColumnChanges {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ViewChanges {
     pub body: bool,
-    /// View where a materialized view was, or the reverse.
+    /// View where a materialized view was, or the reverse; late-binding or not.
     pub kind: bool,
     /// Redshift materialized-view options: BACKUP, AUTO REFRESH, distribution, sort key.
     pub options: bool,
@@ -190,7 +190,7 @@ impl ViewChanges {
     fn between(a: &View, b: &View) -> ViewChanges {
         ViewChanges {
             body: a.sql != b.sql,
-            kind: a.materialized != b.materialized,
+            kind: (a.materialized, a.late_binding) != (b.materialized, b.late_binding),
             options: (a.backup, a.auto_refresh, &a.distribution, &a.sort_key)
                 != (b.backup, b.auto_refresh, &b.distribution, &b.sort_key),
             indexes: a.indexes != b.indexes,

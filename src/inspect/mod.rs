@@ -206,6 +206,9 @@ fn view(v: &View, warnings: &mut Vec<String>) -> String {
         }
         indexes(&mut y, &v.indexes);
     }
+    if v.late_binding {
+        y.push_str("late_binding: true\n");
+    }
     grants(&mut y, &v.name, &v.grants, true, warnings);
     // A literal block; its indentation is that of the first line, so that one starts flush.
     y.push_str("sql: |\n");

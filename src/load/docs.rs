@@ -288,6 +288,9 @@ pub(super) struct ViewDoc {
     #[serde(default)]
     pub(super) indexes: Vec<Index>,
     pub(super) grants: Option<Vec<GrantDoc>>,
+    /// Redshift `WITH NO SCHEMA BINDING` (a plain view only).
+    #[serde(default)]
+    pub(super) late_binding: bool,
     pub(super) sql: String,
 }
 

@@ -244,6 +244,11 @@ impl Loader<'_> {
             (None, Some(n)) => (n.clone(), true),
             _ => return None,
         };
+        if materialized && doc.late_binding {
+            // "CREATE MATERIALIZED VIEW": the definition cannot hold late-binding references.
+            let message = "`late_binding` applies to a view only: a materialized view cannot be late-binding";
+            self.error(src, src.positions().key("late_binding"), message, None);
+        }
         if !materialized {
             for (field, set) in [
                 ("backup", doc.backup.is_some()),
@@ -330,6 +335,7 @@ impl Loader<'_> {
             description: doc.description.clone(),
             sql: doc.sql.trim_end().to_string(),
             depends_on,
+            late_binding: doc.late_binding,
             backup: doc.backup.unwrap_or(true),
             auto_refresh: doc.auto_refresh.unwrap_or(false),
             distribution,

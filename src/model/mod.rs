@@ -310,6 +310,10 @@ pub struct View {
     pub sql: String,
     /// Tables and views the body references, sorted.
     pub depends_on: Vec<String>,
+    /// Redshift `WITH NO SCHEMA BINDING`: the server checks no reference until the view is
+    /// queried (needed for external tables); a plain view on PostgreSQL.
+    #[serde(default)]
+    pub late_binding: bool,
     /// Redshift materialized-view options.
     pub backup: bool,
     pub auto_refresh: bool,
@@ -320,6 +324,17 @@ pub struct View {
     /// As for tables; a view's grants are SELECT only.
     #[serde(default)]
     pub grants: Option<Vec<Grant>>,
+}
+
+impl View {
+    /// What the view is, in words: `view`, `late-binding view` or `materialized view`.
+    pub fn kind_name(&self) -> &'static str {
+        match (self.materialized, self.late_binding) {
+            (true, _) => "materialized view",
+            (false, true) => "late-binding view",
+            (false, false) => "view",
+        }
+    }
 }
 
 impl Project {

@@ -228,6 +228,7 @@ impl Builder {
             description: description.map(str::to_string),
             sql: String::new(),
             depends_on: vec![],
+            late_binding: false,
             backup: true,
             auto_refresh: false,
             distribution: Distribution::Even,

@@ -104,13 +104,12 @@ WHERE {n} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
                           WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
 ORDER BY c.relname, i.relname";
 
-/// The namespace's enum types with their values in order (the scratch copies of `normalise`
-/// use them too).
+/// The namespace's enum types with their values in order.
 const ENUMS: &str = "SELECT t.typname, e.enumlabel
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
-WHERE n.nspname = {namespace}
+WHERE {n}
 ORDER BY t.typname, e.enumsortorder";
 
 /// View and materialized-view bodies as the server normalises them.
@@ -131,11 +130,11 @@ JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
 WHERE {n} AND tn.nspname = {namespace} AND t.oid <> v.oid";
 
 /// Which schema a snapshot reads: the managed namespace, or this session's temporary schema
-/// (where `normalise` puts its scratch copies).
+/// (where `normalise` puts its scratch copies, whose columns use the desired enum types).
 #[derive(Clone, Copy)]
 enum Scope<'a> {
     Namespace(&'a str),
-    Temporary,
+    Temporary(&'a BTreeMap<String, Vec<String>>),
 }
 
 /// The namespace is read in a READ ONLY transaction. Normalising the desired project needs
@@ -225,12 +224,22 @@ fn overlay(desired: &Project, live: &mut Project) {
 fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
     let filter = match scope {
         Scope::Namespace(ns) => format!("n.nspname = {}", Postgres.literal(ns)),
-        Scope::Temporary => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
+        Scope::Temporary(_) => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
     };
     let mut query =
         |sql: &str| s.rows(&sql.replace("{n}", &filter).replace("{namespace}", &Postgres.literal(namespace)));
     let relations = query(RELATIONS)?;
-    let enums = query(ENUMS)?;
+    let enum_rows = match scope {
+        Scope::Namespace(_) => Some(query(ENUMS)?),
+        Scope::Temporary(_) => None,
+    };
+    let enums: Vec<(&str, &str)> = match (&enum_rows, scope) {
+        (Some(rows), _) => rows.iter().map(|r| (r.text("typname"), r.text("enumlabel"))).collect(),
+        (None, Scope::Temporary(enums)) => {
+            enums.iter().flat_map(|(n, values)| values.iter().map(move |v| (n.as_str(), v.as_str()))).collect()
+        }
+        (None, Scope::Namespace(_)) => vec![],
+    };
     let columns = query(COLUMNS)?;
     let attached = query(ATTACHED)?;
     let indexes = query(INDEXES)?;
@@ -253,8 +262,8 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
             b.unmanaged(Kind::RowLevelSecurity, name, None, on);
         }
     }
-    for r in enums.iter() {
-        b.enum_value(r.text("typname"), r.text("enumlabel"));
+    for (name, value) in enums {
+        b.enum_value(name, value);
     }
     let mut columns: Vec<_> = columns.iter().collect();
     columns.sort_by_cached_key(|r| (r.text("relname"), r.int("attnum")));
@@ -383,7 +392,7 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
         warnings.push(format!("the server refuses the desired {what} ({error}); it is compared as written"));
     }
 
-    let stored = snapshot(s, Scope::Temporary, &desired.namespace)?.project;
+    let stored = snapshot(s, Scope::Temporary(&desired.enums), &desired.namespace)?.project;
     let copies = stored.tables_by_name();
     for t in &mut out.tables {
         let Some(copy) = copies.get(t.name.as_str()) else { continue };

@@ -93,6 +93,11 @@ WHERE key LIKE 'pg_class_backup_%'"
             format!("SELECT \"table\", diststyle, sortkey1, encoded FROM svv_table_info WHERE \"schema\" = {ns}"),
         ),
         optional("svv_mv_info", format!("SELECT name, autorefresh, state FROM svv_mv_info WHERE schema_name = {ns}")),
+        // External (Spectrum) tables, when the namespace is an external schema: not managed.
+        optional(
+            "svv_external_tables",
+            format!("SELECT tablename, location FROM svv_external_tables WHERE schemaname = {ns} ORDER BY tablename"),
+        ),
         // Grants to roles: AWS documents them here, and relacl's format only for users and groups.
         optional(
             "svv_relation_privileges",
@@ -113,6 +118,7 @@ pub struct Catalog {
     pub backup: Option<Rows>,
     pub table_info: Option<Rows>,
     pub mv_info: Option<Rows>,
+    pub external_tables: Option<Rows>,
     pub role_grants: Option<Rows>,
 }
 
@@ -141,8 +147,9 @@ pub(super) fn read(
     let mut next = || rows.next().flatten();
     let mut required = || next().unwrap_or_default();
     let (relations, columns, constraints, views) = (required(), required(), required(), required());
-    let (backup, table_info, mv_info, role_grants) = (next(), next(), next(), next());
-    let catalog = Catalog { relations, columns, constraints, views, backup, table_info, mv_info, role_grants };
+    let (backup, table_info, mv_info, external_tables, role_grants) = (next(), next(), next(), next(), next());
+    let catalog =
+        Catalog { relations, columns, constraints, views, backup, table_info, mv_info, external_tables, role_grants };
     let mut live = build(namespace, &catalog);
     live.warnings.extend(warnings);
     live.queries = s.queries;
@@ -159,6 +166,14 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
     let info: HashMap<&str, _> = c.table_info.iter().flat_map(Rows::iter).map(|r| (r.text("table"), r)).collect();
     let mv_info: HashMap<&str, _> = c.mv_info.iter().flat_map(Rows::iter).map(|r| (r.text("name"), r)).collect();
 
+    // An external schema's tables live in the data catalog (S3), not in pg_class: listed, never
+    // compared or written.
+    for r in c.external_tables.iter().flat_map(Rows::iter) {
+        let (table, location) = (r.text("tablename"), r.get("location").unwrap_or("?"));
+        b.live.warnings.push(format!(
+            "{namespace}.{table} is an external (Spectrum) table at {location}: not managed by the YAML, not compared"
+        ));
+    }
     let mut styles = HashMap::new();
     let mut oids = HashMap::new();
     for r in c.relations.iter().filter(|r| !internal(r.text("relname"))) {
@@ -272,7 +287,11 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
     for (name, materialized) in views {
         let definition = definitions.get(name.as_str()).copied().unwrap_or_default();
         let mv = if materialized { parse_mv(definition) } else { None };
-        let body = mv.as_ref().map_or(definition, |m| m.body);
+        let late = if materialized { None } else { parse_late_binding(definition) };
+        let body = mv.as_ref().map(|m| m.body).or(late).unwrap_or(definition);
+        if late.is_some() {
+            b.views.get_mut(&name).expect("listed above").late_binding = true;
+        }
         let (sql, depends_on) =
             to_refs(body.trim().trim_end_matches(';').trim_end(), namespace, &objects, Escapes::Backslash);
         b.view_body(&name, sql, depends_on);
@@ -366,6 +385,32 @@ fn unrefreshable(state: i64) -> Option<String> {
         _ => return None,
     };
     Some(why.to_string())
+}
+
+/// The body of a late-binding view, whose stored definition is its whole statement (a bound
+/// view's is its query): `create view [schema.]name [(columns)] as body with no schema binding`.
+pub fn parse_late_binding(definition: &str) -> Option<&str> {
+    let mut c = Cursor::new(definition, Escapes::Backslash);
+    if !(c.keywords(&["create", "view"]) || c.keywords(&["create", "or", "replace", "view"])) {
+        return None;
+    }
+    c.ident()?;
+    if c.punct('.') {
+        c.ident()?;
+    }
+    let _columns = c.ident_list();
+    if !c.keywords(&["as"]) {
+        return None;
+    }
+    let mut body = c.rest().trim().trim_end_matches(';');
+    for word in ["binding", "schema", "no", "with"] {
+        let (head, last) = body.trim_end().rsplit_once(char::is_whitespace)?;
+        if !last.eq_ignore_ascii_case(word) {
+            return None;
+        }
+        body = head;
+    }
+    Some(body.trim_end())
 }
 
 /// A materialized view's stored definition:

@@ -73,6 +73,9 @@ static RULES: &[Rule] = &[
     // "CREATE MATERIALIZED VIEW": AUTO REFRESH schedules refreshes (PostgreSQL fills the view at
     // CREATE, as Redshift does).
     |s, k| (s.is(k, "AUTO") && s.is(k + 1, "REFRESH") && s.yes_no(k + 2)).then_some((k + 2, GONE)),
+    // "CREATE VIEW": WITH NO SCHEMA BINDING defers checking the references to query time
+    // (late-binding view); PostgreSQL binds them at CREATE, which only fails earlier.
+    |s, k| (s.is(k, "WITH") && s.is(k + 1, "NO") && s.is(k + 2, "SCHEMA") && s.is(k + 3, "BINDING")).then_some((k + 3, GONE)),
     // "CREATE PROCEDURE": NONATOMIC commits statement by statement; the generated bodies only
     // REFRESH materialized views, which gives the same result either way.
     |s, k| s.is(k, "NONATOMIC").then_some((k, GONE)),
