@@ -207,7 +207,10 @@ fn late_binding_definitions_are_read_whatever_their_spelling() {
     for (definition, body) in [
         ("CREATE VIEW a.v AS SELECT 1 WITH NO SCHEMA BINDING", Some("SELECT 1")),
         ("create view \"A\".\"V x\" (c) as\nselect 1 as c\nwith  no\tschema binding ;", Some("select 1 as c")),
-        ("create or replace view v as select 'with no schema binding' as s with no schema binding", Some("select 'with no schema binding' as s")),
+        (
+            "create or replace view v as select 'with no schema binding' as s with no schema binding",
+            Some("select 'with no schema binding' as s"),
+        ),
         // A bound view's definition is its query; a materialized view is not late-binding.
         (" SELECT 1 AS x;", None),
         ("create view a.v as select 1", None),

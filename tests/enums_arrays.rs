@@ -46,9 +46,14 @@ fn enums_and_arrays_are_generated_migrated_seeded_evolved_and_compared() {
     assert!(out.status.success(), "{}", text(&out));
     let v1 = std::fs::read_to_string(dir.join("migrations/postgres/V1__initial.sql")).unwrap();
     // The type comes before the table that uses it, qualified like every name.
-    let (ty, table) = (v1.find("CREATE TYPE \"crm\".\"mood\" AS ENUM ('sad', 'ok', 'happy');"), v1.find("CREATE TABLE"));
+    let (ty, table) =
+        (v1.find("CREATE TYPE \"crm\".\"mood\" AS ENUM ('sad', 'ok', 'happy');"), v1.find("CREATE TABLE"));
     assert!(ty.is_some() && ty < table, "{v1}");
-    for column in ["\"feeling\" \"crm\".\"mood\" DEFAULT 'ok' NOT NULL", "\"history\" \"crm\".\"mood\"[]", "\"tags\" VARCHAR(20)[]"] {
+    for column in [
+        "\"feeling\" \"crm\".\"mood\" DEFAULT 'ok' NOT NULL",
+        "\"history\" \"crm\".\"mood\"[]",
+        "\"tags\" VARCHAR(20)[]",
+    ] {
         assert!(v1.contains(column), "{column}: {v1}");
     }
 
@@ -84,7 +89,11 @@ fn enums_and_arrays_are_generated_migrated_seeded_evolved_and_compared() {
     std::fs::write(dir.join("schema/schema.yaml"), SETTINGS.replace("[sad, ok, happy]", "[ok, sad, happy]")).unwrap();
     let out = schema(dir, "postgres://unused", &["generate", "--name", "reorder"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("PostgreSQL can add values to an enum but not remove or reorder them"), "{}", text(&out));
+    assert!(
+        text(&out).contains("PostgreSQL can add values to an enum but not remove or reorder them"),
+        "{}",
+        text(&out)
+    );
     assert!(!dir.join("migrations/postgres/V3__reorder.sql").exists());
     std::fs::write(dir.join("schema/schema.yaml"), &settings).unwrap();
 
@@ -104,11 +113,31 @@ fn enums_and_arrays_are_generated_migrated_seeded_evolved_and_compared() {
 fn enum_and_array_mistakes_are_refused_where_they_are_written() {
     let cases = [
         // An undeclared type is an unknown type, with the declared enums among the suggestions.
-        (SETTINGS.to_string(), PEOPLE.replace("type: mood,", "type: moood,"), "tables/people.yaml:4:28: error: unknown type `moood`"),
-        (SETTINGS.to_string(), PEOPLE.replace("\"'ok'\"", "\"'fine'\""), "`default` 'fine' is not a value of enum `mood`"),
-        (SETTINGS.replace("[sad, ok, happy]", "[sad, sad]"), PEOPLE.into(), "enum value `sad` is listed twice in `mood`"),
-        (SETTINGS.replace("[sad, ok, happy]", "[]"), PEOPLE.replace("mood", "text"), "enum `mood` needs at least one value"),
-        (SETTINGS.replace("mood:", "people:"), PEOPLE.replace("mood", "people"), "enum `people` has the name of a table"),
+        (
+            SETTINGS.to_string(),
+            PEOPLE.replace("type: mood,", "type: moood,"),
+            "tables/people.yaml:4:28: error: unknown type `moood`",
+        ),
+        (
+            SETTINGS.to_string(),
+            PEOPLE.replace("\"'ok'\"", "\"'fine'\""),
+            "`default` 'fine' is not a value of enum `mood`",
+        ),
+        (
+            SETTINGS.replace("[sad, ok, happy]", "[sad, sad]"),
+            PEOPLE.into(),
+            "enum value `sad` is listed twice in `mood`",
+        ),
+        (
+            SETTINGS.replace("[sad, ok, happy]", "[]"),
+            PEOPLE.replace("mood", "text"),
+            "enum `mood` needs at least one value",
+        ),
+        (
+            SETTINGS.replace("mood:", "people:"),
+            PEOPLE.replace("mood", "people"),
+            "enum `people` has the name of a table",
+        ),
         (
             SETTINGS.to_string(),
             format!("{PEOPLE}rows:\n  - {{ feeling: grumpy }}\n"),

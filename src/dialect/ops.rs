@@ -310,7 +310,9 @@ impl Op {
     pub fn common_hazards(&self) -> Vec<Hazard> {
         match self {
             Op::DropTable { .. } => Hazard::guarded("deletes the table and all its rows"),
-            Op::AddEnumValue { .. } => Hazard::note("the new value can be stored only once this migration has committed"),
+            Op::AddEnumValue { .. } => {
+                Hazard::note("the new value can be stored only once this migration has committed")
+            }
             Op::DropColumn { .. } => Hazard::guarded("deletes the column's data"),
             Op::DeleteRows { .. } => Hazard::guarded("deletes reference rows"),
             Op::Backfill { .. } => Hazard::note("updates every row where the column is NULL"),

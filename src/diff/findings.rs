@@ -183,9 +183,7 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
     }
     for change in changes {
         match change {
-            Change::AddView { view } => {
-                f.add(Kind::MissingView, &view.name, None, Some(view.kind_name().into()), None)
-            }
+            Change::AddView { view } => f.add(Kind::MissingView, &view.name, None, Some(view.kind_name().into()), None),
             Change::ModifyView { from, to, changed } => self::view(&mut f, to, from, *changed),
             _ => {}
         }
@@ -270,8 +268,9 @@ fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(
         if foreign(name, &dc.name) {
             continue;
         }
-        let same =
-            |c: &&Column| (&c.ty, c.nullable, &c.default, c.identity) == (&dc.ty, dc.nullable, &dc.default, dc.identity);
+        let same = |c: &&Column| {
+            (&c.ty, c.nullable, &c.default, c.identity) == (&dc.ty, dc.nullable, &dc.default, dc.identity)
+        };
         let candidates: Vec<usize> = extra.iter().enumerate().filter(|(_, c)| same(c)).map(|(i, _)| i).collect();
         if let [only] = candidates[..] {
             let renamed = extra.remove(only);

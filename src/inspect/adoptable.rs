@@ -31,7 +31,8 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
     }
     // An enum the YAML can name: an identifier that is no built-in type's name (`type: text`
     // is the built-in). Columns of the others are already left out as types it cannot write.
-    let named = |name: &String| check_ident(name).is_ok() && ColumnType::parse(name) == Ok(ColumnType::Enum(name.clone()));
+    let named =
+        |name: &String| check_ident(name).is_ok() && ColumnType::parse(name) == Ok(ColumnType::Enum(name.clone()));
     for name in project.enums.keys().filter(|n| !named(n)) {
         aside.insert(name.clone(), "an enum type whose name the YAML cannot write as a type".into());
     }

@@ -40,7 +40,8 @@ impl Loader<'_> {
             return Some(ty);
         }
         let known = TYPE_NAMES.iter().copied().chain(self.enums.keys().map(String::as_str));
-        let help = nearest(name, known).or_else(|| Some("an enum type is declared under `enums:` in schema.yaml".into()));
+        let help =
+            nearest(name, known).or_else(|| Some("an enum type is declared under `enums:` in schema.yaml".into()));
         self.at_help(src, path, format!("unknown type `{name}`"), help);
         None
     }

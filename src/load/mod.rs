@@ -48,7 +48,8 @@ pub fn load(dir: &Path) -> Result<Project, Vec<Diagnostic>> {
 /// that hold YAML in memory call it directly.
 pub fn load_texts(dir: &Path, files: Vec<(PathBuf, Result<String, String>)>) -> Result<Project, Vec<Diagnostic>> {
     let project_file = dir.join("schema.yaml");
-    let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), enums: BTreeMap::new(), parsed: Default::default() };
+    let mut loader =
+        Loader { dir, diags: Vec::new(), dialects: Vec::new(), enums: BTreeMap::new(), parsed: Default::default() };
     let mut settings = None;
     let mut broken = BTreeSet::new();
     let mut tables = Vec::new();
@@ -134,7 +135,8 @@ fn read(
     path: PathBuf,
     text: Result<String, String>,
 ) -> (Option<Source>, Option<Doc>, Vec<Diagnostic>) {
-    let mut loader = Loader { dir, diags: Vec::new(), dialects: Vec::new(), enums: BTreeMap::new(), parsed: Default::default() };
+    let mut loader =
+        Loader { dir, diags: Vec::new(), dialects: Vec::new(), enums: BTreeMap::new(), parsed: Default::default() };
     let text =
         text.map_err(|e| (None, e)).and_then(|t| limits::check(&t).and_then(|()| limits::no_nul(&t)).map(|()| t));
     let text = match text {

@@ -123,7 +123,10 @@ impl ColumnType {
 
     /// Types Redshift accepts as distribution or sort key columns.
     pub fn can_be_redshift_key(&self) -> bool {
-        !matches!(self, ColumnType::Json | ColumnType::Text | ColumnType::Uuid | ColumnType::Enum(_) | ColumnType::Array(_))
+        !matches!(
+            self,
+            ColumnType::Json | ColumnType::Text | ColumnType::Uuid | ColumnType::Enum(_) | ColumnType::Array(_)
+        )
     }
 
     /// The enum type this column type names, directly or as an array's element.

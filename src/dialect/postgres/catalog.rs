@@ -192,7 +192,7 @@ fn in_transaction<T>(s: &mut Session, begin: &str, f: impl FnOnce(&mut Session) 
     Ok(value)
 }
 
-/// PostgreSQL has no distribution, sort keys, BACKUP or encodings: the live side takes the
+/// PostgreSQL has no distribution, sort keys, BACKUP, encodings or late binding: the live side takes the
 /// YAML's, so they never count as drift here. Grants only where the YAML manages them, each
 /// grantee of the kind the YAML gives it. Columns and keys in the YAML's order.
 fn overlay(desired: &Project, live: &mut Project) {
@@ -214,7 +214,7 @@ fn overlay(desired: &Project, live: &mut Project) {
     }
     for v in &mut live.views {
         let Some(d) = desired.view(&v.name) else { continue };
-        (v.backup, v.auto_refresh) = (d.backup, d.auto_refresh);
+        (v.backup, v.auto_refresh, v.late_binding) = (d.backup, d.auto_refresh, d.late_binding);
         (v.distribution, v.sort_key) = (d.distribution.clone(), d.sort_key.clone());
         order_like(&mut v.indexes, &d.indexes, |a, b| a.name == b.name);
     }

@@ -103,9 +103,11 @@ impl Driver for Postgres {
 
     fn hazards(&self, op: &Op) -> Vec<Hazard> {
         match op {
-            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !lower::widens(&from.ty, &to.ty) => Hazard::guarded(
-                "narrowing or lossy type change: the migration fails, changing nothing, if a value does not fit",
-            ),
+            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !lower::widens(&from.ty, &to.ty) => {
+                Hazard::guarded(
+                    "narrowing or lossy type change: the migration fails, changing nothing, if a value does not fit",
+                )
+            }
             Op::AlterColumn { from, to, .. } if from.ty != to.ty && !in_place_widening(&from.ty, &to.ty) => {
                 Hazard::guarded("PostgreSQL rewrites the whole table to change this type")
             }

@@ -11,7 +11,8 @@ pub(super) fn lint(project: &Project) -> Vec<Lint> {
     let mut out = Vec::new();
     // "Unsupported PostgreSQL data types": enumerated types and arrays.
     for name in project.enums.keys() {
-        let message = format!("Redshift has no enum types (`{name}`), and Redshift is a target dialect of this project");
+        let message =
+            format!("Redshift has no enum types (`{name}`), and Redshift is a target dialect of this project");
         let help = "declare the column varchar(n) and list its values in an `accepted_values` check";
         out.push(at("", &format!("enums.{name}"), message, Some(help)));
     }
