@@ -218,3 +218,70 @@ fn serial_columns_are_adopted_as_identities() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("identity"), "{}", text(&out));
 }
+
+/// The varied schema of the adoption issue: names that need quotes, a zero-column table, serial,
+/// enum and array columns, CHECK constraints, a partial index, views over views, a trigger and
+/// a policy with row-level security.
+const VARIED: &str = r#"CREATE SCHEMA varied;
+CREATE TYPE varied.state AS ENUM ('open', 'closed');
+CREATE TABLE varied.accounts (
+    id SERIAL PRIMARY KEY,
+    state varied.state NOT NULL DEFAULT 'open',
+    tags TEXT[] NOT NULL DEFAULT '{}',
+    balance NUMERIC(12,2) NOT NULL CONSTRAINT non_negative CHECK (balance >= 0));
+CREATE INDEX open_accounts ON varied.accounts (id) WHERE state = 'open';
+CREATE TABLE varied."Quoted Name" (id INTEGER);
+CREATE TABLE varied.no_columns ();
+CREATE VIEW varied.open_ids AS SELECT id FROM varied.accounts WHERE state = 'open';
+CREATE VIEW varied.open_count AS SELECT count(*) AS n FROM varied.open_ids;
+CREATE FUNCTION varied.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER touch BEFORE UPDATE ON varied.accounts FOR EACH ROW EXECUTE FUNCTION varied.touch();
+ALTER TABLE varied.accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY mine ON varied.accounts USING (balance > 0);
+INSERT INTO varied.accounts (balance, tags) VALUES (10, '{a}');"#;
+
+#[test]
+fn a_varied_schema_is_adopted_checks_diffs_clean_and_rebuilds_the_same() {
+    let url = common::fresh_database();
+    psql(&url, VARIED);
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("varied");
+    let out = inspect_into(&url, "varied", &project);
+    assert!(out.status.success(), "{}", text(&out));
+    let settings = std::fs::read_to_string(project.join("schema/schema.yaml")).unwrap();
+    for held in [
+        "enums:\n  state: [open, closed]\n",
+        "Quoted Name",
+        "no_columns",
+        "trigger accounts.touch",
+        "policy accounts.mine",
+        "row_level_security accounts",
+    ] {
+        assert!(settings.contains(held), "{held}: {settings}");
+    }
+    let accounts = std::fs::read_to_string(project.join("schema/tables/accounts.yaml")).unwrap();
+    for held in [
+        "{ name: id, type: integer, identity: true }",
+        "{ name: state, type: state, nullable: false, default: \"'open'::varied.state\" }",
+        "{ name: tags, type: \"text[]\"",
+        "{ name: non_negative, expression: \"(balance >= (0)::numeric)\" }",
+        "where: \"state = 'open'::varied.state\"",
+    ] {
+        assert!(accounts.contains(held), "{held}: {accounts}");
+    }
+    assert_eq!(files_in(&project.join("schema/views")), ["open_count.yaml", "open_ids.yaml"]);
+
+    let out = schema(&project, "postgres://unused", &["check"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = schema(&project, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // A fresh database migrated from the adopted project diffs clean too.
+    assert!(schema(&project, "postgres://unused", &["generate"]).status.success());
+    let fresh = common::fresh_database();
+    let out = schema(&project, &fresh, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = schema(&project, &fresh, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(psql(&fresh, "SELECT n FROM varied.open_count"), "0");
+}
