@@ -323,7 +323,7 @@ impl Loader<'_> {
                 &refs,
             );
         }
-        if let Some(v) = doc.default.as_ref().filter(|v| !value_fits(v, &column.1)) {
+        if let Some(v) = doc.default.as_ref().filter(|v| !value_fits(v, column.1)) {
             self.at(
                 src,
                 &format!("{path}.default"),

@@ -220,7 +220,7 @@ impl Returns {
         match ty {
             Text => true,
             Char(n) | Varchar(n) => *n >= width,
-            ty => types.contains(&ty),
+            ty => types.contains(ty),
         }
     }
 }
