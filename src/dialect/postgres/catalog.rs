@@ -229,16 +229,10 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
     let mut query =
         |sql: &str| s.rows(&sql.replace("{n}", &filter).replace("{namespace}", &Postgres.literal(namespace)));
     let relations = query(RELATIONS)?;
-    let enum_rows = match scope {
+    // The scratch copies use the YAML's enums: no need to read them again.
+    let enums = match scope {
         Scope::Namespace(_) => Some(query(ENUMS)?),
         Scope::Temporary(_) => None,
-    };
-    let enums: Vec<(&str, &str)> = match (&enum_rows, scope) {
-        (Some(rows), _) => rows.iter().map(|r| (r.text("typname"), r.text("enumlabel"))).collect(),
-        (None, Scope::Temporary(enums)) => {
-            enums.iter().flat_map(|(n, values)| values.iter().map(move |v| (n.as_str(), v.as_str()))).collect()
-        }
-        (None, Scope::Namespace(_)) => vec![],
     };
     let columns = query(COLUMNS)?;
     let attached = query(ATTACHED)?;
@@ -262,8 +256,11 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
             b.unmanaged(Kind::RowLevelSecurity, name, None, on);
         }
     }
-    for (name, value) in enums {
-        b.enum_value(name, value);
+    if let Scope::Temporary(desired) = scope {
+        b.live.project.enums = desired.clone();
+    }
+    for r in enums.iter().flat_map(|rows| rows.iter()) {
+        b.enum_value(r.text("typname"), r.text("enumlabel"));
     }
     let mut columns: Vec<_> = columns.iter().collect();
     columns.sort_by_cached_key(|r| (r.text("relname"), r.int("attnum")));
