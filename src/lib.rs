@@ -43,7 +43,7 @@
 //!
 //! let target = Target::parse("postgres://app@localhost/warehouse", None, Duration::from_secs(10))?;
 //! let mut client = target.connect()?;
-//! let (live, _) = driver(target.dialect()).inspect(&mut client, "analytics", None)?;
+//! let (live, _) = driver(target.dialect()).inspect(&mut client, &["analytics".to_string()], None)?;
 //! println!("{} tables", live.project.tables.len());
 //! # Ok::<(), schema::Error>(())
 //! ```

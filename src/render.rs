@@ -6,7 +6,7 @@ use crate::dialect::{driver, ops::Op};
 use crate::error::{Error, Result};
 use crate::model::{ColumnType, Dialect};
 use crate::sql::lexer::split_statements;
-use crate::sql::{expand_refs, ident};
+use crate::sql::{expand_refs, ident, qualified};
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
 
@@ -92,7 +92,7 @@ impl Renderer {
             }
         }
         let ns = namespace.to_string();
-        env.add_filter("qualify", move |name: &str| format!("{}.{}", ident(&ns), ident(name)));
+        env.add_filter("qualify", move |key: &str| qualified(&ns, key));
         let ns = namespace.to_string();
         env.add_filter("sqltype", move |ty: &str| -> std::result::Result<String, minijinja::Error> {
             let ty =

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::migrations::state::State;
 use crate::migrations::{parts, scan, whole_tables, NO_TRANSACTION, WHOLE_TABLES};
+use crate::model::display_key;
 use crate::model::{Dialect, Project};
 use crate::plan::plan_changes;
 use postgres::Client;
@@ -113,15 +114,19 @@ pub fn read_migration(dialect: Dialect, file: Option<String>, text: &str) -> Mig
     }
 }
 
-/// Rows and bytes of every table in the namespace, in one query.
-pub fn table_sizes(client: &mut Client, dialect: Dialect, namespace: &str) -> Result<BTreeMap<String, TableSize>> {
-    let sql = driver(dialect).table_sizes_query(namespace);
+/// Rows and bytes of every table in the managed namespaces (the project's first), in one query.
+pub fn table_sizes(
+    client: &mut Client,
+    dialect: Dialect,
+    namespaces: &[String],
+) -> Result<BTreeMap<String, TableSize>> {
+    let sql = driver(dialect).table_sizes_query(namespaces);
     let rows = text_rows(client, &sql)
         .map_err(|e| Error::Catalog(format!("reading table sizes: {}", crate::error::describe(&e))))?;
-    Ok(sizes(namespace, rows))
+    Ok(sizes(&namespaces[0], rows))
 }
 
-/// `ns.table` → size, from rows of (table, rows, bytes) as text.
+/// `ns.table` → size, from rows of (table key, rows, bytes) as text.
 pub fn sizes(namespace: &str, rows: Vec<Vec<Option<String>>>) -> BTreeMap<String, TableSize> {
     let number = |v: &Option<String>| v.as_deref().and_then(|t| t.trim().parse::<i64>().ok());
     rows.iter()
@@ -129,7 +134,7 @@ pub fn sizes(namespace: &str, rows: Vec<Vec<Option<String>>>) -> BTreeMap<String
             let name = r.first()?.as_deref()?;
             let rows = r.get(1).and_then(number).filter(|n| *n >= 0).map(|n| n as u64);
             let bytes = r.get(2).and_then(number).unwrap_or(0).max(0) as u64;
-            Some((format!("{namespace}.{name}"), TableSize { rows, bytes }))
+            Some((display_key(namespace, name), TableSize { rows, bytes }))
         })
         .collect()
 }

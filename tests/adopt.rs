@@ -221,7 +221,8 @@ fn serial_columns_are_adopted_as_identities() {
 
 /// The varied schema of the adoption issue: names that need quotes, a zero-column table, serial,
 /// enum and array columns, CHECK constraints, a partial index, views over views, a trigger and
-/// a policy with row-level security.
+/// a policy with row-level security, and a second namespace (a table named like one of the
+/// first, an index name used in both, a foreign key and views across the two).
 const VARIED: &str = r#"CREATE SCHEMA varied;
 CREATE TYPE varied.state AS ENUM ('open', 'closed');
 CREATE TABLE varied.accounts (
@@ -238,7 +239,13 @@ CREATE FUNCTION varied.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETU
 CREATE TRIGGER touch BEFORE UPDATE ON varied.accounts FOR EACH ROW EXECUTE FUNCTION varied.touch();
 ALTER TABLE varied.accounts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY mine ON varied.accounts USING (balance > 0);
-INSERT INTO varied.accounts (balance, tags) VALUES (10, '{a}');"#;
+INSERT INTO varied.accounts (balance, tags) VALUES (10, '{a}');
+CREATE SCHEMA varied_raw;
+CREATE TABLE varied_raw.accounts (id INTEGER PRIMARY KEY, loaded_at TIMESTAMP NOT NULL);
+CREATE INDEX open_accounts ON varied_raw.accounts (loaded_at) WHERE id > 0;
+CREATE TABLE varied.ledger (id INTEGER PRIMARY KEY, raw_id INTEGER REFERENCES varied_raw.accounts (id));
+CREATE VIEW varied.loaded AS SELECT a.id, r.loaded_at FROM varied.accounts a JOIN varied_raw.accounts r ON r.id = a.id;
+CREATE VIEW varied_raw.recent AS SELECT id FROM varied_raw.accounts WHERE loaded_at > now() - interval '1 day';"#;
 
 #[test]
 fn a_varied_schema_is_adopted_checks_diffs_clean_and_rebuilds_the_same() {
@@ -246,10 +253,11 @@ fn a_varied_schema_is_adopted_checks_diffs_clean_and_rebuilds_the_same() {
     psql(&url, VARIED);
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("varied");
-    let out = inspect_into(&url, "varied", &project);
+    let out = inspect_into(&url, "varied,varied_raw", &project);
     assert!(out.status.success(), "{}", text(&out));
     let settings = std::fs::read_to_string(project.join("schema/schema.yaml")).unwrap();
     for held in [
+        "namespace: varied\nnamespaces: [varied_raw]\n",
         "enums:\n  state: [open, closed]\n",
         "Quoted Name",
         "no_columns",
@@ -269,7 +277,19 @@ fn a_varied_schema_is_adopted_checks_diffs_clean_and_rebuilds_the_same() {
     ] {
         assert!(accounts.contains(held), "{held}: {accounts}");
     }
-    assert_eq!(files_in(&project.join("schema/views")), ["open_count.yaml", "open_ids.yaml"]);
+    assert_eq!(
+        files_in(&project.join("schema/views")),
+        ["loaded.yaml", "open_count.yaml", "open_ids.yaml", "varied_raw.recent.yaml"]
+    );
+    let raw = std::fs::read_to_string(project.join("schema/tables/varied_raw.accounts.yaml")).unwrap();
+    assert!(raw.starts_with("table: varied_raw.accounts\n") && raw.contains("name: open_accounts"), "{raw}");
+    let ledger = std::fs::read_to_string(project.join("schema/tables/ledger.yaml")).unwrap();
+    assert!(ledger.contains("references: { table: varied_raw.accounts, columns: [id] }"), "{ledger}");
+    let loaded = std::fs::read_to_string(project.join("schema/views/loaded.yaml")).unwrap();
+    assert!(
+        loaded.contains("{{ ref('accounts') }}") && loaded.contains("{{ ref('varied_raw.accounts') }}"),
+        "{loaded}"
+    );
 
     let out = schema(&project, "postgres://unused", &["check"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -284,4 +304,5 @@ fn a_varied_schema_is_adopted_checks_diffs_clean_and_rebuilds_the_same() {
     let out = schema(&project, &fresh, &["diff"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(psql(&fresh, "SELECT n FROM varied.open_count"), "0");
+    assert_eq!(psql(&fresh, "SELECT count(*) FROM varied_raw.recent"), "0");
 }

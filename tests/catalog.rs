@@ -36,9 +36,13 @@ fn views(definitions: &[(&str, &str)]) -> Rows {
 
 #[test]
 fn every_redshift_catalog_query_parses() {
-    let queries = redshift::queries("analytics");
+    let queries = redshift::queries(&["analytics".to_string()]);
     assert_eq!(queries.len(), 9, "one query per catalog source");
-    let sql: Vec<String> = queries.iter().map(|q| format!("{};\n", q.sql)).collect();
+    // With several namespaces, the same sources (filtered by a list, objects keyed `ns.name`).
+    let several = redshift::queries(&["analytics".to_string(), "raw".to_string()]);
+    assert_eq!(several.len(), 9, "one query per catalog source, whatever the number of namespaces");
+    assert!(several.iter().all(|q| !q.sql.contains("'raw'") || q.sql.contains("IN ('analytics', 'raw')")));
+    let sql: Vec<String> = queries.iter().chain(&several).map(|q| format!("{};\n", q.sql)).collect();
     if let Err(report) = common::redshift_grammar_accepts(&sql.concat()) {
         panic!("sqlfluff (redshift) rejects a catalog query:\n{report}");
     }
@@ -120,14 +124,14 @@ fn catalog() -> Catalog {
             "name|autorefresh|state
              mv_daily|1|101",
         )),
-        external_tables: Some(rows("tablename|location")),
+        external_tables: Some(rows("schemaname|tablename|location")),
         role_grants: Some(rows("relation_name|privilege_type|identity_name")),
     }
 }
 
 #[test]
 fn documented_rows_map_to_the_model() {
-    let live = redshift::build("analytics", &catalog());
+    let live = redshift::build(&["analytics".to_string()], &catalog());
     let p = &live.project;
     let names: Vec<&str> = p.tables.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(
@@ -226,13 +230,13 @@ fn late_binding_definitions_are_read_whatever_their_spelling() {
 fn external_tables_are_listed_as_unmanaged_not_as_drift() {
     let c = Catalog {
         external_tables: Some(rows(
-            "tablename|location
-             clicks|s3://bucket/clicks/
-             sales|s3://bucket/tickit/sales/",
+            "schemaname|tablename|location
+             analytics|clicks|s3://bucket/clicks/
+             analytics|sales|s3://bucket/tickit/sales/",
         )),
         ..catalog()
     };
-    let live = redshift::build("analytics", &c);
+    let live = redshift::build(&["analytics".to_string()], &c);
     assert!(live.project.table("clicks").is_none());
     let said: Vec<&String> = live.warnings.iter().filter(|w| w.contains("external (Spectrum)")).collect();
     assert_eq!(
@@ -247,7 +251,7 @@ fn external_tables_are_listed_as_unmanaged_not_as_drift() {
 #[test]
 fn unreadable_compute_node_views_make_their_facts_unknown() {
     let c = Catalog { backup: None, table_info: None, mv_info: None, ..catalog() };
-    let live = redshift::build("analytics", &c);
+    let live = redshift::build(&["analytics".to_string()], &c);
     for t in &live.project.tables {
         for what in [Unknown::SortKey, Unknown::EncodeAuto, Unknown::Backup] {
             if what != Unknown::SortKey || t.name != "t_key" && t.name != "t_even" {
@@ -277,7 +281,7 @@ fn svv_table_info_dist_styles() {
 
 /// What `schema diff` reports on a Redshift whose catalog holds these rows.
 fn diff(project: &Project, catalog: &Catalog) -> drift::Report {
-    let mut live = redshift::build("analytics", catalog);
+    let mut live = redshift::build(&["analytics".to_string()], catalog);
     let desired = redshift::normalise(&project.enabled(), &mut live);
     drift::report(project, &desired, live, Dialect::Redshift)
 }
@@ -356,7 +360,7 @@ fn a_freshly_migrated_redshift_shows_no_drift() {
              mv_x|f|1
              mv_keyed|t|0",
         )),
-        external_tables: Some(rows("tablename|location")),
+        external_tables: Some(rows("schemaname|tablename|location")),
         role_grants: Some(rows("relation_name|privilege_type|identity_name")),
     };
     let report = diff(&project, &catalog);
@@ -425,7 +429,7 @@ fn granted_catalog() -> Catalog {
 
 #[test]
 fn relacl_and_role_privileges_map_to_grants() {
-    let live = redshift::build("analytics", &granted_catalog());
+    let live = redshift::build(&["analytics".to_string()], &granted_catalog());
     let text = |grants: &Option<Vec<schema::model::Grant>>| -> Vec<String> {
         grants.iter().flatten().map(|g| g.to_string()).collect()
     };
@@ -471,7 +475,7 @@ fn grant_drift_on_redshift_and_role_grants_it_cannot_read() {
     );
     // SVV_RELATION_PRIVILEGES unreadable: grants to roles are unknown and taken from the YAML.
     let unreadable = Catalog { role_grants: None, ..granted_catalog() };
-    let live = redshift::build("analytics", &unreadable);
+    let live = redshift::build(&["analytics".to_string()], &unreadable);
     assert!(live.unknown.contains(&("t_key".to_string(), Unknown::RoleGrants)));
     assert_eq!(
         grant_findings(&unreadable),

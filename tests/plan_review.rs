@@ -95,7 +95,8 @@ fn redshift_sizes_come_from_svv_table_info_in_megabyte_blocks() {
     );
     let target = Target::parse(&url, None, Duration::from_secs(5)).unwrap();
     let mut client = target.connect().unwrap();
-    let rows = text_rows(&mut client, &driver(Dialect::Redshift).table_sizes_query("analytics")).unwrap();
+    let rows =
+        text_rows(&mut client, &driver(Dialect::Redshift).table_sizes_query(&["analytics".to_string()])).unwrap();
     let sizes = schema::review::sizes("analytics", rows);
     assert_eq!(sizes.len(), 2, "{sizes:?}");
     let messages = sizes["analytics.messages"];

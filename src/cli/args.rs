@@ -146,9 +146,10 @@ pub enum Command {
         /// views/) and an empty migrations/; default: print the YAML files.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Schema to read; default: the namespace of the project, if there is one.
-        #[arg(long)]
-        namespace: Option<String>,
+        /// Schema to read (repeatable, or comma-separated: `raw,staging,mart`). The first becomes
+        /// the project's namespace, the others are managed beside it; default: the project's.
+        #[arg(long = "namespace", value_name = "NAMESPACE", value_delimiter = ',')]
+        namespaces: Vec<String>,
     },
     /// Run the data checks of the enabled phases, all checks of a table (and window) in one
     /// scan. Exit 1 if an error-severity check fails, 2 if a check could not run.

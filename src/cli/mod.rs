@@ -141,9 +141,9 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             format(cli, "local", &text_json)?;
             return target::local(&layout, *action, &out);
         }
-        Command::Inspect { out: dir, namespace } => {
+        Command::Inspect { out: dir, namespaces } => {
             format(cli, "inspect", &text_json)?;
-            return run_inspect(cli, &layout, dir.as_deref(), namespace.as_deref(), &out);
+            return run_inspect(cli, &layout, dir.as_deref(), namespaces, &out);
         }
         _ => {}
     }
@@ -427,16 +427,22 @@ fn run_inspect(
     cli: &Cli,
     layout: &Layout,
     dir: Option<&std::path::Path>,
-    namespace: Option<&str>,
+    namespaces: &[String],
     out: &Out,
 ) -> Result<ExitCode> {
     let project = if layout.schema.join("schema.yaml").is_file() { Some(load_project(layout)?) } else { None };
     let target = target::chosen(cli, layout, project.as_ref())?.target;
-    let namespace = namespace
-        .map(str::to_string)
-        .or(project.as_ref().map(|p| p.namespace.clone()))
-        .ok_or_else(|| Error::new("no project here to take the namespace from: pass --namespace"))?;
-    let adopted = inspect::adopt(&target, &namespace, project.map(|p| p.name), dir)?;
+    let namespaces = match (namespaces, &project) {
+        ([], Some(p)) => p.managed_namespaces(),
+        ([], None) => return Err(Error::new("no project here to take the namespace from: pass --namespace")),
+        (list, _) => list.iter().fold(Vec::new(), |mut seen: Vec<String>, n| {
+            if !seen.contains(n) {
+                seen.push(n.clone());
+            }
+            seen
+        }),
+    };
+    let adopted = inspect::adopt(&target, &namespaces, project.map(|p| p.name), dir)?;
     adopted.warnings.iter().for_each(|w| out.progress(format!("warning: {w}")));
     match &adopted.written {
         Some(dir) => {
@@ -460,7 +466,8 @@ fn run_inspect(
     out.doc(json!({
         "command": "inspect",
         "database": target.redacted(),
-        "namespace": namespace,
+        "namespace": namespaces[0],
+        "namespaces": namespaces,
         "written_to": adopted.written,
         "files": files,
         "warnings": adopted.warnings,

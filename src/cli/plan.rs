@@ -33,7 +33,7 @@ pub fn run(cli: &Cli, layout: &Layout, project: &Project) -> Result<ExitCode> {
         let client = &mut target.connect()?;
         let migrations = review::pending(layout, project, client, target.dialect())?;
         let sizes = match migrations.iter().any(|m| !m.whole_tables.is_empty()) {
-            true => review::table_sizes(client, target.dialect(), &project.namespace)?,
+            true => review::table_sizes(client, target.dialect(), &project.managed_namespaces())?,
             false => BTreeMap::new(),
         };
         (Some(format!("{} ({})", target.redacted(), target.dialect())), migrations, Some(sizes))

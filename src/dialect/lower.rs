@@ -9,7 +9,7 @@ pub use super::ops::{widens, Hazard, Op};
 use super::Driver;
 use crate::diff::{keys, Change, ColumnChanges, TableChange, TableDiff};
 use crate::graph::{table_order, views_in_order};
-use crate::model::{Project, Table, View};
+use crate::model::{sibling_key, Project, Table, View};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How one table changes on a dialect: operations before every table change (constraint drops),
@@ -113,11 +113,12 @@ pub fn lower(
     let recreate = recreated_views(driver, from, to, changes, &broken);
     let mut out = Vec::new();
     if empty {
-        out.push(Lowered { op: Op::CreateSchema, source: None });
+        out.push(Lowered { op: Op::CreateSchema { name: to.namespace.clone() }, source: None });
     }
     let mut dropped_enums = Vec::new();
     for (i, change) in changes.iter().enumerate() {
         match change {
+            Change::AddNamespace { name } => out.push(at(Op::CreateSchema { name: name.clone() }, i)),
             Change::AddEnum { name, values } => {
                 out.push(at(Op::CreateEnum { name: name.clone(), values: values.clone() }, i))
             }
@@ -364,9 +365,9 @@ pub fn index_ops(d: &TableDiff) -> Vec<Op> {
     let mut creates = Vec::new();
     for change in &d.changes {
         match change {
-            TableChange::DropIndex { index } => drops.push(Op::DropIndex { name: index.name.clone() }),
+            TableChange::DropIndex { index } => drops.push(Op::DropIndex { name: sibling_key(table, &index.name) }),
             TableChange::ModifyIndex { from, to } => {
-                drops.push(Op::DropIndex { name: from.name.clone() });
+                drops.push(Op::DropIndex { name: sibling_key(table, &from.name) });
                 creates.push(Op::CreateIndex { table: table.clone(), index: to.clone() });
             }
             TableChange::AddIndex { index } => {

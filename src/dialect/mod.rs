@@ -64,14 +64,14 @@ pub trait Driver: Sync {
     /// What this dialect refuses in a project that targets it.
     fn lint(&self, project: &Project) -> Vec<Lint>;
 
-    /// The namespace as the catalog shows it. With `desired`, also the desired project as this
-    /// server would store it, and the live project completed with what the catalog cannot show
-    /// (taken from `desired`), so the two compare without guessing at formatting. Changes
-    /// nothing in the database.
+    /// The namespaces (the project's first, then the others it manages) as the catalog shows
+    /// them. With `desired`, also the desired project as this server would store it, and the
+    /// live project completed with what the catalog cannot show (taken from `desired`), so the
+    /// two compare without guessing at formatting. Changes nothing in the database.
     fn inspect(
         &self,
         client: &mut ::postgres::Client,
-        namespace: &str,
+        namespaces: &[String],
         desired: Option<&Project>,
     ) -> Result<(Live, Option<Project>)>;
 
@@ -82,8 +82,9 @@ pub trait Driver: Sync {
     /// (the rest, a comment, is altered in place).
     fn recreates_view(&self, changed: ViewChanges) -> bool;
 
-    /// One query giving each table of the namespace as (name, estimated rows or NULL, bytes).
-    fn table_sizes_query(&self, namespace: &str) -> String;
+    /// One query giving each table of the namespaces (the project's first) as (key, estimated
+    /// rows or NULL, bytes).
+    fn table_sizes_query(&self, namespaces: &[String]) -> String;
 
     /// What can go wrong when the operation runs here.
     fn hazards(&self, op: &Op) -> Vec<Hazard>;

@@ -2,13 +2,16 @@
 //! Templates see an operation as `change`, serialised as below.
 
 use crate::diff::{grants_text, Key, Row};
-use crate::model::{Column, ColumnType, Distribution, Grant, Index, SortKey, Table, View};
+use crate::model::{display_key, Column, ColumnType, Distribution, Grant, Index, SortKey, Table, View};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Op {
-    CreateSchema,
+    /// The project's namespace (first migration) or one it has come to manage.
+    CreateSchema {
+        name: String,
+    },
     /// PostgreSQL: an enum type with its values in order.
     CreateEnum {
         name: String,
@@ -122,6 +125,7 @@ pub enum Op {
         table: String,
         index: Index,
     },
+    /// `name` is the index's key: in its table's namespace (`model::sibling_key`).
     DropIndex {
         name: String,
     },
@@ -204,7 +208,7 @@ impl Op {
     /// The template that renders this operation.
     pub fn template(&self) -> &'static str {
         match self {
-            Op::CreateSchema => "create_schema",
+            Op::CreateSchema { .. } => "create_schema",
             Op::CreateEnum { .. } => "create_enum",
             Op::AddEnumValue { .. } => "add_enum_value",
             Op::DropEnum { .. } => "drop_enum",
@@ -259,50 +263,52 @@ impl Op {
         }
     }
 
+    /// One line for the plan; `ns` is the project's namespace.
     pub fn describe(&self, ns: &str) -> String {
+        let q = |key: &str| display_key(ns, key);
         match self {
-            Op::CreateSchema => format!("create schema {ns}"),
-            Op::CreateEnum { name, .. } => format!("create enum type {ns}.{name}"),
-            Op::AddEnumValue { name, value, .. } => format!("add value '{value}' to enum type {ns}.{name}"),
-            Op::DropEnum { name } => format!("drop enum type {ns}.{name}"),
-            Op::CreateTable { table, .. } => format!("create table {ns}.{}", table.name),
-            Op::DropTable { table } => format!("drop table {ns}.{table}"),
-            Op::CreateView { view } => format!("create {} {ns}.{}", view.kind_name(), view.name),
-            Op::DropView { view } => format!("drop {} {ns}.{}", view.kind_name(), view.name),
-            Op::AddColumn { table, column } => format!("add column {ns}.{table}.{}", column.name),
-            Op::Backfill { table, column, expr } => format!("backfill {ns}.{table}.{column} from {expr}"),
-            Op::DropColumn { table, column } => format!("drop column {ns}.{table}.{column}"),
-            Op::RenameColumn { table, from, to } => format!("rename column {ns}.{table}.{from} to {to}"),
+            Op::CreateSchema { name } => format!("create schema {name}"),
+            Op::CreateEnum { name, .. } => format!("create enum type {}", q(name)),
+            Op::AddEnumValue { name, value, .. } => format!("add value '{value}' to enum type {}", q(name)),
+            Op::DropEnum { name } => format!("drop enum type {}", q(name)),
+            Op::CreateTable { table, .. } => format!("create table {}", q(&table.name)),
+            Op::DropTable { table } => format!("drop table {}", q(table)),
+            Op::CreateView { view } => format!("create {} {}", view.kind_name(), q(&view.name)),
+            Op::DropView { view } => format!("drop {} {}", view.kind_name(), q(&view.name)),
+            Op::AddColumn { table, column } => format!("add column {}.{}", q(table), column.name),
+            Op::Backfill { table, column, expr } => format!("backfill {}.{column} from {expr}", q(table)),
+            Op::DropColumn { table, column } => format!("drop column {}.{column}", q(table)),
+            Op::RenameColumn { table, from, to } => format!("rename column {}.{from} to {to}", q(table)),
             Op::AlterColumn { table, from, to, .. } => {
-                format!("alter column {ns}.{table}.{}: {}", to.name, column_delta(from, to))
+                format!("alter column {}.{}: {}", q(table), to.name, column_delta(from, to))
             }
             Op::RebuildColumn { table, from, to, .. } => {
-                format!("rebuild column {ns}.{table}.{} ({})", to.name, column_delta(from, to))
+                format!("rebuild column {}.{} ({})", q(table), to.name, column_delta(from, to))
             }
-            Op::DeepCopy { table, .. } => format!("deep copy {ns}.{} into its new definition", table.name),
+            Op::DeepCopy { table, .. } => format!("deep copy {} into its new definition", q(&table.name)),
             Op::CheckFits { table, column, length } => {
-                format!("check that every value of {ns}.{table}.{column} fits {length}")
+                format!("check that every value of {}.{column} fits {length}", q(table))
             }
             Op::AlterDistribution { table, from, to } => {
-                format!("alter distribution of {ns}.{table}: {} -> {}", lower(from), lower(to))
+                format!("alter distribution of {}: {} -> {}", q(table), lower(from), lower(to))
             }
-            Op::AlterSortKey { table, to } => format!("alter sort key of {ns}.{table} to {}", lower(to)),
+            Op::AlterSortKey { table, to } => format!("alter sort key of {} to {}", q(table), lower(to)),
             Op::AlterEncoding { table, column: Some(c), encode } => {
-                format!("alter encoding of {ns}.{table}.{c} to {}", encode.as_deref().unwrap_or("auto"))
+                format!("alter encoding of {}.{c} to {}", q(table), encode.as_deref().unwrap_or("auto"))
             }
-            Op::AlterEncoding { table, .. } => format!("alter encoding of {ns}.{table} to auto"),
+            Op::AlterEncoding { table, .. } => format!("alter encoding of {} to auto", q(table)),
             Op::Comment { object, column, .. } => match column {
-                Some(c) => format!("comment on {ns}.{object}.{c}"),
-                None => format!("comment on {ns}.{object}"),
+                Some(c) => format!("comment on {}.{c}", q(object)),
+                None => format!("comment on {}", q(object)),
             },
-            Op::AddConstraint { table, constraint } => format!("add {} on {ns}.{table}", constraint.describe()),
-            Op::DropConstraint { table, name } => format!("drop constraint {name} on {ns}.{table}"),
-            Op::CreateIndex { table, index } => format!("create index {} on {ns}.{table}", index.name),
-            Op::DropIndex { name } => format!("drop index {ns}.{name}"),
-            Op::InsertRows { table } => format!("insert {} row(s) into {ns}.{}", table.rows.len(), table.name),
-            Op::DeleteRows { table, rows, .. } => format!("delete {} row(s) from {ns}.{table}", rows.len()),
-            Op::CreateRefreshProcedure { name, .. } => format!("create or replace procedure {ns}.{name}"),
-            Op::Grants { object, revoke, grant } => grants_text(&format!("{ns}.{object}"), revoke, grant),
+            Op::AddConstraint { table, constraint } => format!("add {} on {}", constraint.describe(), q(table)),
+            Op::DropConstraint { table, name } => format!("drop constraint {name} on {}", q(table)),
+            Op::CreateIndex { table, index } => format!("create index {} on {}", index.name, q(table)),
+            Op::DropIndex { name } => format!("drop index {}", q(name)),
+            Op::InsertRows { table } => format!("insert {} row(s) into {}", table.rows.len(), q(&table.name)),
+            Op::DeleteRows { table, rows, .. } => format!("delete {} row(s) from {}", rows.len(), q(table)),
+            Op::CreateRefreshProcedure { name, .. } => format!("create or replace procedure {}", q(name)),
+            Op::Grants { object, revoke, grant } => grants_text(&q(object), revoke, grant),
         }
     }
 

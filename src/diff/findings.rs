@@ -3,7 +3,7 @@
 //! `schema generate` read differences the same way.
 
 use super::{Change, ColumnChanges, Key, KeyKind, TableChange, ViewChanges};
-use crate::model::{Column, Grant, Index, Project, Table, View};
+use crate::model::{display_key, Column, Grant, Index, Project, Table, View};
 use serde::Serialize;
 use std::fmt;
 
@@ -225,8 +225,8 @@ struct Findings<'a> {
 impl Findings<'_> {
     fn add(&mut self, kind: Kind, owner: &str, item: Option<&str>, expected: Option<String>, actual: Option<String>) {
         let object = match item {
-            Some(item) => format!("{}.{owner}.{item}", self.namespace),
-            None => format!("{}.{owner}", self.namespace),
+            Some(item) => format!("{}.{item}", display_key(self.namespace, owner)),
+            None => display_key(self.namespace, owner),
         };
         let (owner, item) = (owner.to_string(), item.map(str::to_string));
         self.list.push(Finding { kind, object, expected, actual, owner, item });

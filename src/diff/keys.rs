@@ -1,6 +1,7 @@
 //! Key constraints with the deterministic names the tool gives them, so both dialects can drop
 //! and re-add them by name and two sides compare by content.
 
+use crate::model::split_key;
 use crate::model::Table;
 use serde::Serialize;
 
@@ -43,10 +44,11 @@ impl Key {
 
 /// The keys of a table, named as PostgreSQL would name them (truncated to its 63-byte limit).
 pub fn keys(table: &Table) -> Vec<Key> {
+    let table_name = split_key(&table.name).1;
     let name = |cols: &[String], suffix: &str| {
         let mut n = match suffix {
-            "pkey" => format!("{}_pkey", table.name),
-            _ => format!("{}_{}_{suffix}", table.name, cols.join("_")),
+            "pkey" => format!("{table_name}_pkey"),
+            _ => format!("{table_name}_{}_{suffix}", cols.join("_")),
         };
         truncate(&mut n, 63);
         n

@@ -10,7 +10,7 @@ mod keys;
 pub use keys::{keys, Key, KeyKind};
 
 use crate::model::grants::minus;
-use crate::model::{Column, Distribution, Grant, Index, Project, SortKey, Table, View};
+use crate::model::{display_key, sibling_key, Column, Distribution, Grant, Index, Project, SortKey, Table, View};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,6 +20,10 @@ pub type Row = BTreeMap<String, serde_json::Value>;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
+    /// The project comes to manage another namespace (it is never dropped: see docs/yaml-reference.md).
+    AddNamespace {
+        name: String,
+    },
     /// An enum type appears, goes, or its list of values changes.
     AddEnum {
         name: String,
@@ -211,26 +215,30 @@ impl Change {
     /// One line per change for listings (`generate --check`), in the words of the YAML.
     pub fn describe(&self, ns: &str) -> Vec<String> {
         let kind = |v: &View| if v.materialized { "materialized view" } else { "view" };
+        let q = |key: &str| display_key(ns, key);
         match self {
-            Change::AddTable { table } => vec![format!("create table {ns}.{}", table.name)],
-            Change::DropTable { table } => vec![format!("drop table {ns}.{}", table.name)],
-            Change::AddView { view } => vec![format!("create {} {ns}.{}", kind(view), view.name)],
-            Change::DropView { view } => vec![format!("drop {} {ns}.{}", kind(view), view.name)],
-            Change::ModifyView { to, .. } => vec![format!("change {} {ns}.{}", kind(to), to.name)],
-            Change::RefreshProcedure { to: Some(name), .. } => vec![format!("create or replace procedure {ns}.{name}")],
+            Change::AddNamespace { name } => vec![format!("create schema {name}")],
+            Change::AddTable { table } => vec![format!("create table {}", q(&table.name))],
+            Change::DropTable { table } => vec![format!("drop table {}", q(&table.name))],
+            Change::AddView { view } => vec![format!("create {} {}", kind(view), q(&view.name))],
+            Change::DropView { view } => vec![format!("drop {} {}", kind(view), q(&view.name))],
+            Change::ModifyView { to, .. } => vec![format!("change {} {}", kind(to), q(&to.name))],
+            Change::RefreshProcedure { to: Some(name), .. } => vec![format!("create or replace procedure {}", q(name))],
             Change::RefreshProcedure { from, .. } => {
-                vec![format!("remove procedure {ns}.{}", from.as_deref().unwrap_or_default())]
+                vec![format!("remove procedure {}", q(from.as_deref().unwrap_or_default()))]
             }
             Change::ModifyTable(d) => d.changes.iter().map(|c| c.describe(ns, &d.to.name)).collect(),
-            Change::AddEnum { name, values } => vec![format!("create enum type {ns}.{name} ({})", values.join(", "))],
-            Change::DropEnum { name, .. } => vec![format!("drop enum type {ns}.{name}")],
-            Change::ModifyEnum { name, to, .. } => vec![format!("change enum type {ns}.{name} to ({})", to.join(", "))],
+            Change::AddEnum { name, values } => vec![format!("create enum type {} ({})", q(name), values.join(", "))],
+            Change::DropEnum { name, .. } => vec![format!("drop enum type {}", q(name))],
+            Change::ModifyEnum { name, to, .. } => vec![format!("change enum type {} to ({})", q(name), to.join(", "))],
         }
     }
 }
 
 impl TableChange {
-    fn describe(&self, ns: &str, t: &str) -> String {
+    fn describe(&self, ns: &str, key: &str) -> String {
+        let t = display_key(ns, key);
+        let index_key = |name: &str| display_key(ns, &sibling_key(key, name));
         match self {
             TableChange::ModifyColumn { from, to, changed } => {
                 let mut what = Vec::new();
@@ -252,25 +260,25 @@ impl TableChange {
                 if changed.has(ColumnChanges::COMMENT) {
                     what.push("description".into());
                 }
-                format!("alter column {ns}.{t}.{}: {}", to.name, what.join(", "))
+                format!("alter column {t}.{}: {}", to.name, what.join(", "))
             }
-            TableChange::RenameColumn { from, to } => format!("rename column {ns}.{t}.{from} to {to}"),
-            TableChange::AddColumn { column } => format!("add column {ns}.{t}.{}", column.name),
-            TableChange::DropColumn { column } => format!("drop column {ns}.{t}.{}", column.name),
-            TableChange::AddKey { key } => format!("add {} on {ns}.{t}", key.describe()),
-            TableChange::DropKey { key } => format!("drop {} on {ns}.{t}", key.describe()),
-            TableChange::AddIndex { index } => format!("create index {} on {ns}.{t}", index.name),
-            TableChange::DropIndex { index } => format!("drop index {ns}.{}", index.name),
-            TableChange::ModifyIndex { to, .. } => format!("change index {ns}.{}", to.name),
+            TableChange::RenameColumn { from, to } => format!("rename column {t}.{from} to {to}"),
+            TableChange::AddColumn { column } => format!("add column {t}.{}", column.name),
+            TableChange::DropColumn { column } => format!("drop column {t}.{}", column.name),
+            TableChange::AddKey { key } => format!("add {} on {t}", key.describe()),
+            TableChange::DropKey { key } => format!("drop {} on {t}", key.describe()),
+            TableChange::AddIndex { index } => format!("create index {} on {t}", index.name),
+            TableChange::DropIndex { index } => format!("drop index {}", index_key(&index.name)),
+            TableChange::ModifyIndex { to, .. } => format!("change index {}", index_key(&to.name)),
             TableChange::Distribution { from, to } => {
-                format!("alter distribution of {ns}.{t}: {} -> {}", lower(from), lower(to))
+                format!("alter distribution of {t}: {} -> {}", lower(from), lower(to))
             }
-            TableChange::SortKey { to, .. } => format!("alter sort key of {ns}.{t} to {}", lower(to)),
-            TableChange::Backup { to, .. } => format!("set backup of {ns}.{t} to {}", if *to { "yes" } else { "no" }),
-            TableChange::Comment { .. } => format!("comment on {ns}.{t}"),
-            TableChange::AddRows { rows } => format!("insert {} row(s) into {ns}.{t}", rows.len()),
-            TableChange::DeleteRows { rows } => format!("delete {} row(s) from {ns}.{t}", rows.len()),
-            TableChange::Grants { revoke, grant } => grants_text(&format!("{ns}.{t}"), revoke, grant),
+            TableChange::SortKey { to, .. } => format!("alter sort key of {t} to {}", lower(to)),
+            TableChange::Backup { to, .. } => format!("set backup of {t} to {}", if *to { "yes" } else { "no" }),
+            TableChange::Comment { .. } => format!("comment on {t}"),
+            TableChange::AddRows { rows } => format!("insert {} row(s) into {t}", rows.len()),
+            TableChange::DeleteRows { rows } => format!("delete {} row(s) from {t}", rows.len()),
+            TableChange::Grants { revoke, grant } => grants_text(&t, revoke, grant),
         }
     }
 }
@@ -300,7 +308,10 @@ fn lower(value: &impl std::fmt::Display) -> String {
 /// modified, then what goes. Renames come from `renamed_from`. Column order, phases, checks and
 /// derived expressions are not compared: no migration changes them.
 pub fn diff(from: &Project, to: &Project) -> Vec<Change> {
-    let mut changes = Vec::new();
+    let mut changes: Vec<Change> = (to.namespaces.iter())
+        .filter(|ns| !from.namespaces.contains(ns))
+        .map(|ns| Change::AddNamespace { name: ns.clone() })
+        .collect();
     for (name, values) in &to.enums {
         match from.enums.get(name) {
             None => changes.push(Change::AddEnum { name: name.clone(), values: values.clone() }),

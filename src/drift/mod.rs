@@ -34,7 +34,7 @@ impl Report {
 /// Compares the enabled phases of `project` with the database.
 pub fn diff(client: &mut postgres::Client, dialect: Dialect, project: &Project) -> Result<Report> {
     let enabled = project.enabled();
-    let (live, desired) = driver(dialect).inspect(client, &enabled.namespace, Some(&enabled))?;
+    let (live, desired) = driver(dialect).inspect(client, &enabled.managed_namespaces(), Some(&enabled))?;
     let desired = desired.unwrap_or(enabled);
     Ok(report(project, &desired, live, dialect))
 }
@@ -63,8 +63,9 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
             declared.iter().any(|d| d.name == k.name) || !rule(Kind::CheckConstraint, &format!("{}.{}", t.name, k.name))
         });
     }
-    // The live side speaks for the YAML's settings: only objects differ.
-    let seen = Project { namespace: desired.namespace.clone(), ..desired.emptied() };
+    // The live side speaks for the YAML's settings, the namespaces it manages too: only
+    // objects differ (a missing namespace shows as its missing objects).
+    let seen = Project { namespaces: desired.namespaces.clone(), ..desired.emptied() };
     let (tables, views) = (std::mem::take(&mut live.project.tables), std::mem::take(&mut live.project.views));
     let seen = Project { tables, views, enums: std::mem::take(&mut live.project.enums), ..seen };
 

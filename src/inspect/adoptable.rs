@@ -7,7 +7,7 @@
 
 use crate::diff::findings::Unmanaged;
 use crate::load::{check_ident, load_texts};
-use crate::model::{ColumnType, Project};
+use crate::model::{split_key, ColumnType, Project};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -25,7 +25,7 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
         }
     }
     for v in &project.views {
-        if let Err(e) = check_ident(&v.name) {
+        if let Err(e) = check_ident(split_key(&v.name).1) {
             aside.insert(v.name.clone(), e);
         }
     }
@@ -71,7 +71,7 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
 
 /// Why a table cannot be written, if it cannot.
 fn table_problem(t: &crate::model::Table) -> Option<String> {
-    if let Err(e) = check_ident(&t.name) {
+    if let Err(e) = check_ident(split_key(&t.name).1) {
         return Some(e);
     }
     if t.columns.is_empty() {

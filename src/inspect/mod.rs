@@ -20,11 +20,12 @@ pub struct Adopted {
     pub views: usize,
 }
 
-/// `schema inspect`: reads the namespace and prints its project files, or writes a whole project
+/// `schema inspect`: reads the namespaces (the first becomes the project's, the others are
+/// managed beside it) and prints its project files, or writes a whole project
 /// into `out` (an empty or new folder): `schema/` with the YAML and an empty `migrations/`, so
 /// `schema --project <out> generate` and `baseline` work on it as they are. Warnings say what the
 /// YAML cannot carry.
-pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option<&Path>) -> Result<Adopted> {
+pub fn adopt(target: &Target, namespaces: &[String], name: Option<String>, out: Option<&Path>) -> Result<Adopted> {
     // Said before the catalog is read, and plainly.
     if let Some(dir) = out {
         if dir.exists() && !dir.is_dir() {
@@ -41,9 +42,9 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
         }
     }
     let mut client = target.connect()?;
-    let (live, _) = driver(target.dialect()).inspect(&mut client, namespace, None)?;
+    let (live, _) = driver(target.dialect()).inspect(&mut client, namespaces, None)?;
     let mut adopted = live.project;
-    adopted.name = name.unwrap_or_else(|| namespace.to_string());
+    adopted.name = name.unwrap_or_else(|| namespaces[0].clone());
     let (files, mut warnings) = adoptable::adoptable(&mut adopted, &live.unmanaged).map_err(Error::new)?;
     warnings.extend(live.warnings);
     warnings.extend(
@@ -53,7 +54,7 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
     );
     warnings.extend(live.unknown.iter().map(|(object, what)| format!("{object}: the catalog does not show {what}")));
     if adopted.tables.is_empty() && adopted.views.is_empty() {
-        warnings.push(format!("{namespace} has no tables or views on {}", target.redacted()));
+        warnings.push(format!("{} has no tables or views on {}", namespaces.join(", "), target.redacted()));
     }
     let (tables, views) = (adopted.tables.len(), adopted.views.len());
     let Some(dir) = out else {
@@ -77,12 +78,11 @@ pub fn adopt(target: &Target, namespace: &str, name: Option<String>, out: Option
 pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
     let mut warnings = Vec::new();
     let dialects: Vec<&str> = project.dialects.iter().map(|d| d.name()).collect();
-    let mut settings = format!(
-        "name: {}\nnamespace: {}\ndialects: [{}]\nphases: [1]\n",
-        scalar(&project.name),
-        scalar(&project.namespace),
-        dialects.join(", ")
-    );
+    let mut settings = format!("name: {}\nnamespace: {}\n", scalar(&project.name), scalar(&project.namespace));
+    if !project.namespaces.is_empty() {
+        settings.push_str(&format!("namespaces: {}\n", list(&project.namespaces)));
+    }
+    settings.push_str(&format!("dialects: [{}]\nphases: [1]\n", dialects.join(", ")));
     if !project.ignore.is_empty() {
         settings.push_str(&format!("ignore: {}\n", list(&project.ignore)));
     }
@@ -94,7 +94,7 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
     }
     let mut files = vec![("schema.yaml".to_string(), settings)];
     for t in &project.tables {
-        files.push((format!("tables/{}.yaml", t.name), table(t, &mut warnings)));
+        files.push((format!("tables/{}.yaml", t.name), table(t, &project.namespaces, &mut warnings)));
     }
     for v in &project.views {
         files.push((format!("views/{}.yaml", v.name), view(v, &mut warnings)));
@@ -102,7 +102,8 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
     (files, warnings)
 }
 
-fn table(t: &Table, warnings: &mut Vec<String>) -> String {
+/// `managed`: the namespaces beside the project's; a foreign key into any other is left out.
+fn table(t: &Table, managed: &[String], warnings: &mut Vec<String>) -> String {
     let mut y = format!("table: {}\n", scalar(&t.name));
     if let Some(d) = &t.description {
         y.push_str(&format!("description: {}\n", scalar(d)));
@@ -154,10 +155,10 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
         }
     }
     let (inside, outside): (Vec<&ForeignKey>, Vec<&ForeignKey>) =
-        t.foreign_keys.iter().partition(|fk| !fk.table.contains('.'));
+        t.foreign_keys.iter().partition(|fk| split_key(&fk.table).0.is_none_or(|ns| managed.iter().any(|m| m == ns)));
     for fk in outside {
         warnings.push(format!(
-            "{}: foreign key {} references {}, outside the namespace; left out",
+            "{}: foreign key {} references {}, outside the managed namespaces; left out",
             t.name,
             list(&fk.columns),
             fk.table

@@ -13,6 +13,9 @@ use std::fmt;
 pub(super) struct ProjectDoc {
     pub(super) name: String,
     pub(super) namespace: String,
+    /// Other namespaces the project manages; their objects are named `ns.name`.
+    #[serde(default)]
+    pub(super) namespaces: Vec<String>,
     pub(super) dialects: Vec<Dialect>,
     #[serde(default = "phase_one")]
     pub(super) phases: Vec<u8>,

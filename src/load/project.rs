@@ -35,6 +35,8 @@ pub(super) struct Declared<'a> {
 
 pub(super) struct Ctx<'a> {
     pub(super) namespace: &'a str,
+    /// The other namespaces the project manages.
+    pub(super) namespaces: &'a [String],
     pub(super) objects: BTreeMap<&'a str, Declared<'a>>,
     /// Names declared by files that failed to deserialise: references to them are not
     /// reported again.
@@ -68,6 +70,29 @@ impl Loader<'_> {
         }
     }
 
+    /// A table or view's name: an identifier, or `ns.name` with `ns` one of `namespaces:`.
+    fn object_name(&mut self, src: &Source, key: &str, name: &str, ctx: &Ctx) {
+        let (ns, bare) = split_key(name);
+        self.ident(src, key, bare);
+        match ns {
+            None => {}
+            Some(ns) if ns == ctx.namespace => self.at_help(
+                src,
+                key,
+                format!("`{ns}` is the project's namespace: its objects are named without it"),
+                Some(format!("write `{bare}`")),
+            ),
+            Some(ns) if !ctx.namespaces.iter().any(|n| n == ns) => {
+                let help = match nearest(ns, ctx.namespaces.iter().map(String::as_str)) {
+                    Some(near) => Some(near),
+                    None => Some(format!("add `{ns}` to `namespaces:` in schema.yaml")),
+                };
+                self.at_help(src, key, format!("unknown namespace `{ns}` in `{name}`"), help);
+            }
+            Some(_) => {}
+        }
+    }
+
     pub(super) fn column_ref(&mut self, src: &Source, path: &str, table: &str, columns: &[&str], name: &str) -> bool {
         if columns.contains(&name) {
             return true;
@@ -92,6 +117,17 @@ impl Loader<'_> {
         self.ident(src, "namespace", &doc.namespace);
         if let Err(msg) = super::check_namespace(&doc.namespace) {
             self.at(src, "namespace", msg);
+        }
+        for (i, ns) in doc.namespaces.iter().enumerate() {
+            let path = format!("namespaces.{i}");
+            self.ident(src, &path, ns);
+            if let Err(msg) = super::check_namespace(ns) {
+                self.at(src, &path, msg);
+            } else if *ns == doc.namespace {
+                self.at(src, &path, format!("`{ns}` is the project's `namespace`: list only the others"));
+            } else if doc.namespaces[..i].contains(ns) {
+                self.at(src, &path, format!("`{ns}` is listed twice"));
+            }
         }
         if let Some(name) = &doc.refresh_procedure {
             self.ident(src, "refresh_procedure", name);
@@ -139,7 +175,8 @@ impl Loader<'_> {
 
         let grants = self.grants(src, &doc.grants, false);
         self.grantee_kinds((src, &doc.grants), tables, views);
-        let mut ctx = Ctx { namespace: &doc.namespace, objects: BTreeMap::new(), broken, grants };
+        let mut ctx =
+            Ctx { namespace: &doc.namespace, namespaces: &doc.namespaces, objects: BTreeMap::new(), broken, grants };
         for (src, t) in tables {
             let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
             let types =
@@ -179,17 +216,22 @@ impl Loader<'_> {
             self.declare(&mut ctx, src, key, name, declared);
         }
 
-        let mut index_names: HashMap<&str, &Path> = HashMap::new();
-        let mut all_indexes = tables
-            .iter()
-            .flat_map(|(s, t)| t.indexes.iter().enumerate().map(move |(i, x)| (s, i, x)))
-            .chain(views.iter().flat_map(|(s, v)| v.indexes.iter().enumerate().map(move |(i, x)| (s, i, x))));
-        all_indexes.try_for_each(|(s, i, x)| {
+        // An index lives in its table's namespace, beside the tables and views there.
+        let mut index_names: HashMap<String, &Path> = HashMap::new();
+        let mut all_indexes = (tables.iter().map(|(s, t)| (s, t.table.as_str(), &t.indexes)))
+            .chain(
+                views
+                    .iter()
+                    .map(|(s, v)| (s, v.view.as_deref().or(v.materialized_view.as_deref()).unwrap_or(""), &v.indexes)),
+            )
+            .flat_map(|(s, owner, list)| list.iter().enumerate().map(move |(i, x)| (s, owner, i, x)));
+        all_indexes.try_for_each(|(s, owner, i, x)| {
             let path = format!("indexes.{i}.name");
             self.ident(s, &path, &x.name);
-            if let Some(first) = index_names.insert(&x.name, &s.path) {
+            let key = sibling_key(owner, &x.name);
+            if let Some(first) = index_names.insert(key.clone(), &s.path) {
                 self.at(s, &path, format!("index `{}` is already declared in {}", x.name, self.show(first)));
-            } else if ctx.objects.contains_key(x.name.as_str()) {
+            } else if ctx.objects.contains_key(key.as_str()) {
                 self.at(
                     s,
                     &path,
@@ -202,6 +244,7 @@ impl Loader<'_> {
         let mut project = Project {
             name: doc.name,
             namespace: doc.namespace.clone(),
+            namespaces: doc.namespaces.clone(),
             dialects,
             phases,
             ignore: doc.ignore,
@@ -227,7 +270,7 @@ impl Loader<'_> {
         name: &'a str,
         declared: Declared<'a>,
     ) {
-        self.ident(src, key, name);
+        self.object_name(src, key, name, ctx);
         if !(1..=2).contains(&declared.phase) {
             self.at(src, "phase", format!("unknown phase {}: phases are 1 and 2", declared.phase));
         }

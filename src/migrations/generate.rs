@@ -6,6 +6,7 @@ use super::{scan, NO_TRANSACTION};
 use crate::diff::diff;
 use crate::error::{Context, Error, Result};
 use crate::layout::Layout;
+use crate::model::display_key;
 use crate::model::Dialect;
 use crate::model::Project;
 use crate::plan::{plan_changes, Plan, Step};
@@ -209,7 +210,7 @@ pub const WHOLE_TABLES: &str = "Whole tables";
 pub fn whole_tables(namespace: &str, steps: &[Step]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in steps.iter().filter(|s| s.hazards.iter().any(|h| h.guarded)) {
-        if let Some(t) = s.op.table().map(|t| format!("{namespace}.{t}")).filter(|t| !out.contains(t)) {
+        if let Some(t) = s.op.table().map(|t| display_key(namespace, t)).filter(|t| !out.contains(t)) {
             out.push(t);
         }
     }

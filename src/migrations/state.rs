@@ -99,6 +99,8 @@ struct Doc {
 struct ProjectDoc {
     name: String,
     namespace: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    namespaces: Vec<String>,
     dialects: Vec<Dialect>,
     phases: Vec<u8>,
     #[serde(default)]
@@ -245,6 +247,7 @@ impl From<&Project> for ProjectDoc {
         ProjectDoc {
             name: p.name.clone(),
             namespace: p.namespace.clone(),
+            namespaces: p.namespaces.clone(),
             dialects: p.dialects.clone(),
             phases: p.phases.clone(),
             refresh_procedure: p.refresh_procedure.clone(),
@@ -260,6 +263,7 @@ impl From<ProjectDoc> for Project {
         Project {
             name: p.name,
             namespace: p.namespace,
+            namespaces: p.namespaces,
             dialects: p.dialects,
             phases: p.phases,
             ignore: vec![],

@@ -49,7 +49,12 @@ impl fmt::Display for Dialect {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Project {
     pub name: String,
+    /// The project's own namespace: objects named without one live here, and so do the
+    /// migration history, the lock, enum types and the validation tables.
     pub namespace: String,
+    /// The other namespaces the project manages; their objects are named `ns.name` (see `split_key`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
     pub dialects: Vec<Dialect>,
     pub phases: Vec<u8>,
     #[serde(default)]
@@ -337,7 +342,39 @@ impl View {
     }
 }
 
+/// An object's name in the project (its key) split into namespace and name: `orders` lives in
+/// the project's namespace (None), `staging.orders` in `staging`. Names are identifiers without
+/// a dot, so the first `.` is always the separator.
+pub fn split_key(key: &str) -> (Option<&str>, &str) {
+    match key.split_once('.') {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, key),
+    }
+}
+
+/// The key of `name` in the namespace of the object `key`: an index beside its table.
+pub fn sibling_key(key: &str, name: &str) -> String {
+    match split_key(key).0 {
+        Some(ns) => format!("{ns}.{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// `ns.name` for messages, whichever namespace the object `key` lives in; `home` is the
+/// project's namespace.
+pub fn display_key(home: &str, key: &str) -> String {
+    match split_key(key) {
+        (Some(_), _) => key.to_string(),
+        (None, name) => format!("{home}.{name}"),
+    }
+}
+
 impl Project {
+    /// The project's namespace, then the others it manages: what the catalog reads.
+    pub fn managed_namespaces(&self) -> Vec<String> {
+        std::iter::once(self.namespace.clone()).chain(self.namespaces.iter().cloned()).collect()
+    }
+
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name == name)
     }
@@ -356,6 +393,7 @@ impl Project {
         Project {
             name: self.name.clone(),
             namespace: self.namespace.clone(),
+            namespaces: vec![],
             dialects: self.dialects.clone(),
             phases: self.phases.clone(),
             ignore: self.ignore.clone(),

@@ -13,6 +13,14 @@ pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The qualified SQL name of the object `key` (`t` in `home`, or `ns.t`): see `model::split_key`.
+pub fn qualified(home: &str, key: &str) -> String {
+    match crate::model::split_key(key) {
+        (Some(ns), name) => format!("{}.{}", ident(ns), ident(name)),
+        (None, name) => format!("{}.{}", ident(home), ident(name)),
+    }
+}
+
 /// Renders the `{{ ref('t') }}` placeholders of a view body to qualified names and returns the
 /// names referenced, sorted and unique.
 pub fn expand_refs(sql: &str, namespace: &str) -> std::result::Result<(String, Vec<String>), minijinja::Error> {
@@ -23,7 +31,7 @@ pub fn expand_refs(sql: &str, namespace: &str) -> std::result::Result<(String, V
     let (seen, ns) = (refs.clone(), namespace.to_string());
     env.add_function("ref", move |name: &str| {
         seen.lock().unwrap().push(name.to_string());
-        format!("{}.{}", ident(&ns), ident(name))
+        qualified(&ns, name)
     });
     let body = env.render_str(sql, ())?;
     let mut names = refs.lock().unwrap().clone();
@@ -43,6 +51,8 @@ mod tests {
                 .unwrap();
         assert_eq!(sql, "SELECT 1 FROM \"ns\".\"b\" JOIN \"ns\".\"a\" USING (x) JOIN \"ns\".\"b\"");
         assert_eq!(refs, vec!["a", "b"]);
+        let (sql, refs) = expand_refs("SELECT 1 FROM {{ ref('raw.b') }}", "ns").unwrap();
+        assert_eq!((sql.as_str(), refs), ("SELECT 1 FROM \"raw\".\"b\"", vec!["raw.b".to_string()]));
     }
 
     #[test]

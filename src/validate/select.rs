@@ -55,7 +55,8 @@ pub(super) fn checks_of(project: &Project, table: &Table, enforced: bool) -> Vec
             [] => project.table(&fk.table).map(|t| t.primary_key.clone()).unwrap_or_default(),
             given => given.to_vec(),
         };
-        let name = format!("{}_in_{}", fk.columns.join("_"), fk.table);
+        // `a_in_t`, or `a_in_raw_t` for `raw.t`: a check name is one word.
+        let name = format!("{}_in_{}", fk.columns.join("_"), fk.table.replace('.', "_"));
         let kind = CheckKind::Relationship { columns: fk.columns.clone(), table: fk.table.clone(), to };
         derived.push(key(name, kind));
     }

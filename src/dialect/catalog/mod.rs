@@ -5,6 +5,7 @@
 //! round trips, text rows, the assembly of rows into tables and views, and the parsers for
 //! constraint definitions and view bodies.
 
+use crate::dialect::Driver;
 use crate::diff::findings::{Kind, Unmanaged};
 use crate::error::{describe, Error, Result};
 use crate::model::*;
@@ -157,6 +158,24 @@ impl<'a> Row<'a> {
     }
 }
 
+/// SQL true for rows whose namespace column `column` is one of `namespaces`.
+pub(in crate::dialect) fn in_namespaces(d: &dyn Driver, namespaces: &[String], column: &str) -> String {
+    let list: Vec<String> = namespaces.iter().map(|n| d.literal(n)).collect();
+    match list.as_slice() {
+        [one] => format!("{column} = {one}"),
+        _ => format!("{column} IN ({})", list.join(", ")),
+    }
+}
+
+/// The SQL of an object's key (`model::split_key`) from its namespace column and its name
+/// column: the bare name in the project's namespace (the first), `ns.name` in the others.
+pub(in crate::dialect) fn object_key(d: &dyn Driver, namespaces: &[String], ns: &str, name: &str) -> String {
+    match namespaces {
+        [home, _, ..] => format!("CASE WHEN {ns} = {} THEN {name} ELSE {ns} || '.' || {name} END", d.literal(home)),
+        _ => name.to_string(),
+    }
+}
+
 /// Rows of both dialects joined into tables and views.
 pub(in crate::dialect) struct Builder {
     namespace: String,
@@ -166,10 +185,13 @@ pub(in crate::dialect) struct Builder {
 }
 
 impl Builder {
-    pub(in crate::dialect) fn new(namespace: &str, dialect: Dialect) -> Builder {
+    /// `namespaces`: the project's first, then the others it manages.
+    pub(in crate::dialect) fn new(namespaces: &[String], dialect: Dialect) -> Builder {
+        let namespace = &namespaces[0];
         let project = Project {
             name: namespace.to_string(),
             namespace: namespace.to_string(),
+            namespaces: namespaces[1..].to_vec(),
             dialects: vec![dialect],
             phases: vec![1],
             ignore: vec![],
@@ -360,7 +382,7 @@ mod tests {
 
     #[test]
     fn the_builder_keeps_foreign_schemas_and_places_indexes() {
-        let mut b = Builder::new("ns", Dialect::Postgres);
+        let mut b = Builder::new(&["ns".to_string()], Dialect::Postgres);
         b.table("t", None);
         b.view("mv", true, None);
         b.constraint("t", "FOREIGN KEY (a) REFERENCES ns.u(id)");

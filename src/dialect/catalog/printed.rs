@@ -106,22 +106,27 @@ pub(in crate::dialect) fn identifier(text: &str) -> Option<String> {
     c.done().then_some(name)
 }
 
-/// Turns the namespace-qualified names of `objects` in a view body as the server prints it
-/// (`ns.t` or `"ns"."t"`) into `{{ ref('t') }}`, the form YAML bodies use, and returns the body
-/// with the names replaced, sorted. Strings, comments and longer paths (`x.ns.t`) are left alone.
-pub fn to_refs(sql: &str, namespace: &str, objects: &BTreeSet<String>, escapes: Escapes) -> (String, Vec<String>) {
+/// Turns the qualified names of `objects` (keys, see `model::split_key`) in a view body as the
+/// server prints it (`ns.t` or `"ns"."t"`) into `{{ ref('t') }}` (`{{ ref('staging.t') }}` outside
+/// the project's namespace `home`), the form YAML bodies use, and returns the body with the
+/// names replaced, sorted. Strings, comments and longer paths (`x.ns.t`) are left alone.
+pub fn to_refs(sql: &str, home: &str, objects: &BTreeSet<String>, escapes: Escapes) -> (String, Vec<String>) {
     let tokens: Vec<Token> = tokens(sql, escapes).collect();
     let (mut out, mut copied) = (String::with_capacity(sql.len()), 0);
     let mut refs = BTreeSet::new();
     let mut i = 0;
     while i < tokens.len() {
         // schema . name, with no `.` before or after (trivia between them is not printed).
-        let hit = i + 2 < tokens.len()
+        let path = i + 2 < tokens.len()
             && tokens.get(i + 1).is_some_and(|t| t.is_punct('.'))
             && (i == 0 || !tokens[i - 1].is_punct('.'))
-            && !tokens.get(i + 3).is_some_and(|t| t.is_punct('.'))
-            && ident_value(&tokens[i]).is_some_and(|s| s == namespace);
-        let name = tokens.get(i + 2).and_then(ident_value).filter(|n| hit && objects.contains(n));
+            && !tokens.get(i + 3).is_some_and(|t| t.is_punct('.'));
+        let key = match (path, ident_value(&tokens[i]), tokens.get(i + 2).and_then(ident_value)) {
+            (true, Some(ns), Some(name)) if ns == home => Some(name),
+            (true, Some(ns), Some(name)) => Some(format!("{ns}.{name}")),
+            _ => None,
+        };
+        let name = key.filter(|k| objects.contains(k));
         match name {
             Some(name) => {
                 out.push_str(&sql[copied..tokens[i].start]);
@@ -198,6 +203,15 @@ mod tests {
             "SELECT t.a, 'analytics.t' FROM {{ ref('t') }} JOIN {{ ref('mv') }} m ON true JOIN analytics.other o ON true JOIN x.analytics.t ON true"
         );
         assert_eq!(refs, vec!["mv", "t"]);
+        let objects = BTreeSet::from(["t".to_string(), "raw.t".to_string()]);
+        let (sql, refs) = to_refs(
+            "SELECT 1 FROM raw.t, \"raw\".\"t\", analytics.t, mart.t",
+            "analytics",
+            &objects,
+            Escapes::Standard,
+        );
+        assert_eq!(sql, "SELECT 1 FROM {{ ref('raw.t') }}, {{ ref('raw.t') }}, {{ ref('t') }}, mart.t");
+        assert_eq!(refs, vec!["raw.t", "t"]);
     }
 
     #[test]

@@ -7,12 +7,12 @@
 
 use super::Postgres;
 use crate::dialect::catalog::{
-    identifier, index_column, order_like, settle_identities, to_refs, Builder, Live, Session,
+    identifier, in_namespaces, index_column, object_key, order_like, settle_identities, to_refs, Builder, Live, Session,
 };
 use crate::dialect::{acl, Driver};
 use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
-use crate::model::{Column, Dialect, Grantee, Identity, Index, Project};
+use crate::model::{sibling_key, Column, Dialect, Grantee, Identity, Index, Project};
 use crate::sql::lexer::Escapes;
 use crate::sql::{expand_refs, ident};
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Tables, views and materialized views, with their comments, privileges, owner and whether
 /// row-level security is on.
 const RELATIONS: &str =
-    "SELECT c.relname, c.relkind, d.description, c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+    "SELECT {c} AS relname, c.relkind, d.description, c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
   c.relrowsecurity, c.relforcerowsecurity
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -32,7 +32,8 @@ WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm')";
 /// increment), comment. A serial column (`serial`, `bigserial`: a default of `nextval()` on a
 /// sequence the column owns, dependency type `a`) comes with its sequence too, `serial` set.
 /// Unsorted: sorting these wide rows costs the server more than us.
-const COLUMNS: &str = "SELECT c.relname, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+const COLUMNS: &str =
+    "SELECT {c} AS relname, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
   a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default_expr, a.attidentity,
   s.seqstart, s.seqincrement, dep.deptype = 'a' AS serial, d.description
 FROM pg_catalog.pg_attribute a
@@ -52,20 +53,20 @@ WHERE {n} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped";
 /// What is attached to the tables, as the server prints it, in one round trip: constraints
 /// (`kind` p, u, f or c), then what the model does not hold: triggers (not the internal ones of
 /// foreign keys), row-level security policies and rewrite rules (not a view's `_RETURN`).
-const ATTACHED: &str = "SELECT c.relname, k.contype::pg_catalog.text AS kind, k.conname AS name,
+const ATTACHED: &str = "SELECT {c} AS relname, k.contype::pg_catalog.text AS kind, k.conname AS name,
   pg_catalog.pg_get_constraintdef(k.oid) AS definition
 FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE {n} AND k.contype IN ('p', 'u', 'f', 'c')
 UNION ALL
-SELECT c.relname, 'trigger', t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true)
+SELECT {c}, 'trigger', t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true)
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE {n} AND NOT t.tgisinternal
 UNION ALL
-SELECT c.relname, 'policy', p.polname, pg_catalog.concat_ws(' ',
+SELECT {c}, 'policy', p.polname, pg_catalog.concat_ws(' ',
   CASE WHEN NOT p.polpermissive THEN 'AS RESTRICTIVE' END,
   'FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
                           WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
@@ -79,7 +80,7 @@ JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE {n}
 UNION ALL
-SELECT c.relname, 'rule', r.rulename, pg_catalog.pg_get_ruledef(r.oid, true)
+SELECT {c}, 'rule', r.rulename, pg_catalog.pg_get_ruledef(r.oid, true)
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -89,7 +90,7 @@ ORDER BY 1, 2, 3";
 /// Indexes other than those backing a constraint: key columns one per line (expressions
 /// through the slower pg_get_indexdef), their `indoption` bits (1 = DESC, 2 = NULLS FIRST),
 /// partial-index predicate.
-const INDEXES: &str = "SELECT c.relname AS owner, i.relname AS name, x.indisunique, x.indoption::text AS options,
+const INDEXES: &str = "SELECT {c} AS owner, i.relname AS name, x.indisunique, x.indoption::text AS options,
   pg_catalog.pg_get_expr(x.indpred, x.indrelid, true) AS predicate,
   (SELECT pg_catalog.string_agg(CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(x.indexrelid, k.n::integer, true)
                                      ELSE pg_catalog.quote_ident(a.attname) END, E'\\n' ORDER BY k.n)
@@ -102,24 +103,24 @@ JOIN pg_catalog.pg_class c ON c.oid = x.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE {n} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
                           WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
-ORDER BY c.relname, i.relname";
+ORDER BY 1, 2";
 
-/// The namespace's enum types with their values in order.
+/// The enum types of the project's namespace with their values in order.
 const ENUMS: &str = "SELECT t.typname, e.enumlabel
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
-WHERE {n}
+WHERE {home}
 ORDER BY t.typname, e.enumsortorder";
 
 /// View and materialized-view bodies as the server normalises them.
-const VIEWS: &str = "SELECT c.relname, pg_catalog.pg_get_viewdef(c.oid, true) AS definition
+const VIEWS: &str = "SELECT {c} AS relname, pg_catalog.pg_get_viewdef(c.oid, true) AS definition
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE {n} AND c.relkind IN ('v', 'm')";
 
-/// What each view reads among the objects of the managed namespace (through its rewrite rule).
-const DEPENDENCIES: &str = "SELECT DISTINCT v.relname AS view, t.relname AS dependency
+/// What each view reads among the objects of the managed namespaces (through its rewrite rule).
+const DEPENDENCIES: &str = "SELECT DISTINCT {v} AS view, {t} AS dependency
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace
@@ -127,13 +128,14 @@ JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.r
   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
 JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
-WHERE {n} AND tn.nspname = {namespace} AND t.oid <> v.oid";
+WHERE {n} AND {tn} AND t.oid <> v.oid";
 
-/// Which schema a snapshot reads: the managed namespace, or this session's temporary schema
-/// (where `normalise` puts its scratch copies, whose columns use the desired enum types).
+/// Which schemas a snapshot reads: the managed namespaces, or this session's temporary schema
+/// (where `normalise` puts its scratch copies, named by key, whose columns use the desired enum
+/// types).
 #[derive(Clone, Copy)]
 enum Scope<'a> {
-    Namespace(&'a str),
+    Managed,
     Temporary(&'a BTreeMap<String, Vec<String>>),
 }
 
@@ -142,14 +144,14 @@ enum Scope<'a> {
 /// second transaction, which is always rolled back and creates nothing but temporary objects.
 pub(super) fn read(
     client: &mut postgres::Client,
-    namespace: &str,
+    namespaces: &[String],
     desired: Option<&Project>,
 ) -> Result<(Live, Option<Project>)> {
     let s = &mut Session::new(client);
-    let mut live = in_transaction(s, "BEGIN READ ONLY", |s| snapshot(s, Scope::Namespace(namespace), namespace))?;
+    let mut live = in_transaction(s, "BEGIN READ ONLY", |s| snapshot(s, Scope::Managed, namespaces))?;
     let desired = match desired {
         Some(d) => {
-            let mut normalised = in_transaction(s, "BEGIN", |s| normalise(s, d, &mut live.warnings))?;
+            let mut normalised = in_transaction(s, "BEGIN", |s| normalise(s, d, namespaces, &mut live.warnings))?;
             keep_printed(d, &mut normalised, &live.project);
             Some(normalised)
         }
@@ -220,18 +222,31 @@ fn overlay(desired: &Project, live: &mut Project) {
     }
 }
 
-/// The objects of one schema; view bodies refer to `namespace` through `{{ ref() }}`.
-fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
+/// The objects of `scope`; view bodies refer to the objects of `namespaces` (the project's
+/// first) through `{{ ref() }}`.
+fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> Result<Live> {
+    // Scratch copies are named by key already.
+    let key = |rel: &str| match scope {
+        Scope::Managed => object_key(&Postgres, namespaces, "n.nspname", &format!("{rel}.relname")),
+        Scope::Temporary(_) => format!("{rel}.relname"),
+    };
     let filter = match scope {
-        Scope::Namespace(ns) => format!("n.nspname = {}", Postgres.literal(ns)),
+        Scope::Managed => in_namespaces(&Postgres, namespaces, "n.nspname"),
         Scope::Temporary(_) => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
     };
-    let mut query =
-        |sql: &str| s.rows(&sql.replace("{n}", &filter).replace("{namespace}", &Postgres.literal(namespace)));
+    let replacements = [
+        ("{n}", filter),
+        ("{tn}", in_namespaces(&Postgres, namespaces, "tn.nspname")),
+        ("{home}", in_namespaces(&Postgres, &namespaces[..1], "n.nspname")),
+        ("{c}", key("c")),
+        ("{v}", key("v")),
+        ("{t}", object_key(&Postgres, namespaces, "tn.nspname", "t.relname")),
+    ];
+    let mut query = |sql: &str| s.rows(&replacements.iter().fold(sql.to_string(), |q, (k, v)| q.replace(k, v)));
     let relations = query(RELATIONS)?;
     // The scratch copies use the YAML's enums: no need to read them again.
     let enums = match scope {
-        Scope::Namespace(_) => Some(query(ENUMS)?),
+        Scope::Managed => Some(query(ENUMS)?),
         Scope::Temporary(_) => None,
     };
     let columns = query(COLUMNS)?;
@@ -240,7 +255,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
     let views = query(VIEWS)?;
     let dependencies = query(DEPENDENCIES)?;
 
-    let mut b = Builder::new(namespace, Dialect::Postgres);
+    let mut b = Builder::new(namespaces, Dialect::Postgres);
     for r in relations.iter() {
         let (name, description) = (r.text("relname"), r.get("description"));
         match r.text("relkind") {
@@ -332,7 +347,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
     for r in views.iter() {
         let name = r.text("relname");
         let body = r.text("definition").trim().trim_end_matches(';').trim_end();
-        let (sql, depends_on) = to_refs(body, namespace, reads.get(name).unwrap_or(&none), Escapes::Standard);
+        let (sql, depends_on) = to_refs(body, &namespaces[0], reads.get(name).unwrap_or(&none), Escapes::Standard);
         b.view_body(name, sql, depends_on);
     }
     Ok(b.finish())
@@ -344,7 +359,7 @@ fn snapshot(s: &mut Session, scope: Scope, namespace: &str) -> Result<Live> {
 /// over the live objects, and index columns in one spelling. The scratch objects are temporary
 /// (no CREATE privilege needed) and vanish with the rolled-back transaction. An object the
 /// server refuses (e.g. a view over a table that no longer exists) is compared as written.
-fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> Result<Project> {
+fn normalise(s: &mut Session, desired: &Project, namespaces: &[String], warnings: &mut Vec<String>) -> Result<Project> {
     let mut out = desired.clone();
     let indexes =
         out.tables.iter_mut().flat_map(|t| &mut t.indexes).chain(out.views.iter_mut().flat_map(|v| &mut v.indexes));
@@ -369,9 +384,10 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
         for i in partial {
             let first = ident(&t.columns[0].name);
             let predicate = i.predicate.as_deref().unwrap_or_default();
+            // Named by key: indexes of tables in two namespaces may share a name.
             sql.push_str(&format!(
                 " CREATE INDEX {} ON pg_temp.{} ({first}) WHERE {predicate};",
-                ident(&i.name),
+                ident(&sibling_key(&t.name, &i.name)),
                 ident(&t.name)
             ));
         }
@@ -389,7 +405,7 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
         warnings.push(format!("the server refuses the desired {what} ({error}); it is compared as written"));
     }
 
-    let stored = snapshot(s, Scope::Temporary(&desired.enums), &desired.namespace)?.project;
+    let stored = snapshot(s, Scope::Temporary(&desired.enums), namespaces)?.project;
     let copies = stored.tables_by_name();
     for t in &mut out.tables {
         let Some(copy) = copies.get(t.name.as_str()) else { continue };
@@ -399,7 +415,7 @@ fn normalise(s: &mut Session, desired: &Project, warnings: &mut Vec<String>) -> 
             }
         }
         for i in &mut t.indexes {
-            if let Some(stored) = copy.indexes.iter().find(|x| x.name == i.name) {
+            if let Some(stored) = copy.indexes.iter().find(|x| x.name == sibling_key(&t.name, &i.name)) {
                 i.predicate = stored.predicate.clone();
             }
         }

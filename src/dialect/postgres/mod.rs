@@ -5,6 +5,7 @@ mod catalog;
 use super::catalog::Live;
 use super::lower::{self, Hazard, Op, TableOps};
 use super::{ops, standard_literal, Driver, Grammars, Lint};
+use crate::dialect::catalog::{in_namespaces, object_key};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::model::{ColumnType, Dialect, Project};
@@ -66,10 +67,10 @@ impl Driver for Postgres {
     fn inspect(
         &self,
         client: &mut ::postgres::Client,
-        namespace: &str,
+        namespaces: &[String],
         desired: Option<&Project>,
     ) -> Result<(Live, Option<Project>)> {
-        catalog::read(client, namespace, desired)
+        catalog::read(client, namespaces, desired)
     }
 
     fn lower_table(&self, d: &TableDiff) -> std::result::Result<TableOps, String> {
@@ -126,12 +127,13 @@ impl Driver for Postgres {
 
     /// reltuples is the planner's estimate (-1 before the first ANALYZE); the size includes
     /// indexes and TOAST.
-    fn table_sizes_query(&self, namespace: &str) -> String {
+    fn table_sizes_query(&self, namespaces: &[String]) -> String {
         format!(
-            "SELECT c.relname, CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END, \
+            "SELECT {}, CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END, \
              pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = {} AND c.relkind IN ('r', 'p', 'm')",
-            self.literal(namespace)
+             WHERE {} AND c.relkind IN ('r', 'p', 'm')",
+            object_key(self, namespaces, "n.nspname", "c.relname"),
+            in_namespaces(self, namespaces, "n.nspname")
         )
     }
 

@@ -12,10 +12,12 @@
 
 pub use super::normalise::normalise;
 use super::Redshift;
-use crate::dialect::catalog::{to_refs, Builder, Cursor, Live, Rows, Session, Unknown};
-use crate::dialect::{acl, Driver};
+use crate::dialect::acl;
+use crate::dialect::catalog::{in_namespaces, object_key, to_refs, Builder, Cursor, Live, Rows, Session, Unknown};
 use crate::error::Result;
-use crate::model::{Column, Dialect, Distribution, Grant, Grantee, Identity, Privilege, Project, SortKey, SortKind};
+use crate::model::{
+    split_key, Column, Dialect, Distribution, Grant, Grantee, Identity, Privilege, Project, SortKey, SortKind,
+};
 use crate::sql::lexer::Escapes;
 use std::collections::{BTreeSet, HashMap};
 
@@ -27,9 +29,12 @@ pub struct Source {
     pub optional: bool,
 }
 
-/// The catalog queries, in the order `Catalog` takes their rows.
-pub fn queries(namespace: &str) -> Vec<Source> {
-    let ns = Redshift.literal(namespace);
+/// The catalog queries, in the order `Catalog` takes their rows. `namespaces`: the project's
+/// first, then the others it manages; objects come back by key (`model::split_key`).
+pub fn queries(namespaces: &[String]) -> Vec<Source> {
+    let within = |column: &str| in_namespaces(&Redshift, namespaces, column);
+    let key = |ns: &str, name: &str| object_key(&Redshift, namespaces, ns, name);
+    let (n, relname) = (within("n.nspname"), key("n.nspname", "c.relname"));
     let leader = |name, sql: String| Source { name, sql, optional: false };
     let optional = |name, sql: String| Source { name, sql, optional: true };
     vec![
@@ -38,20 +43,20 @@ pub fn queries(namespace: &str) -> Vec<Source> {
         leader(
             "pg_class",
             format!(
-                "SELECT c.oid::BIGINT AS reloid, c.relname, c.relkind, c.reldiststyle, i.releffectivediststyle, d.description,
+                "SELECT c.oid::BIGINT AS reloid, {relname} AS relname, c.relkind, c.reldiststyle, i.releffectivediststyle, d.description,
   c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner
 FROM pg_catalog.pg_class AS c
 INNER JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class_info AS i ON i.reloid = c.oid
 LEFT JOIN pg_catalog.pg_description AS d ON d.objoid = c.oid AND d.objsubid = 0
-WHERE n.nspname = {ns} AND c.relkind IN ('r', 'v')"
+WHERE {n} AND c.relkind IN ('r', 'v')"
             ),
         ),
         // Columns with Redshift's pg_attribute extensions: encoding, distkey, sort key position.
         leader(
             "pg_attribute",
             format!(
-                "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
+                "SELECT {relname} AS relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
   ad.adsrc AS default_expr, pg_catalog.format_encoding(a.attencodingtype::INTEGER) AS encoding,
   a.attisdistkey, a.attsortkeyord, d.description
 FROM pg_catalog.pg_attribute AS a
@@ -59,25 +64,29 @@ INNER JOIN pg_catalog.pg_class AS c ON c.oid = a.attrelid
 INNER JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attrdef AS ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_description AS d ON d.objoid = c.oid AND d.objsubid = a.attnum
-WHERE n.nspname = {ns} AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY c.relname, a.attnum"
+WHERE {n} AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY 1, a.attnum"
             ),
         ),
         leader(
             "pg_constraint",
             format!(
-                "SELECT c.relname, pg_catalog.pg_get_constraintdef(k.oid) AS definition
+                "SELECT {relname} AS relname, pg_catalog.pg_get_constraintdef(k.oid) AS definition
 FROM pg_catalog.pg_constraint AS k
 INNER JOIN pg_catalog.pg_class AS c ON c.oid = k.conrelid
 INNER JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-WHERE n.nspname = {ns} AND k.contype IN ('p', 'u', 'f')
-ORDER BY c.relname, k.contype, k.conname"
+WHERE {n} AND k.contype IN ('p', 'u', 'f')
+ORDER BY 1, k.contype, k.conname"
             ),
         ),
         // A materialized view's definition is its whole CREATE statement.
         leader(
             "pg_views",
-            format!("SELECT viewname, definition FROM pg_catalog.pg_views WHERE schemaname = {ns}"),
+            format!(
+                "SELECT {} AS viewname, definition FROM pg_catalog.pg_views WHERE {}",
+                key("schemaname", "viewname"),
+                within("schemaname")
+            ),
         ),
         // BACKUP NO tables, as keys pg_class_backup_<database oid>_<table oid>.
         optional(
@@ -90,20 +99,36 @@ WHERE key LIKE 'pg_class_backup_%'"
         // Compute node: AUTO sort key and encoding of tables that have rows, MV distribution.
         optional(
             "svv_table_info",
-            format!("SELECT \"table\", diststyle, sortkey1, encoded FROM svv_table_info WHERE \"schema\" = {ns}"),
+            format!(
+                "SELECT {} AS \"table\", diststyle, sortkey1, encoded FROM svv_table_info WHERE {}",
+                key("\"schema\"", "\"table\""),
+                within("\"schema\"")
+            ),
         ),
-        optional("svv_mv_info", format!("SELECT name, autorefresh, state FROM svv_mv_info WHERE schema_name = {ns}")),
-        // External (Spectrum) tables, when the namespace is an external schema: not managed.
+        optional(
+            "svv_mv_info",
+            format!(
+                "SELECT {} AS name, autorefresh, state FROM svv_mv_info WHERE {}",
+                key("schema_name", "name"),
+                within("schema_name")
+            ),
+        ),
+        // External (Spectrum) tables, when a namespace is an external schema: not managed.
         optional(
             "svv_external_tables",
-            format!("SELECT tablename, location FROM svv_external_tables WHERE schemaname = {ns} ORDER BY tablename"),
+            format!(
+                "SELECT schemaname, tablename, location FROM svv_external_tables WHERE {} ORDER BY 1, 2",
+                within("schemaname")
+            ),
         ),
         // Grants to roles: AWS documents them here, and relacl's format only for users and groups.
         optional(
             "svv_relation_privileges",
             format!(
-                "SELECT relation_name, privilege_type, identity_name FROM svv_relation_privileges
-WHERE namespace_name = {ns} AND identity_type = 'role'"
+                "SELECT {} AS relation_name, privilege_type, identity_name FROM svv_relation_privileges
+WHERE {} AND identity_type = 'role'",
+                key("namespace_name", "relation_name"),
+                within("namespace_name")
             ),
         ),
     ]
@@ -124,7 +149,7 @@ pub struct Catalog {
 
 pub(super) fn read(
     client: &mut postgres::Client,
-    namespace: &str,
+    namespaces: &[String],
     desired: Option<&Project>,
 ) -> Result<(Live, Option<Project>)> {
     let s = &mut Session::new(client);
@@ -133,7 +158,7 @@ pub(super) fn read(
     // Each source in a READ ONLY transaction of its own: an optional one that fails (a
     // compute-node view the user may not read) must not abort the others, and Redshift has no
     // savepoints.
-    for source in queries(namespace) {
+    for source in queries(namespaces) {
         match s.read_only(&source.sql) {
             Ok(r) => rows.push(Some(r)),
             Err(e) if source.optional => {
@@ -150,18 +175,18 @@ pub(super) fn read(
     let (backup, table_info, mv_info, external_tables, role_grants) = (next(), next(), next(), next(), next());
     let catalog =
         Catalog { relations, columns, constraints, views, backup, table_info, mv_info, external_tables, role_grants };
-    let mut live = build(namespace, &catalog);
+    let mut live = build(namespaces, &catalog);
     live.warnings.extend(warnings);
     live.queries = s.queries;
     let desired = desired.map(|d| normalise(d, &mut live));
     Ok((live, desired))
 }
 
-/// The rows → model mapping.
-pub fn build(namespace: &str, c: &Catalog) -> Live {
-    let mut b = Builder::new(namespace, Dialect::Redshift);
+/// The rows → model mapping; `namespaces` as for `queries`.
+pub fn build(namespaces: &[String], c: &Catalog) -> Live {
+    let mut b = Builder::new(namespaces, Dialect::Redshift);
     // MV data lives in internal tables `mv_tbl__<mv>__<n>`: storage, not objects of the schema.
-    let internal = |name: &str| name.starts_with("mv_tbl__");
+    let internal = |key: &str| split_key(key).1.starts_with("mv_tbl__");
     let definitions: HashMap<&str, &str> = c.views.iter().map(|r| (r.text("viewname"), r.text("definition"))).collect();
     let info: HashMap<&str, _> = c.table_info.iter().flat_map(Rows::iter).map(|r| (r.text("table"), r)).collect();
     let mv_info: HashMap<&str, _> = c.mv_info.iter().flat_map(Rows::iter).map(|r| (r.text("name"), r)).collect();
@@ -169,9 +194,9 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
     // An external schema's tables live in the data catalog (S3), not in pg_class: listed, never
     // compared or written.
     for r in c.external_tables.iter().flat_map(Rows::iter) {
-        let (table, location) = (r.text("tablename"), r.get("location").unwrap_or("?"));
+        let (schema, table, location) = (r.text("schemaname"), r.text("tablename"), r.get("location").unwrap_or("?"));
         b.live.warnings.push(format!(
-            "{namespace}.{table} is an external (Spectrum) table at {location}: not managed by the YAML, not compared"
+            "{schema}.{table} is an external (Spectrum) table at {location}: not managed by the YAML, not compared"
         ));
     }
     let mut styles = HashMap::new();
@@ -281,7 +306,7 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
         }
     }
 
-    // View bodies refer to the namespace's objects through {{ ref() }}.
+    // View bodies refer to the managed namespaces' objects through {{ ref() }}.
     let objects: BTreeSet<String> = b.tables.keys().chain(b.views.keys()).cloned().collect();
     let views: Vec<(String, bool)> = b.views.values().map(|v| (v.name.clone(), v.materialized)).collect();
     for (name, materialized) in views {
@@ -293,7 +318,7 @@ pub fn build(namespace: &str, c: &Catalog) -> Live {
             b.views.get_mut(&name).expect("listed above").late_binding = true;
         }
         let (sql, depends_on) =
-            to_refs(body.trim().trim_end_matches(';').trim_end(), namespace, &objects, Escapes::Backslash);
+            to_refs(body.trim().trim_end_matches(';').trim_end(), &namespaces[0], &objects, Escapes::Backslash);
         b.view_body(&name, sql, depends_on);
         let Some(mv) = mv else { continue };
         let info_row = info.get(name.as_str());

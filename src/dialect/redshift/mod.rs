@@ -8,6 +8,7 @@ mod normalise;
 use super::catalog::Live;
 use super::lower::{Hazard, Op, TableOps};
 use super::{standard_literal, Driver, Grammars, Lint};
+use crate::dialect::catalog::{in_namespaces, object_key};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::layout::LOCK_TABLE;
@@ -79,10 +80,10 @@ impl Driver for Redshift {
     fn inspect(
         &self,
         client: &mut ::postgres::Client,
-        namespace: &str,
+        namespaces: &[String],
         desired: Option<&Project>,
     ) -> Result<(Live, Option<Project>)> {
-        catalog::read(client, namespace, desired)
+        catalog::read(client, namespaces, desired)
     }
 
     fn lower_table(&self, diff: &TableDiff) -> std::result::Result<TableOps, String> {
@@ -118,10 +119,11 @@ impl Driver for Redshift {
 
     /// SVV_TABLE_INFO: `size` is in 1 MB blocks and `tbl_rows` counts rows not yet vacuumed
     /// away; empty tables are not listed (AWS "SVV_TABLE_INFO").
-    fn table_sizes_query(&self, namespace: &str) -> String {
+    fn table_sizes_query(&self, namespaces: &[String]) -> String {
         format!(
-            "SELECT \"table\", tbl_rows, size::BIGINT * 1048576 FROM svv_table_info WHERE \"schema\" = {}",
-            self.literal(namespace)
+            "SELECT {}, tbl_rows, size::BIGINT * 1048576 FROM svv_table_info WHERE {}",
+            object_key(self, namespaces, "\"schema\"", "\"table\""),
+            in_namespaces(self, namespaces, "\"schema\"")
         )
     }
 

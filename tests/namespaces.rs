@@ -1,0 +1,185 @@
+//! Several namespaces in one project (`namespaces:` in schema.yaml, objects named `ns.name`):
+//! generated, migrated, diffed and validated on PostgreSQL, run through the Redshift emulation,
+//! and refused with a position when a name or a namespace is wrong.
+
+mod common;
+
+use common::{psql, schema, text};
+use std::path::Path;
+
+const SETTINGS: &str =
+    "name: w\nnamespace: mart\nnamespaces: [raw]\ndialects: [postgres, redshift]\nkey_checks: always\n";
+/// `users` exists in both namespaces, and so does the index name `by_day`.
+const RAW_USERS: &str = "table: raw.users\ncolumns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: email, type: varchar(200) }\n";
+const RAW_EVENTS: &str = "table: raw.events\nsort_key: { columns: [day] }\ncolumns:\n  - { name: user_id, type: bigint, nullable: false }\n  - { name: day, type: date, nullable: false }\nforeign_keys:\n  - { columns: [user_id], references: { table: raw.users } }\nindexes:\n  - { name: by_day, columns: [day] }\n";
+const USERS: &str = "table: users\ncolumns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: raw_id, type: bigint }\nforeign_keys:\n  - { columns: [raw_id], references: { table: raw.users } }\nindexes:\n  - { name: by_day, columns: [raw_id] }\n";
+const DAILY: &str = "view: daily\nsql: |\n  SELECT e.day, count(*) AS events FROM {{ ref('raw.events') }} e\n  JOIN {{ ref('users') }} u ON u.raw_id = e.user_id GROUP BY e.day\n";
+const RAW_RECENT: &str =
+    "view: raw.recent\nsql: SELECT user_id FROM {{ ref('raw.events') }} WHERE day > DATE '2020-01-01'\n";
+
+fn write(dir: &Path, files: &[(&str, &str)]) {
+    for (path, body) in files {
+        let path = dir.join("schema").join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    }
+}
+
+fn project() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        &[
+            ("schema.yaml", SETTINGS),
+            ("tables/raw_users.yaml", RAW_USERS),
+            ("tables/raw_events.yaml", RAW_EVENTS),
+            ("tables/users.yaml", USERS),
+            ("views/daily.yaml", DAILY),
+            ("views/raw_recent.yaml", RAW_RECENT),
+        ],
+    );
+    tmp
+}
+
+fn read(dir: &Path, dialect: &str, file: &str) -> String {
+    std::fs::read_to_string(dir.join("migrations").join(dialect).join(file)).unwrap()
+}
+
+#[test]
+fn a_project_manages_objects_in_several_namespaces() {
+    let tmp = project();
+    let dir = tmp.path();
+    let out = schema(dir, "postgres://unused", &["generate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v1 = read(dir, "postgres", "V1__initial.sql");
+    for expected in [
+        "CREATE SCHEMA IF NOT EXISTS \"mart\";",
+        "CREATE SCHEMA IF NOT EXISTS \"raw\";",
+        "CREATE TABLE \"raw\".\"users\"",
+        "CREATE TABLE \"mart\".\"users\"",
+        "REFERENCES \"raw\".\"users\"",
+        "CREATE INDEX \"by_day\" ON \"raw\".\"events\"",
+        "CREATE INDEX \"by_day\" ON \"mart\".\"users\"",
+        "FROM \"raw\".\"events\" e\nJOIN \"mart\".\"users\" u",
+        "CREATE VIEW \"raw\".\"recent\"",
+        "--   create table raw.events",
+    ] {
+        assert!(v1.contains(expected), "{expected}: {v1}");
+    }
+
+    let url = common::fresh_database();
+    let out = schema(dir, &url, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // The history stays in the project's namespace.
+    assert_eq!(psql(&url, "SELECT count(*) FROM mart.refinery_schema_history"), "1");
+    let out = schema(dir, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // Validation crosses namespaces: an orphan in mart.users whose raw user is missing.
+    psql(
+        &url,
+        "ALTER TABLE mart.users DROP CONSTRAINT users_raw_id_fkey; INSERT INTO raw.users VALUES (1, 'a@x');
+                INSERT INTO mart.users VALUES (10, 1), (11, 2), (12, 3);",
+    );
+    let out = schema(dir, &url, &["validate", "--table", "users", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
+    let orphan = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "raw_id_in_raw_users")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(orphan["failing_rows"], 2, "{report}");
+
+    // Hand changes in the other namespace are drift, named with it.
+    psql(&url, "ALTER TABLE mart.users ADD CONSTRAINT users_raw_id_fkey FOREIGN KEY (raw_id) REFERENCES raw.users (id) NOT VALID;
+                ALTER TABLE raw.users ADD COLUMN extra INTEGER; CREATE TABLE raw.stray (x INTEGER)");
+    let out = schema(dir, &url, &["diff", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let found = text(&out);
+    assert!(found.contains("\"object\": \"raw.users.extra\""), "{found}");
+    assert!(found.contains("\"object\": \"raw.stray\""), "{found}");
+    assert!(!found.contains("mart.users") && !found.contains("mart.raw"), "{found}");
+}
+
+#[test]
+fn a_namespace_added_later_is_created_by_the_next_migration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(
+        dir,
+        &[
+            ("schema.yaml", "name: w\nnamespace: mart\ndialects: [postgres]\n"),
+            ("tables/users.yaml", "table: users\ncolumns:\n  - { name: id, type: bigint }\n"),
+        ],
+    );
+    assert!(schema(dir, "postgres://unused", &["generate"]).status.success());
+    write(
+        dir,
+        &[
+            ("schema.yaml", "name: w\nnamespace: mart\nnamespaces: [staging]\ndialects: [postgres]\n"),
+            ("tables/staged.yaml", "table: staging.users\ncolumns:\n  - { name: id, type: bigint }\n"),
+        ],
+    );
+    let out = schema(dir, "postgres://unused", &["generate", "--name", "staging"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v2 = read(dir, "postgres", "V2__staging.sql");
+    let (schema_at, table_at) =
+        (v2.find("CREATE SCHEMA IF NOT EXISTS \"staging\";"), v2.find("CREATE TABLE \"staging\".\"users\""));
+    assert!(schema_at.is_some() && schema_at < table_at, "{v2}");
+    assert!(!v2.contains("\"mart\".\"users\""), "{v2}");
+
+    let url = common::fresh_database();
+    assert!(schema(dir, &url, &["migrate"]).status.success());
+    let out = schema(dir, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn several_namespaces_run_through_the_redshift_emulation() {
+    let tmp = project();
+    let dir = tmp.path();
+    assert!(schema(dir, "postgres://unused", &["generate"]).status.success());
+    let migrations = dir.join("migrations/redshift");
+    assert_eq!(common::redshift::static_violations_dir(&migrations), Vec::<String>::new());
+    common::redshift_grammar_accepts_path(&migrations).unwrap();
+    let url = common::fresh_database();
+    common::redshift::apply(&url, &migrations).unwrap();
+    psql(&url, "INSERT INTO raw.users VALUES (1, 'a'); INSERT INTO raw.events VALUES (1, DATE '2024-01-02'); INSERT INTO mart.users VALUES (5, 1)");
+    assert_eq!(psql(&url, "SELECT events FROM mart.daily"), "1");
+    assert_eq!(psql(&url, "SELECT count(*) FROM raw.recent"), "1");
+}
+
+#[test]
+fn wrong_namespaces_are_refused_at_their_position() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "tables/raw_users.yaml",
+            "table: rwa.users\ncolumns:\n  - { name: id, type: bigint }\n",
+            "tables/raw_users.yaml:1:8: error: unknown namespace `rwa` in `rwa.users`",
+        ),
+        (
+            "tables/raw_users.yaml",
+            "table: mart.users\ncolumns:\n  - { name: id, type: bigint }\n",
+            "tables/raw_users.yaml:1:8: error: `mart` is the project's namespace",
+        ),
+        ("views/daily.yaml", "view: daily\nsql: SELECT 1 FROM {{ ref('events') }}\n", "views/daily.yaml:2:"),
+        (
+            "schema.yaml",
+            "name: w\nnamespace: mart\nnamespaces: [raw, mart]\ndialects: [postgres]\n",
+            "schema.yaml:3:19: error: `mart` is the project's `namespace`",
+        ),
+        (
+            "schema.yaml",
+            "name: w\nnamespace: mart\nnamespaces: [raw, pg_x]\ndialects: [postgres]\n",
+            "schema.yaml:3:19: error: `pg_x` is a system schema",
+        ),
+    ];
+    for (file, body, expected) in cases {
+        let tmp = project();
+        write(tmp.path(), &[(file, body)]);
+        let out = schema(tmp.path(), "postgres://unused", &["check"]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(text(&out).contains(expected), "{expected}\n{}", text(&out));
+    }
+}
