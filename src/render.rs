@@ -94,6 +94,9 @@ impl Renderer {
         let ns = namespace.to_string();
         env.add_filter("qualify", move |key: &str| qualified(&ns, key));
         let ns = namespace.to_string();
+        // `ns.name` for messages, unquoted.
+        env.add_filter("display", move |key: &str| crate::model::display_key(&ns, key));
+        let ns = namespace.to_string();
         env.add_filter("sqltype", move |ty: &str| -> std::result::Result<String, minijinja::Error> {
             let ty =
                 ColumnType::parse(ty).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))?;

@@ -104,9 +104,10 @@ impl Loader<'_> {
                 unique.push(vec![c.name.clone()]);
             }
             if let Some(target) = &c.references {
-                let (table, column) = match target.split_once('.') {
-                    Some((t, col)) => (t, Some(col)),
-                    None => (target.as_str(), None),
+                // `t`, `t.column`, `ns.t` or `ns.t.column`: a whole declared name is a table.
+                let (table, column) = match target.rsplit_once('.') {
+                    Some((t, col)) if !ctx.objects.contains_key(target.as_str()) => (t, Some(col)),
+                    _ => (target.as_str(), None),
                 };
                 let refs = column.map(|c| vec![c.to_string()]).unwrap_or_default();
                 if let Some(fk) = self.foreign_key(src, &at("references"), doc, vec![c.name.clone()], table, refs, ctx)
