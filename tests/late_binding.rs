@@ -60,6 +60,9 @@ fn a_late_binding_view_is_created_with_no_schema_binding_on_redshift_only() {
     assert!(out.status.success(), "{}", text(&out));
     let v2 = read(dir, "redshift", "V2__bind.sql");
     assert!(v2.contains("DROP VIEW") && v2.contains("CREATE VIEW") && !v2.contains("SCHEMA BINDING"), "{v2}");
+    // PostgreSQL has no late binding: nothing of its view changes.
+    let v2 = read(dir, "postgres", "V2__bind.sql");
+    assert!(!v2.contains("DROP VIEW") && !v2.contains("CREATE VIEW"), "{v2}");
 }
 
 #[test]
@@ -68,4 +71,21 @@ fn a_materialized_view_cannot_be_late_binding() {
     let out = schema(tmp.path(), "postgres://unused", &["check"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("big_orders.yaml:2:1: error: `late_binding` applies to a view only"), "{}", text(&out));
+}
+
+/// AWS "CREATE VIEW": with WITH NO SCHEMA BINDING, every table the query references must be
+/// qualified with its schema. A WITH query's name is no table.
+#[test]
+fn a_late_binding_view_reads_only_qualified_tables() {
+    let body = "view: big_orders\nlate_binding: true\nsql: WITH big AS (SELECT id FROM {{ ref('orders') }}) SELECT big.id FROM big JOIN orders o ON o.id = big.id JOIN spectrum.clicks c ON c.id = o.id\n";
+    let tmp = project(body);
+    let out = schema(tmp.path(), "postgres://unused", &["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("big_orders.yaml:3:6: error: a late-binding view must qualify every table it reads with its schema: `orders` is not"), "{said}");
+    assert!(!said.contains("`big` is not") && !said.contains("clicks"), "{said}");
+
+    let tmp = project(&body.replace("JOIN orders o", "JOIN {{ ref('orders') }} o"));
+    let out = schema(tmp.path(), "postgres://unused", &["check"]);
+    assert!(out.status.success(), "{}", text(&out));
 }

@@ -72,8 +72,11 @@ fn a_project_manages_objects_in_several_namespaces() {
     assert!(out.status.success(), "{}", text(&out));
     // The history stays in the project's namespace.
     assert_eq!(psql(&url, "SELECT count(*) FROM mart.refinery_schema_history"), "1");
-    let out = schema(dir, &url, &["diff"]);
+    let out = schema(dir, &url, &["diff", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The same catalog round trips as a project of one namespace.
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["catalog_queries"], 19, "{report}");
 
     // Validation crosses namespaces: an orphan in mart.users whose raw user is missing.
     psql(

@@ -374,7 +374,7 @@ fn column(f: &mut Findings, table: &str, d: &Column, l: &Column, changed: Column
 
 fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
     let name = d.name.as_str();
-    if changed.kind {
+    if changed.kind || changed.binding {
         f.pair(Kind::ViewKind, name, None, d, l, |v| v.kind_name().into());
     }
     if changed.body {

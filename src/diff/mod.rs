@@ -184,8 +184,10 @@ impl ColumnChanges {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ViewChanges {
     pub body: bool,
-    /// View where a materialized view was, or the reverse; late-binding or not.
+    /// View where a materialized view was, or the reverse.
     pub kind: bool,
+    /// Late-binding (Redshift's `WITH NO SCHEMA BINDING`) or not.
+    pub binding: bool,
     /// Redshift materialized-view options: BACKUP, AUTO REFRESH, distribution, sort key.
     pub options: bool,
     pub indexes: bool,
@@ -197,7 +199,8 @@ impl ViewChanges {
     fn between(a: &View, b: &View) -> ViewChanges {
         ViewChanges {
             body: a.sql != b.sql,
-            kind: (a.materialized, a.late_binding) != (b.materialized, b.late_binding),
+            kind: a.materialized != b.materialized,
+            binding: a.late_binding != b.late_binding,
             options: (a.backup, a.auto_refresh, &a.distribution, &a.sort_key)
                 != (b.backup, b.auto_refresh, &b.distribution, &b.sort_key),
             indexes: a.indexes != b.indexes,

@@ -146,6 +146,11 @@ impl Query {
     pub fn relations(&self) -> impl Iterator<Item = &str> {
         self.facts.relations.iter().map(String::as_str)
     }
+
+    /// Tables and views read without a schema: neither qualified nor a WITH query's name.
+    pub fn unqualified_relations(&self) -> impl Iterator<Item = &str> {
+        self.relations().filter(|r| !r.contains('.') && !self.facts.ctes.contains(*r))
+    }
 }
 
 /// Parses `text` as exactly one expression: no comments (they can hide the rest of a statement),

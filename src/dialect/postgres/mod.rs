@@ -98,7 +98,7 @@ impl Driver for Postgres {
     }
 
     fn recreates_view(&self, changed: ViewChanges) -> bool {
-        // Redshift's materialized-view options mean nothing here.
+        // Redshift's materialized-view options and late binding mean nothing here.
         changed.body || changed.kind || changed.indexes
     }
 

@@ -120,6 +120,16 @@ fn view(out: &mut Vec<Lint>, project: &Project, v: &View) {
     for what in postgres_only(query.postgres_only(), query.functions()) {
         out.push(at(&v.name, "sql", format!("the SQL uses {what}, which Redshift does not have"), None));
     }
+    // AWS "CREATE VIEW", WITH NO SCHEMA BINDING: the tables and views the query references
+    // must be qualified with a schema name.
+    if v.late_binding {
+        for name in query.unqualified_relations() {
+            let message =
+                format!("a late-binding view must qualify every table it reads with its schema: `{name}` is not");
+            let help = format!("write {{{{ ref('{name}') }}}} for an object of the project, or schema.{name}");
+            out.push(at(&v.name, "sql", message, Some(&help)));
+        }
+    }
     if v.materialized {
         for what in materialized_view_limits(&query, v.auto_refresh) {
             let message = format!("a Redshift materialized view cannot use {what} (AWS \"CREATE MATERIALIZED VIEW\")");

@@ -92,7 +92,7 @@ impl Driver for Redshift {
 
     fn recreates_view(&self, changed: ViewChanges) -> bool {
         // Redshift materialized views have no indexes.
-        changed.body || changed.kind || changed.options
+        changed.body || changed.kind || changed.binding || changed.options
     }
 
     fn hazards(&self, op: &Op) -> Vec<Hazard> {

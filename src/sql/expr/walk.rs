@@ -51,6 +51,8 @@ pub(super) struct Facts {
     pub(super) postgres_only: BTreeSet<String>,
     /// Tables and views read, lower case, dotted.
     pub(super) relations: BTreeSet<String>,
+    /// Names the query's WITH clauses define, lower case.
+    pub(super) ctes: BTreeSet<String>,
     pub(super) subquery: Option<usize>,
     /// An aggregate or window function outside subqueries.
     pub(super) aggregate: Option<(String, usize)>,
@@ -117,6 +119,9 @@ impl Visitor for Walk<'_> {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &ast::Query) -> ControlFlow<()> {
+        for cte in query.with.iter().flat_map(|w| &w.cte_tables) {
+            self.facts.ctes.insert(cte.alias.name.value.to_lowercase());
+        }
         if self.facts.subquery.is_none() {
             self.facts.subquery = Some(self.at(query_start(query)));
         }
