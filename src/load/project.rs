@@ -76,6 +76,7 @@ impl Loader<'_> {
         self.ident(src, key, bare);
         match ns {
             None => {}
+            Some(ns) if check_ident(ns).is_err() => self.ident(src, key, ns),
             Some(ns) if ns == ctx.namespace => self.at_help(
                 src,
                 key,
