@@ -177,6 +177,16 @@ fn wrong_namespaces_are_refused_at_their_position() {
             "name: w\nnamespace: mart\nnamespaces: [raw, pg_x]\ndialects: [postgres]\n",
             "schema.yaml:3:19: error: `pg_x` is a system schema",
         ),
+        (
+            "tables/raw_users.yaml",
+            "table: raw.users.id\ncolumns:\n  - { name: id, type: bigint }\n",
+            "tables/raw_users.yaml:1:8: error: `users.id` is not a valid identifier",
+        ),
+        (
+            "tables/raw_users.yaml",
+            "table: .users\ncolumns:\n  - { name: id, type: bigint }\n",
+            "tables/raw_users.yaml:1:8: error: `` is not a valid identifier",
+        ),
     ];
     for (file, body, expected) in cases {
         let tmp = project();
