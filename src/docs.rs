@@ -288,8 +288,13 @@ fn rule(check: &Check) -> String {
         }
         CheckKind::Lookup { column, lookup } => {
             let on: Vec<String> = lookup.on.iter().map(|(a, b)| format!("{a} = {}.{b}", lookup.table)).collect();
+            let among = lookup.filter.as_ref().map(|f| format!(" among rows where {}", code(f))).unwrap_or_default();
+            let otherwise = match &lookup.default {
+                Some(d) => format!(", else {}", code(&d.as_str().map_or_else(|| d.to_string(), str::to_string))),
+                None => String::new(),
+            };
             format!(
-                "{} is {}.{} where {}",
+                "{} is {}.{} where {}{among}{otherwise}",
                 code(column),
                 code(&lookup.table),
                 code(&lookup.value),

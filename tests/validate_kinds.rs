@@ -228,17 +228,30 @@ fn seed_plants_rows_breaking_a_comparison_condition() {
     assert_eq!(psql(&url, "SELECT count(*) FROM analytics.tool_usage WHERE step_index = -1"), "6");
 }
 
+/// Seed takes a lookup's value from the reference rows the database holds (the shipped
+/// classifications), and its match column from their keys: a seeded load passes the lookup
+/// check, and defects of the lookup and of the ratio on the same column fail exactly their check.
+#[test]
+fn seeded_rows_carry_their_lookup_values_and_defects_fail_only_their_check() {
+    let url = common::fresh_database();
+    let (_tmp, root) = common::shipped_project();
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    let defects = ["--defect", "web_automations.unknown_domain_share=20", "--defect", "domain_category_derived=7"];
+    let out = schema(&root, &url, &[&["seed", "--rows", "3000", "--table", "web_automations"][..], &defects].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    let (doc, code) = validate(&root, &url, &["--table", "web_automations"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let failing = |check: &str| result(&doc, "web_automations", check)["failing_rows"].as_u64();
+    assert_eq!((failing("domain_category_derived"), failing("unknown_domain_share")), (Some(7), Some(20)), "{doc:#}");
+    let categories = psql(&url, "SELECT count(DISTINCT domain_category) FROM analytics.web_automations WHERE domain_category NOT IN ('Unknown', 'not_looked_up')");
+    assert!(categories.parse::<u32>().unwrap() >= 5, "the reference categories, not one value: {categories}");
+}
+
 #[test]
 fn a_column_looked_up_in_a_reference_table_is_backfilled_and_checked() {
     let url = common::fresh_database();
+    // The shipped web_automations.domain_category is looked up in domain_classifications.
     let (_tmp, root) = common::shipped_project();
-    let lookup =
-        "  - name: domain_category\n    type: varchar(32)\n    lookup:\n      table: domain_classifications\n      \
-                  match: { domain_name: domain_name }\n      value: domain_category\n      where: is_active\n      \
-                  default: Unknown\n";
-    edit(&root, "schema/tables/web_automations.yaml", "  - name: domain_category\n    type: varchar(32)\n", lookup);
-    let out = schema(&root, &url, &["generate", "--check"]);
-    assert!(out.status.success(), "a lookup changes no migration: {}", text(&out));
     assert!(schema(&root, &url, &["migrate"]).status.success());
     let out = schema(&root, &url, &["seed", "--rows", "400", "--table", "web_automations"]);
     assert!(out.status.success(), "{}", text(&out));

@@ -67,6 +67,9 @@ def checks_of(settings, tables, name):
     for c in doc["columns"]:
         if c.get("derived"):
             checks.append((f"{c['name']}_derived", "derived", {"column": c["name"], "expr": c["derived"]}, "error"))
+        if c.get("lookup"):
+            spec = dict(c["lookup"], column=c["name"], namespace=settings["namespace"])
+            checks.append((f"{c['name']}_derived", "lookup", spec, "error"))
         for k in c.get("checks") or []:
             assert k == "not_null", k
             checks.append((f"{c['name']}_not_null", "not_null", {"column": c["name"]}, "error"))
@@ -123,6 +126,12 @@ def test_for(table, check):
             column, test, args = m.group(1), "accepted_values", {"values": values}
         else:
             test, args = "expression_is_true", {"expression": spec["sql"]}
+    elif kind == "lookup":
+        default = spec.get("default")
+        literal = "null" if default is None else "'" + str(default).replace("'", "''") + "'"
+        test, args = "lookup_matches", {
+            "column": spec["column"], "reference": f"{spec['namespace']}.{spec['table']}", "match": spec["match"],
+            "value": spec["value"], "filter": spec.get("where"), "default": literal}
     elif kind == "accepted_values":
         column = spec["column"]
         if "values" in spec:
@@ -167,6 +176,19 @@ select {{ combination_of_columns | join(', ') }}
 from {{ model }}
 group by {{ combination_of_columns | join(', ') }}
 having count(*) > 1
+{% endtest %}
+
+{# validate's lookup check: a stored value that is not the least value of the reference rows
+   matching the row's keys (among those matching `filter`), or the default when none does. #}
+{% test lookup_matches(model, column, reference, match, value, filter, default) %}
+select c.* from {{ model }} as c
+left join (
+    select {{ match.values() | join(', ') }}, min({{ value }}) as v from {{ reference }}
+    {% if filter %}where ({{ filter }}){% endif %}
+    group by {{ match.values() | join(', ') }}
+) as p on {% for mine, theirs in match.items() %}c.{{ mine }} = p.{{ theirs }}{% if not loop.last %} and {% endif %}{% endfor %}
+where c.{{ column }} is not null
+  and (coalesce(p.v, {{ default }}) is null or c.{{ column }} <> coalesce(p.v, {{ default }}))
 {% endtest %}
 
 {% test ratio_at_most(model, condition, max_ratio) %}
@@ -234,7 +256,8 @@ def compare(validate_json, target):
           + ", ".join(f"{sum(v == s for v in ours.values())} {s}" for s in statuses) + ")")
     # Where the time of these runs went, per kind of check: validate's fused checks share their
     # query's seconds (row-level checks of a table: one scan; its relationships: one query).
-    group = lambda kind: kind if kind in ("unique", "relationship") else "row-level"
+    # A lookup is answered in the join query, with the orphans.
+    group = lambda kind: "relationship" if kind == "lookup" else kind if kind in ("unique", "relationship") else "row-level"
     queries = {}
     for r in report["results"]:
         key = (r["table"], group(r["kind"]), r["check"] if r["kind"] == "unique" else "")

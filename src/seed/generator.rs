@@ -152,6 +152,27 @@ impl<'a> Generator<'a> {
         Ok(Generator { table, salt: salt(&table.name), rules, sparse, defects: Vec::new() })
     }
 
+    /// The reference rows of the lookup of column `c` (match values → value), read from the
+    /// database once the reference table is loaded. A single match column then takes the
+    /// reference keys (not those whose value only defect rows of a ratio check may have), so
+    /// rows find their reference row as real data does; the lookup column takes its value.
+    pub(super) fn set_lookup(&mut self, c: usize, values: std::collections::HashMap<Vec<String>, String>) {
+        let Some(lookup) = self.table.columns[c].lookup.as_deref() else { return };
+        let idx = |name: &str| self.table.columns.iter().position(|x| x.name == name);
+        let Some(on) = lookup.on.iter().map(|(mine, _)| idx(mine)).collect::<Option<Vec<usize>>>() else { return };
+        if let ([m], Rule::Pick(_) | Rule::Word { .. } | Rule::Id { .. }) = (on.as_slice(), &self.rules[on[0]]) {
+            let column = &self.table.columns[c].name;
+            let rare = |v: &String| self.table.checks.iter().any(|k| ratio_value(k, column).as_ref() == Some(v));
+            let mut keys: Vec<String> = values.iter().filter(|(_, v)| !rare(v)).map(|(k, _)| k[0].clone()).collect();
+            keys.sort();
+            if !keys.is_empty() {
+                self.rules[*m] = Rule::Pick(keys);
+            }
+        }
+        let default = lookup.default.as_ref().map(|d| d.as_str().map_or_else(|| d.to_string(), str::to_string));
+        self.rules[c] = Rule::Lookup(Box::new(LookedUp { on, values, default }));
+    }
+
     /// `count` rows of this table will fail `check`, and only it.
     pub(super) fn add_defect(&mut self, check: &Check, count: u64) -> Result<()> {
         let table = self.table;
@@ -262,7 +283,7 @@ impl<'a> Generator<'a> {
             }
             // Rules that read other columns: again, now that those are known.
             for (c, rule) in self.rules.iter().enumerate() {
-                if matches!(rule, Rule::DateOf(_) | Rule::Sum(..)) {
+                if matches!(rule, Rule::DateOf(_) | Rule::Sum(..) | Rule::Lookup(_)) {
                     values[c] = self.value(rule, i, instant, latency, &values, &mut rng);
                 }
             }
@@ -270,7 +291,16 @@ impl<'a> Generator<'a> {
                 match &d.violation {
                     Violation::Null(c) => values[*c] = Val::Null,
                     Violation::NextDay(c) => values[*c] = Val::Day(instant.div_euclid(DAY_MS) + 1),
-                    Violation::Set(c, s) => values[*c] = Val::Text(s.clone()),
+                    Violation::Set(c, s) => {
+                        values[*c] = Val::Text(s.clone());
+                        // A ratio's value that is the lookup's default: the row finds no reference
+                        // row, so it fails the ratio and not the lookup.
+                        if let Rule::Lookup(l) = &self.rules[*c] {
+                            if l.default.as_ref() == Some(s) && l.on.len() == 1 {
+                                values[l.on[0]] = Val::Text("no_such_key".into());
+                            }
+                        }
+                    }
                     Violation::AddOne(c) => values[*c] = Val::Int(as_int(&values[*c]) + 1),
                     Violation::Off(c, tolerance) => {
                         values[*c] = Val::Int(latency + *tolerance as i64 + 1 + rng.below(1000) as i64)
@@ -317,6 +347,13 @@ impl<'a> Generator<'a> {
                 _ => Val::Null,
             },
             Rule::Sum(a, b) => Val::Int(as_int(&values[*a]) + as_int(&values[*b])),
+            Rule::Lookup(l) => {
+                let key: Option<Vec<String>> = l.on.iter().map(|&c| as_text(&values[c])).collect();
+                match key.and_then(|k| l.values.get(&k)).or(l.default.as_ref()) {
+                    Some(v) => Val::Text(v.clone()),
+                    None => Val::Null,
+                }
+            }
             Rule::Int(lo, hi) => Val::Int(lo + rng.below((hi - lo + 1) as u64) as i64),
             Rule::Num { lo, hi, scale } => Val::Num(lo + (hi - lo) * (rng.below(1_000_000) as f64 / 1e6), *scale),
             Rule::Bool => Val::Bool(rng.below(2) == 0),

@@ -44,9 +44,14 @@ pub struct Options {
 
 const DAY_MS: i64 = 86_400_000;
 
+/// Rows of a lookup's reference table seeded only because a seeded table looks values up in it
+/// (and it is empty): reference tables are small.
+const REFERENCE_ROWS: u64 = 100;
+
 /// The tables to fill: those named (all enabled ones by default) plus the tables they reference,
-/// parents first; tables with reference rows are filled by their migration instead.
-fn selection<'a>(project: &'a Project, names: &[String]) -> Result<Vec<&'a Table>> {
+/// parents first; tables with reference rows are filled by their migration instead. Then the
+/// reference tables of their lookups that are not among them (seeded only while empty), first.
+fn selection<'a>(project: &'a Project, names: &[String]) -> Result<(Vec<&'a Table>, BTreeSet<&'a str>)> {
     let mut wanted: BTreeSet<&str> =
         project.enabled_tables(names).map_err(Error::new)?.iter().map(|t| t.name.as_str()).collect();
     while let Some(parent) = project
@@ -58,8 +63,19 @@ fn selection<'a>(project: &'a Project, names: &[String]) -> Result<Vec<&'a Table
     {
         wanted.insert(parent);
     }
-    let order = graph::table_order(&project.tables);
-    Ok(order.into_iter().filter(|t| wanted.contains(t.name.as_str()) && t.rows.is_empty()).collect())
+    let looked_up: BTreeSet<&str> = (project.tables.iter())
+        .filter(|t| wanted.contains(t.name.as_str()))
+        .flat_map(|t| t.columns.iter().filter_map(|c| Some(c.lookup.as_deref()?.table.as_str())))
+        .collect();
+    let references = looked_up.iter().copied().filter(|t| !wanted.contains(t)).collect();
+    // A lookup reads its reference rows once they are loaded: reference tables go first (those
+    // without foreign keys of their own, which need their parents before them).
+    let mut order: Vec<&Table> = graph::table_order(&project.tables)
+        .into_iter()
+        .filter(|t| (wanted.contains(t.name.as_str()) || looked_up.contains(t.name.as_str())) && t.rows.is_empty())
+        .collect();
+    order.sort_by_key(|t| !(looked_up.contains(t.name.as_str()) && t.foreign_keys.is_empty()));
+    Ok((order, references))
 }
 
 /// Fills the tables; `report` gets each table with its row count and load time.
@@ -80,16 +96,20 @@ pub fn seed(
             .ok_or_else(|| Error::new(format!("--end `{text}`: expected YYYY-MM-DD, year 1 to 9999")))?,
         None => calendar::now_ms().div_euclid(DAY_MS),
     };
-    let tables = selection(project, &options.tables)?;
-    let sizes: BTreeMap<&str, u64> = tables.iter().map(|t| (t.name.as_str(), options.rows)).collect();
-    let mut generators =
-        tables.iter().map(|t| Generator::new(project, t, &sizes, options.rows)).collect::<Result<Vec<_>>>()?;
+    let (tables, references) = selection(project, &options.tables)?;
+    let rows_of = |t: &str| if references.contains(t) { options.rows.min(REFERENCE_ROWS) } else { options.rows };
+    let sizes: BTreeMap<&str, u64> = tables.iter().map(|t| (t.name.as_str(), rows_of(&t.name))).collect();
+    let mut generators = tables
+        .iter()
+        .map(|t| Generator::new(project, t, &sizes, sizes[t.name.as_str()]))
+        .collect::<Result<Vec<_>>>()?;
     for spec in &options.defects {
         let bad =
             || Error::new(format!("--defect `{spec}`: expected [table.]check=count, e.g. event_date_not_null=100"));
         let (target, count) = spec.split_once('=').ok_or_else(bad)?;
         let count: u64 = count.trim().parse().map_err(|_| bad())?;
-        let (table, check) = match target.split_once('.') {
+        // `check`, `table.check` or `ns.table.check`.
+        let (table, check) = match target.rsplit_once('.') {
             Some((t, c)) => (Some(t), c),
             None => (None, target),
         };
@@ -107,22 +127,27 @@ pub fn seed(
         }
     }
     for g in &generators {
-        let defects: u64 = g.defects.iter().map(|d| d.count).sum();
-        if defects > options.rows {
-            return Err(Error::new(format!("{}: {defects} defect rows but only {} rows", g.table.name, options.rows)));
+        let (defects, rows): (u64, u64) = (g.defects.iter().map(|d| d.count).sum(), sizes[g.table.name.as_str()]);
+        if defects > rows {
+            return Err(Error::new(format!("{}: {defects} defect rows but only {rows} rows", g.table.name)));
         }
     }
     let renderer = Renderer::new(target.dialect(), &project.namespace);
     let client = &mut target.connect()?;
     let fail = |what: String| move |e: postgres::Error| Error::new(format!("{what}: {}", describe(&e)));
     let mut full = Vec::new();
+    let mut kept = BTreeSet::new();
     for t in &tables {
         let sql = renderer.query("seed", minijinja::context! { step => "probe", table => &t.name })?;
         let rows = db::text_rows(client, &sql).map_err(fail(format!("reading {}", t.name)))?;
-        if rows.first().and_then(|r| r[0].as_deref()) != Some("0") {
-            full.push(t.name.as_str());
+        match rows.first().and_then(|r| r[0].as_deref()) {
+            Some("0") => {}
+            // Reference rows the user did not ask to replace are looked up as they are.
+            _ if references.contains(t.name.as_str()) => drop(kept.insert(t.name.as_str())),
+            _ => full.push(t.name.as_str()),
         }
     }
+    generators.retain(|g| !kept.contains(g.table.name.as_str()));
     if !full.is_empty() {
         if !options.replace {
             return Err(Error::new(format!(
@@ -130,18 +155,29 @@ pub fn seed(
                 full.join(", ")
             )));
         }
-        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        let names: Vec<&str> = generators.iter().map(|g| g.table.name.as_str()).collect();
         let sql = renderer.query("seed", minijinja::context! { step => "truncate", tables => names })?;
         client.batch_execute(&sql).map_err(fail("emptying the tables".into()))?;
     }
     for g in &mut generators {
         let started = Instant::now();
         let name = &g.table.name;
+        for (c, column) in g.table.columns.iter().enumerate() {
+            let Some(lookup) = column.lookup.as_deref() else { continue };
+            let sql = renderer.query("seed", minijinja::context! { step => "lookup", lookup => lookup })?;
+            let rows = db::text_rows(client, &sql).map_err(fail(format!("reading {}", lookup.table)))?;
+            let values = rows.into_iter().filter_map(|mut r| {
+                let value = r.pop()??;
+                Some((r.into_iter().collect::<Option<Vec<String>>>()?, value))
+            });
+            g.set_lookup(c, values.collect());
+        }
         let columns: Vec<&str> = g.table.columns.iter().map(|c| c.name.as_str()).collect();
         let sql = renderer.query("seed", minijinja::context! { step => "copy", table => name, columns => columns })?;
         let mut writer = client.copy_in(&sql).map_err(fail(format!("loading {name}")))?;
         let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut writer);
-        let written = g.write(&mut buffered, options.rows, options.seed, end_day * DAY_MS, options.days);
+        let rows = sizes[name.as_str()];
+        let written = g.write(&mut buffered, rows, options.seed, end_day * DAY_MS, options.days);
         let flushed = written.and_then(|_| buffered.flush());
         drop(buffered);
         flushed.map_err(|e| Error::new(format!("loading {name}: {e}")))?;
@@ -152,7 +188,7 @@ pub fn seed(
         for sql in renderer.script("seed", ctx)? {
             client.batch_execute(&sql).map_err(fail(format!("finishing {name}")))?;
         }
-        report(name, options.rows, started.elapsed());
+        report(name, rows, started.elapsed());
     }
     Ok(())
 }

@@ -52,6 +52,8 @@ pub(super) enum Rule {
     Latency,
     /// The date of another column (`derived: DATE(x)`).
     DateOf(usize),
+    /// A `lookup:` column's value for the row's match columns, else the default.
+    Lookup(Box<LookedUp>),
     Sum(usize, usize),
     Int(i64, i64),
     Num {
@@ -76,6 +78,13 @@ pub(super) enum Rule {
 
 /// What a defect does to its rows.
 #[derive(Clone)]
+/// A lookup's reference rows as the database holds them: match values → value.
+pub(super) struct LookedUp {
+    pub(super) on: Vec<usize>,
+    pub(super) values: std::collections::HashMap<Vec<String>, String>,
+    pub(super) default: Option<String>,
+}
+
 pub(super) enum Violation {
     Null(usize),
     NextDay(usize),
@@ -264,6 +273,28 @@ pub(super) fn fallback(ty: &ColumnType, name: &str, table: &str, len: usize, row
         _ if name.ends_with("_id") => Rule::Id { salt: salt(&format!("{table}.{name}")), len, distinct: rows / 4 + 1 },
         _ => Rule::Word { name: name.to_string(), len },
     }
+}
+
+/// The value as the server prints it (None for NULL), to find it among rows read back as text.
+pub(super) fn as_text(v: &Val) -> Option<String> {
+    match v {
+        Val::Null => None,
+        Val::Text(s) => Some(s.clone()),
+        v => {
+            let mut out = String::new();
+            copy_text(v, &mut out);
+            Some(out)
+        }
+    }
+}
+
+/// The value a ratio check counts in `column` (`column = 'text'`), if it is one.
+pub(super) fn ratio_value(check: &Check, column: &str) -> Option<String> {
+    let CheckKind::Ratio { when, .. } = &check.kind else { return None };
+    forms(when).into_iter().find_map(|f| match f {
+        Form::Equals(c, s) if c == column => Some(s),
+        _ => None,
+    })
 }
 
 pub(super) fn copy_text(v: &Val, out: &mut String) {

@@ -390,6 +390,13 @@ fn sql_values<'a>(value: &'a serde_yaml::Value, out: &mut Vec<(&'a str, String)>
     match value {
         serde_yaml::Value::Mapping(map) => {
             for (k, v) in map {
+                // A lookup's `default` is a value, not SQL; its `where` is SQL.
+                if k.as_str() == Some("lookup") {
+                    if let Some(filter) = v.get("where").and_then(|w| w.as_str()) {
+                        out.push(("where", filter.to_string()));
+                    }
+                    continue;
+                }
                 let key = KEYS.iter().find(|key| k.as_str() == Some(key));
                 match (key, v) {
                     (Some(key), serde_yaml::Value::String(s)) => out.push((key, s.clone())),
