@@ -192,7 +192,7 @@ pub fn plan<'a>(project: &'a Project, dialect: Dialect, options: &Options) -> Re
         let wanted = |c: &Check| options.checks.is_empty() || options.checks.contains(&c.name);
         let shape_of = |c: &Check| match c.kind {
             CheckKind::Unique { .. } => Shape::Unique,
-            CheckKind::Relationship { .. } | CheckKind::Lookup { .. } => Shape::Relationships,
+            CheckKind::Relationship { .. } => Shape::Relationships,
             _ => Shape::Scan,
         };
         // The table is scanned whole anyway when one row-level check has no window: windowed

@@ -46,8 +46,11 @@ SELECT COUNT(*) AS total_rows,
        SUM(CASE WHEN event_date <> DATE(event_timestamp) THEN 1 ELSE 0 END) AS wrong_event_date,
        COUNT(*) - COUNT(action_type) AS missing_action_type,
        COUNT(*) - COUNT(domain_category) AS missing_domain_category,
-       SUM(CASE WHEN domain_category = 'Unknown' THEN 1 ELSE 0 END) AS unknown_count
-FROM analytics.web_automations;
+       SUM(CASE WHEN domain_category = 'Unknown' THEN 1 ELSE 0 END) AS unknown_count,
+       SUM(CASE WHEN w.domain_category <> COALESCE(d.category, 'Unknown') THEN 1 ELSE 0 END) AS not_looked_up
+FROM analytics.web_automations w
+LEFT JOIN (SELECT domain_name AS name, MIN(domain_category) AS category FROM analytics.domain_classifications
+           WHERE is_active GROUP BY domain_name) d ON d.name = w.domain_name;
 
 -- table: web_searches
 SELECT COUNT(*) AS total_rows,

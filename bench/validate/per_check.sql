@@ -34,6 +34,10 @@ SELECT COUNT(*) FROM analytics.web_automations WHERE event_date <> DATE(event_ti
 SELECT COUNT(*) FROM analytics.web_automations WHERE action_type IS NULL;
 SELECT COUNT(*) FROM analytics.web_automations WHERE domain_category IS NULL;
 SELECT COUNT(*), SUM(CASE WHEN domain_category = 'Unknown' THEN 1 ELSE 0 END) FROM analytics.web_automations;
+SELECT COUNT(*) FROM analytics.web_automations w
+LEFT JOIN (SELECT domain_name, MIN(domain_category) AS category FROM analytics.domain_classifications
+           WHERE is_active GROUP BY domain_name) d ON d.domain_name = w.domain_name
+WHERE w.domain_category <> COALESCE(d.category, 'Unknown');
 
 -- table: web_searches
 SELECT COUNT(*) FROM analytics.web_searches WHERE event_date IS NULL;
