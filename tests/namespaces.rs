@@ -103,6 +103,13 @@ fn a_project_manages_objects_in_several_namespaces() {
     assert!(found.contains("\"object\": \"raw.users.extra\""), "{found}");
     assert!(found.contains("\"object\": \"raw.stray\""), "{found}");
     assert!(!found.contains("mart.users") && !found.contains("mart.raw"), "{found}");
+
+    // An ignore pattern names them the same way.
+    let settings = std::fs::read_to_string(dir.join("schema/schema.yaml")).unwrap();
+    std::fs::write(dir.join("schema/schema.yaml"), format!("{settings}ignore: [raw.str*]\n")).unwrap();
+    let out = schema(dir, &url, &["diff", "--format", "json"]);
+    let found = text(&out);
+    assert!(!found.contains("raw.stray") && found.contains("\"object\": \"raw.users.extra\""), "{found}");
 }
 
 #[test]
