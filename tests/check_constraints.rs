@@ -161,3 +161,30 @@ fn check_constraints_are_refused_when_they_cannot_be_deployed() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("Redshift has no CHECK constraints (`positive_amount`)"), "{}", text(&out));
 }
+
+/// NOT VALID and NO INHERIT are not modelled: inspect and diff say so instead of dropping them
+/// silently, and the constraint is still written and compared.
+#[test]
+fn unmodelled_check_flags_are_said() {
+    let url = common::fresh_database();
+    psql(
+        &url,
+        "CREATE SCHEMA flags; CREATE TABLE flags.t (id INTEGER PRIMARY KEY, x INTEGER, y INTEGER CONSTRAINT ny CHECK (y > 0) NO INHERIT);
+         ALTER TABLE flags.t ADD CONSTRAINT pos CHECK (x > 0) NOT VALID",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let into = tmp.path().join("p");
+    let out = schema(tmp.path(), &url, &["inspect", "--namespace", "flags", "--out", into.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("t.pos: NOT VALID is not modelled; compared as a plain CHECK, which the YAML creates validated"),
+        "{said}"
+    );
+    assert!(said.contains("t.ny: NO INHERIT is not modelled"), "{said}");
+    let yaml = std::fs::read_to_string(into.join("schema/tables/t.yaml")).unwrap();
+    assert!(yaml.contains("{ name: pos, expression: \"(x > 0)\" }"), "{yaml}");
+    let (code, json) = diff_json(&into, &url);
+    assert_eq!(code, Some(0), "{json}");
+    assert!(json["warnings"].to_string().contains("NOT VALID is not modelled"), "{json}");
+}

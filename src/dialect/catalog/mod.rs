@@ -318,11 +318,22 @@ impl Builder {
     pub(in crate::dialect) fn check_constraint(&mut self, table: &str, name: &str, definition: &str) {
         let Some(t) = self.tables.get_mut(table) else { return };
         let mut text = definition.trim();
-        while let Some(rest) = [" NOT VALID", " NO INHERIT"].iter().find_map(|o| text.strip_suffix(o)) {
+        let mut flags = Vec::new();
+        while let Some((flag, rest)) =
+            ["NOT VALID", "NO INHERIT"].iter().find_map(|o| Some((*o, text.strip_suffix(o)?.strip_suffix(' ')?)))
+        {
+            flags.push(flag);
             text = rest.trim_end();
         }
         match text.strip_prefix("CHECK (").and_then(|e| e.strip_suffix(')')) {
             Some(expression) => {
+                // Said, not silently dropped: the YAML creates the constraint validated and inherited.
+                for flag in flags {
+                    let yaml = if flag == "NOT VALID" { "validated" } else { "inherited by child tables" };
+                    self.live.warnings.push(format!(
+                        "{table}.{name}: {flag} is not modelled; compared as a plain CHECK, which the YAML creates {yaml}"
+                    ));
+                }
                 let (name, expression) = (name.to_string(), expression.to_string());
                 t.check_constraints.push(CheckConstraint { name, expression });
             }
