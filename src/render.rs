@@ -93,6 +93,8 @@ impl Renderer {
         }
         let ns = namespace.to_string();
         env.add_filter("qualify", move |key: &str| qualified(&ns, key));
+        // The object's name without its namespace (RENAME TO takes no schema).
+        env.add_filter("bare", |key: &str| crate::model::split_key(key).1.to_string());
         let ns = namespace.to_string();
         // `ns.name` for messages, unquoted.
         env.add_filter("display", move |key: &str| crate::model::display_key(&ns, key));

@@ -203,3 +203,34 @@ fn wrong_namespaces_are_refused_at_their_position() {
         assert!(text(&out).contains(expected), "{expected}\n{}", text(&out));
     }
 }
+
+/// A Redshift deep copy of a table in another namespace (an interleaved sort key cannot be set
+/// in place) keeps its name, rows, key and identity, on the emulation.
+#[test]
+fn a_deep_copy_in_another_namespace_keeps_its_name_rows_and_identity() {
+    let mut p = common::redshift::harness::Emulated::new(|dir| {
+        write(dir.parent().unwrap(), &[("schema.yaml", SETTINGS), ("tables/raw_users.yaml", RAW_USERS)]);
+        std::fs::write(
+            dir.join("tables/raw_log.yaml"),
+            "table: raw.log\nsort_key: { columns: [day, note] }\ncolumns:\n  - { name: id, type: bigint, identity: true, primary_key: true }\n  - { name: day, type: date }\n  - { name: note, type: varchar(20) }\n",
+        )
+        .unwrap();
+    });
+    p.generate("initial", &[]);
+    p.apply_pending().1.unwrap_or_else(|e| panic!("{e}"));
+    p.sql("INSERT INTO raw.log (day, note) VALUES ('2026-01-01', 'a'), ('2026-01-02', 'b')");
+    p.edit("tables/raw_log.yaml", "sort_key: { columns", "sort_key: { kind: interleaved, columns");
+    p.generate("interleave", &["--allow-destructive"]);
+    let (files, applied) = p.apply_pending();
+    applied.unwrap_or_else(|e| panic!("{e}"));
+    let sql = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(sql.contains("RENAME TO \"log\";") && sql.contains("\"mart\".\"schema_deep_copy_raw_log\""), "{sql}");
+    assert_eq!(p.sql("SELECT string_agg(id || note, ',' ORDER BY id) FROM raw.log"), "1a,2b");
+    p.sql("INSERT INTO raw.log (day, note) VALUES ('2026-01-03', 'c')");
+    assert_eq!(p.sql("SELECT max(id) FROM raw.log"), "3", "identity goes on after the copied ids");
+    let left = "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname IN ('raw', 'mart') AND c.relkind IN ('r', 'v', 'm') AND (c.relname LIKE '%copy%' OR c.relname LIKE '%.%')";
+    let listed = "SELECT string_agg(n.nspname || '.' || c.relname, ' ') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('raw', 'mart')";
+    assert_eq!(p.sql(left), "0", "{}", p.sql(listed));
+    assert_eq!(p.sql("SELECT count(*) FROM pg_constraint WHERE conrelid = 'raw.log'::regclass AND contype = 'p'"), "1");
+}

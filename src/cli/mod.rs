@@ -298,7 +298,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let started = Instant::now();
             let mut done = Vec::new();
             refresh::refresh(&target, &project.namespace, &views, |v, progress| match progress {
-                Progress::Started if !cli.quiet => eprint!("refreshing {}.{} ...", project.namespace, v.name),
+                Progress::Started if !cli.quiet => eprint!("refreshing {} ...", project.qualified_name(&v.name)),
                 Progress::Done(took) => {
                     done.push(json!({"view": v.name, "seconds": took.as_secs_f64()}));
                     out.progress(format!(" ok ({:.2} s)", took.as_secs_f64()));
@@ -327,7 +327,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let mut seeded = Vec::new();
             seed::seed(&target, &project, &options, |table, rows, took| {
                 let n = count(rows as usize, "row");
-                out.say(format!("seeded {}.{table}: {n} ({:.2} s)", project.namespace, took.as_secs_f64()));
+                out.say(format!("seeded {}: {n} ({:.2} s)", project.qualified_name(table), took.as_secs_f64()));
                 seeded.push(json!({"table": table, "rows": rows, "seconds": took.as_secs_f64()}));
             })?;
             out.doc(json!({"command": "seed", "database": target.redacted(), "seeded": seeded}));

@@ -370,6 +370,11 @@ pub fn display_key(home: &str, key: &str) -> String {
 }
 
 impl Project {
+    /// `ns.name` of the object `key`, for messages.
+    pub fn qualified_name(&self, key: &str) -> String {
+        display_key(&self.namespace, key)
+    }
+
     /// The project's namespace, then the others it manages: what the catalog reads.
     pub fn managed_namespaces(&self) -> Vec<String> {
         std::iter::once(self.namespace.clone()).chain(self.namespaces.iter().cloned()).collect()
