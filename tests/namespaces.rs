@@ -234,3 +234,32 @@ fn a_deep_copy_in_another_namespace_keeps_its_name_rows_and_identity() {
     assert_eq!(p.sql(left), "0", "{}", p.sql(listed));
     assert_eq!(p.sql("SELECT count(*) FROM pg_constraint WHERE conrelid = 'raw.log'::regclass AND contype = 'p'"), "1");
 }
+
+/// Keys longer than the 63 bytes a name keeps are still normalised (a default the server prints
+/// otherwise compares equal), and a live name holding a dot is set aside with a warning instead
+/// of being taken for another namespace's object.
+#[test]
+fn long_keys_normalise_and_dotted_live_names_are_set_aside() {
+    let ns = "n".repeat(60);
+    let table = "t".repeat(60);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let settings = format!("name: w\nnamespace: mart\nnamespaces: [{ns}]\ndialects: [postgres]\n");
+    let body = format!(
+        "table: {ns}.{table}\ncolumns:\n  - {{ name: id, type: integer, default: \"1+1\" }}\nindexes:\n  - {{ name: positive, columns: [id], where: \"id>0\" }}\n"
+    );
+    write(dir, &[("schema.yaml", &settings), ("tables/long.yaml", &body)]);
+    assert!(schema(dir, "postgres://unused", &["generate"]).status.success());
+    let url = common::fresh_database();
+    assert!(schema(dir, &url, &["migrate"]).status.success());
+    let out = schema(dir, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // `mart."nnn….x"` would otherwise read as the table `x` of the managed namespace `nnn…`.
+    psql(&url, &format!("CREATE TABLE mart.\"{ns}.x\" (other TEXT)"));
+    let out = schema(dir, &url, &["diff", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains(&format!("mart.{ns}.x: a name holding a dot cannot be told")), "{said}");
+    assert!(!said.contains("\"other\""), "{said}");
+}

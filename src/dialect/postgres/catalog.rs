@@ -12,7 +12,7 @@ use crate::dialect::catalog::{
 use crate::dialect::{acl, Driver};
 use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
-use crate::model::{sibling_key, Column, Dialect, Grantee, Identity, Index, Project};
+use crate::model::{Column, Dialect, Grantee, Identity, Index, Project};
 use crate::sql::lexer::Escapes;
 use crate::sql::{expand_refs, ident};
 use std::collections::{BTreeMap, BTreeSet};
@@ -367,8 +367,13 @@ fn normalise(s: &mut Session, desired: &Project, namespaces: &[String], warnings
         index.columns = index.columns.iter().map(|c| index_column(c)).collect();
     }
 
+    // Scratch objects are named by position: a key (`raw.events`) may be longer than the 63 bytes
+    // a name keeps, and indexes of tables in two namespaces may share a name.
+    let table_of = |i: usize| format!("scratch table {i}");
+    let index_of = |i: usize, j: usize| format!("scratch index {i} {j}");
+    let view_of = |i: usize| format!("scratch view {i}");
     let mut scratch = Vec::new();
-    for t in &desired.tables {
+    for (ti, t) in desired.tables.iter().enumerate() {
         let partial: Vec<&Index> = t.indexes.iter().filter(|i| i.predicate.is_some()).collect();
         if partial.is_empty() && t.check_constraints.is_empty() && t.columns.iter().all(|c| c.default.is_none()) {
             continue;
@@ -380,23 +385,21 @@ fn normalise(s: &mut Session, desired: &Project, namespaces: &[String], warnings
         let checks =
             t.check_constraints.iter().map(|k| format!("CONSTRAINT {} CHECK ({})", ident(&k.name), k.expression));
         let columns: Vec<String> = columns.chain(checks).collect();
-        let mut sql = format!("CREATE TEMPORARY TABLE {} ({});", ident(&t.name), columns.join(", "));
-        for i in partial {
+        let name = ident(&table_of(ti));
+        let mut sql = format!("CREATE TEMPORARY TABLE {name} ({});", columns.join(", "));
+        for (j, i) in t.indexes.iter().enumerate().filter(|(_, i)| i.predicate.is_some()) {
             let first = ident(&t.columns[0].name);
             let predicate = i.predicate.as_deref().unwrap_or_default();
-            // Named by key: indexes of tables in two namespaces may share a name.
-            sql.push_str(&format!(
-                " CREATE INDEX {} ON pg_temp.{} ({first}) WHERE {predicate};",
-                ident(&sibling_key(&t.name, &i.name)),
-                ident(&t.name)
-            ));
+            let index = ident(&index_of(ti, j));
+            sql.push_str(&format!(" CREATE INDEX {index} ON pg_temp.{name} ({first}) WHERE {predicate};"));
         }
         scratch.push((format!("table {}", t.name), sql));
     }
-    for v in &desired.views {
+    for (vi, v) in desired.views.iter().enumerate() {
         let (body, _) =
             expand_refs(&v.sql, &desired.namespace).map_err(|e| Error::new(format!("view {}: {e}", v.name)))?;
-        scratch.push((format!("view {}", v.name), format!("CREATE TEMPORARY VIEW {} AS\n{body};", ident(&v.name))));
+        let sql = format!("CREATE TEMPORARY VIEW {} AS\n{body};", ident(&view_of(vi)));
+        scratch.push((format!("view {}", v.name), sql));
     }
     if scratch.is_empty() {
         return Ok(out);
@@ -407,15 +410,15 @@ fn normalise(s: &mut Session, desired: &Project, namespaces: &[String], warnings
 
     let stored = snapshot(s, Scope::Temporary(&desired.enums), namespaces)?.project;
     let copies = stored.tables_by_name();
-    for t in &mut out.tables {
-        let Some(copy) = copies.get(t.name.as_str()) else { continue };
+    for (ti, t) in out.tables.iter_mut().enumerate() {
+        let Some(copy) = copies.get(table_of(ti).as_str()) else { continue };
         for c in &mut t.columns {
             if let Some(stored) = copy.column(&c.name) {
                 c.default = stored.default.clone();
             }
         }
-        for i in &mut t.indexes {
-            if let Some(stored) = copy.indexes.iter().find(|x| x.name == sibling_key(&t.name, &i.name)) {
+        for (j, i) in t.indexes.iter_mut().enumerate() {
+            if let Some(stored) = copy.indexes.iter().find(|x| x.name == index_of(ti, j)) {
                 i.predicate = stored.predicate.clone();
             }
         }
@@ -425,8 +428,8 @@ fn normalise(s: &mut Session, desired: &Project, namespaces: &[String], warnings
             }
         }
     }
-    for v in &mut out.views {
-        if let Some(stored) = stored.view(&v.name) {
+    for (vi, v) in out.views.iter_mut().enumerate() {
+        if let Some(stored) = stored.view(&view_of(vi)) {
             v.sql = stored.sql.clone();
             v.depends_on = stored.depends_on.clone();
         }
