@@ -45,11 +45,12 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
         let dir = Path::new("/adopted");
         let texts = files.iter().map(|(path, text)| (dir.join(path), Ok(text.clone()))).collect();
         let Err(diagnostics) = load_texts(dir, texts) else {
-            if !unmanaged_rules(project, unmanaged, &mut warnings) {
-                warnings.extend(left_out);
-                return Ok((files, warnings));
-            }
-            let (files, left_out) = super::files(project);
+            // Ignore rules for what the YAML does not hold change only schema.yaml's text.
+            let (files, left_out) = if unmanaged_rules(project, unmanaged, &mut warnings) {
+                super::files(project)
+            } else {
+                (files, left_out)
+            };
             warnings.extend(left_out);
             return Ok((files, warnings));
         };
