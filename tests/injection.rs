@@ -297,3 +297,53 @@ fn plain_strings_with_backslashes_are_refused_in_sql_text() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("write it as E'...'"), "{}", text(&out));
 }
+
+/// The issue's view: sqlparser read `>--` as one operator, PostgreSQL as `>` and a comment, so
+/// the `'` opened no string to the server and `DROP TABLE public.victim` ran at migrate. Every
+/// operator character before `--` or `/*`, in a view body, a default, a check and a derived
+/// column, is refused at load; a database that ran the migrations keeps its victim table.
+#[test]
+fn a_comment_after_an_operator_is_refused_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
+    std::fs::write(dir.join("schema/schema.yaml"), "name: p\nnamespace: p\ndialects: [postgres]\n").unwrap();
+    let table = "table: t\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n";
+    std::fs::write(dir.join("schema/tables/t.yaml"), table).unwrap();
+    let url = common::fresh_database();
+    psql(&url, "CREATE TABLE public.victim (x int)");
+    for op in [
+        "", ">", "||", "&", "|", "#", "@", "~", "%", ">=", "->", "&&", "<<", ">>", "+", "-", "*", "/", "<", "=", "!",
+        "^", "?", "`",
+    ] {
+        for comment in ["--", "/*"] {
+            let hidden = format!("1 {op}{comment} '\n0) ; DROP TABLE public.victim; SELECT (1 {op}{comment} '\n+ 0");
+            let view = format!(
+                "view: v\nsql: |\n  SELECT id FROM {{{{ ref('t') }}}} WHERE 1 {op}{comment} '\n  0; DROP TABLE public.victim; SELECT 1 AS b WHERE 1 {op}{comment} '\n  + 0\n"
+            );
+            let fields = [
+                ("views/v.yaml", view),
+                ("tables/t.yaml", format!("{table}  - {{ name: c, type: integer, default: {} }}\n", yaml(&hidden))),
+                ("tables/t.yaml", format!("{table}  - {{ name: c, type: integer, derived: {} }}\n", yaml(&hidden))),
+                (
+                    "tables/t.yaml",
+                    format!("{table}check_constraints:\n  - {{ name: k, expression: {} }}\n", yaml(&hidden)),
+                ),
+                ("tables/t.yaml", format!("{table}checks:\n  - {{ name: k, condition: {} }}\n", yaml(&hidden))),
+            ];
+            for (file, content) in fields {
+                let path = dir.join("schema").join(file);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, &content).unwrap();
+                let out = schema(dir, &url, &["generate", "--name", "x"]);
+                assert_eq!(out.status.code(), Some(2), "{file} `{op}{comment}`: {}", text(&out));
+                assert!(text(&out).contains("comment"), "{file} `{op}{comment}`: {}", text(&out));
+                let _ = std::fs::remove_file(dir.join("schema/views/v.yaml"));
+                std::fs::write(dir.join("schema/tables/t.yaml"), table).unwrap();
+            }
+        }
+    }
+    ok(dir, &url, &["generate", "--name", "t"]);
+    ok(dir, &url, &["migrate"]);
+    assert_eq!(psql(&url, "SELECT count(*) FROM public.victim").trim(), "0");
+}

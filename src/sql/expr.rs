@@ -19,12 +19,22 @@ use sqlparser::ast::{self, LimitClause, SetExpr, Statement};
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 
+use super::lexer::{self, Escapes, Kind};
+
 use walk::{facts_of, Facts};
 
 /// A parser grammar: the dialect drivers say which (`Driver::grammars`).
 pub type Grammar = &'static (dyn sqlparser::dialect::Dialect + Sync);
-/// The grammar to parse with, and one to try when it refuses the text.
-pub type Grammars = (Grammar, Option<Grammar>);
+
+/// How a dialect's text is read: the tool's lexer with the server's escape rule decides what is
+/// code, text and comment; then sqlparser's grammar parses the structure, with a second grammar
+/// to try when the first refuses the text.
+#[derive(Clone, Copy)]
+pub struct Grammars {
+    pub escapes: Escapes,
+    pub primary: Grammar,
+    pub fallback: Option<Grammar>,
+}
 
 /// Longest expression accepted: far beyond real ones, and it bounds the work.
 pub const MAX_EXPRESSION_BYTES: usize = 10 * 1024;
@@ -219,11 +229,14 @@ fn reserved(word: &str, at: usize) -> ParseError {
     )
 }
 
-/// Tokenizes with the first grammar's rules, refuses comments and `;`, then parses with `body`;
-/// text that grammar refuses is parsed again from the same tokens with the fallback.
+/// Decides on the tool's lexer (the server's rules) that the text is safe to paste: no comment,
+/// no `;`, nothing unterminated, brackets balanced; then tokenizes with the first grammar, which
+/// must see the same strings, quoted names and comments the lexer saw (sqlparser reads `>--` as
+/// one operator where the server starts a comment), and parses with `body`; text that grammar
+/// refuses is parsed again from the same tokens with the fallback.
 fn parse<T: Send>(
     text: &str,
-    (primary, fallback): Grammars,
+    grammars: Grammars,
     max: usize,
     what: &str,
     body: impl Fn(&mut Parser) -> Result<T, ParseError> + Sync,
@@ -231,39 +244,102 @@ fn parse<T: Send>(
     if text.len() > max {
         return Err(ParseError::new(format!("is longer than {max} bytes, the most accepted for {what}"), max));
     }
-    let tokens = Tokenizer::new(primary, text)
+    let quoted = lexed(text, grammars.escapes, what)?;
+    let tokens = Tokenizer::new(grammars.primary, text)
         .tokenize_with_location()
         .map_err(|e| ParseError::new(format!("is not valid SQL: {}", e.message), offset(text, e.location)))?;
-    let mut blank = true;
-    for t in &tokens {
-        match &t.token {
-            Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
-                let msg = "contains a comment (`--` or `/* */`), which could hide the SQL after it; remove it";
-                return Err(ParseError::new(msg, offset(text, t.span.start)));
-            }
-            Token::SemiColon => {
-                let msg = format!("contains `;`: it must be {what} alone, not statements");
-                return Err(ParseError::new(msg, offset(text, t.span.start)));
-            }
-            Token::Whitespace(_) => {}
-            _ => blank = false,
-        }
-    }
-    if blank {
-        return Err(ParseError::new(format!("is empty: expected {what}"), 0));
-    }
+    agree(text, &tokens, &quoted)?;
     let run = |grammar: Grammar, tokens: Vec<TokenWithSpan>| {
         let mut p = Parser::new(grammar).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(tokens);
         body(&mut p)
     };
     let parsed = with_large_stack(|| {
-        let first = run(primary, tokens.clone()).map_err(|e| e.in_text(text));
-        match fallback {
+        let first = run(grammars.primary, tokens.clone()).map_err(|e| e.in_text(text));
+        match grammars.fallback {
             Some(grammar) => first.or_else(|e| run(grammar, tokens).map_err(|_| e)),
             None => first,
         }
     });
     parsed.unwrap_or_else(|| Err(ParseError::new("the SQL parser failed on this text", 0)))
+}
+
+const COMMENT: &str = "contains a comment (`--` or `/* */`), which could hide the SQL after it; remove it";
+
+/// The lexer's verdict: the byte ranges of the strings and quoted names, or why the text could
+/// reach beyond the construct it is pasted into.
+fn lexed(text: &str, escapes: Escapes, what: &str) -> Result<Vec<(usize, usize)>, ParseError> {
+    let (mut quoted, mut open, mut stray, mut blank) = (Vec::new(), Vec::new(), None, true);
+    for t in lexer::tokens(text, escapes) {
+        let at = t.start;
+        if t.is_comment() {
+            return Err(ParseError::new(COMMENT, at));
+        }
+        if !t.terminated {
+            let msg = format!("is not valid SQL: `{:.20}` is not closed", t.text);
+            return Err(ParseError::new(msg, at));
+        }
+        match t.kind {
+            Kind::Punct if t.text == ";" => {
+                return Err(ParseError::new(format!("contains `;`: it must be {what} alone, not statements"), at))
+            }
+            Kind::Punct if matches!(t.text, "(" | "[") => open.push((t.text, at)),
+            Kind::Punct if matches!(t.text, ")" | "]") => {
+                let opener = if t.text == ")" { "(" } else { "[" };
+                if open.pop().map(|(o, _)| o) != Some(opener) {
+                    stray = stray.or(Some((t.text, at)));
+                }
+            }
+            Kind::String | Kind::DollarString | Kind::QuotedIdent => quoted.push((at, at + t.text.len())),
+            _ => {}
+        }
+        blank &= t.kind == Kind::Whitespace;
+    }
+    if blank {
+        return Err(ParseError::new(format!("is empty: expected {what}"), 0));
+    }
+    if let Some((closer, at)) = stray {
+        return Err(ParseError::new(format!("is not a single SQL expression: `{closer}` follows it"), at));
+    }
+    if let Some((o, at)) = open.pop() {
+        return Err(ParseError::new(format!("is not valid SQL: `{o}` is not closed"), at));
+    }
+    Ok(quoted)
+}
+
+/// The parser must read strings and quoted names where the lexer does, and no comment: else the
+/// two disagree about what is code, and the text is refused rather than trusted to either.
+fn agree(text: &str, tokens: &[TokenWithSpan], quoted: &[(usize, usize)]) -> Result<(), ParseError> {
+    let (mut seen, offset) = (Vec::new(), Locator::new(text));
+    for t in tokens {
+        let at = offset.at(t.span.start);
+        match &t.token {
+            Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
+                return Err(ParseError::new(COMMENT, at))
+            }
+            Token::SemiColon => return Err(ParseError::new("contains `;`", at)),
+            Token::Whitespace(_) => {}
+            Token::Word(w) if w.quote_style.is_none() => {}
+            Token::Word(_)
+            | Token::SingleQuotedString(_)
+            | Token::DoubleQuotedString(_)
+            | Token::DollarQuotedString(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::NationalStringLiteral(_)
+            | Token::HexStringLiteral(_)
+            | Token::SingleQuotedByteStringLiteral(_)
+            | Token::UnicodeStringLiteral(_) => seen.push((at, offset.at(t.span.end))),
+            _ => {}
+        }
+    }
+    match seen.iter().zip(quoted).find(|(a, b)| a != b).map(|(a, b)| a.0.min(b.0)) {
+        None if seen.len() == quoted.len() => Ok(()),
+        at => {
+            let at = at.unwrap_or_else(|| seen.get(quoted.len()).or(quoted.get(seen.len())).map_or(0, |q| q.0));
+            let msg =
+                "is read differently by the server and the SQL parser here (a quote or comment); write it plainly";
+            Err(ParseError::new(msg, at))
+        }
+    }
 }
 
 thread_local! {
@@ -317,13 +393,34 @@ impl ParseError {
 
 /// The byte offset of a 1-based line and column (in characters); 0 for an unknown location.
 fn offset(text: &str, at: Location) -> usize {
-    if at.line == 0 {
-        return 0;
+    Locator::new(text).at(at)
+}
+
+/// Byte offsets of sqlparser's locations in constant time each, for texts of many tokens.
+struct Locator {
+    /// The byte offset of each character, and the text's length after the last.
+    bytes: Vec<usize>,
+    /// The character index where each line starts.
+    lines: Vec<usize>,
+}
+
+impl Locator {
+    fn new(text: &str) -> Locator {
+        let mut bytes: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        let lines = std::iter::once(0).chain(text.chars().enumerate().filter(|(_, c)| *c == '\n').map(|(i, _)| i + 1));
+        let lines = lines.collect();
+        bytes.push(text.len());
+        Locator { bytes, lines }
     }
-    let line: usize = text.split_inclusive('\n').take(at.line as usize - 1).map(str::len).sum();
-    let rest = &text[line.min(text.len())..];
-    let column = rest.char_indices().nth(at.column.saturating_sub(1) as usize).map_or(rest.len(), |(i, _)| i);
-    (line + column).min(text.len())
+
+    fn at(&self, at: Location) -> usize {
+        let Some(&line) = (at.line as usize).checked_sub(1).and_then(|l| self.lines.get(l)) else {
+            return if at.line == 0 { 0 } else { self.bytes[self.bytes.len() - 1] };
+        };
+        let next = self.lines.get(at.line as usize).map_or(self.bytes.len() - 1, |n| n - 1);
+        let char = (line + at.column.saturating_sub(1) as usize).min(next.max(line));
+        self.bytes[char.min(self.bytes.len() - 1)]
+    }
 }
 
 /// ORDER BY / LIMIT / OFFSET / FETCH of the outermost query, looking through parentheses.

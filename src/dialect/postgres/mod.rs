@@ -43,7 +43,7 @@ impl Driver for Postgres {
     }
 
     fn grammars(&self) -> Grammars {
-        (&sqlparser::dialect::PostgreSqlDialect {}, None)
+        Grammars { escapes: self.escapes(), primary: &sqlparser::dialect::PostgreSqlDialect {}, fallback: None }
     }
 
     /// standard_conforming_strings is on by default since PostgreSQL 9.1; what the generator

@@ -60,7 +60,11 @@ impl Driver for Redshift {
     /// sqlparser's Redshift grammar (0.64) refuses GROUPING SETS, which Redshift has, and
     /// aggregate FILTER, which the lint then names: text it refuses is parsed with PostgreSQL's.
     fn grammars(&self) -> Grammars {
-        (&sqlparser::dialect::RedshiftSqlDialect {}, Some(&sqlparser::dialect::PostgreSqlDialect {}))
+        Grammars {
+            escapes: self.escapes(),
+            primary: &sqlparser::dialect::RedshiftSqlDialect {},
+            fallback: Some(&sqlparser::dialect::PostgreSqlDialect {}),
+        }
     }
 
     /// A backslash always escapes inside a Redshift string literal.

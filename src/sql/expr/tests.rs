@@ -80,7 +80,7 @@ fn refuses_anything_but_one_expression() {
         (injection, Role::Condition, "`;`", 28),
         (&deep, Role::Condition, "nested too deeply", 0),
         (&long, Role::Condition, "longer than 10240 bytes", 10240),
-        ("'open", Role::Condition, "is not valid SQL: Unterminated string", 0),
+        ("'open", Role::Condition, "is not valid SQL: `'open` is not closed", 0),
         ("1 +", Role::Condition, "is not valid SQL", 0),
         ("a + 1", Role::Default, "reads a column (`a`), which a column default cannot", 0),
         ("(SELECT 1)", Role::Default, "contains a subquery, which a column default cannot", 1),
@@ -422,4 +422,40 @@ fn expand_refs(sql: &str) -> String {
         rest = &rest[end..];
     }
     out + rest
+}
+
+/// sqlparser reads an operator character followed by `--` or `/*` as one operator, where the
+/// server ends the operator and starts a comment: the lexer decides, so each is refused.
+#[test]
+fn a_comment_after_any_operator_is_refused() {
+    for op in [
+        "", "+", "-", "*", "/", "<", ">", "=", "~", "!", "@", "#", "%", "^", "&", "|", "`", "?", "||", ">=", "->",
+        "&&", "<<", ">>", "<>",
+    ] {
+        for comment in ["--", "/*"] {
+            let close = if comment == "/*" { " */" } else { "" };
+            let text = format!("1 {op}{comment} '\n0{close}");
+            for &d in BOTH {
+                for role in [Role::Default, Role::Condition] {
+                    let e = expression(&text, d, role).expect_err(&text);
+                    assert!(e.message.contains("comment") || e.message.contains("not closed"), "{d}: `{text}`: {e}");
+                }
+                let view = format!("SELECT id FROM t WHERE 1 {op}{comment} '\n0; DROP TABLE victim; SELECT 1 WHERE 1 {op}{comment} '\n+ 0");
+                query(&view, d).expect_err(&view);
+            }
+        }
+    }
+}
+
+/// Where the parser's strings would end elsewhere than the server's, the text is refused.
+#[test]
+fn quotes_read_alike_or_refused() {
+    for &d in BOTH {
+        for text in ["'a' || 'b'", "$$x$$", "$t$ ' $t$ || 'y'", "\"q\"\"x\" > 0", "E'\\n' = x"] {
+            expression(text, d, Role::Condition).unwrap_or_else(|e| panic!("{d}: `{text}`: {e}"));
+        }
+    }
+    // PostgreSQL ends `'a\'` at the second quote; a parser taking `\'` as an escape would read on.
+    let e = expression("'a\\' || ' x'", Pg, Role::Condition);
+    assert!(e.is_ok() || e.unwrap_err().message.contains("read differently"));
 }
