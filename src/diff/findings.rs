@@ -2,6 +2,7 @@
 //! with what the YAML says and what the database has. A view of `diff`, so `schema diff` and
 //! `schema generate` read differences the same way.
 
+pub use super::unmanaged::{ignore_rule, Unmanaged};
 use super::{Change, ColumnChanges, Key, KeyKind, TableChange, ViewChanges};
 use crate::model::{display_key, Column, Grant, Index, Project, Table, View};
 use serde::Serialize;
@@ -59,49 +60,22 @@ pub enum Kind {
     RowLevelSecurity,
     /// A rewrite rule (CREATE RULE).
     Rule,
+    /// The relative order of the columns both sides have (COPY and INSERT without a column
+    /// list load by position).
+    ColumnPosition,
+    /// A property the YAML cannot express with another value than the tool's DDL gives it
+    /// (an index's operator class, a table's owner, a foreign key's ON DELETE, ...).
+    Unmodelled,
+    /// An object in a managed namespace the YAML cannot hold (a function, a domain, a sequence
+    /// no column owns, ...).
+    Unmanaged,
 }
 
 impl Kind {
-    /// The kinds an `ignore:` entry `<kind> <pattern>` can name: what the model does not hold,
-    /// and CHECK constraints the YAML does not declare (left out of the live side before the
-    /// diff, so the DDL diff and the plan do not show them either).
-    pub const IGNORABLE: [Kind; 6] = [
-        Kind::CheckConstraint,
-        Kind::IdentityGeneration,
-        Kind::Trigger,
-        Kind::Policy,
-        Kind::RowLevelSecurity,
-        Kind::Rule,
-    ];
-}
-
-/// An `ignore:` entry for findings, `<kind> <pattern>` with an ignorable kind (`trigger
-/// events.audit_*`): the kind and the pattern. None for any other entry, a table or view pattern.
-pub fn ignore_rule(entry: &str) -> Option<(Kind, &str)> {
-    let (kind, pattern) = entry.split_once(' ')?;
-    let kind = Kind::IGNORABLE.into_iter().find(|k| k.to_string() == kind)?;
-    Some((kind, pattern.trim()))
-}
-
-/// Something the catalog shows on a table that the model does not hold: a trigger, a policy, a
-/// rule, an identity's ALWAYS, row-level security.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Unmanaged {
-    pub kind: Kind,
-    pub table: String,
-    /// The constraint, trigger, policy or rule, or the column; None for the table itself.
-    pub item: Option<String>,
-    /// As the server prints it.
-    pub definition: String,
-}
-
-impl Unmanaged {
-    /// `table.item` (or `table`): what an `ignore:` pattern is matched against.
-    pub fn object(&self) -> String {
-        match &self.item {
-            Some(item) => format!("{}.{item}", self.table),
-            None => self.table.clone(),
-        }
+    /// What no migration of the tool creates, changes or drops: the catalog holds it, the model
+    /// does not (`unmodelled`, `unmanaged` and the kinds that name one such thing).
+    pub fn is_unmanaged(self) -> bool {
+        super::unmanaged::IGNORABLE.contains(&self) && self != Kind::CheckConstraint
     }
 }
 
@@ -121,6 +95,11 @@ pub struct Finding {
     pub expected: Option<String>,
     /// What the database has; None when it has no such thing.
     pub actual: Option<String>,
+    /// For `unmodelled`, the property that differs; for `unmanaged`, what kind of object it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
+    /// What to change: the YAML key that holds it, or the `ignore:` entry that accepts it.
+    pub hint: String,
     /// The table or view the finding is about, and the column or index within it: where to
     /// point in the YAML.
     #[serde(skip)]
@@ -168,17 +147,30 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
         }
     }
     for u in extras.unmanaged {
-        let Some(t) = desired.table(&u.table) else { continue };
-        let actual = Some(u.definition.clone());
-        match u.kind {
+        let grants = match (desired.table(&u.table), desired.view(&u.table)) {
+            (Some(t), _) => &t.grants,
+            (None, Some(v)) => &v.grants,
+            // An object the YAML cannot hold at all; on an extra table, that finding says it all.
+            (None, None) if u.kind == Kind::Unmanaged => &None,
+            (None, None) => continue,
+        };
+        let expected = match u.kind {
             // Only where the YAML has an identity: otherwise the `identity` finding says it all.
             Kind::IdentityGeneration => {
-                if t.column(u.item.as_deref().unwrap_or_default()).is_some_and(|c| c.identity.is_some()) {
-                    f.add(u.kind, &u.table, u.item.as_deref(), Some("BY DEFAULT".into()), actual);
+                let column = desired.table(&u.table).and_then(|t| t.column(u.item.as_deref()?));
+                if !column.is_some_and(|c| c.identity.is_some()) {
+                    continue;
                 }
+                Some("BY DEFAULT".into())
             }
-            Kind::RowLevelSecurity => f.add(u.kind, &u.table, None, Some("disabled".into()), actual),
-            _ => f.add(u.kind, &u.table, u.item.as_deref(), None, actual),
+            Kind::RowLevelSecurity => Some("disabled".into()),
+            _ if u.is_grant() && grants.is_none() => continue,
+            _ => u.expected.clone(),
+        };
+        f.add(u.kind, &u.table, u.item.as_deref(), expected, Some(u.definition.clone()));
+        if let Some(last) = f.list.last_mut() {
+            last.property = u.property.clone();
+            last.hint = format!("the YAML cannot express it; to accept it, add `{}` to `ignore:`", u.rule());
         }
     }
     for change in changes {
@@ -190,7 +182,7 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
     }
     for (name, why) in extras.broken {
         if desired.view(name).is_some() {
-            f.add(Kind::MvState, name, None, Some("refreshable".into()), Some(why.clone()));
+            f.add(Kind::MvState, name, None, Some("populated and refreshable".into()), Some(why.clone()));
         }
     }
     // Unmanaged objects last; one the YAML declares in a phase that is not enabled says so.
@@ -217,6 +209,24 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
     f.list
 }
 
+/// One finding per table whose columns, those both sides have, stand in another order in the
+/// database than in the YAML: COPY and INSERT without a column list load by position.
+pub fn column_positions(live: &Project, desired: &Project) -> Vec<Finding> {
+    let mut f = Findings { namespace: &desired.namespace, list: Vec::new() };
+    let tables = desired.tables_by_name();
+    for l in &live.tables {
+        let Some(d) = tables.get(l.name.as_str()) else { continue };
+        let order = |of: &Table, other: &Table| -> Vec<String> {
+            of.columns.iter().filter(|c| other.column(&c.name).is_some()).map(|c| c.name.clone()).collect()
+        };
+        let (want, have) = (order(d, l), order(l, d));
+        if want != have {
+            f.add(Kind::ColumnPosition, &l.name, None, Some(want.join(", ")), Some(have.join(", ")));
+        }
+    }
+    f.list
+}
+
 struct Findings<'a> {
     namespace: &'a str,
     list: Vec<Finding>,
@@ -229,7 +239,8 @@ impl Findings<'_> {
             None => display_key(self.namespace, owner),
         };
         let (owner, item) = (owner.to_string(), item.map(str::to_string));
-        self.list.push(Finding { kind, object, expected, actual, owner, item });
+        let hint = hint(kind).to_string();
+        self.list.push(Finding { kind, object, expected, actual, property: None, hint, owner, item });
     }
 
     /// One finding per grantee: what the YAML grants and the database lacks, then the reverse.
@@ -465,4 +476,45 @@ fn mv_options(v: &View) -> String {
         v.distribution,
         yes_no(v.auto_refresh)
     )
+}
+
+/// Where the YAML holds what a finding of `kind` is about, or what else to do.
+fn hint(kind: Kind) -> &'static str {
+    match kind {
+        Kind::MissingTable | Kind::MissingView | Kind::MissingEnum | Kind::MissingColumn | Kind::MissingIndex => {
+            "the YAML declares it: run `schema migrate`, or remove it from the YAML"
+        }
+        Kind::ExtraTable | Kind::ExtraView | Kind::ExtraEnum => "declare it in the YAML, or name it in `ignore:`",
+        Kind::ExtraColumn => "declare it under the table's `columns:`, or drop it",
+        Kind::ExtraIndex => "declare it under the table's `indexes:`, or drop it",
+        Kind::RenamedColumn => "`renamed_from:` on the column, or rename it back",
+        Kind::EnumValues => "`enums:` in schema.yaml",
+        Kind::ViewKind => "`view:`, `materialized_view:` or `late_binding:`",
+        Kind::ColumnType => "the column's `type:`",
+        Kind::Nullability => "the column's `nullable:`",
+        Kind::Default => "the column's `default:`",
+        Kind::Identity => "the column's `identity:`",
+        Kind::Encoding => "the column's `encode:`",
+        Kind::PrimaryKey => "`primary_key:` (of the table or a column)",
+        Kind::UniqueKey => "`unique:` (of the table or a column)",
+        Kind::ForeignKey => "`foreign_keys:` or a column's `references:`",
+        Kind::Index => "the table's `indexes:`",
+        Kind::Distribution => "the table's `distribution:`",
+        Kind::SortKey => "the table's `sort_key:`",
+        Kind::Backup => "the table's `backup:`",
+        Kind::ViewBody => "the view's `sql:`",
+        Kind::MvOptions => "the view's `backup:`, `distribution:`, `sort_key:` and `auto_refresh:`",
+        Kind::MvState => "run `schema refresh`; a view the server cannot refresh must be recreated",
+        Kind::Comment => "`description:`",
+        Kind::Grant => "`grants:` (the project's or the object's)",
+        Kind::CheckConstraint => "the table's `check_constraints:`",
+        Kind::ColumnPosition => "list the columns in the database's order, or rebuild the table in the YAML's",
+        Kind::IdentityGeneration
+        | Kind::Trigger
+        | Kind::Policy
+        | Kind::RowLevelSecurity
+        | Kind::Rule
+        | Kind::Unmodelled
+        | Kind::Unmanaged => "the YAML cannot express it; name it in `ignore:` to accept it",
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod findings;
 mod keys;
+pub mod unmanaged;
 
 pub use keys::{keys, Key, KeyKind};
 

@@ -5,7 +5,8 @@
 
 use crate::dialect::catalog::Live;
 use crate::dialect::driver;
-use crate::diff::findings::{findings, ignore_rule, Extras, Finding, Kind};
+use crate::diff::findings::{column_positions, findings, Extras, Finding, Kind};
+use crate::diff::unmanaged::{glob, ignore_rule, Unmanaged};
 use crate::diff::{diff as changes_between, Change};
 use crate::error::Result;
 use crate::model::{Dialect, Project};
@@ -52,15 +53,28 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     live.project.tables.retain(|t| !ignored(&t.name));
     live.project.views.retain(|v| !ignored(&v.name));
     live.project.enums.retain(|name, _| desired.enums.contains_key(name) || !names.iter().any(|p| glob(p, name)));
-    let rules: Vec<(Kind, &str)> = rules.into_iter().filter_map(|e| ignore_rule(e)).collect();
-    let rule = |kind: Kind, object: &str| rules.iter().any(|(k, pattern)| *k == kind && glob(pattern, object));
-    live.unmanaged.retain(|u| !rule(u.kind, &u.object()));
+    let rules: Vec<_> = rules.into_iter().filter_map(|e| ignore_rule(e)).collect();
+    let rule = |u: &Unmanaged| rules.iter().any(|r| r.silences(u));
+    // The tool's own refresh procedure is no stray object; a plain pattern names objects too.
+    let own = |u: &Unmanaged| u.kind == Kind::Unmanaged && project.refresh_procedure.as_deref() == Some(&u.table);
+    let named = |u: &Unmanaged| u.kind == Kind::Unmanaged && names.iter().any(|p| glob(p, &u.table));
+    live.unmanaged.retain(|u| !rule(u) && !own(u) && !named(u));
+    // A column or index only the database has is one finding (`extra_column`, `extra_index`),
+    // not one more per property of it.
+    live.unmanaged.retain(|u| {
+        let (Some(item), Some(l), Some(d)) = (&u.item, live.project.table(&u.table), desired.table(&u.table)) else {
+            return true;
+        };
+        let extra = |has: &dyn Fn(&crate::model::Table) -> bool| has(l) && !has(d);
+        !extra(&|t| t.column(item).is_some()) && !extra(&|t| t.indexes.iter().any(|i| &i.name == item))
+    });
     // CHECK constraints are modelled: an ignored one the YAML does not declare leaves the live
     // side, so neither the findings nor the DDL diff nor the plan show it.
     for t in &mut live.project.tables {
         let declared = desired.table(&t.name).map(|d| d.check_constraints.as_slice()).unwrap_or_default();
         t.check_constraints.retain(|k| {
-            declared.iter().any(|d| d.name == k.name) || !rule(Kind::CheckConstraint, &format!("{}.{}", t.name, k.name))
+            let u = Unmanaged::on(Kind::CheckConstraint, &t.name, Some(&k.name), "");
+            declared.iter().any(|d| d.name == k.name) || !rule(&u)
         });
     }
     // The live side speaks for the YAML's settings, the namespaces it manages too: only
@@ -71,7 +85,8 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
 
     let changes: Vec<Change> = changes_between(&seen, desired);
     let extras = Extras { foreign_types: &live.foreign_types, broken: &live.broken, unmanaged: &live.unmanaged };
-    let findings = findings(project, desired, &changes, &extras);
+    let mut findings = findings(project, desired, &changes, &extras);
+    findings.extend(column_positions(&seen, desired));
     let mut warnings = std::mem::take(&mut live.warnings);
     // Both sides rendered at once: each is a whole schema's DDL (half of a diff's time alone).
     let sides = std::thread::scope(|scope| {
@@ -91,29 +106,4 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     };
     let sql = plan_changes(dialect, &seen, desired, changes).map(|p| p.sql()).map_err(|e| e.to_string());
     Report { findings, diff, sql, warnings, queries: live.queries }
-}
-
-/// `*` matches any run of characters; everything else matches itself.
-fn glob(pattern: &str, name: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == name,
-        Some((head, tail)) => name
-            .strip_prefix(head)
-            .is_some_and(|rest| (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob(tail, &rest[i..]))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ignore_patterns() {
-        assert!(glob("legacy_*", "legacy_events"));
-        assert!(glob("*_old", "events_old"));
-        assert!(glob("a*b*c", "axxbyyc"));
-        assert!(!glob("legacy_*", "events"));
-        assert!(glob("exact", "exact"));
-        assert!(!glob("exact", "exact2"));
-    }
 }

@@ -4,6 +4,7 @@
 use super::Report;
 use crate::annotations::{annotation, locate};
 use crate::db::Target;
+use crate::diff::findings::{Finding, Kind};
 use crate::layout::Layout;
 use crate::load;
 use crate::model::Project;
@@ -23,10 +24,13 @@ pub fn print(layout: &Layout, project: &Project, target: &Target, report: &Repor
     match format {
         Format::Json => json(project, target, report),
         Format::Github => github(layout, report),
-        Format::Sql => match &report.sql {
-            Ok(sql) => print!("{sql}"),
-            Err(e) => eprintln!("error: no SQL: {e}"),
-        },
+        Format::Sql => {
+            match &report.sql {
+                Ok(sql) => print!("{sql}"),
+                Err(e) => eprintln!("error: no SQL: {e}"),
+            }
+            unexpressed(report);
+        }
         Format::Text => text(project, target, report, quiet),
     }
 }
@@ -51,7 +55,14 @@ fn github(layout: &Layout, report: &Report) {
     let files = load::declarations(&layout.schema);
     for f in &report.findings {
         let (file, line) = locate(layout, &files, &f.owner, f.item.as_deref(), None);
-        let message = format!("{}: expected {}, found {}", f.object, or_none(&f.expected), or_none(&f.actual));
+        let message = format!(
+            "{}{}: expected {}, found {} ({})",
+            f.object,
+            property(f),
+            or_none(&f.expected),
+            or_none(&f.actual),
+            f.hint
+        );
         let title = format!("schema drift: {}", f.kind);
         println!("{}", annotation("error", &title, &message, Some((&file, line))));
     }
@@ -78,9 +89,12 @@ fn text(project: &Project, target: &Target, report: &Report, quiet: bool) {
     let n = report.findings.len();
     println!("drift: {where_} differs from the YAML: {n} finding{}", if n == 1 { "" } else { "s" });
     for f in &report.findings {
-        anstream::println!("  {bold}{:<15}{bold:#} {}", f.kind.to_string(), f.object);
+        anstream::println!("  {bold}{:<15}{bold:#} {}{}", f.kind.to_string(), f.object, property(f));
         println!("      expected: {}", one_line(&or_none(&f.expected)));
         println!("      found:    {}", one_line(&or_none(&f.actual)));
+        if !quiet {
+            println!("      hint:     {}", f.hint);
+        }
     }
     if n == 0 {
         println!("  the canonical DDL differs although no finding covers it (please report this)");
@@ -98,6 +112,33 @@ fn text(project: &Project, target: &Target, report: &Report, quiet: bool) {
             anstream::println!("{style}{line}{style:#}");
         }
     }
+}
+
+/// Findings no statement can repair, as SQL comments after the repair: what the YAML cannot
+/// express, and column positions (only a rebuild moves a column).
+fn unexpressed(report: &Report) {
+    let kept = |f: &&Finding| f.kind.is_unmanaged() || f.kind == Kind::ColumnPosition;
+    let list: Vec<&Finding> = report.findings.iter().filter(kept).collect();
+    if list.is_empty() {
+        return;
+    }
+    println!("-- Not repaired by the statements above ({}):", list.len());
+    for f in list {
+        let line = format!(
+            "{} {}{}: expected {}, found {}",
+            f.kind,
+            f.object,
+            property(f),
+            or_none(&f.expected),
+            or_none(&f.actual)
+        );
+        println!("--   {}", one_line(&line));
+    }
+}
+
+/// ` (storage parameters)` after the object of a finding that names a property.
+fn property(f: &Finding) -> String {
+    f.property.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()
 }
 
 fn or_none(value: &Option<String>) -> String {

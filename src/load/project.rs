@@ -157,7 +157,7 @@ impl Loader<'_> {
         // a pattern matching nothing.
         for (i, entry) in doc.ignore.iter().enumerate() {
             let word = entry.split_whitespace().next().unwrap_or_default();
-            let kinds = crate::diff::findings::Kind::IGNORABLE.map(|k| k.to_string());
+            let kinds = crate::diff::unmanaged::IGNORABLE.map(|k| k.to_string());
             let near = nearest(word, kinds.iter().map(String::as_str));
             if entry.trim().contains(char::is_whitespace)
                 && crate::diff::findings::ignore_rule(entry.trim()).is_none()

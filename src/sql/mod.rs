@@ -24,14 +24,24 @@ pub fn qualified(home: &str, key: &str) -> String {
 /// Renders the `{{ ref('t') }}` placeholders of a view body to qualified names and returns the
 /// names referenced, sorted and unique.
 pub fn expand_refs(sql: &str, namespace: &str) -> std::result::Result<(String, Vec<String>), minijinja::Error> {
+    let ns = namespace.to_string();
+    expand_refs_with(sql, move |name| qualified(&ns, name))
+}
+
+/// Renders the `{{ ref('t') }}` placeholders of a view body as `resolve` names each object, and
+/// returns the names referenced, sorted and unique.
+pub fn expand_refs_with(
+    sql: &str,
+    resolve: impl Fn(&str) -> String + Send + Sync + 'static,
+) -> std::result::Result<(String, Vec<String>), minijinja::Error> {
     let refs = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
-    let (seen, ns) = (refs.clone(), namespace.to_string());
+    let seen = refs.clone();
     env.add_function("ref", move |name: &str| {
         seen.lock().unwrap().push(name.to_string());
-        qualified(&ns, name)
+        resolve(name)
     });
     let body = env.render_str(sql, ())?;
     let mut names = refs.lock().unwrap().clone();

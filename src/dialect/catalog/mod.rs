@@ -7,6 +7,7 @@
 
 use crate::dialect::Driver;
 use crate::diff::findings::{Kind, Unmanaged};
+use crate::diff::{keys, Key, KeyKind};
 use crate::error::{describe, Error, Result};
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -103,6 +104,20 @@ impl<'a> Session<'a> {
         Ok(rows)
     }
 
+    /// One query through the extended protocol, its parameters bound as data, in one round trip:
+    /// each text column of each row as `(i32, String)`.
+    pub fn query_typed(
+        &mut self,
+        sql: &str,
+        params: &[(&(dyn ::postgres::types::ToSql + Sync), ::postgres::types::Type)],
+    ) -> std::result::Result<Vec<(i32, String)>, String> {
+        self.queries += 1;
+        let rows = self.client.query_typed(sql, params).map_err(|e| describe(&e))?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0).map_err(|e| e.to_string())?, r.try_get(1).map_err(|e| e.to_string())?)))
+            .collect()
+    }
+
     /// Runs statements; the error is the server's message.
     pub fn execute(&mut self, sql: &str) -> std::result::Result<(), String> {
         self.queries += 1;
@@ -179,12 +194,17 @@ pub(in crate::dialect) fn object_key(d: &dyn Driver, namespaces: &[String], ns: 
     format!("CASE WHEN STRPOS({name}, '.') > 0 THEN '.' || {ns} || '.' || {name} ELSE {key} END")
 }
 
+/// A key constraint by content: its kind, columns, and the table and columns it references.
+type KeyShape = (KeyKind, Vec<String>, Option<(String, Vec<String>)>);
+
 /// How `object_key` marks a name holding a dot.
 const UNHELD: char = '.';
 
 /// Rows of both dialects joined into tables and views.
 pub(in crate::dialect) struct Builder {
     namespace: String,
+    /// The live names of key constraints: (table, (kind, columns, referenced table and columns), name).
+    key_names: Vec<(String, KeyShape, String)>,
     pub(in crate::dialect) tables: BTreeMap<String, Table>,
     pub(in crate::dialect) views: BTreeMap<String, View>,
     pub(in crate::dialect) live: Live,
@@ -219,7 +239,8 @@ impl Builder {
             warnings: vec![],
             queries: 0,
         };
-        Builder { namespace: namespace.to_string(), tables: BTreeMap::new(), views: BTreeMap::new(), live }
+        let (tables, views) = (BTreeMap::new(), BTreeMap::new());
+        Builder { namespace: namespace.to_string(), key_names: vec![], tables, views, live }
     }
 
     /// A table of the namespace; the tool's own bookkeeping tables are not part of the model.
@@ -314,25 +335,53 @@ impl Builder {
         }
     }
 
-    /// A PRIMARY KEY, UNIQUE or FOREIGN KEY definition as `pg_get_constraintdef` prints it.
-    pub(in crate::dialect) fn constraint(&mut self, table: &str, definition: &str) {
+    /// A PRIMARY KEY, UNIQUE or FOREIGN KEY definition as `pg_get_constraintdef` prints it, named
+    /// `name` (None where the source does not say). What the model does not hold is said: the
+    /// options it prints beyond the key, and a name other than the tool's for the key.
+    pub(in crate::dialect) fn constraint(&mut self, table: &str, name: Option<&str>, definition: &str) {
         let Some(t) = self.tables.get_mut(table) else { return };
-        match parse_constraint(definition) {
-            Some(Constraint::PrimaryKey(columns)) => t.primary_key = columns,
-            Some(Constraint::Unique(columns)) => t.unique.push(columns),
-            Some(Constraint::ForeignKey { columns, schema, table, references }) => {
+        let Some((constraint, options)) = parse_constraint(definition) else {
+            let found = definition.to_string();
+            let u = Unmanaged::unmodelled(table, name, "constraint", None, &found);
+            self.live.warnings.push(format!("{table}: constraint `{definition}` is not understood"));
+            self.live.unmanaged.push(u);
+            return;
+        };
+        let kind = match constraint {
+            Constraint::PrimaryKey(columns) => {
+                t.primary_key = columns.clone();
+                (KeyKind::Primary, columns, None)
+            }
+            Constraint::Unique(columns) => {
+                t.unique.push(columns.clone());
+                (KeyKind::Unique, columns, None)
+            }
+            Constraint::ForeignKey { columns, schema, table, references } => {
                 let table = match schema {
                     Some(s) if s != self.namespace => format!("{s}.{table}"),
                     _ => table,
                 };
-                t.foreign_keys.push(ForeignKey { columns, table, references });
+                let fk = ForeignKey { columns: columns.clone(), table: table.clone(), references: references.clone() };
+                t.foreign_keys.push(fk);
+                (KeyKind::Foreign, columns, Some((table, references)))
             }
-            None => self.live.warnings.push(format!("{table}: constraint `{definition}` is not understood; ignored")),
+        };
+        if let Some(name) = name {
+            if !options.is_empty() {
+                self.live.unmanaged.push(Unmanaged::unmodelled(
+                    table,
+                    Some(name),
+                    "constraint options",
+                    None,
+                    &options,
+                ));
+            }
+            self.key_names.push((table.to_string(), kind, name.to_string()));
         }
     }
 
     /// A CHECK constraint as `pg_get_constraintdef` prints it: `CHECK (<expression>)`, maybe
-    /// followed by options the model does not hold (NOT VALID, NO INHERIT), which are dropped.
+    /// followed by options the model does not hold (NOT VALID, NO INHERIT), which are said.
     pub(in crate::dialect) fn check_constraint(&mut self, table: &str, name: &str, definition: &str) {
         let Some(t) = self.tables.get_mut(table) else { return };
         let mut text = definition.trim();
@@ -340,30 +389,52 @@ impl Builder {
         while let Some((flag, rest)) =
             ["NOT VALID", "NO INHERIT"].iter().find_map(|o| Some((*o, text.strip_suffix(o)?.strip_suffix(' ')?)))
         {
-            flags.push(flag);
+            flags.insert(0, flag);
             text = rest.trim_end();
         }
         match text.strip_prefix("CHECK (").and_then(|e| e.strip_suffix(')')) {
             Some(expression) => {
-                // Said, not silently dropped: the YAML creates the constraint validated and inherited.
-                for flag in flags {
-                    let yaml = if flag == "NOT VALID" { "validated" } else { "inherited by child tables" };
-                    self.live.warnings.push(format!(
-                        "{table}.{name}: {flag} is not modelled; compared as a plain CHECK, which the YAML creates {yaml}"
-                    ));
-                }
                 let (name, expression) = (name.to_string(), expression.to_string());
-                t.check_constraints.push(CheckConstraint { name, expression });
+                t.check_constraints.push(CheckConstraint { name: name.clone(), expression });
+                if !flags.is_empty() {
+                    let u = Unmanaged::unmodelled(table, Some(&name), "constraint options", None, &flags.join(" "));
+                    self.live.unmanaged.push(u);
+                }
             }
-            None => self.live.warnings.push(format!("{table}: constraint `{definition}` is not understood; ignored")),
+            None => {
+                let u = Unmanaged::unmodelled(table, Some(name), "constraint", None, definition);
+                self.live.warnings.push(format!("{table}: constraint `{definition}` is not understood"));
+                self.live.unmanaged.push(u);
+            }
         }
     }
 
     /// Something on a table of the namespace that the model does not hold.
     pub(in crate::dialect) fn unmanaged(&mut self, kind: Kind, table: &str, item: Option<&str>, definition: &str) {
         if self.tables.contains_key(table) {
-            let (table, item, definition) = (table.to_string(), item.map(str::to_string), definition.to_string());
-            self.live.unmanaged.push(Unmanaged { kind, table, item, definition });
+            self.live.unmanaged.push(Unmanaged::on(kind, table, item, definition));
+        }
+    }
+
+    /// A property of a table or view read, or of its column, index or constraint `item`, that the
+    /// model does not hold, with another value than the tool's DDL gives it.
+    pub(in crate::dialect) fn unmodelled(
+        &mut self,
+        table: &str,
+        item: Option<&str>,
+        property: &str,
+        expected: Option<&str>,
+        found: &str,
+    ) {
+        if self.tables.contains_key(table) || self.views.contains_key(table) {
+            self.live.unmanaged.push(Unmanaged::unmodelled(table, item, property, expected, found));
+        }
+    }
+
+    /// An object of a managed namespace that the model cannot hold (`what`: `function`, ...).
+    pub(in crate::dialect) fn stray(&mut self, what: &str, key: &str, definition: &str) {
+        if !self.unheld(key) {
+            self.live.unmanaged.push(Unmanaged::stray(key, what, definition));
         }
     }
 
@@ -380,6 +451,15 @@ impl Builder {
     }
 
     pub(in crate::dialect) fn finish(mut self) -> Live {
+        // A key the tool names otherwise is dropped and re-added by the tool's name: said.
+        for (table, (kind, columns, references), name) in std::mem::take(&mut self.key_names) {
+            let Some(t) = self.tables.get(&table) else { continue };
+            let same = |k: &&Key| k.kind == kind && k.columns == columns && k.references == references;
+            if let Some(key) = keys(t).iter().find(same).filter(|k| k.name != name) {
+                let u = Unmanaged::unmodelled(&table, Some(&name), "constraint name", Some(&key.name), &name);
+                self.live.unmanaged.push(u);
+            }
+        }
         self.live.project.tables = self.tables.into_values().collect();
         self.live.project.views = self.views.into_values().collect();
         self.live
@@ -399,8 +479,8 @@ pub(in crate::dialect) fn settle_identities(live: &mut Table, desired: &Table) {
     }
 }
 
-/// Puts the items the YAML also has in the YAML's order, the others after them: column order is
-/// not drift (a column added later sits last in the database), but the DDL diff reads better.
+/// Puts the items the YAML also has in the YAML's order, the others after them: the order of keys
+/// and indexes is no property of the table, and the DDL diff reads better.
 pub(in crate::dialect) fn order_like<T>(live: &mut [T], desired: &[T], same: impl Fn(&T, &T) -> bool) {
     live.sort_by_cached_key(|l| desired.iter().position(|d| same(l, d)).unwrap_or(usize::MAX));
 }
@@ -414,9 +494,9 @@ mod tests {
         let mut b = Builder::new(&["ns".to_string()], Dialect::Postgres);
         b.table("t", None);
         b.view("mv", true, None);
-        b.constraint("t", "FOREIGN KEY (a) REFERENCES ns.u(id)");
-        b.constraint("t", "FOREIGN KEY (b) REFERENCES other.u(id)");
-        b.constraint("t", "CHECK (a > 0)");
+        b.constraint("t", None, "FOREIGN KEY (a) REFERENCES ns.u(id)");
+        b.constraint("t", Some("t_b_fkey"), "FOREIGN KEY (b) REFERENCES other.u(id)");
+        b.constraint("t", Some("odd"), "CHECK (a > 0)");
         let index = |name: &str| Index { name: name.into(), columns: vec!["a".into()], unique: false, predicate: None };
         b.index("t", index("t_a"));
         b.index("mv", index("mv_a"));
@@ -426,7 +506,10 @@ mod tests {
         let targets: Vec<&str> = t.foreign_keys.iter().map(|f| f.table.as_str()).collect();
         assert_eq!(targets, ["u", "other.u"]);
         assert_eq!((t.indexes[0].name.as_str(), mv.indexes[0].name.as_str()), ("t_a", "mv_a"));
-        assert_eq!(live.warnings, ["t: constraint `CHECK (a > 0)` is not understood; ignored"]);
+        assert_eq!(live.warnings, ["t: constraint `CHECK (a > 0)` is not understood"]);
+        let said: Vec<_> =
+            live.unmanaged.iter().map(|u| (u.object(), u.property.clone().unwrap(), u.definition.clone())).collect();
+        assert_eq!(said, [("t.odd".to_string(), "constraint".to_string(), "CHECK (a > 0)".to_string())]);
     }
 
     #[test]

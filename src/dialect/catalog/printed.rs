@@ -12,28 +12,35 @@ pub enum Constraint {
 }
 
 /// Parses `PRIMARY KEY (a, b)`, `UNIQUE [NULLS NOT DISTINCT] (a)` and
-/// `FOREIGN KEY (a) REFERENCES [schema.]t(b) [ON DELETE ...]` as both dialects print them.
-/// Options the model does not hold (ON DELETE, DEFERRABLE, INCLUDE, ...) are ignored.
-pub fn parse_constraint(definition: &str) -> Option<Constraint> {
+/// `FOREIGN KEY (a) REFERENCES [schema.]t(b) [ON DELETE ...]` as both dialects print them, with
+/// the options the model does not hold (NULLS NOT DISTINCT, INCLUDE, WITH, ON DELETE, MATCH,
+/// DEFERRABLE, NOT VALID, ...) as printed, empty when there are none.
+pub fn parse_constraint(definition: &str) -> Option<(Constraint, String)> {
     let mut c = Cursor::new(definition, Escapes::Standard);
-    if c.keywords(&["primary", "key"]) {
-        return Some(Constraint::PrimaryKey(c.ident_list()?));
-    }
-    if c.keywords(&["unique"]) {
-        c.keywords(&["nulls", "not", "distinct"]);
-        return Some(Constraint::Unique(c.ident_list()?));
-    }
-    if !c.keywords(&["foreign", "key"]) {
+    let constraint = if c.keywords(&["primary", "key"]) {
+        Constraint::PrimaryKey(c.ident_list()?)
+    } else if c.keywords(&["unique"]) {
+        let nulls = c.keywords(&["nulls", "not", "distinct"]);
+        let columns = c.ident_list()?;
+        if nulls {
+            let rest = c.rest().trim();
+            let options = if rest.is_empty() { String::new() } else { format!(" {rest}") };
+            return Some((Constraint::Unique(columns), format!("NULLS NOT DISTINCT{options}")));
+        }
+        Constraint::Unique(columns)
+    } else if c.keywords(&["foreign", "key"]) {
+        let columns = c.ident_list()?;
+        if !c.keywords(&["references"]) {
+            return None;
+        }
+        let first = c.ident()?;
+        let (schema, table) = if c.punct('.') { (Some(first), c.ident()?) } else { (None, first) };
+        let references = c.ident_list().unwrap_or_default();
+        Constraint::ForeignKey { columns, schema, table, references }
+    } else {
         return None;
-    }
-    let columns = c.ident_list()?;
-    if !c.keywords(&["references"]) {
-        return None;
-    }
-    let first = c.ident()?;
-    let (schema, table) = if c.punct('.') { (Some(first), c.ident()?) } else { (None, first) };
-    let references = c.ident_list().unwrap_or_default();
-    Some(Constraint::ForeignKey { columns, schema, table, references })
+    };
+    Some((constraint, c.rest().trim().to_string()))
 }
 
 /// Significant tokens of text a server printed, read front to back.
@@ -163,23 +170,31 @@ mod tests {
     #[test]
     fn parses_constraint_definitions() {
         let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(parse_constraint("PRIMARY KEY (session_id)"), Some(Constraint::PrimaryKey(s(&["session_id"]))));
+        let plain = |c| Some((c, String::new()));
+        assert_eq!(parse_constraint("PRIMARY KEY (session_id)"), plain(Constraint::PrimaryKey(s(&["session_id"]))));
         assert_eq!(
-            parse_constraint("UNIQUE NULLS NOT DISTINCT (amount, \"Odd \"\"name\")"),
-            Some(Constraint::Unique(s(&["amount", "Odd \"name"])))
+            parse_constraint("UNIQUE NULLS NOT DISTINCT (amount, \"Odd \"\"name\") INCLUDE (x)"),
+            Some((Constraint::Unique(s(&["amount", "Odd \"name"])), "NULLS NOT DISTINCT INCLUDE (x)".into()))
+        );
+        assert_eq!(
+            parse_constraint("PRIMARY KEY (a) WITH (fillfactor='70') DEFERRABLE"),
+            Some((Constraint::PrimaryKey(s(&["a"])), "WITH (fillfactor='70') DEFERRABLE".into()))
         );
         assert_eq!(
             parse_constraint("FOREIGN KEY (user_id) REFERENCES analytics.user_profiles(user_id) ON DELETE CASCADE"),
-            Some(Constraint::ForeignKey {
-                columns: s(&["user_id"]),
-                schema: Some("analytics".into()),
-                table: "user_profiles".into(),
-                references: s(&["user_id"]),
-            })
+            Some((
+                Constraint::ForeignKey {
+                    columns: s(&["user_id"]),
+                    schema: Some("analytics".into()),
+                    table: "user_profiles".into(),
+                    references: s(&["user_id"]),
+                },
+                "ON DELETE CASCADE".into()
+            ))
         );
         assert_eq!(
             parse_constraint("FOREIGN KEY (a, b) REFERENCES t(x, y)"),
-            Some(Constraint::ForeignKey {
+            plain(Constraint::ForeignKey {
                 columns: s(&["a", "b"]),
                 schema: None,
                 table: "t".into(),

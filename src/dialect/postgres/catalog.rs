@@ -5,16 +5,16 @@
 //! `pg_catalog` only, so the server prints every name of the namespace qualified (`ns.t`): that
 //! is what lets view bodies turn back into `{{ ref('t') }}` reliably.
 
-use super::Postgres;
+use super::normalise::normalise;
+use super::{properties, Postgres};
 use crate::dialect::catalog::{
-    identifier, in_namespaces, index_column, object_key, order_like, settle_identities, to_refs, Builder, Live, Session,
+    identifier, in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Session,
 };
 use crate::dialect::{acl, Driver};
 use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Grantee, Identity, Index, Project};
 use crate::sql::lexer::Escapes;
-use crate::sql::{expand_refs, ident};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Tables, views and materialized views, with their comments, privileges, owner and whether
@@ -26,7 +26,7 @@ FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
-WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm')";
+WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition";
 
 /// Table columns: position, type, nullability, default, identity (with its sequence's start and
 /// increment), comment. A serial column (`serial`, `bigserial`: a default of `nextval()` on a
@@ -34,7 +34,8 @@ WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm')";
 /// Unsorted: sorting these wide rows costs the server more than us.
 const COLUMNS: &str =
     "SELECT {c} AS relname, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
-  a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default_expr, a.attidentity,
+  a.attnotnull, CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default_expr,
+  a.attidentity,
   s.seqstart, s.seqincrement, dep.deptype = 'a' AS serial, d.description
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
@@ -51,16 +52,17 @@ LEFT JOIN pg_catalog.pg_description d
 WHERE {n} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped";
 
 /// What is attached to the tables, as the server prints it, in one round trip: constraints
-/// (`kind` p, u, f or c), then what the model does not hold: triggers (not the internal ones of
+/// (`kind` p, u, f, c or x), then what the model does not hold: triggers (not the internal ones of
 /// foreign keys), row-level security policies and rewrite rules (not a view's `_RETURN`).
 const ATTACHED: &str = "SELECT {c} AS relname, k.contype::pg_catalog.text AS kind, k.conname AS name,
   pg_catalog.pg_get_constraintdef(k.oid) AS definition
 FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE {n} AND k.contype IN ('p', 'u', 'f', 'c')
+WHERE {n} AND k.contype IN ('p', 'u', 'f', 'c', 'x')
 UNION ALL
 SELECT {c}, 'trigger', t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true)
+  || CASE t.tgenabled WHEN 'D' THEN ' [disabled]' WHEN 'R' THEN ' [enabled on replicas only]' WHEN 'A' THEN ' [enabled always]' ELSE '' END
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -131,12 +133,11 @@ JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
 WHERE {n} AND {tn} AND t.oid <> v.oid";
 
 /// Which schemas a snapshot reads: the managed namespaces, or this session's temporary schema
-/// (where `normalise` puts its scratch copies, named by key, whose columns use the desired enum
-/// types).
-#[derive(Clone, Copy)]
-enum Scope<'a> {
+/// (where `normalise` puts its scratch copies).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
     Managed,
-    Temporary(&'a BTreeMap<String, Vec<String>>),
+    Temporary,
 }
 
 /// The namespace is read in a READ ONLY transaction. Normalising the desired project needs
@@ -196,7 +197,8 @@ fn in_transaction<T>(s: &mut Session, begin: &str, f: impl FnOnce(&mut Session) 
 
 /// PostgreSQL has no distribution, sort keys, BACKUP, encodings or late binding: the live side takes the
 /// YAML's, so they never count as drift here. Grants only where the YAML manages them, each
-/// grantee of the kind the YAML gives it. Columns and keys in the YAML's order.
+/// grantee of the kind the YAML gives it. Keys in the YAML's order; columns stay in the table's
+/// (their position is compared).
 fn overlay(desired: &Project, live: &mut Project) {
     acl::keep_managed(live, desired);
     acl::kinds_as_declared(live, desired);
@@ -208,7 +210,6 @@ fn overlay(desired: &Project, live: &mut Project) {
             c.encode = d.column(&c.name).and_then(|dc| dc.encode.clone());
         }
         settle_identities(t, d);
-        order_like(&mut t.columns, &d.columns, |a, b| a.name == b.name);
         order_like(&mut t.unique, &d.unique, |a, b| a == b);
         order_like(&mut t.foreign_keys, &d.foreign_keys, |a, b| a == b);
         order_like(&mut t.check_constraints, &d.check_constraints, |a, b| a.name == b.name);
@@ -224,15 +225,15 @@ fn overlay(desired: &Project, live: &mut Project) {
 
 /// The objects of `scope`; view bodies refer to the objects of `namespaces` (the project's
 /// first) through `{{ ref() }}`.
-fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> Result<Live> {
+pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> Result<Live> {
     // Scratch copies are named by key already.
     let key = |rel: &str| match scope {
         Scope::Managed => object_key(&Postgres, namespaces, "n.nspname", &format!("{rel}.relname")),
-        Scope::Temporary(_) => format!("{rel}.relname"),
+        Scope::Temporary => format!("{rel}.relname"),
     };
     let filter = match scope {
         Scope::Managed => in_namespaces(&Postgres, namespaces, "n.nspname"),
-        Scope::Temporary(_) => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
+        Scope::Temporary => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
     };
     let replacements = [
         ("{n}", filter),
@@ -241,19 +242,30 @@ fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> Result<Live
         ("{c}", key("c")),
         ("{v}", key("v")),
         ("{t}", object_key(&Postgres, namespaces, "tn.nspname", "t.relname")),
+        ("{o}", object_key(&Postgres, namespaces, "o.nspname", "o.name")),
+        ("{history}", Postgres.literal(crate::layout::HISTORY_TABLE)),
     ];
     let mut query = |sql: &str| s.rows(&replacements.iter().fold(sql.to_string(), |q, (k, v)| q.replace(k, v)));
     let relations = query(RELATIONS)?;
-    // The scratch copies use the YAML's enums: no need to read them again.
+    // The scratch copies' enums, and what their views read, `normalise` knows.
     let enums = match scope {
         Scope::Managed => Some(query(ENUMS)?),
-        Scope::Temporary(_) => None,
+        Scope::Temporary => None,
     };
     let columns = query(COLUMNS)?;
     let attached = query(ATTACHED)?;
     let indexes = query(INDEXES)?;
     let views = query(VIEWS)?;
-    let dependencies = query(DEPENDENCIES)?;
+    let dependencies = match scope {
+        Scope::Managed => Some(query(DEPENDENCIES)?),
+        Scope::Temporary => None,
+    };
+    // What the model does not hold is compared on the live side only: the desired side has what
+    // the tool's DDL gives, and the scratch copies are no complete objects.
+    let beyond = match scope {
+        Scope::Managed => Some((query(properties::PROPERTIES)?, query(properties::OBJECTS)?)),
+        Scope::Temporary => None,
+    };
 
     let mut b = Builder::new(namespaces, Dialect::Postgres);
     for r in relations.iter() {
@@ -270,9 +282,6 @@ fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> Result<Live
             let on = if r.flag("relforcerowsecurity") { "enabled and forced" } else { "enabled" };
             b.unmanaged(Kind::RowLevelSecurity, name, None, on);
         }
-    }
-    if let Scope::Temporary(desired) = scope {
-        b.live.project.enums = desired.clone();
     }
     for r in enums.iter().flat_map(|rows| rows.iter()) {
         b.enum_value(r.text("typname"), r.text("enumlabel"));
@@ -308,10 +317,11 @@ fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> Result<Live
         let (table, name, definition) = (r.text("relname"), r.get("name"), r.text("definition"));
         match r.text("kind") {
             "c" => b.check_constraint(table, name.unwrap_or_default(), definition),
+            "x" => b.unmodelled(table, name, "exclusion constraint", None, definition),
             "trigger" => b.unmanaged(Kind::Trigger, table, name, definition),
             "policy" => b.unmanaged(Kind::Policy, table, name, definition),
             "rule" => b.unmanaged(Kind::Rule, table, name, definition),
-            _ => b.constraint(table, definition),
+            _ => b.constraint(table, name, definition),
         }
     }
     for r in indexes.iter() {
@@ -340,8 +350,11 @@ fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> Result<Live
         b.index(r.text("owner"), index);
     }
     let mut reads: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for r in dependencies.iter() {
+    for r in dependencies.iter().flat_map(|rows| rows.iter()) {
         reads.entry(r.text("view")).or_default().insert(r.text("dependency").to_string());
+    }
+    if let Some((properties, objects)) = &beyond {
+        properties::add(&mut b, properties, objects);
     }
     let none = BTreeSet::new();
     for r in views.iter() {
@@ -351,111 +364,4 @@ fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> Result<Live
         b.view_body(name, sql, depends_on);
     }
     Ok(b.finish())
-}
-
-/// The desired project as this server stores it, so it compares with the catalog exactly:
-/// column defaults and partial-index predicates come back through `pg_get_expr` from scratch
-/// copies of the tables that have any, view bodies through `pg_get_viewdef` from scratch views
-/// over the live objects, and index columns in one spelling. The scratch objects are temporary
-/// (no CREATE privilege needed) and vanish with the rolled-back transaction. An object the
-/// server refuses (e.g. a view over a table that no longer exists) is compared as written.
-fn normalise(s: &mut Session, desired: &Project, namespaces: &[String], warnings: &mut Vec<String>) -> Result<Project> {
-    let mut out = desired.clone();
-    let indexes =
-        out.tables.iter_mut().flat_map(|t| &mut t.indexes).chain(out.views.iter_mut().flat_map(|v| &mut v.indexes));
-    for index in indexes {
-        index.columns = index.columns.iter().map(|c| index_column(c)).collect();
-    }
-
-    // Scratch objects are named by position: a key (`raw.events`) may be longer than the 63 bytes
-    // a name keeps, and indexes of tables in two namespaces may share a name.
-    let table_of = |i: usize| format!("scratch table {i}");
-    let index_of = |i: usize, j: usize| format!("scratch index {i} {j}");
-    let view_of = |i: usize| format!("scratch view {i}");
-    let mut scratch = Vec::new();
-    for (ti, t) in desired.tables.iter().enumerate() {
-        let partial: Vec<&Index> = t.indexes.iter().filter(|i| i.predicate.is_some()).collect();
-        if partial.is_empty() && t.check_constraints.is_empty() && t.columns.iter().all(|c| c.default.is_none()) {
-            continue;
-        }
-        let columns = t.columns.iter().map(|c| {
-            let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
-            format!("{} {}{default}", ident(&c.name), Postgres.type_sql(&c.ty, &desired.namespace))
-        });
-        let checks =
-            t.check_constraints.iter().map(|k| format!("CONSTRAINT {} CHECK ({})", ident(&k.name), k.expression));
-        let columns: Vec<String> = columns.chain(checks).collect();
-        let name = ident(&table_of(ti));
-        let mut sql = format!("CREATE TEMPORARY TABLE {name} ({});", columns.join(", "));
-        for (j, i) in t.indexes.iter().enumerate().filter(|(_, i)| i.predicate.is_some()) {
-            let first = ident(&t.columns[0].name);
-            let predicate = i.predicate.as_deref().unwrap_or_default();
-            let index = ident(&index_of(ti, j));
-            sql.push_str(&format!(" CREATE INDEX {index} ON pg_temp.{name} ({first}) WHERE {predicate};"));
-        }
-        scratch.push((format!("table {}", t.name), sql));
-    }
-    for (vi, v) in desired.views.iter().enumerate() {
-        let (body, _) =
-            expand_refs(&v.sql, &desired.namespace).map_err(|e| Error::new(format!("view {}: {e}", v.name)))?;
-        let sql = format!("CREATE TEMPORARY VIEW {} AS\n{body};", ident(&view_of(vi)));
-        scratch.push((format!("view {}", v.name), sql));
-    }
-    if scratch.is_empty() {
-        return Ok(out);
-    }
-    for (what, error) in create_scratch(s, &scratch)? {
-        warnings.push(format!("the server refuses the desired {what} ({error}); it is compared as written"));
-    }
-
-    let stored = snapshot(s, Scope::Temporary(&desired.enums), namespaces)?.project;
-    let copies = stored.tables_by_name();
-    for (ti, t) in out.tables.iter_mut().enumerate() {
-        let Some(copy) = copies.get(table_of(ti).as_str()) else { continue };
-        for c in &mut t.columns {
-            if let Some(stored) = copy.column(&c.name) {
-                c.default = stored.default.clone();
-            }
-        }
-        for (j, i) in t.indexes.iter_mut().enumerate() {
-            if let Some(stored) = copy.indexes.iter().find(|x| x.name == index_of(ti, j)) {
-                i.predicate = stored.predicate.clone();
-            }
-        }
-        for k in &mut t.check_constraints {
-            if let Some(stored) = copy.check_constraints.iter().find(|x| x.name == k.name) {
-                k.expression = stored.expression.clone();
-            }
-        }
-    }
-    for (vi, v) in out.views.iter_mut().enumerate() {
-        if let Some(stored) = stored.view(&view_of(vi)) {
-            v.sql = stored.sql.clone();
-            v.depends_on = stored.depends_on.clone();
-        }
-    }
-    Ok(out)
-}
-
-/// Runs the scratch DDL in one round trip; if any statement fails, again one object at a time
-/// under savepoints so the rest still runs. Returns the objects refused and why. Each savepoint
-/// is set on its own: the server parses a whole query string before running any of it, so a
-/// syntax error in the DDL would otherwise leave no savepoint to roll back to.
-fn create_scratch(s: &mut Session, scratch: &[(String, String)]) -> Result<Vec<(String, String)>> {
-    let fail = |e: String| Error::new(format!("normalising the desired schema: {e}"));
-    s.execute("SAVEPOINT scratch").map_err(fail)?;
-    let all: Vec<&str> = scratch.iter().map(|(_, sql)| sql.as_str()).collect();
-    if s.execute(&all.join("\n")).is_ok() {
-        return Ok(vec![]);
-    }
-    s.execute("ROLLBACK TO SAVEPOINT scratch").map_err(fail)?;
-    let mut refused = Vec::new();
-    for (what, sql) in scratch {
-        s.execute("SAVEPOINT one").map_err(fail)?;
-        if let Err(e) = s.execute(sql) {
-            s.execute("ROLLBACK TO SAVEPOINT one").map_err(fail)?;
-            refused.push((what.clone(), e));
-        }
-    }
-    Ok(refused)
 }

@@ -1,6 +1,8 @@
 //! PostgreSQL: types, literals, catalog, lowering and lock.
 
 mod catalog;
+mod normalise;
+mod properties;
 
 use super::catalog::Live;
 use super::lower::{self, Hazard, Op, TableOps};

@@ -251,7 +251,7 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
         }
     }
     for r in c.constraints.iter() {
-        b.constraint(r.text("relname"), r.text("definition"));
+        b.constraint(r.text("relname"), None, r.text("definition"));
     }
 
     let no_backup: Option<BTreeSet<&str>> = c.backup.as_ref().map(|rows| {

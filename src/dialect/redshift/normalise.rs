@@ -31,7 +31,7 @@ pub fn normalise(desired: &Project, live: &mut Live) -> Project {
 /// What the catalog cannot show is taken from the YAML (indexes, which Redshift lacks; BACKUP,
 /// sort key, AUTO REFRESH and grants to roles where the catalog left them unknown), and the
 /// encodings Redshift picked for columns the YAML leaves to it. Grants only where the YAML
-/// manages them. Columns and keys in the YAML's order.
+/// manages them. Keys in the YAML's order; columns stay in the table's (their position is compared).
 fn overlay(desired: &Project, live: &mut Live) {
     acl::keep_managed(&mut live.project, desired);
     let unknown = |object: &str, what: Unknown| live.unknown.contains(&(object.to_string(), what));
@@ -58,7 +58,6 @@ fn overlay(desired: &Project, live: &mut Live) {
             }
         }
         settle_identities(t, d);
-        order_like(&mut t.columns, &d.columns, |a, b| a.name == b.name);
         order_like(&mut t.unique, &d.unique, |a, b| a == b);
         order_like(&mut t.foreign_keys, &d.foreign_keys, |a, b| a == b);
     }
