@@ -80,10 +80,23 @@ fn inspect_generate_baseline_then_only_later_migrations_run() {
     std::fs::write(&orders, yaml).unwrap();
     let out = schema(&project, "postgres://unused", &["generate", "--name", "order_note"]);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("shop.orders.note: the database adds it after `total`"), "{}", text(&out));
     assert_eq!(files_in(&project.join("migrations/postgres")), ["V1__initial.sql", "V2__order_note.sql"]);
     let out = schema(&project, &url, &["migrate"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("applying V2__order_note") && !text(&out).contains("V1__"), "{}", text(&out));
+    // ADD COLUMN appends: the YAML lists `note` first, so generate warned and diff reports the
+    // position until the YAML lists it last.
+    let out = schema(&project, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("column_position shop.orders"), "{}", text(&out));
+    let yaml = std::fs::read_to_string(&orders).unwrap();
+    let note = "  - { name: note, type: varchar(200) }\n";
+    let mut lines: Vec<&str> = yaml.lines().filter(|l| format!("{l}\n") != note).collect();
+    let columns = lines.iter().position(|l| *l == "columns:").unwrap();
+    let end = lines[columns + 1..].iter().position(|l| !l.starts_with("  ")).map_or(lines.len(), |n| columns + 1 + n);
+    lines.insert(end, note.trim_end());
+    std::fs::write(&orders, lines.join("\n") + "\n").unwrap();
     let out = schema(&project, &url, &["diff"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(psql(&url, "SELECT count(*), max(note) IS NULL FROM shop.orders"), "1|t");

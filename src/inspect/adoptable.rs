@@ -5,7 +5,7 @@
 //! reading it). As a last guard the files are loaded before they are written: an object whose
 //! file does not load is set aside the same way, with the loader's message.
 
-use crate::diff::findings::Unmanaged;
+use crate::diff::findings::{Kind, Unmanaged};
 use crate::load::{check_ident, load_texts};
 use crate::model::{split_key, ColumnType, Project};
 use std::collections::BTreeMap;
@@ -118,18 +118,21 @@ fn set_aside(project: &mut Project, aside: &mut BTreeMap<String, String>, warnin
     project.views.retain(|v| !aside.contains_key(&v.name));
 }
 
-/// What the catalog shows on the tables written that the YAML does not hold (triggers, policies,
-/// rules, identities GENERATED ALWAYS, row-level security): listed in
-/// `ignore:` as `<kind> <table>.<name>`, so `diff` does not report what was there at adoption.
-/// True when any was.
+/// What the catalog shows that the YAML does not hold, on the objects written (triggers,
+/// policies, rules, identities GENERATED ALWAYS, row-level security, properties it cannot
+/// express) or beside them (functions, sequences, ...): listed in `ignore:` (`Unmanaged::rule`),
+/// so `diff` does not report what was there at adoption, each with a warning. True when any was.
 fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mut Vec<String>) -> bool {
-    let written: Vec<&Unmanaged> = unmanaged.iter().filter(|u| project.table(&u.table).is_some()).collect();
+    let written = |u: &&Unmanaged| {
+        u.kind == Kind::Unmanaged || project.table(&u.table).is_some() || project.view(&u.table).is_some()
+    };
+    let written: Vec<&Unmanaged> = unmanaged.iter().filter(written).collect();
     for u in &written {
-        let rule = format!("{} {}", u.kind, u.object());
+        let rule = u.rule();
+        let what = u.property.clone().unwrap_or_else(|| u.kind.to_string().replace('_', " "));
         warnings.push(format!(
-            "{}: {} ({}) is not held by the YAML; listed in `ignore:` as `{rule}`",
+            "{}: {what} ({}) is not held by the YAML; listed in `ignore:` as `{rule}`",
             u.object(),
-            u.kind.to_string().replace('_', " "),
             u.definition
         ));
         project.ignore.push(rule);

@@ -3,11 +3,12 @@
 //! `pg_get_expr` / `pg_get_constraintdef` from scratch copies of the tables, view bodies through
 //! `pg_get_viewdef` from scratch views over those copies, and index columns in one spelling.
 //!
-//! The scratch objects are temporary (the TEMP privilege suffices, no CREATE), named by position
-//! (a key such as `raw.events` may be longer than a name keeps, and two namespaces may share a
-//! name), and reference no live object: enum types are scratch copies too, and a view reads the
-//! scratch copies of what it reads. So diff takes no lock on a live table. They vanish with the
-//! transaction, which is always rolled back. The statements travel as data, an array bound to a
+//! The scratch objects are temporary (the TEMP privilege suffices, no CREATE) and a view reads
+//! the scratch copies of what it reads, never a live table or view: diff takes no lock on a live
+//! relation (enum types are the live ones: a type takes no lock a writer waits for). A copy
+//! takes the object's own name, so a body's `accounts.id` still qualifies; a name two
+//! namespaces share is taken by position the second time. They vanish with the transaction,
+//! which is always rolled back. The statements travel as data, an array bound to a
 //! temporary function that EXECUTEs each one in a subtransaction of its own: no text can end
 //! the transaction (PL/pgSQL refuses transaction control there), and an object the server
 //! refuses is reported and compared as written while the others still normalise.
@@ -17,10 +18,10 @@ use super::Postgres;
 use crate::dialect::catalog::{index_column, Session};
 use crate::dialect::Driver;
 use crate::error::{Error, Result};
-use crate::model::{ColumnType, Project};
-use crate::sql::lexer::{ident_value, tokens, Escapes, Kind};
+use crate::model::{Project, Table};
+use crate::sql::lexer::{ident_value, tokens, Escapes, Token};
 use crate::sql::{expand_refs_with, ident};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs each statement in a subtransaction, returning `(i, error)` for those refused, then
 /// `(-i, quote_ident(names[i]))`: how the server prints each name the texts read back may hold.
@@ -52,19 +53,6 @@ fn view_of(i: usize) -> String {
     format!("scratch view {i}")
 }
 
-fn enum_of(i: usize) -> String {
-    format!("scratch enum {i}")
-}
-
-/// What a scratch name stands for in the texts read back.
-enum Stands {
-    /// A table or view: `{{ ref('key') }}` where the text reads it, its bare name where it
-    /// qualifies a column.
-    Object(String),
-    /// An enum type (its namespace, name), printed qualified as the live catalog prints it.
-    Enum(String, String),
-}
-
 pub(super) fn normalise(
     s: &mut Session,
     desired: &Project,
@@ -78,63 +66,60 @@ pub(super) fn normalise(
         index.columns = index.columns.iter().map(|c| index_column(c)).collect();
     }
 
-    let mut stands: BTreeMap<String, Stands> = BTreeMap::new();
-    let mut scratch: Vec<(String, String)> = Vec::new();
-    let enums: BTreeMap<&str, String> =
-        desired.enums.keys().enumerate().map(|(i, n)| (n.as_str(), enum_of(i))).collect();
-    for (name, values) in &desired.enums {
-        let values: Vec<String> = values.iter().map(|v| Postgres.literal(v)).collect();
-        let sql = format!("CREATE TYPE pg_temp.{} AS ENUM ({})", ident(&enums[name.as_str()]), values.join(", "));
-        scratch.push((format!("enum {name}"), sql));
-        stands.insert(enums[name.as_str()].clone(), Stands::Enum(desired.namespace.clone(), name.clone()));
-    }
-    let read: std::collections::BTreeSet<&str> =
-        desired.views.iter().flat_map(|v| v.depends_on.iter().map(String::as_str)).collect();
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
-    for (ti, t) in desired.tables.iter().enumerate() {
+    // Copies of the tables whose texts the server spells, or that a view reads; every view.
+    let read: BTreeSet<&str> = desired.views.iter().flat_map(|v| v.depends_on.iter().map(String::as_str)).collect();
+    let copied = |t: &&Table| {
         let partial = t.indexes.iter().any(|i| i.predicate.is_some());
-        let shaped = partial || !t.check_constraints.is_empty() || t.columns.iter().any(|c| c.default.is_some());
-        if !shaped && !read.contains(t.name.as_str()) {
-            continue;
-        }
+        partial
+            || !t.check_constraints.is_empty()
+            || t.columns.iter().any(|c| c.default.is_some())
+            || read.contains(t.name.as_str())
+    };
+    let tables: Vec<(usize, &Table)> = desired.tables.iter().enumerate().filter(|(_, t)| copied(t)).collect();
+    let position: BTreeMap<&str, usize> = desired.views.iter().enumerate().map(|(i, v)| (v.name.as_str(), i)).collect();
+    let views = crate::graph::views_in_order(&desired.views);
+    let keys = tables
+        .iter()
+        .map(|(i, t)| (&t.name, table_of(*i)))
+        .chain(views.iter().map(|v| (&v.name, view_of(position[v.name.as_str()]))));
+    let (mut names, mut stands) = (BTreeMap::new(), BTreeMap::new());
+    for (key, at) in keys {
+        let bare = crate::model::split_key(key).1.to_string();
+        let name = if stands.contains_key(&bare) || bare.starts_with("scratch ") { at } else { bare };
+        stands.insert(name.clone(), key.clone());
+        names.insert(key.clone(), name);
+    }
+
+    let mut scratch: Vec<(String, String)> = Vec::new();
+    for (ti, t) in &tables {
         let columns = t.columns.iter().map(|c| {
             let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
-            format!("{} {}{default}", ident(&c.name), Postgres.type_sql(&scratch_type(&c.ty, &enums), "pg_temp"))
+            format!("{} {}{default}", ident(&c.name), Postgres.type_sql(&c.ty, &desired.namespace))
         });
         let checks =
             t.check_constraints.iter().map(|k| format!("CONSTRAINT {} CHECK ({})", ident(&k.name), k.expression));
         let columns: Vec<String> = columns.chain(checks).collect();
-        let name = table_of(ti);
-        scratch.push((
-            format!("table {}", t.name),
-            format!("CREATE TABLE pg_temp.{} ({})", ident(&name), columns.join(", ")),
-        ));
+        let name = ident(&names[&t.name]);
+        scratch.push((format!("table {}", t.name), format!("CREATE TABLE pg_temp.{name} ({})", columns.join(", "))));
         for (j, i) in t.indexes.iter().enumerate().filter(|(_, i)| i.predicate.is_some()) {
             let (first, predicate) = (ident(&t.columns[0].name), i.predicate.as_deref().unwrap_or_default());
-            let sql = format!(
-                "CREATE INDEX {} ON pg_temp.{} ({first}) WHERE {predicate}",
-                ident(&index_of(ti, j)),
-                ident(&name)
-            );
-            scratch.push((format!("index {}", i.name), sql));
+            let index = ident(&index_of(*ti, j));
+            scratch.push((
+                format!("index {}", i.name),
+                format!("CREATE INDEX {index} ON pg_temp.{name} ({first}) WHERE {predicate}"),
+            ));
         }
-        names.insert(t.name.clone(), name.clone());
-        stands.insert(name, Stands::Object(t.name.clone()));
     }
-    let position: BTreeMap<&str, usize> = desired.views.iter().enumerate().map(|(i, v)| (v.name.as_str(), i)).collect();
-    for v in crate::graph::views_in_order(&desired.views) {
-        let name = view_of(position[v.name.as_str()]);
-        names.insert(v.name.clone(), name.clone());
-        stands.insert(name.clone(), Stands::Object(v.name.clone()));
+    for v in &views {
         // A name outside the project is read where it lives (no ref() names one).
-        let local = names.clone();
-        let home = desired.namespace.clone();
+        let (local, home) = (names.clone(), desired.namespace.clone());
         let resolve = move |key: &str| match local.get(key) {
             Some(scratch) => format!("pg_temp.{}", ident(scratch)),
             None => crate::sql::qualified(&home, key),
         };
         let (body, _) = expand_refs_with(&v.sql, resolve).map_err(|e| Error::new(format!("view {}: {e}", v.name)))?;
-        scratch.push((format!("view {}", v.name), format!("CREATE VIEW pg_temp.{} AS\n{body}", ident(&name))));
+        let name = ident(&names[&v.name]);
+        scratch.push((format!("view {}", v.name), format!("CREATE VIEW pg_temp.{name} AS\n{body}")));
     }
     if scratch.is_empty() {
         return Ok(out);
@@ -159,7 +144,7 @@ pub(super) fn normalise(
     let stored = snapshot(s, Scope::Temporary, namespaces)?.project;
     let copies = stored.tables_by_name();
     for (ti, t) in out.tables.iter_mut().enumerate() {
-        let Some(copy) = copies.get(table_of(ti).as_str()) else { continue };
+        let Some(copy) = names.get(&t.name).and_then(|n| copies.get(n.as_str())) else { continue };
         for c in &mut t.columns {
             if let Some(stored) = copy.column(&c.name) {
                 c.default = stored.default.as_deref().map(|d| back(d).0);
@@ -176,52 +161,36 @@ pub(super) fn normalise(
             }
         }
     }
-    for (vi, v) in out.views.iter_mut().enumerate() {
-        if let Some(stored) = stored.view(&view_of(vi)) {
+    for v in out.views.iter_mut() {
+        if let Some(stored) = names.get(&v.name).and_then(|n| stored.view(n)) {
             (v.sql, v.depends_on) = back(&stored.sql);
         }
     }
     Ok(out)
 }
 
-/// The type with each enum replaced by its scratch copy.
-fn scratch_type(ty: &ColumnType, enums: &BTreeMap<&str, String>) -> ColumnType {
-    match ty {
-        ColumnType::Enum(name) => ColumnType::Enum(enums.get(name.as_str()).cloned().unwrap_or_else(|| name.clone())),
-        ColumnType::Array(element) => ColumnType::Array(Box::new(scratch_type(element, enums))),
-        other => other.clone(),
-    }
-}
-
-/// Creates the scratch objects: Ok((refused objects and why, how the server prints each name
-/// the texts may hold)), or Err when temporary objects cannot be created at all.
+/// Creates the scratch objects: Ok((refused objects and why, how the server prints each scratch
+/// name)), or Err when temporary objects cannot be created at all.
 #[allow(clippy::type_complexity)]
 fn create_scratch(
     s: &mut Session,
     scratch: &[(String, String)],
-    stands: &BTreeMap<String, Stands>,
+    stands: &BTreeMap<String, String>,
 ) -> Result<std::result::Result<(Vec<(String, String)>, BTreeMap<String, String>), String>> {
+    let fail = |e: String| Error::new(format!("normalising the desired schema: {e}"));
     if let Err(e) = s.execute(&format!("SAVEPOINT scratch; {SCRATCH}")) {
-        s.execute("ROLLBACK TO SAVEPOINT scratch")
-            .map_err(|e| Error::new(format!("normalising the desired schema: {e}")))?;
+        s.execute("ROLLBACK TO SAVEPOINT scratch").map_err(fail)?;
         return Ok(Err(e));
     }
     let statements: Vec<&str> = scratch.iter().map(|(_, sql)| sql.as_str()).collect();
-    let mut names: Vec<String> = Vec::new();
-    for stand in stands.values() {
-        match stand {
-            Stands::Object(key) => names.push(crate::model::split_key(key).1.to_string()),
-            Stands::Enum(ns, name) => names.extend([ns.clone(), name.clone()]),
-        }
-    }
-    names.sort();
-    names.dedup();
+    let names: Vec<String> = stands.values().map(|key| crate::model::split_key(key).1.to_string()).collect();
+    let text = postgres::types::Type::TEXT_ARRAY;
     let rows = s
         .query_typed(
             "SELECT n, result FROM pg_temp.schema_scratch($1, $2)",
-            &[(&statements, postgres::types::Type::TEXT_ARRAY), (&names, postgres::types::Type::TEXT_ARRAY)],
+            &[(&statements, text.clone()), (&names, text)],
         )
-        .map_err(|e| Error::new(format!("normalising the desired schema: {e}")))?;
+        .map_err(fail)?;
     let (mut refused, mut printed) = (Vec::new(), BTreeMap::new());
     for (n, result) in rows {
         match usize::try_from(n) {
@@ -233,28 +202,105 @@ fn create_scratch(
 }
 
 /// A text the server printed about scratch objects, as it prints the objects they stand for:
-/// a scratch table or view that is read becomes `{{ ref('key') }}`, one that qualifies a column
-/// its bare name, a scratch enum its qualified name. Returns the keys read, sorted.
+/// a scratch table or view where the text reads it becomes `{{ ref('key') }}`; where it
+/// qualifies a column, the object's bare name as the server quotes it. Returns the keys read,
+/// sorted. Where a relation is read follows from how the server prints a FROM clause: after
+/// FROM, JOIN or ONLY, or after `,` or `(` inside a FROM list at the same depth.
 fn from_scratch(
     text: &str,
-    stands: &BTreeMap<String, Stands>,
+    stands: &BTreeMap<String, String>,
     printed: &BTreeMap<String, String>,
 ) -> (String, Vec<String>) {
-    let tokens: Vec<_> = tokens(text, Escapes::Standard).collect();
-    let print = |name: &str| printed.get(name).cloned().unwrap_or_else(|| ident(name));
-    let (mut out, mut refs) = (String::with_capacity(text.len()), std::collections::BTreeSet::new());
-    for (i, t) in tokens.iter().enumerate() {
-        let stand = (t.kind == Kind::QuotedIdent).then(|| ident_value(t)).flatten().and_then(|v| stands.get(&v));
-        let qualifies = || tokens[i + 1..].iter().find(|t| !t.is_trivia()).is_some_and(|t| t.is_punct('.'));
-        match stand {
-            Some(Stands::Object(key)) if qualifies() => out.push_str(&print(crate::model::split_key(key).1)),
-            Some(Stands::Object(key)) => {
-                out.push_str(&format!("{{{{ ref('{key}') }}}}"));
-                refs.insert(key.clone());
-            }
-            Some(Stands::Enum(ns, name)) => out.push_str(&format!("{}.{}", print(ns), print(name))),
-            None => out.push_str(t.text),
+    let tokens: Vec<Token> = tokens(text, Escapes::Standard).collect();
+    let significant: Vec<usize> = (0..tokens.len()).filter(|&i| !tokens[i].is_trivia()).collect();
+    let (mut out, mut refs) = (String::with_capacity(text.len()), BTreeSet::new());
+    // Whether each open parenthesis (and the text around them all) is in a FROM list.
+    let mut from = vec![false];
+    let mut copied = 0;
+    for (k, &i) in significant.iter().enumerate() {
+        let t = &tokens[i];
+        let prev = k.checked_sub(1).map(|p| &tokens[significant[p]]);
+        let next = significant.get(k + 1).map(|&n| &tokens[n]);
+        let in_from = *from.last().unwrap_or(&false);
+        let after = |words: &[&str]| prev.is_some_and(|p| words.iter().any(|w| p.is_word(w)));
+        if t.is_punct('(') {
+            from.push(
+                in_from
+                    && (after(&["from", "join", "lateral"])
+                        || prev.is_some_and(|p| p.is_punct(',') || p.is_punct('('))),
+            );
+            continue;
         }
+        if t.is_punct(')') {
+            from.pop();
+            continue;
+        }
+        if t.is_word("from") {
+            *from.last_mut().unwrap_or(&mut false) = true;
+        } else if [
+            "select",
+            "where",
+            "group",
+            "having",
+            "window",
+            "order",
+            "limit",
+            "offset",
+            "fetch",
+            "union",
+            "intersect",
+            "except",
+            "for",
+        ]
+        .iter()
+        .any(|w| t.is_word(w))
+        {
+            *from.last_mut().unwrap_or(&mut false) = false;
+        }
+        let Some(key) = ident_value(t).and_then(|v| stands.get(&v)) else { continue };
+        let qualifies = next.is_some_and(|n| n.is_punct('.'));
+        let reads = !qualifies
+            && !next.is_some_and(|n| n.is_punct('('))
+            && (after(&["from", "join", "only"])
+                || (in_from && prev.is_some_and(|p| p.is_punct(',') || p.is_punct('('))));
+        let replacement = if reads {
+            refs.insert(key.clone());
+            format!("{{{{ ref('{key}') }}}}")
+        } else if qualifies {
+            let bare = crate::model::split_key(key).1;
+            printed.get(bare).cloned().unwrap_or_else(|| ident(bare))
+        } else {
+            continue;
+        };
+        out.push_str(&text[copied..t.start]);
+        out.push_str(&replacement);
+        copied = t.start + t.text.len();
     }
+    out.push_str(&text[copied..]);
     (out, refs.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scratch_names_turn_back_into_refs_where_read_and_names_where_they_qualify() {
+        let stands = BTreeMap::from([
+            ("accounts".to_string(), "accounts".to_string()),
+            ("scratch table 3".to_string(), "raw.accounts".to_string()),
+            ("status".to_string(), "status".to_string()),
+        ]);
+        let printed = BTreeMap::from([
+            ("accounts".to_string(), "accounts".to_string()),
+            ("status".to_string(), "status".to_string()),
+        ]);
+        let body = " SELECT accounts.id,\n    status.status,\n    accounts.status\n   FROM accounts\n     JOIN (status\n     JOIN \"scratch table 3\" s ON s.id = status.id) ON accounts.id = s.id,\n    LATERAL ( SELECT status FROM ONLY status) x\n  WHERE accounts.status = 'status'";
+        let (out, refs) = from_scratch(body, &stands, &printed);
+        assert_eq!(
+            out,
+            " SELECT accounts.id,\n    status.status,\n    accounts.status\n   FROM {{ ref('accounts') }}\n     JOIN ({{ ref('status') }}\n     JOIN {{ ref('raw.accounts') }} s ON s.id = status.id) ON accounts.id = s.id,\n    LATERAL ( SELECT status FROM ONLY {{ ref('status') }}) x\n  WHERE accounts.status = 'status'"
+        );
+        assert_eq!(refs, ["accounts", "raw.accounts", "status"]);
+    }
 }
