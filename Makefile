@@ -54,6 +54,8 @@ demo: build
 	@$(BIN) migrate --target dev
 	@echo "== schema status"
 	@$(BIN) status --target dev
+	@echo "== schema refresh (the shipped V1 creates the materialized views empty)"
+	@$(BIN) -q refresh --target dev
 	@echo "== schema diff (the live catalog against the YAML)"
 	@$(BIN) diff --target dev
 	@echo "== schema seed: a load of synthetic rows in which 5 rows per table miss event_date"

@@ -133,11 +133,11 @@ JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
 WHERE {n} AND {tn} AND t.oid <> v.oid";
 
 /// Which schemas a snapshot reads: the managed namespaces, or this session's temporary schema
-/// (where `normalise` puts its scratch copies).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Scope {
+/// (where `normalise` puts its scratch copies, whose columns use the desired enum types).
+#[derive(Clone, Copy)]
+pub(super) enum Scope<'a> {
     Managed,
-    Temporary,
+    Temporary(&'a BTreeMap<String, Vec<String>>),
 }
 
 /// The namespace is read in a READ ONLY transaction. Normalising the desired project needs
@@ -229,11 +229,11 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     // Scratch copies are named by key already.
     let key = |rel: &str| match scope {
         Scope::Managed => object_key(&Postgres, namespaces, "n.nspname", &format!("{rel}.relname")),
-        Scope::Temporary => format!("{rel}.relname"),
+        Scope::Temporary(_) => format!("{rel}.relname"),
     };
     let filter = match scope {
         Scope::Managed => in_namespaces(&Postgres, namespaces, "n.nspname"),
-        Scope::Temporary => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
+        Scope::Temporary(_) => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
     };
     let replacements = [
         ("{n}", filter),
@@ -250,7 +250,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     // The scratch copies' enums, and what their views read, `normalise` knows.
     let enums = match scope {
         Scope::Managed => Some(query(ENUMS)?),
-        Scope::Temporary => None,
+        Scope::Temporary(_) => None,
     };
     let columns = query(COLUMNS)?;
     let attached = query(ATTACHED)?;
@@ -258,13 +258,13 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     let views = query(VIEWS)?;
     let dependencies = match scope {
         Scope::Managed => Some(query(DEPENDENCIES)?),
-        Scope::Temporary => None,
+        Scope::Temporary(_) => None,
     };
     // What the model does not hold is compared on the live side only: the desired side has what
     // the tool's DDL gives, and the scratch copies are no complete objects.
     let beyond = match scope {
         Scope::Managed => Some((query(properties::PROPERTIES)?, query(properties::OBJECTS)?)),
-        Scope::Temporary => None,
+        Scope::Temporary(_) => None,
     };
 
     let mut b = Builder::new(namespaces, Dialect::Postgres);
@@ -282,6 +282,9 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
             let on = if r.flag("relforcerowsecurity") { "enabled and forced" } else { "enabled" };
             b.unmanaged(Kind::RowLevelSecurity, name, None, on);
         }
+    }
+    if let Scope::Temporary(desired) = scope {
+        b.live.project.enums = desired.clone();
     }
     for r in enums.iter().flat_map(|rows| rows.iter()) {
         b.enum_value(r.text("typname"), r.text("enumlabel"));

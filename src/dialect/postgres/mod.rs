@@ -118,10 +118,10 @@ impl Driver for Postgres {
                 Hazard::note("SET NOT NULL scans the table and fails if it holds NULLs")
             }
             Op::DropView { view } if view.materialized => {
-                Hazard::note("the materialized view is empty until `schema refresh`")
+                Hazard::note("queries on the materialized view fail until the migration creates it again")
             }
             Op::CreateView { view } if view.materialized => {
-                Hazard::note("run `schema refresh` to fill the materialized view")
+                Hazard::note("the migration fills the materialized view from its tables (as long as a refresh)")
             }
             _ => op.common_hazards(),
         }

@@ -141,7 +141,7 @@ pub(super) fn normalise(
     };
     let back = |text: &str| from_scratch(text, &stands, &printed);
 
-    let stored = snapshot(s, Scope::Temporary, namespaces)?.project;
+    let stored = snapshot(s, Scope::Temporary(&desired.enums), namespaces)?.project;
     let copies = stored.tables_by_name();
     for (ti, t) in out.tables.iter_mut().enumerate() {
         let Some(copy) = names.get(&t.name).and_then(|n| copies.get(n.as_str())) else { continue };
