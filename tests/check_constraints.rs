@@ -195,7 +195,12 @@ fn unmodelled_check_flags_are_said() {
     assert_eq!(code, Some(1), "{json}");
     let finding = &json["findings"][0];
     assert_eq!(
-        (finding["kind"].as_str(), finding["object"].as_str(), finding["property"].as_str(), finding["actual"].as_str()),
+        (
+            finding["kind"].as_str(),
+            finding["object"].as_str(),
+            finding["property"].as_str(),
+            finding["actual"].as_str()
+        ),
         (Some("unmodelled"), Some("flags.t.pos"), Some("constraint options"), Some("NOT VALID")),
         "{json}"
     );

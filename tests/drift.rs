@@ -136,7 +136,10 @@ fn unmanaged_objects_are_findings_of_their_own_kind_that_ignore_can_silence() {
     assert_eq!(json["diff"], "", "nothing the DDL shows");
     let sql = schema(root(), &url, &["diff", "--format", "sql"]);
     let sql = String::from_utf8_lossy(&sql.stdout);
-    assert!(sql.starts_with("-- Not repaired by the statements above (6):\n"), "nothing a migration would change: {sql}");
+    assert!(
+        sql.starts_with("-- Not repaired by the statements above (6):\n"),
+        "nothing a migration would change: {sql}"
+    );
 
     // Each is silenced by its own `<kind> <table>.<name>` entry (wildcards allowed).
     let rules = "ignore: [identity_generation web_automations.*, row_level_security web_automations, policy *.own_rows, rule web_automations.no_delete, trigger web_automations.touch, unmanaged touch]\n";
@@ -157,7 +160,10 @@ fn unmanaged_objects_are_findings_of_their_own_kind_that_ignore_can_silence() {
     assert!(text(&out).contains("web_automations.touch: trigger (CREATE TRIGGER touch"), "{}", text(&out));
     let settings = std::fs::read_to_string(adopted.path().join("schema/schema.yaml")).unwrap();
     // The generated refresh procedure is the tool's, but inspect cannot tell (it lists it too).
-    assert!(settings.contains(", trigger web_automations.touch, unmanaged touch, unmanaged refresh_materialized_views]"), "{settings}");
+    assert!(
+        settings.contains(", trigger web_automations.touch, unmanaged touch, unmanaged refresh_materialized_views]"),
+        "{settings}"
+    );
     let out = schema(adopted.path(), &url, &["diff"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }

@@ -104,7 +104,10 @@ fn a_project_manages_objects_in_several_namespaces() {
     assert!(found.contains("\"object\": \"raw.stray\""), "{found}");
     assert!(!found.contains("mart.users.extra") && !found.contains("mart.raw"), "{found}");
     // The key added NOT VALID is said on its own table, in the project's namespace.
-    assert!(found.contains("\"object\": \"mart.users.users_raw_id_fkey\",\n      \"property\": \"constraint options\""), "{found}");
+    assert!(
+        found.contains("\"object\": \"mart.users.users_raw_id_fkey\",\n      \"property\": \"constraint options\""),
+        "{found}"
+    );
 
     // An ignore pattern names them the same way.
     let settings = std::fs::read_to_string(dir.join("schema/schema.yaml")).unwrap();

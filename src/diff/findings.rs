@@ -150,8 +150,9 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
         let grants = match (desired.table(&u.table), desired.view(&u.table)) {
             (Some(t), _) => &t.grants,
             (None, Some(v)) => &v.grants,
-            // An object the YAML cannot hold at all; on an extra table, that finding says it all.
-            (None, None) if u.kind == Kind::Unmanaged => &None,
+            // An object the YAML cannot hold at all, or an enum; on an extra table or view, that
+            // finding says it all.
+            (None, None) if u.kind == Kind::Unmanaged || desired.enums.contains_key(&u.table) => &None,
             (None, None) => continue,
         };
         let expected = match u.kind {

@@ -25,7 +25,8 @@ pub struct Unmanaged {
 }
 
 /// Properties that are grants: compared only where the YAML manages the object's grants.
-pub const GRANT_PROPERTIES: [&str; 3] = ["column privileges", "sequence privileges", "grant options"];
+pub const GRANT_PROPERTIES: [&str; 4] =
+    ["column privileges", "sequence privileges", "grant options", "other privileges"];
 
 impl Unmanaged {
     /// What is on `table` (its `item`) without a property: a trigger, a policy, a rule.

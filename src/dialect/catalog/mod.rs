@@ -416,7 +416,7 @@ impl Builder {
         }
     }
 
-    /// A property of a table or view read, or of its column, index or constraint `item`, that the
+    /// A property of a table, view or enum read, or of its column, index or constraint `item`, that the
     /// model does not hold, with another value than the tool's DDL gives it.
     pub(in crate::dialect) fn unmodelled(
         &mut self,
@@ -426,7 +426,8 @@ impl Builder {
         expected: Option<&str>,
         found: &str,
     ) {
-        if self.tables.contains_key(table) || self.views.contains_key(table) {
+        let enums = &self.live.project.enums;
+        if self.tables.contains_key(table) || self.views.contains_key(table) || enums.contains_key(table) {
             self.live.unmanaged.push(Unmanaged::unmodelled(table, item, property, expected, found));
         }
     }

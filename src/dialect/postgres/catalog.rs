@@ -243,6 +243,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         ("{v}", key("v")),
         ("{t}", object_key(&Postgres, namespaces, "tn.nspname", "t.relname")),
         ("{o}", object_key(&Postgres, namespaces, "o.nspname", "o.name")),
+        ("{e}", object_key(&Postgres, namespaces, "n.nspname", "t.typname")),
         ("{history}", Postgres.literal(crate::layout::HISTORY_TABLE)),
     ];
     let mut query = |sql: &str| s.rows(&replacements.iter().fold(sql.to_string(), |q, (k, v)| q.replace(k, v)));
@@ -263,7 +264,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     // What the model does not hold is compared on the live side only: the desired side has what
     // the tool's DDL gives, and the scratch copies are no complete objects.
     let beyond = match scope {
-        Scope::Managed => Some((query(properties::PROPERTIES)?, query(properties::OBJECTS)?)),
+        Scope::Managed => Some((query(&properties::properties())?, query(properties::OBJECTS)?)),
         Scope::Temporary(_) => None,
     };
 

@@ -9,25 +9,35 @@
 
 use crate::dialect::catalog::{Builder, Rows};
 
-/// Rows `(relname, item, property, found, expected)`, all text (a `name` would cut values at 63
-/// bytes); `{owner}` is the role the tool's objects
-/// belong to: the owner of the migration history, else the most common owner in the namespaces.
-pub(super) const PROPERTIES: &str = "SELECT {c} AS relname, NULL::pg_catalog.text AS item, p.property, p.found, p.expected
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
-LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
-CROSS JOIN (SELECT COALESCE(
+/// The role the tool's objects belong to, `o.oid`: the owner of the migration history, else the
+/// most common owner of the namespaces' relations.
+const OWNER: &str = "CROSS JOIN (SELECT COALESCE(
   (SELECT h.relowner FROM pg_catalog.pg_class h JOIN pg_catalog.pg_namespace n ON n.oid = h.relnamespace
    WHERE {home} AND h.relname = {history}),
   (SELECT c.relowner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
    WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm')
-   GROUP BY c.relowner ORDER BY pg_catalog.count(*) DESC, c.relowner LIMIT 1)) AS oid) o
+   GROUP BY c.relowner ORDER BY pg_catalog.count(*) DESC, c.relowner LIMIT 1)) AS oid) o";
+
+/// The query of [`PROPERTIES`], owner included.
+pub(super) fn properties() -> String {
+    PROPERTIES.replace("{owner}", OWNER)
+}
+
+/// Rows `(relname, item, property, found, expected)`, all text (a `name` would cut values at 63
+/// bytes).
+const PROPERTIES: &str = "SELECT {c} AS relname, NULL::pg_catalog.text AS item, p.property, p.found, p.expected
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
+LEFT JOIN pg_catalog.pg_class toast ON toast.oid = c.reltoastrelid
+{owner}
 CROSS JOIN LATERAL (VALUES
   ('owner', pg_catalog.pg_get_userbyid(c.relowner)::pg_catalog.text, pg_catalog.pg_get_userbyid(o.oid)::pg_catalog.text),
   ('persistence', CASE c.relpersistence WHEN 'u' THEN 'UNLOGGED' ELSE 'LOGGED' END, 'LOGGED'),
   (CASE c.relkind WHEN 'v' THEN 'view options' ELSE 'storage parameters' END,
-   pg_catalog.array_to_string(c.reloptions, ', '), NULL),
+   pg_catalog.array_to_string(c.reloptions || (SELECT pg_catalog.array_agg('toast.' || o) FROM pg_catalog.unnest(toast.reloptions) o),
+                              ', '), NULL),
   ('access method', CASE WHEN c.relkind IN ('r', 'm') THEN am.amname::pg_catalog.text END, CASE WHEN c.relkind IN ('r', 'm') THEN 'heap' END),
   ('tablespace', ts.spcname::pg_catalog.text, NULL),
   ('replica identity', CASE WHEN c.relkind IN ('r', 'p') THEN CASE c.relreplident WHEN 'd' THEN 'DEFAULT'
@@ -38,6 +48,11 @@ CROSS JOIN LATERAL (VALUES
                 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid), NULL),
   ('populated', CASE WHEN c.relkind = 'm' AND NOT c.relispopulated
      THEN 'not populated: REFRESH MATERIALIZED VIEW has not run since it was created' END, NULL),
+  ('other privileges', (SELECT pg_catalog.string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END
+                          || ' ' || a.privilege_type, ', ' ORDER BY 1)
+                        FROM pg_catalog.aclexplode(c.relacl) a
+                        WHERE a.privilege_type NOT IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES')
+                          AND a.grantee <> c.relowner), NULL),
   ('grant options', (SELECT pg_catalog.string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END
                        || ' ' || a.privilege_type, ', ' ORDER BY 1)
                      FROM pg_catalog.aclexplode(c.relacl) a WHERE a.is_grantable AND a.grantee <> c.relowner), NULL)
@@ -61,7 +76,8 @@ CROSS JOIN LATERAL (VALUES
   ('generated', CASE WHEN a.attgenerated = 's'
      THEN 'GENERATED ALWAYS AS (' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) || ') STORED' END, NULL),
   ('column privileges', a.attacl::pg_catalog.text, NULL),
-  ('comment', CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.col_description(c.oid, a.attnum) END, NULL)
+  ('comment', CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.col_description(c.oid, a.attnum) END, NULL),
+  ('default', CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END, NULL)
 ) AS p(property, found, expected)
 WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped
   AND p.found IS DISTINCT FROM p.expected
@@ -104,7 +120,7 @@ CROSS JOIN LATERAL (VALUES
   ('operator classes', (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(x.indexrelid, o.n::integer, true)
                           || ' ' || pg_catalog.quote_ident(oc.opcname), ', ' ORDER BY o.n)
      FROM pg_catalog.unnest(x.indclass::pg_catalog.oid[]) WITH ORDINALITY AS o(opc, n)
-     JOIN pg_catalog.pg_opclass oc ON oc.oid = o.opc WHERE NOT oc.opcdefault AND k.oid IS NULL), NULL),
+     JOIN pg_catalog.pg_opclass oc ON oc.oid = o.opc WHERE NOT oc.opcdefault), NULL),
   ('collations', (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(x.indexrelid, o.n::integer, true)
                     || ' COLLATE ' || pg_catalog.quote_ident(co.collname), ', ' ORDER BY o.n)
      FROM pg_catalog.unnest(x.indcollation::pg_catalog.oid[]) WITH ORDINALITY AS o(coll, n)
@@ -114,8 +130,8 @@ CROSS JOIN LATERAL (VALUES
   ('INCLUDE', CASE WHEN k.oid IS NULL AND x.indnatts > x.indnkeyatts THEN
      (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(x.indexrelid, g.n, true), ', ' ORDER BY g.n)
       FROM pg_catalog.generate_series(x.indnkeyatts + 1, x.indnatts) AS g(n)) END, NULL),
-  ('storage parameters', CASE WHEN k.oid IS NULL THEN pg_catalog.array_to_string(i.reloptions, ', ') END, NULL),
-  ('tablespace', CASE WHEN k.oid IS NULL THEN ts.spcname::pg_catalog.text END, NULL),
+  ('storage parameters', pg_catalog.array_to_string(i.reloptions, ', '), NULL),
+  ('tablespace', ts.spcname::pg_catalog.text, NULL),
   ('NULLS NOT DISTINCT', CASE WHEN k.oid IS NULL AND x.indnullsnotdistinct THEN 'yes' END, NULL),
   ('valid', CASE WHEN NOT x.indisvalid THEN 'no (the server does not use it)' END, NULL),
   ('clustered on', CASE WHEN x.indisclustered THEN 'yes' END, NULL),
@@ -134,7 +150,17 @@ CROSS JOIN LATERAL (VALUES
                       || t.tgrelid::pg_catalog.regclass::pg_catalog.text, ', ')
      FROM pg_catalog.pg_trigger t WHERE t.tgconstraint = k.oid AND t.tgisinternal AND t.tgenabled <> 'O'), NULL)
 ) AS p(property, found, expected)
-WHERE {n} AND NOT c.relispartition AND p.found IS DISTINCT FROM p.expected";
+WHERE {n} AND NOT c.relispartition AND p.found IS DISTINCT FROM p.expected
+UNION ALL
+SELECT {e}, NULL, p.property, p.found, p.expected
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+{owner}
+CROSS JOIN LATERAL (VALUES
+  ('owner', pg_catalog.pg_get_userbyid(t.typowner)::pg_catalog.text, pg_catalog.pg_get_userbyid(o.oid)::pg_catalog.text),
+  ('comment', pg_catalog.obj_description(t.oid, 'pg_type'), NULL)
+) AS p(property, found, expected)
+WHERE {home} AND t.typtype = 'e' AND p.found IS DISTINCT FROM p.expected";
 
 /// Rows `(kind, name, definition)` of what a managed namespace holds and the model cannot.
 pub(super) const OBJECTS: &str = "SELECT o.kind, {o} AS name, o.definition FROM (
@@ -165,9 +191,9 @@ SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELS
   c.oid, 'pg_catalog.pg_class'::pg_catalog.regclass
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE {n} AND (c.relkind IN ('S', 'f') OR c.relispartition)
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                  AND d.objid = c.oid AND d.deptype IN ('a', 'i')
-                  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)
+  AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')
+      AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass))
 UNION ALL
 SELECT 'collation', n.nspname, x.collname, 'COLLATION ' || pg_catalog.quote_ident(x.collname), x.oid,
   'pg_catalog.pg_collation'::pg_catalog.regclass
