@@ -159,7 +159,7 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
             // Only where the YAML has an identity: otherwise the `identity` finding says it all.
             Kind::IdentityGeneration => {
                 let column = desired.table(&u.table).and_then(|t| t.column(u.item.as_deref()?));
-                if !column.is_some_and(|c| c.identity.is_some()) {
+                if column.is_none_or(|c| c.identity.is_none()) {
                     continue;
                 }
                 Some("BY DEFAULT".into())

@@ -94,6 +94,17 @@ impl<'a> Session<'a> {
         Ok(rows)
     }
 
+    /// The rows of one query in a READ ONLY transaction of its own, after `setup` (a SET LOCAL),
+    /// in one round trip: whatever the query locks is released as it ends.
+    pub fn rows_read_only(&mut self, sql: &str, setup: &str) -> Result<Rows> {
+        let rows = self.rows(&format!("BEGIN READ ONLY; {setup}; {sql}; ROLLBACK"));
+        if rows.is_err() {
+            // The server stopped at the error, inside the transaction.
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+        rows
+    }
+
     /// The rows of one query in a READ ONLY transaction of its own.
     pub fn read_only(&mut self, sql: &str) -> Result<Rows> {
         self.execute("BEGIN READ ONLY").map_err(|e| Error::Catalog(format!("reading the catalog: {e}")))?;

@@ -140,16 +140,18 @@ pub(super) enum Scope<'a> {
     Temporary(&'a BTreeMap<String, Vec<String>>),
 }
 
-/// The namespace is read in a READ ONLY transaction. Normalising the desired project needs
-/// temporary copies of its objects, which a read-only transaction refuses: that happens in a
-/// second transaction, which is always rolled back and creates nothing but temporary objects.
+/// Each query on the namespace runs in a READ ONLY transaction of its own, in one round trip:
+/// the server locks the views and tables a view body reads while it prints it, and a
+/// transaction per query releases them at once instead of holding them for the whole diff.
+/// Normalising the desired project needs temporary objects, which a read-only transaction
+/// refuses: that happens in a transaction that is always rolled back.
 pub(super) fn read(
     client: &mut postgres::Client,
     namespaces: &[String],
     desired: Option<&Project>,
 ) -> Result<(Live, Option<Project>)> {
     let s = &mut Session::new(client);
-    let mut live = in_transaction(s, "BEGIN READ ONLY", |s| snapshot(s, Scope::Managed, namespaces))?;
+    let mut live = snapshot(s, Scope::Managed, namespaces)?;
     let desired = match desired {
         Some(d) => {
             let mut normalised = in_transaction(s, "BEGIN", |s| normalise(s, d, namespaces, &mut live.warnings))?;
@@ -246,7 +248,13 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         ("{e}", object_key(&Postgres, namespaces, "n.nspname", "t.typname")),
         ("{history}", Postgres.literal(crate::layout::HISTORY_TABLE)),
     ];
-    let mut query = |sql: &str| s.rows(&replacements.iter().fold(sql.to_string(), |q, (k, v)| q.replace(k, v)));
+    let mut query = |sql: &str| {
+        let sql = replacements.iter().fold(sql.to_string(), |q, (k, v)| q.replace(k, v));
+        match scope {
+            Scope::Managed => s.rows_read_only(&sql, "SET LOCAL search_path TO pg_catalog"),
+            Scope::Temporary(_) => s.rows(&sql),
+        }
+    };
     let relations = query(RELATIONS)?;
     // The scratch copies' enums, and what their views read, `normalise` knows.
     let enums = match scope {
