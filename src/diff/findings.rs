@@ -2,9 +2,12 @@
 //! with what the YAML says and what the database has. A view of `diff`, so `schema diff` and
 //! `schema generate` read differences the same way.
 
+use super::describe::{
+    check_text, column_text, columns, comment_text, hint, index_text, key_text, mv_options, table_text, yes_no,
+};
 pub use super::unmanaged::{ignore_rule, Unmanaged};
 use super::{Change, ColumnChanges, Key, KeyKind, TableChange, ViewChanges};
-use crate::model::{display_key, Column, Grant, Index, Project, Table, View};
+use crate::model::{display_key, Column, Grant, Project, Table, View};
 use serde::Serialize;
 use std::fmt;
 
@@ -418,104 +421,5 @@ fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
     }
     if let Some((revoke, grant)) = super::grants(&l.grants, &d.grants) {
         f.grants(name, &revoke, &grant);
-    }
-}
-
-fn table_text(t: &Table) -> String {
-    let n = t.columns.len();
-    format!("table ({n} column{})", if n == 1 { "" } else { "s" })
-}
-
-fn columns(columns: &[String]) -> String {
-    format!("({})", columns.join(", "))
-}
-
-fn check_text(k: &Key) -> String {
-    format!("CHECK ({})", k.check.as_deref().unwrap_or_default())
-}
-
-fn key_text(k: &Key) -> String {
-    match &k.references {
-        Some((table, refs)) => format!("{} REFERENCES {table} {}", columns(&k.columns), columns(refs)),
-        None => columns(&k.columns),
-    }
-}
-
-pub fn column_text(c: &Column) -> String {
-    let mut text = c.ty.to_string();
-    if let Some(i) = c.identity {
-        text.push_str(&format!(" IDENTITY({}, {})", i.seed, i.step));
-    }
-    if let Some(d) = &c.default {
-        text.push_str(&format!(" DEFAULT {d}"));
-    }
-    if !c.nullable {
-        text.push_str(" NOT NULL");
-    }
-    text
-}
-
-fn index_text(i: &Index) -> String {
-    let unique = if i.unique { "UNIQUE " } else { "" };
-    let predicate = i.predicate.as_ref().map(|p| format!(" WHERE {p}")).unwrap_or_default();
-    format!("{unique}{}{predicate}", columns(&i.columns))
-}
-
-fn yes_no(on: bool) -> String {
-    if on { "YES" } else { "NO" }.into()
-}
-
-fn comment_text(c: &Option<String>) -> String {
-    c.clone().unwrap_or_else(|| "none".into())
-}
-
-fn mv_options(v: &View) -> String {
-    let sort = if v.sort_key.columns.is_empty() { "none".into() } else { columns(&v.sort_key.columns) };
-    format!(
-        "BACKUP {}, DISTSTYLE {}, SORTKEY {sort}, AUTO REFRESH {}",
-        yes_no(v.backup),
-        v.distribution,
-        yes_no(v.auto_refresh)
-    )
-}
-
-/// Where the YAML holds what a finding of `kind` is about, or what else to do.
-fn hint(kind: Kind) -> &'static str {
-    match kind {
-        Kind::MissingTable | Kind::MissingView | Kind::MissingEnum | Kind::MissingColumn | Kind::MissingIndex => {
-            "the YAML declares it: run `schema migrate`, or remove it from the YAML"
-        }
-        Kind::ExtraTable | Kind::ExtraView | Kind::ExtraEnum => "declare it in the YAML, or name it in `ignore:`",
-        Kind::ExtraColumn => "declare it under the table's `columns:`, or drop it",
-        Kind::ExtraIndex => "declare it under the table's `indexes:`, or drop it",
-        Kind::RenamedColumn => "`renamed_from:` on the column, or rename it back",
-        Kind::EnumValues => "`enums:` in schema.yaml",
-        Kind::ViewKind => "`view:`, `materialized_view:` or `late_binding:`",
-        Kind::ColumnType => "the column's `type:`",
-        Kind::Nullability => "the column's `nullable:`",
-        Kind::Default => "the column's `default:`",
-        Kind::Identity => "the column's `identity:`",
-        Kind::Encoding => "the column's `encode:`",
-        Kind::PrimaryKey => "`primary_key:` (of the table or a column)",
-        Kind::UniqueKey => "`unique:` (of the table or a column)",
-        Kind::ForeignKey => "`foreign_keys:` or a column's `references:`",
-        Kind::Index => "the table's `indexes:`",
-        Kind::Distribution => "the table's `distribution:`",
-        Kind::SortKey => "the table's `sort_key:`",
-        Kind::Backup => "the table's `backup:`",
-        Kind::ViewBody => "the view's `sql:`",
-        Kind::MvOptions => "the view's `backup:`, `distribution:`, `sort_key:` and `auto_refresh:`",
-        Kind::MvState => "run `schema refresh`; a view the server cannot refresh must be recreated",
-        Kind::Comment => "`description:`",
-        Kind::Grant => "`grants:` (the project's or the object's)",
-        Kind::CheckConstraint => "the table's `check_constraints:`",
-        Kind::ColumnPosition => "list the columns in the database's order, or rebuild the table in the YAML's",
-        Kind::IdentityGeneration
-        | Kind::Trigger
-        | Kind::Policy
-        | Kind::RowLevelSecurity
-        | Kind::Rule
-        | Kind::Unmodelled
-        | Kind::Unmanaged => "the YAML cannot express it; name it in `ignore:` to accept it",
     }
 }

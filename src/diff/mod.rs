@@ -4,6 +4,7 @@
 //! catalog against the YAML, and its findings are a view of the same changes (`findings`), so
 //! the plan and the drift report cannot disagree.
 
+mod describe;
 pub mod findings;
 mod keys;
 pub mod unmanaged;
