@@ -147,7 +147,7 @@ fn unmanaged_objects_are_findings_of_their_own_kind_that_ignore_can_silence() {
     let (out, json) = diff_json(&dir, &url);
     assert_eq!(out.status.code(), Some(0), "{json}");
     // Still read in the same round trips.
-    assert_eq!(json["catalog_queries"], 20);
+    assert_eq!(json["catalog_queries"], 18);
 
     // Inspect lists them in `ignore:`, so the adopted project diffs clean.
     let adopted = tempfile::tempdir().unwrap();

@@ -76,7 +76,7 @@ fn a_project_manages_objects_in_several_namespaces() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // The same catalog round trips as a project of one namespace.
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["catalog_queries"], 20, "{report}");
+    assert_eq!(report["catalog_queries"], 18, "{report}");
 
     // Validation crosses namespaces: an orphan in mart.users whose raw user is missing.
     psql(

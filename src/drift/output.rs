@@ -132,7 +132,7 @@ fn unexpressed(report: &Report) {
             or_none(&f.expected),
             or_none(&f.actual)
         );
-        println!("--   {}", one_line(&line));
+        println!("--   {}", line.split_whitespace().collect::<Vec<_>>().join(" "));
     }
 }
 
