@@ -36,7 +36,7 @@ fn a_writer_on_every_live_table_is_never_blocked_while_diff_runs() {
             for relation in &relations {
                 for mode in ["ROW EXCLUSIVE", "ACCESS EXCLUSIVE"] {
                     let sql = format!(
-                        "BEGIN; SET LOCAL lock_timeout = '100ms'; LOCK TABLE analytics.\"{relation}\" IN {mode} MODE; ROLLBACK"
+                        "BEGIN; SET LOCAL lock_timeout = '20ms'; LOCK TABLE analytics.\"{relation}\" IN {mode} MODE; ROLLBACK"
                     );
                     match client.batch_execute(&sql) {
                         Ok(()) => locked += 1,
