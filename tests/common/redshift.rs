@@ -9,6 +9,7 @@
 //! indexes share the namespace with tables), and neither advances an identity generator when
 //! explicit values are inserted.
 
+pub mod access;
 pub mod checks;
 pub mod harness;
 mod lex;

@@ -1,8 +1,10 @@
 //! A project in a temp folder whose Redshift migrations are applied to an emulated database as
 //! `schema generate` writes them, with the checks run after each.
 
+use super::access::{access, access_kept, column_order, Access};
 use super::checks::{foreign_keys, grants, identities_ahead, load, no_drift, no_leftovers, rows_kept, snapshot};
 use super::{apply_file, migration_files, static_violations_dir};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -99,10 +101,10 @@ impl Emulated {
     /// Generates the migration of the YAML as it is now, applies the new Redshift files on the
     /// data already there, and runs every check: (a) rows kept (`renames`: table, from, to),
     /// (b) identities ahead, (c) no leftovers, (d) foreign keys, (e) no drift, (f) static rules,
-    /// (g) grants.
+    /// (g) grants, (h) owners and grants the YAML does not manage kept, (i) columns in the YAML's
+    /// order.
     pub fn step(&mut self, name: &str, flags: &[&str], renames: &[(&str, &str, &str)]) -> Outcome {
-        let namespace = self.namespace();
-        let before = snapshot(&self.url, &namespace);
+        let before = self.before();
         self.generate(name, flags);
         let (files, applied) = self.apply_pending();
         let mut problems: Vec<String> =
@@ -113,18 +115,32 @@ impl Emulated {
         Outcome { files, applied, problems }
     }
 
-    /// Checks (a) to (e) and (g) against a snapshot taken before the migration.
-    pub fn checks(&self, before: &super::checks::Snapshot, renames: &[(&str, &str, &str)]) -> Vec<String> {
+    /// What the checks compare with: the rows, owners and grants before a migration.
+    pub fn before(&self) -> Before {
+        let namespace = self.namespace();
+        Before { rows: snapshot(&self.url, &namespace), access: access(&self.url, &namespace) }
+    }
+
+    /// Checks (a) to (i), except (f), against what was there before the migration.
+    pub fn checks(&self, before: &Before, renames: &[(&str, &str, &str)]) -> Vec<String> {
         let project = load(&self.root);
         let ns = &project.namespace;
         let after = snapshot(&self.url, ns);
         let tagged = |tag: &str, v: Vec<String>| v.into_iter().map(|p| format!("{tag}: {p}")).collect::<Vec<_>>();
-        let mut out = tagged("rows", rows_kept(before, &after, renames));
+        let mut out = tagged("rows", rows_kept(&before.rows, &after, renames));
         out.extend(tagged("identity", identities_ahead(&self.url, &project)));
         out.extend(tagged("leftover", no_leftovers(&self.url, ns)));
         out.extend(tagged("foreign keys", foreign_keys(&self.url, &project)));
         out.extend(tagged("grants", grants(&self.url, &project)));
         out.extend(tagged("diff", no_drift(&self.root, &self.url, &project)));
+        out.extend(tagged("access", access_kept(&before.access, &access(&self.url, ns), &project)));
+        out.extend(tagged("column order", column_order(&self.url, &project)));
         out
     }
+}
+
+/// The state of the database a migration starts from.
+pub struct Before {
+    pub rows: super::checks::Snapshot,
+    pub access: BTreeMap<String, Access>,
 }
