@@ -10,6 +10,7 @@
 //! explicit values are inserted.
 
 pub mod access;
+pub mod cases;
 pub mod checks;
 pub mod harness;
 mod lex;

@@ -3,6 +3,7 @@
 //! makes a new table and a recreate a new view, which belong to whoever runs the migration and
 //! have no grants until they are given back ("Performing a deep copy").
 
+use super::checks::{in_namespaces, key_sql};
 use schema::model::Project;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -67,22 +68,25 @@ pub fn access_kept(
 /// Each table of the YAML has its columns in the YAML's order (a positional COPY or an INSERT
 /// without a column list loads fields in table order: AWS "COPY", column mapping).
 pub fn column_order(url: &str, project: &Project) -> Vec<String> {
-    let ns = &project.namespace;
     let live = crate::common::psql(
         url,
         &format!(
-            "SELECT table_name, string_agg(column_name, ',' ORDER BY ordinal_position)
-             FROM information_schema.columns WHERE table_schema = '{ns}' GROUP BY 1"
+            "SELECT {}, string_agg(a.attname, ',' ORDER BY a.attnum)
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE {} AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped GROUP BY 1",
+            key_sql(project),
+            in_namespaces(project)
         ),
     );
     let live: BTreeMap<&str, &str> = live.lines().filter_map(|l| l.split_once('|')).collect();
     let mut out = Vec::new();
-    for t in project.enabled().tables.iter().filter(|t| !t.name.contains('.')) {
+    for t in &project.enabled().tables {
         let declared = t.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(",");
         match live.get(t.name.as_str()) {
-            Some(found) if *found != declared => {
-                out.push(format!("{ns}.{}: columns in the order {found}, the YAML declares {declared}", t.name))
-            }
+            Some(found) if *found != declared => out.push(format!(
+                "{}: columns in the order {found}, the YAML declares {declared}",
+                project.qualified_name(&t.name)
+            )),
             _ => {}
         }
     }

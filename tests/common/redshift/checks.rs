@@ -89,14 +89,13 @@ pub fn rows_kept(before: &Snapshot, after: &Snapshot, renames: &[(&str, &str, &s
 /// column's generator: it must be above the largest id present ("CREATE TABLE": explicit
 /// values, e.g. copied ones, do not advance the generator, on Redshift as here).
 pub fn identities_ahead(url: &str, project: &Project) -> Vec<String> {
-    let ns = &project.namespace;
     let mut out = Vec::new();
     for t in &project.enabled().tables {
         for c in t.columns.iter().filter(|c| c.identity.is_some()) {
-            let (qt, name) = (format!("\"{ns}\".\"{}\"", t.name), &c.name);
+            let (qt, name) = (quoted(project, &t.name), &c.name);
             let seq = crate::common::psql(url, &format!("SELECT pg_get_serial_sequence('{qt}', '{name}')"));
             if seq.is_empty() {
-                out.push(format!("{ns}.{}.{name} is not an identity column any more", t.name));
+                out.push(format!("{}.{name} is not an identity column any more", project.qualified_name(&t.name)));
                 continue;
             }
             let row = crate::common::psql(
@@ -110,9 +109,9 @@ pub fn identities_ahead(url: &str, project: &Project) -> Vec<String> {
             let (next, max) = row.split_once('|').unwrap();
             if !max.is_empty() && next.parse::<i64>().unwrap() <= max.parse::<i64>().unwrap() {
                 out.push(format!(
-                    "{ns}.{}.{name}: an INSERT without ids would get {next}, not above the largest id present \
+                    "{}.{name}: an INSERT without ids would get {next}, not above the largest id present \
                      ({max}): the identity generator was not moved past the copied ids",
-                    t.name
+                    project.qualified_name(&t.name)
                 ));
             }
         }
@@ -143,13 +142,14 @@ pub fn no_leftovers(url: &str, namespace: &str) -> Vec<String> {
 
 /// (d) Each table of the YAML has as many foreign keys as the YAML declares.
 pub fn foreign_keys(url: &str, project: &Project) -> Vec<String> {
-    let ns = &project.namespace;
     let live = crate::common::psql(
         url,
         &format!(
-            "SELECT c.relname, count(k.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            "SELECT {}, count(k.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              LEFT JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f'
-             WHERE n.nspname = '{ns}' AND c.relkind = 'r' GROUP BY 1"
+             WHERE {} AND c.relkind = 'r' GROUP BY 1",
+            key_sql(project),
+            in_namespaces(project)
         ),
     );
     let live: BTreeMap<&str, usize> =
@@ -159,8 +159,8 @@ pub fn foreign_keys(url: &str, project: &Project) -> Vec<String> {
         let found = live.get(t.name.as_str()).copied().unwrap_or(0);
         if found != t.foreign_keys.len() {
             out.push(format!(
-                "{ns}.{}: {found} foreign keys in the database, {} in the YAML",
-                t.name,
+                "{}: {found} foreign keys in the database, {} in the YAML",
+                project.qualified_name(&t.name),
                 t.foreign_keys.len()
             ));
         }
@@ -168,19 +168,38 @@ pub fn foreign_keys(url: &str, project: &Project) -> Vec<String> {
     out
 }
 
+/// `"ns"."name"` of an object of the project, by its key (`name` or `ns.name`).
+pub fn quoted(project: &Project, key: &str) -> String {
+    let (ns, name) = schema::model::split_key(key);
+    format!("\"{}\".\"{name}\"", ns.unwrap_or(&project.namespace))
+}
+
+/// SQL giving the key of the relation `c` in namespace `n`: its name in the project's namespace,
+/// `ns.name` in the others.
+pub fn key_sql(project: &Project) -> String {
+    format!("CASE WHEN n.nspname = '{}' THEN c.relname ELSE n.nspname || '.' || c.relname END", project.namespace)
+}
+
+/// SQL restricting `n.nspname` to the namespaces the project manages.
+pub fn in_namespaces(project: &Project) -> String {
+    let list: Vec<String> = project.managed_namespaces().iter().map(|n| format!("'{n}'")).collect();
+    format!("n.nspname IN ({})", list.join(", "))
+}
+
 /// (g) Each table and view whose grants the YAML manages has exactly those ("Performing a deep
 /// copy": the copy is a new table without grants until they are given again; a recreated view
 /// likewise). Read from the ACLs directly, not through the tool's catalog code. PostgreSQL has
 /// roles only, so grantees compare by name, whatever their kind in the YAML.
 pub fn grants(url: &str, project: &Project) -> Vec<String> {
-    let ns = &project.namespace;
     let live = crate::common::psql(
         url,
         &format!(
-            "SELECT c.relname, CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type
+            "SELECT {}, CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
-             WHERE n.nspname = '{ns}' AND a.grantee <> c.relowner
-               AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES')"
+             WHERE {} AND a.grantee <> c.relowner
+               AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES')",
+            key_sql(project),
+            in_namespaces(project)
         ),
     );
     let enabled = project.enabled();
@@ -199,7 +218,7 @@ pub fn grants(url: &str, project: &Project) -> Vec<String> {
     let live: BTreeSet<String> = live.lines().filter(is_managed).map(str::to_string).collect();
     let show = |line: &String| {
         let parts: Vec<&str> = line.split('|').collect();
-        format!("{ns}.{}: {} to {}", parts[0], parts[2], parts[1])
+        format!("{}: {} to {}", project.qualified_name(parts[0]), parts[2], parts[1])
     };
     let missing = expected.difference(&live).map(|l| format!("{} is missing", show(l)));
     missing.chain(live.difference(&expected).map(|l| format!("{} is granted, not in the YAML", show(l)))).collect()
