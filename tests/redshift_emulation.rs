@@ -55,8 +55,8 @@ type Edit =
 
 #[rustfmt::skip]
 const SCRIPT: &[Edit] = &[
-    ("add_column", |p| p.edit("tables/web_searches.yaml", "  - name: num_results\n", &format!("{SEARCH_ENGINE}  - name: num_results\n")), &[], &[]),
-    ("add_derived_column", |p| p.edit("tables/chat_sessions.yaml", "columns:\n", "columns:\n  - name: event_hour\n    type: integer\n    derived: EXTRACT(HOUR FROM event_timestamp)\n"), &[], &[]),
+    ("add_column", |p| p.edit("tables/web_searches.yaml", "indexes:\n", &format!("{SEARCH_ENGINE}indexes:\n")), &[], &[]),
+    ("add_derived_column", |p| p.edit("tables/chat_sessions.yaml", "indexes:\n", "  - name: event_hour\n    type: integer\n    derived: EXTRACT(HOUR FROM event_timestamp)\nindexes:\n"), &[], &[]),
     ("widen_varchar", |p| p.edit("tables/web_automations.yaml", "type: varchar(255)", "type: varchar(512)"), &[], &[]),
     ("latency_bigint", |p| p.edit("tables/usage_metrics.yaml", "  - name: latency_ms\n    type: integer", "  - name: latency_ms\n    type: bigint"), &["--allow-destructive"], &[]),
     ("add_table_and_views", |p| {

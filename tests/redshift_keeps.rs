@@ -188,7 +188,7 @@ fn widening_a_column_whose_encoding_encode_auto_chose_is_checked_before_anything
     p.sql("INSERT INTO emulated_encodings VALUES ('cases', 'events', 'note', 'bytedict')");
     let failed = apply_file(&p.url, &files[0]).expect_err("part 1 must refuse a BYTEDICT column");
     assert!(failed.contains("cases.events.note is encoded bytedict"), "{failed}");
-    assert_eq!(p.sql("SELECT count(*) FROM cases.mv_notes"), "3", "nothing was dropped");
+    assert_eq!(p.sql("SELECT count(*) FROM pg_matviews WHERE matviewname = 'mv_notes'"), "1", "nothing was dropped");
     p.sql("UPDATE emulated_encodings SET encoding = 'lzo'");
     for f in &files {
         apply_file(&p.url, f).unwrap_or_else(|e| panic!("{e}"));
