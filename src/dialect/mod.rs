@@ -15,6 +15,8 @@ pub mod redshift;
 #[cfg(test)]
 mod lowering_tests;
 #[cfg(test)]
+mod order_tests;
+#[cfg(test)]
 mod planner_tests;
 
 use crate::diff::{TableDiff, ViewChanges};
