@@ -106,15 +106,15 @@ pub enum Op {
         table: String,
         column: String,
     },
-    /// Redshift: records the owner and privileges of a relation about to be replaced, read from
+    /// Redshift: records the owner and privileges of relations about to be replaced, read from
     /// the catalog when the migration runs.
     SavePrivileges {
-        object: String,
+        objects: Vec<String>,
     },
-    /// Redshift: gives `to` (a relation that replaced `from`) the owner and privileges saved.
+    /// Redshift: gives each relation that replaced another the owner and privileges saved for
+    /// it: (saved under, replacement).
     RestorePrivileges {
-        from: String,
-        to: String,
+        pairs: Vec<(String, String)>,
     },
     /// USAGE on a namespace for grantees that are granted objects in it.
     GrantUsage {
@@ -324,8 +324,16 @@ impl Op {
             Op::CheckEncoding { table, column } => {
                 format!("check that the encoding of {}.{column} allows ALTER COLUMN TYPE", q(table))
             }
-            Op::SavePrivileges { object } => format!("save the owner and privileges of {}", q(object)),
-            Op::RestorePrivileges { to, .. } => format!("give {} its saved owner and privileges", q(to)),
+            Op::SavePrivileges { objects } => {
+                format!(
+                    "save the owner and privileges of {}",
+                    objects.iter().map(|o| q(o)).collect::<Vec<_>>().join(", ")
+                )
+            }
+            Op::RestorePrivileges { pairs } => {
+                let to: Vec<String> = pairs.iter().map(|(_, to)| q(to)).collect();
+                format!("give {} the owner and privileges saved", to.join(", "))
+            }
             Op::GrantUsage { namespace, grantees } => {
                 let who: Vec<String> = grantees.iter().map(|g| g.to_string()).collect();
                 format!("grant usage on schema {namespace} to {}", who.join(", "))

@@ -155,14 +155,19 @@ pub fn lower(
         }
     }
     out.extend(guards);
-    let keeps = |v: &View| driver.keeps_privileges() && recreate.contains(&v.name) && to.view(&v.name).is_some();
+    // Recreated views are given back the owner and privileges they had (the driver permitting),
+    // then lose those the YAML stops granting.
+    let kept: Vec<&View> = views_in_order(&from.views)
+        .into_iter()
+        .filter(|v| driver.keeps_privileges() && recreate.contains(&v.name) && to.view(&v.name).is_some())
+        .collect();
+    if !kept.is_empty() {
+        let objects = kept.iter().map(|v| v.name.clone()).collect();
+        out.push(Lowered { op: Op::SavePrivileges { objects }, source: None });
+    }
     for v in views_in_order(&from.views).into_iter().rev() {
         if recreate.contains(&v.name) {
-            let source = index(Of::View, &v.name);
-            if keeps(v) {
-                out.push(Lowered { op: Op::SavePrivileges { object: v.name.clone() }, source });
-            }
-            out.push(Lowered { op: Op::DropView { view: v.clone() }, source });
+            out.push(Lowered { op: Op::DropView { view: v.clone() }, source: index(Of::View, &v.name) });
         }
     }
     out.extend(early);
@@ -170,9 +175,8 @@ pub fn lower(
     out.extend(late);
     // After the tables whose columns used them are gone or changed.
     out.extend(dropped_enums);
-    // A created view gets its grants with it; a kept one changes its comment and grants; a
-    // recreated one gets back its owner and the privileges it had, then loses those the YAML
-    // stops granting.
+    // A created view gets its grants with it; a kept one changes its comment and grants.
+    let mut regrants = Vec::new();
     for v in views_in_order(&to.views) {
         let source = index(Of::View, &v.name);
         let modified = source.map(|i| &changes[i]);
@@ -180,16 +184,13 @@ pub fn lower(
             Some(Change::ModifyView { from: old, .. }) => crate::diff::grants(&old.grants, &v.grants),
             _ => None,
         };
+        let grants = |(revoke, grant)| Op::Grants { object: v.name.clone(), revoke, grant };
         match modified {
             Some(Change::AddView { .. }) => out.push(Lowered { op: Op::CreateView { view: v.clone() }, source }),
             _ if recreate.contains(&v.name) => {
                 out.push(Lowered { op: Op::CreateView { view: v.clone() }, source });
-                if from.view(&v.name).is_some_and(keeps) {
-                    let (from, to) = (v.name.clone(), v.name.clone());
-                    out.push(Lowered { op: Op::RestorePrivileges { from, to }, source });
-                    if let Some((revoke, grant)) = regranted {
-                        out.push(Lowered { op: Op::Grants { object: v.name.clone(), revoke, grant }, source });
-                    }
+                if kept.iter().any(|k| k.name == v.name) {
+                    regrants.extend(regranted.map(|g| Lowered { op: grants(g), source }));
                 }
             }
             Some(Change::ModifyView { changed, .. }) => {
@@ -198,13 +199,16 @@ pub fn lower(
                     let op = Op::Comment { object: v.name.clone(), on, column: None, text: v.description.clone() };
                     out.push(Lowered { op, source });
                 }
-                if let Some((revoke, grant)) = regranted {
-                    out.push(Lowered { op: Op::Grants { object: v.name.clone(), revoke, grant }, source });
-                }
+                out.extend(regranted.map(|g| Lowered { op: grants(g), source }));
             }
             _ => {}
         }
     }
+    if !kept.is_empty() {
+        let pairs = kept.iter().map(|v| (v.name.clone(), v.name.clone())).collect();
+        out.push(Lowered { op: Op::RestorePrivileges { pairs }, source: None });
+    }
+    out.extend(regrants);
     for (i, change) in changes.iter().enumerate() {
         let Change::RefreshProcedure { from, to, views } = change else { continue };
         match (from, to) {
