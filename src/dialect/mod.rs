@@ -103,6 +103,9 @@ pub trait Driver: Sync {
     /// rows or NULL, bytes).
     fn table_sizes_query(&self, namespaces: &[String]) -> String;
 
+    /// Why that query may not list a table.
+    fn size_unknown(&self) -> &'static str;
+
     /// What can go wrong when the operation runs here.
     fn hazards(&self, op: &Op) -> Vec<Hazard>;
 

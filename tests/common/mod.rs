@@ -2,6 +2,7 @@
 //! in TEST_DATABASE_URL or on a throwaway cluster started once per test binary.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod catalog_rows;
 pub mod redshift;
 
 use schema::db::Target;

@@ -160,6 +160,11 @@ impl Driver for Postgres {
         )
     }
 
+    /// pg_class lists every table.
+    fn size_unknown(&self) -> &'static str {
+        "not created yet"
+    }
+
     fn transactional(&self, _op: &Op) -> bool {
         true
     }

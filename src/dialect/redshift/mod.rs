@@ -5,6 +5,7 @@ mod hazards;
 mod lint;
 mod lower;
 mod normalise;
+mod visibility;
 
 use super::catalog::Live;
 use super::lower::{Hazard, Op, TableOps};
@@ -131,6 +132,12 @@ impl Driver for Redshift {
             object_key(self, namespaces, "\"schema\"", "\"table\""),
             in_namespaces(self, namespaces, "\"schema\"")
         )
+    }
+
+    /// "SVV_TABLE_INFO": no row for an empty table, and rows only for superusers and users
+    /// granted SELECT on it.
+    fn size_unknown(&self) -> &'static str {
+        "SVV_TABLE_INFO lists only tables that hold rows, and shows them only to superusers and users granted SELECT on it: empty, not created yet, or not visible to this user"
     }
 
     /// Redshift refuses ALTER COLUMN ... TYPE inside a transaction block (AWS "ALTER TABLE").
