@@ -175,6 +175,7 @@ fn bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Dialect;
 
     #[test]
     fn numbers_read_as_a_reviewer_reads_them() {
@@ -185,12 +186,6 @@ mod tests {
         assert_eq!(longest_run("a ``` b `` c", '`'), 3);
         assert_eq!(html("'</details><h1>x</h1>` *"), "'&lt;/details&gt;&lt;h1&gt;x&lt;/h1&gt;&#96; &#42;");
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Dialect;
 
     #[test]
     fn a_table_without_a_size_says_why_for_its_dialect() {
