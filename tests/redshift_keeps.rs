@@ -58,7 +58,7 @@ fn a_parent_and_its_child_deep_copied_in_one_migration_apply() {
 
 #[test]
 fn a_type_change_that_would_change_a_stored_value_fails_changing_nothing() {
-    let mut p = base();
+    let p = base();
     p.edit("tables/events.yaml", "name: amount, type: integer", "name: amount, type: smallint");
     p.edit("tables/events.yaml", "name: price, type: \"decimal(6,4)\"", "name: price, type: \"decimal(6,2)\"");
     p.edit("tables/events.yaml", "name: happened_at, type: timestamp", "name: happened_at, type: date");
@@ -180,7 +180,7 @@ fn headers_name_every_table_locked_and_every_object_missing_between_parts() {
 
 #[test]
 fn widening_a_column_whose_encoding_encode_auto_chose_is_checked_before_anything_is_dropped() {
-    let mut p = base();
+    let p = base();
     p.edit("tables/events.yaml", "name: note, type: varchar(300)", "name: note, type: varchar(600)");
     p.generate("widen_note", &[]);
     let files = p.pending();

@@ -58,6 +58,6 @@ pub(super) fn partial_role_grants(b: &mut Builder, deployer: Option<(&str, bool)
 }
 
 /// The number of tables SVV_TABLE_INFO lists, by name.
-pub(super) fn listed<'a, R>(info: &HashMap<&'a str, R>, tables: &[String]) -> usize {
+pub(super) fn listed<R>(info: &HashMap<&str, R>, tables: &[String]) -> usize {
     tables.iter().filter(|t| info.contains_key(t.as_str())).count()
 }
