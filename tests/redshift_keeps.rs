@@ -154,9 +154,9 @@ fn owners_and_grants_survive_deep_copies_recreates_and_moves() {
     assert_eq!(moved, rows, "the moved table lost rows");
     p.sql("INSERT INTO cases_archive.tickets (opened) VALUES ('2026-11-04')");
     assert_eq!(p.sql("SELECT max(ticket_no) FROM cases_archive.tickets"), "4", "ids continue after the copied ones");
-    let access = common::redshift::access::access(&p.url, "cases_archive");
-    assert_eq!(access["tickets"].owner, "cases_owner");
-    assert!(access["tickets"].grants.contains("cases_reader:SELECT"), "{access:?}");
+    let access = common::redshift::access::access(&p.url, &["cases".into(), "cases_archive".into()]);
+    assert_eq!(access["cases_archive.tickets"].owner, "cases_owner");
+    assert!(access["cases_archive.tickets"].grants.contains("cases_reader:SELECT"), "{access:?}");
 }
 
 #[test]

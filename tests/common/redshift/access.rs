@@ -14,17 +14,22 @@ pub struct Access {
     pub grants: BTreeSet<String>,
 }
 
-/// Every table, view and materialized view of a namespace, by name.
-pub fn access(url: &str, namespace: &str) -> BTreeMap<String, Access> {
+/// Every table, view and materialized view of some namespaces, by key (its name in the first,
+/// `ns.name` in the others).
+pub fn access(url: &str, namespaces: &[String]) -> BTreeMap<String, Access> {
+    let list: Vec<String> = namespaces.iter().map(|n| format!("'{n}'")).collect();
     let rows = crate::common::psql(
         url,
         &format!(
-            "SELECT c.relname, pg_get_userbyid(c.relowner),
+            "SELECT CASE WHEN n.nspname = '{}' THEN c.relname ELSE n.nspname || '.' || c.relname END,
+                    pg_get_userbyid(c.relowner),
                     COALESCE((SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END
                                                 || ':' || a.privilege_type, ',' ORDER BY 1)
                               FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner), '')
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = '{namespace}' AND c.relkind IN ('r', 'v', 'm')"
+             WHERE n.nspname IN ({}) AND c.relkind IN ('r', 'v', 'm')",
+            namespaces[0],
+            list.join(", ")
         ),
     );
     rows.lines()
@@ -44,7 +49,6 @@ pub fn access_kept(
     after: &BTreeMap<String, Access>,
     project: &Project,
 ) -> Vec<String> {
-    let ns = &project.namespace;
     let enabled = project.enabled();
     let managed = |name: &str| {
         enabled.tables.iter().any(|t| t.name == name && t.grants.is_some())
@@ -54,12 +58,15 @@ pub fn access_kept(
     for (name, was) in before {
         let Some(now) = after.get(name) else { continue };
         if now.owner != was.owner {
-            out.push(format!("{ns}.{name}: owned by {}, was owned by {}", now.owner, was.owner));
+            out.push(format!("{}: owned by {}, was owned by {}", project.qualified_name(name), now.owner, was.owner));
         }
         if !managed(name) && now.grants != was.grants {
             let lost: Vec<&String> = was.grants.difference(&now.grants).collect();
             let new: Vec<&String> = now.grants.difference(&was.grants).collect();
-            out.push(format!("{ns}.{name}: grants lost {lost:?}, grants not there before {new:?}"));
+            out.push(format!(
+                "{}: grants lost {lost:?}, grants not there before {new:?}",
+                project.qualified_name(name)
+            ));
         }
     }
     out

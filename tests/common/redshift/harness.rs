@@ -2,7 +2,9 @@
 //! `schema generate` writes them, with the checks run after each.
 
 use super::access::{access, access_kept, column_order, Access};
-use super::checks::{foreign_keys, grants, identities_ahead, load, no_drift, no_leftovers, rows_kept, snapshot};
+use super::checks::{
+    foreign_keys, grants, identities_ahead, load, no_drift, no_leftovers, rows_kept, snapshot_of, unmoved,
+};
 use super::{apply_file, migration_files, static_violations_dir};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -130,28 +132,54 @@ impl Emulated {
     /// (g) grants, (h) owners and grants the YAML does not manage kept, (i) columns in the YAML's
     /// order.
     pub fn step(&mut self, name: &str, flags: &[&str], renames: &[(&str, &str, &str)]) -> Outcome {
+        self.step_moving(name, flags, renames, &[])
+    }
+
+    /// The same when tables move to other namespaces (`moves`: old key, new key): they are
+    /// compared with what they were.
+    pub fn step_moving(
+        &mut self,
+        name: &str,
+        flags: &[&str],
+        renames: &[(&str, &str, &str)],
+        moves: &[(&str, &str)],
+    ) -> Outcome {
         let before = self.before();
         self.generate(name, flags);
         let (files, applied) = self.apply_pending();
         let mut problems: Vec<String> =
             self.static_violations(&files).into_iter().map(|v| format!("static: {v}")).collect();
         if applied.is_ok() {
-            problems.extend(self.checks(&before, renames));
+            problems.extend(self.checks_moving(&before, renames, moves));
         }
         Outcome { files, applied, problems }
     }
 
-    /// What the checks compare with: the rows, owners and grants before a migration.
+    /// What the checks compare with: the rows, owners and grants before a migration, in every
+    /// namespace the project manages.
     pub fn before(&self) -> Before {
-        let namespace = self.namespace();
-        Before { rows: snapshot(&self.url, &namespace), access: access(&self.url, &namespace) }
+        let namespaces = load(&self.root).managed_namespaces();
+        Before {
+            rows: snapshot_of(&mut crate::common::Db::connect(&self.url), &namespaces),
+            access: access(&self.url, &namespaces),
+        }
     }
 
     /// Checks (a) to (i), except (f), against what was there before the migration.
     pub fn checks(&self, before: &Before, renames: &[(&str, &str, &str)]) -> Vec<String> {
+        self.checks_moving(before, renames, &[])
+    }
+
+    pub fn checks_moving(
+        &self,
+        before: &Before,
+        renames: &[(&str, &str, &str)],
+        moves: &[(&str, &str)],
+    ) -> Vec<String> {
         let project = load(&self.root);
         let ns = &project.namespace;
-        let after = snapshot(&self.url, ns);
+        let namespaces = project.managed_namespaces();
+        let after = unmoved(snapshot_of(&mut crate::common::Db::connect(&self.url), &namespaces), moves);
         let tagged = |tag: &str, v: Vec<String>| v.into_iter().map(|p| format!("{tag}: {p}")).collect::<Vec<_>>();
         let mut out = tagged("rows", rows_kept(&before.rows, &after, renames));
         out.extend(tagged("identity", identities_ahead(&self.url, &project)));
@@ -159,7 +187,8 @@ impl Emulated {
         out.extend(tagged("foreign keys", foreign_keys(&self.url, &project)));
         out.extend(tagged("grants", grants(&self.url, &project)));
         out.extend(tagged("diff", no_drift(&self.root, &self.url, &project)));
-        out.extend(tagged("access", access_kept(&before.access, &access(&self.url, ns), &project)));
+        let access_after = unmoved(access(&self.url, &namespaces), moves);
+        out.extend(tagged("access", access_kept(&before.access, &access_after, &project)));
         out.extend(tagged("column order", column_order(&self.url, &project)));
         out
     }
