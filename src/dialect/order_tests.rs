@@ -144,3 +144,27 @@ fn a_table_moved_to_another_namespace_keeps_its_rows() {
     let pg = plan(PG, &from, &to).unwrap().sql();
     assert!(pg.contains("ALTER TABLE \"ns\".\"t\" SET SCHEMA \"archive\";") && !pg.contains("DROP TABLE"), "{pg}");
 }
+
+#[test]
+fn a_move_and_a_copy_of_a_parent_and_its_child_drop_the_childs_key_first() {
+    let settings = "namespaces: [archive]\n";
+    let copied = |t: &str| t.replace("columns:", "backup: false\ncolumns:");
+    let moved = |t: &str, to: &str| {
+        t.replace("table: p", &format!("table: {to}p")).replace("references: p.id", &format!("references: {to}p.id"))
+    };
+    let archived_child = CHILD.replace("table: c", "table: archive.c");
+    // The parent moves, the child is copied; the parent is copied, the child moves.
+    for (parent, child) in
+        [(moved(PARENT, "archive."), copied(&moved(CHILD, "archive."))), (copied(PARENT), archived_child)]
+    {
+        let from = project_with(settings, &[PARENT, CHILD], &[]);
+        let to = project_with(settings, &[&parent, &child], &[]);
+        let sql = plan(RS, &from, &to).unwrap().sql();
+        let at = |what: &str| sql.find(what).unwrap_or_else(|| panic!("no `{what}` in:\n{sql}"));
+        assert!(
+            at("ALTER TABLE \"ns\".\"c\" DROP CONSTRAINT \"c_p_id_fkey\"") < at("DROP TABLE \"ns\".\"p\""),
+            "{sql}"
+        );
+        assert_eq!(sql.matches("ADD CONSTRAINT \"c_p_id_fkey\"").count(), 1, "{sql}");
+    }
+}

@@ -14,6 +14,7 @@ pub mod cases;
 pub mod checks;
 pub mod harness;
 mod lex;
+pub mod pairs;
 mod rules;
 mod translate;
 

@@ -113,23 +113,29 @@ pub fn lower(
             (_, Err(e)) => unsupported.push(e),
         }
     }
-    // A replaced table is dropped and renamed: foreign keys of other tables that reference it
-    // (and stay unchanged) are dropped before any table changes, so that neither its copy nor
-    // the copy of a replaced child finds one still pointing at it (AWS "DROP TABLE": RESTRICT is
-    // the default). A kept child gets its key back after; a replaced child's copy adds its own.
+    // A replaced or moved table is dropped: foreign keys of other tables that reference it are
+    // dropped before any table changes, so that neither its copy nor the copy of a replaced
+    // child finds one still pointing at it (AWS "DROP TABLE": RESTRICT is the default). A kept
+    // child gets its key back after; a copied child's copy adds its own keys; a kept child whose
+    // key changes drops and adds it itself (`key_ops`). A moved child is still in its old place
+    // when its key goes.
     let old_tables: BTreeMap<&str, &Table> = from.tables.iter().map(|t| (t.name.as_str(), t)).collect();
+    let gone: BTreeSet<&str> = replaced.iter().map(String::as_str).chain(moved.values().copied()).collect();
     for t in &to.tables {
-        let Some(old) = old_tables.get(t.name.as_str()) else { continue };
-        let kept = keys(old);
-        for k in keys(t).into_iter().filter(|k| kept.contains(k)) {
-            if k.references.as_ref().is_some_and(|(target, _)| replaced.contains(target)) {
-                early.push(Lowered {
-                    op: Op::DropConstraint { table: t.name.clone(), name: k.name.clone() },
-                    source: None,
-                });
-                if !replaced.contains(&t.name) {
-                    late.push(Lowered { op: Op::AddConstraint { table: t.name.clone(), constraint: k }, source: None });
-                }
+        let was = moved.get(t.name.as_str()).copied().unwrap_or(t.name.as_str());
+        let Some(old) = old_tables.get(was) else { continue };
+        let (now, copied) = (keys(t), replaced.contains(&t.name));
+        for k in keys(old) {
+            if !k.references.as_ref().is_some_and(|(target, _)| gone.contains(target.as_str())) {
+                continue;
+            }
+            let kept = now.contains(&k);
+            if kept || copied {
+                let op = Op::DropConstraint { table: old.name.clone(), name: k.name.clone() };
+                early.push(Lowered { op, source: None });
+            }
+            if kept && !copied {
+                late.push(Lowered { op: Op::AddConstraint { table: t.name.clone(), constraint: k }, source: None });
             }
         }
     }
