@@ -157,6 +157,8 @@ fn owners_and_grants_survive_deep_copies_recreates_and_moves() {
     let access = common::redshift::access::access(&p.url, &["cases".into(), "cases_archive".into()]);
     assert_eq!(access["cases_archive.tickets"].owner, "cases_owner");
     assert!(access["cases_archive.tickets"].grants.contains("cases_reader:SELECT"), "{access:?}");
+    // "Performing a deep copy": a copy in another schema needs USAGE on it for its grantees.
+    assert_eq!(p.sql("SELECT has_schema_privilege('cases_reader', 'cases_archive', 'USAGE')"), "t");
 }
 
 #[test]
