@@ -41,9 +41,11 @@ pub enum Op {
     DropView {
         view: View,
     },
+    /// `last`: no existing column is declared after it (ADD COLUMN adds at the end).
     AddColumn {
         table: String,
         column: Column,
+        last: bool,
     },
     /// Fills a new derived column from its expression.
     Backfill {
@@ -304,7 +306,7 @@ impl Op {
             Op::DropTable { table } => format!("drop table {}", q(table)),
             Op::CreateView { view } => format!("create {} {}", view.kind_name(), q(&view.name)),
             Op::DropView { view } => format!("drop {} {}", view.kind_name(), q(&view.name)),
-            Op::AddColumn { table, column } => format!("add column {}.{}", q(table), column.name),
+            Op::AddColumn { table, column, .. } => format!("add column {}.{}", q(table), column.name),
             Op::Backfill { table, column, expr } => format!("backfill {}.{column} from {expr}", q(table)),
             Op::DropColumn { table, column } => format!("drop column {}.{column}", q(table)),
             Op::RenameColumn { table, from, to } => format!("rename column {}.{from} to {to}", q(table)),

@@ -168,3 +168,13 @@ fn a_move_and_a_copy_of_a_parent_and_its_child_drop_the_childs_key_first() {
         assert_eq!(sql.matches("ADD CONSTRAINT \"c_p_id_fkey\"").count(), 1, "{sql}");
     }
 }
+
+#[test]
+fn postgresql_says_a_column_declared_before_others_lands_at_the_end() {
+    let t = "table: t\ncolumns:\n  - { name: id, type: bigint }\n";
+    let between = t.replace("columns:\n", "columns:\n  - { name: a, type: integer }\n");
+    let steps = said(PG, &project(&[t], &[]), &project(&[&between], &[]));
+    assert_eq!(steps, ["add_column: PostgreSQL adds the column at the end of the table, not where the YAML declares it: a COPY or INSERT without a column list sees it last"]);
+    let steps = said(PG, &project(&[t], &[]), &project(&[&format!("{t}  - {{ name: a, type: integer }}\n")], &[]));
+    assert_eq!(steps, ["add_column: "]);
+}

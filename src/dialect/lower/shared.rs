@@ -64,10 +64,14 @@ pub fn column_renames(d: &TableDiff) -> Vec<Op> {
 /// New columns, each derived one followed by its backfill.
 pub fn column_adds(d: &TableDiff) -> Vec<Op> {
     let table = &d.to.name;
+    let added =
+        |name: &str| d.changes.iter().any(|c| matches!(c, TableChange::AddColumn { column } if column.name == name));
     let mut ops = Vec::new();
     for change in &d.changes {
         if let TableChange::AddColumn { column } = change {
-            ops.push(Op::AddColumn { table: table.clone(), column: column.clone() });
+            let at = d.to.columns.iter().position(|c| c.name == column.name).unwrap_or_default();
+            let last = d.to.columns[at..].iter().all(|c| added(&c.name));
+            ops.push(Op::AddColumn { table: table.clone(), column: column.clone(), last });
             ops.extend(backfill(table, column));
         }
     }

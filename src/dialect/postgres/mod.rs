@@ -144,6 +144,9 @@ impl Driver for Postgres {
                 Hazard::note("run `schema refresh` to fill the materialized view")
             }
             Op::SetSchema { .. } => Hazard::note("moves the table with its rows, keys, indexes, owner and grants"),
+            Op::AddColumn { last: false, .. } => Hazard::note(
+                "PostgreSQL adds the column at the end of the table, not where the YAML declares it: a COPY or INSERT without a column list sees it last",
+            ),
             _ => op.common_hazards(),
         }
     }

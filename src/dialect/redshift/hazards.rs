@@ -11,7 +11,7 @@ pub(super) fn of(op: &Op) -> Vec<Hazard> {
     match op {
         Op::RebuildColumn { table, from, to, .. } => {
             let mut h = vec![guarded(format!(
-                "Redshift rewrites column {} (add, copy, drop, rename): UPDATE of every row; it is the table's last column, so it stays in its place",
+                "Redshift rewrites column {} (add, copy, drop, rename): UPDATE of every row; the rebuilt columns are the table's last, so every column stays in its place",
                 to.name
             ))];
             h.extend(risk(&format!("{table}.{}", to.name), &from.ty, &to.ty).map(guarded));
