@@ -268,11 +268,12 @@ impl Op {
         }
     }
 
-    /// One line for migration headers and listings.
     /// The table whose rows this operation reads or writes, if it works on one.
     pub fn table(&self) -> Option<&str> {
         match self {
-            Op::CreateTable { table, .. } | Op::DeepCopy { table, .. } | Op::InsertRows { table } => Some(&table.name),
+            Op::CreateTable { table, .. } | Op::InsertRows { table } => Some(&table.name),
+            // The table copied: what is read whole, and what the copy locks.
+            Op::DeepCopy { source, .. } => Some(source),
             Op::DropTable { table }
             | Op::AddColumn { table, .. }
             | Op::Backfill { table, .. }

@@ -32,12 +32,13 @@ pub(super) fn of(op: &Op) -> Vec<Hazard> {
             ));
             h
         }
-        Op::AlterColumn { from, to, .. } if matches!((&from.ty, &to.ty), (ColumnType::Varchar(a), ColumnType::Varchar(b)) if b < a) => {
-            vec![note(format!(
-                "ALTER COLUMN TYPE runs outside a transaction: a value longer than {} loaded after the check makes it fail once the parts before it have committed",
-                to.ty
-            ))]
-        }
+        // "ALTER TABLE": a VARCHAR narrows only down to its longest value.
+        Op::AlterColumn { from, to, .. } => match (&from.ty, &to.ty) {
+            (ColumnType::Varchar(a), ColumnType::Varchar(b)) if b < a => vec![note(format!(
+                "ALTER COLUMN TYPE runs outside a transaction: a value longer than {b} bytes loaded after the check makes it fail once the parts before it have committed"
+            ))],
+            _ => op.common_hazards(),
+        },
         Op::CheckEncoding { .. } => vec![note(
             "the column is on ENCODE AUTO, which may have chosen BYTEDICT, RUNLENGTH, TEXT255 or TEXT32K, on which ALTER COLUMN TYPE is refused: then the migration fails here, changing nothing; re-encode the column by hand (ALTER COLUMN ... ENCODE LZO) and migrate again".into(),
         )],
