@@ -35,9 +35,9 @@ fn deep_copy_for_a_type_change_of_a_sort_key_column_keeps_rows_keys_and_identity
 }
 
 #[test]
-fn column_rebuild_integer_to_bigint_keeps_values() {
+fn integer_to_bigint_of_a_column_between_others_keeps_values_and_place() {
     let edit = |p: &Emulated| p.edit("tables/events.yaml", "name: amount, type: integer", "name: amount, type: bigint");
-    let p = case("integer -> bigint of a plain column (column rebuild)", edit, &[]);
+    let p = case("integer -> bigint of a column between others (a rebuild would move it: deep copy)", edit, &[]);
     assert_eq!(
         p.sql(
             "SELECT data_type FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'amount'"
@@ -47,9 +47,9 @@ fn column_rebuild_integer_to_bigint_keeps_values() {
 }
 
 #[test]
-fn column_rebuild_for_a_default_change_keeps_values_and_takes_the_new_default() {
+fn a_default_change_keeps_values_and_takes_the_new_default() {
     let edit = |p: &Emulated| p.edit("tables/events.yaml", "default: \"'new'\"", "default: \"'open'\"");
-    let p = case("DEFAULT 'new' -> 'open' (column rebuild: Redshift has no SET DEFAULT)", edit, &[]);
+    let p = case("DEFAULT 'new' -> 'open' (Redshift has no SET DEFAULT; not the last column: deep copy)", edit, &[]);
     p.sql("INSERT INTO cases.events (account_id) VALUES ('a2')");
     assert_eq!(p.sql("SELECT string_agg(status, ',' ORDER BY event_id) FROM cases.events"), "new,new,new,open");
 }
@@ -69,7 +69,7 @@ fn rename_and_type_change_in_one_edit_keeps_values_under_the_new_name() {
         p.edit("tables/events.yaml", "name: amount, type: integer", "name: total, renamed_from: amount, type: bigint")
     };
     let p =
-        case("amount integer -> total bigint (rename, then column rebuild)", edit, &[("events", "amount", "total")]);
+        case("amount integer -> total bigint (rename and retype: deep copy)", edit, &[("events", "amount", "total")]);
     assert_eq!(p.sql("SELECT string_agg(total::text, ',' ORDER BY event_id) FROM cases.events"), "10,20,30");
 }
 
