@@ -14,8 +14,12 @@ pub const RUNS_TABLE: &str = "schema_validation_runs";
 pub const FAILURES_TABLE: &str = "schema_validation_failures";
 /// The statements of a no-transaction migration committed so far.
 pub const PROGRESS_TABLE: &str = "schema_migration_progress";
+/// Owners and privileges of relations a Redshift migration replaces, between saving and giving
+/// them back (empty when no migration is halfway).
+pub const SAVED_PRIVILEGES_TABLE: &str = "schema_saved_privileges";
 /// The tool's own tables: not part of the model, never drift.
-pub const INTERNAL_TABLES: [&str; 5] = [HISTORY_TABLE, LOCK_TABLE, RUNS_TABLE, FAILURES_TABLE, PROGRESS_TABLE];
+pub const INTERNAL_TABLES: [&str; 6] =
+    [HISTORY_TABLE, LOCK_TABLE, RUNS_TABLE, FAILURES_TABLE, PROGRESS_TABLE, SAVED_PRIVILEGES_TABLE];
 
 pub struct Layout {
     pub root: PathBuf,

@@ -65,8 +65,15 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("redshift", "alter_sort_key", include_str!("../templates/redshift/alter_sort_key.sql.j2")),
     ("redshift", "alter_encoding", include_str!("../templates/redshift/alter_encoding.sql.j2")),
     ("redshift", "sort_key_none", include_str!("../templates/redshift/sort_key_none.sql.j2")),
-    ("redshift", "check_fits", include_str!("../templates/redshift/check_fits.sql.j2")),
-    ("postgres", "check_fits", include_str!("../templates/postgres/check_fits.sql.j2")),
+    ("common", "check_fits", include_str!("../templates/common/check_fits.sql.j2")),
+    ("postgres", "lengths", include_str!("../templates/postgres/lengths.sql.j2")),
+    ("redshift", "lengths", include_str!("../templates/redshift/lengths.sql.j2")),
+    ("redshift", "check_encoding", include_str!("../templates/redshift/check_encoding.sql.j2")),
+    ("redshift", "privileges", include_str!("../templates/redshift/privileges.sql.j2")),
+    ("redshift", "save_privileges", include_str!("../templates/redshift/save_privileges.sql.j2")),
+    ("redshift", "restore_privileges", include_str!("../templates/redshift/restore_privileges.sql.j2")),
+    ("common", "grant_usage", include_str!("../templates/common/grant_usage.sql.j2")),
+    ("postgres", "set_schema", include_str!("../templates/postgres/set_schema.sql.j2")),
     // Enum types are PostgreSQL's: the Redshift lint refuses them.
     ("postgres", "create_enum", include_str!("../templates/postgres/create_enum.sql.j2")),
     ("postgres", "add_enum_value", include_str!("../templates/postgres/add_enum_value.sql.j2")),
@@ -93,8 +100,11 @@ impl Renderer {
         }
         let ns = namespace.to_string();
         env.add_filter("qualify", move |key: &str| qualified(&ns, key));
-        // The object's name without its namespace (RENAME TO takes no schema).
+        env.add_global("saved_privileges_table", crate::layout::SAVED_PRIVILEGES_TABLE);
+        // The object's name without its namespace (RENAME TO takes no schema), and its namespace.
         env.add_filter("bare", |key: &str| crate::model::split_key(key).1.to_string());
+        let ns = namespace.to_string();
+        env.add_filter("schema_of", move |key: &str| crate::model::split_key(key).0.unwrap_or(&ns).to_string());
         let ns = namespace.to_string();
         // `ns.name` for messages, unquoted.
         env.add_filter("display", move |key: &str| crate::model::display_key(&ns, key));

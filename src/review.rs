@@ -9,7 +9,7 @@ use crate::diff::diff;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::migrations::state::State;
-use crate::migrations::{parts, scan, whole_tables, NO_TRANSACTION, WHOLE_TABLES};
+use crate::migrations::{scan, whole_tables, NO_TRANSACTION, WHOLE_TABLES};
 use crate::model::display_key;
 use crate::model::{Dialect, Project};
 use crate::plan::plan_changes;
@@ -49,7 +49,7 @@ pub fn ungenerated(layout: &Layout, project: &Project) -> Result<Vec<Migration>>
     let mut out = Vec::new();
     for dialect in &desired.dialects {
         let plan = plan_changes(*dialect, &from, &desired, changes.clone())?;
-        for steps in parts(&plan).into_iter().filter(|p| !p.is_empty()) {
+        for steps in plan.parts().into_iter().filter(|p| !p.is_empty()) {
             out.push(Migration {
                 dialect: *dialect,
                 file: None,

@@ -7,40 +7,20 @@
 
 mod common;
 
-use schema::dialect::catalog::{Rows, Unknown};
+use common::catalog_rows::{rows, views};
+use schema::dialect::catalog::Unknown;
 use schema::dialect::redshift::catalog::{self as redshift, Catalog};
 use schema::drift;
 use schema::model::{Dialect, Distribution, Identity, Project, SortKey, SortKind};
 use std::path::Path;
 
-/// Rows from psql-like text: a header line, then one line per row; `|` separates values and an
-/// empty or missing value is NULL.
-fn rows(text: &str) -> Rows {
-    let mut lines = text.trim().lines().map(str::trim);
-    let header: Vec<&str> = lines.next().unwrap().split('|').collect();
-    let value = |v: &str| (!v.is_empty()).then(|| v.to_string());
-    let data = lines
-        .map(|l| {
-            let mut row: Vec<Option<String>> = l.split('|').map(value).collect();
-            row.resize(header.len(), None);
-            row
-        })
-        .collect();
-    Rows::new(&header, data)
-}
-
-fn views(definitions: &[(&str, &str)]) -> Rows {
-    let data = definitions.iter().map(|(n, d)| vec![Some(n.to_string()), Some(d.to_string())]).collect();
-    Rows::new(&["viewname", "definition"], data)
-}
-
 #[test]
 fn every_redshift_catalog_query_parses() {
     let queries = redshift::queries(&["analytics".to_string()]);
-    assert_eq!(queries.len(), 9, "one query per catalog source");
+    assert_eq!(queries.len(), 10, "one query per catalog source");
     // With several namespaces, the same sources (filtered by a list, objects keyed `ns.name`).
     let several = redshift::queries(&["analytics".to_string(), "raw".to_string()]);
-    assert_eq!(several.len(), 9, "one query per catalog source, whatever the number of namespaces");
+    assert_eq!(several.len(), 10, "one query per catalog source, whatever the number of namespaces");
     assert!(several.iter().all(|q| !q.sql.contains("'raw'") || q.sql.contains("IN ('analytics', 'raw')")));
     let sql: Vec<String> = queries.iter().chain(&several).map(|q| format!("{};\n", q.sql)).collect();
     if let Err(report) = common::redshift_grammar_accepts(&sql.concat()) {
@@ -107,6 +87,7 @@ fn catalog() -> Catalog {
                 "create view analytics.v_late as select id, event_date from analytics.t_key join spectrum.clicks using (id) with no schema binding;",
             ),
         ]),
+        deployer: rows("usename|usesuper\n admin|t"),
         backup: Some(rows(
             "key|dboid
              pg_class_backup_500_201|500
@@ -347,6 +328,7 @@ fn a_freshly_migrated_redshift_shows_no_drift() {
                 "SELECT session_id, event_date\nFROM analytics.chat_sessions WHERE event_date >= current_date - 7",
             ),
         ]),
+        deployer: rows("usename|usesuper\n admin|t"),
         backup: Some(rows(
             "key|dboid
              pg_class_backup_900_303|900",

@@ -86,9 +86,8 @@ fn generate_emits_only_the_change_and_check_is_the_ci_gate() {
     // A YAML change: --check fails until the next migration is generated, which holds only it.
     let file = root.join("schema/tables/web_automations.yaml");
     let yaml = std::fs::read_to_string(&file).unwrap();
-    let yaml =
-        yaml.replace("columns:\n", "columns:\n  - { name: domain_name, type: varchar(255), description: Host }\n");
-    std::fs::write(&file, yaml).unwrap();
+    std::fs::write(&file, append_column(&yaml, "  - { name: domain_name, type: varchar(255), description: Host }\n"))
+        .unwrap();
     let out = schema(&root, &["generate", "--check"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("pending: add column analytics.web_automations.domain_name"), "{}", text(&out));
@@ -145,7 +144,7 @@ fn generate_writes_every_file_or_none_and_check_reports_unrecorded_ones() {
     let state = std::fs::read_to_string(root.join("migrations/state.json")).unwrap();
     let file = root.join("schema/tables/events.yaml");
     let yaml = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, yaml.replace("columns:\n", "columns:\n  - { name: extra, type: integer }\n")).unwrap();
+    std::fs::write(&file, append_column(&yaml, "  - { name: extra, type: integer }\n")).unwrap();
     // The Redshift file cannot be written (a folder holds its temporary name): nothing is, not
     // even the PostgreSQL file written before it, and the state is unchanged.
     std::fs::create_dir_all(root.join("migrations/redshift/.V2__update.sql.tmp/x")).unwrap();
@@ -174,4 +173,13 @@ fn a_project_renders_only_for_the_dialects_it_targets() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("the project does not target redshift"), "{}", text(&out));
     assert_eq!(schema(&pg_only, &["render", "--dialect", "postgres"]).status.code(), Some(0));
+}
+
+/// A table file with `column` declared last (a new column declared before others needs a
+/// Redshift deep copy: ADD COLUMN adds at the end).
+fn append_column(yaml: &str, column: &str) -> String {
+    let start = yaml.find("columns:\n").expect("a columns list") + "columns:\n".len();
+    let items = yaml[start..].split_inclusive('\n').take_while(|l| l.starts_with(' ') || l.starts_with('-'));
+    let end = start + items.map(str::len).sum::<usize>();
+    format!("{}{column}{}", &yaml[..end], &yaml[end..])
 }

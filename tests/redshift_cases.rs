@@ -4,134 +4,9 @@
 
 mod common;
 
+use common::redshift::cases::{base, case};
 use common::redshift::checks::snapshot;
 use common::redshift::harness::Emulated;
-
-const PROJECT: &[(&str, &str)] = &[
-    ("schema.yaml", "name: emulation_cases\nnamespace: cases\ndialects: [postgres, redshift]\nphases: [1]\n"),
-    (
-        "tables/accounts.yaml",
-        "table: accounts
-distribution: { style: all }
-sort_key: { columns: [account_id] }
-columns:
-  - { name: account_id, type: varchar(32), primary_key: true }
-  - { name: name, type: varchar(64) }
-",
-    ),
-    (
-        "tables/events.yaml",
-        "table: events
-distribution: { style: key, key: account_id }
-sort_key: { columns: [event_date, account_id] }
-columns:
-  - { name: event_id, type: bigint, identity: true, primary_key: true }
-  - { name: account_id, type: varchar(32), nullable: false, references: accounts.account_id }
-  - { name: event_date, type: date }
-  - { name: amount, type: integer }
-  - { name: note, type: varchar(300) }
-  - { name: status, type: varchar(16), default: \"'new'\" }
-grants:
-  - { to: group cases_analysts, privileges: [select] }
-  - { to: role cases_etl, privileges: [select, insert, update, delete] }
-",
-    ),
-    (
-        "tables/event_notes.yaml",
-        "table: event_notes
-distribution: { style: even }
-sort_key: { columns: [note_id] }
-columns:
-  - { name: note_id, type: bigint, identity: true, primary_key: true }
-  - { name: event_id, type: bigint, nullable: false, references: events.event_id }
-  - { name: body, type: varchar(256) }
-",
-    ),
-    (
-        "tables/clicks.yaml",
-        "table: clicks
-distribution: { style: even }
-sort_key: { kind: interleaved, columns: [click_date, page] }
-columns:
-  - { name: click_id, type: bigint, identity: true, primary_key: true }
-  - { name: click_date, type: date }
-  - { name: page, type: varchar(128) }
-  - { name: referrer, type: varchar(256), encode: lzo }
-",
-    ),
-    (
-        "tables/categories.yaml",
-        "table: categories
-distribution: { style: all }
-sort_key: { columns: [name] }
-columns:
-  - { name: category_id, type: bigint, identity: true, primary_key: true }
-  - { name: name, type: varchar(64), nullable: false }
-  - { name: kind, type: varchar(32) }
-rows:
-  - { name: books, kind: goods }
-  - { name: films, kind: media }
-  - { name: games, kind: media }
-",
-    ),
-    (
-        "tables/tickets.yaml",
-        "table: tickets
-distribution: { style: even }
-sort_key: { columns: [opened] }
-columns:
-  - { name: ticket_no, type: integer, identity: true }
-  - { name: opened, type: date }
-",
-    ),
-    (
-        "views/mv_notes.yaml",
-        "materialized_view: mv_notes
-grants: [{ to: user cases_bi, privileges: [select] }]
-sql: |
-  SELECT note AS note, COUNT(*) AS events
-  FROM {{ ref('events') }}
-  GROUP BY note
-",
-    ),
-];
-
-/// Ids come from the generators (1, 2, 3), as the ETL loads them.
-const DATA: &str = "
-INSERT INTO cases.accounts VALUES ('a1', 'Ann'), ('a2', 'Bo');
-INSERT INTO cases.events (account_id, event_date, amount, note) VALUES
-  ('a1', '2026-11-01', 10, 'first'), ('a2', '2026-11-02', 20, NULL), ('a1', '2026-11-03', 30, 'third');
-INSERT INTO cases.event_notes (event_id, body) VALUES (1, 'n1'), (3, 'n3');
-INSERT INTO cases.clicks (click_date, page, referrer) VALUES ('2026-11-01', '/a', 'x'), ('2026-11-02', '/b', NULL);
-INSERT INTO cases.tickets (opened) VALUES ('2026-11-01'), ('2026-11-02');";
-
-/// The project migrated on the emulation, holding DATA. Its grantees exist as PostgreSQL roles.
-fn base() -> Emulated {
-    let mut p = Emulated::new(|dir| {
-        for (file, text) in PROJECT {
-            std::fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
-            std::fs::write(dir.join(file), text).unwrap();
-        }
-    });
-    common::create_roles(&p.url, &["cases_analysts", "cases_etl", "cases_bi"]);
-    p.generate("initial", &[]);
-    p.apply_pending().1.unwrap_or_else(|e| panic!("{e}"));
-    p.sql(DATA);
-    p
-}
-
-/// Applies one edit on the base project and fails with every problem found.
-fn case(what: &str, edit: impl Fn(&Emulated), renames: &[(&str, &str, &str)]) -> Emulated {
-    let mut p = base();
-    edit(&p);
-    let outcome = p.step("change", &["--allow-destructive"], renames);
-    let mut problems = outcome.problems;
-    if let Err(e) = outcome.applied {
-        problems.push(format!("the Redshift migration does not apply: {e}"));
-    }
-    assert!(problems.is_empty(), "{what}: {} problems:\n{}", problems.len(), problems.join("\n"));
-    p
-}
 
 #[test]
 fn deep_copy_to_an_interleaved_sort_key_keeps_rows_keys_and_identity() {
@@ -160,9 +35,9 @@ fn deep_copy_for_a_type_change_of_a_sort_key_column_keeps_rows_keys_and_identity
 }
 
 #[test]
-fn column_rebuild_integer_to_bigint_keeps_values() {
+fn integer_to_bigint_of_a_column_between_others_keeps_values_and_place() {
     let edit = |p: &Emulated| p.edit("tables/events.yaml", "name: amount, type: integer", "name: amount, type: bigint");
-    let p = case("integer -> bigint of a plain column (column rebuild)", edit, &[]);
+    let p = case("integer -> bigint of a column between others (a rebuild would move it: deep copy)", edit, &[]);
     assert_eq!(
         p.sql(
             "SELECT data_type FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'amount'"
@@ -172,9 +47,9 @@ fn column_rebuild_integer_to_bigint_keeps_values() {
 }
 
 #[test]
-fn column_rebuild_for_a_default_change_keeps_values_and_takes_the_new_default() {
+fn a_default_change_keeps_values_and_takes_the_new_default() {
     let edit = |p: &Emulated| p.edit("tables/events.yaml", "default: \"'new'\"", "default: \"'open'\"");
-    let p = case("DEFAULT 'new' -> 'open' (column rebuild: Redshift has no SET DEFAULT)", edit, &[]);
+    let p = case("DEFAULT 'new' -> 'open' (Redshift has no SET DEFAULT; not the last column: deep copy)", edit, &[]);
     p.sql("INSERT INTO cases.events (account_id) VALUES ('a2')");
     assert_eq!(p.sql("SELECT string_agg(status, ',' ORDER BY event_id) FROM cases.events"), "new,new,new,open");
 }
@@ -194,7 +69,7 @@ fn rename_and_type_change_in_one_edit_keeps_values_under_the_new_name() {
         p.edit("tables/events.yaml", "name: amount, type: integer", "name: total, renamed_from: amount, type: bigint")
     };
     let p =
-        case("amount integer -> total bigint (rename, then column rebuild)", edit, &[("events", "amount", "total")]);
+        case("amount integer -> total bigint (rename and retype: deep copy)", edit, &[("events", "amount", "total")]);
     assert_eq!(p.sql("SELECT string_agg(total::text, ',' ORDER BY event_id) FROM cases.events"), "10,20,30");
 }
 

@@ -77,16 +77,17 @@ fn name(m: &Migration) -> String {
     format!("{file} ({}{tx})", m.dialect)
 }
 
-/// `analytics.messages: 1,200,000,000 rows, 340.2 GiB`; a table the catalog does not list
-/// (Redshift leaves empty tables out) is empty or new.
-fn size_line(table: &str, sizes: Option<&BTreeMap<String, TableSize>>) -> String {
+/// `analytics.messages: 1,200,000,000 rows, 340.2 GiB`; for a table the size query does not
+/// list, why it may not (the dialect's reasons: Redshift leaves empty tables out, and shows its
+/// sizes only to superusers).
+fn size_line(table: &str, m: &Migration, sizes: Option<&BTreeMap<String, TableSize>>) -> String {
     let Some(sizes) = sizes else { return table.to_string() };
     match sizes.get(table) {
         Some(s) => {
             let rows = s.rows.map_or("unknown rows (never analyzed)".into(), |r| format!("{} rows", thousands(r)));
             format!("{table}: {rows}, {}", bytes(s.bytes))
         }
-        None => format!("{table}: no size known (empty, or not created yet)"),
+        None => format!("{table}: no size known ({})", crate::dialect::driver(m.dialect).size_unknown()),
     }
 }
 
@@ -104,7 +105,7 @@ fn text(title: &str, migrations: &[Migration], sizes: Option<&BTreeMap<String, T
         };
         section("changes", m.changes.clone());
         section("hazards", m.hazards.clone());
-        section("whole tables", m.whole_tables.iter().map(|t| size_line(t, sizes)).collect());
+        section("whole tables", m.whole_tables.iter().map(|t| size_line(t, m, sizes)).collect());
         section("sql", m.sql.lines().map(str::to_string).collect());
     }
     out
@@ -118,7 +119,7 @@ fn markdown(title: &str, migrations: &[Migration], sizes: Option<&BTreeMap<Strin
             let _ = writeln!(out, "- ⚠️ {}", html(h));
         }
         for t in &m.whole_tables {
-            let _ = writeln!(out, "- 📦 {}", html(&size_line(t, sizes)));
+            let _ = writeln!(out, "- 📦 {}", html(&size_line(t, m, sizes)));
         }
         if !m.changes.is_empty() {
             let _ = writeln!(out, "\n<details><summary>{} change(s)</summary>\n", m.changes.len());
@@ -174,6 +175,7 @@ fn bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Dialect;
 
     #[test]
     fn numbers_read_as_a_reviewer_reads_them() {
@@ -183,5 +185,25 @@ mod tests {
         assert_eq!(bytes(340 * 1024 * 1024 * 1024 + 200 * 1024 * 1024), "340.2 GiB");
         assert_eq!(longest_run("a ``` b `` c", '`'), 3);
         assert_eq!(html("'</details><h1>x</h1>` *"), "'&lt;/details&gt;&lt;h1&gt;x&lt;/h1&gt;&#96; &#42;");
+    }
+
+    #[test]
+    fn a_table_without_a_size_says_why_for_its_dialect() {
+        let on = |dialect| Migration {
+            dialect,
+            file: None,
+            transactional: true,
+            changes: vec![],
+            hazards: vec![],
+            whole_tables: vec![],
+            sql: String::new(),
+        };
+        let none = BTreeMap::new();
+        let redshift = size_line("analytics.t", &on(Dialect::Redshift), Some(&none));
+        assert!(redshift.contains("shows them only to superusers and users granted SELECT on it"), "{redshift}");
+        assert_eq!(
+            size_line("analytics.t", &on(Dialect::Postgres), Some(&none)),
+            "analytics.t: no size known (not created yet)"
+        );
     }
 }

@@ -83,3 +83,16 @@ fn the_refresh_procedure_refreshes_each_view_after_what_it_reads() {
     let at = |name: &str| sql.find(&format!("REFRESH MATERIALIZED VIEW \"ns\".\"{name}\"")).unwrap_or(usize::MAX);
     assert!(at("a_base") < at("z_top") && at("z_top") < at("b_first") && at("b_first") < usize::MAX, "{sql}");
 }
+
+#[test]
+fn json_values_are_json_on_both_dialects() {
+    let t = "table: t\ncolumns:\n  - { name: id, type: bigint }\n  - { name: attrs, type: json }\nrows:\n  - { id: 1, attrs: { theme: dark, sizes: [1, 2] } }\n  - { id: 2, attrs: \"it's\" }\n";
+    let p = project(&[t], &[]);
+    let sql = |d| plan(d, &p.emptied(), &p).unwrap().sql();
+    // "Loading semistructured data": a string literal into SUPER would be one string scalar.
+    let rs = sql(RS);
+    assert!(rs.contains("(1, JSON_PARSE('{\"sizes\":[1,2],\"theme\":\"dark\"}'))"), "{rs}");
+    assert!(rs.contains("(2, JSON_PARSE('\"it''s\"'))"), "{rs}");
+    let pg = sql(PG);
+    assert!(pg.contains("(1, CAST('{\"sizes\":[1,2],\"theme\":\"dark\"}' AS JSONB))"), "{pg}");
+}

@@ -6,6 +6,7 @@
 
 pub mod acl;
 pub mod catalog;
+pub mod conversion;
 pub mod lower;
 pub mod ops;
 pub mod postgres;
@@ -13,6 +14,8 @@ pub mod redshift;
 
 #[cfg(test)]
 mod lowering_tests;
+#[cfg(test)]
+mod order_tests;
 #[cfg(test)]
 mod planner_tests;
 
@@ -78,6 +81,20 @@ pub trait Driver: Sync {
     /// The operations that change one table, and what they do to the views reading it.
     fn lower_table(&self, diff: &TableDiff) -> std::result::Result<TableOps, String>;
 
+    /// The operations that move a table to another namespace keeping its rows (`diff.from`
+    /// under its old key, `diff.to` under its new one) and make its other changes.
+    fn move_table(&self, diff: &TableDiff) -> std::result::Result<TableOps, String>;
+
+    /// Whether the views a migration drops and creates again are given back their owner and
+    /// privileges, read from the catalog when it runs.
+    fn keeps_privileges(&self) -> bool {
+        false
+    }
+
+    /// What a step spends its time on while it holds its locks (`the copy`, `the rewrite`), for
+    /// steps that read or write every row of their table.
+    fn long_running(&self, op: &Op) -> Option<&'static str>;
+
     /// Whether a view whose definition changed this way must be dropped and created again
     /// (the rest, a comment, is altered in place).
     fn recreates_view(&self, changed: ViewChanges) -> bool;
@@ -85,6 +102,9 @@ pub trait Driver: Sync {
     /// One query giving each table of the namespaces (the project's first) as (key, estimated
     /// rows or NULL, bytes).
     fn table_sizes_query(&self, namespaces: &[String]) -> String;
+
+    /// Why that query may not list a table.
+    fn size_unknown(&self) -> &'static str;
 
     /// What can go wrong when the operation runs here.
     fn hazards(&self, op: &Op) -> Vec<Hazard>;

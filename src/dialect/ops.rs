@@ -1,8 +1,9 @@
 //! The operations a driver lowers changes into: one per template in `templates/<dialect>/`.
 //! Templates see an operation as `change`, serialised as below.
 
+use super::conversion::Fit;
 use crate::diff::{grants_text, Key, Row};
-use crate::model::{display_key, Column, ColumnType, Distribution, Grant, Index, SortKey, Table, View};
+use crate::model::{display_key, Column, ColumnType, Distribution, Grant, Grantee, Index, SortKey, Table, View};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,9 +41,11 @@ pub enum Op {
     DropView {
         view: View,
     },
+    /// `last`: no existing column is declared after it (ADD COLUMN adds at the end).
     AddColumn {
         table: String,
         column: Column,
+        last: bool,
     },
     /// Fills a new derived column from its expression.
     Backfill {
@@ -76,8 +79,10 @@ pub enum Op {
         to: Column,
         cast: bool,
     },
-    /// Redshift: create the table anew, copy the rows, swap names, add the keys back.
+    /// Redshift: create the table anew, copy the rows of `source` (the table itself, or the one it
+    /// moves from), swap names, add the keys, owner and privileges back.
     DeepCopy {
+        source: String,
         table: Table,
         constraints: Vec<Key>,
         copy: Vec<CopyColumn>,
@@ -85,12 +90,43 @@ pub enum Op {
         identities: Vec<IdentityCopy>,
         /// Old columns the copy leaves behind.
         dropped: Vec<String>,
+        /// Why ALTER cannot make the change (for the hazard).
+        why: Vec<String>,
     },
-    /// Fails the migration before a narrowing when a value does not fit.
+    /// Fails the migration, changing nothing, when a stored value of the column (by its names
+    /// before the migration) would change in its new type.
     CheckFits {
         table: String,
         column: String,
-        length: u32,
+        from: ColumnType,
+        to: ColumnType,
+        fit: Fit,
+    },
+    /// Redshift: fails the migration, changing nothing, when the column's encoding (chosen by
+    /// ENCODE AUTO) is one on which ALTER COLUMN TYPE is refused.
+    CheckEncoding {
+        table: String,
+        column: String,
+    },
+    /// Redshift: records the owner and privileges of relations about to be replaced, read from
+    /// the catalog when the migration runs.
+    SavePrivileges {
+        objects: Vec<String>,
+    },
+    /// Redshift: gives each relation that replaced another the owner and privileges saved for
+    /// it: (saved under, replacement).
+    RestorePrivileges {
+        pairs: Vec<(String, String)>,
+    },
+    /// USAGE on a namespace for grantees that are granted objects in it.
+    GrantUsage {
+        namespace: String,
+        grantees: Vec<Grantee>,
+    },
+    /// PostgreSQL: moves a table to another namespace with its rows, keys, indexes and grants.
+    SetSchema {
+        table: String,
+        to: String,
     },
     AlterDistribution {
         table: String,
@@ -156,6 +192,8 @@ pub enum Op {
 #[derive(Debug, Clone, Serialize)]
 pub struct CopyColumn {
     pub from: String,
+    /// The old column's type.
+    pub was: ColumnType,
     pub to: String,
     pub cast: Option<ColumnType>,
 }
@@ -170,20 +208,6 @@ pub struct IdentityCopy {
     pub source: String,
     pub seed: i64,
     pub step: i64,
-}
-
-/// Whether converting `from` to `to` needs an explicit conversion: not for the same type, and
-/// never for a string target, where an explicit cast cuts what the assignment would refuse.
-pub fn needs_cast(from: &ColumnType, to: &ColumnType) -> bool {
-    from != to && !matches!(to, ColumnType::Varchar(_) | ColumnType::Char(_) | ColumnType::Text)
-}
-
-/// The length a value must fit when `from` narrows to a bounded string type, if it does.
-pub fn narrowed_length(from: &ColumnType, to: &ColumnType) -> Option<u32> {
-    match to {
-        ColumnType::Varchar(n) | ColumnType::Char(n) if !widens(from, to) => Some(*n),
-        _ => None,
-    }
 }
 
 /// Why an operation needs care. Guarded hazards make `schema generate` refuse without
@@ -224,6 +248,11 @@ impl Op {
             Op::RebuildColumn { .. } => "rebuild_column",
             Op::DeepCopy { .. } => "deep_copy",
             Op::CheckFits { .. } => "check_fits",
+            Op::CheckEncoding { .. } => "check_encoding",
+            Op::SavePrivileges { .. } => "save_privileges",
+            Op::RestorePrivileges { .. } => "restore_privileges",
+            Op::GrantUsage { .. } => "grant_usage",
+            Op::SetSchema { .. } => "set_schema",
             Op::AlterDistribution { .. } => "alter_distribution",
             Op::AlterSortKey { .. } => "alter_sort_key",
             Op::AlterEncoding { .. } => "alter_encoding",
@@ -239,11 +268,12 @@ impl Op {
         }
     }
 
-    /// One line for migration headers and listings.
     /// The table whose rows this operation reads or writes, if it works on one.
     pub fn table(&self) -> Option<&str> {
         match self {
-            Op::CreateTable { table, .. } | Op::DeepCopy { table, .. } | Op::InsertRows { table } => Some(&table.name),
+            Op::CreateTable { table, .. } | Op::InsertRows { table } => Some(&table.name),
+            // The table copied: what is read whole, and what the copy locks.
+            Op::DeepCopy { source, .. } => Some(source),
             Op::DropTable { table }
             | Op::AddColumn { table, .. }
             | Op::Backfill { table, .. }
@@ -252,6 +282,8 @@ impl Op {
             | Op::AlterColumn { table, .. }
             | Op::RebuildColumn { table, .. }
             | Op::CheckFits { table, .. }
+            | Op::CheckEncoding { table, .. }
+            | Op::SetSchema { table, .. }
             | Op::AlterDistribution { table, .. }
             | Op::AlterSortKey { table, .. }
             | Op::AlterEncoding { table, .. }
@@ -275,7 +307,7 @@ impl Op {
             Op::DropTable { table } => format!("drop table {}", q(table)),
             Op::CreateView { view } => format!("create {} {}", view.kind_name(), q(&view.name)),
             Op::DropView { view } => format!("drop {} {}", view.kind_name(), q(&view.name)),
-            Op::AddColumn { table, column } => format!("add column {}.{}", q(table), column.name),
+            Op::AddColumn { table, column, .. } => format!("add column {}.{}", q(table), column.name),
             Op::Backfill { table, column, expr } => format!("backfill {}.{column} from {expr}", q(table)),
             Op::DropColumn { table, column } => format!("drop column {}.{column}", q(table)),
             Op::RenameColumn { table, from, to } => format!("rename column {}.{from} to {to}", q(table)),
@@ -285,10 +317,31 @@ impl Op {
             Op::RebuildColumn { table, from, to, .. } => {
                 format!("rebuild column {}.{} ({})", q(table), to.name, column_delta(from, to))
             }
-            Op::DeepCopy { table, .. } => format!("deep copy {} into its new definition", q(&table.name)),
-            Op::CheckFits { table, column, length } => {
-                format!("check that every value of {}.{column} fits {length}", q(table))
+            Op::DeepCopy { source, table, .. } if *source != table.name => {
+                format!("move table {} to {}, copying its rows", q(source), q(&table.name))
             }
+            Op::DeepCopy { table, .. } => format!("deep copy {} into its new definition", q(&table.name)),
+            Op::CheckFits { table, column, to, .. } => {
+                format!("check that every value of {}.{column} stays the same as {to}", q(table))
+            }
+            Op::CheckEncoding { table, column } => {
+                format!("check that the encoding of {}.{column} allows ALTER COLUMN TYPE", q(table))
+            }
+            Op::SavePrivileges { objects } => {
+                format!(
+                    "save the owner and privileges of {}",
+                    objects.iter().map(|o| q(o)).collect::<Vec<_>>().join(", ")
+                )
+            }
+            Op::RestorePrivileges { pairs } => {
+                let to: Vec<String> = pairs.iter().map(|(_, to)| q(to)).collect();
+                format!("give {} the owner and privileges saved", to.join(", "))
+            }
+            Op::GrantUsage { namespace, grantees } => {
+                let who: Vec<String> = grantees.iter().map(|g| g.to_string()).collect();
+                format!("grant usage on schema {namespace} to {}", who.join(", "))
+            }
+            Op::SetSchema { table, to } => format!("move table {} to schema {to}", q(table)),
             Op::AlterDistribution { table, from, to } => {
                 format!("alter distribution of {}: {} -> {}", q(table), lower(from), lower(to))
             }
@@ -344,45 +397,4 @@ fn column_delta(from: &Column, to: &Column) -> String {
 /// Listings spell keys in lower case (`key(session_id)`, `compound(a, b)`).
 fn lower(value: &impl std::fmt::Display) -> String {
     value.to_string().to_lowercase()
-}
-
-/// Whether every value of `from` fits `to` unchanged.
-pub fn widens(from: &ColumnType, to: &ColumnType) -> bool {
-    use ColumnType::*;
-    let rank = |t: &ColumnType| match t {
-        SmallInt => Some(1),
-        Integer => Some(2),
-        BigInt => Some(3),
-        _ => None,
-    };
-    match (from, to) {
-        (a, b) if a == b => true,
-        (Varchar(a), Varchar(b)) | (Char(a), Varchar(b)) => b >= a,
-        (Varchar(_) | Char(_), Text) => true,
-        (Char(a), Char(b)) => b >= a,
-        (Decimal(p, s), Decimal(p2, s2)) => s2 >= s && p2 - s2 >= p - s,
-        (Real, Double) | (Date, Timestamp) | (Date, TimestampTz) => true,
-        (a, Decimal(p, s)) if rank(a).is_some() => p - s >= [5, 10, 19][rank(a).unwrap_or(1) - 1],
-        (a, b) => rank(a).zip(rank(b)).is_some_and(|(x, y)| y >= x),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn widening_is_exact() {
-        use ColumnType::*;
-        assert!(widens(&Varchar(10), &Varchar(20)));
-        assert!(!widens(&Varchar(20), &Varchar(10)));
-        assert!(widens(&Integer, &BigInt));
-        assert!(!widens(&BigInt, &Integer));
-        assert!(widens(&Integer, &Decimal(12, 2)));
-        assert!(!widens(&Integer, &Decimal(9, 2)));
-        assert!(widens(&Decimal(10, 2), &Decimal(12, 3)));
-        assert!(!widens(&Decimal(10, 2), &Decimal(10, 3)));
-        assert!(!widens(&Timestamp, &Date));
-        assert!(!widens(&Varchar(10), &Integer));
-    }
 }

@@ -74,7 +74,7 @@ pub fn generate(
     let mut files = Vec::new();
     for plan in &plans {
         let dialect = plan.dialect;
-        let parts = parts(plan);
+        let parts = plan.parts();
         for (k, part) in parts.iter().enumerate() {
             let version = next_version + k as i64;
             let file_name =
@@ -169,25 +169,6 @@ fn guarded(plans: &[Plan]) -> Vec<String> {
         }
     }
     out
-}
-
-/// The plan cut into migrations: a run of steps that may share a transaction is one file (one
-/// transaction with its history row), and a run of those Redshift refuses inside a transaction
-/// block is a file of its own, never mixed with transactional changes. A dialect with nothing to
-/// do still gets its (empty) file, so every dialect's history has the same versions.
-pub fn parts(plan: &Plan) -> Vec<&[Step]> {
-    if plan.steps.is_empty() {
-        return vec![&plan.steps[..]];
-    }
-    let mut parts = Vec::new();
-    let mut start = 0;
-    for i in 1..=plan.steps.len() {
-        if i == plan.steps.len() || plan.steps[i].transactional != plan.steps[start].transactional {
-            parts.push(&plan.steps[start..i]);
-            start = i;
-        }
-    }
-    parts
 }
 
 fn migration_text(

@@ -2,6 +2,7 @@
 //! in TEST_DATABASE_URL or on a throwaway cluster started once per test binary.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod catalog_rows;
 pub mod redshift;
 
 use schema::db::Target;
@@ -113,17 +114,30 @@ pub fn text(out: &Output) -> String {
 
 /// Runs SQL; the rows of its results, columns joined by `|`, rows by newlines.
 pub fn psql(url: &str, sql: &str) -> String {
-    let mut client = Target::parse(url, None, Duration::from_secs(5)).unwrap().connect().unwrap();
-    let rows = client.simple_query(sql).unwrap_or_else(|e| panic!("{sql}: {}", schema::error::describe(&e)));
-    rows.iter()
-        .filter_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
-            }
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    Db::connect(url).rows(sql)
+}
+
+/// One connection for many queries (`psql` connects for each).
+pub struct Db(postgres::Client);
+
+impl Db {
+    pub fn connect(url: &str) -> Db {
+        Db(Target::parse(url, None, Duration::from_secs(5)).unwrap().connect().unwrap())
+    }
+
+    /// As `psql`.
+    pub fn rows(&mut self, sql: &str) -> String {
+        let rows = self.0.simple_query(sql).unwrap_or_else(|e| panic!("{sql}: {}", schema::error::describe(&e)));
+        rows.iter()
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => {
+                    Some((0..r.len()).map(|i| r.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 /// Creates roles unless they exist. Roles belong to the cluster, shared by the tests' databases:

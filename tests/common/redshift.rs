@@ -9,9 +9,12 @@
 //! indexes share the namespace with tables), and neither advances an identity generator when
 //! explicit values are inserted.
 
+pub mod access;
+pub mod cases;
 pub mod checks;
 pub mod harness;
 mod lex;
+pub mod pairs;
 mod rules;
 mod translate;
 

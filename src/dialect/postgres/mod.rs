@@ -5,8 +5,9 @@ mod normalise;
 mod properties;
 
 use super::catalog::Live;
+use super::conversion::{needs_cast, risk};
 use super::lower::{self, Hazard, Op, TableOps};
-use super::{ops, standard_literal, Driver, Grammars, Lint};
+use super::{standard_literal, Driver, Grammars, Lint};
 use crate::dialect::catalog::{in_namespaces, object_key};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
@@ -78,15 +79,14 @@ impl Driver for Postgres {
     fn lower_table(&self, d: &TableDiff) -> std::result::Result<TableOps, String> {
         lower::refuse_unsupported(d)?;
         let (early, late) = lower::key_ops(d);
-        let mut body = lower::column_additions(d);
+        let mut guards = Vec::new();
+        let mut body = lower::column_renames(d);
+        body.extend(lower::column_adds(d));
         let redefined = lower::redefined(d);
         for (from, to) in &redefined {
-            let table = d.to.name.clone();
-            if let Some(length) = ops::narrowed_length(&from.ty, &to.ty) {
-                body.push(Op::CheckFits { table: table.clone(), column: to.name.clone(), length });
-            }
-            let cast = ops::needs_cast(&from.ty, &to.ty);
-            body.push(Op::AlterColumn { table, from: (*from).clone(), to: (*to).clone(), cast });
+            guards.extend(lower::fit_guard(&d.from.name, from, to));
+            let cast = needs_cast(&from.ty, &to.ty);
+            body.push(Op::AlterColumn { table: d.to.name.clone(), from: (*from).clone(), to: (*to).clone(), cast });
         }
         body.extend(lower::column_drops(d));
         body.extend(lower::comments(d));
@@ -96,7 +96,30 @@ impl Driver for Postgres {
         // PostgreSQL refuses to change the type of a column a view reads, and renames and drops
         // break the views' definitions.
         let breaks_views = lower::renames_or_drops(d) || redefined.iter().any(|(f, t)| f.ty != t.ty);
-        Ok(TableOps { early, body, late, breaks_views, replaced: false })
+        Ok(TableOps { guards, early, body, late, breaks_views, replaced: false })
+    }
+
+    /// ALTER TABLE ... SET SCHEMA keeps the rows, keys, indexes, owner and grants; the table's
+    /// other changes follow it in its new namespace.
+    fn move_table(&self, d: &TableDiff) -> std::result::Result<TableOps, String> {
+        let mut ops = self.lower_table(d)?;
+        let to = crate::model::split_key(&d.to.name).0.unwrap_or_default().to_string();
+        let mut body = vec![Op::SetSchema { table: d.from.name.clone(), to }];
+        body.append(&mut ops.early);
+        body.append(&mut ops.body);
+        // Views reading the table follow it by reference, but their YAML names the new key.
+        Ok(TableOps { body, breaks_views: true, ..ops })
+    }
+
+    fn long_running(&self, op: &Op) -> Option<&'static str> {
+        match op {
+            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !in_place_widening(&from.ty, &to.ty) => {
+                Some("the rewrite")
+            }
+            Op::AlterColumn { from, to, .. } if from.nullable && !to.nullable => Some("the scan for NULLs"),
+            Op::Backfill { .. } => Some("the backfill"),
+            _ => None,
+        }
     }
 
     fn recreates_view(&self, changed: ViewChanges) -> bool {
@@ -106,10 +129,9 @@ impl Driver for Postgres {
 
     fn hazards(&self, op: &Op) -> Vec<Hazard> {
         match op {
-            Op::AlterColumn { from, to, .. } if from.ty != to.ty && !lower::widens(&from.ty, &to.ty) => {
-                Hazard::guarded(
-                    "narrowing or lossy type change: the migration fails, changing nothing, if a value does not fit",
-                )
+            Op::AlterColumn { table, from, to, .. } if from.ty != to.ty && !lower::widens(&from.ty, &to.ty) => {
+                let text = risk(&format!("{table}.{}", to.name), &from.ty, &to.ty).unwrap_or_default();
+                vec![Hazard { guarded: true, text }]
             }
             Op::AlterColumn { from, to, .. } if from.ty != to.ty && !in_place_widening(&from.ty, &to.ty) => {
                 Hazard::guarded("PostgreSQL rewrites the whole table to change this type")
@@ -123,6 +145,10 @@ impl Driver for Postgres {
             Op::CreateView { view } if view.materialized => {
                 Hazard::note("the migration fills the materialized view from its tables (as long as a refresh)")
             }
+            Op::SetSchema { .. } => Hazard::note("moves the table with its rows, keys, indexes, owner and grants"),
+            Op::AddColumn { last: false, .. } => Hazard::note(
+                "PostgreSQL adds the column at the end of the table, not where the YAML declares it: a COPY or INSERT without a column list sees it last",
+            ),
             _ => op.common_hazards(),
         }
     }
@@ -137,6 +163,11 @@ impl Driver for Postgres {
             object_key(self, namespaces, "n.nspname", "c.relname"),
             in_namespaces(self, namespaces, "n.nspname")
         )
+    }
+
+    /// pg_class lists every table.
+    fn size_unknown(&self) -> &'static str {
+        "not created yet"
     }
 
     fn transactional(&self, _op: &Op) -> bool {

@@ -11,7 +11,7 @@
 //! not compared: ENCODE AUTO and SORTKEY AUTO-versus-none of empty tables, MV auto refresh.
 
 pub use super::normalise::normalise;
-use super::Redshift;
+use super::{visibility, Redshift};
 use crate::dialect::acl;
 use crate::dialect::catalog::{in_namespaces, object_key, to_refs, Builder, Cursor, Live, Rows, Session, Unknown};
 use crate::error::Result;
@@ -88,6 +88,11 @@ ORDER BY 1, k.contype, k.conname"
                 within("schemaname")
             ),
         ),
+        // Who reads the catalog: what a user who is not a superuser may not see is said.
+        leader(
+            "pg_user",
+            "SELECT usename, usesuper FROM pg_catalog.pg_user WHERE usename = current_user".to_string(),
+        ),
         // BACKUP NO tables, as keys pg_class_backup_<database oid>_<table oid>.
         optional(
             "pg_conf",
@@ -140,6 +145,8 @@ pub struct Catalog {
     pub columns: Rows,
     pub constraints: Rows,
     pub views: Rows,
+    /// The user reading the catalog: `usename`, `usesuper`.
+    pub deployer: Rows,
     pub backup: Option<Rows>,
     pub table_info: Option<Rows>,
     pub mv_info: Option<Rows>,
@@ -171,10 +178,21 @@ pub(super) fn read(
     let mut rows = rows.into_iter();
     let mut next = || rows.next().flatten();
     let mut required = || next().unwrap_or_default();
-    let (relations, columns, constraints, views) = (required(), required(), required(), required());
+    let (relations, columns, constraints, views, deployer) =
+        (required(), required(), required(), required(), required());
     let (backup, table_info, mv_info, external_tables, role_grants) = (next(), next(), next(), next(), next());
-    let catalog =
-        Catalog { relations, columns, constraints, views, backup, table_info, mv_info, external_tables, role_grants };
+    let catalog = Catalog {
+        relations,
+        columns,
+        constraints,
+        views,
+        deployer,
+        backup,
+        table_info,
+        mv_info,
+        external_tables,
+        role_grants,
+    };
     let mut live = build(namespaces, &catalog);
     live.warnings.extend(warnings);
     live.queries = s.queries;
@@ -215,7 +233,8 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
             b.grants(name, acl::grants(list, r.text("owner"), Grantee::User));
         }
     }
-    role_grants(&mut b, c.role_grants.as_ref());
+    let deployer = visibility::deployer(&c.deployer);
+    role_grants(&mut b, c.role_grants.as_ref(), deployer);
 
     let mut distkeys = HashMap::new();
     let mut sortkeys: HashMap<&str, Vec<(i64, String)>> = HashMap::new();
@@ -267,17 +286,23 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
     });
 
     let names: Vec<String> = b.tables.keys().cloned().collect();
+    let mut keyed = Vec::new();
     for name in &names {
         let info = info.get(name.as_str());
         let (style, effective) = styles.get(name.as_str()).copied().unwrap_or_default();
         let distribution = table_distribution(style, effective, distkeys.get(name.as_str()));
         let sort = match (info.and_then(|r| r.get("sortkey1")), sortkeys.remove(name.as_str())) {
             (Some(s), _) if s.trim().to_ascii_uppercase().starts_with("AUTO(SORTKEY") => Some(SortKey::AUTO),
-            (_, Some(mut keyed)) => {
-                keyed.sort_by_key(|(ord, _)| ord.abs());
-                let kind =
-                    if keyed.iter().any(|(ord, _)| *ord < 0) { SortKind::Interleaved } else { SortKind::Compound };
-                Some(SortKey { kind, columns: keyed.into_iter().map(|(_, c)| c).collect() })
+            (_, Some(mut columns)) => {
+                columns.sort_by_key(|(ord, _)| ord.abs());
+                // AUTO never chooses an interleaved key; a compound one it may have chosen.
+                let kind = if columns.iter().any(|(ord, _)| *ord < 0) {
+                    SortKind::Interleaved
+                } else {
+                    keyed.push(name.as_str());
+                    SortKind::Compound
+                };
+                Some(SortKey { kind, columns: columns.into_iter().map(|(_, c)| c).collect() })
             }
             // Listed (so it has rows) with no key column and no AUTO: no sort key.
             _ if info.is_some() => Some(SortKey { kind: SortKind::None, columns: vec![] }),
@@ -304,6 +329,10 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
         if encode_auto == Some(true) {
             t.columns.iter_mut().for_each(|c| c.encode = None);
         }
+    }
+    if c.table_info.is_some() {
+        let keyed: Vec<&str> = keyed.into_iter().filter(|t| !info.contains_key(t)).collect();
+        visibility::unlisted_tables(&mut b, &names, visibility::listed(&info, &names), &keyed, deployer);
     }
 
     // View bodies refer to the managed namespaces' objects through {{ ref() }}.
@@ -344,13 +373,14 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
 }
 
 /// SVV_RELATION_PRIVILEGES rows (one privilege of one role each); unreadable, grants to roles
-/// are unknown.
-fn role_grants(b: &mut Builder, rows: Option<&Rows>) {
+/// are unknown, and read by a user who is not a superuser, those it does not show are.
+fn role_grants(b: &mut Builder, rows: Option<&Rows>, deployer: Option<(&str, bool)>) {
     let Some(rows) = rows else {
         let objects: Vec<String> = b.tables.keys().chain(b.views.keys()).cloned().collect();
         objects.iter().for_each(|o| b.unknown(o, Unknown::RoleGrants));
         return;
     };
+    visibility::partial_role_grants(b, deployer);
     for r in rows.iter() {
         let Some(privilege) = Privilege::parse(&r.text("privilege_type").trim().to_ascii_lowercase()) else { continue };
         let to = Grantee::Role(r.text("identity_name").to_string());

@@ -1,10 +1,13 @@
-//! How Redshift changes an existing table. ALTER COLUMN TYPE only widens a VARCHAR (not on key,
-//! defaulted or dictionary-encoded columns); other column changes rebuild the column (add,
-//! copy, drop, rename) when the new column can be added; what ALTER cannot express at all is a
-//! deep copy of the table (AWS "Performing a deep copy").
+//! How Redshift changes an existing table. ALTER COLUMN TYPE resizes a VARCHAR, down to its
+//! longest value (not on key, defaulted or dictionary-encoded columns); other column changes
+//! rebuild the column (add, copy, drop, rename) when the new column can be added and the rebuilt
+//! columns are the table's last, so that every column keeps its place; what ALTER cannot
+//! express, or only by moving a column, is a deep copy of the table in its declared order (AWS
+//! "Performing a deep copy").
 
+use crate::dialect::conversion::needs_cast;
 use crate::dialect::lower::{self, Op, TableOps};
-use crate::dialect::ops::{narrowed_length, needs_cast, CopyColumn, IdentityCopy};
+use crate::dialect::ops::{CopyColumn, IdentityCopy};
 use crate::diff::{keys, renames, ColumnChanges, TableChange, TableDiff};
 use crate::model::{Column, ColumnType, SortKind, Table};
 
@@ -20,29 +23,38 @@ enum Method {
 
 pub(super) fn table(d: &TableDiff) -> Result<TableOps, String> {
     lower::refuse_unsupported(d)?;
-    if deep_copy(d) {
-        return Ok(copy(d));
+    let why = deep_copy(d);
+    if !why.is_empty() {
+        return Ok(copy(d, why));
     }
     let (old, new) = (&d.from, &d.to);
     let name = &new.name;
     let (early, late) = lower::key_ops(d);
-    let mut body = lower::column_additions(d);
+    let mut guards = Vec::new();
+    let mut body = lower::column_renames(d);
+    let mut in_place = Vec::new();
     let redefined = lower::redefined(d);
     for (from, to) in &redefined {
+        guards.extend(lower::fit_guard(&old.name, from, to));
         // Renames ran first: the column has its new name by now.
         let current = Column { name: to.name.clone(), ..(*from).clone() };
         let (table, to) = (name.clone(), (*to).clone());
-        match method(old, from, &to) {
-            Method::InPlace => body.push(Op::AlterColumn { table, from: current, to, cast: false }),
-            _ => {
-                if let Some(length) = narrowed_length(&from.ty, &to.ty) {
-                    body.push(Op::CheckFits { table: table.clone(), column: to.name.clone(), length });
-                }
-                let cast = needs_cast(&from.ty, &to.ty);
-                body.push(Op::RebuildColumn { table, from: current, to, cast });
+        if method(old, from, &to) == Method::InPlace {
+            // ENCODE AUTO may have chosen an encoding ALTER COLUMN TYPE refuses: checked when the
+            // migration runs, before anything is dropped.
+            if old.encode_auto() {
+                guards.push(Op::CheckEncoding { table: old.name.clone(), column: from.name.clone() });
             }
+            in_place.push(Op::AlterColumn { table, from: current, to, cast: false });
+        } else {
+            // The rebuilt columns are the last ones (`deep_copy` saw to it): rebuilt in their
+            // order, they end where they were, and new columns follow them.
+            let cast = needs_cast(&from.ty, &to.ty);
+            body.push(Op::RebuildColumn { table, from: current, to, cast });
         }
     }
+    body.extend(lower::column_adds(d));
+    body.extend(in_place);
     body.extend(lower::column_drops(d));
     for change in &d.changes {
         match change {
@@ -59,26 +71,25 @@ pub(super) fn table(d: &TableDiff) -> Result<TableOps, String> {
     body.extend(lower::grant_ops(d));
     // A rebuilt column is dropped and re-added: MVs reading it stop refreshing, views break.
     let breaks_views = lower::renames_or_drops(d) || !redefined.is_empty();
-    Ok(TableOps { early, body, late, breaks_views, replaced: false })
+    Ok(TableOps { guards, early, body, late, breaks_views, replaced: false })
 }
 
-/// The table rebuilt in its new definition, every row copied; the copy is a new table, given
-/// the YAML's grants as it is created (AWS "Performing a deep copy": re-grant).
-fn copy(d: &TableDiff) -> TableOps {
+/// The table rebuilt in its new definition and declared column order, every row copied from
+/// `d.from` (itself, or the table it moves from); the copy is a new table, given back the owner
+/// and privileges of the old one and the YAML's grants (AWS "Performing a deep copy").
+pub(super) fn copy(d: &TableDiff, why: Vec<String>) -> TableOps {
     let (old, new) = (&d.from, &d.to);
     let renamed = renames(old, new);
     let source = |c: &Column| -> String {
         renamed.iter().find(|(_, to)| **to == c.name).map_or(c.name.clone(), |(f, _)| f.to_string())
     };
     let mut copy = Vec::new();
-    let mut body = Vec::new();
+    let mut guards = Vec::new();
     for c in &new.columns {
         let Some(was) = old.column(&source(c)) else { continue };
-        if let Some(length) = narrowed_length(&was.ty, &c.ty) {
-            body.push(Op::CheckFits { table: old.name.clone(), column: was.name.clone(), length });
-        }
+        guards.extend(lower::fit_guard(&old.name, was, c));
         let cast = needs_cast(&was.ty, &c.ty).then(|| c.ty.clone());
-        copy.push(CopyColumn { from: was.name.clone(), to: c.name.clone(), cast });
+        copy.push(CopyColumn { from: was.name.clone(), was: was.ty.clone(), to: c.name.clone(), cast });
     }
     let identities = new
         .columns
@@ -96,7 +107,8 @@ fn copy(d: &TableDiff) -> TableOps {
     let dropped =
         old.columns.iter().filter(|c| !copy.iter().any(|x| x.from == c.name)).map(|c| c.name.clone()).collect();
     let table = Table { rows: vec![], ..new.clone() };
-    body.push(Op::DeepCopy { table, constraints: keys(new), copy, identities, dropped });
+    let constraints = keys(new);
+    let mut body = vec![Op::DeepCopy { source: old.name.clone(), table, constraints, copy, identities, dropped, why }];
     // New derived columns exist only once the copy has replaced the table.
     let added = d.changes.iter().filter_map(|c| match c {
         TableChange::AddColumn { column } => lower::backfill(&new.name, column),
@@ -104,21 +116,39 @@ fn copy(d: &TableDiff) -> TableOps {
     });
     body.extend(added);
     body.extend(lower::row_ops(d));
-    TableOps { early: vec![], body, late: vec![], breaks_views: true, replaced: true }
+    // The copy got back the old privileges: what the YAML stops granting goes.
+    body.extend(lower::grant_ops(d));
+    TableOps { guards, early: vec![], body, late: vec![], breaks_views: true, replaced: true }
 }
 
-/// Redshift cannot express these with ALTER: the table is rebuilt by deep copy.
-fn deep_copy(d: &TableDiff) -> bool {
+/// Why Redshift cannot make the change with ALTER and keep every column in its place, if it
+/// cannot: then the table is rebuilt by deep copy.
+fn deep_copy(d: &TableDiff) -> Vec<String> {
     let (old, new) = (&d.from, &d.to);
     let interleaved = |t: &Table| t.sort_key.kind == SortKind::Interleaved;
     let is_key = |c: &Column| old.sort_key.columns.contains(&c.name) || old.distribution.key() == Some(&c.name);
-    let dropped_key = d.changes.iter().any(|c| matches!(c, TableChange::DropColumn { column } if is_key(column)));
-    let column_needs_copy = lower::redefined(d).iter().any(|(o, n)| method(old, o, n) == Method::DeepCopy);
+    let mut why = Vec::new();
+    for c in d.changes.iter().filter_map(|c| match c {
+        TableChange::DropColumn { column } if is_key(column) => Some(column),
+        _ => None,
+    }) {
+        why.push(format!("column {} is a distribution or sort key column, which DROP COLUMN refuses", c.name));
+    }
+    let redefined = lower::redefined(d);
+    for (from, to) in redefined.iter().filter(|(f, t)| method(old, f, t) == Method::DeepCopy) {
+        let reason = if key_column(old, from) {
+            "it is a key column, which neither ALTER COLUMN TYPE nor a rebuild may change"
+        } else {
+            "it becomes NOT NULL without a default, which ADD COLUMN cannot add"
+        };
+        why.push(format!("column {} cannot change in place: {reason}", to.name));
+    }
+    let rebuilt: Vec<&str> =
+        redefined.iter().filter(|(f, t)| method(old, f, t) == Method::Rebuild).map(|(_, t)| t.name.as_str()).collect();
+    if why.is_empty() {
+        why.extend(position(d, &rebuilt));
+    }
     let sort_changed = new.sort_key != old.sort_key;
-    // "ALTER TABLE": interleaved → compound or none only; never → interleaved.
-    let sort_by_copy = sort_changed
-        && (interleaved(new)
-            || (interleaved(old) && !matches!(new.sort_key.kind, SortKind::Compound | SortKind::None)));
     // No ALTER COLUMN ENCODE on an interleaved table; and leaving ENCODE AUTO cannot be done by
     // ALTER without knowing what AUTO chose (re-setting the current encoding is an error).
     let encodings_changed = old.encode_auto() != new.encode_auto()
@@ -127,29 +157,81 @@ fn deep_copy(d: &TableDiff) -> bool {
             TableChange::AddColumn { column } => column.encode.is_some(),
             _ => false,
         });
-    let encode_by_copy =
-        (encodings_changed && (interleaved(old) || interleaved(new))) || (old.encode_auto() && !new.encode_auto());
-    sort_by_copy
-        || (new.distribution != old.distribution && (interleaved(old) || interleaved(new)))
-        || new.backup != old.backup
-        || dropped_key
-        || column_needs_copy
-        || encode_by_copy
+    // "ALTER TABLE": interleaved → compound or none only; never → interleaved.
+    let layout = [
+        (sort_changed && interleaved(new), "ALTER SORTKEY cannot make a sort key interleaved"),
+        (
+            sort_changed && interleaved(old) && new.sort_key.kind == SortKind::Auto,
+            "an interleaved sort key changes by ALTER to compound or none only, not to AUTO",
+        ),
+        (
+            new.distribution != old.distribution && (interleaved(old) || interleaved(new)),
+            "ALTER DISTSTYLE and ALTER DISTKEY are refused on a table with an interleaved sort key",
+        ),
+        (new.backup != old.backup, "BACKUP has no ALTER"),
+        (
+            encodings_changed && (interleaved(old) || interleaved(new)),
+            "ALTER COLUMN ENCODE is refused on a table with an interleaved sort key",
+        ),
+        (
+            old.encode_auto() && !new.encode_auto(),
+            "leaving ENCODE AUTO by ALTER needs the encodings AUTO chose, which are not known here",
+        ),
+    ];
+    why.extend(layout.into_iter().filter(|(cond, _)| *cond).map(|(_, text)| text.to_string()));
+    why
 }
 
-/// How Redshift applies a column change: VARCHAR widening in place (not on key, defaulted or
+/// Why ALTERs would not leave the columns in the declared order, if they would not: Redshift
+/// adds a column, and a rebuilt one, at the end ("ALTER TABLE": ADD COLUMN).
+fn position(d: &TableDiff, rebuilt: &[&str]) -> Option<String> {
+    let (old, new) = (&d.from, &d.to);
+    let renamed = renames(old, new);
+    let kept: Vec<&str> = old
+        .columns
+        .iter()
+        .map(|c| renamed.get(c.name.as_str()).copied().unwrap_or(c.name.as_str()))
+        .filter(|n| new.column(n).is_some())
+        .collect();
+    let declared: Vec<&str> = new.columns.iter().map(|c| c.name.as_str()).collect();
+    let added = declared.iter().copied().filter(|n| !kept.contains(n));
+    let stay = kept.iter().copied().filter(|n| !rebuilt.contains(n));
+    let moved = kept.iter().copied().filter(|n| rebuilt.contains(n));
+    if stay.chain(moved).chain(added.clone()).eq(declared.iter().copied()) {
+        return None;
+    }
+    let without_rebuilds = kept.iter().copied().chain(added);
+    Some(if without_rebuilds.eq(declared.iter().copied()) {
+        let first = kept.iter().find(|n| rebuilt.contains(n)).copied().unwrap_or_default();
+        format!("rebuilding column {first} (add, copy, drop, rename) would move it to the end of the table")
+    } else if declared.iter().copied().filter(|n| kept.contains(n)).eq(kept.iter().copied()) {
+        let (i, first) = declared.iter().enumerate().find(|(_, n)| !kept.contains(n)).unwrap_or((0, &""));
+        let next = declared[i..].iter().find(|n| kept.contains(n)).copied().unwrap_or_default();
+        format!("column {first} is declared before column {next}, and ADD COLUMN adds it at the end")
+    } else {
+        "the YAML declares the existing columns in another order".to_string()
+    })
+}
+
+/// Whether a column is part of a key: ALTER COLUMN TYPE refuses UNIQUE, PRIMARY KEY and FOREIGN
+/// KEY columns, and distribution and sort key columns are rebuilt only by a deep copy.
+fn key_column(table: &Table, c: &Column) -> bool {
+    table.primary_key.contains(&c.name)
+        || table.unique.iter().any(|u| u.contains(&c.name))
+        || table.foreign_keys.iter().any(|f| f.columns.contains(&c.name))
+        || table.sort_key.columns.contains(&c.name)
+        || table.distribution.key() == Some(c.name.as_str())
+}
+
+/// How Redshift applies a column change: a VARCHAR resized in place (not on key, defaulted or
 /// dictionary-encoded columns), a column rebuild when the new column can be added (nullable or
 /// with a default), otherwise a deep copy of the table.
 fn method(table: &Table, from: &Column, to: &Column) -> Method {
-    let in_key = table.primary_key.contains(&from.name)
-        || table.unique.iter().any(|u| u.contains(&from.name))
-        || table.foreign_keys.iter().any(|f| f.columns.contains(&from.name))
-        || table.sort_key.columns.contains(&from.name)
-        || table.distribution.key() == Some(from.name.as_str());
+    let in_key = key_column(table, from);
     let encoded_ok = !from.encode.as_deref().is_some_and(|e| NO_ALTER_TYPE.contains(&e));
-    let only_widening = (from.nullable, &from.default) == (to.nullable, &to.default)
-        && matches!((&from.ty, &to.ty), (ColumnType::Varchar(a), ColumnType::Varchar(b)) if b > a);
-    if only_widening && !in_key && from.default.is_none() && encoded_ok {
+    let only_resize = (from.nullable, &from.default) == (to.nullable, &to.default)
+        && matches!((&from.ty, &to.ty), (ColumnType::Varchar(a), ColumnType::Varchar(b)) if b != a);
+    if only_resize && !in_key && from.default.is_none() && encoded_ok {
         Method::InPlace
     } else if !in_key && (to.nullable || to.default.is_some()) {
         Method::Rebuild

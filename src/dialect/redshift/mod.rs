@@ -1,9 +1,11 @@
 //! Amazon Redshift: types, literals, rules, catalog, lowering and lock.
 
 pub mod catalog;
+mod hazards;
 mod lint;
 mod lower;
 mod normalise;
+mod visibility;
 
 use super::catalog::Live;
 use super::lower::{Hazard, Op, TableOps};
@@ -94,30 +96,31 @@ impl Driver for Redshift {
         lower::table(diff)
     }
 
+    /// "ALTER TABLE" has no SET SCHEMA: the table is copied into the other namespace.
+    fn move_table(&self, diff: &TableDiff) -> std::result::Result<TableOps, String> {
+        crate::dialect::lower::refuse_unsupported(diff)?;
+        Ok(lower::copy(diff, vec!["ALTER TABLE cannot move a table to another schema".into()]))
+    }
+
+    fn keeps_privileges(&self) -> bool {
+        true
+    }
+
     fn recreates_view(&self, changed: ViewChanges) -> bool {
         // Redshift materialized views have no indexes.
         changed.body || changed.kind || changed.binding || changed.options
     }
 
     fn hazards(&self, op: &Op) -> Vec<Hazard> {
+        hazards::of(op)
+    }
+
+    fn long_running(&self, op: &Op) -> Option<&'static str> {
         match op {
-            Op::RebuildColumn { .. } => Hazard::guarded("Redshift rewrites the column: UPDATE of every row"),
-            Op::DeepCopy { dropped, table, .. } => {
-                let mut h =
-                    Hazard::guarded("Redshift copies the whole table (deep copy), locked for the copy's length");
-                h.extend(dropped.iter().map(|c| Hazard {
-                    guarded: true,
-                    text: format!("the copy drops column {}.{c} and its data", table.name),
-                }));
-                h
-            }
-            Op::AlterDistribution { .. } => Hazard::guarded("Redshift redistributes the whole table"),
-            Op::AlterSortKey { .. } => Hazard::guarded("Redshift re-sorts the whole table"),
-            // "CREATE MATERIALIZED VIEW": the view is filled when it is created.
-            Op::CreateView { view } if view.materialized => Hazard::note(
-                "Redshift fills the materialized view at CREATE, inside this migration: as long as its query takes",
-            ),
-            _ => op.common_hazards(),
+            Op::DeepCopy { .. } => Some("the copy"),
+            Op::RebuildColumn { .. } => Some("the rewrite"),
+            Op::Backfill { .. } => Some("the backfill"),
+            _ => None,
         }
     }
 
@@ -129,6 +132,12 @@ impl Driver for Redshift {
             object_key(self, namespaces, "\"schema\"", "\"table\""),
             in_namespaces(self, namespaces, "\"schema\"")
         )
+    }
+
+    /// "SVV_TABLE_INFO": no row for an empty table, and rows only for superusers and users
+    /// granted SELECT on it.
+    fn size_unknown(&self) -> &'static str {
+        "SVV_TABLE_INFO lists only tables that hold rows, and shows them only to superusers and users granted SELECT on it: empty, not created yet, or not visible to this user"
     }
 
     /// Redshift refuses ALTER COLUMN ... TYPE inside a transaction block (AWS "ALTER TABLE").

@@ -45,7 +45,13 @@ fn overlay(desired: &Project, live: &mut Live) {
         if unknown(&t.name, Unknown::Backup) {
             t.backup = d.backup;
         }
-        if unknown(&t.name, Unknown::SortKey) && d.sort_key.kind == SortKind::None {
+        // Unlisted by SVV_TABLE_INFO: read as AUTO (no key column) or as the compound key its
+        // columns show, either of which AUTO or an explicit key could be.
+        let ambiguous = matches!(
+            (d.sort_key.kind, t.sort_key.kind),
+            (SortKind::None, SortKind::Auto) | (SortKind::Auto, SortKind::Compound)
+        );
+        if unknown(&t.name, Unknown::SortKey) && ambiguous {
             t.sort_key = d.sort_key.clone();
         }
         // Columns the YAML leaves without an encoding get whatever Redshift picks, unless the
@@ -76,11 +82,11 @@ fn overlay(desired: &Project, live: &mut Live) {
     }
 }
 
-/// Live grants with the YAML's grants to roles in place of those the catalog could not show.
+/// Live grants with the YAML's grants to roles added, for those the catalog may not show; the
+/// grants to roles it shows stay, so one the YAML does not declare is still found.
 fn declared_roles(live: Option<Vec<Grant>>, desired: &Option<Vec<Grant>>) -> Option<Vec<Grant>> {
-    let is_role = |g: &Grant| matches!(g.to, Grantee::Role(_));
-    let roles = desired.as_ref()?.iter().filter(|g| is_role(g)).cloned();
-    Some(merge(live.unwrap_or_default().into_iter().filter(|g| !is_role(g)).chain(roles)))
+    let roles = desired.as_ref()?.iter().filter(|g| matches!(g.to, Grantee::Role(_))).cloned();
+    Some(merge(live.unwrap_or_default().into_iter().chain(roles)))
 }
 
 fn squash_project(p: &mut Project) {

@@ -3,7 +3,7 @@
 //! foreign keys and grants in place, and no drift. Each check returns its problems, one line
 //! each.
 
-use crate::common::{schema as run, text};
+use crate::common::{schema as run, text, Db};
 use schema::model::Project;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,30 +16,43 @@ pub struct TableData {
     pub rows: Vec<Map<String, Value>>,
 }
 
-/// Every base table of a namespace with its rows, by table name.
+/// Every base table of some namespaces with its rows, by key: its name in the first namespace,
+/// `ns.name` in the others.
 pub type Snapshot = BTreeMap<String, TableData>;
 
 pub fn snapshot(url: &str, namespace: &str) -> Snapshot {
-    let psql = |sql: &str| crate::common::psql(url, sql);
-    let lines = |s: String| s.lines().map(str::to_string).collect::<Vec<_>>();
-    let tables = lines(psql(&format!(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = '{namespace}' AND c.relkind = 'r' ORDER BY 1"
-    )));
-    tables
-        .into_iter()
-        .map(|t| {
-            let columns = lines(psql(&format!(
-                "SELECT column_name FROM information_schema.columns
-                 WHERE table_schema = '{namespace}' AND table_name = '{t}' ORDER BY ordinal_position"
-            )));
-            let rows = lines(psql(&format!("SELECT row_to_json(r)::text FROM \"{namespace}\".\"{t}\" r")))
-                .iter()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            (t, TableData { columns, rows })
-        })
-        .collect()
+    snapshot_of(&mut Db::connect(url), &[namespace.to_string()])
+}
+
+pub fn snapshot_of(db: &mut Db, namespaces: &[String]) -> Snapshot {
+    let home = &namespaces[0];
+    let list: Vec<String> = namespaces.iter().map(|n| format!("'{n}'")).collect();
+    let columns = db.rows(&format!(
+        "SELECT n.nspname, c.relname, string_agg(a.attname, ',' ORDER BY a.attnum)
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
+         WHERE n.nspname IN ({}) AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped GROUP BY 1, 2 ORDER BY 1, 2",
+        list.join(", ")
+    ));
+    let mut out = Snapshot::new();
+    for line in columns.lines() {
+        let mut parts = line.splitn(3, '|');
+        let (ns, t, cols) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap_or(""));
+        let rows = db.rows(&format!("SELECT row_to_json(r)::text FROM \"{ns}\".\"{t}\" r"));
+        let rows = rows.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let key = if ns == home { t.to_string() } else { format!("{ns}.{t}") };
+        out.insert(key, TableData { columns: cols.split(',').map(str::to_string).collect(), rows });
+    }
+    out
+}
+
+/// A snapshot with each moved table (`moves`: old key, new key) under its old key again.
+pub fn unmoved<T>(mut by_key: BTreeMap<String, T>, moves: &[(&str, &str)]) -> BTreeMap<String, T> {
+    for (from, to) in moves {
+        if let Some(v) = by_key.remove(*to) {
+            by_key.insert(from.to_string(), v);
+        }
+    }
+    by_key
 }
 
 /// (a) Every row of `before` is in `after` with the same values in every column that survives
@@ -89,30 +102,27 @@ pub fn rows_kept(before: &Snapshot, after: &Snapshot, renames: &[(&str, &str, &s
 /// column's generator: it must be above the largest id present ("CREATE TABLE": explicit
 /// values, e.g. copied ones, do not advance the generator, on Redshift as here).
 pub fn identities_ahead(url: &str, project: &Project) -> Vec<String> {
-    let ns = &project.namespace;
+    let db = &mut Db::connect(url);
     let mut out = Vec::new();
     for t in &project.enabled().tables {
         for c in t.columns.iter().filter(|c| c.identity.is_some()) {
-            let (qt, name) = (format!("\"{ns}\".\"{}\"", t.name), &c.name);
-            let seq = crate::common::psql(url, &format!("SELECT pg_get_serial_sequence('{qt}', '{name}')"));
+            let (qt, name) = (quoted(project, &t.name), &c.name);
+            let seq = db.rows(&format!("SELECT pg_get_serial_sequence('{qt}', '{name}')"));
             if seq.is_empty() {
-                out.push(format!("{ns}.{}.{name} is not an identity column any more", t.name));
+                out.push(format!("{}.{name} is not an identity column any more", project.qualified_name(&t.name)));
                 continue;
             }
-            let row = crate::common::psql(
-                url,
-                &format!(
-                    "SELECT CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END,
+            let row = db.rows(&format!(
+                "SELECT CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END,
                             (SELECT max(\"{name}\") FROM {qt})
                      FROM {seq} s, pg_sequence p WHERE p.seqrelid = '{seq}'::regclass"
-                ),
-            );
+            ));
             let (next, max) = row.split_once('|').unwrap();
             if !max.is_empty() && next.parse::<i64>().unwrap() <= max.parse::<i64>().unwrap() {
                 out.push(format!(
-                    "{ns}.{}.{name}: an INSERT without ids would get {next}, not above the largest id present \
+                    "{}.{name}: an INSERT without ids would get {next}, not above the largest id present \
                      ({max}): the identity generator was not moved past the copied ids",
-                    t.name
+                    project.qualified_name(&t.name)
                 ));
             }
         }
@@ -143,13 +153,14 @@ pub fn no_leftovers(url: &str, namespace: &str) -> Vec<String> {
 
 /// (d) Each table of the YAML has as many foreign keys as the YAML declares.
 pub fn foreign_keys(url: &str, project: &Project) -> Vec<String> {
-    let ns = &project.namespace;
     let live = crate::common::psql(
         url,
         &format!(
-            "SELECT c.relname, count(k.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            "SELECT {}, count(k.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              LEFT JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f'
-             WHERE n.nspname = '{ns}' AND c.relkind = 'r' GROUP BY 1"
+             WHERE {} AND c.relkind = 'r' GROUP BY 1",
+            key_sql(project),
+            in_namespaces(project)
         ),
     );
     let live: BTreeMap<&str, usize> =
@@ -159,8 +170,8 @@ pub fn foreign_keys(url: &str, project: &Project) -> Vec<String> {
         let found = live.get(t.name.as_str()).copied().unwrap_or(0);
         if found != t.foreign_keys.len() {
             out.push(format!(
-                "{ns}.{}: {found} foreign keys in the database, {} in the YAML",
-                t.name,
+                "{}: {found} foreign keys in the database, {} in the YAML",
+                project.qualified_name(&t.name),
                 t.foreign_keys.len()
             ));
         }
@@ -168,19 +179,38 @@ pub fn foreign_keys(url: &str, project: &Project) -> Vec<String> {
     out
 }
 
+/// `"ns"."name"` of an object of the project, by its key (`name` or `ns.name`).
+pub fn quoted(project: &Project, key: &str) -> String {
+    let (ns, name) = schema::model::split_key(key);
+    format!("\"{}\".\"{name}\"", ns.unwrap_or(&project.namespace))
+}
+
+/// SQL giving the key of the relation `c` in namespace `n`: its name in the project's namespace,
+/// `ns.name` in the others.
+pub fn key_sql(project: &Project) -> String {
+    format!("CASE WHEN n.nspname = '{}' THEN c.relname ELSE n.nspname || '.' || c.relname END", project.namespace)
+}
+
+/// SQL restricting `n.nspname` to the namespaces the project manages.
+pub fn in_namespaces(project: &Project) -> String {
+    let list: Vec<String> = project.managed_namespaces().iter().map(|n| format!("'{n}'")).collect();
+    format!("n.nspname IN ({})", list.join(", "))
+}
+
 /// (g) Each table and view whose grants the YAML manages has exactly those ("Performing a deep
 /// copy": the copy is a new table without grants until they are given again; a recreated view
 /// likewise). Read from the ACLs directly, not through the tool's catalog code. PostgreSQL has
 /// roles only, so grantees compare by name, whatever their kind in the YAML.
 pub fn grants(url: &str, project: &Project) -> Vec<String> {
-    let ns = &project.namespace;
     let live = crate::common::psql(
         url,
         &format!(
-            "SELECT c.relname, CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type
+            "SELECT {}, CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
-             WHERE n.nspname = '{ns}' AND a.grantee <> c.relowner
-               AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES')"
+             WHERE {} AND a.grantee <> c.relowner
+               AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES')",
+            key_sql(project),
+            in_namespaces(project)
         ),
     );
     let enabled = project.enabled();
@@ -199,7 +229,7 @@ pub fn grants(url: &str, project: &Project) -> Vec<String> {
     let live: BTreeSet<String> = live.lines().filter(is_managed).map(str::to_string).collect();
     let show = |line: &String| {
         let parts: Vec<&str> = line.split('|').collect();
-        format!("{ns}.{}: {} to {}", parts[0], parts[2], parts[1])
+        format!("{}: {} to {}", project.qualified_name(parts[0]), parts[2], parts[1])
     };
     let missing = expected.difference(&live).map(|l| format!("{} is missing", show(l)));
     missing.chain(live.difference(&expected).map(|l| format!("{} is granted, not in the YAML", show(l)))).collect()

@@ -1,10 +1,37 @@
 //! A project in a temp folder whose Redshift migrations are applied to an emulated database as
 //! `schema generate` writes them, with the checks run after each.
 
-use super::checks::{foreign_keys, grants, identities_ahead, load, no_drift, no_leftovers, rows_kept, snapshot};
+use super::access::{access, access_kept, column_order, Access};
+use super::checks::{
+    foreign_keys, grants, identities_ahead, load, no_drift, no_leftovers, rows_kept, snapshot_of, unmoved,
+};
 use super::{apply_file, migration_files, static_violations_dir};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Redshift system views the generated migrations read at run time, with the columns AWS
+/// documents, over PostgreSQL's catalog: SVV_REDSHIFT_COLUMNS (a column's encoding, which a
+/// test sets in `emulated_encodings`; LZO otherwise) and SVV_RELATION_PRIVILEGES (grants to the
+/// grantees a test lists in `emulated_roles` are grants to roles; PostgreSQL's relacl shows
+/// them too, where Redshift's shows users and groups only).
+const STAND_INS: &str = "
+CREATE TABLE public.emulated_encodings (schema_name TEXT, table_name TEXT, column_name TEXT, encoding TEXT);
+CREATE VIEW public.svv_redshift_columns AS
+  SELECT current_database()::TEXT AS database_name, c.table_schema::TEXT AS schema_name, c.table_name::TEXT AS table_name,
+         c.column_name::TEXT AS column_name, c.ordinal_position, c.data_type::TEXT AS data_type,
+         c.column_default::TEXT AS column_default, c.is_nullable::TEXT AS is_nullable,
+         COALESCE(e.encoding, 'lzo') AS encoding, FALSE AS distkey, 0 AS sortkey, NULL::TEXT AS column_acl, NULL::TEXT AS remarks
+  FROM information_schema.columns c
+  LEFT JOIN public.emulated_encodings e
+    ON e.schema_name = c.table_schema AND e.table_name = c.table_name AND e.column_name = c.column_name;
+CREATE TABLE public.emulated_roles (name TEXT);
+CREATE VIEW public.svv_relation_privileges AS
+  SELECT n.nspname::TEXT AS namespace_name, c.relname::TEXT AS relation_name, a.privilege_type::TEXT AS privilege_type,
+         a.grantee::INTEGER AS identity_id, pg_get_userbyid(a.grantee)::TEXT AS identity_name,
+         'role'::TEXT AS identity_type, a.is_grantable AS admin_option
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+  WHERE pg_get_userbyid(a.grantee) IN (SELECT name FROM public.emulated_roles);";
 
 pub struct Emulated {
     _tmp: tempfile::TempDir,
@@ -24,13 +51,16 @@ pub struct Outcome {
 }
 
 impl Emulated {
-    /// A project whose YAML folder `schema/` is filled by `fill`, on a fresh database.
+    /// A project whose YAML folder `schema/` is filled by `fill`, on a fresh database that has
+    /// the stand-ins of the Redshift catalog views the migrations read.
     pub fn new(fill: impl FnOnce(&Path)) -> Emulated {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().to_path_buf();
         std::fs::create_dir_all(root.join("schema")).unwrap();
         fill(&root.join("schema"));
-        Emulated { _tmp: tmp, root, url: crate::common::fresh_database(), applied: Vec::new() }
+        let url = crate::common::fresh_database();
+        crate::common::psql(&url, STAND_INS);
+        Emulated { _tmp: tmp, root, url, applied: Vec::new() }
     }
 
     /// A copy of the shipped project's YAML.
@@ -99,32 +129,73 @@ impl Emulated {
     /// Generates the migration of the YAML as it is now, applies the new Redshift files on the
     /// data already there, and runs every check: (a) rows kept (`renames`: table, from, to),
     /// (b) identities ahead, (c) no leftovers, (d) foreign keys, (e) no drift, (f) static rules,
-    /// (g) grants.
+    /// (g) grants, (h) owners and grants the YAML does not manage kept, (i) columns in the YAML's
+    /// order.
     pub fn step(&mut self, name: &str, flags: &[&str], renames: &[(&str, &str, &str)]) -> Outcome {
-        let namespace = self.namespace();
-        let before = snapshot(&self.url, &namespace);
+        self.step_moving(name, flags, renames, &[])
+    }
+
+    /// The same when tables move to other namespaces (`moves`: old key, new key): they are
+    /// compared with what they were.
+    pub fn step_moving(
+        &mut self,
+        name: &str,
+        flags: &[&str],
+        renames: &[(&str, &str, &str)],
+        moves: &[(&str, &str)],
+    ) -> Outcome {
+        let before = self.before();
         self.generate(name, flags);
         let (files, applied) = self.apply_pending();
         let mut problems: Vec<String> =
             self.static_violations(&files).into_iter().map(|v| format!("static: {v}")).collect();
         if applied.is_ok() {
-            problems.extend(self.checks(&before, renames));
+            problems.extend(self.checks_moving(&before, renames, moves));
         }
         Outcome { files, applied, problems }
     }
 
-    /// Checks (a) to (e) and (g) against a snapshot taken before the migration.
-    pub fn checks(&self, before: &super::checks::Snapshot, renames: &[(&str, &str, &str)]) -> Vec<String> {
+    /// What the checks compare with: the rows, owners and grants before a migration, in every
+    /// namespace the project manages.
+    pub fn before(&self) -> Before {
+        let namespaces = load(&self.root).managed_namespaces();
+        Before {
+            rows: snapshot_of(&mut crate::common::Db::connect(&self.url), &namespaces),
+            access: access(&self.url, &namespaces),
+        }
+    }
+
+    /// Checks (a) to (i), except (f), against what was there before the migration.
+    pub fn checks(&self, before: &Before, renames: &[(&str, &str, &str)]) -> Vec<String> {
+        self.checks_moving(before, renames, &[])
+    }
+
+    pub fn checks_moving(
+        &self,
+        before: &Before,
+        renames: &[(&str, &str, &str)],
+        moves: &[(&str, &str)],
+    ) -> Vec<String> {
         let project = load(&self.root);
         let ns = &project.namespace;
-        let after = snapshot(&self.url, ns);
+        let namespaces = project.managed_namespaces();
+        let after = unmoved(snapshot_of(&mut crate::common::Db::connect(&self.url), &namespaces), moves);
         let tagged = |tag: &str, v: Vec<String>| v.into_iter().map(|p| format!("{tag}: {p}")).collect::<Vec<_>>();
-        let mut out = tagged("rows", rows_kept(before, &after, renames));
+        let mut out = tagged("rows", rows_kept(&before.rows, &after, renames));
         out.extend(tagged("identity", identities_ahead(&self.url, &project)));
         out.extend(tagged("leftover", no_leftovers(&self.url, ns)));
         out.extend(tagged("foreign keys", foreign_keys(&self.url, &project)));
         out.extend(tagged("grants", grants(&self.url, &project)));
         out.extend(tagged("diff", no_drift(&self.root, &self.url, &project)));
+        let access_after = unmoved(access(&self.url, &namespaces), moves);
+        out.extend(tagged("access", access_kept(&before.access, &access_after, &project)));
+        out.extend(tagged("column order", column_order(&self.url, &project)));
         out
     }
+}
+
+/// The state of the database a migration starts from.
+pub struct Before {
+    pub rows: super::checks::Snapshot,
+    pub access: BTreeMap<String, Access>,
 }

@@ -1,0 +1,206 @@
+//! The parts of a table's change both dialects lower alike: what no table change expresses,
+//! keys, renames and new columns, drops, comments, grants, indexes and reference rows.
+
+use super::Op;
+use crate::dialect::conversion::fit;
+use crate::diff::{ColumnChanges, TableChange, TableDiff};
+use crate::model::{sibling_key, Column, Table};
+
+/// Changes no dialect can make to an existing table.
+pub fn refuse_unsupported(d: &TableDiff) -> Result<(), String> {
+    let name = &d.to.name;
+    for change in &d.changes {
+        match change {
+            TableChange::ModifyColumn { to, changed, .. } if changed.has(ColumnChanges::IDENTITY) => {
+                return Err(format!(
+                    "identity of `{name}.{}` changed: identity cannot be added or removed in place",
+                    to.name
+                ));
+            }
+            // Before the NOT NULL rule, which an identity (always NOT NULL) would also meet.
+            TableChange::AddColumn { column: c } if c.identity.is_some() => {
+                return Err(format!("identity column `{name}.{}` cannot be added to an existing table", c.name));
+            }
+            TableChange::AddColumn { column: c } if !c.nullable && c.default.is_none() => {
+                return Err(format!(
+                    "column `{name}.{}` is added NOT NULL without a default: existing rows would have no value; add a `default`, or add it nullable, backfill, then make it NOT NULL",
+                    c.name
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Keys that go (before any table changes) and come (after every table exists).
+pub fn key_ops(d: &TableDiff) -> (Vec<Op>, Vec<Op>) {
+    let (mut drops, mut adds) = (Vec::new(), Vec::new());
+    for change in &d.changes {
+        match change {
+            TableChange::DropKey { key } => {
+                drops.push(Op::DropConstraint { table: d.to.name.clone(), name: key.name.clone() })
+            }
+            TableChange::AddKey { key } => {
+                adds.push(Op::AddConstraint { table: d.to.name.clone(), constraint: key.clone() })
+            }
+            _ => {}
+        }
+    }
+    (drops, adds)
+}
+
+/// Renamed columns.
+pub fn column_renames(d: &TableDiff) -> Vec<Op> {
+    let rename = |c: &TableChange| match c {
+        TableChange::RenameColumn { from, to } => {
+            Some(Op::RenameColumn { table: d.to.name.clone(), from: from.clone(), to: to.clone() })
+        }
+        _ => None,
+    };
+    d.changes.iter().filter_map(rename).collect()
+}
+
+/// New columns, each derived one followed by its backfill.
+pub fn column_adds(d: &TableDiff) -> Vec<Op> {
+    let table = &d.to.name;
+    let added =
+        |name: &str| d.changes.iter().any(|c| matches!(c, TableChange::AddColumn { column } if column.name == name));
+    let mut ops = Vec::new();
+    for change in &d.changes {
+        if let TableChange::AddColumn { column } = change {
+            let at = d.to.columns.iter().position(|c| c.name == column.name).unwrap_or_default();
+            let last = d.to.columns[at..].iter().all(|c| added(&c.name));
+            ops.push(Op::AddColumn { table: table.clone(), column: column.clone(), last });
+            ops.extend(backfill(table, column));
+        }
+    }
+    ops
+}
+
+/// The guard of a column's type change that can lose information (`conversion::fit`), naming the
+/// table and column as they are before the migration: guards run before anything changes.
+pub fn fit_guard(table: &str, from: &Column, to: &Column) -> Option<Op> {
+    let fit = fit(&from.ty, &to.ty)?;
+    Some(Op::CheckFits {
+        table: table.to_string(),
+        column: from.name.clone(),
+        from: from.ty.clone(),
+        to: to.ty.clone(),
+        fit,
+    })
+}
+
+/// The backfill of a new derived column.
+pub fn backfill(table: &str, column: &crate::model::Column) -> Option<Op> {
+    let expr = column.derived.clone()?;
+    Some(Op::Backfill { table: table.to_string(), column: column.name.clone(), expr })
+}
+
+pub fn column_drops(d: &TableDiff) -> Vec<Op> {
+    let drop = |c: &TableChange| match c {
+        TableChange::DropColumn { column } => {
+            Some(Op::DropColumn { table: d.to.name.clone(), column: column.name.clone() })
+        }
+        _ => None,
+    };
+    d.changes.iter().filter_map(drop).collect()
+}
+
+/// Comments of the table and its columns that changed.
+pub fn comments(d: &TableDiff) -> Vec<Op> {
+    let object = &d.to.name;
+    let comment = |column: Option<&str>, text: &Option<String>| Op::Comment {
+        object: object.clone(),
+        on: "TABLE",
+        column: column.map(str::to_string),
+        text: text.clone(),
+    };
+    let mut ops = Vec::new();
+    for change in &d.changes {
+        if let TableChange::Comment { to, .. } = change {
+            ops.push(comment(None, to));
+        }
+    }
+    for change in &d.changes {
+        if let TableChange::ModifyColumn { to, changed, .. } = change {
+            if changed.has(ColumnChanges::COMMENT) {
+                ops.push(comment(Some(&to.name), &to.description));
+            }
+        }
+    }
+    ops
+}
+
+/// The table's grants that change in place.
+pub fn grant_ops(d: &TableDiff) -> Vec<Op> {
+    let op = |c: &TableChange| match c {
+        TableChange::Grants { revoke, grant } => {
+            Some(Op::Grants { object: d.to.name.clone(), revoke: revoke.clone(), grant: grant.clone() })
+        }
+        _ => None,
+    };
+    d.changes.iter().filter_map(op).collect()
+}
+
+/// Index drops (changed ones too), then creates.
+pub fn index_ops(d: &TableDiff) -> Vec<Op> {
+    let table = &d.to.name;
+    let mut drops = Vec::new();
+    let mut creates = Vec::new();
+    for change in &d.changes {
+        match change {
+            TableChange::DropIndex { index } => drops.push(Op::DropIndex { name: sibling_key(table, &index.name) }),
+            TableChange::ModifyIndex { from, to } => {
+                drops.push(Op::DropIndex { name: sibling_key(table, &from.name) });
+                creates.push(Op::CreateIndex { table: table.clone(), index: to.clone() });
+            }
+            TableChange::AddIndex { index } => {
+                creates.push(Op::CreateIndex { table: table.clone(), index: index.clone() })
+            }
+            _ => {}
+        }
+    }
+    drops.extend(creates);
+    drops
+}
+
+/// Reference rows that go, then those that come. Renames have run by then, and the differ names
+/// a row's columns by their new names.
+pub fn row_ops(d: &TableDiff) -> Vec<Op> {
+    let renamed = crate::diff::renames(&d.from, &d.to);
+    let mut ops = Vec::new();
+    for change in &d.changes {
+        if let TableChange::DeleteRows { rows } = change {
+            let old = d
+                .from
+                .columns
+                .iter()
+                .map(|c| (renamed.get(c.name.as_str()).map_or(c.name.clone(), |n| n.to_string()), c.ty.clone()));
+            let types = old.chain(d.to.columns.iter().map(|c| (c.name.clone(), c.ty.clone()))).collect();
+            ops.push(Op::DeleteRows { table: d.to.name.clone(), rows: rows.clone(), types });
+        }
+    }
+    for change in &d.changes {
+        if let TableChange::AddRows { rows } = change {
+            ops.push(Op::InsertRows { table: Table { rows: rows.clone(), ..d.to.clone() } });
+        }
+    }
+    ops
+}
+
+/// The modified columns whose type, nullability or default changed: (old, new).
+pub fn redefined(d: &TableDiff) -> Vec<(&crate::model::Column, &crate::model::Column)> {
+    d.changes
+        .iter()
+        .filter_map(|c| match c {
+            TableChange::ModifyColumn { from, to, changed } if changed.definition() => Some((from, to)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Renamed or dropped columns: views reading the table break on every dialect.
+pub fn renames_or_drops(d: &TableDiff) -> bool {
+    d.changes.iter().any(|c| matches!(c, TableChange::RenameColumn { .. } | TableChange::DropColumn { .. }))
+}
