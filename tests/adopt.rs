@@ -80,13 +80,14 @@ fn inspect_generate_baseline_then_only_later_migrations_run() {
     std::fs::write(&orders, yaml).unwrap();
     let out = schema(&project, "postgres://unused", &["generate", "--name", "order_note"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("shop.orders.note: the database adds it after `total`"), "{}", text(&out));
+    let v2 = std::fs::read_to_string(project.join("migrations/postgres/V2__order_note.sql")).unwrap();
+    assert!(v2.contains("PostgreSQL adds the column at the end of the table"), "{v2}");
     assert_eq!(files_in(&project.join("migrations/postgres")), ["V1__initial.sql", "V2__order_note.sql"]);
     let out = schema(&project, &url, &["migrate"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("applying V2__order_note") && !text(&out).contains("V1__"), "{}", text(&out));
-    // ADD COLUMN appends: the YAML lists `note` first, so generate warned and diff reports the
-    // position until the YAML lists it last.
+    // ADD COLUMN appends: the YAML lists `note` first, so the migration's hazard said so and
+    // diff reports the position until the YAML lists it last.
     let out = schema(&project, &url, &["diff"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("column_position shop.orders"), "{}", text(&out));

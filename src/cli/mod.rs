@@ -380,20 +380,16 @@ fn check_json(project: &Project) -> serde_json::Value {
 
 /// generate's outcome: exit 1 when it refused or, with --check, found the migrations behind.
 fn generate_output(outcome: &Outcome, check: bool, out: &Out) -> ExitCode {
-    let (kind, files, lines, warnings, code) = match outcome {
-        Outcome::UpToDate => ("up_to_date", &[][..], &[][..], &[][..], 0),
-        Outcome::Written(files, warnings) => ("written", files.as_slice(), &[][..], warnings.as_slice(), 0),
-        Outcome::Refused(lines) => ("refused", &[][..], lines.as_slice(), &[][..], 1),
-        Outcome::Pending(lines) => ("pending", &[][..], lines.as_slice(), &[][..], 1),
+    let (kind, files, lines, code) = match outcome {
+        Outcome::UpToDate => ("up_to_date", &[][..], &[][..], 0),
+        Outcome::Written(files) => ("written", files.as_slice(), &[][..], 0),
+        Outcome::Refused(lines) => ("refused", &[][..], lines.as_slice(), 1),
+        Outcome::Pending(lines) => ("pending", &[][..], lines.as_slice(), 1),
     };
-    let doc = json!({"command": "generate", "check": check, "outcome": kind, "written": files, "changes": lines, "warnings": warnings});
-    out.doc(doc);
+    out.doc(json!({"command": "generate", "check": check, "outcome": kind, "written": files, "changes": lines}));
     match outcome {
         Outcome::UpToDate => out.say("migrations are up to date with the YAML"),
-        Outcome::Written(files, warnings) => {
-            files.iter().for_each(|f| out.say(format!("wrote {}", f.display())));
-            warnings.iter().for_each(|w| out.progress(format!("warning: {w}")));
-        }
+        Outcome::Written(files) => files.iter().for_each(|f| out.say(format!("wrote {}", f.display()))),
         Outcome::Refused(lines) => {
             out.finding("refusing to generate: these changes destroy data or rewrite whole tables:");
             lines.iter().for_each(|l| out.finding(format!("  {l}")));

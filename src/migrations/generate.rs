@@ -3,7 +3,7 @@
 
 use super::state::{digest, State};
 use super::{scan, NO_TRANSACTION};
-use crate::diff::{diff, Change, TableChange};
+use crate::diff::diff;
 use crate::error::{Context, Error, Result};
 use crate::layout::Layout;
 use crate::model::display_key;
@@ -14,8 +14,7 @@ use std::path::PathBuf;
 
 pub enum Outcome {
     UpToDate,
-    /// The files written, and what the user should know about them.
-    Written(Vec<PathBuf>, Vec<String>),
+    Written(Vec<PathBuf>),
     /// `--check` found work: the lines say what.
     Pending(Vec<String>),
     /// Destructive or expensive changes without `--allow-destructive`: nothing was written.
@@ -84,35 +83,11 @@ pub fn generate(
             files.push((layout.dialect_dir(dialect).join(file_name), sql));
         }
     }
-    let warnings = appended(&changes, &desired.namespace);
     state.project = Some(desired);
     files.push((layout.migrations.join(super::state::STATE_FILE), state.text()));
     write_all(&files)?;
     files.pop();
-    Ok(Outcome::Written(files.into_iter().map(|(path, _)| path).collect(), warnings))
-}
-
-/// A column the YAML lists before columns the table already has: ADD COLUMN appends it, so the
-/// database's order will differ from the YAML's (`diff` reports `column_position`).
-fn appended(changes: &[Change], namespace: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for change in changes {
-        let Change::ModifyTable(d) = change else { continue };
-        for c in &d.changes {
-            let TableChange::AddColumn { column } = c else { continue };
-            let later = d.to.columns.iter().skip_while(|x| x.name != column.name).skip(1);
-            if let Some(old) = later.filter(|x| d.from.column(&x.name).is_some()).last() {
-                out.push(format!(
-                    "{}.{}: the database adds it after `{}`, its last column, not where the YAML lists it; \
-                     `schema diff` will report its position until the YAML lists it last",
-                    display_key(namespace, &d.to.name),
-                    column.name,
-                    old.name
-                ));
-            }
-        }
-    }
-    out
+    Ok(Outcome::Written(files.into_iter().map(|(path, _)| path).collect()))
 }
 
 /// Writes every file or none: all to temporary names first (removed again if one fails), then
