@@ -274,77 +274,7 @@ fn diff(project: &Project, catalog: &Catalog) -> drift::Report {
 fn a_freshly_migrated_redshift_shows_no_drift() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/features/schema");
     let project = schema::load::load(&dir).unwrap();
-    let ddl = schema::plan::create_all(&project.enabled(), Dialect::Redshift).unwrap();
-    let statements = schema::sql::lexer::split_statements(&ddl, schema::sql::lexer::Escapes::Backslash);
-    let create = |name: &str| {
-        let head = format!("CREATE MATERIALIZED VIEW \"analytics\".\"{name}\"");
-        statements.iter().find(|s| s.starts_with(&head)).unwrap().to_string()
-    };
-    let catalog = Catalog {
-        relations: rows(
-            "reloid|relname|relkind|reldiststyle|releffectivediststyle|description|relacl|owner
-             301|chat_sessions|r|1|1|One row per chat session.
-             302|events|r|8|8|Exercises the less common options.
-             303|web_automations|r|9|12|
-             304|mv_x|v|0||Daily counts.
-             305|mv_keyed|v|0||
-             306|v_recent|v|0||A plain view.
-             307|mv_tbl__mv_x__0|r|0|0|
-             308|refinery_schema_history|r|9|10|",
-        ),
-        columns: rows(
-            "relname|attname|type|attnotnull|default_expr|encoding|attisdistkey|attsortkeyord|description
-             chat_sessions|session_id|character varying(64)|t||lzo|t|0|
-             chat_sessions|event_timestamp|timestamp without time zone|t||raw|f|2|
-             chat_sessions|event_date|date|f||raw|f|1|
-             chat_sessions|status|character varying(16)|f|'new'::character varying|lzo|f|0|It's the status
-             events|event_id|integer|t|\"identity\"(302, 0, '100,10'::text)|az64|f|0|
-             events|amount|numeric(12,2)|t|0|az64|f|0|
-             events|ratio|double precision|f||none|f|0|
-             events|payload|super|f||zstd|f|0|
-             events|code|character(2)|f||lzo|f|0|
-             events|created|timestamp with time zone|f||az64|f|0|
-             web_automations|automation_id|bigint|t|\"identity\"(303, 0, '1,1'::text)|az64|f|0|
-             web_automations|session_id|character varying(64)|t||zstd|t|0|
-             web_automations|event_date|date|f||raw|f|-1|
-             web_automations|domain_category|character varying(32)|f||lzo|f|0|
-             web_automations|flag|boolean|t|false|raw|f|0|
-             mv_tbl__mv_x__0|event_date|date|f||raw|f|1|",
-        ),
-        constraints: rows(
-            "relname|definition
-             chat_sessions|PRIMARY KEY (session_id)
-             events|PRIMARY KEY (event_id)
-             events|UNIQUE (amount, ratio)
-             events|UNIQUE (code)
-             web_automations|PRIMARY KEY (automation_id)
-             web_automations|FOREIGN KEY (session_id) REFERENCES analytics.chat_sessions(session_id)",
-        ),
-        views: views(&[
-            ("mv_x", &create("mv_x")),
-            ("mv_keyed", &create("mv_keyed")),
-            (
-                "v_recent",
-                "SELECT session_id, event_date\nFROM analytics.chat_sessions WHERE event_date >= current_date - 7",
-            ),
-        ]),
-        deployer: rows("usename|usesuper\n admin|t"),
-        backup: Some(rows(
-            "key|dboid
-             pg_class_backup_900_303|900",
-        )),
-        table_info: Some(rows(
-            "table|diststyle|sortkey1|encoded
-             chat_sessions|KEY(session_id)|event_date|Y, AUTO(ENCODE)",
-        )),
-        mv_info: Some(rows(
-            "name|autorefresh|state
-             mv_x|f|1
-             mv_keyed|t|0",
-        )),
-        external_tables: Some(rows("schemaname|tablename|location")),
-        role_grants: Some(rows("relation_name|privilege_type|identity_name")),
-    };
+    let catalog = common::catalog_rows::features_catalog(|_, text| text);
     let report = diff(&project, &catalog);
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
     assert_eq!(report.diff, "");

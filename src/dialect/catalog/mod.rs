@@ -321,6 +321,21 @@ impl Builder {
         }
     }
 
+    /// The owners of the objects read, `(key, role)`, the tool's own tables included: each table,
+    /// view or enum owned by another role than the tool's is `unmodelled` `owner`. The tool's
+    /// role owns the migration history; before the first migration, the most common owner.
+    pub(in crate::dialect) fn owners<'a>(&mut self, owners: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        let owners: Vec<(&str, &str)> = owners.into_iter().collect();
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        owners.iter().for_each(|(_, role)| *counts.entry(role).or_default() += 1);
+        let history = owners.iter().find(|(key, _)| *key == crate::layout::HISTORY_TABLE).map(|(_, role)| *role);
+        let common = counts.iter().max_by_key(|(role, n)| (**n, std::cmp::Reverse(**role))).map(|(role, _)| *role);
+        let Some(expected) = history.or(common) else { return };
+        for (key, role) in owners.iter().filter(|(_, role)| *role != expected) {
+            self.unmodelled(key, None, "owner", Some(expected), role);
+        }
+    }
+
     /// An object of a managed namespace that the model cannot hold (`what`: `function`, ...).
     pub(in crate::dialect) fn stray(&mut self, what: &str, key: &str, definition: &str) {
         if !self.unheld(key) {

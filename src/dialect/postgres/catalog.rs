@@ -7,10 +7,10 @@
 
 use super::normalise::normalise;
 use super::{properties, Postgres};
+use crate::dialect::acl;
 use crate::dialect::catalog::{
     identifier, in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Session,
 };
-use crate::dialect::{acl, Driver};
 use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Grantee, Identity, Index, Project};
@@ -108,7 +108,7 @@ WHERE {n} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
 ORDER BY 1, 2";
 
 /// The enum types of the project's namespace with their values in order.
-const ENUMS: &str = "SELECT t.typname, e.enumlabel
+const ENUMS: &str = "SELECT t.typname, e.enumlabel, pg_catalog.pg_get_userbyid(t.typowner) AS owner
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
@@ -246,7 +246,6 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         ("{t}", object_key(&Postgres, namespaces, "tn.nspname", "t.relname")),
         ("{o}", object_key(&Postgres, namespaces, "o.nspname", "o.name")),
         ("{e}", object_key(&Postgres, namespaces, "n.nspname", "t.typname")),
-        ("{history}", Postgres.literal(crate::layout::HISTORY_TABLE)),
     ];
     let mut query = |sql: &str| {
         let sql = replacements.iter().fold(sql.to_string(), |q, (k, v)| q.replace(k, v));
@@ -272,7 +271,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     // What the model does not hold is compared on the live side only: the desired side has what
     // the tool's DDL gives, and the scratch copies are no complete objects.
     let beyond = match scope {
-        Scope::Managed => Some((query(&properties::properties())?, query(properties::OBJECTS)?)),
+        Scope::Managed => Some((query(properties::PROPERTIES)?, query(properties::OBJECTS)?)),
         Scope::Temporary(_) => None,
     };
 
@@ -297,6 +296,13 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     }
     for r in enums.iter().flat_map(|rows| rows.iter()) {
         b.enum_value(r.text("typname"), r.text("enumlabel"));
+    }
+    if let Scope::Managed = scope {
+        let relations = relations.iter().map(|r| (r.text("relname"), r.text("owner")));
+        let mut enum_owners: Vec<(&str, &str)> =
+            enums.iter().flat_map(|rows| rows.iter()).map(|r| (r.text("typname"), r.text("owner"))).collect();
+        enum_owners.dedup();
+        b.owners(relations.chain(enum_owners));
     }
     let mut columns: Vec<_> = columns.iter().collect();
     columns.sort_by_cached_key(|r| (r.text("relname"), r.int("attnum")));

@@ -9,32 +9,16 @@
 
 use crate::dialect::catalog::{Builder, Rows};
 
-/// The role the tool's objects belong to, `o.oid`: the owner of the migration history, else the
-/// most common owner of the namespaces' relations.
-const OWNER: &str = "CROSS JOIN (SELECT COALESCE(
-  (SELECT h.relowner FROM pg_catalog.pg_class h JOIN pg_catalog.pg_namespace n ON n.oid = h.relnamespace
-   WHERE {home} AND h.relname = {history}),
-  (SELECT c.relowner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-   WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm')
-   GROUP BY c.relowner ORDER BY pg_catalog.count(*) DESC, c.relowner LIMIT 1)) AS oid) o";
-
-/// The query of [`PROPERTIES`], owner included.
-pub(super) fn properties() -> String {
-    PROPERTIES.replace("{owner}", OWNER)
-}
-
 /// Rows `(relname, item, property, found, expected)`, all text (a `name` would cut values at 63
 /// bytes).
-const PROPERTIES: &str = "SELECT {c} AS relname, NULL::pg_catalog.text AS item, p.property, p.found, p.expected
+pub(super) const PROPERTIES: &str = "SELECT {c} AS relname, NULL::pg_catalog.text AS item, p.property, p.found, p.expected
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
 LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
 LEFT JOIN pg_catalog.pg_class toast ON toast.oid = c.reltoastrelid
-{owner}
 CROSS JOIN LATERAL (VALUES
-  ('owner', pg_catalog.pg_get_userbyid(c.relowner)::pg_catalog.text, pg_catalog.pg_get_userbyid(o.oid)::pg_catalog.text),
-  ('persistence', CASE c.relpersistence WHEN 'u' THEN 'UNLOGGED' ELSE 'LOGGED' END, 'LOGGED'),
+  ('persistence', CASE c.relpersistence WHEN 'u' THEN 'UNLOGGED' ELSE 'LOGGED' END::pg_catalog.text, 'LOGGED'),
   (CASE c.relkind WHEN 'v' THEN 'view options' ELSE 'storage parameters' END,
    pg_catalog.array_to_string(c.reloptions || (SELECT pg_catalog.array_agg('toast.' || o) FROM pg_catalog.unnest(toast.reloptions) o),
                               ', '), NULL),
@@ -155,9 +139,7 @@ UNION ALL
 SELECT {e}, NULL, p.property, p.found, p.expected
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-{owner}
 CROSS JOIN LATERAL (VALUES
-  ('owner', pg_catalog.pg_get_userbyid(t.typowner)::pg_catalog.text, pg_catalog.pg_get_userbyid(o.oid)::pg_catalog.text),
   ('comment', pg_catalog.obj_description(t.oid, 'pg_type'), NULL)
 ) AS p(property, found, expected)
 WHERE {home} AND t.typtype = 'e' AND p.found IS DISTINCT FROM p.expected";

@@ -233,6 +233,7 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
             b.grants(name, acl::grants(list, r.text("owner"), Grantee::User));
         }
     }
+    b.owners(c.relations.iter().filter(|r| !internal(r.text("relname"))).map(|r| (r.text("relname"), r.text("owner"))));
     let deployer = visibility::deployer(&c.deployer);
     role_grants(&mut b, c.role_grants.as_ref(), deployer);
 
