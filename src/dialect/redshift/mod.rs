@@ -5,6 +5,7 @@ mod hazards;
 mod lint;
 mod lower;
 mod normalise;
+mod queries;
 mod visibility;
 
 use super::catalog::Live;
