@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::rng::{setting, Rng};
 use schema::model::Dialect;
 use schema::sql::lexer::{split_statements, Escapes};
 use std::collections::BTreeSet;
@@ -20,27 +21,6 @@ const PROJECTS: usize = 2_400;
 /// Of which this many also run through the real binary.
 const BINARY_EVERY: usize = 12;
 const THREADS: usize = 2;
-
-/// splitmix64: deterministic and dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// A project as shipped: its `schema.yaml` and its object files (path under the YAML folder,
 /// declared name, text).
@@ -413,7 +393,6 @@ fn binary(n: usize, files: &[(PathBuf, String)], accepted: bool, tally: &Tally) 
 fn mutated_projects_that_check_accepts_migrate() {
     let started = Instant::now();
     let corpora = corpora();
-    let setting = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
     let (projects, seed) =
         (setting("SCHEMA_FUZZ_PROJECTS", PROJECTS as u64) as usize, setting("SCHEMA_FUZZ_SEED", 0x5eed));
     let tally = Tally::default();

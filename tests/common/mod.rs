@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod redshift;
+pub mod rng;
 
 use schema::db::Target;
 use schema::local::LocalCluster;
