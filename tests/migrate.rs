@@ -285,6 +285,10 @@ fn transaction_control_in_a_migration_is_refused_before_anything_runs() {
         ("V2__commit.sql", "CREATE TABLE analytics.c (id INTEGER);\nCOMMIT;\n"),
         ("V2__begin.sql", "-- schema:no-transaction\n/* open one */ begin;\nCREATE TABLE analytics.c (id INTEGER);\n"),
         ("V2__start.sql", "START TRANSACTION;\nCREATE TABLE analytics.c (id INTEGER);\nROLLBACK;\n"),
+        // Hidden from a splitter that missed the string's continuation: `'\'` continues the E'' string.
+        ("V2__continued.sql", "SELECT E'a'\n'\\' || '; COMMIT; CREATE TABLE analytics.c (id INTEGER); SELECT 'a';\n"),
+        // It would end the migration's transaction as surely as COMMIT does.
+        ("V2__prepare.sql", "CREATE TABLE analytics.c (id INTEGER);\nPREPARE TRANSACTION 'x';\n"),
     ] {
         let (_tmp, root) = project(&[(name, sql)]);
         let out = schema(&root, &url, &["migrate"]);

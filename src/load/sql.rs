@@ -6,9 +6,7 @@ use super::positions::Pos;
 use super::project::Loader;
 use super::Source;
 use crate::dialect::driver;
-use crate::model::Dialect;
 use crate::sql::expr::{self, ParseError, Role};
-use crate::sql::lexer::{significant, Kind};
 use crate::suggest::nearest;
 
 impl Loader<'_> {
@@ -28,10 +26,7 @@ impl Loader<'_> {
             let parsed = self
                 .parsed
                 .entry((text.to_string(), dialect, role))
-                .or_insert_with(|| {
-                    let columns = expr::expression(text, driver(dialect).grammars(), role).map(|e| e.columns())?;
-                    setting_independent(text, dialect).map(|()| columns)
-                })
+                .or_insert_with(|| expr::expression(text, driver(dialect).grammars(), role).map(|e| e.columns()))
                 .clone();
             match parsed {
                 Ok(c) => columns = c,
@@ -68,9 +63,7 @@ impl Loader<'_> {
     /// Parses a view body (refs expanded) as one query in every dialect of the project.
     pub(super) fn query(&mut self, src: &Source, body: &str) -> bool {
         for dialect in self.dialects.clone() {
-            if let Err(e) =
-                expr::query(body, driver(dialect).grammars()).and_then(|_| setting_independent(body, dialect))
-            {
+            if let Err(e) = expr::query(body, driver(dialect).grammars()) {
                 let near: String = body[e.offset.min(body.len())..].chars().take(30).collect();
                 let near = near.split_whitespace().collect::<Vec<_>>().join(" ");
                 let msg = if near.is_empty() {
@@ -98,31 +91,4 @@ impl Loader<'_> {
             base
         }
     }
-}
-
-/// Literals that read back as written wherever they run. PostgreSQL reads a backslash in a plain
-/// `'...'` string as itself, or as an escape when the server has `standard_conforming_strings =
-/// off`: text parsed one way here would run the other way there (`'\' || '; DROP …'` closes
-/// differently); `E'...'` means the same either way. And `migrate` reads CRLF in a migration as
-/// LF, so a carriage return inside quotes would not survive: it is written as an escape.
-fn setting_independent(text: &str, dialect: Dialect) -> Result<(), ParseError> {
-    let driver = crate::dialect::driver(dialect);
-    let quoted = [Kind::String, Kind::DollarString, Kind::QuotedIdent];
-    for t in significant(text, driver.escapes()) {
-        let message = if quoted.contains(&t.kind) && t.text.contains('\r') {
-            "has a carriage return inside quotes, which `migrate` would read as part of a line end: \
-             write it as an escape (E'\\r' on PostgreSQL, CHR(13))"
-        } else if driver.backslash_depends_on_settings()
-            && t.kind == Kind::String
-            && t.text.starts_with(['\'', 'n', 'N'])
-            && t.text.contains('\\')
-        {
-            "has a backslash in a '...' string, which PostgreSQL reads as an escape when \
-             standard_conforming_strings is off: write it as E'...' with the backslash doubled"
-        } else {
-            continue;
-        };
-        return Err(ParseError { message: message.into(), offset: t.start });
-    }
-    Ok(())
 }
