@@ -106,7 +106,9 @@ impl Renderer {
         });
         let ns = namespace.to_string();
         env.add_filter("body", move |sql: &str| -> std::result::Result<String, minijinja::Error> {
-            Ok(expand_refs(sql, &ns)?.0)
+            let body = expand_refs(sql, &ns)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.message))?;
+            Ok(body.0)
         });
         Renderer { env, namespace: namespace.to_string(), dialect }
     }

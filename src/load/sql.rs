@@ -6,7 +6,7 @@ use super::positions::Pos;
 use super::project::Loader;
 use super::Source;
 use crate::dialect::driver;
-use crate::sql::expr::{self, ParseError, Role};
+use crate::sql::expr::{self, Role};
 use crate::suggest::nearest;
 
 impl Loader<'_> {
@@ -31,7 +31,7 @@ impl Loader<'_> {
             match parsed {
                 Ok(c) => columns = c,
                 Err(e) => {
-                    let pos = self.within(src, path, text, &e);
+                    let pos = self.within(src, path, text, e.offset);
                     self.error(src, pos, format!("`{key}` {}", e.message), None);
                     return None;
                 }
@@ -78,15 +78,19 @@ impl Loader<'_> {
         true
     }
 
-    /// Where a parse error sits: its exact column when the text is written on one line as it
-    /// reads (a plain scalar), else the start of the value.
-    fn within(&self, src: &Source, path: &str, text: &str, e: &ParseError) -> Pos {
+    /// Where byte `offset` of `text`, the value at `path`, sits in the file: exactly, where the
+    /// file holds the text as it reads up to there (a plain or quoted scalar on one line, or the
+    /// lines of a block scalar at its indent), else at the start of the value.
+    pub(super) fn within(&self, src: &Source, path: &str, text: &str, offset: usize) -> Pos {
         let base = src.positions().value(path);
-        let line = src.text.lines().nth(base.line.saturating_sub(1)).unwrap_or_default();
+        let before = &text[..offset.min(text.len())];
+        let (lines, last) = (before.matches('\n').count(), before.rsplit('\n').next().unwrap_or_default());
+        let line = src.text.lines().nth((base.line + lines).saturating_sub(1)).unwrap_or_default();
         let at: usize = line.chars().take(base.col.saturating_sub(1)).map(char::len_utf8).sum();
-        let before = &text[..e.offset.min(text.len())];
-        if line.get(at..).is_some_and(|rest| rest.starts_with(before)) && !before.contains('\n') {
-            Pos { line: base.line, col: base.col + before.chars().count() }
+        let rest = line.get(at..).unwrap_or_default();
+        let quote = usize::from(lines == 0 && rest.starts_with(['"', '\'']));
+        if rest.get(quote..).is_some_and(|r| r.starts_with(last)) {
+            Pos { line: base.line + lines, col: base.col + quote + last.chars().count() }
         } else {
             base
         }

@@ -4,9 +4,9 @@
 
 pub mod expr;
 pub mod lexer;
+pub mod refs;
 
-use minijinja::{Environment, UndefinedBehavior};
-use std::sync::{Arc, Mutex};
+pub use refs::expand_refs;
 
 /// Whether a statement starts or ends a transaction: BEGIN, START TRANSACTION, COMMIT, END,
 /// ROLLBACK (not ROLLBACK TO a savepoint), ABORT, PREPARE TRANSACTION, COMMIT or ROLLBACK
@@ -34,39 +34,9 @@ pub fn qualified(home: &str, key: &str) -> String {
     }
 }
 
-/// Renders the `{{ ref('t') }}` placeholders of a view body to qualified names and returns the
-/// names referenced, sorted and unique.
-pub fn expand_refs(sql: &str, namespace: &str) -> std::result::Result<(String, Vec<String>), minijinja::Error> {
-    let refs = Arc::new(Mutex::new(Vec::<String>::new()));
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_keep_trailing_newline(true);
-    let (seen, ns) = (refs.clone(), namespace.to_string());
-    env.add_function("ref", move |name: &str| {
-        seen.lock().unwrap().push(name.to_string());
-        qualified(&ns, name)
-    });
-    let body = env.render_str(sql, ())?;
-    let mut names = refs.lock().unwrap().clone();
-    names.sort();
-    names.dedup();
-    Ok((body.trim_end().to_string(), names))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn refs_are_qualified_and_recorded() {
-        let (sql, refs) =
-            expand_refs("SELECT 1 FROM {{ ref('b') }} JOIN {{ ref(\"a\") }} USING (x) JOIN {{ ref('b') }}", "ns")
-                .unwrap();
-        assert_eq!(sql, "SELECT 1 FROM \"ns\".\"b\" JOIN \"ns\".\"a\" USING (x) JOIN \"ns\".\"b\"");
-        assert_eq!(refs, vec!["a", "b"]);
-        let (sql, refs) = expand_refs("SELECT 1 FROM {{ ref('raw.b') }}", "ns").unwrap();
-        assert_eq!((sql.as_str(), refs), ("SELECT 1 FROM \"raw\".\"b\"", vec!["raw.b".to_string()]));
-    }
 
     #[test]
     fn transaction_control_is_found_in_any_spelling() {
