@@ -10,7 +10,7 @@ pub use redact::redact_urls;
 
 use crate::model::Dialect;
 use postgres::config::SslMode as PgSslMode;
-use redact::{chain, decode, redact_url, scrub};
+use redact::{chain, decode, is_secret_key, redact_url, scrub};
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -154,7 +154,7 @@ impl Target {
                 },
                 _ => passed.push(seg),
             }
-            if key.contains("password") {
+            if is_secret_key(&key) {
                 secrets.extend([raw.to_string(), value]);
                 shown_query.push(format!("{key}=***"));
             } else {
@@ -408,5 +408,8 @@ mod tests {
         let text = "error: unexpected argument 'postgres://u:s3cret@h/db?pass%77ord=s3cret2' found";
         let masked = redact_urls(text);
         assert_eq!(masked, "error: unexpected argument 'postgres://u:***@h/db?pass%77ord=***' found");
+        let text = "argument 'host=h PWD=s3cret passwd=s3cret2 dbname=x' and postgres://u@h/d?Password=s3cret3&a=b";
+        let masked = redact_urls(text);
+        assert_eq!(masked, "argument 'host=h PWD=*** passwd=*** dbname=x' and postgres://u@h/d?Password=***&a=b");
     }
 }
