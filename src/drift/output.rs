@@ -7,6 +7,7 @@ use crate::db::Target;
 use crate::layout::Layout;
 use crate::load;
 use crate::model::Project;
+use crate::terminal::safe;
 use anstyle::{AnsiColor, Style};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -64,7 +65,7 @@ fn github(layout: &Layout, report: &Report) {
 
 fn text(project: &Project, target: &Target, report: &Report, quiet: bool) {
     for w in report.warnings.iter().filter(|_| !quiet) {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", safe(w));
     }
     let where_ = format!("{} on {} ({})", project.namespace, target.redacted(), target.dialect());
     if !report.drift() {
@@ -78,9 +79,9 @@ fn text(project: &Project, target: &Target, report: &Report, quiet: bool) {
     let n = report.findings.len();
     println!("drift: {where_} differs from the YAML: {n} finding{}", if n == 1 { "" } else { "s" });
     for f in &report.findings {
-        anstream::println!("  {bold}{:<15}{bold:#} {}", f.kind.to_string(), f.object);
-        println!("      expected: {}", one_line(&or_none(&f.expected)));
-        println!("      found:    {}", one_line(&or_none(&f.actual)));
+        anstream::println!("  {bold}{:<15}{bold:#} {}", f.kind.to_string(), safe(&f.object));
+        println!("      expected: {}", safe(&one_line(&or_none(&f.expected))));
+        println!("      found:    {}", safe(&one_line(&or_none(&f.actual))));
     }
     if n == 0 {
         println!("  the canonical DDL differs although no finding covers it (please report this)");
@@ -95,7 +96,7 @@ fn text(project: &Project, target: &Target, report: &Report, quiet: bool) {
                 Some(b'+') => AnsiColor::Green.on_default(),
                 _ => Style::new(),
             };
-            anstream::println!("{style}{line}{style:#}");
+            anstream::println!("{style}{}{style:#}", safe(line));
         }
     }
 }
