@@ -5,6 +5,7 @@ mod conninfo;
 mod redact;
 mod tls;
 
+use conninfo::password_in_file;
 pub use conninfo::{environment_names_a_database, Env, Params, UNRESERVED};
 pub use redact::redact_urls;
 
@@ -128,8 +129,9 @@ impl Target {
         Target::parse_url(&params.to_url(), dialect, default_timeout)
     }
 
-    /// `sslmode`, `sslrootcert` and `connect_timeout` are handled here (rust-postgres rejects
-    /// the first two's libpq values); every other parameter is passed on to rust-postgres.
+    /// `sslmode`, `sslrootcert`, `connect_timeout` and `passfile` are handled here (rust-postgres
+    /// rejects the first two's libpq values and knows no password file); every other parameter
+    /// is passed on to rust-postgres.
     fn parse_url(url: &str, dialect: Option<Dialect>, default_timeout: Duration) -> Result<Target, DbError> {
         let parsed = Url::parse(url).map_err(|e| DbError(format!("invalid database URL {}: {e}", redact_url(url))))?;
         let mut secrets: Vec<String> = parsed.password().into_iter().flat_map(|p| [p.to_string(), decode(p)]).collect();
@@ -137,6 +139,7 @@ impl Target {
         // Work on raw `k=v` segments so the rest reaches rust-postgres byte for byte. Keys are
         // compared decoded, as rust-postgres reads them.
         let (mut ssl_mode, mut root_cert, mut timeout) = (SslMode::Prefer, None, default_timeout);
+        let mut passfile = None;
         let (mut passed, mut shown_query) = (Vec::new(), Vec::new());
         let mut bad = None;
         for seg in parsed.query().unwrap_or("").split('&').filter(|s| !s.is_empty()) {
@@ -148,6 +151,7 @@ impl Target {
                     None => bad = Some(format!("unknown sslmode `{value}` ({})", SslMode::HELP)),
                 },
                 "sslrootcert" => root_cert = Some(PathBuf::from(&value)),
+                "passfile" => passfile = Some(PathBuf::from(&value)),
                 "connect_timeout" => match value.trim().parse() {
                     Ok(secs) => timeout = Duration::from_secs(secs),
                     Err(_) => bad = Some(format!("invalid connect_timeout `{value}`")),
@@ -186,6 +190,15 @@ impl Target {
         let rest_query = passed.join("&");
         rest.set_query((!rest_query.is_empty()).then_some(rest_query.as_str()));
         let mut config = postgres::Config::from_str(rest.as_str()).map_err(|e| invalid(scrub(&secrets, &chain(&e))))?;
+        if let (None, Some(file)) = (config.get_password(), &passfile) {
+            let port = parsed.port().unwrap_or(5432).to_string();
+            let user = config.get_user().unwrap_or_default().to_string();
+            let db = config.get_dbname().map_or(user.clone(), str::to_string);
+            let host = parsed.host_str().unwrap_or("localhost").trim_start_matches('[').trim_end_matches(']');
+            if let Some(password) = password_in_file(file, [host, &port, &db, &user]).map_err(invalid)? {
+                config.password(password);
+            }
+        }
         // What rust-postgres will send, whichever spelling the URL used (a fragment, say).
         secrets.extend(config.get_password().map(|p| String::from_utf8_lossy(p).into_owned()));
         if config.get_application_name().is_none() {

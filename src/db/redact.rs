@@ -36,10 +36,11 @@ pub fn redact_urls(text: &str) -> String {
 }
 
 /// Whether a connection parameter may hold a secret: its name holds `pass` or `pwd` in any case
-/// (`password`, `PASSWORD`, `passwd`, `pwd`, `sslpassword`), whatever the driver makes of it.
+/// (`password`, `PASSWORD`, `passwd`, `pwd`, `sslpassword`), whatever the driver makes of it;
+/// all but libpq's `passfile`, the path of a password file.
 pub(super) fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    key.contains("pass") || key.contains("pwd")
+    (key.contains("pass") || key.contains("pwd")) && key != "passfile"
 }
 
 /// The value of every `key=value` pair in free text whose key `is_secret_key` (a key=value
