@@ -142,7 +142,7 @@ fn agree(text: &str, escapes: Escapes, read: &Read) -> Result<(), String> {
             if token.is_none() && *at < text.len() && !(escape && inside) {
                 return Err(format!("the server stops at byte {at} ({message}), where the lexer starts no token"));
             }
-            if message.starts_with("unterminated") && !token.is_some_and(|t| !t.terminated) {
+            if message.starts_with("unterminated") && token.is_none_or(|t| t.terminated) {
                 return Err(format!(
                     "the server finds an unterminated token at byte {at} ({message}), the lexer does not"
                 ));
@@ -294,7 +294,7 @@ fn random_text(rng: &mut Rng) -> String {
     let mut text = String::new();
     for s in 0..1 + rng.below(3) {
         if s > 0 {
-            text.push_str(*rng.pick(&[";", "; ", ";\n", " ;-- x\n", ";;"]));
+            text.push_str(rng.pick::<&str>(&[";", "; ", ";\n", " ;-- x\n", ";;"]));
         }
         text.push_str("SELECT ");
         for k in 0..1 + rng.below(3) {
@@ -305,7 +305,7 @@ fn random_text(rng: &mut Rng) -> String {
             text.push_str(&operand(rng));
             for _ in 0..rng.below(3) {
                 text.push_str(&gap(rng));
-                text.push_str(*rng.pick(&["||", "+", "<", "=", "<>", "-", "*", "#", ">="]));
+                text.push_str(rng.pick::<&str>(&["||", "+", "<", "=", "<>", "-", "*", "#", ">="]));
                 text.push_str(&gap(rng));
                 text.push_str(&operand(rng));
             }
