@@ -184,7 +184,7 @@ fn stored_as_written(url: &str, version: u32) {
 
 fn corpus_on(standard_conforming_strings: bool) {
     let url = common::fresh_database();
-    let db = url.rsplit('/').next().unwrap().to_string();
+    let db = url::Url::parse(&url).unwrap().path().trim_start_matches('/').to_string();
     psql(&url, "CREATE TABLE public.sentinel (x integer)");
     if !standard_conforming_strings {
         psql(&url, &format!("ALTER DATABASE {db} SET standard_conforming_strings = off"));
