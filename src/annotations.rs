@@ -43,9 +43,10 @@ pub fn annotation(level: &str, title: &str, message: &str, at: Option<(&str, usi
     format!("::{level} {location}title={}::{}", property(title), data(message))
 }
 
-/// Escaping of command data (actions/toolkit `command.ts`).
+/// Escaping of command data (actions/toolkit `command.ts`), then of the control characters
+/// that remain (ESC and others), as everywhere else the tool prints.
 fn data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    crate::terminal::safe(&text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")).into_owned()
 }
 
 /// Properties also escape `:` and `,`.

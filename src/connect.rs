@@ -6,7 +6,7 @@ use crate::db::{environment_names_a_database, Env, Params, Target, UNRESERVED};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::local::LocalCluster;
-use crate::model::targets::{variables, Connection, TargetSpec};
+use crate::model::targets::{is_target_name, variables, Connection, TargetSpec};
 use crate::model::{Dialect, Project};
 use crate::suggest::nearest;
 use percent_encoding::utf8_percent_encode;
@@ -111,6 +111,14 @@ fn named(
 ) -> Result<Chosen> {
     let targets = project.map(|p| &p.targets.named);
     let Some(spec) = targets.and_then(|t| t.get(name)) else {
+        if !is_target_name(name) {
+            let flag = if via == "target" { "--target" } else { via };
+            return Err(Error::new(format!(
+                "{flag} takes a target name (letters, digits, `_` and `-`, one of schema.yaml's `targets:`); its value is \
+                 none and is not shown, as a connection string may hold a password: give a database URL with --database-url \
+                 or DATABASE_URL"
+            )));
+        }
         let known: Vec<&str> = targets.into_iter().flat_map(|t| t.keys().map(String::as_str)).collect();
         let hint = nearest(name, known.iter().copied()).map(|h| format!("; {h}")).unwrap_or_default();
         let listed = if known.is_empty() { "none".to_string() } else { known.join(", ") };
@@ -216,13 +224,14 @@ const PASSWORD_COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs the program (no shell) and takes the password from what it prints: the whole output,
 /// or `DbPassword` (and `DbUser`) when it is the JSON of Redshift's GetClusterCredentials.
-/// Nothing it prints is ever shown.
+/// Nothing it prints, on stdout or stderr, is ever shown; a failure says its exit code only.
 fn run_password_command(argv: &[String], params: &mut Params) -> std::result::Result<(), String> {
     let mut child = Command::new(&argv[0])
         .args(&argv[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        // What it says on stderr may be the secret itself (a vault's debug output): never shown.
+        .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("`{}` cannot run: {e}", argv[0]))?;
     let mut stdout = child.stdout.take().expect("piped above");
@@ -244,7 +253,10 @@ fn run_password_command(argv: &[String], params: &mut Params) -> std::result::Re
     };
     let out = reader.join().map_err(|_| "output unreadable".to_string())?.map_err(|e| e.to_string())?;
     if !status.success() {
-        return Err(format!("`{}` failed ({status})", argv[0]));
+        return Err(match status.code() {
+            Some(code) => format!("`{}` failed with exit code {code}", argv[0]),
+            None => format!("`{}` was stopped by a signal", argv[0]),
+        });
     }
     let credentials = serde_json::from_str::<serde_json::Value>(&out).ok();
     let field = |key: &str| credentials.as_ref().and_then(|c| c.get(key)?.as_str().map(str::to_string));

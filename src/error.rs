@@ -1,7 +1,9 @@
 //! The one error type. Every command that could not run returns it; its kind says what failed
 //! and fixes the exit code (2: the command could not run). Messages are complete sentences for
-//! the terminal and never contain a password.
+//! the terminal and never contain a password; text in them from the YAML or the database is
+//! escaped (`terminal::safe`).
 
+use crate::terminal::safe;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -17,9 +19,10 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: error: {}", self.file.display(), self.line, self.col, self.message)?;
+        let file = self.file.display().to_string();
+        write!(f, "{}:{}:{}: error: {}", safe(&file), self.line, self.col, safe(&self.message))?;
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", safe(help))?;
         }
         Ok(())
     }
@@ -83,14 +86,14 @@ impl fmt::Display for Error {
                 let n = diagnostics.len();
                 write!(f, "{n} problem{} in {dir}", if n == 1 { "" } else { "s" })
             }
-            Error::Input(m) | Error::Connect(m) | Error::Catalog(m) | Error::Database(m) => f.write_str(m),
+            Error::Input(m) | Error::Connect(m) | Error::Catalog(m) | Error::Database(m) => f.write_str(&safe(m)),
             Error::Unsupported(items) => {
                 f.write_str("the planner cannot express these changes yet:")?;
-                items.iter().try_for_each(|i| write!(f, "\n  - {i}"))
+                items.iter().try_for_each(|i| write!(f, "\n  - {}", safe(i)))
             }
             Error::Migrate { message, committed, .. } => {
-                f.write_str(message)?;
-                committed.iter().try_for_each(|c| write!(f, "\n  committed: {c}"))
+                f.write_str(&safe(message))?;
+                committed.iter().try_for_each(|c| write!(f, "\n  committed: {}", safe(c)))
             }
         }
     }
@@ -141,5 +144,5 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
             parts.join(": ")
         }
     };
-    text.replace(['\r', '\n'], " ")
+    safe(&text.replace(['\r', '\n'], " ")).into_owned()
 }

@@ -74,6 +74,7 @@ pub mod review;
 pub mod seed;
 pub mod sql;
 pub mod suggest;
+pub mod terminal;
 pub mod validate;
 
 pub use dialect::{driver, Driver};

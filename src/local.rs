@@ -2,11 +2,17 @@
 //! server's own `initdb`, `postgres` and `pg_ctl`.
 //!
 //! Layout of `dir`: `data/` (the cluster), `postgres.log`, `port` (last port used, reused when
-//! free so the URL stays stable), `lock`, and the server's unix socket.
+//! free so the URL stays stable), `lock`, the server's unix socket, and `pgpass`: the superuser's
+//! password, generated, in a file only its owner can read. Every connection, on 127.0.0.1 or the
+//! socket, must prove it (scram-sha-256), so another user of the machine is no superuser of the
+//! cluster (one could run programs as `postgres` with `COPY ... TO PROGRAM`). Its URLs name the
+//! file (`passfile`, as libpq reads it), so they hold no secret.
 
-use crate::db::Target;
+use crate::db::{Target, UNRESERVED};
+use percent_encoding::percent_encode;
 use std::ffi::OsString;
 use std::fs;
+use std::io::Write;
 use std::net::TcpListener;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::CommandExt;
@@ -61,21 +67,16 @@ impl LocalCluster {
                 ));
             }
         }
-        if !self.data().join("PG_VERSION").exists() {
-            run(
-                self.tool("initdb").arg("-D").arg(self.data()).args([
-                    "-A",
-                    "trust",
-                    "-U",
-                    "postgres",
-                    "-E",
-                    "UTF8",
-                    "--locale=C",
-                    "--no-sync",
-                    "--no-instructions",
-                ]),
-                "initdb",
-            )?;
+        match (self.data().join("PG_VERSION").exists(), self.password()) {
+            (false, password) => self.initdb(password)?,
+            // A cluster an older version made with trust authentication: from now on, a password.
+            (true, None) => {
+                let password = generated_password()?;
+                self.set_password(&password)?;
+                self.write_for_server(&self.data().join("pg_hba.conf"), HBA)?;
+                write_private(&self.dir.join("pgpass"), &pgpass(&password))?;
+            }
+            (true, Some(_)) => {}
         }
         // Left by a server that died; its PID may belong to another process by now, and the
         // server refuses to start while that process lives.
@@ -89,7 +90,62 @@ impl LocalCluster {
         self.spawn_server(port)?;
         fs::write(self.dir.join("port"), port.to_string()).map_err(|e| format!("cannot record port: {e}"))?;
         drop(lock);
-        Ok(url(port))
+        Ok(self.url_at(port))
+    }
+
+    /// A new cluster whose superuser has `password` (or a new one), kept in `pgpass` first: a
+    /// failed initdb leaves a password the next attempt takes.
+    fn initdb(&self, password: Option<String>) -> Result<(), String> {
+        let password = match password {
+            Some(password) => password,
+            None => generated_password()?,
+        };
+        write_private(&self.dir.join("pgpass"), &pgpass(&password))?;
+        let pwfile = self.dir.join("initdb-password");
+        self.write_for_server(&pwfile, &password)?;
+        let mut initdb = self.tool("initdb");
+        initdb.arg("-D").arg(self.data()).arg("--pwfile").arg(&pwfile);
+        initdb.args(["-A", "scram-sha-256", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]);
+        let made = run(initdb.arg("--no-instructions"), "initdb");
+        let _ = fs::remove_file(&pwfile);
+        made
+    }
+
+    /// The superuser's password, from `pgpass`.
+    fn password(&self) -> Option<String> {
+        let text = fs::read_to_string(self.dir.join("pgpass")).ok()?;
+        Some(text.trim_end().rsplit(':').next()?.to_string()).filter(|p| !p.is_empty())
+    }
+
+    /// A private file the server's user reads (`postgres`, when we are root).
+    fn write_for_server(&self, path: &Path, text: &str) -> Result<(), String> {
+        write_private(path, text)?;
+        if is_root() {
+            run(Command::new("chown").arg("postgres:postgres").arg(path), "chown")?;
+        }
+        Ok(())
+    }
+
+    /// Sets the superuser's password in single-user mode, the server stopped. What the backend
+    /// says is not shown: it may repeat the statement, password included.
+    fn set_password(&self, password: &str) -> Result<(), String> {
+        let mut child = self
+            .tool("postgres")
+            .args(["--single", "-c", "exit_on_error=on", "-D"])
+            .arg(self.data())
+            .arg("postgres")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", bin("postgres").display()))?;
+        let statement = format!("ALTER ROLE postgres PASSWORD '{password}'\n");
+        let written = child.stdin.take().map(|mut stdin| stdin.write_all(statement.as_bytes()));
+        let status = child.wait().map_err(|e| e.to_string())?;
+        match written {
+            Some(Ok(())) if status.success() => Ok(()),
+            _ => Err(format!("setting the superuser's password in single-user mode failed ({status})")),
+        }
     }
 
     /// Runs `postgres` directly, detached, and waits until it accepts connections. Not through
@@ -171,7 +227,7 @@ impl LocalCluster {
             return LocalStatus::NotCreated;
         }
         match self.running_port() {
-            Some(port) => LocalStatus::Running { port, url: url(port) },
+            Some(port) => LocalStatus::Running { port, url: self.url_at(port) },
             None => LocalStatus::Stopped,
         }
     }
@@ -221,6 +277,13 @@ impl LocalCluster {
         self.dir.join("data")
     }
 
+    /// The server's `postgres` database on `port`, its password in `pgpass`.
+    fn url_at(&self, port: u16) -> String {
+        let passfile = self.dir.join("pgpass");
+        let passfile = percent_encode(passfile.as_os_str().as_bytes(), UNRESERVED);
+        format!("postgres://postgres@127.0.0.1:{port}/postgres?passfile={passfile}")
+    }
+
     /// The recorded port if it is still free, else one the OS picks.
     fn free_port(&self) -> Result<u16, String> {
         let recorded = fs::read_to_string(self.dir.join("port"))
@@ -251,8 +314,36 @@ impl LocalCluster {
     }
 }
 
-fn url(port: u16) -> String {
-    format!("postgres://postgres@127.0.0.1:{port}/postgres")
+/// Authentication of a cluster an older version made with `initdb -A trust`.
+const HBA: &str = "# Written by `schema local`: every connection proves the password kept in ../pgpass.
+local   all   all                  scram-sha-256
+host    all   all   127.0.0.1/32   scram-sha-256
+host    all   all   ::1/128        scram-sha-256
+";
+
+/// 24 random bytes as hex: a password no one guesses, with no character to quote anywhere.
+fn generated_password() -> Result<String, String> {
+    let mut bytes = [0u8; 24];
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .map_err(|e| format!("cannot read /dev/urandom for a password: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The password file of a cluster: one line for every host, port and database, as the file
+/// serves this cluster alone.
+fn pgpass(password: &str) -> String {
+    format!("*:*:*:postgres:{password}\n")
+}
+
+/// Writes a file only its owner can read or write.
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let mut file =
+        fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path).map_err(fail)?;
+    file.set_permissions(fs::Permissions::from_mode(0o600)).map_err(fail)?;
+    file.write_all(text.as_bytes()).map_err(fail)
 }
 
 /// A server binary, from `bindir` if found, else PATH.

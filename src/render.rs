@@ -6,7 +6,7 @@ use crate::dialect::{driver, ops::Op};
 use crate::error::{Error, Result};
 use crate::model::{ColumnType, Dialect};
 use crate::sql::lexer::split_statements;
-use crate::sql::{expand_refs, ident, qualified};
+use crate::sql::{expand_refs, ident, qualified, transaction_control};
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
 
@@ -116,7 +116,9 @@ impl Renderer {
         });
         let ns = namespace.to_string();
         env.add_filter("body", move |sql: &str| -> std::result::Result<String, minijinja::Error> {
-            Ok(expand_refs(sql, &ns)?.0)
+            let body = expand_refs(sql, &ns)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.message))?;
+            Ok(body.0)
         });
         Renderer { env, namespace: namespace.to_string(), dialect }
     }
@@ -141,7 +143,7 @@ impl Renderer {
         let template = self.env.get_template(name).map_err(|e| Error::new(format!("template: {e:#}")))?;
         let ctx = minijinja::context! { ns => &self.namespace, dialect => self.dialect.name(), ..ctx };
         let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {name}: {e:#}")))?;
-        let statements = split_statements(&sql, driver(self.dialect).escapes()).len();
+        let statements = self.statements(name, &sql)?.len();
         if statements > 1 {
             return Err(Error::new(format!("refusing to send {name}: it holds {statements} statements, not one")));
         }
@@ -154,7 +156,18 @@ impl Renderer {
         let template = self.env.get_template(name).map_err(|e| Error::new(format!("template: {e:#}")))?;
         let ctx = minijinja::context! { ns => &self.namespace, dialect => self.dialect.name(), ..ctx };
         let sql = template.render(ctx).map_err(|e| Error::new(format!("rendering {name}: {e:#}")))?;
-        Ok(split_statements(&sql, driver(self.dialect).escapes()).into_iter().map(str::to_string).collect())
+        Ok(self.statements(name, &sql)?.into_iter().map(str::to_string).collect())
+    }
+
+    /// The statements of a rendered query or script, none of them transaction control: each is
+    /// sent on a connection whose transactions are the tool's.
+    fn statements<'a>(&self, name: &str, sql: &'a str) -> Result<Vec<&'a str>> {
+        let escapes = driver(self.dialect).escapes();
+        let statements = split_statements(sql, escapes);
+        match statements.iter().find(|s| transaction_control(s, escapes)) {
+            Some(s) => Err(Error::new(format!("refusing to send {name}: `{s:.40}` is transaction control"))),
+            None => Ok(statements),
+        }
     }
 }
 

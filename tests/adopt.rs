@@ -320,3 +320,28 @@ fn a_varied_schema_is_adopted_checks_diffs_clean_and_rebuilds_the_same() {
     assert_eq!(psql(&fresh, "SELECT n FROM varied.open_count"), "0");
     assert_eq!(psql(&fresh, "SELECT count(*) FROM varied_raw.recent"), "0");
 }
+
+/// Catalog text that looks like template syntax is adopted verbatim: `inspect` escapes it
+/// (`{{ '{{' }}`), so the view renders as the server holds it and `diff` is clean right after.
+#[test]
+fn template_syntax_in_a_live_view_is_adopted_verbatim() {
+    let url = common::fresh_database();
+    psql(
+        &url,
+        "CREATE SCHEMA shop; CREATE TABLE shop.t (id integer);
+         CREATE VIEW shop.v AS SELECT '{{ 7*7 }}'::text AS a, '{% for x in y %}{#' AS b, id FROM shop.t;",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("shop");
+    let out = inspect_into(&url, "shop", &project);
+    assert!(out.status.success(), "{}", text(&out));
+    let view = std::fs::read_to_string(project.join("schema/views/v.yaml")).unwrap();
+    assert!(view.contains("{{ '{{' }} 7*7 }}") && view.contains("{{ ref('t') }}"), "{view}");
+    let out = schema(&project, "postgres://unused", &["render", "--dialect", "postgres"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let rendered = String::from_utf8_lossy(&out.stdout);
+    assert!(rendered.contains("'{{ 7*7 }}'::text") && rendered.contains("'{% for x in y %}{#'"), "{rendered}");
+    assert!(!rendered.contains("'49'"), "{rendered}");
+    let out = schema(&project, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}

@@ -51,7 +51,8 @@ fn check_constraints_are_generated_migrated_compared_and_inspected() {
     let out = schema(dir, &url, &["migrate"]);
     assert!(out.status.success(), "{}", text(&out));
     psql(&url, "INSERT INTO shop.orders (amount) VALUES (5)");
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut client =
+        schema::db::Target::parse(&url, None, std::time::Duration::from_secs(10)).unwrap().connect().unwrap();
     let refused = client.batch_execute("INSERT INTO shop.orders (amount, status) VALUES (5, 'lost')").unwrap_err();
     assert!(refused.to_string().contains("known_status") || format!("{refused:?}").contains("known_status"));
 

@@ -198,3 +198,27 @@ fn reference_rows_repeat_no_key() {
         &[&t("  - { id: 1, code: a, name: x }\n  - { id: 2, name: x, active: false }\n  - { id: 3 }\n  - { id: 4 }\n")],
     );
 }
+
+/// Reference-row numbers are stored as written or refused: the least values of smallint and
+/// integer apply, and the text forms of YAML's infinities and not-a-number land as such in a
+/// double precision column (the bare YAML forms are refused: tests/malformed/cases/92_*).
+#[test]
+fn row_numbers_at_the_edges_are_stored_as_written() {
+    let t = table(
+        "  - { name: s, type: smallint }\n  - { name: d, type: double precision }\nrows:\n  - { id: -2147483648, s: -32768, d: \"-Infinity\" }\n  - { id: 2147483647, s: 32767, d: \"NaN\" }\n",
+    );
+    let mut client = applies(PROJECT, &[&t]);
+    let rows: Vec<String> = client
+        .query("SELECT id || ' ' || s || ' ' || d FROM ns.t ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(rows, ["-2147483648 -32768 -Infinity", "2147483647 32767 NaN"]);
+    refused(
+        PROJECT,
+        &[&table("  - { name: s, type: smallint }\nrows:\n  - { id: 1, s: -32769 }\n")],
+        "tables/t0.yaml",
+        "does not fit",
+    );
+}

@@ -183,3 +183,27 @@ fn append_column(yaml: &str, column: &str) -> String {
     let end = start + items.map(str::len).sum::<usize>();
     format!("{}{column}{}", &yaml[..end], &yaml[end..])
 }
+
+/// The state records what the migrations produce. A column added to the YAML and by hand to
+/// state.json's project, with no migration, does not pass for up to date: the recorded project
+/// no longer matches its checksum.
+#[test]
+fn a_state_edited_by_hand_is_caught() {
+    let (_tmp, root) = copy_fixture();
+    assert_eq!(schema(&root, &["generate"]).status.code(), Some(0));
+    let yaml = root.join("schema/tables/chat_sessions.yaml");
+    let text_of = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, text_of.replacen("columns:\n", "columns:\n  - { name: by_hand, type: integer }\n", 1))
+        .unwrap();
+    let state_path = root.join("migrations/state.json");
+    let mut state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
+    let tables = state["project"]["tables"].as_array_mut().unwrap();
+    let table = tables.iter_mut().find(|t| t["name"] == "chat_sessions").unwrap();
+    let column = serde_json::json!({"name": "by_hand", "type": "integer", "nullable": true});
+    table["columns"].as_array_mut().unwrap().insert(0, column);
+    std::fs::write(&state_path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
+    let out = schema(&root, &["generate", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("state.json: the recorded project does not match its checksum"), "{}", text(&out));
+    assert_eq!(schema(&root, &["generate", "--name", "x"]).status.code(), Some(2));
+}

@@ -76,7 +76,9 @@ fn local_cluster_lifecycle() {
 
     let url = c.cluster.start().unwrap();
     let port = c.port();
-    assert_eq!(url, format!("postgres://postgres@127.0.0.1:{port}/postgres"));
+    let passfile = c.dir.path().canonicalize().unwrap().join("pgpass");
+    let passfile = url::form_urlencoded::byte_serialize(passfile.to_str().unwrap().as_bytes()).collect::<String>();
+    assert_eq!(url, format!("postgres://postgres@127.0.0.1:{port}/postgres?passfile={passfile}"));
     assert_eq!(c.cluster.status(), LocalStatus::Running { port, url: url.clone() });
     assert_eq!(query_one(&mut connect(&url).unwrap(), "SELECT 'ok'::text"), "ok");
     assert_eq!(c.cluster.start().unwrap(), url, "second start returns the same URL");
@@ -86,6 +88,49 @@ fn local_cluster_lifecycle() {
     assert_eq!(c.cluster.url(), None);
     c.cluster.stop().unwrap();
     assert_eq!(c.cluster.start().unwrap(), url, "restart reuses the recorded port");
+}
+
+/// The local cluster takes no connection without its password (scram-sha-256): not on
+/// 127.0.0.1, not on its socket, and no other user of the machine can read the password file.
+fn only_the_password_opens(c: &Cluster, url: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let pgpass = c.dir.path().join("pgpass");
+    assert_eq!(std::fs::metadata(&pgpass).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(query_one(&mut connect(url).unwrap(), "SELECT current_user::text"), "postgres");
+    let port = c.port();
+    let socket = c.dir.path().canonicalize().unwrap();
+    for without in [
+        format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        format!("postgres://postgres@localhost:{port}/postgres?host={}", socket.display()),
+        format!("postgres://postgres:wrong@127.0.0.1:{port}/postgres"),
+    ] {
+        let err = connect_err(&without);
+        assert!(err.contains("password"), "{without}: {err}");
+    }
+    let hba = std::fs::read_to_string(c.dir.path().join("data/pg_hba.conf")).unwrap();
+    let rules: Vec<&str> = hba.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).collect();
+    assert!(!rules.is_empty() && rules.iter().all(|l| l.ends_with("scram-sha-256")), "{hba}");
+}
+
+#[test]
+fn the_local_cluster_takes_only_its_password() {
+    let c = Cluster::new();
+    let url = c.cluster.start().unwrap();
+    only_the_password_opens(&c, &url);
+    assert!(!c.dir.path().join("initdb-password").exists());
+}
+
+/// A cluster an older version made with trust authentication gets a password when it starts.
+#[test]
+fn a_trust_cluster_from_an_older_version_gets_a_password() {
+    let c = Cluster::new();
+    c.cluster.start().unwrap();
+    c.cluster.stop().unwrap();
+    let trust = "local all all trust\nhost all all 127.0.0.1/32 trust\n";
+    std::fs::write(c.dir.path().join("data/pg_hba.conf"), trust).unwrap();
+    std::fs::remove_file(c.dir.path().join("pgpass")).unwrap();
+    let url = c.cluster.start().unwrap();
+    only_the_password_opens(&c, &url);
 }
 
 #[test]

@@ -30,3 +30,24 @@ fn committed_docs_are_up_to_date() {
     }
     assert!(stale.is_empty(), "out of date (run `make docs` and commit): {}", stale.join(", "));
 }
+
+/// The tool's own tables are named in the README and docs as the code names them.
+#[test]
+fn documented_table_names_are_the_tools_own() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![repo.join("README.md")];
+    pages.extend(std::fs::read_dir(repo.join("docs")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()));
+    let mut wrong = Vec::new();
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for (at, _) in text.match_indices("schema_") {
+            let word: String =
+                text[at..].chars().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_').collect();
+            let ours = word.starts_with("schema_migrat") || word.starts_with("schema_validat");
+            if ours && !schema::layout::INTERNAL_TABLES.contains(&word.as_str()) {
+                wrong.push(format!("{}: {word}", page.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "not a table of the tool's (layout::INTERNAL_TABLES): {wrong:?}");
+}

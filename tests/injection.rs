@@ -28,6 +28,7 @@ fn payloads() -> Vec<String> {
         "$tag$ x $tag$",
         "$body$ $body1$",
         "-- not a comment",
+        "1 >-- ' ||/* $$",
         "/* not a comment */ */",
         "line one\nDROP TABLE sentinel;\n",
         "cr\rDROP TABLE sentinel; --",
@@ -183,7 +184,7 @@ fn stored_as_written(url: &str, version: u32) {
 
 fn corpus_on(standard_conforming_strings: bool) {
     let url = common::fresh_database();
-    let db = url.rsplit('/').next().unwrap().to_string();
+    let db = url::Url::parse(&url).unwrap().path().trim_start_matches('/').to_string();
     psql(&url, "CREATE TABLE public.sentinel (x integer)");
     if !standard_conforming_strings {
         psql(&url, &format!("ALTER DATABASE {db} SET standard_conforming_strings = off"));
@@ -296,12 +297,25 @@ fn plain_strings_with_backslashes_are_refused_in_sql_text() {
     let out = schema(dir, "postgres://unused", &["check"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("write it as E'...'"), "{}", text(&out));
+    // The same rule holds for `validate --where`, whose text reaches the server in every query.
+    std::fs::write(&path, &table).unwrap();
+    let out = schema(dir, "postgres://u@h/db", &["validate", "--sql", "--where", "v = '\\' || ') OR (true'"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--where") && text(&out).contains("write it as E'...'"), "{}", text(&out));
 }
+
+/// No operator, every operator character, and the multi-character operators sqlparser read as
+/// one token with a following `--` or `/*`.
+const OPERATORS: [&str; 24] = [
+    "", ">", "||", "&", "|", "#", "@", "~", "%", ">=", "->", "&&", "<<", ">>", "+", "-", "*", "/", "<", "=", "!", "^",
+    "?", "`",
+];
 
 /// The issue's view: sqlparser read `>--` as one operator, PostgreSQL as `>` and a comment, so
 /// the `'` opened no string to the server and `DROP TABLE public.victim` ran at migrate. Every
 /// operator character before `--` or `/*`, in a view body, a default, a check and a derived
-/// column, is refused at load; a database that ran the migrations keeps its victim table.
+/// column, and in `validate --where`, is refused; a database that ran the migrations keeps its
+/// victim table.
 #[test]
 fn a_comment_after_an_operator_is_refused_everywhere() {
     let tmp = tempfile::tempdir().unwrap();
@@ -312,10 +326,7 @@ fn a_comment_after_an_operator_is_refused_everywhere() {
     std::fs::write(dir.join("schema/tables/t.yaml"), table).unwrap();
     let url = common::fresh_database();
     psql(&url, "CREATE TABLE public.victim (x int)");
-    for op in [
-        "", ">", "||", "&", "|", "#", "@", "~", "%", ">=", "->", "&&", "<<", ">>", "+", "-", "*", "/", "<", "=", "!",
-        "^", "?", "`",
-    ] {
+    for op in OPERATORS {
         for comment in ["--", "/*"] {
             let hidden = format!("1 {op}{comment} '\n0) ; DROP TABLE public.victim; SELECT (1 {op}{comment} '\n+ 0");
             let view = format!(
@@ -345,5 +356,16 @@ fn a_comment_after_an_operator_is_refused_everywhere() {
     }
     ok(dir, &url, &["generate", "--name", "t"]);
     ok(dir, &url, &["migrate"]);
+    // `validate --where` reaches the server inside every check query.
+    std::fs::write(dir.join("schema/tables/t.yaml"), format!("{table}checks:\n  - {{ name: k, condition: id > 0 }}\n"))
+        .unwrap();
+    for op in OPERATORS {
+        for comment in ["--", "/*"] {
+            let hidden = format!("1 {op}{comment} '\n0) ; DROP TABLE public.victim; SELECT (1 {op}{comment} '\n+ 0");
+            let out = schema(dir, &url, &["validate", "--where", &hidden]);
+            assert_eq!(out.status.code(), Some(2), "--where `{op}{comment}`: {}", text(&out));
+            assert!(text(&out).contains("comment"), "--where `{op}{comment}`: {}", text(&out));
+        }
+    }
     assert_eq!(psql(&url, "SELECT count(*) FROM public.victim").trim(), "0");
 }

@@ -75,3 +75,30 @@ fn a_file_that_fails_to_parse_does_not_cascade_into_its_references() {
     assert!(diags[0].file.ends_with("login_events.yaml"));
     assert!(diags[0].message.contains("unknown field `nulable`"));
 }
+
+/// A view body is SQL with `{{ ref('name') }}` and nothing else of a template language: a
+/// 174-byte file of nested loops (which a template engine would run for minutes, or until
+/// memory ran out) is refused at once, by the real binary, with its position.
+#[test]
+fn a_template_bomb_in_a_view_body_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/malformed/base"), dir.path());
+    let loops = "{% for a in range(9999) %}{% for b in range(9999) %}{% for c in range(9999) %}";
+    let bomb = format!("view: v_template_bomb\nsql: \"{loops}{{{{ a ~ b ~ c ~ 'xyz' * 9999 }}}}{{% endfor %}}{{% endfor %}}{{% endfor %}}\"\n");
+    assert_eq!(bomb.len(), 174);
+    std::fs::write(dir.path().join("tables/v_template_bomb.yaml"), &bomb).unwrap();
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_schema"))
+        .args(["--project"])
+        .arg(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("tables/v_template_bomb.yaml:2:7: error: in the SQL body: `{%` opens a template tag"),
+        "{err}"
+    );
+}

@@ -146,3 +146,27 @@ fn completions_and_help() {
     let page = std::fs::read_to_string(dir.path().join("schema-migrate.1")).unwrap();
     assert!(page.contains("lock\\-timeout"), "{page}");
 }
+
+/// Text from the database reaches the terminal or CI log escaped: a history row, a table name
+/// and a server message holding ESC sequences, line breaks or a leading `::` print on their
+/// own line, as text, and cannot start a workflow command.
+#[test]
+fn database_text_cannot_drive_the_terminal() {
+    let url = common::shipped_database();
+    let (_tmp, root) = common::shipped_project();
+    let hostile = "x\u{1b}[2J\r\n::error::forged\u{7}";
+    common::psql(
+        &url,
+        &format!(
+            "INSERT INTO analytics.refinery_schema_history VALUES (99, '{hostile}', '{hostile}', '1');
+             CREATE TABLE analytics.\"{hostile}\" (id integer);"
+        ),
+    );
+    for args in [&["status"][..], &["diff"], &["inspect", "--namespace", "analytics"], &["migrate"]] {
+        let out = schema(&root, &url, args);
+        let all = text(&out);
+        assert!(!all.contains('\u{1b}') && !all.contains('\r') && !all.contains('\u{7}'), "{args:?}: {all:?}");
+        assert!(!all.lines().any(|l| l.trim_start().starts_with("::")), "{args:?}: {all}");
+        assert!(all.contains("x\\x1b[2J\\r\\n::error::forged\\x07"), "{args:?}: {all}");
+    }
+}

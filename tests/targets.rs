@@ -79,15 +79,17 @@ fn a_default_target_is_used_interactively_but_not_in_ci() {
 
 #[test]
 fn targets_expand_variables_and_never_print_the_password() {
-    let url = url::Url::parse(&fresh_database()).unwrap();
+    let database = fresh_database();
+    let url = url::Url::parse(&database).unwrap();
     let (host, port, db) = (url.host_str().unwrap(), url.port().unwrap().to_string(), &url.path()[1..]);
     let targets = format!(
         "targets:\n  deploy:\n    url: postgres://${{DB_USER}}@${{DB_HOST}}:{port}/{db}\n    sslmode: disable\n    \
          password_command: [sh, -c, 'printf %s \"$SECRET_FROM_VAULT\"']\n"
     );
     let (_tmp, root) = project(&targets);
-    let secret = "vault-s3cret-value";
-    let env = [("DB_USER", "postgres"), ("DB_HOST", host), ("SECRET_FROM_VAULT", secret)];
+    // The server checks the password: the vault gives the real one.
+    let secret = common::password(&database);
+    let env = [("DB_USER", "postgres"), ("DB_HOST", host), ("SECRET_FROM_VAULT", secret.as_str())];
     let out = run(&root, &["--target", "deploy", "migrate"], &env);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
@@ -95,7 +97,7 @@ fn targets_expand_variables_and_never_print_the_password() {
         "{}",
         text(&out)
     );
-    assert!(!text(&out).contains(secret), "{}", text(&out));
+    assert!(!text(&out).contains(&secret), "{}", text(&out));
 
     let out = run(&root, &["--target", "deploy", "status"], &env[..1]);
     assert_eq!(out.status.code(), Some(2));
@@ -184,7 +186,45 @@ fn local_url_names_the_project_database() {
     let _ = run(&root, &["local", "stop"], &[]);
     assert_eq!(start.status.code(), Some(0), "{}", text(&start));
     let printed = String::from_utf8_lossy(&url.stdout).trim().to_string();
-    assert!(printed.ends_with("/chat_analytics"), "{printed}");
+    // It holds no password: it names the file that does, as libpq (psql) reads it.
+    assert!(printed.contains("/chat_analytics?passfile=") && printed.ends_with("/.schema/local/pgpass"), "{printed}");
     assert_eq!(String::from_utf8_lossy(&start.stdout).trim(), printed);
     assert!(stderr(&used).contains(&format!("database: {printed} (postgres, local)")), "{}", text(&used));
+}
+
+/// No spelling of a password reaches the terminal: a URL or key=value string given where a
+/// target name belongs, a password under any key holding `pass` or `pwd` in an invalid URL, and
+/// whatever a `password_command` writes on stderr, when it fails and when it succeeds.
+#[test]
+fn secrets_are_never_echoed() {
+    let secret = "hunter2secret";
+    let (_tmp, root) = project(
+        "targets:\n  noisy:\n    url: postgres://deploy@127.0.0.1:1/x\n    password_command: [sh, -c, 'echo hunter2secret >&2; exit 3']\n  \
+         chatty:\n    url: postgres://deploy@127.0.0.1:1/x\n    connect_timeout: 1s\n    password_command: [sh, -c, 'echo hunter2secret-debug >&2; echo pw']\n",
+    );
+    let refused_quietly = |args: &[&str], env: &[(&str, &str)]| {
+        let out = run(&root, args, env);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}: {}", text(&out));
+        assert!(!text(&out).contains(secret), "{args:?} {env:?}: {}", text(&out));
+    };
+    for given in ["postgres://deploy:hunter2secret@db/x", "host=db user=deploy password=hunter2secret dbname=x"] {
+        refused_quietly(&["--target", given, "status"], &[]);
+        refused_quietly(&["status"], &[("SCHEMA_TARGET", given)]);
+    }
+    for url in [
+        "postgres://u@h/db?PASSWORD=hunter2secret&nosuch=1",
+        "postgres://u@h/db?pwd=hunter2secret",
+        "postgres://u@h/db?passwd=hunter2secret",
+        "postgres://u@h/db?Password=hunter2secret&sslmode=x",
+        "postgres://u@h:x/db?db_Pass=hunter2secret",
+        "host=h PWD=hunter2secret sslmode=x",
+    ] {
+        refused_quietly(&["--database-url", url, "status"], &[]);
+    }
+    refused_quietly(&["--target", "noisy", "status"], &[]);
+    refused_quietly(&["--target", "chatty", "status"], &[]);
+    let out = run(&root, &["--target", "postgres://deploy:hunter2secret@db/x", "status"], &[]);
+    assert!(stderr(&out).contains("--target takes a target name"), "{}", text(&out));
+    let out = run(&root, &["--target", "noisy", "status"], &[]);
+    assert!(stderr(&out).contains("password_command `sh` failed with exit code 3"), "{}", text(&out));
 }

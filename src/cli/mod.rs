@@ -14,6 +14,7 @@ use crate::layout::Layout;
 use crate::migrations::{self, Outcome};
 use crate::model::Project;
 use crate::refresh::{self, Progress};
+use crate::terminal::safe;
 use crate::{backfill, docs, drift, inspect, migrate, seed, validate};
 use clap::ValueEnum;
 use serde_json::json;
@@ -151,7 +152,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Check => {
             format(cli, "check", &text_json)?;
-            out.say(check_summary(&project));
+            out.say(safe(&check_summary(&project)));
             out.doc(check_json(&project));
         }
         Command::Render => {
@@ -392,12 +393,12 @@ fn generate_output(outcome: &Outcome, check: bool, out: &Out) -> ExitCode {
         Outcome::Written(files) => files.iter().for_each(|f| out.say(format!("wrote {}", f.display()))),
         Outcome::Refused(lines) => {
             out.finding("refusing to generate: these changes destroy data or rewrite whole tables:");
-            lines.iter().for_each(|l| out.finding(format!("  {l}")));
+            lines.iter().for_each(|l| out.finding(format!("  {}", safe(l))));
             out.finding("nothing was written; review them and run again with --allow-destructive");
         }
         Outcome::Pending(lines) => {
             out.finding("the migrations do not match the YAML:");
-            lines.iter().for_each(|l| out.finding(format!("  {l}")));
+            lines.iter().for_each(|l| out.finding(format!("  {}", safe(l))));
             if lines.iter().any(|l| l.starts_with("pending:")) {
                 out.finding("run `schema generate --name <what_changed>` and commit the result");
             }
@@ -443,7 +444,7 @@ fn run_inspect(
         }),
     };
     let adopted = inspect::adopt(&target, &namespaces, project.map(|p| p.name), dir)?;
-    adopted.warnings.iter().for_each(|w| out.progress(format!("warning: {w}")));
+    adopted.warnings.iter().for_each(|w| out.progress(format!("warning: {}", safe(w))));
     match &adopted.written {
         Some(dir) => {
             out.say(format!(

@@ -106,11 +106,10 @@ impl Params {
         }
     }
 
-    /// The password from the password file (PGPASSFILE, else ~/.pgpass) when none is given.
-    /// A file others can read is refused, as libpq ignores it: a password must not silently
-    /// come from a file anyone on the machine can read.
+    /// The password from the password file (PGPASSFILE, else ~/.pgpass) when none is given. A
+    /// `passfile` parameter names the file instead, read when the connection is made (`Target`).
     pub fn fill_password_from_file(&mut self, env: &Env) -> Result<(), String> {
-        if self.get("password").is_some() {
+        if self.get("password").is_some() || self.get("passfile").is_some() {
             return Ok(());
         }
         let Some(path) =
@@ -118,14 +117,6 @@ impl Params {
         else {
             return Ok(());
         };
-        let Ok(text) = std::fs::read_to_string(&path) else { return Ok(()) };
-        use std::os::unix::fs::PermissionsExt;
-        if std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o077 != 0) {
-            return Err(format!(
-                "the password file {} can be read by group or others, so it is not used: chmod 600 it",
-                path.display()
-            ));
-        }
         // A socket connection matches `localhost`, as in libpq.
         let host = match self.get("host").or(self.get("hostaddr")).unwrap_or("localhost") {
             h if h.starts_with('/') => "localhost",
@@ -133,13 +124,7 @@ impl Params {
         };
         let port = self.get("port").unwrap_or("5432");
         let (db, user) = (self.get("dbname").or(self.get("user")).unwrap_or(""), self.get("user").unwrap_or(""));
-        let found = text.lines().filter(|l| !l.trim_start().starts_with('#')).find_map(|line| {
-            let fields = pgpass_fields(line);
-            let matches = |i: usize, want: &str| fields.get(i).is_some_and(|f| f == "*" || f == want);
-            (fields.len() == 5 && matches(0, host) && matches(1, port) && matches(2, db) && matches(3, user))
-                .then(|| fields[4].clone())
-        });
-        if let Some(password) = found {
+        if let Some(password) = password_in_file(&path, [host, port, db, user])? {
             self.set("password", &password);
         }
         Ok(())
@@ -245,6 +230,25 @@ fn from_pairs(text: &str) -> Result<Params, String> {
         }
         params.set(&key, &value);
     }
+}
+
+/// The password a password file gives for `[host, port, database, user]`, if the file exists and
+/// has a line for them. A file others can read is refused, as libpq ignores it: a password must
+/// not silently come from a file anyone on the machine can read.
+pub fn password_in_file(path: &Path, wanted: [&str; 4]) -> Result<Option<String>, String> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
+    use std::os::unix::fs::PermissionsExt;
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o077 != 0) {
+        return Err(format!(
+            "the password file {} can be read by group or others, so it is not used: chmod 600 it",
+            path.display()
+        ));
+    }
+    Ok(text.lines().filter(|l| !l.trim_start().starts_with('#')).find_map(|line| {
+        let fields = pgpass_fields(line);
+        let matches = wanted.iter().enumerate().all(|(i, want)| fields.get(i).is_some_and(|f| f == "*" || f == want));
+        (fields.len() == 5 && matches).then(|| fields[4].clone())
+    }))
 }
 
 /// The five fields of a password file line, `\:` and `\\` unescaped.

@@ -5,12 +5,13 @@ mod conninfo;
 mod redact;
 mod tls;
 
+use conninfo::password_in_file;
 pub use conninfo::{environment_names_a_database, Env, Params, UNRESERVED};
 pub use redact::redact_urls;
 
 use crate::model::Dialect;
 use postgres::config::SslMode as PgSslMode;
-use redact::{chain, decode, redact_url, scrub};
+use redact::{chain, decode, is_secret_key, redact_url, scrub};
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -128,8 +129,9 @@ impl Target {
         Target::parse_url(&params.to_url(), dialect, default_timeout)
     }
 
-    /// `sslmode`, `sslrootcert` and `connect_timeout` are handled here (rust-postgres rejects
-    /// the first two's libpq values); every other parameter is passed on to rust-postgres.
+    /// `sslmode`, `sslrootcert`, `connect_timeout` and `passfile` are handled here (rust-postgres
+    /// rejects the first two's libpq values and knows no password file); every other parameter
+    /// is passed on to rust-postgres.
     fn parse_url(url: &str, dialect: Option<Dialect>, default_timeout: Duration) -> Result<Target, DbError> {
         let parsed = Url::parse(url).map_err(|e| DbError(format!("invalid database URL {}: {e}", redact_url(url))))?;
         let mut secrets: Vec<String> = parsed.password().into_iter().flat_map(|p| [p.to_string(), decode(p)]).collect();
@@ -137,6 +139,7 @@ impl Target {
         // Work on raw `k=v` segments so the rest reaches rust-postgres byte for byte. Keys are
         // compared decoded, as rust-postgres reads them.
         let (mut ssl_mode, mut root_cert, mut timeout) = (SslMode::Prefer, None, default_timeout);
+        let mut passfile = None;
         let (mut passed, mut shown_query) = (Vec::new(), Vec::new());
         let mut bad = None;
         for seg in parsed.query().unwrap_or("").split('&').filter(|s| !s.is_empty()) {
@@ -148,13 +151,14 @@ impl Target {
                     None => bad = Some(format!("unknown sslmode `{value}` ({})", SslMode::HELP)),
                 },
                 "sslrootcert" => root_cert = Some(PathBuf::from(&value)),
+                "passfile" => passfile = Some(PathBuf::from(&value)),
                 "connect_timeout" => match value.trim().parse() {
                     Ok(secs) => timeout = Duration::from_secs(secs),
                     Err(_) => bad = Some(format!("invalid connect_timeout `{value}`")),
                 },
                 _ => passed.push(seg),
             }
-            if key.contains("password") {
+            if is_secret_key(&key) {
                 secrets.extend([raw.to_string(), value]);
                 shown_query.push(format!("{key}=***"));
             } else {
@@ -186,6 +190,15 @@ impl Target {
         let rest_query = passed.join("&");
         rest.set_query((!rest_query.is_empty()).then_some(rest_query.as_str()));
         let mut config = postgres::Config::from_str(rest.as_str()).map_err(|e| invalid(scrub(&secrets, &chain(&e))))?;
+        if let (None, Some(file)) = (config.get_password(), &passfile) {
+            let port = parsed.port().unwrap_or(5432).to_string();
+            let user = config.get_user().unwrap_or_default().to_string();
+            let db = config.get_dbname().map_or(user.clone(), str::to_string);
+            let host = parsed.host_str().unwrap_or("localhost").trim_start_matches('[').trim_end_matches(']');
+            if let Some(password) = password_in_file(file, [host, &port, &db, &user]).map_err(invalid)? {
+                config.password(password);
+            }
+        }
         // What rust-postgres will send, whichever spelling the URL used (a fragment, say).
         secrets.extend(config.get_password().map(|p| String::from_utf8_lossy(p).into_owned()));
         if config.get_application_name().is_none() {
@@ -408,5 +421,8 @@ mod tests {
         let text = "error: unexpected argument 'postgres://u:s3cret@h/db?pass%77ord=s3cret2' found";
         let masked = redact_urls(text);
         assert_eq!(masked, "error: unexpected argument 'postgres://u:***@h/db?pass%77ord=***' found");
+        let text = "argument 'host=h PWD=s3cret passwd=s3cret2 dbname=x' and postgres://u@h/d?Password=s3cret3&a=b";
+        let masked = redact_urls(text);
+        assert_eq!(masked, "argument 'host=h PWD=*** passwd=*** dbname=x' and postgres://u@h/d?Password=***&a=b");
     }
 }

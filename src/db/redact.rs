@@ -35,16 +35,30 @@ pub fn redact_urls(text: &str) -> String {
     mask_password_pairs(&redact_url_spans(text))
 }
 
-/// The value of every `...password=value` pair in free text (a key=value connection string in an
-/// argument parser's message): up to the next space or quote.
+/// Whether a connection parameter may hold a secret: its name holds `pass` or `pwd` in any case
+/// (`password`, `PASSWORD`, `passwd`, `pwd`, `sslpassword`), whatever the driver makes of it;
+/// all but libpq's `passfile`, the path of a password file.
+pub(super) fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    (key.contains("pass") || key.contains("pwd")) && key != "passfile"
+}
+
+/// The value of every `key=value` pair in free text whose key `is_secret_key` (a key=value
+/// connection string in an argument parser's message): up to the next space, quote or `&`.
 fn mask_password_pairs(text: &str) -> String {
+    let boundary = |c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '&');
     let (mut out, mut rest) = (String::new(), text);
-    while let Some(i) = rest.find("password=") {
-        let value = &rest[i + "password=".len()..];
-        let end = value.find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '&')).unwrap_or(value.len());
-        out.push_str(&rest[..i + "password=".len()]);
-        out.push_str(if end == 0 { "" } else { "***" });
-        rest = &value[end..];
+    while let Some(i) = rest.find('=') {
+        let key = rest[..i].rsplit(|c: char| boundary(c) || c == '?').next().unwrap_or_default();
+        let value = &rest[i + 1..];
+        let end = value.find(boundary).unwrap_or(value.len());
+        out.push_str(&rest[..=i]);
+        if is_secret_key(key) {
+            out.push_str(if end == 0 { "" } else { "***" });
+            rest = &value[end..];
+        } else {
+            rest = value;
+        }
     }
     out + rest
 }
@@ -63,7 +77,7 @@ fn redact_url_spans(text: &str) -> String {
 }
 
 /// Masks a URL that may not parse: everything between the user name and the last `@`, and the
-/// value of every query key that decodes to `password`.
+/// value of every query key that decodes to a secret's name (`is_secret_key`).
 pub(super) fn redact_url(url: &str) -> String {
     let start = url.find("://").map_or(0, |i| i + 3);
     let mut out = url.to_string();
@@ -76,7 +90,7 @@ pub(super) fn redact_url(url: &str) -> String {
     let query: Vec<String> = out[q + 1..]
         .split('&')
         .map(|seg| match seg.split_once('=') {
-            Some((key, _)) if decode(key) == "password" => format!("{key}=***"),
+            Some((key, _)) if is_secret_key(&decode(key)) => format!("{key}=***"),
             _ => seg.to_string(),
         })
         .collect();

@@ -55,12 +55,6 @@ pub trait Driver: Sync {
     /// How its string literals treat a backslash, for splitting scripts into statements.
     fn escapes(&self) -> crate::sql::lexer::Escapes;
 
-    /// Whether a backslash in a plain '...' string reads differently with a server setting
-    /// (PostgreSQL's standard_conforming_strings), so the YAML's SQL may not hold one there.
-    fn backslash_depends_on_settings(&self) -> bool {
-        false
-    }
-
     /// JSON text as a value of the dialect's json type.
     fn json_literal(&self, json: &str) -> String;
 
@@ -224,7 +218,6 @@ mod tests {
         let (pg, rs) = (driver(Dialect::Postgres), driver(Dialect::Redshift));
         assert!(pg.copy_from_stdin() && !rs.copy_from_stdin());
         assert!(!pg.materialized_view_options() && rs.materialized_view_options());
-        assert!(pg.backslash_depends_on_settings() && !rs.backslash_depends_on_settings());
         assert!(pg.grantee_kinds_share_names() && !rs.grantee_kinds_share_names());
         assert_eq!(pg.lock_setup("ns"), None);
         let setup = rs.lock_setup("ns").unwrap_or_default();

@@ -8,6 +8,7 @@ use crate::diff::findings::{Finding, Kind};
 use crate::layout::Layout;
 use crate::load;
 use crate::model::Project;
+use crate::terminal::safe;
 use anstyle::{AnsiColor, Style};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,7 +76,7 @@ fn github(layout: &Layout, report: &Report) {
 
 fn text(project: &Project, target: &Target, report: &Report, quiet: bool) {
     for w in report.warnings.iter().filter(|_| !quiet) {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", safe(w));
     }
     let where_ = format!("{} on {} ({})", project.namespace, target.redacted(), target.dialect());
     if !report.drift() {
@@ -89,11 +90,11 @@ fn text(project: &Project, target: &Target, report: &Report, quiet: bool) {
     let n = report.findings.len();
     println!("drift: {where_} differs from the YAML: {n} finding{}", if n == 1 { "" } else { "s" });
     for f in &report.findings {
-        anstream::println!("  {bold}{:<15}{bold:#} {}{}", f.kind.to_string(), f.object, property(f));
-        println!("      expected: {}", one_line(&or_none(&f.expected)));
-        println!("      found:    {}", one_line(&or_none(&f.actual)));
+        anstream::println!("  {bold}{:<15}{bold:#} {}{}", f.kind.to_string(), safe(&f.object), safe(&property(f)));
+        println!("      expected: {}", safe(&one_line(&or_none(&f.expected))));
+        println!("      found:    {}", safe(&one_line(&or_none(&f.actual))));
         if !quiet {
-            println!("      hint:     {}", f.hint);
+            println!("      hint:     {}", safe(&f.hint));
         }
     }
     if n == 0 {
@@ -109,7 +110,7 @@ fn text(project: &Project, target: &Target, report: &Report, quiet: bool) {
                 Some(b'+') => AnsiColor::Green.on_default(),
                 _ => Style::new(),
             };
-            anstream::println!("{style}{line}{style:#}");
+            anstream::println!("{style}{}{style:#}", safe(line));
         }
     }
 }

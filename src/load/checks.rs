@@ -3,7 +3,7 @@
 use super::docs::{CheckDoc, DurationDoc, LookupDoc, TableDoc, ThresholdDoc};
 use super::project::Ctx;
 use super::project::Loader;
-use super::values::{number_fits, text_fits};
+use super::values::{number_fits, number_lost, text_fits};
 use super::Source;
 use crate::model::*;
 use crate::sql::expr::Role;
@@ -15,6 +15,10 @@ impl Loader<'_> {
         for (i, row) in doc.rows.iter().enumerate() {
             for (key, value) in row {
                 let path = format!("rows.{i}.{key}");
+                if let Some((at, why)) = lost_number(src, &path, value) {
+                    self.at(src, &at, why);
+                    continue;
+                }
                 let Some(col) = columns.iter().find(|c| &c.name == key) else {
                     self.error(
                         src,
@@ -387,6 +391,21 @@ impl Loader<'_> {
 }
 
 /// `90m`, `26h`, `2d`, `45s` or a number of seconds.
+/// The first number, at `path` or inside the JSON there, that YAML read into something else
+/// than it says (`values::number_lost`): where, and why.
+fn lost_number(src: &Source, path: &str, value: &serde_json::Value) -> Option<(String, String)> {
+    if let Some(why) = src.positions().plain(path).and_then(|written| number_lost(written, value)) {
+        return Some((path.to_string(), why));
+    }
+    match value {
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| lost_number(src, &format!("{path}.{i}"), v))
+        }
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| lost_number(src, &format!("{path}.{k}"), v)),
+        _ => None,
+    }
+}
+
 fn age_seconds(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());

@@ -2,7 +2,7 @@
 //! deserialisation can still name a line and column. serde gives locations only for the first
 //! syntax error; this index gives them for every semantic one.
 
-use saphyr_parser::{Event, Parser};
+use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,9 @@ pub struct Pos {
 pub struct Positions {
     /// Path → start of the value. Keys of mappings are stored under `path#`.
     nodes: HashMap<String, Pos>,
+    /// Path → the text of a plain (unquoted) scalar value as written, before YAML reads it as
+    /// a number: `.inf` or `1e-400` say what their value cannot.
+    plain: HashMap<String, String>,
 }
 
 enum Frame {
@@ -26,7 +29,7 @@ impl Positions {
     /// Indexes a file. Syntax errors are left to the deserialiser, which reports them with a
     /// location; a partial index is still useful then.
     pub fn index(text: &str) -> Positions {
-        let mut nodes = HashMap::new();
+        let (mut nodes, mut plain) = (HashMap::new(), HashMap::new());
         let mut stack: Vec<Frame> = Vec::new();
         for item in Parser::new_from_str(text) {
             let Ok((event, span)) = item else { break };
@@ -66,6 +69,9 @@ impl Positions {
             }
             if let Some(p) = &path {
                 nodes.entry(p.clone()).or_insert(pos);
+                if let Event::Scalar(text, ScalarStyle::Plain, ..) = &event {
+                    plain.entry(p.clone()).or_insert_with(|| text.to_string());
+                }
             }
             match event {
                 Event::MappingStart(..) => stack.push(Frame::Map { path: path.unwrap_or_default(), key: None }),
@@ -79,7 +85,12 @@ impl Positions {
                 _ => {}
             }
         }
-        Positions { nodes }
+        Positions { nodes, plain }
+    }
+
+    /// The text of the plain scalar at `path`, if the value there is one.
+    pub fn plain(&self, path: &str) -> Option<&str> {
+        self.plain.get(path).map(String::as_str)
     }
 
     /// The position of the value at `path`, or of its nearest indexed ancestor.

@@ -341,17 +341,8 @@ impl Loader<'_> {
                 refs
             }
             Err(e) => {
-                // The index points at the body's first character; lines of a block body share its indent.
-                let base = src.positions().value("sql");
-                let line = base.line + e.line().unwrap_or(1) - 1;
-                let start = e.range().map_or(0, |r| r.start).min(doc.sql.len());
-                let in_line = doc.sql[..start].rsplit('\n').next().unwrap_or_default().chars().count();
-                self.error(
-                    src,
-                    Pos { line, col: base.col + in_line },
-                    format!("in the SQL body: {}", e.detail().unwrap_or("template error")),
-                    None,
-                );
+                let pos = self.within(src, "sql", &doc.sql, e.offset);
+                self.error(src, pos, format!("in the SQL body: {e}"), None);
                 return None;
             }
         };

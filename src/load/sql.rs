@@ -6,9 +6,7 @@ use super::positions::Pos;
 use super::project::Loader;
 use super::Source;
 use crate::dialect::driver;
-use crate::model::Dialect;
-use crate::sql::expr::{self, ParseError, Role};
-use crate::sql::lexer::{significant, Kind};
+use crate::sql::expr::{self, Role};
 use crate::suggest::nearest;
 
 impl Loader<'_> {
@@ -28,15 +26,12 @@ impl Loader<'_> {
             let parsed = self
                 .parsed
                 .entry((text.to_string(), dialect, role))
-                .or_insert_with(|| {
-                    let columns = expr::expression(text, driver(dialect).grammars(), role).map(|e| e.columns())?;
-                    setting_independent(text, dialect).map(|()| columns)
-                })
+                .or_insert_with(|| expr::expression(text, driver(dialect).grammars(), role).map(|e| e.columns()))
                 .clone();
             match parsed {
                 Ok(c) => columns = c,
                 Err(e) => {
-                    let pos = self.within(src, path, text, &e);
+                    let pos = self.within(src, path, text, e.offset);
                     self.error(src, pos, format!("`{key}` {}", e.message), None);
                     return None;
                 }
@@ -68,9 +63,7 @@ impl Loader<'_> {
     /// Parses a view body (refs expanded) as one query in every dialect of the project.
     pub(super) fn query(&mut self, src: &Source, body: &str) -> bool {
         for dialect in self.dialects.clone() {
-            if let Err(e) =
-                expr::query(body, driver(dialect).grammars()).and_then(|_| setting_independent(body, dialect))
-            {
+            if let Err(e) = expr::query(body, driver(dialect).grammars()) {
                 let near: String = body[e.offset.min(body.len())..].chars().take(30).collect();
                 let near = near.split_whitespace().collect::<Vec<_>>().join(" ");
                 let msg = if near.is_empty() {
@@ -85,44 +78,21 @@ impl Loader<'_> {
         true
     }
 
-    /// Where a parse error sits: its exact column when the text is written on one line as it
-    /// reads (a plain scalar), else the start of the value.
-    fn within(&self, src: &Source, path: &str, text: &str, e: &ParseError) -> Pos {
+    /// Where byte `offset` of `text`, the value at `path`, sits in the file: exactly, where the
+    /// file holds the text as it reads up to there (a plain or quoted scalar on one line, or the
+    /// lines of a block scalar at its indent), else at the start of the value.
+    pub(super) fn within(&self, src: &Source, path: &str, text: &str, offset: usize) -> Pos {
         let base = src.positions().value(path);
-        let line = src.text.lines().nth(base.line.saturating_sub(1)).unwrap_or_default();
+        let before = &text[..offset.min(text.len())];
+        let (lines, last) = (before.matches('\n').count(), before.rsplit('\n').next().unwrap_or_default());
+        let line = src.text.lines().nth((base.line + lines).saturating_sub(1)).unwrap_or_default();
         let at: usize = line.chars().take(base.col.saturating_sub(1)).map(char::len_utf8).sum();
-        let before = &text[..e.offset.min(text.len())];
-        if line.get(at..).is_some_and(|rest| rest.starts_with(before)) && !before.contains('\n') {
-            Pos { line: base.line, col: base.col + before.chars().count() }
+        let rest = line.get(at..).unwrap_or_default();
+        let quote = usize::from(lines == 0 && rest.starts_with(['"', '\'']));
+        if rest.get(quote..).is_some_and(|r| r.starts_with(last)) {
+            Pos { line: base.line + lines, col: base.col + quote + last.chars().count() }
         } else {
             base
         }
     }
-}
-
-/// Literals that read back as written wherever they run. PostgreSQL reads a backslash in a plain
-/// `'...'` string as itself, or as an escape when the server has `standard_conforming_strings =
-/// off`: text parsed one way here would run the other way there (`'\' || '; DROP …'` closes
-/// differently); `E'...'` means the same either way. And `migrate` reads CRLF in a migration as
-/// LF, so a carriage return inside quotes would not survive: it is written as an escape.
-fn setting_independent(text: &str, dialect: Dialect) -> Result<(), ParseError> {
-    let driver = crate::dialect::driver(dialect);
-    let quoted = [Kind::String, Kind::DollarString, Kind::QuotedIdent];
-    for t in significant(text, driver.escapes()) {
-        let message = if quoted.contains(&t.kind) && t.text.contains('\r') {
-            "has a carriage return inside quotes, which `migrate` would read as part of a line end: \
-             write it as an escape (E'\\r' on PostgreSQL, CHR(13))"
-        } else if driver.backslash_depends_on_settings()
-            && t.kind == Kind::String
-            && t.text.starts_with(['\'', 'n', 'N'])
-            && t.text.contains('\\')
-        {
-            "has a backslash in a '...' string, which PostgreSQL reads as an escape when \
-             standard_conforming_strings is off: write it as E'...' with the backslash doubled"
-        } else {
-            continue;
-        };
-        return Err(ParseError { message: message.into(), offset: t.start });
-    }
-    Ok(())
 }

@@ -198,7 +198,7 @@ impl Loader<'_> {
             self.expression_over(src, &path, "expression", text, Role::CheckConstraint, name, &cols);
         }
 
-        Table {
+        let table = Table {
             name: name.to_string(),
             phase: doc.phase,
             description: doc.description.clone(),
@@ -215,6 +215,32 @@ impl Loader<'_> {
             checks,
             key_checks: doc.key_checks,
             grants: self.object_grants(src, doc.grants.as_ref(), &ctx.grants, false),
+        };
+        self.key_check_names(src, doc, &table);
+        table
+    }
+
+    /// A declared check that takes the name `validate` gives a key's check must be that check:
+    /// `validate` runs the declared one in its place (an orphan would pass a `condition`).
+    fn key_check_names(&mut self, src: &Source, doc: &TableDoc, table: &Table) {
+        for key in table.checks_of_keys(|_| vec![]) {
+            let declared = table.checks.iter().find(|c| c.name == key.name).filter(|c| c.kind != key.kind);
+            let Some(i) = declared.and_then(|_| doc.checks.iter().position(|c| c.name == key.name)) else { continue };
+            let what = match &key.kind {
+                CheckKind::Relationship { columns, table, .. } => {
+                    format!("foreign key ({}) -> {table}", columns.join(", "))
+                }
+                CheckKind::Unique { columns, .. } if key.name == "primary_key_unique" => {
+                    format!("primary key ({})", columns.join(", "))
+                }
+                CheckKind::Unique { columns, .. } => format!("unique key ({})", columns.join(", ")),
+                _ => continue,
+            };
+            let msg = format!(
+                "check `{}` has the name `validate` gives the check of {what}, and checks something else: rename it",
+                key.name
+            );
+            self.at(src, &format!("checks.{i}.name"), msg);
         }
     }
 

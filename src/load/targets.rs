@@ -4,7 +4,7 @@ use super::docs::{DurationDoc, TargetDoc};
 use super::project::Loader;
 use super::Source;
 use crate::db::{ssl_modes, Params};
-use crate::model::targets::{parse_duration, variables, Connection, TargetSpec, Targets};
+use crate::model::targets::{is_target_name, parse_duration, variables, Connection, TargetSpec, Targets};
 use crate::suggest::nearest;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -20,10 +20,7 @@ impl Loader<'_> {
         let mut named = BTreeMap::new();
         for (name, doc) in docs {
             let at = |field: &str| format!("targets.{name}.{field}");
-            let valid_name = !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-            if !valid_name {
+            if !is_target_name(name) {
                 self.at(
                     src,
                     &format!("targets.{name}"),

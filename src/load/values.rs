@@ -8,7 +8,7 @@ use crate::sql::lexer::{ident_value, significant, string_value, Escapes, Kind};
 
 /// Whether a YAML number can be stored in a numeric column without loss or overflow.
 pub(super) fn number_fits(n: &serde_json::Number, ty: &ColumnType) -> bool {
-    let int_range = |bits: u32| n.as_i64().is_some_and(|v| v.unsigned_abs() < 1u64 << (bits - 1));
+    let int_range = |bits: u32| n.as_i64().is_some_and(|v| (-(1i64 << (bits - 1))..1i64 << (bits - 1)).contains(&v));
     match ty {
         ColumnType::SmallInt => int_range(16),
         ColumnType::Integer => int_range(32),
@@ -21,6 +21,40 @@ pub(super) fn number_fits(n: &serde_json::Number, ty: &ColumnType) -> bool {
         ColumnType::Real => n.as_f64().is_some_and(real_fits),
         ColumnType::Double => true,
         _ => false,
+    }
+}
+
+/// What a plain YAML scalar `written` says that `value`, the JSON YAML read it as, does not:
+/// YAML's infinities and not-a-number (read as null), a number beyond every float (read as null
+/// too), one too small for any (read as 0), or more digits than a float keeps.
+pub(super) fn number_lost(written: &str, value: &serde_json::Value) -> Option<String> {
+    let quoted = |what: &str, instead: &str| {
+        format!("`{written}` is YAML's {what}, which a row cannot hold as a number: write '{instead}' (quoted) for a real or double precision column")
+    };
+    match written.trim_start_matches(['-', '+']).to_ascii_lowercase().as_str() {
+        ".inf" if written.starts_with('-') => return Some(quoted("minus infinity", "-Infinity")),
+        ".inf" => return Some(quoted("infinity", "Infinity")),
+        ".nan" => return Some(quoted("not-a-number", "NaN")),
+        _ => {}
+    }
+    let decimal = written.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    let read = written.parse::<f64>().ok().filter(|_| decimal && written.bytes().any(|b| b.is_ascii_digit()))?;
+    let digits = |text: &str| -> String {
+        let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+        mantissa.chars().filter(char::is_ascii_digit).collect::<String>().trim_matches('0').to_string()
+    };
+    if !read.is_finite() {
+        Some(format!("`{written}` is beyond the range of every number type"))
+    } else if !value.as_f64().is_some_and(|v| v == read) || !value.as_number().is_some_and(serde_json::Number::is_f64) {
+        None
+    } else if read == 0.0 && !digits(written).is_empty() {
+        Some(format!("`{written}` is too small for any number type: it would be stored as 0"))
+    } else if digits(written) != digits(&format!("{read:e}")) {
+        Some(format!(
+            "`{written}` has more digits than a number read from YAML keeps (about 16): quote it for a decimal column"
+        ))
+    } else {
+        None
     }
 }
 

@@ -7,6 +7,7 @@ use crate::db::text_rows;
 use crate::error::{Context, Error, Result};
 use crate::layout::HISTORY_TABLE as HISTORY;
 use crate::sql::ident;
+use crate::terminal::safe;
 use postgres::types::FromSql;
 use postgres::Client;
 use std::collections::BTreeMap;
@@ -26,8 +27,8 @@ impl Row {
             return Some(format!("the history row has no {column} (NULL)"));
         }
         match (self.applied_on.as_deref(), self.checksum.as_deref()) {
-            (Some(on), _) if !rfc3339(on) => Some(format!("applied_on `{on}` is not an RFC 3339 timestamp")),
-            (_, Some(sum)) if sum.parse::<u64>().is_err() => Some(format!("checksum `{sum}` is not a number")),
+            (Some(on), _) if !rfc3339(on) => Some(format!("applied_on `{}` is not an RFC 3339 timestamp", safe(on))),
+            (_, Some(sum)) if sum.parse::<u64>().is_err() => Some(format!("checksum `{}` is not a number", safe(sum))),
             _ => None,
         }
     }

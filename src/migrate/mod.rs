@@ -18,8 +18,8 @@ use crate::error::{describe, Context, Error, Result};
 use crate::layout::{Layout, HISTORY_TABLE as HISTORY};
 use crate::migrations::{self, MigrationFile, NO_TRANSACTION};
 use crate::model::Dialect;
-use crate::sql::ident;
 use crate::sql::lexer;
+use crate::sql::{ident, transaction_control};
 use postgres::Client;
 use refinery::{Migration, Runner, Target as RunTarget};
 use std::sync::mpsc;
@@ -65,17 +65,6 @@ pub fn local_migrations(layout: &Layout, dialect: Dialect) -> Result<Vec<Local>>
             Ok(Local { no_transaction: sql.starts_with(NO_TRANSACTION), file, migration, statements })
         })
         .collect()
-}
-
-/// BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK (not ROLLBACK TO a savepoint) or ABORT.
-fn transaction_control(statement: &str, escapes: lexer::Escapes) -> bool {
-    let words: Vec<String> = lexer::significant(statement, escapes).take(2).map(|t| t.text.to_uppercase()).collect();
-    match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["START", "TRANSACTION", ..] => true,
-        ["ROLLBACK", "TO", ..] => false,
-        [first, ..] => matches!(first, "BEGIN" | "COMMIT" | "END" | "ROLLBACK" | "ABORT"),
-        [] => false,
-    }
 }
 
 /// The statement from its first token on: leading comments skipped (they read the same whatever

@@ -2,6 +2,7 @@
 
 use super::{Entry, Event, Options, State, Status};
 use crate::db::Target;
+use crate::terminal::safe;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -111,8 +112,8 @@ pub fn status(target: &Target, status: &Status, format: Format) -> ExitCode {
                     State::Missing => "MISSING",
                     State::Unreadable => "UNREADABLE",
                 };
-                let on = e.applied_on.as_deref().unwrap_or("-");
-                println!("{:<9} {:<32} {:<10} {on}", format!("V{}", e.version), e.name, state);
+                let on = safe(e.applied_on.as_deref().unwrap_or("-"));
+                println!("{:<9} {:<32} {:<10} {on}", format!("V{}", e.version), safe(&e.name), state);
             }
             let count = |s: State| entries.iter().filter(|e| e.state == s).count();
             println!("{} applied, {} pending", count(State::Applied), count(State::Pending));

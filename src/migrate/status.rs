@@ -4,6 +4,7 @@ use super::{history, local_migrations, notx, Local};
 use crate::error::Result;
 use crate::layout::Layout;
 use crate::model::Dialect;
+use crate::terminal::safe;
 use postgres::Client;
 use refinery::Migration;
 use serde::Serialize;
@@ -44,7 +45,7 @@ pub struct Entry {
 
 impl Entry {
     fn label(&self) -> String {
-        format!("V{}__{}", self.version, self.name)
+        format!("V{}__{}", self.version, safe(&self.name))
     }
 
     /// The problem line `status` prints and `migrate` refuses with.
@@ -54,14 +55,14 @@ impl Entry {
             State::Divergent => Some(format!(
                 "{}: {file} changed after it was applied (checksum in the database {}, on disk {}): restore it and put the change in a new migration",
                 self.label(),
-                self.checksum_database.as_deref().unwrap_or("?"),
+                safe(self.checksum_database.as_deref().unwrap_or("?")),
                 self.checksum_file.as_deref().unwrap_or("?"),
             )),
             State::Renamed => Some(format!(
                 "{}: {file} was renamed after it was applied as V{}__{} (same content): rename it back",
                 self.label(),
                 self.version,
-                self.name_database.as_deref().unwrap_or("?"),
+                safe(self.name_database.as_deref().unwrap_or("?")),
             )),
             State::Missing => {
                 Some(format!("{}: applied to the database but its file is missing from migrations/: restore it", self.label()))

@@ -57,7 +57,13 @@ pub fn generate(
         return Err(Error::new(problem.clone()));
     }
     if plans.iter().all(Plan::is_empty) {
-        return Ok(Outcome::UpToDate);
+        if !state.outdated {
+            return Ok(Outcome::UpToDate);
+        }
+        // Nothing to generate, but the state file gets this version's format (its checksum).
+        let path = layout.migrations.join(super::state::STATE_FILE);
+        write_all(&[(path.clone(), state.text())])?;
+        return Ok(Outcome::Written(vec![path]));
     }
     let guarded = guarded(&plans);
     if !guarded.is_empty() && !allow_destructive {

@@ -3,7 +3,10 @@
 //!
 //! The file is a document of its own (`document`, `format`), not the model's serde: the model
 //! can change shape without changing what old checkouts wrote. Format 1 (no `format` key, the
-//! model serialised whole, checks included) is read and upgraded; format 2 is written.
+//! model serialised whole, checks included) and 2 are read and upgraded; format 3 is written,
+//! with a SHA-256 of the recorded project (`project_sha256`): the state must be what the
+//! migrations produce, so one edited by hand (a column added to the YAML and to state.json,
+//! and no migration) is caught instead of passing for up to date.
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -17,7 +20,7 @@ use std::collections::BTreeMap;
 
 pub const STATE_FILE: &str = "state.json";
 const DOCUMENT: &str = "schema/migration-state";
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 #[derive(Debug, Default)]
 pub struct State {
@@ -25,6 +28,10 @@ pub struct State {
     pub project: Option<Project>,
     /// Generated files, relative to the migrations folder, with their SHA-256.
     pub files: BTreeMap<String, String>,
+    /// The recorded project does not match its checksum: it was edited by hand.
+    pub edited: bool,
+    /// Written in a format before this one: `generate` writes it anew.
+    pub outdated: bool,
 }
 
 impl State {
@@ -41,18 +48,26 @@ impl State {
 
     /// The file's text in the current format.
     pub fn text(&self) -> String {
+        let project = self.project.as_ref().map(ProjectDoc::from);
         let doc = Doc {
             document: DOCUMENT.into(),
             format: FORMAT,
-            project: self.project.as_ref().map(ProjectDoc::from),
+            project_sha256: project.as_ref().map(project_digest),
+            project,
             files: self.files.clone(),
         };
         serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
     }
 
-    /// Generated files that were edited or removed since.
+    /// Generated files that were edited or removed since, and a recorded project edited by hand.
     pub fn edited_files(&self, layout: &Layout) -> Vec<String> {
         let mut problems = Vec::new();
+        if self.edited {
+            problems.push(format!(
+                "{}: the recorded project does not match its checksum, so it was edited by hand; it must be what the migrations produce: restore it from version control and change the YAML instead",
+                layout.migrations.join(STATE_FILE).display()
+            ));
+        }
         for (file, expected) in &self.files {
             let path = layout.migrations.join(file);
             match std::fs::read_to_string(&path) {
@@ -74,7 +89,14 @@ pub fn parse(text: &str) -> std::result::Result<State, String> {
         (DOCUMENT, n) => return Err(format!("format {n} is newer than this version of schema understands ({FORMAT})")),
         (other, _) => return Err(format!("`document: {other}` is not a schema migration state")),
     }
-    Ok(State { project: doc.project.map(Project::from), files: doc.files })
+    let edited = doc.format >= 3 && doc.project_sha256 != doc.project.as_ref().map(project_digest);
+    let outdated = doc.format < FORMAT;
+    Ok(State { project: doc.project.map(Project::from), files: doc.files, edited, outdated })
+}
+
+/// SHA-256 of the recorded project as the file writes it, without its layout.
+fn project_digest(project: &ProjectDoc) -> String {
+    digest(&serde_json::to_string(project).unwrap_or_default())
 }
 
 /// SHA-256 of the text with LF line endings, so a checkout's line endings do not matter.
@@ -90,6 +112,8 @@ struct Doc {
     document: String,
     #[serde(default)]
     format: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    project_sha256: Option<String>,
     project: Option<ProjectDoc>,
     #[serde(default)]
     files: BTreeMap<String, String>,

@@ -114,3 +114,36 @@ impl CheckKind {
         }
     }
 }
+
+impl super::Table {
+    /// The checks `validate` derives from the table's keys where `key_checks` turns them on: the
+    /// uniqueness of its primary and unique keys, and the orphans of its foreign keys.
+    /// `primary_key_of` gives a referenced table's primary key, for a foreign key naming no
+    /// columns. Their names are taken: a declared check of one of them must be that check.
+    pub fn checks_of_keys(&self, primary_key_of: impl Fn(&str) -> Vec<String>) -> Vec<Check> {
+        let key = |name: String, kind: CheckKind| Check {
+            name,
+            severity: Severity::Error,
+            window: None,
+            kind,
+            warn_above: None,
+            error_above: None,
+        };
+        let mut checks = Vec::new();
+        if !self.primary_key.is_empty() {
+            let columns = self.primary_key.clone();
+            checks.push(key("primary_key_unique".into(), CheckKind::Unique { columns, filter: None }));
+        }
+        for u in &self.unique {
+            checks.push(key(format!("unique_{}", u.join("_")), CheckKind::Unique { columns: u.clone(), filter: None }));
+        }
+        for fk in &self.foreign_keys {
+            let to = if fk.references.is_empty() { primary_key_of(&fk.table) } else { fk.references.clone() };
+            // `a_in_t`, or `a_in_raw_t` for `raw.t`: a check name is one word.
+            let name = format!("{}_in_{}", fk.columns.join("_"), fk.table.replace('.', "_"));
+            let kind = CheckKind::Relationship { columns: fk.columns.clone(), table: fk.table.clone(), to };
+            checks.push(key(name, kind));
+        }
+        checks
+    }
+}

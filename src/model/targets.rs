@@ -38,6 +38,13 @@ pub enum Connection {
     UrlEnv(String),
 }
 
+/// A target's name: letters, digits, `_` and `-`, starting with a letter. Anything else given
+/// as one (a URL, a key=value string) is not echoed back: it may hold a password.
+pub fn is_target_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 /// `30s`, `5m`, `2h`, `500ms`, or a number of seconds; `0` is no limit.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();

@@ -265,8 +265,20 @@ fn parse<T: Send>(
 
 const COMMENT: &str = "contains a comment (`--` or `/* */`), which could hide the SQL after it; remove it";
 
+/// `migrate` reads a migration's CRLF line ends as LF (so checksums do not depend on a
+/// checkout's line endings): a carriage return inside quotes would not survive.
+const CARRIAGE_RETURN: &str = "has a carriage return inside quotes, which `migrate` would read as part of a line end: \
+     write it as an escape (E'\\r' on PostgreSQL, CHR(13))";
+
+/// PostgreSQL reads a backslash in a plain `'...'` string as itself, or as an escape when the
+/// server has `standard_conforming_strings = off`: text checked one way would run the other way
+/// there (`'\\' || '; DROP …'` closes differently). `E'...'` means the same either way.
+const SETTING_DEPENDENT: &str = "has a backslash in a '...' string, which PostgreSQL reads as an escape when \
+     standard_conforming_strings is off: write it as E'...' with the backslash doubled";
+
 /// The lexer's verdict: the byte ranges of the strings and quoted names, or why the text could
-/// reach beyond the construct it is pasted into.
+/// reach beyond the construct it is pasted into, or read differently on another server or
+/// with other settings. `Escapes::Standard` is PostgreSQL's default, which a setting changes.
 fn lexed(text: &str, escapes: Escapes, what: &str) -> Result<Vec<(usize, usize)>, ParseError> {
     let (mut quoted, mut open, mut stray, mut blank) = (Vec::new(), Vec::new(), None, true);
     for t in lexer::tokens(text, escapes) {
@@ -277,6 +289,14 @@ fn lexed(text: &str, escapes: Escapes, what: &str) -> Result<Vec<(usize, usize)>
         if !t.terminated {
             let msg = format!("is not valid SQL: `{:.20}` is not closed", t.text);
             return Err(ParseError::new(msg, at));
+        }
+        let string = matches!(t.kind, Kind::String | Kind::DollarString | Kind::QuotedIdent);
+        if string && t.text.contains('\r') {
+            return Err(ParseError::new(CARRIAGE_RETURN, at));
+        }
+        let plain = t.kind == Kind::String && t.text.starts_with(['\'', 'n', 'N']);
+        if plain && escapes == Escapes::Standard && t.text.contains('\\') {
+            return Err(ParseError::new(SETTING_DEPENDENT, at));
         }
         match t.kind {
             Kind::Punct if t.text == ";" => {

@@ -25,7 +25,10 @@ pub enum Kind {
     Word,
     /// `"..."` or `U&"..."`.
     QuotedIdent,
-    /// `'...'`, optionally prefixed `E`, `N`, `B`, `X` or `U&`.
+    /// `'...'`, optionally prefixed `E`, `N`, `B`, `X` or `U&`, with its continuations: another
+    /// `'...'` after whitespace holding a line break (and `--` comments ending at one) is part of
+    /// the same literal, read with its first part's escape rule (`E'a'` NEWLINE `'\''` is one
+    /// string), as PostgreSQL reads it.
     String,
     /// `$$...$$` or `$tag$...$tag$`.
     DollarString,
@@ -110,21 +113,22 @@ impl<'a> Iterator for Lexer<'a> {
         // Every token ends at an ASCII byte or at the end of input, so slicing stays on char boundaries.
         let (b, start) = (self.sql.as_bytes(), self.pos);
         let first = *b.get(start)?;
-        let backslash = self.escapes == Escapes::Backslash;
-        let string = |prefix, backslash| (Kind::String, quoted(b, start + prefix, b'\'', backslash));
+        let plain = if self.escapes == Escapes::Backslash { Rule::Backslash } else { Rule::Doubled };
+        let string = |prefix, rule| (Kind::String, literal(b, start + prefix, rule));
         let (kind, (end, terminated)) = match (first, b.get(start + 1).copied()) {
             (b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c, _) => (Kind::Whitespace, (skip(b, start, is_space), true)),
             (b'-', Some(b'-')) => (Kind::LineComment, (skip(b, start, |&c| c != b'\n' && c != b'\r'), true)),
             (b'/', Some(b'*')) => (Kind::BlockComment, block_comment(b, start)),
-            (b'\'', _) => string(1, backslash),
-            (b'"', _) => (Kind::QuotedIdent, quoted(b, start + 1, b'"', false)),
-            (b'e' | b'E', Some(b'\'')) => string(2, true),
+            (b'\'', _) => string(0, plain),
+            (b'"', _) => (Kind::QuotedIdent, quoted(b, start + 1, b'"', Rule::Doubled)),
+            (b'e' | b'E', Some(b'\'')) => string(1, Rule::Backslash),
             // PostgreSQL reads N'..' as NCHAR followed by a plain literal.
-            (b'n' | b'N', Some(b'\'')) => string(2, backslash),
-            (b'b' | b'B' | b'x' | b'X', Some(b'\'')) => string(2, false),
-            (b'u' | b'U', Some(b'&')) if b.get(start + 2) == Some(&b'\'') => string(3, false),
+            (b'n' | b'N', Some(b'\'')) => string(1, plain),
+            // A bit string's `''` is two literals, not an escaped quote.
+            (b'b' | b'B' | b'x' | b'X', Some(b'\'')) => string(1, Rule::Bits),
+            (b'u' | b'U', Some(b'&')) if b.get(start + 2) == Some(&b'\'') => string(2, Rule::Doubled),
             (b'u' | b'U', Some(b'&')) if b.get(start + 2) == Some(&b'"') => {
-                (Kind::QuotedIdent, quoted(b, start + 3, b'"', false))
+                (Kind::QuotedIdent, quoted(b, start + 3, b'"', Rule::Doubled))
             }
             (b'$', Some(b'0'..=b'9')) => (Kind::Param, (junk(b, skip(b, start + 1, u8::is_ascii_digit)), true)),
             (b'$', _) => match dollar_tag(b, start) {
@@ -179,6 +183,8 @@ fn starts_comment(b: &[u8], i: usize) -> bool {
     matches!(b.get(i..i + 2), Some(b"--" | b"/*"))
 }
 
+/// Whitespace as PostgreSQL 16 and later read it; 15 reads a vertical tab (0x0b) as a stray
+/// character, a syntax error wherever it stands outside quotes and comments.
 fn is_space(c: &u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
@@ -197,18 +203,60 @@ fn skip(b: &[u8], i: usize, keep: impl Fn(&u8) -> bool) -> usize {
     b[i..].iter().position(|c| !keep(c)).map_or(b.len(), |n| i + n)
 }
 
-/// The end of a quoted text whose body starts at `i`, and whether it closed. A doubled quote is
-/// an escaped quote; with `backslash`, so is anything after `\`.
-fn quoted(b: &[u8], mut i: usize, quote: u8, backslash: bool) -> (usize, bool) {
+/// How a quoted text escapes its quote.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// A doubled quote stands for one.
+    Doubled,
+    /// A doubled quote, or anything after `\\`.
+    Backslash,
+    /// Nothing: a bit string (`B'..'`, `X'..'`) ends at the next quote.
+    Bits,
+}
+
+/// The end of a quoted text whose body starts at `i`, and whether it closed.
+fn quoted(b: &[u8], mut i: usize, quote: u8, rule: Rule) -> (usize, bool) {
     while i < b.len() {
         match b[i] {
-            b'\\' if backslash => i += 2,
-            c if c == quote && b.get(i + 1) == Some(&quote) => i += 2,
+            b'\\' if rule == Rule::Backslash => i += 2,
+            c if c == quote && rule != Rule::Bits && b.get(i + 1) == Some(&quote) => i += 2,
             c if c == quote => return (i + 1, true),
             _ => i += 1,
         }
     }
     (b.len(), false)
+}
+
+/// The end of a string literal whose opening quote is at `i`, continuations included, and
+/// whether it closed.
+fn literal(b: &[u8], mut i: usize, rule: Rule) -> (usize, bool) {
+    loop {
+        let (end, closed) = quoted(b, i + 1, b'\'', rule);
+        match continuation(b, end).filter(|_| closed) {
+            Some(next) => i = next,
+            None => return (end, closed),
+        }
+    }
+}
+
+/// PostgreSQL's `quotecontinue`: the quote that continues the literal closed before `i`, when
+/// only whitespace holding a line break, and `--` comments each ending at one, stand between.
+fn continuation(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut newline = false;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'\n' | b'\r' => newline = true,
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                i = skip(b, i, |&c| c != b'\n' && c != b'\r');
+                continue;
+            }
+            b'\'' if newline => return Some(i),
+            c if is_space(&c) => {}
+            _ => return None,
+        }
+        i += 1;
+    }
+    None
 }
 
 fn block_comment(b: &[u8], mut i: usize) -> (usize, bool) {
@@ -351,16 +399,24 @@ pub fn string_value(token: &Token, escapes: Escapes) -> Option<String> {
         let open = text.get(1..)?.find('$')? + 2;
         return text.get(open..text.len().checked_sub(open)?).map(str::to_owned);
     }
-    let plain = escapes == Escapes::Backslash;
-    let (body, backslash) = match text.as_bytes().first() {
+    let plain = if escapes == Escapes::Backslash { Rule::Backslash } else { Rule::Doubled };
+    let (body, rule) = match text.as_bytes().first() {
         _ if token.kind != Kind::String => return None,
         Some(b'\'') => (text, plain),
-        Some(b'e' | b'E') => (&text[1..], true),
+        Some(b'e' | b'E') => (&text[1..], Rule::Backslash),
         Some(b'n' | b'N') => (&text[1..], plain),
         _ => return None,
     };
-    let body = body.strip_prefix('\'')?.strip_suffix('\'')?;
-    let value = if backslash { unescape(body.as_bytes())? } else { body.replace("''", "'") };
+    let (b, mut i, mut value) = (body.as_bytes(), 0, String::new());
+    loop {
+        let (end, _) = quoted(b, i + 1, b'\'', rule);
+        let part = body.get(i + 1..end - 1)?;
+        value += &if rule == Rule::Backslash { unescape(part.as_bytes())? } else { part.replace("''", "'") };
+        match continuation(b, end) {
+            Some(next) => i = next,
+            None => break,
+        }
+    }
     (!value.contains('\0')).then_some(value)
 }
 

@@ -122,7 +122,7 @@ fn text(report: &Report, quiet: bool) -> String {
     if !with_samples.is_empty() {
         let _ = writeln!(out, "\nfailing rows (samples):");
         for r in with_samples {
-            let _ = writeln!(out, "  {}.{}: {}", r.table, r.check, r.samples.join("; "));
+            let _ = writeln!(out, "  {}.{}: {}", r.table, r.check, crate::terminal::safe(&r.samples.join("; ")));
         }
     }
     if !report.since_ignored.is_empty() {

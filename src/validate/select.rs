@@ -4,7 +4,7 @@
 use super::Since;
 use crate::calendar;
 use crate::error::{Error, Result};
-use crate::model::{Check, CheckKind, KeyChecks, Project, Severity, Table};
+use crate::model::{Check, KeyChecks, Project, Table};
 
 /// `--since`: a day (`YYYY-MM-DD`), `today`, `yesterday` or `<n>d` (n days before today, UTC).
 pub(super) fn since_day(text: &str) -> Result<String> {
@@ -34,32 +34,7 @@ pub(super) fn checks_of(project: &Project, table: &Table, enforced: bool) -> Vec
     if !on {
         return checks;
     }
-    let key = |name: String, kind: CheckKind| Check {
-        name,
-        severity: Severity::Error,
-        window: None,
-        kind,
-        warn_above: None,
-        error_above: None,
-    };
-    let mut derived = Vec::new();
-    if !table.primary_key.is_empty() {
-        let columns = table.primary_key.clone();
-        derived.push(key("primary_key_unique".into(), CheckKind::Unique { columns, filter: None }));
-    }
-    for u in &table.unique {
-        derived.push(key(format!("unique_{}", u.join("_")), CheckKind::Unique { columns: u.clone(), filter: None }));
-    }
-    for fk in &table.foreign_keys {
-        let to = match fk.references.as_slice() {
-            [] => project.table(&fk.table).map(|t| t.primary_key.clone()).unwrap_or_default(),
-            given => given.to_vec(),
-        };
-        // `a_in_t`, or `a_in_raw_t` for `raw.t`: a check name is one word.
-        let name = format!("{}_in_{}", fk.columns.join("_"), fk.table.replace('.', "_"));
-        let kind = CheckKind::Relationship { columns: fk.columns.clone(), table: fk.table.clone(), to };
-        derived.push(key(name, kind));
-    }
+    let derived = table.checks_of_keys(|t| project.table(t).map(|t| t.primary_key.clone()).unwrap_or_default());
     // A declared check of the same kind (a `unique` on the key, say) already counts it.
     for d in derived {
         if !checks.iter().any(|c| c.name == d.name || c.kind == d.kind) {
@@ -79,7 +54,7 @@ pub(super) fn since_column(table: &Table, date: &str) -> Option<Since> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ForeignKey;
+    use crate::model::{CheckKind, ForeignKey};
 
     #[test]
     fn since_takes_days_relative_days_and_nothing_else() {

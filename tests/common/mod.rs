@@ -4,6 +4,7 @@
 
 pub mod catalog_rows;
 pub mod redshift;
+pub mod rng;
 
 use schema::db::Target;
 use schema::local::LocalCluster;
@@ -34,6 +35,15 @@ pub fn fresh_database() -> String {
     let mut url = url::Url::parse(server).expect("server URL parsed above");
     url.set_path(&format!("/{name}"));
     url.to_string()
+}
+
+/// The password of the server a test URL names: from the password file its `passfile`
+/// parameter names (the local cluster's), for tests that give it another way.
+pub fn password(url: &str) -> String {
+    let url = url::Url::parse(url).unwrap();
+    let file = url.query_pairs().find(|(k, _)| k == "passfile").map(|(_, v)| v.into_owned()).expect("a passfile");
+    let text = std::fs::read_to_string(file).unwrap();
+    text.trim_end().rsplit(':').next().unwrap().to_string()
 }
 
 static CLUSTER_DIR: OnceLock<PathBuf> = OnceLock::new();

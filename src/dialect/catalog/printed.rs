@@ -2,6 +2,7 @@
 //! project's lexer, so quotes, comments and escapes are where the server meant them.
 
 use crate::sql::lexer::{ident_value, significant, tokens, Escapes, Token};
+use crate::sql::refs::escape;
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +117,8 @@ pub(in crate::dialect) fn identifier(text: &str) -> Option<String> {
 /// Turns the qualified names of `objects` (keys, see `model::split_key`) in a view body as the
 /// server prints it (`ns.t` or `"ns"."t"`) into `{{ ref('t') }}` (`{{ ref('staging.t') }}` outside
 /// the project's namespace `home`), the form YAML bodies use, and returns the body with the
-/// names replaced, sorted. Strings, comments and longer paths (`x.ns.t`) are left alone.
+/// names replaced, sorted. Strings, comments and longer paths (`x.ns.t`) are left alone, but
+/// `{{`, `{%` and `{#` anywhere are escaped (`{{ '{{' }}`), so the body reads back verbatim.
 pub fn to_refs(sql: &str, home: &str, objects: &BTreeSet<String>, escapes: Escapes) -> (String, Vec<String>) {
     let tokens: Vec<Token> = tokens(sql, escapes).collect();
     let (mut out, mut copied) = (String::with_capacity(sql.len()), 0);
@@ -136,7 +138,7 @@ pub fn to_refs(sql: &str, home: &str, objects: &BTreeSet<String>, escapes: Escap
         let name = key.filter(|k| objects.contains(k));
         match name {
             Some(name) => {
-                out.push_str(&sql[copied..tokens[i].start]);
+                out.push_str(&escape(&sql[copied..tokens[i].start], true));
                 out.push_str(&format!("{{{{ ref('{name}') }}}}"));
                 copied = tokens[i + 2].start + tokens[i + 2].text.len();
                 refs.insert(name);
@@ -145,7 +147,7 @@ pub fn to_refs(sql: &str, home: &str, objects: &BTreeSet<String>, escapes: Escap
             None => i += 1,
         }
     }
-    out.push_str(&sql[copied..]);
+    out.push_str(&escape(&sql[copied..], false));
     (out, refs.into_iter().collect())
 }
 
@@ -236,6 +238,17 @@ mod tests {
         let (out, refs) = to_refs(sql, "analytics", &objects, Escapes::Backslash);
         assert_eq!(out, "SELECT 'it\\'s analytics.t' /* analytics.t */ FROM {{ ref('t') }} -- analytics.t");
         assert_eq!(refs, vec!["t"]);
+    }
+
+    #[test]
+    fn template_syntax_in_catalog_text_is_escaped_to_read_back_verbatim() {
+        let objects = BTreeSet::from(["t".to_string()]);
+        let live = "SELECT '{{ 7*7 }}'::text AS a, '{%x%}{#' AS b FROM analytics.t";
+        let (body, refs) = to_refs(live, "analytics", &objects, Escapes::Standard);
+        assert_eq!(body, "SELECT '{{ '{{' }} 7*7 }}'::text AS a, '{{ '{%' }}x%}{{ '{#' }}' AS b FROM {{ ref('t') }}");
+        assert_eq!(refs, vec!["t"]);
+        let (expanded, _) = crate::sql::expand_refs(&body, "analytics").unwrap();
+        assert_eq!(expanded, live.replace("analytics.t", "\"analytics\".\"t\""));
     }
 
     #[test]

@@ -55,10 +55,6 @@ impl Driver for Postgres {
         crate::sql::lexer::Escapes::Standard
     }
 
-    fn backslash_depends_on_settings(&self) -> bool {
-        true
-    }
-
     fn json_literal(&self, json: &str) -> String {
         format!("CAST({} AS JSONB)", self.literal(json))
     }

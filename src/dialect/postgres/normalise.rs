@@ -20,6 +20,7 @@ use crate::dialect::Driver;
 use crate::error::{Error, Result};
 use crate::model::{Project, Table};
 use crate::sql::lexer::{ident_value, tokens, Escapes, Token};
+use crate::sql::refs::escape;
 use crate::sql::{expand_refs_with, ident};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -139,7 +140,8 @@ pub(super) fn normalise(
             return Ok(out);
         }
     };
-    let back = |text: &str| from_scratch(text, &stands, &printed);
+    // A view body is template text (its own `{{` escaped); a default or a condition is SQL.
+    let back = |text: &str| from_scratch(text, &stands, &printed, false);
 
     let stored = snapshot(s, Scope::Temporary(&desired.enums), namespaces)?.project;
     let copies = stored.tables_by_name();
@@ -163,7 +165,7 @@ pub(super) fn normalise(
     }
     for v in out.views.iter_mut() {
         if let Some(stored) = names.get(&v.name).and_then(|n| stored.view(n)) {
-            (v.sql, v.depends_on) = back(&stored.sql);
+            (v.sql, v.depends_on) = from_scratch(&stored.sql, &stands, &printed, true);
         }
     }
     Ok(out)
@@ -204,13 +206,16 @@ fn create_scratch(
 /// A text the server printed about scratch objects, as it prints the objects they stand for:
 /// a scratch table or view where the text reads it becomes `{{ ref('key') }}`; where it
 /// qualifies a column, the object's bare name as the server quotes it. Returns the keys read,
-/// sorted. Where a relation is read follows from how the server prints a FROM clause: after
+/// sorted. In a view `body` the text between is escaped as `to_refs` escapes the live side's.
+/// Where a relation is read follows from how the server prints a FROM clause: after
 /// FROM, JOIN or ONLY, or after `,` or `(` inside a FROM list at the same depth.
 fn from_scratch(
     text: &str,
     stands: &BTreeMap<String, String>,
     printed: &BTreeMap<String, String>,
+    body: bool,
 ) -> (String, Vec<String>) {
+    let escape = |text: &str, before_ref: bool| if body { escape(text, before_ref) } else { text.to_string() };
     let tokens: Vec<Token> = tokens(text, Escapes::Standard).collect();
     let significant: Vec<usize> = (0..tokens.len()).filter(|&i| !tokens[i].is_trivia()).collect();
     let (mut out, mut refs) = (String::with_capacity(text.len()), BTreeSet::new());
@@ -272,11 +277,12 @@ fn from_scratch(
         } else {
             continue;
         };
-        out.push_str(&text[copied..t.start]);
+        // Text between placeholders reads back verbatim, as `to_refs` writes the live side.
+        out.push_str(&escape(&text[copied..t.start], reads));
         out.push_str(&replacement);
         copied = t.start + t.text.len();
     }
-    out.push_str(&text[copied..]);
+    out.push_str(&escape(&text[copied..], false));
     (out, refs.into_iter().collect())
 }
 
@@ -296,7 +302,7 @@ mod tests {
             ("status".to_string(), "status".to_string()),
         ]);
         let body = " SELECT accounts.id,\n    status.status,\n    accounts.status\n   FROM accounts\n     JOIN (status\n     JOIN \"scratch table 3\" s ON s.id = status.id) ON accounts.id = s.id,\n    LATERAL ( SELECT status FROM ONLY status) x\n  WHERE accounts.status = 'status'";
-        let (out, refs) = from_scratch(body, &stands, &printed);
+        let (out, refs) = from_scratch(body, &stands, &printed, true);
         assert_eq!(
             out,
             " SELECT accounts.id,\n    status.status,\n    accounts.status\n   FROM {{ ref('accounts') }}\n     JOIN ({{ ref('status') }}\n     JOIN {{ ref('raw.accounts') }} s ON s.id = status.id) ON accounts.id = s.id,\n    LATERAL ( SELECT status FROM ONLY {{ ref('status') }}) x\n  WHERE accounts.status = 'status'"

@@ -1,9 +1,9 @@
 use super::*;
 
 /// A format-1 file (the model's serde, as the first versions wrote it) reads as the same
-/// project, is written back as format 2, and reads again unchanged.
+/// project, is written back in the current format, and reads again unchanged.
 #[test]
-fn format_one_upgrades_to_two_without_loss() {
+fn format_one_upgrades_without_loss() {
     let v1 = r#"{"project": {"name": "p", "namespace": "ns", "dialects": ["postgres", "redshift"], "phases": [1],
         "ignore": ["tmp_*"], "refresh_procedure": null,
         "tables": [{"name": "t", "phase": 1, "description": "d",
@@ -31,12 +31,18 @@ fn format_one_upgrades_to_two_without_loss() {
     assert_eq!(t.columns[0].identity, Some(Identity { seed: 1, step: 1 }));
     assert_eq!(t.indexes[0].predicate.as_deref(), Some("day IS NOT NULL"));
     assert!(!t.backup && t.checks.is_empty());
-    let v2 = state.text();
-    assert!(v2.contains("\"format\": 2") && v2.contains(DOCUMENT), "{v2}");
-    let again = parse(&v2).unwrap();
+    assert!(state.outdated && !state.edited);
+    let v3 = state.text();
+    assert!(v3.contains("\"format\": 3") && v3.contains(DOCUMENT) && v3.contains("project_sha256"), "{v3}");
+    let again = parse(&v3).unwrap();
     assert_eq!(again.project, state.project);
     assert_eq!(again.files, state.files);
-    assert!(parse(&v2.replace("\"format\": 2", "\"format\": 9")).unwrap_err().contains("newer"));
+    assert!(!again.outdated && !again.edited);
+    assert!(parse(&v3.replace("\"format\": 3", "\"format\": 9")).unwrap_err().contains("newer"));
+    // Laid out otherwise, the same project; with a value changed, edited by hand.
+    let compact = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&v3).unwrap()).unwrap();
+    assert!(!parse(&compact).unwrap().edited);
+    assert!(parse(&v3.replace("\"DATE(x)\"", "\"DATE(y)\"")).unwrap().edited);
 }
 
 /// Grants are written only where managed, and a state without them (older, or a project

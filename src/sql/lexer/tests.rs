@@ -37,6 +37,15 @@ fn lexes_each_construct() {
         ("/* a /* b */", "BlockComment(/* a /* b */)!"),
         (r"E'\'", r"String(E'\')!"),
         ("U&'", "String(U&')!"),
+        // A bit string ends at the next quote: PostgreSQL reads `B'1''0'` as two literals.
+        ("B'1''0' x'f''a'", "String(B'1') String('0') String(x'f') String('a')"),
+        // Continuations keep the first part's escapes; a block comment, or no line break, ends them.
+        ("E'a'\n'\\' || ' x'", "String(E'a'\n'\\' || ') String(x')!"),
+        (
+            "'a' -- c\n'b' 'c'\n/* d */ 'e' 'f' \r\n\t--\n'g'",
+            "String('a' -- c\n'b') String('c') BlockComment(/* d */) String('e') String('f' \r\n\t--\n'g')",
+        ),
+        ("B'1'\n'0' U&'a'\n''''", "String(B'1'\n'0') String(U&'a'\n'''')"),
     ];
     for (sql, expected) in both {
         for escapes in [Standard, Backslash] {
@@ -117,6 +126,8 @@ fn decodes_identifiers_and_strings() {
         (r"E'\0'", Standard, None),
         ("$f$a'b$$\\$f$", Standard, Some("a'b$$\\")),
         ("$$$$", Backslash, Some("")),
+        ("E'a'\n'\\'' -- c\n'\\n'", Standard, Some("a'\n")),
+        ("'a\\'\n'b''' -- c", Standard, Some("a\\b'")),
         ("B'01'", Standard, None),
         ("U&'x'", Standard, None),
         ("'abc", Standard, None),
