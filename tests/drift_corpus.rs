@@ -39,8 +39,8 @@ fn corpus() -> Corpus {
     let out = schema(&dir, &url, &["diff"]);
     assert_eq!(out.status.code(), Some(0), "the migrated corpus must not drift: {}", text(&out));
     let mut admin = url::Url::parse(&url).unwrap();
+    let template = admin.path().trim_start_matches('/').to_string();
     admin.set_path("/postgres");
-    let template = url.rsplit('/').next().unwrap().to_string();
     Corpus { _tmp: tmp, dir, template, admin: admin.to_string() }
 }
 

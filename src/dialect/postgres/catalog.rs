@@ -378,7 +378,11 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     for r in views.iter() {
         let name = r.text("relname");
         let body = r.text("definition").trim().trim_end_matches(';').trim_end();
-        let (sql, depends_on) = to_refs(body, &namespaces[0], reads.get(name).unwrap_or(&none), Escapes::Standard);
+        // A scratch view's body is read back by `normalise`, which knows what its names stand for.
+        let (sql, depends_on) = match scope {
+            Scope::Managed => to_refs(body, &namespaces[0], reads.get(name).unwrap_or(&none), Escapes::Standard),
+            Scope::Temporary(_) => (body.to_string(), vec![]),
+        };
         b.view_body(name, sql, depends_on);
     }
     Ok(b.finish())
