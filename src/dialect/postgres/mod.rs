@@ -1,6 +1,7 @@
 //! PostgreSQL: types, literals, catalog, lowering and lock.
 
 mod catalog;
+mod enforcement;
 
 use super::catalog::Live;
 use super::lower::{self, Hazard, Op, TableOps};
@@ -71,6 +72,14 @@ impl Driver for Postgres {
         desired: Option<&Project>,
     ) -> Result<(Live, Option<Project>)> {
         catalog::read(client, namespaces, desired)
+    }
+
+    fn key_enforcement(
+        &self,
+        client: &mut ::postgres::Client,
+        namespaces: &[String],
+    ) -> Result<crate::dialect::enforcement::KeyEnforcement> {
+        enforcement::read(client, namespaces)
     }
 
     fn lower_table(&self, d: &TableDiff) -> std::result::Result<TableOps, String> {
