@@ -261,7 +261,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             if store_failures.is_some() {
                 let n = validate::store_failures(&target, &project.namespace, &report)?;
                 out.progress(format!(
-                    "stored {n} failing row keys in {}.{}",
+                    "stored {n} failing rows in {}.{}",
                     project.namespace,
                     crate::layout::FAILURES_TABLE
                 ));
