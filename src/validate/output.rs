@@ -228,8 +228,9 @@ fn text(report: &Report, quiet: bool) -> String {
     tables.dedup();
     let _ = write!(
         out,
-        "\n{} checks on {} table{} in {:.2} s: {} passed, {} failed, {} warning{}",
+        "\n{} check{} on {} table{} in {:.2} s: {} passed, {} failed, {} warning{}",
         report.results.len() + report.problems.len(),
+        if report.results.len() + report.problems.len() == 1 { "" } else { "s" },
         tables.len(),
         if tables.len() == 1 { "" } else { "s" },
         report.seconds,
