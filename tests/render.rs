@@ -89,9 +89,13 @@ fn validation_backfill_and_refresh_statements_parse_as_redshift() {
     assert!(failures[1].contains(r#"JSON_PARSE('{"id":1,"name":"it''s \\\\ \\"q\\""}')"#), "{failures:?}");
     sql.extend(failures.into_iter().map(|s| s + ";"));
     sql.push(r.query("refresh", minijinja::context! { view => "mv_basic_statistics" }).unwrap());
-    let text = sql.join("\n\n");
-    if let Err(report) = redshift_grammar_accepts(&text) {
-        panic!("sqlfluff (redshift) rejects a statement:\n{report}\n{text}");
+    // sqlfluff gives up on one text of a few hundred statements ("Root variant not successfully
+    // parsed") that it parses in parts: a hundred at a time.
+    for part in sql.chunks(100) {
+        let text = part.join("\n\n");
+        if let Err(report) = redshift_grammar_accepts(&text) {
+            panic!("sqlfluff (redshift) rejects a statement:\n{report}\n{text}");
+        }
     }
 }
 

@@ -463,7 +463,7 @@ fn a_column_looked_up_in_a_reference_table_is_backfilled_and_checked() {
     // The lookup counts inside the table's one scan, and its samples join the same reference rows.
     let join = "LEFT JOIN (SELECT \"domain_name\" AS \"lookup key 1\", MIN(\"domain_category\") AS \"lookup value\"";
     assert_eq!(sql.matches(join).count(), 2, "{sql}");
-    assert_eq!(sql.matches("FROM \"analytics\".\"web_automations\"\nLEFT JOIN").count(), 1, "{sql}");
+    assert_eq!(sql.matches("FROM \"analytics\".\"web_automations\" AS \"t\"\nLEFT JOIN").count(), 1, "{sql}");
     if let Err(report) = common::redshift_grammar_accepts(&sql) {
         panic!("{report}\n{sql}");
     }

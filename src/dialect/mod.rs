@@ -119,6 +119,11 @@ pub trait Driver: Sync {
         Ok(enforcement::KeyEnforcement::Informational(why))
     }
 
+    /// Session settings for `validate`'s connections, whose queries are a few scans, each run once.
+    fn validation_settings(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// Whether rows can be loaded with COPY FROM STDIN (`schema seed`); Redshift copies from S3.
     fn copy_from_stdin(&self) -> bool {
         true

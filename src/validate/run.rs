@@ -217,12 +217,13 @@ impl Plan<'_> {
 
 fn connect(target: &Target, timeout: Duration) -> Result<postgres::Client> {
     let mut client = target.connect()?;
-    if !timeout.is_zero() {
-        // The same spelling works on PostgreSQL and Redshift.
-        let sql = format!("SET statement_timeout TO {}", timeout.as_millis());
+    // The same spelling of the timeout works on PostgreSQL and Redshift.
+    let timeout = Some(format!("SET statement_timeout TO {}", timeout.as_millis())).filter(|_| !timeout.is_zero());
+    let settings = crate::dialect::driver(target.dialect()).validation_settings();
+    for sql in timeout.iter().map(String::as_str).chain(settings) {
         client
-            .batch_execute(&sql)
-            .map_err(|e| Error::new(format!("setting the statement timeout: {}", describe(&e))))?;
+            .batch_execute(sql)
+            .map_err(|e| Error::new(format!("setting up the session ({sql}): {}", describe(&e))))?;
     }
     Ok(client)
 }

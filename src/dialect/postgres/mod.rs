@@ -82,6 +82,13 @@ impl Driver for Postgres {
         enforcement::read(client, namespaces)
     }
 
+    /// No JIT: it compiles a query when its estimated cost is high, and a day's window read by a
+    /// bitmap scan is priced like a whole table, so a 0.2 s query was compiled for 0.3-0.9 s
+    /// (measured on 20M rows); on whole tables compiling saved at most 3%.
+    fn validation_settings(&self) -> Vec<&'static str> {
+        vec!["SET jit = off"]
+    }
+
     fn lower_table(&self, d: &TableDiff) -> std::result::Result<TableOps, String> {
         lower::refuse_unsupported(d)?;
         let (early, late) = lower::key_ops(d);
