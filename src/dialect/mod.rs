@@ -119,8 +119,9 @@ pub trait Driver: Sync {
         Ok(enforcement::KeyEnforcement::Informational(why))
     }
 
-    /// Session settings for `validate`'s connections, whose queries are a few scans, each run once.
-    fn validation_settings(&self) -> Vec<&'static str> {
+    /// Session settings for a `validate` run that reads a window of each table (`--since`,
+    /// `--where`): a day of a large table, whose queries the server's cost model overrates.
+    fn window_settings(&self) -> Vec<&'static str> {
         Vec::new()
     }
 

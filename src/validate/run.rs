@@ -22,7 +22,8 @@ impl Plan<'_> {
     pub fn run(&self, target: &Target, jobs: usize, timeout: Duration) -> Result<Report> {
         let started = Instant::now();
         let run_at = calendar::iso_timestamp(calendar::now_ms());
-        let mut first = connect(target, timeout)?;
+        let windowed = self.since.is_some() || !self.filter.is_empty();
+        let mut first = connect(target, timeout, windowed)?;
         let settled = keys::settle(self, &mut first)?;
         // A --where run checks part of what loads bring: its counts compare with nothing recorded.
         let history = if self.filter.is_empty() { volume::history(self, &mut first)? } else { Default::default() };
@@ -38,7 +39,7 @@ impl Plan<'_> {
                         let Some(run) = self.tables.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
                         let client = match &mut client {
                             Some(c) => c,
-                            None => match connect(target, timeout) {
+                            None => match connect(target, timeout, windowed) {
                                 Ok(c) => client.insert(c),
                                 Err(e) => {
                                     *fatal.lock().unwrap() = Some(e);
@@ -215,11 +216,14 @@ impl Plan<'_> {
     }
 }
 
-fn connect(target: &Target, timeout: Duration) -> Result<postgres::Client> {
+/// A connection whose queries run under the statement timeout (and, for a run reading a window
+/// of each table, the dialect's settings for that).
+fn connect(target: &Target, timeout: Duration, windowed: bool) -> Result<postgres::Client> {
     let mut client = target.connect()?;
     // The same spelling of the timeout works on PostgreSQL and Redshift.
     let timeout = Some(format!("SET statement_timeout TO {}", timeout.as_millis())).filter(|_| !timeout.is_zero());
-    let settings = crate::dialect::driver(target.dialect()).validation_settings();
+    let driver = crate::dialect::driver(target.dialect());
+    let settings = if windowed { driver.window_settings() } else { Vec::new() };
     for sql in timeout.iter().map(String::as_str).chain(settings) {
         client
             .batch_execute(sql)
