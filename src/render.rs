@@ -37,7 +37,7 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("common", "validation_failures", include_str!("../templates/common/validation_failures.sql.j2")),
     ("common", "validate_history", include_str!("../templates/common/validate_history.sql.j2")),
     ("common", "backfill_lookup", include_str!("../templates/common/backfill_lookup.sql.j2")),
-    ("common", "validate_samples", include_str!("../templates/common/validate_samples.sql.j2")),
+    ("common", "validate_rows", include_str!("../templates/common/validate_rows.sql.j2")),
     ("common", "validation_runs", include_str!("../templates/common/validation_runs.sql.j2")),
     ("common", "backfill_batch", include_str!("../templates/common/backfill_batch.sql.j2")),
     ("common", "grants", include_str!("../templates/common/grants.sql.j2")),
@@ -93,6 +93,11 @@ impl Renderer {
         env.add_filter("literal", move |value: Value| literal(d, value));
         env.add_filter("runtime_literal", move |text: &str| runtime_literal(d, text));
         env.add_filter("value", move |value: Value, ty: &str| value_literal(d, value, ty));
+        // JSON text as a value of the dialect's JSON type (NULL for none).
+        env.add_filter("json_value", move |text: Option<String>| match text {
+            Some(json) => d.json_literal(&json),
+            None => "NULL".to_string(),
+        });
         for (d, name, source) in TEMPLATES {
             if *d == "common" || *d == dialect.name() {
                 env.add_template(name, source).expect("shipped templates compile");

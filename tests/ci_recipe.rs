@@ -98,7 +98,7 @@ fn the_documented_workflow_runs() {
         "schema plan --target staging --format markdown",
         "schema migrate --target prod",
         "schema diff --target prod --format github",
-        "schema validate --target prod --format junit > validate.xml",
+        "schema validate --target prod --samples 5 --format junit > validate.xml",
     ] {
         assert!(steps.iter().any(|s| s.script.contains(gate)), "no step of docs/ci.md runs `{gate}`");
     }

@@ -78,6 +78,34 @@ fn a_project_manages_objects_in_several_namespaces() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["catalog_queries"], 18, "{report}");
 
+    // `key_checks: auto` finds the keys the server enforces in both namespaces.
+    std::fs::write(dir.join("schema/schema.yaml"), SETTINGS.replace("always", "auto")).unwrap();
+    let out = schema(dir, &url, &["validate", "--table", "users", "--table", "raw.events", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
+    let left: Vec<String> = report["left_to_database"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            format!(
+                "{}.{} by {}",
+                l["table"].as_str().unwrap(),
+                l["check"].as_str().unwrap(),
+                l["by"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        left,
+        [
+            "raw.events.user_id_in_raw_users by events_user_id_fkey",
+            "users.primary_key_unique by users_pkey",
+            "users.raw_id_in_raw_users by users_raw_id_fkey"
+        ],
+        "{report}"
+    );
+    std::fs::write(dir.join("schema/schema.yaml"), SETTINGS).unwrap();
+
     // Validation crosses namespaces: an orphan in mart.users whose raw user is missing.
     psql(
         &url,

@@ -170,3 +170,41 @@ fn database_text_cannot_drive_the_terminal() {
         assert!(all.contains("x\\x1b[2J\\r\\n::error::forged\\x07"), "{args:?}: {all}");
     }
 }
+
+/// `validate --sql` needs no connection: the dialect is the one of the database the command line
+/// names (a target's `dialect`, its address, `--local`, the default target), found without
+/// starting the local cluster or running a password command, and each check comes with the query
+/// listing its failing rows.
+#[test]
+fn validate_sql_takes_the_dialect_of_the_named_database() {
+    let (_tmp, root) = common::shipped_project();
+    let sql = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_schema"));
+        cmd.arg("--project").arg(&root).args(args).args(["validate", "--sql", "--table", "usage_metrics"]);
+        for var in ["CI", "DATABASE_URL", "SCHEMA_TARGET", "PGHOST", "PGHOSTADDR", "PGDATABASE", "REDSHIFT_HOST"] {
+            cmd.env_remove(var);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let postgres = "date_part('epoch', \"response_timestamp\" - \"request_timestamp\") * 1000";
+    let redshift = "DATEDIFF(millisecond, \"request_timestamp\", \"response_timestamp\")";
+    for (args, spelling) in [
+        (&["--local"][..], postgres),
+        (&[], postgres), // the default target, `dev`, is the local PostgreSQL
+        (&["--target", "staging"], postgres),
+        (&["--target", "prod"], redshift), // its URL names ${REDSHIFT_HOST}, unset: its `dialect` says
+        (&["--database-url", "postgres://u@warehouse.example.com:5439/db"], redshift),
+        (&["--dialect", "redshift", "--local"], redshift),
+    ] {
+        let out = sql(args);
+        assert!(out.contains(spelling), "{args:?}:\n{out}");
+        assert!(out.contains("-- usage_metrics: counts "), "{args:?}:\n{out}");
+        assert!(
+            out.contains("-- usage_metrics.latency: its failing rows\nSELECT \"usage_metric_id\", \"latency_ms\", \"request_timestamp\", \"response_timestamp\", "),
+            "{args:?}:\n{out}"
+        );
+    }
+    assert!(!root.join(".schema").exists(), "--sql started no local cluster");
+}

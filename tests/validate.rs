@@ -105,20 +105,16 @@ fn known_defects_are_counted_exactly_and_backfill_repairs_derived_columns() {
         assert_eq!((r["failing_rows"].as_u64().unwrap(), r["rows_checked"].to_string()), (5, in_window.clone()));
     }
 
-    // The samples are keys of rows that really fail.
-    let r = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["table"] == "web_searches" && r["check"] == "event_date_not_null")
-        .unwrap();
-    let ids: Vec<&str> = r["samples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().strip_prefix("web_search_id=").unwrap())
-        .collect();
-    assert_eq!(ids.len(), 3);
+    // The samples are rows that really fail, each key with the values that make it fail.
+    let result = |table: &str, check: &str| {
+        let all = doc["results"].as_array().unwrap().iter();
+        all.clone().find(|r| r["table"] == table && r["check"] == check).unwrap().clone()
+    };
+    let r = result("web_searches", "event_date_not_null");
+    let samples = r["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 3, "{r:#}");
+    assert!(samples.iter().all(|s| s["values"] == serde_json::json!({"event_date": null})), "{r:#}");
+    let ids: Vec<String> = samples.iter().map(|s| s["key"]["web_search_id"].as_u64().unwrap().to_string()).collect();
     let nulls = psql(
         &url,
         &format!(
@@ -127,6 +123,30 @@ fn known_defects_are_counted_exactly_and_backfill_repairs_derived_columns() {
         ),
     );
     assert_eq!(nulls, "3");
+    // A derived column shows its value, the column it is derived from, and what it should hold.
+    let r = result("usage_metrics", "event_date_derived");
+    for s in r["samples"].as_array().unwrap() {
+        let id = s["key"]["usage_metric_id"].as_u64().unwrap();
+        let row = psql(
+            &url,
+            &format!("SELECT event_date, event_timestamp, DATE(event_timestamp) FROM analytics.usage_metrics WHERE usage_metric_id = {id}"),
+        );
+        let shown = format!(
+            "{}|{}|{}",
+            s["values"]["event_date"].as_str().unwrap(),
+            s["values"]["event_timestamp"].as_str().unwrap(),
+            s["expected"].as_str().unwrap()
+        );
+        assert_eq!(shown, row, "{s:#}");
+        assert_ne!(s["values"]["event_date"], s["expected"], "{s:#}");
+    }
+    // A latency shows the three columns and the milliseconds between the timestamps.
+    let r = result("usage_metrics", "latency");
+    let s = &r["samples"][0];
+    let reported = s["values"]["latency_ms"].as_f64().unwrap();
+    let expected = s["expected"].as_f64().unwrap();
+    assert!((reported - expected).abs() > 1000.0, "{s:#}");
+    assert!(s["values"]["request_timestamp"].is_string() && s["values"]["response_timestamp"].is_string(), "{s:#}");
 
     // --record appended one row per check.
     run(&url, &["validate", "--record", "-q"], 1);
@@ -202,14 +222,17 @@ fn junit(xml: &[u8]) -> Value {
     let script = r#"
 import json, sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.stdin).getroot()
-cases = {}
+cases, failures = {}, {}
 for suite in root.iter("testsuite"):
     for case in suite.iter("testcase"):
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
         cases[suite.get("name") + "." + case.get("name")] = [
             int(props["failing_rows"]), int(props["rows_checked"]), case.find("failure") is not None]
+        failure = case.find("failure")
+        if failure is not None:
+            failures[suite.get("name") + "." + case.get("name")] = [failure.get("message"), failure.text]
 print(json.dumps({"tests": int(root.get("tests")), "failures": int(root.get("failures")),
-                  "errors": int(root.get("errors")), "cases": cases}))
+                  "errors": int(root.get("errors")), "cases": cases, "failed": failures}))
 "#;
     let mut child = common::python().args(["-c", script]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(xml).unwrap();
@@ -233,7 +256,28 @@ fn json_junit_and_github_outputs_carry_the_same_numbers() {
         let expected = serde_json::json!([r["failing_rows"], r["rows_checked"], r["status"] == "fail"]);
         assert_eq!(report["cases"][&key], expected, "{key}");
     }
-    let github = String::from_utf8(run(&url, &["validate", "--format", "github"], 1).stdout).unwrap();
+    // A failure says what is wrong in its message (the first sample), and lists every sample and
+    // the query of every failing row in its body.
+    let latency = &report["failed"]["usage_metrics.latency"];
+    let (message, body) = (latency[0].as_str().unwrap(), latency[1].as_str().unwrap());
+    assert!(
+        message.starts_with("11 of 3000 rows fail usage_metrics.latency: 0.37%; e.g. usage_metric_id="),
+        "{message}"
+    );
+    assert!(
+        message.contains(": latency_ms=")
+            && message.contains(", request_timestamp=")
+            && message.contains(" (expected "),
+        "{message}"
+    );
+    assert_eq!(body.matches("\n  usage_metric_id=").count(), 2, "{body}");
+    assert!(body.contains("failing rows:\nSELECT \"usage_metric_id\", \"latency_ms\""), "{body}");
+    let github = String::from_utf8(run(&url, &["validate", "--format", "github", "--samples", "2"], 1).stdout).unwrap();
+    let annotation = github.lines().find(|l| l.contains("usage_metrics.latency::")).unwrap();
+    assert!(
+        annotation.contains("%0Asamples:%0A  usage_metric_id=") && annotation.contains(": latency_ms="),
+        "{annotation}"
+    );
     // Each annotation points at the check's `name:` line in its table's file.
     let yaml = std::fs::read_to_string(shipped().join("schema/tables/usage_metrics.yaml")).unwrap();
     let line = yaml.lines().position(|l| l == "  - name: latency").unwrap() + 1;
@@ -263,7 +307,8 @@ fn a_missing_table_a_missing_column_and_a_timeout_exit_2_with_clear_errors() {
     psql(&url, "DROP TABLE analytics.web_searches CASCADE");
     let out = run(&url, &["validate", "--table", "web_searches"], 2);
     assert!(
-        text(&out).contains("cannot check table web_searches (checks event_date_derived, event_date_not_null, num_results_last_7_days): relation \"analytics.web_searches\" does not exist"),
+        // Its keys went with it: nothing enforces them, so `key_checks: auto` checks them too.
+        text(&out).contains("cannot check table web_searches (checks event_date_derived, event_date_not_null, num_results_last_7_days, primary_key_unique, session_id_in_chat_sessions, tool_usage_id_in_tool_usage): relation \"analytics.web_searches\" does not exist"),
         "{}",
         text(&out)
     );

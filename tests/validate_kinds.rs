@@ -6,6 +6,7 @@ mod common;
 
 use common::{psql, schema, text};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The result of one check in a `validate --format json` run.
@@ -30,41 +31,134 @@ fn edit(root: &Path, file: &str, from: &str, to: &str) {
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// The key check results of a run, `table.check` → (failing rows, why it runs), and the key
+/// checks left to the database, `table.check` → the constraint that enforces it.
+fn keys(doc: &Value) -> (BTreeMap<String, (u64, String)>, BTreeMap<String, String>) {
+    let ran = doc["results"].as_array().unwrap().iter().filter_map(|r| {
+        let why = r.get("reason")?.as_str()?.to_string();
+        Some((format!("{}.{}", r["table"].as_str()?, r["check"].as_str()?), (r["failing_rows"].as_u64()?, why)))
+    });
+    let left = doc["left_to_database"].as_array().into_iter().flatten().map(|l| {
+        (format!("{}.{}", l["table"].as_str().unwrap(), l["check"].as_str().unwrap()), l["by"].as_str().unwrap().into())
+    });
+    (ran.collect(), left.collect())
+}
+
 #[test]
-fn declared_keys_are_checked_where_the_server_does_not_enforce_them() {
+fn key_checks_auto_trusts_only_keys_the_database_enforces_for_every_row() {
     let url = common::fresh_database();
     let (_tmp, root) = common::shipped_project();
     assert!(schema(&root, &url, &["migrate"]).status.success());
     let out = schema(&root, &url, &["seed", "--rows", "300", "--table", "tool_usage"]);
     assert!(out.status.success(), "{}", text(&out));
-    // What Redshift allows: the keys are only recorded. Two session ids twice, three orphans.
+    let tables = ["--table", "chat_sessions", "--table", "tool_usage"];
+    let fk = "tool_usage.session_id_in_chat_sessions";
+
+    // Every key enforced: the key checks are left to the database, each named with its constraint.
+    let (doc, code) = validate(&root, &url, &tables);
+    let (ran, left) = keys(&doc);
+    assert_eq!(code, 0, "{doc:#}");
+    assert!(ran.is_empty(), "{ran:?}");
+    let by = |check: &str| left.get(check).map(String::as_str);
+    assert_eq!(by("chat_sessions.primary_key_unique"), Some("chat_sessions_pkey"), "{doc:#}");
+    assert_eq!(by(fk), Some("tool_usage_session_id_fkey"));
+    assert_eq!(by("tool_usage.primary_key_unique"), Some("tool_usage_pkey"));
+    let out = schema(&root, &url, &[&["validate"][..], &tables].concat());
+    assert!(text(&out).contains("3 key checks left to the database, whose constraints enforce them"), "{}", text(&out));
+
+    // A foreign key added NOT VALID over orphans: the orphans are found, and the output says why.
+    let orphans = |from: u32, to: u32| {
+        format!(
+            "INSERT INTO analytics.tool_usage (session_id, step_index, reasoning_step_type, tool_category, event_timestamp) \
+             SELECT 'orphan-' || g, g, 'web_search', 'web_search', timestamp '2026-01-01' FROM generate_series({from}, {to}) g"
+        )
+    };
+    psql(
+        &url,
+        &format!(
+            "ALTER TABLE analytics.tool_usage DROP CONSTRAINT tool_usage_session_id_fkey; {}; \
+             ALTER TABLE analytics.tool_usage ADD CONSTRAINT tool_usage_session_id_fkey FOREIGN KEY (session_id) \
+             REFERENCES analytics.chat_sessions NOT VALID",
+            orphans(1, 3)
+        ),
+    );
+    let (doc, code) = validate(&root, &url, &[&tables[..], &["--samples", "5"]].concat());
+    let (ran, left) = keys(&doc);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(ran[fk].0, 3, "{doc:#}");
+    assert!(ran[fk].1.contains("foreign key tool_usage_session_id_fkey is NOT VALID"), "{ran:?}");
+    assert!(!left.contains_key(fk) && left.contains_key("chat_sessions.primary_key_unique"), "{left:?}");
+    // Each orphan with its missing parent key.
+    let samples = result(&doc, "tool_usage", "session_id_in_chat_sessions")["samples"].clone();
+    let missing: Vec<&str> =
+        samples.as_array().unwrap().iter().map(|s| s["values"]["session_id"].as_str().unwrap()).collect();
+    assert_eq!(missing, ["orphan-1", "orphan-2", "orphan-3"], "{samples:#}");
+    assert!(samples[0]["key"]["tool_usage_id"].as_u64().is_some(), "{samples:#}");
+    let out = schema(&root, &url, &[&["validate", "--samples", "1"][..], &tables].concat());
+    let said = text(&out);
+    assert!(
+        said.contains("tool_usage.session_id_in_chat_sessions (keys no parent row has):\n    tool_usage_id="),
+        "{said}"
+    );
+    assert!(said.contains("key checks run because:\n  tool_usage.session_id_in_chat_sessions: foreign key tool_usage_session_id_fkey is NOT VALID"), "{said}");
+
+    // Validated, it is trusted again; with its triggers disabled, rows written meanwhile are not.
+    psql(&url, "DELETE FROM analytics.tool_usage WHERE session_id LIKE 'orphan-%'");
+    psql(&url, "ALTER TABLE analytics.tool_usage VALIDATE CONSTRAINT tool_usage_session_id_fkey");
+    assert!(keys(&validate(&root, &url, &tables).0).1.contains_key(fk));
+    psql(&url, &format!("ALTER TABLE analytics.tool_usage DISABLE TRIGGER ALL; {}", orphans(4, 5)));
+    let (doc, code) = validate(&root, &url, &tables);
+    let (ran, _) = keys(&doc);
+    assert_eq!((code, ran[fk].0), (1, 2), "{doc:#}");
+    assert!(ran[fk].1.contains("has its triggers disabled on tool_usage (ALTER TABLE ... DISABLE TRIGGER)"), "{ran:?}");
+    psql(&url, "ALTER TABLE analytics.tool_usage ENABLE TRIGGER ALL; DELETE FROM analytics.tool_usage WHERE session_id LIKE 'orphan-%'");
+    // The parent's triggers count too: a parent row deleted meanwhile leaves orphans.
+    psql(&url, "ALTER TABLE analytics.chat_sessions DISABLE TRIGGER ALL");
+    let (doc, _) = validate(&root, &url, &tables);
+    assert!(keys(&doc).0[fk].1.contains("disabled on chat_sessions"), "{doc:#}");
+    psql(&url, "ALTER TABLE analytics.chat_sessions ENABLE TRIGGER ALL");
+
+    // No primary key at all (and the foreign keys to it gone with it): two session ids twice.
     psql(
         &url,
         "ALTER TABLE analytics.chat_sessions DROP CONSTRAINT chat_sessions_pkey CASCADE; \
-         INSERT INTO analytics.chat_sessions SELECT * FROM analytics.chat_sessions ORDER BY session_id LIMIT 2; \
-         INSERT INTO analytics.tool_usage (session_id, step_index, reasoning_step_type, tool_category, event_timestamp) \
-         SELECT 'orphan-' || g, g, 'web_search', 'web_search', timestamp '2026-01-01' FROM generate_series(1, 3) g",
+         INSERT INTO analytics.chat_sessions SELECT * FROM analytics.chat_sessions ORDER BY session_id LIMIT 2",
     );
-    // PostgreSQL enforces keys, so `auto` leaves them to it.
-    let (doc, _) = validate(&root, &url, &["--table", "chat_sessions", "--table", "tool_usage"]);
-    assert!(!doc.to_string().contains("primary_key_unique"), "{doc:#}");
-
-    edit(&root, "schema/schema.yaml", "phases: [1, 2]\n", "phases: [1, 2]\nkey_checks: always\n");
-    let (doc, code) = validate(&root, &url, &["--table", "chat_sessions", "--table", "tool_usage"]);
+    let (doc, code) = validate(&root, &url, &[&tables[..], &["--samples", "5"]].concat());
+    let (ran, _) = keys(&doc);
     assert_eq!(code, 1, "{doc:#}");
-    let pk = result(&doc, "chat_sessions", "primary_key_unique");
-    assert_eq!((pk["failing_rows"].as_u64(), pk["kind"].as_str()), (Some(4), Some("unique")), "{pk:#}");
-    let fk = result(&doc, "tool_usage", "session_id_in_chat_sessions");
-    assert_eq!((fk["failing_rows"].as_u64(), fk["kind"].as_str()), (Some(3), Some("relationship")), "{fk:#}");
-    assert_eq!(fk["rows_checked"], 303);
+    let pk = &ran["chat_sessions.primary_key_unique"];
+    assert_eq!(pk, &(4, "no primary key, unique constraint or unique index covers (session_id)".to_string()));
+    assert!(ran[fk].1.starts_with("no foreign key constraint on (session_id) references chat_sessions"), "{ran:?}");
+    // The duplicated keys, each with its rows.
+    let samples = &result(&doc, "chat_sessions", "primary_key_unique")["samples"];
+    let duplicated =
+        psql(&url, "SELECT session_id FROM analytics.chat_sessions GROUP BY 1 HAVING COUNT(*) > 1 ORDER BY 1");
+    let shown: Vec<String> =
+        samples.as_array().unwrap().iter().map(|s| s["key"]["session_id"].as_str().unwrap().into()).collect();
+    assert_eq!(shown.join("\n"), duplicated, "{samples:#}");
+    assert!(samples.as_array().unwrap().iter().all(|s| s["rows"] == 2), "{samples:#}");
+    // A unique index a failed CREATE INDEX CONCURRENTLY left behind is not valid: not trusted.
+    let mut client =
+        schema::db::Target::parse(&url, None, std::time::Duration::from_secs(5)).unwrap().connect().unwrap();
+    let failed = client.batch_execute(
+        "CREATE UNIQUE INDEX CONCURRENTLY chat_sessions_session_id ON analytics.chat_sessions (session_id)",
+    );
+    assert!(failed.is_err(), "the key is duplicated");
+    let (doc, _) = validate(&root, &url, &tables);
+    let pk = &keys(&doc).0["chat_sessions.primary_key_unique"];
+    assert!(pk.1.starts_with("unique index chat_sessions_session_id is not valid"), "{pk:?}");
+
+    // `always` checks every key, saying so; a table can opt out.
+    edit(&root, "schema/schema.yaml", "phases: [1, 2]\n", "phases: [1, 2]\nkey_checks: always\n");
+    psql(&url, "DROP INDEX analytics.chat_sessions_session_id");
+    let (doc, _) = validate(&root, &url, &tables);
+    let (ran, left) = keys(&doc);
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(ran["tool_usage.primary_key_unique"], (0, "key_checks: always".to_string()));
+    assert_eq!(result(&doc, "tool_usage", fk.split_once('.').unwrap().1)["rows_checked"], 300);
     // The declared `one_row_per_step` already checks the (session_id, step_index) key.
     assert!(!doc.to_string().contains("unique_session_id_step_index"), "{doc:#}");
-
-    // Samples name the orphans; a table can opt out.
-    let (doc, _) =
-        validate(&root, &url, &["--table", "tool_usage", "--check", "session_id_in_chat_sessions", "--samples", "5"]);
-    let samples = result(&doc, "tool_usage", "session_id_in_chat_sessions")["samples"].as_array().unwrap().len();
-    assert_eq!(samples, 3, "{doc:#}");
     edit(&root, "schema/tables/tool_usage.yaml", "phase: 1\n", "phase: 1\nkey_checks: off\n");
     let (doc, _) = validate(&root, &url, &["--table", "tool_usage"]);
     assert!(!doc.to_string().contains("session_id_in_chat_sessions"), "{doc:#}");
@@ -109,28 +203,86 @@ fn accepted_values_ranges_and_thresholds_count_exactly_what_was_planted() {
     assert_eq!(classified["kind"], "relationship");
     assert_eq!(code, 1);
 
+    // Samples of accepted values are the unexpected values with their rows, the most first.
+    let (doc, _) = validate(&root, &url, &["--table", "tool_usage", "--check", "category_listed", "--samples", "10"]);
+    let samples = result(&doc, "tool_usage", "category_listed")["samples"].as_array().unwrap().clone();
+    let planted = psql(
+        &url,
+        "SELECT tool_category || '|' || COUNT(*) FROM analytics.tool_usage \
+         WHERE tool_category NOT IN ('web_search', 'browser_automation', 'web_automation', 'other') GROUP BY tool_category ORDER BY COUNT(*) DESC, tool_category",
+    );
+    let shown: Vec<String> =
+        samples.iter().map(|s| format!("{}|{}", s["values"]["tool_category"].as_str().unwrap(), s["rows"])).collect();
+    assert_eq!(shown.join("\n"), planted, "{samples:?}");
+    assert!(samples.iter().all(|s| s.get("key").is_none()), "a value's rows have no one key: {samples:?}");
+    let args = ["validate", "--table", "tool_usage", "--check", "category_listed", "--samples", "1"];
+    let said = text(&schema(&root, &url, &args));
+    let first = &samples[0];
+    let line = format!(
+        "tool_usage.category_listed (unexpected values, the most rows first):\n    tool_category={}: {} rows",
+        first["values"]["tool_category"].as_str().unwrap(),
+        first["rows"]
+    );
+    assert!(said.contains(&line), "{said}");
+
+    // Every failing-rows query `--sql` prints lists exactly the rows its check counts.
+    let tables = ["--table", "tool_usage", "--table", "web_automations"];
+    let out = schema(&root, &url, &[&["validate", "--sql", "--format", "json"][..], &tables].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (doc, _) = validate(&root, &url, &tables);
+    let mut listed = 0;
+    for q in printed["queries"].as_array().unwrap().iter().filter(|q| q["lists"] == "rows") {
+        let (table, check) = (q["table"].as_str().unwrap(), q["checks"][0].as_str().unwrap());
+        let results = doc["results"].as_array().unwrap();
+        let Some(r) = results.iter().find(|r| r["table"] == table && r["check"] == check) else {
+            assert_eq!(q["unless_enforced"], true, "only a key check the database enforces is not run: {q:#}");
+            continue;
+        };
+        let sql = q["sql"].as_str().unwrap().trim_end_matches(';');
+        let rows = psql(&url, &format!("SELECT COUNT(*) FROM ({sql}) AS q"));
+        assert_eq!(rows, r["failing_rows"].to_string(), "{table}.{check}: {sql}");
+        listed += 1;
+    }
+    assert!(listed >= 8, "{printed:#}");
+
     // The post-load window: only what matches --where (and --since) is checked.
     let (doc, _) = validate(&root, &url, &["--table", "tool_usage", "--where", "step_index > 100000"]);
     let range = result(&doc, "tool_usage", "step_in_range");
     assert_eq!((range["failing_rows"].as_u64(), range["rows_checked"].as_u64()), (Some(5), Some(5)), "{range:#}");
     let (doc, code) = validate(&root, &url, &["--table", "tool_usage", "--since", "3d"]);
     assert!(code <= 1 && doc["since"].as_str().is_some_and(|d| d.len() == 10), "{doc:#}");
-    // Failing rows' keys, bounded per check, under the run id --record writes.
+    // Failing rows, bounded per check, under the run id --record writes: the key and the values
+    // as JSON, joined back to the table as docs/validate.md shows.
     let out = schema(&root, &url, &["validate", "--table", "tool_usage", "--record", "--store-failures", "3"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     // tool_category_known fails on the planted categories too.
-    assert!(text(&out).contains("stored 9 failing row keys"), "{}", text(&out));
+    assert!(text(&out).contains("stored 9 failing rows"), "{}", text(&out));
     let stored = psql(
         &url,
         "SELECT check_name || ':' || count(*) || ':' || count(DISTINCT f.run_id) FROM analytics.schema_validation_failures f \
          JOIN (SELECT DISTINCT run_id FROM analytics.schema_validation_runs) r USING (run_id) GROUP BY check_name ORDER BY 1",
     );
     assert_eq!(stored, "category_listed:3:1\nstep_in_range:3:1\ntool_category_known:3:1", "{}", text(&out));
-    let key = psql(
+    let joined = psql(
         &url,
-        "SELECT row_key FROM analytics.schema_validation_failures WHERE check_name = 'step_in_range' LIMIT 1",
+        "SELECT f.check_name, t.tool_usage_id, t.step_index, t.tool_category, f.failing_values \
+         FROM analytics.schema_validation_failures f \
+         JOIN analytics.tool_usage t ON t.tool_usage_id = (f.row_key ->> 'tool_usage_id')::bigint \
+         WHERE f.table_name = 'tool_usage' ORDER BY 1, 2",
     );
-    assert!(key.starts_with("tool_usage_id="), "{key}");
+    let rows: Vec<Vec<&str>> = joined.lines().map(|l| l.split('|').collect()).collect();
+    assert_eq!(rows.len(), 9, "every stored row is found again:\n{joined}");
+    let known = ["web_search", "browser_automation", "web_automation", "other"];
+    for row in &rows {
+        let values: Value = serde_json::from_str(row[4]).unwrap();
+        if row[0] == "step_in_range" {
+            let step: i64 = row[2].parse().unwrap();
+            assert!(step > 100_000 && values == serde_json::json!({ "step_index": step }), "{row:?}");
+        } else {
+            assert!(!known.contains(&row[3]) && values == serde_json::json!({ "tool_category": row[3] }), "{row:?}");
+        }
+    }
     for bad in [["--where", "1 = 1; DROP TABLE analytics.tool_usage"], ["--since", "3 days"]] {
         let out = schema(&root, &url, &[&["validate"], &bad[..]].concat());
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out));
@@ -311,8 +463,78 @@ fn a_column_looked_up_in_a_reference_table_is_backfilled_and_checked() {
     // The lookup counts inside the table's one scan, and its samples join the same reference rows.
     let join = "LEFT JOIN (SELECT \"domain_name\" AS \"lookup key 1\", MIN(\"domain_category\") AS \"lookup value\"";
     assert_eq!(sql.matches(join).count(), 2, "{sql}");
-    assert_eq!(sql.matches("FROM \"analytics\".\"web_automations\"\nLEFT JOIN").count(), 1, "{sql}");
+    assert_eq!(sql.matches("FROM \"analytics\".\"web_automations\" AS \"t\"\nLEFT JOIN").count(), 1, "{sql}");
     if let Err(report) = common::redshift_grammar_accepts(&sql) {
         panic!("{report}\n{sql}");
     }
+}
+
+/// `--since` and `--where` narrow key checks to a load's rows without judging them alone: an
+/// orphan is a window row whose key no parent row has (old parents count), and a window row
+/// whose key an older row already holds is a duplicate.
+#[test]
+fn windows_stay_incremental_for_keys() {
+    let url = common::fresh_database();
+    let (_tmp, root) = common::shipped_project();
+    // Every key checked, whatever the database enforces: this is about windows.
+    edit(&root, "schema/schema.yaml", "phases: [1, 2]\n", "phases: [1, 2]\nkey_checks: always\n");
+    assert!(schema(&root, &url, &["migrate"]).status.success());
+    let seeded =
+        schema(&root, &url, &["seed", "--rows", "500", "--table", "tool_usage", "--days", "30", "--end", "2026-06-30"]);
+    assert!(seeded.status.success(), "{}", text(&seeded));
+    // Keys as Redshift leaves them: recorded, not enforced.
+    psql(&url, "ALTER TABLE analytics.chat_sessions DROP CONSTRAINT chat_sessions_pkey CASCADE");
+    let old =
+        psql(&url, "SELECT session_id FROM analytics.chat_sessions WHERE event_date < '2026-06-20' ORDER BY 1 LIMIT 2");
+    let (a, b) = old.split_once('\n').unwrap();
+    let session = |id: &str, day: &str| format!("('{id}', timestamp '{day} 12:00', date '{day}')");
+    psql(
+        &url,
+        &format!(
+            "INSERT INTO analytics.chat_sessions (session_id, event_timestamp, event_date) VALUES {}, {}, {}, {}",
+            session(a, "2026-06-30"), // today's load repeats an old key
+            session("twice-today", "2026-06-30"),
+            session("twice-today", "2026-06-30"),
+            session(b, "2026-06-10"), // an old duplicate, outside the window
+        ),
+    );
+    let step = |id: &str, day: &str| format!("('{id}', 900, 'web_search', 'web_search', timestamp '{day} 12:00')");
+    psql(
+        &url,
+        &format!(
+            "INSERT INTO analytics.tool_usage (session_id, step_index, reasoning_step_type, tool_category, event_timestamp) \
+             VALUES {}, {}, {}",
+            step(b, "2026-06-30"),             // today's row of an old session: not an orphan
+            step("gone-today", "2026-06-30"),
+            step("gone-long-ago", "2026-06-05"),
+        ),
+    );
+    psql(&url, "UPDATE analytics.tool_usage SET event_date = DATE(event_timestamp) WHERE step_index = 900");
+    let counted = |args: &[&str], table: &str, check: &str| {
+        let (doc, _) = validate(&root, &url, &[&["--table", table, "--check", check, "--samples", "5"], args].concat());
+        let r = result(&doc, table, check);
+        (r["failing_rows"].as_u64().unwrap(), r["rows_checked"].as_u64().unwrap(), r["samples"].clone())
+    };
+    let window = "(event_date >= '2026-06-30' OR (event_date IS NULL AND DATE(event_timestamp) >= '2026-06-30'))";
+    let today: u64 =
+        psql(&url, &format!("SELECT COUNT(*) FROM analytics.chat_sessions WHERE {window}")).parse().unwrap();
+    for args in [&["--since", "2026-06-30"][..], &["--where", "event_timestamp >= '2026-06-30'"]] {
+        let (failing, checked, samples) = counted(args, "chat_sessions", "primary_key_unique");
+        assert_eq!((failing, checked), (3, today), "{args:?}: the old key and twice-today, not the old duplicate");
+        let keys: Vec<(&str, u64)> = samples
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["key"]["session_id"].as_str().unwrap(), s["rows"].as_u64().unwrap()))
+            .collect();
+        let mut expected = vec![(a, 2), ("twice-today", 2)];
+        expected.sort();
+        assert_eq!(keys, expected, "{args:?}: each key with its rows in the whole table");
+        let (orphans, _, samples) = counted(args, "tool_usage", "session_id_in_chat_sessions");
+        assert_eq!(orphans, 1, "{args:?}: {samples:#}");
+        assert_eq!(samples[0]["values"]["session_id"], "gone-today");
+    }
+    let (whole, _, _) = counted(&[], "chat_sessions", "primary_key_unique");
+    assert_eq!(whole, 6);
+    assert_eq!(counted(&[], "tool_usage", "session_id_in_chat_sessions").0, 2);
 }

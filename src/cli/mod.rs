@@ -8,7 +8,6 @@ mod target;
 
 use args::{Cli, ColorArg, Command, LocalAction, OutputFormat, Timeouts};
 
-use crate::db::Target;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::migrations::{self, Outcome};
@@ -242,13 +241,12 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 store_failures: store_failures.unwrap_or(0),
             };
             if *sql {
-                // No connection: the dialect comes from --dialect, the URL or the project.
-                let dialect = match &cli.database_url {
-                    Some(url) => Target::parse(url, cli.dialect, Duration::ZERO)?.dialect(),
-                    None => dialect(cli, &project)?,
-                };
+                // No connection: the dialect is the named database's, found without connecting.
+                let dialect = target::named_dialect(cli, &project)?;
                 let queries = validate::plan(&project, dialect, &options)?.queries()?;
-                queries.iter().filter(|_| !out.json).for_each(|q| println!("{q}\n"));
+                if !out.json {
+                    print!("{}", validate::output::queries(&queries));
+                }
                 out.doc(json!({"command": "validate", "dialect": dialect, "queries": queries}));
                 return Ok(ExitCode::SUCCESS);
             }
@@ -264,7 +262,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             if store_failures.is_some() {
                 let n = validate::store_failures(&target, &project.namespace, &report)?;
                 out.progress(format!(
-                    "stored {n} failing row keys in {}.{}",
+                    "stored {n} failing rows in {}.{}",
                     project.namespace,
                     crate::layout::FAILURES_TABLE
                 ));

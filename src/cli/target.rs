@@ -2,11 +2,12 @@
 
 use super::{join, Cli, LocalAction, Out, Timeouts};
 use crate::connect::{self, Chosen, Request};
-use crate::db::{Env, Target};
+use crate::db::{environment_names_a_database, Env, Params, Target};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::load;
 use crate::local::{LocalCluster, LocalStatus};
+use crate::model::targets::Connection;
 use crate::model::{Dialect, Project};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -63,6 +64,60 @@ fn request(cli: &Cli) -> Request {
 
 pub fn database(cli: &Cli, layout: &Layout, project: &Project) -> Result<Target> {
     Ok(chosen(cli, layout, Some(project))?.target)
+}
+
+/// The dialect of the database the command line names, in `connect::choose`'s order, found
+/// without connecting, starting the local cluster or running a password command (`validate
+/// --sql` prints queries only): `--dialect`, the URL, the target's `dialect` or its address,
+/// `--local`, the PG* variables, the default target; with nothing named, `dialect`'s answer.
+pub fn named_dialect(cli: &Cli, project: &Project) -> Result<Dialect> {
+    if cli.dialect.is_some() {
+        return dialect(cli, project);
+    }
+    let env = Env::process();
+    let of_url = |text: &str| -> Result<Dialect> { Ok(Target::parse(text, None, Duration::ZERO)?.dialect()) };
+    let of_target = |name: &str| -> Result<Option<Dialect>> {
+        let Some(spec) = project.targets.named.get(name) else {
+            return Err(Error::new(format!("no target `{name}` in schema.yaml")));
+        };
+        let url = match &spec.connection {
+            _ if spec.dialect.is_some() => return Ok(spec.dialect),
+            Connection::Local => return Ok(Some(crate::dialect::LOCAL)),
+            Connection::Url(text) => {
+                connect::interpolate(text, &env).map_err(|e| Error::new(format!("target {name}: {e}")))?
+            }
+            Connection::UrlEnv(var) => match env.get(var) {
+                Some(text) => text.to_string(),
+                None => return Ok(None),
+            },
+        };
+        of_url(&url).map(Some)
+    };
+    let named = if let Some(url) = &cli.database_url {
+        Some(of_url(url)?)
+    } else if let Some(name) = cli.target.as_deref().or(env.get("SCHEMA_TARGET")) {
+        of_target(name)?
+    } else if cli.local {
+        Some(crate::dialect::LOCAL)
+    } else if let Some(url) = env.get("DATABASE_URL") {
+        Some(of_url(url)?)
+    } else if environment_names_a_database(&env) {
+        let mut params = Params::default();
+        params.fill_from_env(&env);
+        Some(Target::from_params(&params, None, Duration::ZERO)?.dialect())
+    } else if let Some(name) = &project.targets.default {
+        of_target(name)?
+    } else {
+        None
+    };
+    match named {
+        Some(d) if !project.dialects.contains(&d) => Err(Error::new(format!(
+            "the database named is a {d} one but the project targets {}; pass --dialect if the guess is wrong",
+            join(&project.dialects)
+        ))),
+        Some(d) => Ok(d),
+        None => dialect(cli, project),
+    }
 }
 
 /// The dialect a command works in: `--dialect`, else the project's only dialect. A project is

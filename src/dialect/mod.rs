@@ -7,6 +7,7 @@
 pub mod acl;
 pub mod catalog;
 pub mod conversion;
+pub mod enforcement;
 pub mod lower;
 pub mod ops;
 pub mod postgres;
@@ -112,10 +113,30 @@ pub trait Driver: Sync {
         None
     }
 
-    /// Whether the server enforces primary, unique and foreign keys (Redshift only records
-    /// them): `validate` checks them where it does not.
+    /// Whether the server enforces primary, unique and foreign keys (Redshift only records them).
     fn enforces_keys(&self) -> bool {
         true
+    }
+
+    /// What the server enforces of the keys of the namespaces' tables (the project's first), read
+    /// in at most one catalog query: `validate` leaves a key check to the server only where a
+    /// key it enforces holds for every row. A server that only records keys reads nothing.
+    fn key_enforcement(
+        &self,
+        _client: &mut ::postgres::Client,
+        _namespaces: &[String],
+    ) -> Result<enforcement::KeyEnforcement> {
+        if self.enforces_keys() {
+            return Err(crate::error::Error::new(format!("reading the keys {} enforces is not built", self.dialect())));
+        }
+        let why = format!("{} records primary, unique and foreign keys without enforcing them", self.dialect());
+        Ok(enforcement::KeyEnforcement::Informational(why))
+    }
+
+    /// Session settings for a `validate` run that reads a window of each table (`--since`,
+    /// `--where`): a day of a large table, whose queries the server's cost model overrates.
+    fn window_settings(&self) -> Vec<&'static str> {
+        Vec::new()
     }
 
     /// Whether rows can be loaded with COPY FROM STDIN (`schema seed`); Redshift copies from S3.

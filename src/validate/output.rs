@@ -1,7 +1,7 @@
 //! A validation report as text (a table for people), JSON, JUnit XML (CI test reports) or
 //! GitHub workflow commands (annotations). Every format carries the same numbers.
 
-use super::{CheckResult, Problem, Report, Status};
+use super::{CheckResult, Fields, Printed, Problem, Report, Sample, Status};
 use crate::annotations::{annotation, locate};
 use crate::layout::Layout;
 use std::fmt::Write;
@@ -71,6 +71,63 @@ fn summary(r: &CheckResult) -> String {
     format!("{} of {} rows fail {}.{}: {}{limit}", r.failing_rows, r.rows_checked, r.table, r.check, percent(r.ratio))
 }
 
+/// A value as a person reads it: text as it is, NULL as NULL.
+fn shown(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "NULL".into(),
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One failing row: `key: values (expected e)`; a group: `key: n rows`.
+fn sample_line(s: &Sample) -> String {
+    let fields = |f: &Fields| f.0.iter().map(|(n, v)| format!("{n}={}", shown(v))).collect::<Vec<_>>().join(", ");
+    let parts: Vec<String> = [fields(&s.key), fields(&s.values)].into_iter().filter(|p| !p.is_empty()).collect();
+    let mut line = parts.join(": ");
+    if let Some(e) = &s.expected {
+        line.push_str(&format!(" (expected {})", shown(e)));
+    }
+    if let Some(n) = s.rows {
+        line.push_str(&format!(": {n} row{}", if n == 1 { "" } else { "s" }));
+    }
+    line
+}
+
+/// What a check's samples are, when they are not plain failing rows.
+fn samples_heading(r: &CheckResult) -> &'static str {
+    match r.kind {
+        "relationship" => " (keys no parent row has)",
+        "unique" => " (duplicated keys)",
+        "accepted_values" => " (unexpected values, the most rows first)",
+        _ => "",
+    }
+}
+
+/// The samples of a check: a heading line (`name` and what the samples are), then one indented
+/// line each.
+fn samples_text(r: &CheckResult, name: &str, indent: &str) -> String {
+    let mut out = format!("{name}{}:", samples_heading(r));
+    for s in &r.samples {
+        out.push_str(&format!("\n{indent}{}", crate::terminal::safe(&sample_line(s))));
+    }
+    out
+}
+
+/// Key checks that run, grouped by why (one line per reason).
+fn reasons(results: &[&CheckResult]) -> Vec<String> {
+    let mut by: Vec<(&str, Vec<String>)> = Vec::new();
+    for r in results {
+        let Some(reason) = &r.reason else { continue };
+        let name = format!("{}.{}", r.table, r.check);
+        match by.iter_mut().find(|(why, _)| why == reason) {
+            Some((_, names)) => names.push(name),
+            None => by.push((reason, vec![name])),
+        }
+    }
+    by.into_iter().map(|(why, names)| format!("{}: {why}", names.join(", "))).collect()
+}
+
 /// Problems with the same table and message on one line.
 fn grouped(problems: &[Problem]) -> Vec<(String, Vec<&str>, &str)> {
     let mut out: Vec<(String, Vec<&str>, &str)> = Vec::new();
@@ -79,6 +136,22 @@ fn grouped(problems: &[Problem]) -> Vec<(String, Vec<&str>, &str)> {
             Some((_, checks, _)) => checks.push(&p.check),
             None => out.push((p.table.clone(), vec![&p.check], &p.message)),
         }
+    }
+    out
+}
+
+/// `validate --sql`: each query after a comment saying what it answers.
+pub fn queries(queries: &[Printed]) -> String {
+    let mut out = String::new();
+    for q in queries {
+        let mut what = match q.lists {
+            "count" => format!("{}: counts {}", q.table, q.checks.join(", ")),
+            _ => format!("{}.{}: its failing rows", q.table, q.checks.join(", ")),
+        };
+        if q.unless_enforced {
+            what.push_str(" (key_checks: auto: sent only where the database does not enforce the key)");
+        }
+        let _ = writeln!(out, "-- {what}\n{}\n", q.sql);
     }
     out
 }
@@ -122,8 +195,24 @@ fn text(report: &Report, quiet: bool) -> String {
     if !with_samples.is_empty() {
         let _ = writeln!(out, "\nfailing rows (samples):");
         for r in with_samples {
-            let _ = writeln!(out, "  {}.{}: {}", r.table, r.check, crate::terminal::safe(&r.samples.join("; ")));
+            let _ = writeln!(out, "  {}", samples_text(r, &format!("{}.{}", r.table, r.check), "    "));
         }
+    }
+    let why = reasons(&shown);
+    if !why.is_empty() {
+        let _ = writeln!(out, "\nkey checks run because:");
+        for line in why {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    if !quiet && !report.left_to_database.is_empty() {
+        let n = report.left_to_database.len();
+        let _ = writeln!(
+            out,
+            "\n{n} key check{} left to the database, whose constraints enforce {} for every row (key_checks: auto; --format json names them)",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" },
+        );
     }
     if !report.since_ignored.is_empty() {
         let _ = writeln!(
@@ -139,8 +228,9 @@ fn text(report: &Report, quiet: bool) -> String {
     tables.dedup();
     let _ = write!(
         out,
-        "\n{} checks on {} table{} in {:.2} s: {} passed, {} failed, {} warning{}",
+        "\n{} check{} on {} table{} in {:.2} s: {} passed, {} failed, {} warning{}",
         report.results.len() + report.problems.len(),
+        if report.results.len() + report.problems.len() == 1 { "" } else { "s" },
         tables.len(),
         if tables.len() == 1 { "" } else { "s" },
         report.seconds,
@@ -176,6 +266,7 @@ fn json(report: &Report, database: &str) -> String {
         summary: Summary,
         results: &'a [CheckResult],
         errors: &'a [Problem],
+        left_to_database: &'a [super::LeftToServer],
     }
     let count = |s: Status| report.results.iter().filter(|r| r.status == s).count();
     let doc = Doc {
@@ -194,6 +285,7 @@ fn json(report: &Report, database: &str) -> String {
         },
         results: &report.results,
         errors: &report.problems,
+        left_to_database: &report.left_to_database,
     };
     serde_json::to_string_pretty(&doc).expect("report serialises") + "\n"
 }
@@ -253,31 +345,43 @@ fn junit(report: &Report) -> String {
                 r.seconds
             );
             let _ = writeln!(out, "      <properties>");
-            for (name, value) in [
-                ("kind", r.kind.to_string()),
-                ("severity", format!("{:?}", r.severity).to_lowercase()),
-                ("failing_rows", r.failing_rows.to_string()),
-                ("rows_checked", r.rows_checked.to_string()),
-                ("ratio", r.ratio.to_string()),
-            ] {
+            let properties = [
+                ("kind", Some(r.kind.to_string())),
+                ("severity", Some(format!("{:?}", r.severity).to_lowercase())),
+                ("failing_rows", Some(r.failing_rows.to_string())),
+                ("rows_checked", Some(r.rows_checked.to_string())),
+                ("ratio", Some(r.ratio.to_string())),
+                ("reason", r.reason.clone()),
+            ];
+            for (name, value) in properties.into_iter().filter_map(|(n, v)| Some((n, v?))) {
                 let _ = writeln!(out, "        <property name=\"{name}\" value=\"{}\"/>", xml(&value));
             }
             let _ = writeln!(out, "      </properties>");
-            let samples =
-                if r.samples.is_empty() { String::new() } else { format!("samples: {}", r.samples.join("; ")) };
+            // The message says what fails and the first sample; the body every sample, why a
+            // key check runs, and the query that lists every failing row.
+            let mut message = summary(r);
+            if let Some(first) = r.samples.first() {
+                message.push_str(&format!("; e.g. {}", sample_line(first)));
+            }
+            let mut body = Vec::new();
+            if !r.samples.is_empty() {
+                body.push(samples_text(r, "samples", "  "));
+            }
+            body.extend(r.reason.iter().map(|why| format!("runs because: {why}")));
+            body.extend(r.rows_query.iter().map(|sql| format!("failing rows:\n{sql}")));
+            let body = body.join("\n");
             match r.status {
                 Status::Fail => {
                     let _ = writeln!(
                         out,
                         "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                        xml(&summary(r)),
+                        xml(&message),
                         r.kind,
-                        xml(&samples)
+                        xml(&body)
                     );
                 }
                 Status::Warn => {
-                    let _ =
-                        writeln!(out, "      <system-out>warning: {} {}</system-out>", xml(&summary(r)), xml(&samples));
+                    let _ = writeln!(out, "      <system-out>warning: {}\n{}</system-out>", xml(&message), xml(&body));
                 }
                 Status::Pass => {}
             }
@@ -307,7 +411,11 @@ fn github(layout: &Layout, report: &Report) -> String {
         };
         let mut message = summary(r);
         if !r.samples.is_empty() {
-            message.push_str(&format!("\nsamples: {}", r.samples.join("; ")));
+            message.push('\n');
+            message.push_str(&samples_text(r, "samples", "  "));
+        }
+        if let Some(why) = &r.reason {
+            message.push_str(&format!("\nruns because: {why}"));
         }
         let title = format!("schema validate: {}.{}", r.table, r.check);
         let (file, line) = locate(layout, &files, &r.table, Some(&r.check), Some("checks"));

@@ -7,6 +7,7 @@ use crate::error::{describe, Error, Result};
 use crate::layout::{FAILURES_TABLE, RUNS_TABLE};
 use crate::model::Severity;
 use crate::render::Renderer;
+use postgres::error::SqlState;
 use serde::Serialize;
 
 /// Appends a report to `<namespace>.schema_validation_runs`, creating the table if needed.
@@ -60,19 +61,31 @@ pub fn record(target: &Target, namespace: &str, report: &Report) -> Result<()> {
     append(target, namespace, RUNS_TABLE, "validation_runs", ctx)
 }
 
-/// `validate --store-failures`: the keys of each failed check's failing rows (as many as were
-/// fetched), appended to `<namespace>.schema_validation_failures` under the run's id.
+/// `validate --store-failures`: each failed check's failing rows (as many as were fetched) as
+/// JSON, appended to `<namespace>.schema_validation_failures` under the run's id.
 pub fn store_failures(target: &Target, namespace: &str, report: &Report) -> Result<usize> {
     #[derive(Serialize)]
     struct Row<'a> {
         table: &'a str,
         check: &'a str,
         key: String,
+        values: Option<String>,
+        expected: Option<String>,
+        rows: Option<u64>,
     }
     let rows: Vec<Row> = report
         .results
         .iter()
-        .flat_map(|r| r.failing_keys.iter().map(move |k| Row { table: &r.table, check: &r.check, key: cut(k) }))
+        .flat_map(|r| {
+            r.kept.iter().map(move |s| Row {
+                table: &r.table,
+                check: &r.check,
+                key: s.key.to_json(),
+                values: (!s.values.is_empty()).then(|| s.values.to_json()),
+                expected: s.expected.as_ref().map(|v| v.to_string()),
+                rows: s.rows,
+            })
+        })
         .collect();
     if rows.is_empty() {
         return Ok(0);
@@ -106,7 +119,18 @@ fn cut(text: &str) -> String {
 fn append(target: &Target, namespace: &str, table: &str, template: &str, ctx: minijinja::Value) -> Result<()> {
     let mut client = target.connect()?;
     for sql in Renderer::new(target.dialect(), namespace).script(template, ctx)? {
-        client.batch_execute(&sql).map_err(|e| Error::new(format!("appending to {table}: {}", describe(&e))))?;
+        client.batch_execute(&sql).map_err(|e| {
+            // The failures table of earlier versions held `row_key` as text, and no values.
+            let old = [SqlState::UNDEFINED_COLUMN, SqlState::DATATYPE_MISMATCH].iter().any(|c| e.code() == Some(c));
+            let hint = match old && table == FAILURES_TABLE {
+                true => format!(
+                    " ({namespace}.{table} has the columns of an earlier version of this tool, row_key as text: \
+                     rename or drop it, and the next run creates it with row_key as JSON)"
+                ),
+                false => String::new(),
+            };
+            Error::new(format!("appending to {table}: {}{hint}", describe(&e)))
+        })?;
     }
     Ok(())
 }

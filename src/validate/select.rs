@@ -22,26 +22,24 @@ pub(super) fn since_day(text: &str) -> Result<String> {
     }
 }
 
-/// A table's checks: those of the YAML, then its keys' where they are checked (`key_checks`:
-/// `auto` where the dialect does not enforce keys).
-pub(super) fn checks_of(project: &Project, table: &Table, enforced: bool) -> Vec<Check> {
+/// A table's checks: those of the YAML, then its keys' (`key_checks`: `auto` and `always`; `auto`
+/// ones run only where the server does not enforce the key, which the run settles), with the
+/// names of the key checks.
+pub(super) fn checks_of(project: &Project, table: &Table) -> (Vec<Check>, Vec<String>) {
     let mut checks = table.checks.clone();
-    let on = match table.key_checks.unwrap_or(project.key_checks) {
-        KeyChecks::Off => false,
-        KeyChecks::Always => true,
-        KeyChecks::Auto => !enforced,
-    };
-    if !on {
-        return checks;
+    if table.key_checks.unwrap_or(project.key_checks) == KeyChecks::Off {
+        return (checks, vec![]);
     }
     let derived = table.checks_of_keys(|t| project.table(t).map(|t| t.primary_key.clone()).unwrap_or_default());
     // A declared check of the same kind (a `unique` on the key, say) already counts it.
+    let mut keys = Vec::new();
     for d in derived {
         if !checks.iter().any(|c| c.name == d.name || c.kind == d.kind) {
+            keys.push(d.name.clone());
             checks.push(d);
         }
     }
-    checks
+    (checks, keys)
 }
 
 /// `--since` narrows a table on its leading sort-key column when that is a date or timestamp
@@ -85,20 +83,21 @@ mod tests {
     }
 
     #[test]
-    fn key_checks_follow_the_setting_and_the_dialect() {
-        let names = |p: &Project, enforced: bool| -> Vec<String> {
-            checks_of(p, p.table("child").unwrap(), enforced).into_iter().map(|c| c.name).collect()
+    fn key_checks_follow_the_setting() {
+        let names = |p: &Project| -> (Vec<String>, Vec<String>) {
+            let (checks, keys) = checks_of(p, p.table("child").unwrap());
+            (checks.into_iter().map(|c| c.name).collect(), keys)
         };
-        let auto = project(KeyChecks::Auto);
-        assert_eq!(names(&auto, false), ["primary_key_unique", "unique_p", "p_in_parent"]);
-        assert!(names(&auto, true).is_empty(), "a server that enforces keys needs no key checks");
-        assert_eq!(names(&project(KeyChecks::Always), true).len(), 3);
-        assert!(names(&project(KeyChecks::Off), false).is_empty());
+        let all = ["primary_key_unique", "unique_p", "p_in_parent"];
+        assert_eq!(names(&project(KeyChecks::Auto)), (all.map(String::from).to_vec(), all.map(String::from).to_vec()));
+        assert_eq!(names(&project(KeyChecks::Always)).0.len(), 3);
+        assert!(names(&project(KeyChecks::Off)).0.is_empty());
         let mut off_here = project(KeyChecks::Always);
         off_here.tables.iter_mut().for_each(|t| t.key_checks = Some(KeyChecks::Off));
-        assert!(names(&off_here, false).is_empty(), "a table's setting wins");
+        assert!(names(&off_here).0.is_empty(), "a table's setting wins");
+        let auto = project(KeyChecks::Auto);
         let child = auto.table("child").unwrap();
-        let fk = checks_of(&auto, child, false).into_iter().find(|c| c.name == "p_in_parent").unwrap();
+        let fk = checks_of(&auto, child).0.into_iter().find(|c| c.name == "p_in_parent").unwrap();
         let expected =
             CheckKind::Relationship { columns: vec!["p".into()], table: "parent".into(), to: vec!["id".into()] };
         assert_eq!(fk.kind, expected);

@@ -3,7 +3,7 @@
 
 use super::{CheckResult, Plan};
 use crate::calendar;
-use crate::db::{self, Target};
+use crate::db;
 use crate::error::Result;
 use crate::layout::RUNS_TABLE;
 use crate::model::{Check, CheckKind};
@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 pub(super) type History = BTreeMap<(String, String), Vec<u64>>;
 
 /// One query for every volume check of the plan; none when there is no volume check.
-pub(super) fn history(plan: &Plan, target: &Target) -> Result<History> {
+pub(super) fn history(plan: &Plan, client: &mut postgres::Client) -> Result<History> {
     let names: Vec<&str> = plan
         .tables
         .iter()
@@ -27,8 +27,7 @@ pub(super) fn history(plan: &Plan, target: &Target) -> Result<History> {
         return Ok(History::new());
     }
     let sql = plan.renderer.query("validate_history", minijinja::context! { table => RUNS_TABLE, checks => names })?;
-    let mut client = target.connect()?;
-    let rows = match db::read_only_rows(&mut client, &sql) {
+    let rows = match db::read_only_rows(client, &sql) {
         Ok(rows) => rows,
         // Nothing recorded yet: every volume check passes, saying so.
         Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(History::new()),
