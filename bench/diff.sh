@@ -10,6 +10,7 @@
 # With a second argument M (e.g. 5000) it also times diff on M tables, to show it grows linearly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/db_url.sh
 BIN=${CARGO_TARGET_DIR:-target}/release/schema
 N=${1:-1000}
 M=${2:-}
@@ -38,12 +39,12 @@ server=$("$BIN" --project "$tmp/big" local start)
 psql -q "$server" -c 'ALTER SYSTEM SET max_locks_per_transaction = 4096'
 "$BIN" --project "$tmp/big" local stop >/dev/null
 server=$("$BIN" --project "$tmp/big" local start)
-big=${server%/*}/bench
-small=${server%/*}/bench_small
+big=$(db_url bench)
+small=$(db_url bench_small)
 psql -q "$server" -c 'CREATE DATABASE bench' -c 'CREATE DATABASE bench_small' -c 'CREATE DATABASE bench_copy'
 "$BIN" --project "$tmp/big" --database-url "$big" -q migrate
 "$BIN" --project "$tmp/small" --database-url "$small" -q migrate
-"$BIN" --project "$tmp/big" --database-url "${server%/*}/bench_copy" -q migrate
+"$BIN" --project "$tmp/big" --database-url "$(db_url bench_copy)" -q migrate
 # One read of every column of the namespace: what any diff must at least fetch.
 columns="SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -72,9 +73,8 @@ echo "floor = check + that read:                        ${floor}s"
 python3 -c "print(f'diff / floor: {${diff}/${floor}:.2f}x   (goal: within 2x)')"
 if [ -n "${MIGRA:-}" ]; then
     # SQLAlchemy (under migra) names the scheme and driver: postgresql+psycopg2://.
-    pg=${server%/*}
-    pg=postgresql+psycopg2${pg#postgres}
-    migra=$(t 3 "$MIGRA" --unsafe --schema bench "$pg/bench" "$pg/bench_copy")
+    sa() { local url; url=$(db_url "$1"); echo "postgresql+psycopg2${url#postgres}"; }
+    migra=$(t 3 "$MIGRA" --unsafe --schema bench "$(sa bench)" "$(sa bench_copy)")
     echo "migra, the same database against a copy:          ${migra}s"
     python3 -c "print(f'migra / diff: {${migra}/${diff}:.2f}x   (goal: at least 2x)')"
 fi
@@ -82,7 +82,7 @@ if [ -n "$M" ]; then
     python3 bench/gen_project.py "$tmp/huge" "$M" --dialects postgres
     "$BIN" --project "$tmp/huge" -q generate
     psql -q "$server" -c 'CREATE DATABASE bench_huge'
-    huge=${server%/*}/bench_huge
+    huge=$(db_url bench_huge)
     "$BIN" --project "$tmp/huge" --database-url "$huge" -q migrate
     q_huge=$(queries "$tmp/huge" "$huge")
     diff_huge=$(t 3 "$BIN" --project "$tmp/huge" --database-url "$huge" diff)

@@ -5,6 +5,7 @@
 # Prints the median of 3 runs of each and the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/db_url.sh
 BIN=$PWD/target/release/schema
 tmp=$(mktemp -d); chmod 755 "$tmp"; trap 'rm -rf "$tmp"' EXIT
 python3 bench/gen_project.py "$tmp/all" 1000 --dialects postgres
@@ -18,7 +19,7 @@ files=$(ls "$tmp"/p/migrations/postgres/V*.sql | sort -V)
 server=$($BIN --project "$tmp/p" local start)
 trap '$BIN --project "$tmp/p" local stop >/dev/null; rm -rf "$tmp"' EXIT
 
-fresh() { local n="bench_$(date +%s%N)"; psql "$server" -qc "CREATE DATABASE $n"; echo "${server%/*}/$n"; }
+fresh() { local n="bench_$(date +%s%N)"; psql "$server" -qc "CREATE DATABASE $n"; echo "$(db_url $n)"; }
 time_schema() { local db; db=$(fresh); python3 bench/timeit.py 1 -- $BIN --project "$tmp/p" --database-url "$db" -q migrate; }
 time_psql() {
   local db; db=$(fresh)

@@ -30,6 +30,7 @@
 # it sets random_page_cost and shared_buffers for them (TUNE=0: PostgreSQL's defaults), see below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/db_url.sh
 ROWS=${ROWS:-2000000}
 RUNS=${RUNS:-5}
 WINDOW_ROWS=${WINDOW_ROWS:-20000000}
@@ -38,8 +39,8 @@ BIN=${CARGO_TARGET_DIR:-target}/release/schema
 TABLES=(browser_automations chat_sessions responses tool_usage usage_metrics web_automations web_searches)
 cargo build --release -q
 server=$($BIN local start)
-DB=${server%/*}/bench_validate
-WDB=${server%/*}/bench_validate_window
+DB=$(db_url bench_validate)
+WDB=$(db_url bench_validate_window)
 PSQL="psql -X -q -v ON_ERROR_STOP=1"
 
 # dbt lives in a virtual environment the bench owns (the system Python may refuse pip installs).

@@ -1,0 +1,6 @@
+# db_url NAME: the URL of database NAME on the server of $server (the URL `schema local start`
+# prints), keeping its query string (`?passfile=...`, whose path holds slashes).
+db_url() {
+    local base=${server%%\?*}
+    echo "${base%/*}/$1${server#"$base"}"
+}
