@@ -127,7 +127,7 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let server = chain().find_map(|err| err.downcast_ref::<postgres::Error>().and_then(postgres::Error::as_db_error));
     let text = match server {
         Some(db) => {
-            let mut msg = db.message().to_string();
+            let mut msg = guard_message(db.message()).unwrap_or(db.message()).to_string();
             for (label, extra) in [("detail", db.detail()), ("hint", db.hint())] {
                 if let Some(extra) = extra {
                     msg.push_str(&format!(" ({label}: {extra})"));
@@ -142,4 +142,11 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
         }
     };
     text.replace(['\r', '\n'], " ")
+}
+
+/// The message of a migration's guard query (templates `check_fits`, `check_encoding`), which
+/// fails by casting its message to INTEGER: PostgreSQL reports the cast, quoting the message.
+fn guard_message(server: &str) -> Option<&str> {
+    let quoted = server.strip_prefix("invalid input syntax for type integer: \"")?.strip_suffix('"')?;
+    (quoted.starts_with("cannot ") || quoted.contains(" (chosen by ENCODE AUTO), ")).then_some(quoted)
 }

@@ -3,6 +3,7 @@
 //! something, 2 it could not run.
 
 mod args;
+mod generate;
 mod plan;
 mod target;
 
@@ -11,7 +12,6 @@ use args::{Cli, ColorArg, Command, LocalAction, OutputFormat, Timeouts};
 use crate::db::Target;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
-use crate::migrations::{self, Outcome};
 use crate::model::Project;
 use crate::refresh::{self, Progress};
 use crate::{backfill, docs, drift, inspect, migrate, seed, validate};
@@ -165,8 +165,9 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Generate { name, check, allow_destructive } => {
             format(cli, "generate", &text_json)?;
-            let outcome = migrations::generate(&layout, &project, name.as_deref(), *check, *allow_destructive)?;
-            return Ok(generate_output(&outcome, *check, &out));
+            let request =
+                generate::Request { name: name.as_deref(), check: *check, allow_destructive: *allow_destructive };
+            return generate::run(&layout, &project, &request, &out);
         }
         Command::Migrate { dry_run, to, allow_out_of_order, timeouts } => {
             let options = migrate::Options {
@@ -376,34 +377,6 @@ fn check_json(project: &Project) -> serde_json::Value {
         "checks": enabled.tables.iter().map(|t| t.checks.len()).sum::<usize>(),
         "targets": project.targets.named.keys().collect::<Vec<_>>(),
     })
-}
-
-/// generate's outcome: exit 1 when it refused or, with --check, found the migrations behind.
-fn generate_output(outcome: &Outcome, check: bool, out: &Out) -> ExitCode {
-    let (kind, files, lines, code) = match outcome {
-        Outcome::UpToDate => ("up_to_date", &[][..], &[][..], 0),
-        Outcome::Written(files) => ("written", files.as_slice(), &[][..], 0),
-        Outcome::Refused(lines) => ("refused", &[][..], lines.as_slice(), 1),
-        Outcome::Pending(lines) => ("pending", &[][..], lines.as_slice(), 1),
-    };
-    out.doc(json!({"command": "generate", "check": check, "outcome": kind, "written": files, "changes": lines}));
-    match outcome {
-        Outcome::UpToDate => out.say("migrations are up to date with the YAML"),
-        Outcome::Written(files) => files.iter().for_each(|f| out.say(format!("wrote {}", f.display()))),
-        Outcome::Refused(lines) => {
-            out.finding("refusing to generate: these changes destroy data or rewrite whole tables:");
-            lines.iter().for_each(|l| out.finding(format!("  {l}")));
-            out.finding("nothing was written; review them and run again with --allow-destructive");
-        }
-        Outcome::Pending(lines) => {
-            out.finding("the migrations do not match the YAML:");
-            lines.iter().for_each(|l| out.finding(format!("  {l}")));
-            if lines.iter().any(|l| l.starts_with("pending:")) {
-                out.finding("run `schema generate --name <what_changed>` and commit the result");
-            }
-        }
-    }
-    ExitCode::from(code)
 }
 
 fn run_migrate(

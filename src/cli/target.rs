@@ -20,7 +20,9 @@ pub fn load_project(layout: &Layout) -> Result<Project> {
 /// touches it, with the password masked.
 pub fn chosen(cli: &Cli, layout: &Layout, project: Option<&Project>) -> Result<Chosen> {
     let chosen = connect::choose(&request(cli), layout, project, &Env::process())?;
-    eprintln!("{}", chosen.describe());
+    if !cli.quiet {
+        eprintln!("{}", chosen.describe());
+    }
     let dialect = chosen.target.dialect();
     if let Some(project) = project.filter(|p| !p.dialects.contains(&dialect)) {
         return Err(Error::new(format!(

@@ -148,11 +148,11 @@ fn read(
     };
     let src = Source { positions: OnceLock::new(), path, text };
     let doc = if src.path == project_file {
-        loader.parse::<ProjectDoc>(&src).map(Doc::Project)
+        loader.parse_project(&src).map(Doc::Project)
     } else {
         match loader.kind(&src) {
             Some(Kind::Table) => loader.parse_table(&src).map(Doc::Table),
-            Some(Kind::View) => loader.parse::<ViewDoc>(&src).map(Doc::View),
+            Some(Kind::View) => loader.parse_view(&src).map(Doc::View),
             None => None,
         }
     };

@@ -134,6 +134,38 @@ fn unrecorded(layout: &Layout, state: &State, dialects: &[Dialect]) -> Vec<Strin
     out
 }
 
+/// Hand-written migrations (files `state.json` does not record) of one dialect whose version has
+/// no file in another dialect of the project: generated versions may skip a dialect that has
+/// nothing to do, but a hand-written data migration usually needs its twin.
+pub fn hand_written_gaps(layout: &Layout, project: &Project) -> Result<Vec<String>> {
+    let state = State::read(layout)?;
+    let mut files = Vec::new();
+    for dialect in &project.dialects {
+        files.push((*dialect, scan(layout, *dialect).unwrap_or_default()));
+    }
+    let mut out = Vec::new();
+    for (dialect, list) in &files {
+        for file in list {
+            let key = format!("{dialect}/{}", file.path.file_name().unwrap_or_default().to_string_lossy());
+            if state.files.contains_key(&key) {
+                continue;
+            }
+            for (other, theirs) in files.iter().filter(|(d, _)| d != dialect) {
+                if !theirs.iter().any(|f| f.version == file.version) {
+                    out.push(format!(
+                        "{} is hand-written and migrations/{other} has no V{} file: if {other} needs the same change, write migrations/{other}/V{}__{}.sql too",
+                        file.path.display(),
+                        file.version,
+                        file.version,
+                        file.name
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// `what: hazard` for every guarded hazard, after its dialect when the project has several.
 fn guarded(plans: &[Plan]) -> Vec<String> {
     let mut out = Vec::new();

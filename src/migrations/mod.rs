@@ -4,7 +4,7 @@
 mod generate;
 pub mod state;
 
-pub use generate::{generate, whole_tables, Outcome, WHOLE_TABLES};
+pub use generate::{generate, hand_written_gaps, whole_tables, Outcome, WHOLE_TABLES};
 
 use crate::error::{Context, Error, Result};
 use crate::layout::Layout;
