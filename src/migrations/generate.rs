@@ -47,10 +47,22 @@ pub fn generate(
         )));
     }
     let changes = diff(&from, &desired);
-    let plans: Vec<Plan> =
-        desired.dialects.iter().map(|d| plan_changes(*d, &from, &desired, changes.clone())).collect::<Result<_>>()?;
+    let hints = super::hints::renames(layout, &desired.namespace, &changes);
+    let plans: Vec<Plan> = desired
+        .dialects
+        .iter()
+        .map(|d| plan_changes(*d, &from, &desired, changes.clone()))
+        .collect::<Result<_>>()
+        .map_err(|e| match e {
+            Error::Unsupported(mut items) => {
+                items.extend(hints.iter().cloned());
+                Error::Unsupported(items)
+            }
+            e => e,
+        })?;
     if check {
         problems.extend(changes.iter().flat_map(|c| c.describe(&desired.namespace)).map(|c| format!("pending: {c}")));
+        problems.extend(hints);
         return Ok(if problems.is_empty() { Outcome::UpToDate } else { Outcome::Pending(problems) });
     }
     if let Some(problem) = problems.first() {
@@ -59,8 +71,9 @@ pub fn generate(
     if plans.iter().all(Plan::is_empty) {
         return Ok(Outcome::UpToDate);
     }
-    let guarded = guarded(&plans);
+    let mut guarded = guarded(&plans);
     if !guarded.is_empty() && !allow_destructive {
+        guarded.extend(hints);
         return Ok(Outcome::Refused(guarded));
     }
     let name = name.unwrap_or(if state.project.is_none() { "initial" } else { "update" });

@@ -2,6 +2,7 @@
 //! run outside a transaction, the state the generated ones produce (`state.json`), and `generate`.
 
 mod generate;
+mod hints;
 pub mod state;
 
 pub use generate::{generate, hand_written_gaps, whole_tables, Outcome, WHOLE_TABLES};
