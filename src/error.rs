@@ -39,6 +39,8 @@ pub enum Error {
     Database(String),
     /// A change no migration can express yet.
     Unsupported(Vec<String>),
+    /// The migrations fail on a scratch database of the dev database: nothing was written.
+    Rehearsal(String),
     /// A migration failed; `committed` lists what of it stays applied (statements of a
     /// no-transaction migration that ran before the failure).
     Migrate { migration: String, message: String, committed: Vec<String> },
@@ -65,6 +67,7 @@ impl Error {
             Error::Catalog(_) => "catalog",
             Error::Database(_) => "database",
             Error::Unsupported(_) => "unsupported",
+            Error::Rehearsal(_) => "rehearsal",
             Error::Migrate { .. } => "migrate",
         }
     }
@@ -83,7 +86,9 @@ impl fmt::Display for Error {
                 let n = diagnostics.len();
                 write!(f, "{n} problem{} in {dir}", if n == 1 { "" } else { "s" })
             }
-            Error::Input(m) | Error::Connect(m) | Error::Catalog(m) | Error::Database(m) => f.write_str(m),
+            Error::Input(m) | Error::Connect(m) | Error::Catalog(m) | Error::Database(m) | Error::Rehearsal(m) => {
+                f.write_str(m)
+            }
             Error::Unsupported(items) => {
                 f.write_str("the planner cannot express these changes yet:")?;
                 items.iter().try_for_each(|i| write!(f, "\n  - {i}"))

@@ -3,6 +3,7 @@
 //! something, 2 it could not run.
 
 mod args;
+mod files;
 mod generate;
 mod plan;
 mod target;
@@ -136,10 +137,14 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             clap_complete::generate(*shell, &mut args::command(), "schema", &mut std::io::stdout());
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Man { out: dir } => return man(dir),
+        Command::Man { out: dir } => return files::man(dir),
         Command::Local { action } => {
             format(cli, "local", &text_json)?;
             return target::local(&layout, *action, &out);
+        }
+        Command::Init { dir, dialects, namespace } => {
+            format(cli, "init", &text_json)?;
+            return files::init(dir.as_deref().unwrap_or(&cli.project), dialects, namespace.clone(), &out);
         }
         Command::Inspect { out: dir, namespaces } => {
             format(cli, "inspect", &text_json)?;
@@ -149,8 +154,9 @@ fn run(cli: &Cli) -> Result<ExitCode> {
     }
     let project = load_project(&layout)?;
     match &cli.command {
-        Command::Check => {
+        Command::Check { dev } => {
             format(cli, "check", &text_json)?;
+            generate::check(cli, &layout, &project, dev.dev_url.as_deref(), &out)?;
             out.say(check_summary(&project));
             out.doc(check_json(&project));
         }
@@ -163,13 +169,22 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             }
             out.doc(json!({"command": "render", "dialect": dialect, "sql": sql}));
         }
-        Command::Generate { name, check, allow_destructive } => {
+        Command::Generate { name, check, allow_destructive, redo, dev } => {
             format(cli, "generate", &text_json)?;
-            let request =
-                generate::Request { name: name.as_deref(), check: *check, allow_destructive: *allow_destructive };
-            return generate::run(&layout, &project, &request, &out);
+            let request = generate::Request {
+                name: name.as_deref(),
+                check: *check,
+                allow_destructive: *allow_destructive,
+                redo: *redo,
+                dev_url: dev.dev_url.as_deref(),
+            };
+            return generate::run(cli, &layout, &project, &request, &out);
         }
-        Command::Migrate { dry_run, to, allow_out_of_order, timeouts } => {
+        Command::Migrate { script: Some(file), to, .. } => {
+            format(cli, "migrate", &text_json)?;
+            return files::script(cli, &layout, &project, file, *to, &out);
+        }
+        Command::Migrate { dry_run, to, allow_out_of_order, timeouts, script: None } => {
             let options = migrate::Options {
                 target: *to,
                 dry_run: *dry_run,
@@ -334,7 +349,11 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             out.doc(json!({"command": "seed", "database": target.redacted(), "seeded": seeded}));
         }
         Command::Plan => return plan::run(cli, &layout, &project),
-        Command::Local { .. } | Command::Inspect { .. } | Command::Completions { .. } | Command::Man { .. } => {
+        Command::Local { .. }
+        | Command::Init { .. }
+        | Command::Inspect { .. }
+        | Command::Completions { .. }
+        | Command::Man { .. } => {
             unreachable!("handled before the project is loaded")
         }
     }
@@ -445,15 +464,6 @@ fn run_inspect(
         "files": files,
         "warnings": adopted.warnings,
     }));
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `make man`: schema.1 and schema-<command>.1.
-fn man(dir: &std::path::Path) -> Result<ExitCode> {
-    let cmd = args::command();
-    std::fs::create_dir_all(dir).map_err(|e| Error::new(format!("creating {}: {e}", dir.display())))?;
-    clap_mangen::generate_to(cmd, dir)
-        .map_err(|e| Error::new(format!("writing man pages to {}: {e}", dir.display())))?;
     Ok(ExitCode::SUCCESS)
 }
 

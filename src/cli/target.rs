@@ -53,7 +53,7 @@ pub fn named_explicitly(cli: &Cli) -> bool {
 }
 
 /// What the command line asks of `connect`.
-fn request(cli: &Cli) -> Request {
+pub fn request(cli: &Cli) -> Request {
     Request {
         database_url: cli.database_url.clone(),
         target: cli.target.clone(),

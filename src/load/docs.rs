@@ -33,6 +33,8 @@ pub(super) struct ProjectDoc {
     #[serde(default)]
     pub(super) targets: BTreeMap<String, TargetDoc>,
     pub(super) default_target: Option<String>,
+    /// The server where generate proves migrations in scratch databases (`${VAR}` allowed).
+    pub(super) dev_url: Option<String>,
     /// Which declared keys validate checks (default `auto`: where the dialect does not enforce them).
     #[serde(default)]
     pub(super) key_checks: KeyChecks,
@@ -44,6 +46,9 @@ pub(super) struct ProjectDoc {
 pub(super) struct TargetDoc {
     #[serde(default)]
     pub(super) local: bool,
+    /// The project's dev database: scratch databases are created on this target's server.
+    #[serde(default)]
+    pub(super) dev: bool,
     pub(super) url: Option<String>,
     pub(super) url_env: Option<String>,
     pub(super) dialect: Option<Dialect>,

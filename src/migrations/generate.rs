@@ -10,6 +10,7 @@ use crate::model::display_key;
 use crate::model::Dialect;
 use crate::model::Project;
 use crate::plan::{plan_changes, Plan, Step};
+use crate::rehearse::NewFile;
 use std::path::PathBuf;
 
 pub enum Outcome {
@@ -21,13 +22,27 @@ pub enum Outcome {
     Refused(Vec<String>),
 }
 
+/// What `generate` is asked to do.
+#[derive(Default)]
+pub struct Options<'a> {
+    /// The migration's name (default `initial`, then `update`).
+    pub name: Option<&'a str>,
+    /// Only say what is pending (`--check`).
+    pub check: bool,
+    pub allow_destructive: bool,
+    /// Plan and prove, but write nothing.
+    pub dry_run: bool,
+}
+
+/// The next migration of each dialect. `prove` sees the files about to be written (and may
+/// refuse them) before anything is written.
 pub fn generate(
     layout: &Layout,
     project: &Project,
-    name: Option<&str>,
-    check: bool,
-    allow_destructive: bool,
+    options: &Options,
+    prove: &mut dyn FnMut(&[NewFile]) -> Result<()>,
 ) -> Result<Outcome> {
+    let Options { name, check, allow_destructive, dry_run } = *options;
     let state = State::read(layout)?;
     let mut problems = state.edited_files(layout);
     problems.extend(unrecorded(layout, &state, &project.dialects));
@@ -83,7 +98,7 @@ pub fn generate(
         )));
     }
     let mut state = state;
-    let mut files = Vec::new();
+    let mut new = Vec::new();
     for plan in &plans {
         let dialect = plan.dialect;
         let parts = plan.parts();
@@ -91,15 +106,26 @@ pub fn generate(
             let version = next_version + k as i64;
             let file_name =
                 if k == 0 { format!("V{version}__{name}.sql") } else { format!("V{version}__{name}_{}.sql", k + 1) };
-            let sql = migration_text(&desired, dialect, part, &file_name, (k + 1, parts.len()));
-            state.files.insert(format!("{dialect}/{file_name}"), digest(&sql));
-            files.push((layout.dialect_dir(dialect).join(file_name), sql));
+            let text = migration_text(&desired, dialect, part, &file_name, (k + 1, parts.len()));
+            state.files.insert(format!("{dialect}/{file_name}"), digest(&text));
+            let path = layout.dialect_dir(dialect).join(file_name);
+            new.push(NewFile { dialect, path, text, steps: part.to_vec() });
         }
     }
-    state.project = Some(desired);
-    files.push((layout.migrations.join(super::state::STATE_FILE), state.text()));
-    write_all(&files)?;
-    files.pop();
+    prove(&new)?;
+    let mut files: Vec<(PathBuf, String)> = new.into_iter().map(|f| (f.path, f.text)).collect();
+    if !dry_run {
+        let written = files
+            .iter()
+            .filter_map(|(p, _)| Some(p.strip_prefix(&layout.migrations).ok()?.to_string_lossy().into_owned()));
+        let replaced = std::fs::read_to_string(layout.migrations.join(super::state::STATE_FILE)).ok();
+        let previous = super::redo::previous_text(written.collect(), replaced);
+        state.project = Some(desired);
+        files.push((layout.migrations.join(super::redo::PREVIOUS_FILE), previous));
+        files.push((layout.migrations.join(super::state::STATE_FILE), state.text()));
+        write_all(&files)?;
+        files.truncate(files.len() - 2);
+    }
     Ok(Outcome::Written(files.into_iter().map(|(path, _)| path).collect()))
 }
 
