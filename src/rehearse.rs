@@ -83,8 +83,9 @@ struct Failure {
 
 impl Failure {
     fn describe(&self, layout: &Layout, project: &Project) -> String {
+        let new = if self.object.is_some() { " (the new migration)" } else { "" };
         let mut out = format!(
-            "{} failed at statement {} of {}: {}\n  statement: {}",
+            "{}{new} failed at statement {} of {}: {}\n  statement: {}",
             self.file.display(),
             self.statement,
             self.statements,

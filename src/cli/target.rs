@@ -12,6 +12,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn load_project(layout: &Layout) -> Result<Project> {
+    if !layout.schema.exists() {
+        return Err(Error::new(format!(
+            "no project in {}: there is no {}; `schema init` creates one (or pass --project DIR)",
+            layout.root.display(),
+            layout.schema.join("schema.yaml").display()
+        )));
+    }
     load::load(&layout.schema)
         .map_err(|diagnostics| Error::Load { dir: layout.schema.display().to_string(), diagnostics })
 }
@@ -98,10 +105,23 @@ pub fn local(layout: &Layout, action: LocalAction, out: &Out) -> Result<ExitCode
             None => url.to_string(),
         })
     };
+    let dir = layout.local_dir();
+    let was_running = cluster.url().is_some();
     let (status, url) = match action {
-        LocalAction::Start => ("running", Some(database(&cluster.start().map_err(Error::new)?)?)),
+        LocalAction::Start => {
+            let url = database(&cluster.start().map_err(Error::new)?)?;
+            match was_running {
+                true => out
+                    .progress(format!("the local PostgreSQL was running already, with its data in {}", dir.display())),
+                false => out.progress(crate::local::started_note(&dir)),
+            }
+            ("running", Some(url))
+        }
         LocalAction::Stop => {
             cluster.stop().map_err(Error::new)?;
+            if was_running {
+                out.progress(format!("stopped the local PostgreSQL; its data stays in {}", dir.display()));
+            }
             ("stopped", None)
         }
         LocalAction::Status | LocalAction::Url => match cluster.status() {

@@ -70,7 +70,7 @@ pub fn load_texts(dir: &Path, files: Vec<(PathBuf, Result<String, String>)>) -> 
                 &project_file,
                 Pos { line: 1, col: 1 },
                 "project file not found".into(),
-                Some("create schema.yaml with `name`, `namespace` and `dialects`".into()),
+                Some("create schema.yaml with `name`, `namespace` and `dialects`, or run `schema init`".into()),
             ));
         }
         return Err(loader.diags);
