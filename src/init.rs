@@ -3,6 +3,7 @@
 
 use crate::error::{Context, Error, Result};
 use crate::layout::Layout;
+use crate::load::json_schema::{self, modeline, Kind};
 use crate::model::Dialect;
 use std::path::{Path, PathBuf};
 
@@ -54,16 +55,21 @@ pub fn init(dir: &Path, options: &Options) -> Result<Created> {
     env.set_keep_trailing_newline(true);
     let render = |template: &str| env.render_str(template, &context).map_err(|e| Error::new(format!("{e:#}")));
     let files = [
-        (layout.schema.join("schema.yaml"), render(PROJECT)?),
-        (layout.schema.join("tables/events.yaml"), render(TABLE)?),
-        (layout.schema.join("views/daily_events.yaml"), render(VIEW)?),
+        (Kind::Project, "schema.yaml", render(PROJECT)?),
+        (Kind::Table, "tables/events.yaml", render(TABLE)?),
+        (Kind::View, "views/daily_events.yaml", render(VIEW)?),
     ];
     let mut written = Vec::new();
-    for (path, text) in files {
+    for (kind, relative, text) in files {
+        // Editors with a YAML language server check each file against the schemas beside it.
+        let text = modeline(kind, Path::new(relative)) + &text;
+        let path = layout.schema.join(relative);
         std::fs::create_dir_all(path.parent().unwrap_or(dir)).context(|| format!("creating {}", path.display()))?;
         std::fs::write(&path, text).context(|| format!("writing {}", path.display()))?;
         written.push(path);
     }
+    let schemas = json_schema::write(&layout.schema);
+    written.extend(schemas.context(|| format!("writing the JSON schemas into {}", layout.schema.display()))?);
     if let Some(gitignore) = ignore_local(&layout.root)? {
         written.push(gitignore);
     }

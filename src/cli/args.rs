@@ -60,7 +60,8 @@ pub enum OutputFormat {
 }
 
 /// Commands that use no database (check and generate only a dev database, given `--dev-url`).
-const NO_DATABASE: [&str; 8] = ["init", "check", "render", "generate", "docs", "completions", "man", "local"];
+const NO_DATABASE: [&str; 9] =
+    ["init", "check", "render", "generate", "docs", "completions", "man", "json-schema", "local"];
 
 /// The command line, for completions and man pages.
 pub fn command() -> clap::Command {
@@ -274,6 +275,12 @@ pub enum Command {
     /// Write man pages (schema.1 and one per command) into a folder (`make man`).
     #[command(hide = true)]
     Man {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Write the JSON Schemas of the YAML files into a folder (`make jsonschema`).
+    #[command(hide = true)]
+    JsonSchema {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },

@@ -138,6 +138,16 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Command::Man { out: dir } => return files::man(dir),
+        Command::JsonSchema { out: dir } => {
+            let written = crate::load::json_schema::documents();
+            std::fs::create_dir_all(dir).map_err(|e| Error::new(format!("creating {}: {e}", dir.display())))?;
+            for (name, text) in written {
+                let path = dir.join(name);
+                std::fs::write(&path, text).map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
+                out.say(format!("wrote {}", path.display()));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Local { action } => {
             format(cli, "local", &text_json)?;
             return target::local(&layout, *action, &out);
@@ -353,7 +363,8 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         | Command::Init { .. }
         | Command::Inspect { .. }
         | Command::Completions { .. }
-        | Command::Man { .. } => {
+        | Command::Man { .. }
+        | Command::JsonSchema { .. } => {
             unreachable!("handled before the project is loaded")
         }
     }

@@ -9,6 +9,7 @@ mod checks;
 mod docs;
 mod enums;
 mod grants;
+pub mod json_schema;
 mod limits;
 mod positions;
 mod project;
