@@ -68,7 +68,7 @@ pub fn init(dir: &Path, options: &Options) -> Result<Created> {
         std::fs::write(&path, text).context(|| format!("writing {}", path.display()))?;
         written.push(path);
     }
-    let schemas = json_schema::write(&layout.schema);
+    let schemas = json_schema::write(&layout.schema.join(json_schema::FOLDER));
     written.extend(schemas.context(|| format!("writing the JSON schemas into {}", layout.schema.display()))?);
     if let Some(gitignore) = ignore_local(&layout.root)? {
         written.push(gitignore);

@@ -75,7 +75,8 @@ fn the_key_and_type_mistakes_of_the_malformed_corpus_are_refused() {
         let text = std::fs::read_to_string(&path).unwrap();
         // What serde refuses before any semantic check: the schema must refuse it too.
         let typed = text.lines().take_while(|l| l.starts_with('#')).any(|l| {
-            l.starts_with("# expect:") && ["unknown field", "invalid type", "unknown variant"].iter().any(|m| l.contains(m))
+            l.starts_with("# expect:")
+                && ["unknown field", "invalid type", "unknown variant"].iter().any(|m| l.contains(m))
         });
         let Some((value, kind)) = document(&path, &text, text.starts_with("# project-file")).filter(|_| typed) else {
             continue;

@@ -139,11 +139,8 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Man { out: dir } => return files::man(dir),
         Command::JsonSchema { out: dir } => {
-            let written = crate::load::json_schema::documents();
-            std::fs::create_dir_all(dir).map_err(|e| Error::new(format!("creating {}: {e}", dir.display())))?;
-            for (name, text) in written {
-                let path = dir.join(name);
-                std::fs::write(&path, text).map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
+            let written = crate::load::json_schema::write(dir);
+            for path in written.map_err(|e| Error::new(format!("writing into {}: {e}", dir.display())))? {
                 out.say(format!("wrote {}", path.display()));
             }
             return Ok(ExitCode::SUCCESS);

@@ -2,10 +2,10 @@
 //! of `load`, so that `schema inspect` can adopt an existing database. Only what differs from
 //! the format's defaults is written.
 
-use crate::load::json_schema::{modeline, Kind};
 use crate::db::Target;
 use crate::dialect::driver;
 use crate::error::{Error, Result};
+use crate::load::json_schema::{modeline, Kind};
 use crate::model::*;
 use std::path::Path;
 
@@ -71,7 +71,7 @@ pub fn adopt(target: &Target, namespaces: &[String], name: Option<String>, out: 
     }
     std::fs::create_dir_all(&layout.migrations)
         .map_err(|e| Error::new(format!("creating {}: {e}", layout.migrations.display())))?;
-    crate::load::json_schema::write(&layout.schema)
+    crate::load::json_schema::write(&layout.schema.join(crate::load::json_schema::FOLDER))
         .map_err(|e| Error::new(format!("writing the JSON schemas into {}: {e}", layout.schema.display())))?;
     Ok(Adopted { files, warnings, written: Some(dir.to_path_buf()), tables, views })
 }

@@ -3,8 +3,8 @@
 
 use crate::model::Dialect;
 use crate::model::{CheckConstraint, Identity, Index, KeyChecks, Severity, SortKind, Window};
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;

@@ -49,10 +49,9 @@ pub fn modeline(kind: Kind, relative: &Path) -> String {
     format!("# yaml-language-server: $schema={}{FOLDER}/{}\n", "../".repeat(depth), kind.file())
 }
 
-/// Writes the schemas into `<yaml_dir>/.jsonschema/`; returns the paths written.
-pub fn write(yaml_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let dir = yaml_dir.join(FOLDER);
-    std::fs::create_dir_all(&dir)?;
+/// Writes the schemas into `dir` (a project's is `<yaml folder>/.jsonschema`); returns the paths.
+pub fn write(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
     for (name, text) in documents() {
         std::fs::write(dir.join(name), text)?;
