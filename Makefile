@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/schema
 
-.PHONY: build test demo deps lint lint-sql bench docs man mutants redshift-smoke fuzz
+.PHONY: build test demo deps lint lint-sql bench docs jsonschema man mutants redshift-smoke fuzz
 
 build:
 	$(CARGO) build --release
@@ -77,6 +77,10 @@ demo: build
 # Man pages for every command (clap_mangen), into target/man.
 man: build
 	@$(BIN) man --out target/man && echo "wrote target/man (man -l target/man/schema.1)"
+
+# The JSON Schemas of the YAML files (tests/json_schema.rs fails when they are out of date).
+jsonschema:
+	@$(CARGO) run -q -- json-schema --out schema/.jsonschema
 
 # The Markdown references under docs/schema/ (tests/docs.rs fails when they are out of date).
 docs:

@@ -41,7 +41,8 @@ psql -q "$server" -c 'ALTER SYSTEM SET max_locks_per_transaction = 4096'
 server=$("$BIN" --project "$tmp/big" local start)
 big=$(db_url bench)
 small=$(db_url bench_small)
-psql -q "$server" -c 'CREATE DATABASE bench' -c 'CREATE DATABASE bench_small' -c 'CREATE DATABASE bench_copy'
+# `local start` printed the project's own database, `bench`, which it created.
+psql -q "$server" -c 'CREATE DATABASE bench_small' -c 'CREATE DATABASE bench_copy'
 "$BIN" --project "$tmp/big" --database-url "$big" -q migrate
 "$BIN" --project "$tmp/small" --database-url "$small" -q migrate
 "$BIN" --project "$tmp/big" --database-url "$(db_url bench_copy)" -q migrate
@@ -87,5 +88,5 @@ if [ -n "$M" ]; then
     q_huge=$(queries "$tmp/huge" "$huge")
     diff_huge=$(t 3 "$BIN" --project "$tmp/huge" --database-url "$huge" diff)
     echo "schema diff, ${M} tables x 20 columns:           ${diff_huge}s   (${q_huge} round trips)"
-    python3 -c "print(f'diff {M} / diff {N}: {${diff_huge}/${diff}:.2f}x for {${M}/${N}:.0f}x the tables (linear: about {${M}/${N}:.0f}x)')"
+    python3 -c "print(f'diff ${M} / diff ${N}: {${diff_huge}/${diff}:.2f}x for {${M}/${N}:.0f}x the tables (linear: about {${M}/${N}:.0f}x)')"
 fi

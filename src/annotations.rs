@@ -21,17 +21,20 @@ pub fn locate(
     let from = section
         .and_then(|key| text.lines().position(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with(':'))))
         .unwrap_or(0);
+    let names = |l: &str| -> Vec<String> {
+        let words = l.split("name:").skip(1).map(|rest| rest.trim_start().trim_start_matches(['"', '\'']));
+        words.map(|w| w.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()).collect()
+    };
+    let declared = |item: &str| text.lines().skip(from).position(|l| names(l).iter().any(|n| n == item));
+    // A check the tool derives from a column (`event_date_not_null`, `event_date_derived`) has
+    // no `name:` line of its own: it points at the column's, the longest name it starts with.
+    let column = |item: &str| {
+        let lines = text.lines().enumerate().flat_map(|(i, l)| names(l).into_iter().map(move |n| (i, n)));
+        lines.filter(|(_, n)| !n.is_empty() && item.starts_with(&format!("{n}_"))).max_by_key(|(_, n)| n.len())
+    };
     let line = item
-        .and_then(|item| {
-            text.lines().skip(from).position(|l| {
-                l.split("name:").skip(1).any(|rest| {
-                    let word = rest.trim_start().trim_start_matches(['"', '\'']);
-                    word.strip_prefix(item)
-                        .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
-                })
-            })
-        })
-        .map_or(1, |i| from + i + 1);
+        .and_then(|item| declared(item).map(|i| from + i).or_else(|| column(item).map(|(i, _)| i)))
+        .map_or(1, |i| i + 1);
     let shown =
         std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf)).unwrap_or(path);
     (shown.display().to_string().trim_start_matches("./").to_string(), line)
@@ -65,5 +68,19 @@ mod tests {
             "::error file=x.yaml,line=3,title=schema drift%3A a%2Cb::50%25%0Amore"
         );
         assert_eq!(annotation("warning", "t", "m", None), "::warning title=t::m");
+    }
+
+    #[test]
+    fn a_check_derived_from_a_column_points_at_the_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.yaml");
+        let yaml = "table: t\ncolumns:\n  - { name: event, type: date }\n  - name: event_date\n    type: date\n    checks: [not_null]\nchecks:\n  - name: event_date_recent\n    not_null: event_date\n";
+        std::fs::write(&file, yaml).unwrap();
+        let layout = Layout::find(dir.path());
+        let files = BTreeMap::from([("t".to_string(), file)]);
+        let at = |item: &str| locate(&layout, &files, "t", Some(item), Some("checks")).1;
+        assert_eq!(at("event_date_not_null"), 4, "the column's line, not line 1");
+        assert_eq!(at("event_date_recent"), 8, "a declared check keeps its own line");
+        assert_eq!(at("unrelated"), 1);
     }
 }

@@ -87,6 +87,42 @@ pub fn choose(request: &Request, layout: &Layout, project: Option<&Project>, env
     }
 }
 
+/// The dev database (the server scratch databases are created on): `--dev-url URL`, else
+/// `--local` or a bare `--dev-url` (`asked`) or, when `project_wide`, the project's (`dev_url:`,
+/// or its target with `dev: true`). None when nothing names one.
+pub fn dev(
+    flag: Option<&str>,
+    request: &Request,
+    layout: &Layout,
+    project: &Project,
+    env: &Env,
+    project_wide: bool,
+) -> Result<Option<Chosen>> {
+    use crate::model::targets::Dev;
+    if let Some(url) = flag.filter(|u| !u.is_empty()) {
+        let target = connectable(parsed(url)?, request, Some(crate::dialect::LOCAL), env)?;
+        return Ok(Some(Chosen { target, named_by: "--dev-url".into(), spec: None }));
+    }
+    if request.local {
+        return local(layout, Some(project), request, "local").map(Some);
+    }
+    if flag.is_none() && !project_wide {
+        return Ok(None);
+    }
+    match &project.targets.dev {
+        Some(Dev::Url(text)) => {
+            let text = interpolate(text, env).map_err(|e| Error::new(format!("dev_url: {e}")))?;
+            let target = connectable(parsed(&text)?, request, Some(crate::dialect::LOCAL), env)?;
+            Ok(Some(Chosen { target, named_by: "dev_url".into(), spec: None }))
+        }
+        Some(Dev::Target(name)) => named(name, "dev target", request, layout, Some(project), env).map(Some),
+        None if flag.is_some() => Err(Error::new(
+            "--dev-url without a URL uses the project's dev database, and it names none: add `dev_url:` or `dev: true` on a target to schema.yaml, or pass --dev-url URL",
+        )),
+        None => Ok(None),
+    }
+}
+
 /// Whether a flag or its variable names a database (not the project's default target).
 pub fn named_explicitly(request: &Request, env: &Env) -> bool {
     request.database_url.is_some()
@@ -183,11 +219,17 @@ fn connectable(mut params: Params, request: &Request, dialect: Option<Dialect>, 
 fn local(layout: &Layout, project: Option<&Project>, request: &Request, named_by: &str) -> Result<Chosen> {
     let project = project.ok_or_else(|| Error::new("--local needs a project: its name names the database"))?;
     let cluster = LocalCluster::new(layout.local_dir());
+    let was_running = cluster.url().is_some();
     let url = cluster.start().map_err(Error::new)?;
     let timeout = request.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
     let server = Target::parse(&url, Some(crate::dialect::LOCAL), timeout)?;
     let target = cluster.ensure_database(&server, &project.name).map_err(Error::new)?;
-    Ok(Chosen { target, named_by: named_by.into(), spec: None })
+    // Never silent: a server this command started goes on running after it.
+    let named_by = match was_running {
+        true => named_by.to_string(),
+        false => format!("{named_by}; {}", crate::local::started_note(&layout.local_dir())),
+    };
+    Ok(Chosen { target, named_by, spec: None })
 }
 
 /// `${NAME}` replaced by the variable's value, in one pass (a value is never expanded again); an

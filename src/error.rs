@@ -42,6 +42,8 @@ pub enum Error {
     Database(String),
     /// A change no migration can express yet.
     Unsupported(Vec<String>),
+    /// The migrations fail on a scratch database of the dev database: nothing was written.
+    Rehearsal(String),
     /// A migration failed; `committed` lists what of it stays applied (statements of a
     /// no-transaction migration that ran before the failure).
     Migrate { migration: String, message: String, committed: Vec<String> },
@@ -68,6 +70,7 @@ impl Error {
             Error::Catalog(_) => "catalog",
             Error::Database(_) => "database",
             Error::Unsupported(_) => "unsupported",
+            Error::Rehearsal(_) => "rehearsal",
             Error::Migrate { .. } => "migrate",
         }
     }
@@ -87,6 +90,8 @@ impl fmt::Display for Error {
                 write!(f, "{n} problem{} in {dir}", if n == 1 { "" } else { "s" })
             }
             Error::Input(m) | Error::Connect(m) | Error::Catalog(m) | Error::Database(m) => f.write_str(&safe(m)),
+            // The file, the statement and the YAML object, a line each.
+            Error::Rehearsal(m) => f.write_str(&crate::terminal::safe_lines(m)),
             Error::Unsupported(items) => {
                 f.write_str("the planner cannot express these changes yet:")?;
                 items.iter().try_for_each(|i| write!(f, "\n  - {}", safe(i)))
@@ -130,7 +135,7 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let server = chain().find_map(|err| err.downcast_ref::<postgres::Error>().and_then(postgres::Error::as_db_error));
     let text = match server {
         Some(db) => {
-            let mut msg = db.message().to_string();
+            let mut msg = guard_message(db.message()).unwrap_or(db.message()).to_string();
             for (label, extra) in [("detail", db.detail()), ("hint", db.hint())] {
                 if let Some(extra) = extra {
                     msg.push_str(&format!(" ({label}: {extra})"));
@@ -145,4 +150,11 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
         }
     };
     safe(&text.replace(['\r', '\n'], " ")).into_owned()
+}
+
+/// The message of a migration's guard query (templates `check_fits`, `check_encoding`), which
+/// fails by casting its message to INTEGER: PostgreSQL reports the cast, quoting the message.
+fn guard_message(server: &str) -> Option<&str> {
+    let quoted = server.strip_prefix("invalid input syntax for type integer: \"")?.strip_suffix('"')?;
+    (quoted.starts_with("cannot ") || quoted.contains(" (chosen by ENCODE AUTO), ")).then_some(quoted)
 }

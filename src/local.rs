@@ -415,6 +415,14 @@ fn tail(text: &str) -> String {
     lines[lines.len().saturating_sub(3)..].join(" | ")
 }
 
+/// What a command that starts the local cluster says: where it lives and how to stop it.
+pub fn started_note(dir: &Path) -> String {
+    format!(
+        "started the local PostgreSQL with its data in {}; it keeps running: `schema local stop` stops it",
+        dir.display()
+    )
+}
+
 /// The local database of a project: its name in lower case, other characters as `_`.
 pub fn database_name(project: &str) -> String {
     project.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect()

@@ -74,13 +74,12 @@ impl Plan {
     /// The steps cut into migrations: a run of steps that may share a transaction is one file
     /// (one transaction with its history row), and a run of those Redshift refuses inside a
     /// transaction block is a file of its own, never mixed with transactional changes. A dialect
-    /// with nothing to do still gets its (empty) file, so every dialect's history has the same
-    /// versions.
+    /// with nothing to do gets no file: dialects share version numbers, and one may skip some.
     pub fn parts(&self) -> Vec<&[Step]> {
-        if self.steps.is_empty() {
-            return vec![&self.steps[..]];
-        }
         let mut parts = Vec::new();
+        if self.steps.is_empty() {
+            return parts;
+        }
         let mut start = 0;
         for i in 1..=self.steps.len() {
             if i == self.steps.len() || self.steps[i].transactional != self.steps[start].transactional {

@@ -78,6 +78,9 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("postgres", "create_enum", include_str!("../templates/postgres/create_enum.sql.j2")),
     ("postgres", "add_enum_value", include_str!("../templates/postgres/add_enum_value.sql.j2")),
     ("postgres", "drop_enum", include_str!("../templates/postgres/drop_enum.sql.j2")),
+    ("common", "migrate_script", include_str!("../templates/common/migrate_script.sql.j2")),
+    ("postgres", "utc_now", include_str!("../templates/postgres/utc_now.sql.j2")),
+    ("redshift", "utc_now", include_str!("../templates/redshift/utc_now.sql.j2")),
 ];
 
 pub struct Renderer {
@@ -153,6 +156,13 @@ impl Renderer {
             return Err(Error::new(format!("refusing to send {name}: it holds {statements} statements, not one")));
         }
         Ok(sql.trim().to_string())
+    }
+
+    /// A whole script from the template `name`, for a client other than this tool to run.
+    pub fn text(&self, name: &str, ctx: Value) -> Result<String> {
+        let template = self.env.get_template(name).map_err(|e| Error::new(format!("template: {e:#}")))?;
+        let ctx = minijinja::context! { ns => &self.namespace, dialect => self.dialect.name(), ..ctx };
+        template.render(ctx).map_err(|e| Error::new(format!("rendering {name}: {e:#}")))
     }
 
     /// The statements of a template that holds several (the tool's own bookkeeping: the runs

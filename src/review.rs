@@ -49,7 +49,7 @@ pub fn ungenerated(layout: &Layout, project: &Project) -> Result<Vec<Migration>>
     let mut out = Vec::new();
     for dialect in &desired.dialects {
         let plan = plan_changes(*dialect, &from, &desired, changes.clone())?;
-        for steps in plan.parts().into_iter().filter(|p| !p.is_empty()) {
+        for steps in plan.parts() {
             out.push(Migration {
                 dialect: *dialect,
                 file: None,

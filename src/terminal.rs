@@ -39,6 +39,12 @@ pub fn safe(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A message the tool composed of several lines (each part of it already one line): every line
+/// made [`safe`], the line breaks kept.
+pub fn safe_lines(text: &str) -> String {
+    text.split('\n').map(safe).collect::<Vec<_>>().join("\n")
+}
+
 fn escaped(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -57,5 +63,6 @@ mod tests {
         assert_eq!(safe("  ::warning x"), "  \\x3a:warning x");
         assert_eq!(safe("v\n::error::x"), "v\\n::error::x");
         assert_eq!(safe("a\u{202e}b\u{2028}"), "a\\u{202e}b\\u{2028}");
+        assert_eq!(safe_lines("a\x1b\n  ::error::x\r"), "a\\x1b\n  \\x3a:error::x\\r");
     }
 }

@@ -12,14 +12,20 @@
 //!   schema.yaml redefines target `prod` as a second fresh PostgreSQL database (url_env
 //!   PROD_DATABASE_URL, dialect postgres), so the scripts run verbatim, `--target prod`
 //!   included; they apply the PostgreSQL migrations, not the Redshift ones.
+//! - Services are not started. The pull-request job's dev database (`DEV_DATABASE_URL`, a
+//!   PostgreSQL service container on GitHub) is a database on the test server, where
+//!   `check --dev-url` creates and drops its scratch databases.
 //! - The databases hold no rows, so `validate` passes (every check holds on empty tables).
 
 mod common;
 
-use common::{fresh_database, text};
+use common::{fresh_database, psql, text};
 use serde_yaml::Value;
 use std::path::Path;
 use std::process::{Command, Output};
+
+/// The variable the pull-request job passes to `--dev-url`.
+const DEV: &str = "DEV_DATABASE_URL";
 
 struct Step {
     job: String,
@@ -48,6 +54,12 @@ fn steps(workflow: &Value) -> Vec<Step> {
                 if script.contains(&format!("--target {target}")) {
                     assert!(body["env"].get(secret).is_some(), "job {job} uses {target} without `env: {secret}`");
                 }
+            }
+            // The dev database is the job's own service container, named in the job's env.
+            if script.contains("--dev-url") {
+                let url = body["env"][DEV].as_str().unwrap_or_default();
+                assert!(url.contains("@localhost:"), "job {job} uses --dev-url without `env: {DEV}` on localhost");
+                assert!(body["services"].as_mapping().is_some_and(|s| !s.is_empty()), "job {job}: no `services:`");
             }
             if script.trim_start().starts_with("cargo install") {
                 continue;
@@ -93,10 +105,13 @@ fn the_documented_workflow_runs() {
     let steps = steps(&workflow());
     // The gates the page describes are steps of the workflow, not only prose.
     for gate in [
-        "schema check",
+        "schema check --dev-url \"$DEV_DATABASE_URL\"",
         "schema generate --check",
         "schema plan --target staging --format markdown",
+        "schema migrate --target staging",
+        "schema refresh --target staging",
         "schema migrate --target prod",
+        "schema refresh --target prod",
         "schema diff --target prod --format github",
         "schema validate --target prod --samples 5 --format junit > validate.xml",
     ] {
@@ -104,8 +119,8 @@ fn the_documented_workflow_runs() {
     }
 
     let dir = project();
-    let (staging, prod) = (fresh_database(), fresh_database());
-    let env = [("STAGING_DATABASE_URL", staging.as_str()), ("PROD_DATABASE_URL", prod.as_str())];
+    let (staging, prod, dev) = (fresh_database(), fresh_database(), fresh_database());
+    let env = [("STAGING_DATABASE_URL", staging.as_str()), ("PROD_DATABASE_URL", prod.as_str()), (DEV, dev.as_str())];
     // Every step runs even after one fails, so one report names all that broke.
     let mut problems = vec![];
     for step in &steps {
@@ -123,6 +138,18 @@ fn the_documented_workflow_runs() {
                 problems.push(format!("{step_name}: no `database: ... {named}` line\n{}", text(&out)));
             }
         }
+        // The dev database step applied the history of both dialects, not nothing.
+        if step.script.contains("--dev-url") {
+            for dialect in ["postgres", "redshift"] {
+                if !text(&out).contains(&format!("proven: {dialect}: ")) {
+                    problems.push(format!("{step_name}: nothing proven for {dialect}\n{}", text(&out)));
+                }
+            }
+        }
+    }
+    let scratch = "SELECT count(*) FROM pg_database WHERE datname LIKE 'schema_dev_%'";
+    if psql(&dev, scratch) != "0" {
+        problems.push("the dev database step left scratch databases behind".into());
     }
 
     let junit = std::fs::read_to_string(dir.path().join("validate.xml")).unwrap_or_default();
@@ -147,6 +174,28 @@ fn the_documented_workflow_runs() {
             out.status.code(),
             text(&out)
         ));
+    }
+
+    // The dev database gate really gates: a view body reading a column its table does not have
+    // passes `schema check` alone, and fails on the dev database.
+    let view = dir.path().join("schema/views/mv_web_search_statistics.yaml");
+    let yaml = std::fs::read_to_string(&view).unwrap();
+    let edited = yaml.replacen("SUM(num_results)", "SUM(result_count)", 1);
+    assert_ne!(edited, yaml, "mv_web_search_statistics.yaml no longer sums num_results");
+    std::fs::write(&view, edited).unwrap();
+    let gate = steps.iter().find(|s| s.script.contains("--dev-url")).unwrap();
+    let out = run(dir.path(), &gate.script, &env);
+    let said = text(&out);
+    if out.status.code() != Some(2) || !said.contains("column \"result_count\" does not exist") {
+        problems.push(format!("`{}` after a view edit: exit {:?}, expected 2\n{said}", gate.script, out.status.code()));
+    }
+    if run(dir.path(), "schema check", &env).status.code() != Some(0) {
+        problems.push(
+            "`schema check` without a database refused the view edit: the dev-database probe proves nothing".into(),
+        );
+    }
+    if psql(&dev, scratch) != "0" {
+        problems.push("the failing dev database step left scratch databases behind".into());
     }
 
     assert!(problems.is_empty(), "docs/ci.md's workflow failed here:\n\n{}", problems.join("\n\n"));

@@ -71,7 +71,11 @@ impl Project {
                     ours.then(|| (version, p.clone()))
                 })
                 .collect();
-            assert!(!parts.is_empty(), "no {d} migration for {name}");
+            // A dialect with nothing to do gets no file (a sort key on PostgreSQL, an index on
+            // Redshift).
+            if parts.is_empty() {
+                return String::new();
+            }
             parts.sort();
             parts.iter().map(|(_, p)| std::fs::read_to_string(p).unwrap()).collect::<Vec<_>>().join("\n")
         };
@@ -188,7 +192,7 @@ fn the_shipped_schema_evolves_through_a_script_of_edits_without_losing_data() {
         "columns: [event_date, event_timestamp]\ncolumns:",
     );
     let sql = p.step("web_searches_sort_key", &["--allow-destructive"]);
-    assert!(!sql.contains("ALTER TABLE"), "no PostgreSQL statement for a sort key: {sql}");
+    assert!(sql.is_empty(), "no PostgreSQL migration for a sort key: {sql}");
 
     // 8. Change a distribution key (Redshift only).
     p.edit("tables/tool_usage.yaml", "distribution: { style: key, key: session_id }", "distribution: { style: even }");

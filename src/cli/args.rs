@@ -59,8 +59,9 @@ pub enum OutputFormat {
     Sql,
 }
 
-/// Commands that use no database.
-const NO_DATABASE: [&str; 7] = ["check", "render", "generate", "docs", "completions", "man", "local"];
+/// Commands that use no database (check and generate only a dev database, given `--dev-url`).
+const NO_DATABASE: [&str; 9] =
+    ["init", "check", "render", "generate", "docs", "completions", "man", "json-schema", "local"];
 
 /// The command line, for completions and man pages.
 pub fn command() -> clap::Command {
@@ -88,8 +89,24 @@ fn dialects() -> impl clap::builder::TypedValueParser<Value = Dialect> {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Load and lint the YAML; no database needed.
-    Check,
+    /// Create a project: schema/ with a commented schema.yaml, an example table and view, and a
+    /// .gitignore keeping out the local database (.schema/).
+    Init {
+        /// Project folder [default: the current folder].
+        dir: Option<PathBuf>,
+        /// Dialects to generate migrations for.
+        #[arg(long, value_delimiter = ',', value_parser = dialects(), default_value = "postgres")]
+        dialects: Vec<Dialect>,
+        /// The database schema the objects live in [default: the project's name].
+        #[arg(long)]
+        namespace: Option<String>,
+    },
+    /// Load and lint the YAML; no database needed. With --dev-url, also apply the migrations and
+    /// what the YAML adds to them to a scratch database, so view bodies meet real columns.
+    Check {
+        #[command(flatten)]
+        dev: DevUrl,
+    },
     /// Print the DDL of the desired state (enabled phases) for one dialect.
     Render,
     /// Write the next versioned migration for each dialect from the YAML changes.
@@ -104,6 +121,13 @@ pub enum Command {
         /// Allow drops, narrowing type changes and table rewrites (listed otherwise, exit 1).
         #[arg(long)]
         allow_destructive: bool,
+        /// Regenerate the newest generated migration, which no database may have applied: its
+        /// files go and the state.json it replaced comes back, then generate runs again (the way
+        /// out of a bad generate).
+        #[arg(long, conflicts_with = "check")]
+        redo: bool,
+        #[command(flatten)]
+        dev: DevUrl,
     },
     /// Apply pending migrations, each atomically with its history row, under a lock.
     Migrate {
@@ -116,6 +140,11 @@ pub enum Command {
         /// Also apply migrations added below the highest applied version.
         #[arg(long)]
         allow_out_of_order: bool,
+        /// Write the migrations as one psql script instead (history rows included, each
+        /// migration skipped where already applied), for a database this machine cannot reach;
+        /// connects to nothing. The dialect: --dialect, the --target's, or the project's only one.
+        #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
+        script: Option<PathBuf>,
         #[command(flatten)]
         timeouts: Timeouts,
     },
@@ -249,6 +278,12 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Write the JSON Schemas of the YAML files into a folder (`make jsonschema`).
+    #[command(hide = true)]
+    JsonSchema {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// The local development PostgreSQL (under .schema/local) used when no database URL is given.
     Local {
         #[arg(value_enum)]
@@ -275,6 +310,18 @@ pub enum ColorArg {
     Auto,
     Always,
     Never,
+}
+
+/// The dev database of check and generate (Atlas's dev database): a PostgreSQL server on which
+/// scratch databases are created, migrated and dropped.
+#[derive(clap::Args, Clone)]
+pub struct DevUrl {
+    /// Prove the migrations on a scratch database of this server before writing anything
+    /// (PostgreSQL files as they are, Redshift files through the Redshift emulation). Without a
+    /// value: the project's (`dev_url:`, or the target with `dev: true`); --local: the local
+    /// PostgreSQL. generate uses the project's whenever it names one.
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    pub dev_url: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,6 +3,8 @@
 //! something, 2 it could not run.
 
 mod args;
+mod files;
+mod generate;
 mod plan;
 mod target;
 
@@ -10,7 +12,6 @@ use args::{Cli, ColorArg, Command, LocalAction, OutputFormat, Timeouts};
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
-use crate::migrations::{self, Outcome};
 use crate::model::Project;
 use crate::refresh::{self, Progress};
 use crate::terminal::safe;
@@ -136,10 +137,21 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             clap_complete::generate(*shell, &mut args::command(), "schema", &mut std::io::stdout());
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Man { out: dir } => return man(dir),
+        Command::Man { out: dir } => return files::man(dir),
+        Command::JsonSchema { out: dir } => {
+            let written = crate::load::json_schema::write(dir);
+            for path in written.map_err(|e| Error::new(format!("writing into {}: {e}", dir.display())))? {
+                out.say(format!("wrote {}", path.display()));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Local { action } => {
             format(cli, "local", &text_json)?;
             return target::local(&layout, *action, &out);
+        }
+        Command::Init { dir, dialects, namespace } => {
+            format(cli, "init", &text_json)?;
+            return files::init(dir.as_deref().unwrap_or(&cli.project), dialects, namespace.clone(), &out);
         }
         Command::Inspect { out: dir, namespaces } => {
             format(cli, "inspect", &text_json)?;
@@ -149,8 +161,9 @@ fn run(cli: &Cli) -> Result<ExitCode> {
     }
     let project = load_project(&layout)?;
     match &cli.command {
-        Command::Check => {
+        Command::Check { dev } => {
             format(cli, "check", &text_json)?;
+            generate::check(cli, &layout, &project, dev.dev_url.as_deref(), &out)?;
             out.say(safe(&check_summary(&project)));
             out.doc(check_json(&project));
         }
@@ -163,12 +176,22 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             }
             out.doc(json!({"command": "render", "dialect": dialect, "sql": sql}));
         }
-        Command::Generate { name, check, allow_destructive } => {
+        Command::Generate { name, check, allow_destructive, redo, dev } => {
             format(cli, "generate", &text_json)?;
-            let outcome = migrations::generate(&layout, &project, name.as_deref(), *check, *allow_destructive)?;
-            return Ok(generate_output(&outcome, *check, &out));
+            let request = generate::Request {
+                name: name.as_deref(),
+                check: *check,
+                allow_destructive: *allow_destructive,
+                redo: *redo,
+                dev_url: dev.dev_url.as_deref(),
+            };
+            return generate::run(cli, &layout, &project, &request, &out);
         }
-        Command::Migrate { dry_run, to, allow_out_of_order, timeouts } => {
+        Command::Migrate { script: Some(file), to, .. } => {
+            format(cli, "migrate", &text_json)?;
+            return files::script(cli, &layout, &project, file, *to, &out);
+        }
+        Command::Migrate { dry_run, to, allow_out_of_order, timeouts, script: None } => {
             let options = migrate::Options {
                 target: *to,
                 dry_run: *dry_run,
@@ -332,7 +355,12 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             out.doc(json!({"command": "seed", "database": target.redacted(), "seeded": seeded}));
         }
         Command::Plan => return plan::run(cli, &layout, &project),
-        Command::Local { .. } | Command::Inspect { .. } | Command::Completions { .. } | Command::Man { .. } => {
+        Command::Local { .. }
+        | Command::Init { .. }
+        | Command::Inspect { .. }
+        | Command::Completions { .. }
+        | Command::Man { .. }
+        | Command::JsonSchema { .. } => {
             unreachable!("handled before the project is loaded")
         }
     }
@@ -375,34 +403,6 @@ fn check_json(project: &Project) -> serde_json::Value {
         "checks": enabled.tables.iter().map(|t| t.checks.len()).sum::<usize>(),
         "targets": project.targets.named.keys().collect::<Vec<_>>(),
     })
-}
-
-/// generate's outcome: exit 1 when it refused or, with --check, found the migrations behind.
-fn generate_output(outcome: &Outcome, check: bool, out: &Out) -> ExitCode {
-    let (kind, files, lines, code) = match outcome {
-        Outcome::UpToDate => ("up_to_date", &[][..], &[][..], 0),
-        Outcome::Written(files) => ("written", files.as_slice(), &[][..], 0),
-        Outcome::Refused(lines) => ("refused", &[][..], lines.as_slice(), 1),
-        Outcome::Pending(lines) => ("pending", &[][..], lines.as_slice(), 1),
-    };
-    out.doc(json!({"command": "generate", "check": check, "outcome": kind, "written": files, "changes": lines}));
-    match outcome {
-        Outcome::UpToDate => out.say("migrations are up to date with the YAML"),
-        Outcome::Written(files) => files.iter().for_each(|f| out.say(format!("wrote {}", f.display()))),
-        Outcome::Refused(lines) => {
-            out.finding("refusing to generate: these changes destroy data or rewrite whole tables:");
-            lines.iter().for_each(|l| out.finding(format!("  {}", safe(l))));
-            out.finding("nothing was written; review them and run again with --allow-destructive");
-        }
-        Outcome::Pending(lines) => {
-            out.finding("the migrations do not match the YAML:");
-            lines.iter().for_each(|l| out.finding(format!("  {}", safe(l))));
-            if lines.iter().any(|l| l.starts_with("pending:")) {
-                out.finding("run `schema generate --name <what_changed>` and commit the result");
-            }
-        }
-    }
-    ExitCode::from(code)
 }
 
 fn run_migrate(
@@ -471,15 +471,6 @@ fn run_inspect(
         "files": files,
         "warnings": adopted.warnings,
     }));
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `make man`: schema.1 and schema-<command>.1.
-fn man(dir: &std::path::Path) -> Result<ExitCode> {
-    let cmd = args::command();
-    std::fs::create_dir_all(dir).map_err(|e| Error::new(format!("creating {}: {e}", dir.display())))?;
-    clap_mangen::generate_to(cmd, dir)
-        .map_err(|e| Error::new(format!("writing man pages to {}: {e}", dir.display())))?;
     Ok(ExitCode::SUCCESS)
 }
 

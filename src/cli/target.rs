@@ -13,6 +13,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn load_project(layout: &Layout) -> Result<Project> {
+    if !layout.schema.exists() {
+        return Err(Error::new(format!(
+            "no project in {}: there is no {}; `schema init` creates one (or pass --project DIR)",
+            layout.root.display(),
+            layout.schema.join("schema.yaml").display()
+        )));
+    }
     load::load(&layout.schema)
         .map_err(|diagnostics| Error::Load { dir: layout.schema.display().to_string(), diagnostics })
 }
@@ -21,7 +28,9 @@ pub fn load_project(layout: &Layout) -> Result<Project> {
 /// touches it, with the password masked.
 pub fn chosen(cli: &Cli, layout: &Layout, project: Option<&Project>) -> Result<Chosen> {
     let chosen = connect::choose(&request(cli), layout, project, &Env::process())?;
-    eprintln!("{}", chosen.describe());
+    if !cli.quiet {
+        eprintln!("{}", chosen.describe());
+    }
     let dialect = chosen.target.dialect();
     if let Some(project) = project.filter(|p| !p.dialects.contains(&dialect)) {
         return Err(Error::new(format!(
@@ -52,7 +61,7 @@ pub fn named_explicitly(cli: &Cli) -> bool {
 }
 
 /// What the command line asks of `connect`.
-fn request(cli: &Cli) -> Request {
+pub fn request(cli: &Cli) -> Request {
     Request {
         database_url: cli.database_url.clone(),
         target: cli.target.clone(),
@@ -151,10 +160,23 @@ pub fn local(layout: &Layout, action: LocalAction, out: &Out) -> Result<ExitCode
             None => url.to_string(),
         })
     };
+    let dir = layout.local_dir();
+    let was_running = cluster.url().is_some();
     let (status, url) = match action {
-        LocalAction::Start => ("running", Some(database(&cluster.start().map_err(Error::new)?)?)),
+        LocalAction::Start => {
+            let url = database(&cluster.start().map_err(Error::new)?)?;
+            match was_running {
+                true => out
+                    .progress(format!("the local PostgreSQL was running already, with its data in {}", dir.display())),
+                false => out.progress(crate::local::started_note(&dir)),
+            }
+            ("running", Some(url))
+        }
         LocalAction::Stop => {
             cluster.stop().map_err(Error::new)?;
+            if was_running {
+                out.progress(format!("stopped the local PostgreSQL; its data stays in {}", dir.display()));
+            }
             ("stopped", None)
         }
         LocalAction::Status | LocalAction::Url => match cluster.status() {

@@ -163,7 +163,28 @@ pub trait Driver: Sync {
     /// Session settings bounding how long a statement waits for a lock and how long it runs;
     /// zero is no limit.
     fn timeouts(&self, lock: Duration, statement: Duration) -> Vec<String>;
+
+    /// What a PostgreSQL scratch database runs before the first migration to prove this
+    /// dialect's migrations there (`rehearse`).
+    fn rehearsal_setup(&self) -> String {
+        String::new()
+    }
+
+    /// A migration statement as that scratch database runs it.
+    fn rehearsal_statement(&self, statement: &str) -> String {
+        statement.to_string()
+    }
+
+    /// The rules of this dialect the scratch database does not enforce that each migration
+    /// breaks, the files in version order (each file's list, in the same order).
+    fn rehearsal_rules(&self, files: &[&str]) -> Vec<Vec<String>> {
+        files.iter().map(|_| Vec::new()).collect()
+    }
 }
+
+/// First line of a migration that must run outside a transaction block (statements Redshift
+/// refuses inside one).
+pub const NO_TRANSACTION: &str = "-- schema:no-transaction";
 
 /// The dialect of the local development cluster (`schema local`).
 pub const LOCAL: Dialect = Dialect::Postgres;

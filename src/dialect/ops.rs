@@ -295,6 +295,15 @@ impl Op {
         }
     }
 
+    /// The table or view of the YAML this operation comes from, if one.
+    pub fn object(&self) -> Option<&str> {
+        match self {
+            Op::CreateView { view } | Op::DropView { view } => Some(&view.name),
+            Op::Comment { object, .. } | Op::Grants { object, .. } => Some(object),
+            _ => self.table(),
+        }
+    }
+
     /// One line for the plan; `ns` is the project's namespace.
     pub fn describe(&self, ns: &str) -> String {
         let q = |key: &str| display_key(ns, key);

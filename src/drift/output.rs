@@ -23,7 +23,7 @@ pub enum Format {
 
 pub fn print(layout: &Layout, project: &Project, target: &Target, report: &Report, format: Format, quiet: bool) {
     match format {
-        Format::Json => json(project, target, report),
+        Format::Json => json(layout, project, target, report),
         Format::Github => github(layout, report),
         Format::Sql => {
             match &report.sql {
@@ -36,14 +36,29 @@ pub fn print(layout: &Layout, project: &Project, target: &Target, report: &Repor
     }
 }
 
-fn json(project: &Project, target: &Target, report: &Report) {
+/// Each finding with the YAML file and line `--format github` points at.
+fn json(layout: &Layout, project: &Project, target: &Target, report: &Report) {
+    let files = load::declarations(&layout.schema);
+    let findings: Vec<serde_json::Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let (file, line) = locate(layout, &files, &f.owner, f.item.as_deref(), None);
+            let mut doc = serde_json::to_value(f).unwrap_or_default();
+            if let Some(fields) = doc.as_object_mut() {
+                fields.insert("file".into(), file.into());
+                fields.insert("line".into(), line.into());
+            }
+            doc
+        })
+        .collect();
     let doc = serde_json::json!({
         "command": "diff",
         "database": target.redacted(),
         "dialect": target.dialect(),
         "namespace": project.namespace,
         "drift": report.drift(),
-        "findings": report.findings,
+        "findings": findings,
         "diff": report.diff,
         "sql": report.sql.as_ref().ok(),
         "warnings": report.warnings,

@@ -5,6 +5,7 @@
 use crate::db::Target;
 use crate::dialect::driver;
 use crate::error::{Error, Result};
+use crate::load::json_schema::{modeline, Kind};
 use crate::model::*;
 use std::path::Path;
 
@@ -70,6 +71,8 @@ pub fn adopt(target: &Target, namespaces: &[String], name: Option<String>, out: 
     }
     std::fs::create_dir_all(&layout.migrations)
         .map_err(|e| Error::new(format!("creating {}: {e}", layout.migrations.display())))?;
+    crate::load::json_schema::write(&layout.schema.join(crate::load::json_schema::FOLDER))
+        .map_err(|e| Error::new(format!("writing the JSON schemas into {}: {e}", layout.schema.display())))?;
     Ok(Adopted { files, warnings, written: Some(dir.to_path_buf()), tables, views })
 }
 
@@ -92,13 +95,21 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
             settings.push_str(&format!("  {}: {}\n", scalar(name), list(values)));
         }
     }
-    let mut files = vec![("schema.yaml".to_string(), settings)];
+    let mut files = vec![(Kind::Project, "schema.yaml".to_string(), settings)];
     for t in &project.tables {
-        files.push((format!("tables/{}.yaml", t.name), table(t, &project.namespaces, &mut warnings)));
+        files.push((Kind::Table, format!("tables/{}.yaml", t.name), table(t, &project.namespaces, &mut warnings)));
     }
     for v in &project.views {
-        files.push((format!("views/{}.yaml", v.name), view(v, &mut warnings)));
+        files.push((Kind::View, format!("views/{}.yaml", v.name), view(v, &mut warnings)));
     }
+    // Editors with a YAML language server check each file against the schemas written beside.
+    let files = files
+        .into_iter()
+        .map(|(kind, path, text)| {
+            let line = modeline(kind, Path::new(&path));
+            (path, line + &text)
+        })
+        .collect();
     (files, warnings)
 }
 

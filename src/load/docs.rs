@@ -3,12 +3,13 @@
 
 use crate::model::Dialect;
 use crate::model::{CheckConstraint, Identity, Index, KeyChecks, Severity, SortKind, Window};
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ProjectDoc {
     pub(super) name: String,
@@ -33,17 +34,22 @@ pub(super) struct ProjectDoc {
     #[serde(default)]
     pub(super) targets: BTreeMap<String, TargetDoc>,
     pub(super) default_target: Option<String>,
+    /// The server where generate proves migrations in scratch databases (`${VAR}` allowed).
+    pub(super) dev_url: Option<String>,
     /// Which declared keys validate checks (default `auto`: where the dialect does not enforce them).
     #[serde(default)]
     pub(super) key_checks: KeyChecks,
 }
 
 /// One of `targets:`. Timeouts are text or a number of seconds.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TargetDoc {
     #[serde(default)]
     pub(super) local: bool,
+    /// The project's dev database: scratch databases are created on this target's server.
+    #[serde(default)]
+    pub(super) dev: bool,
     pub(super) url: Option<String>,
     pub(super) url_env: Option<String>,
     pub(super) dialect: Option<Dialect>,
@@ -56,14 +62,14 @@ pub(super) struct TargetDoc {
     pub(super) statement_timeout: Option<DurationDoc>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub(super) enum DurationDoc {
     Seconds(u64),
     Text(String),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TableDoc {
     pub(super) table: String,
@@ -95,7 +101,7 @@ pub(super) struct TableDoc {
     pub(super) grants: Option<Vec<GrantDoc>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ColumnDoc {
     pub(super) name: String,
@@ -119,20 +125,20 @@ pub(super) struct ColumnDoc {
     pub(super) checks: Vec<ColumnCheck>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum ColumnCheck {
     NotNull,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DistributionDoc {
     pub(super) style: Option<DistStyle>,
     pub(super) key: Option<String>,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq)]
 #[serde(rename_all = "lowercase")]
 pub(super) enum DistStyle {
     Auto,
@@ -141,7 +147,7 @@ pub(super) enum DistStyle {
     Key,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SortKeyDoc {
     pub(super) kind: Option<SortKind>,
@@ -149,14 +155,14 @@ pub(super) struct SortKeyDoc {
     pub(super) columns: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ForeignKeyDoc {
     pub(super) columns: Vec<String>,
     pub(super) references: RefDoc,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RefDoc {
     pub(super) table: String,
@@ -164,7 +170,7 @@ pub(super) struct RefDoc {
     pub(super) columns: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CheckDoc {
     pub(super) name: String,
@@ -185,7 +191,7 @@ pub(super) struct CheckDoc {
 }
 
 /// `lookup:` on a column: `value` of the `table` row whose columns `match` this row's.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct LookupDoc {
     pub(super) table: String,
@@ -199,7 +205,7 @@ pub(super) struct LookupDoc {
 }
 
 /// `columns` of this table found in `to` of `table` (default: its primary key).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RelationshipDoc {
     pub(super) columns: Vec<String>,
@@ -209,7 +215,7 @@ pub(super) struct RelationshipDoc {
 }
 
 /// A list of values, or the values of a column of a (reference) table.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AcceptedValuesDoc {
     pub(super) column: String,
@@ -218,7 +224,7 @@ pub(super) struct AcceptedValuesDoc {
     pub(super) from: Option<RefDoc>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RangeDoc {
     pub(super) column: String,
@@ -228,7 +234,7 @@ pub(super) struct RangeDoc {
 
 /// The last `runs` recorded runs (default 7), and the share the count may differ by (default
 /// `"50%"`).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct VolumeDoc {
     pub(super) runs: Option<u32>,
@@ -236,7 +242,7 @@ pub(super) struct VolumeDoc {
 }
 
 /// Ages as `90m`, `26h`, `2d` or seconds.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FreshnessDoc {
     pub(super) column: String,
@@ -245,21 +251,21 @@ pub(super) struct FreshnessDoc {
 }
 
 /// A number of rows, or a share written as a percentage (`"0.1%"`).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub(super) enum ThresholdDoc {
     Rows(u64),
     Percent(String),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RatioDoc {
     pub(super) when: String,
     pub(super) max: f64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct LatencyDoc {
     pub(super) reported: String,
@@ -268,7 +274,7 @@ pub(super) struct LatencyDoc {
     pub(super) tolerance_ms: u32,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UniqueDoc {
     pub(super) columns: Vec<String>,
@@ -276,7 +282,7 @@ pub(super) struct UniqueDoc {
     pub(super) filter: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ViewDoc {
     pub(super) view: Option<String>,
@@ -299,7 +305,7 @@ pub(super) struct ViewDoc {
 
 /// `{ to: group analysts, privileges: [select] }`. Both stay text here so the semantic pass
 /// can place a bad grantee or privilege exactly.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct GrantDoc {
     pub(super) to: String,
@@ -308,6 +314,19 @@ pub(super) struct GrantDoc {
 
 /// `identity: true` or `identity: { seed: 1, step: 1 }`.
 pub(super) struct IdentityDoc(pub(super) Option<Identity>);
+
+impl JsonSchema for IdentityDoc {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IdentityOption".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "`true`, `false` or `{ seed: N, step: N }`",
+            "anyOf": [{ "type": "boolean" }, generator.subschema_for::<Identity>()]
+        })
+    }
+}
 
 impl<'de> Deserialize<'de> for IdentityDoc {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -9,6 +9,7 @@ mod checks;
 mod docs;
 mod enums;
 mod grants;
+pub mod json_schema;
 mod limits;
 mod positions;
 mod project;
@@ -70,7 +71,7 @@ pub fn load_texts(dir: &Path, files: Vec<(PathBuf, Result<String, String>)>) -> 
                 &project_file,
                 Pos { line: 1, col: 1 },
                 "project file not found".into(),
-                Some("create schema.yaml with `name`, `namespace` and `dialects`".into()),
+                Some("create schema.yaml with `name`, `namespace` and `dialects`, or run `schema init`".into()),
             ));
         }
         return Err(loader.diags);
@@ -148,11 +149,11 @@ fn read(
     };
     let src = Source { positions: OnceLock::new(), path, text };
     let doc = if src.path == project_file {
-        loader.parse::<ProjectDoc>(&src).map(Doc::Project)
+        loader.parse_project(&src).map(Doc::Project)
     } else {
         match loader.kind(&src) {
             Some(Kind::Table) => loader.parse_table(&src).map(Doc::Table),
-            Some(Kind::View) => loader.parse::<ViewDoc>(&src).map(Doc::View),
+            Some(Kind::View) => loader.parse_view(&src).map(Doc::View),
             None => None,
         }
     };

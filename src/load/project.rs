@@ -254,7 +254,7 @@ impl Loader<'_> {
             enums: doc.enums,
             tables: tables.iter().map(|(s, t)| self.table(s, t, &ctx)).collect(),
             views: views.iter().filter_map(|(s, v)| self.view(s, v, &ctx)).collect(),
-            targets: self.targets(src, &doc.targets, doc.default_target.as_deref()),
+            targets: self.targets(src, &doc.targets, doc.default_target.as_deref(), doc.dev_url.as_deref()),
             key_checks: doc.key_checks,
         };
         self.cycles(&project, views);

@@ -1,14 +1,17 @@
 //! serde's failures as positioned diagnostics in the user's terms: the exact key that breaks a
 //! node, every broken item of a table file rather than only the first, and a "did you mean".
 
-use super::docs::{CheckDoc, ColumnDoc, TableDoc};
+use super::docs::{CheckDoc, ColumnDoc, GrantDoc, ProjectDoc, TableDoc, TargetDoc, ViewDoc};
 use super::positions::Pos;
 use super::project::Loader;
 use super::{top_level, Diagnostic, Kind, Source};
 use crate::suggest::nearest;
 use serde::de;
 
-impl Loader<'_> {
+/// A list or map of a document whose items are checked one by one, and how.
+type Nested<'l> = (&'static str, fn(&mut Loader<'l>, &Source, &str, serde_yaml::Value));
+
+impl<'l> Loader<'l> {
     pub(super) fn parse<T: de::DeserializeOwned>(&mut self, src: &Source) -> Option<T> {
         match serde_yaml::from_str::<T>(&src.text) {
             Ok(doc) => Some(doc),
@@ -25,28 +28,34 @@ impl Loader<'_> {
         }
     }
 
-    /// Like `parse`, but when a table file does not deserialise, its columns, checks and other
-    /// keys are checked one by one so every mistake in the file is reported, not only the first.
-    pub(super) fn parse_table(&mut self, src: &Source) -> Option<TableDoc> {
+    /// Like `parse`, but when the document does not deserialise every mistake in it is reported,
+    /// not only the first: the items of its lists and maps named in `nested` one by one (each
+    /// item's every mistake), then each of its own keys.
+    pub(super) fn parse_every<T: de::DeserializeOwned>(&mut self, src: &Source, nested: &[Nested<'l>]) -> Option<T> {
         let first = self.diags.len();
-        let doc = self.parse::<TableDoc>(src);
+        let doc = self.parse::<T>(src);
         let Ok(serde_yaml::Value::Mapping(mut map)) = serde_yaml::from_str(&src.text) else { return doc };
         if doc.is_some() {
             return doc;
         }
         let whole_file = self.diags.pop();
-        for key in ["columns", "checks"] {
-            if let Some(serde_yaml::Value::Sequence(items)) = map.get_mut(key) {
-                for (i, item) in std::mem::take(items).into_iter().enumerate() {
-                    let path = format!("{key}.{i}");
-                    match key {
-                        "columns" => self.item::<ColumnDoc>(src, &path, item),
-                        _ => self.item::<CheckDoc>(src, &path, item),
+        for (key, check) in nested {
+            match map.get_mut(*key) {
+                Some(serde_yaml::Value::Sequence(items)) => {
+                    for (i, item) in std::mem::take(items).into_iter().enumerate() {
+                        check(self, src, &format!("{key}.{i}"), item);
                     }
                 }
+                Some(serde_yaml::Value::Mapping(items)) => {
+                    for (name, item) in std::mem::take(items) {
+                        let Some(name) = name.as_str() else { continue };
+                        check(self, src, &format!("{key}.{name}"), item);
+                    }
+                }
+                _ => {}
             }
         }
-        self.item::<TableDoc>(src, "", serde_yaml::Value::Mapping(map));
+        self.item::<T>(src, "", serde_yaml::Value::Mapping(map));
         // serde located its (first) error exactly, nested paths included: prefer its report.
         let detail = |d: &Diagnostic| d.message.split_once(": ").map_or(d.message.clone(), |(_, m)| m.to_string());
         if let Some(whole) = whole_file {
@@ -61,29 +70,67 @@ impl Loader<'_> {
         None
     }
 
-    /// Reports why one node does not deserialise, at the key that causes it: the key whose
-    /// removal changes the error.
+    pub(super) fn parse_project(&mut self, src: &Source) -> Option<ProjectDoc> {
+        self.parse_every(src, &[("targets", Self::item::<TargetDoc>), ("grants", Self::item::<GrantDoc>)])
+    }
+
+    pub(super) fn parse_table(&mut self, src: &Source) -> Option<TableDoc> {
+        let nested: [Nested<'l>; 3] = [
+            ("columns", Self::item::<ColumnDoc>),
+            ("checks", Self::item::<CheckDoc>),
+            ("grants", Self::item::<GrantDoc>),
+        ];
+        self.parse_every(src, &nested)
+    }
+
+    pub(super) fn parse_view(&mut self, src: &Source) -> Option<ViewDoc> {
+        self.parse_every(src, &[("grants", Self::item::<GrantDoc>)])
+    }
+
+    /// Reports every mistake of one node, each at the key that causes it (the key whose removal
+    /// changes the error): the key is set aside and the node tried again, until it deserialises
+    /// or what is left is a key set aside (a required key of the wrong type), already reported.
     pub(super) fn item<D: de::DeserializeOwned>(&mut self, src: &Source, path: &str, item: serde_yaml::Value) {
-        let Err(e) = serde_yaml::from_value::<D>(item.clone()) else { return };
-        let message = plain_serde(&e.to_string());
-        let culprit = item.as_mapping().and_then(|m| {
-            m.keys().filter_map(|k| k.as_str()).find(|k| {
-                let mut without = m.clone();
-                without.remove(*k);
-                serde_yaml::from_value::<D>(serde_yaml::Value::Mapping(without)).err().map(|e| e.to_string())
-                    != Some(e.to_string())
-            })
-        });
-        let (pos, shown) = match culprit {
-            Some(k) if message.starts_with("unknown field") => {
-                (src.positions().key(&join_path(path, k)), path.to_string())
+        let mut item = item;
+        let mut set_aside: Vec<String> = Vec::new();
+        while let Err(e) = serde_yaml::from_value::<D>(item.clone()) {
+            let message = plain_serde(&e.to_string());
+            // A required key set aside for its type, or one a set-aside typo meant: said already.
+            if set_aside.iter().any(|k| message == format!("missing field `{k}`")) {
+                return;
             }
-            Some(k) => (src.positions().value(&join_path(path, k)), join_path(path, k)),
-            None => (src.positions().value(path), path.to_string()),
-        };
-        let message = if shown.is_empty() { message } else { format!("{}: {message}", display_path(&shown)) };
-        let help = suggestion_from_serde(&message);
-        self.error(src, pos, message, help);
+            // An unknown field names itself; otherwise it is the key whose removal changes the error.
+            let named = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
+            let culprit = item.as_mapping().and_then(|m| {
+                if let Some(name) = named.filter(|n| m.contains_key(*n)) {
+                    return m.keys().filter_map(|k| k.as_str()).find(|k| *k == name);
+                }
+                if message.starts_with("missing field") {
+                    return None;
+                }
+                m.keys().filter_map(|k| k.as_str()).find(|k| {
+                    let mut without = m.clone();
+                    without.shift_remove(*k);
+                    serde_yaml::from_value::<D>(serde_yaml::Value::Mapping(without)).err().map(|e| e.to_string())
+                        != Some(e.to_string())
+                })
+            });
+            let (pos, shown) = match culprit {
+                Some(k) if message.starts_with("unknown field") => {
+                    (src.positions().key(&join_path(path, k)), path.to_string())
+                }
+                Some(k) => (src.positions().value(&join_path(path, k)), join_path(path, k)),
+                None => (src.positions().value(path), path.to_string()),
+            };
+            let message = if shown.is_empty() { message } else { format!("{}: {message}", display_path(&shown)) };
+            let help = suggestion_from_serde(&message);
+            let meant = help.as_deref().and_then(|h| h.split('`').nth(1)).map(str::to_string);
+            self.error(src, pos, message, help);
+            let (Some(k), Some(map)) = (culprit.map(str::to_string), item.as_mapping_mut()) else { return };
+            map.shift_remove(k.as_str());
+            set_aside.push(k);
+            set_aside.extend(meant);
+        }
     }
 
     pub(super) fn kind(&mut self, src: &Source) -> Option<Kind> {

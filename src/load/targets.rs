@@ -4,7 +4,7 @@ use super::docs::{DurationDoc, TargetDoc};
 use super::project::Loader;
 use super::Source;
 use crate::db::{ssl_modes, Params};
-use crate::model::targets::{is_target_name, parse_duration, variables, Connection, TargetSpec, Targets};
+use crate::model::targets::{is_target_name, parse_duration, variables, Connection, Dev, TargetSpec, Targets};
 use crate::suggest::nearest;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,6 +16,7 @@ impl Loader<'_> {
         src: &Source,
         docs: &BTreeMap<String, TargetDoc>,
         default: Option<&str>,
+        dev_url: Option<&str>,
     ) -> Targets {
         let mut named = BTreeMap::new();
         for (name, doc) in docs {
@@ -35,7 +36,26 @@ impl Loader<'_> {
             let message = format!("default_target `{d}` is not one of `targets:`");
             self.at_help(src, "default_target", message, nearest(d, docs.keys().map(String::as_str)));
         }
-        Targets { named, default: default.map(str::to_string) }
+        let marked: Vec<&String> = docs.iter().filter(|(_, d)| d.dev).map(|(name, _)| name).collect();
+        for extra in marked.iter().skip(1) {
+            self.at(src, &format!("targets.{extra}.dev"), format!("`{}` is the dev database already", marked[0]));
+        }
+        let dev = match (dev_url, marked.first()) {
+            (Some(_), Some(name)) => {
+                let message = format!("dev_url and target `{name}` (dev: true) both name the dev database: keep one");
+                self.at(src, "dev_url", message);
+                None
+            }
+            (Some(url), None) => match variables(url).err().or_else(|| literal_password(url)) {
+                Some(why) => {
+                    self.at(src, "dev_url", why);
+                    None
+                }
+                None => Some(Dev::Url(url.to_string())),
+            },
+            (None, name) => name.map(|n| Dev::Target(n.to_string())),
+        };
+        Targets { named, default: default.map(str::to_string), dev }
     }
 
     fn target(&mut self, src: &Source, doc: &TargetDoc, at: &dyn Fn(&str) -> String) -> Option<TargetSpec> {

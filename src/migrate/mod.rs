@@ -8,6 +8,7 @@
 mod history;
 mod notx;
 pub mod output;
+pub mod script;
 mod status;
 
 pub use status::{status, Entry, State, Status};

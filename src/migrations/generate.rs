@@ -10,6 +10,7 @@ use crate::model::display_key;
 use crate::model::Dialect;
 use crate::model::Project;
 use crate::plan::{plan_changes, Plan, Step};
+use crate::rehearse::NewFile;
 use std::path::PathBuf;
 
 pub enum Outcome {
@@ -21,13 +22,27 @@ pub enum Outcome {
     Refused(Vec<String>),
 }
 
+/// What `generate` is asked to do.
+#[derive(Default)]
+pub struct Options<'a> {
+    /// The migration's name (default `initial`, then `update`).
+    pub name: Option<&'a str>,
+    /// Only say what is pending (`--check`).
+    pub check: bool,
+    pub allow_destructive: bool,
+    /// Plan and prove, but write nothing.
+    pub dry_run: bool,
+}
+
+/// The next migration of each dialect. `prove` sees the files about to be written (and may
+/// refuse them) before anything is written.
 pub fn generate(
     layout: &Layout,
     project: &Project,
-    name: Option<&str>,
-    check: bool,
-    allow_destructive: bool,
+    options: &Options,
+    prove: &mut dyn FnMut(&[NewFile]) -> Result<()>,
 ) -> Result<Outcome> {
+    let Options { name, check, allow_destructive, dry_run } = *options;
     let state = State::read(layout)?;
     let mut problems = state.edited_files(layout);
     problems.extend(unrecorded(layout, &state, &project.dialects));
@@ -47,10 +62,22 @@ pub fn generate(
         )));
     }
     let changes = diff(&from, &desired);
-    let plans: Vec<Plan> =
-        desired.dialects.iter().map(|d| plan_changes(*d, &from, &desired, changes.clone())).collect::<Result<_>>()?;
+    let hints = super::hints::renames(layout, &desired.namespace, &changes);
+    let plans: Vec<Plan> = desired
+        .dialects
+        .iter()
+        .map(|d| plan_changes(*d, &from, &desired, changes.clone()))
+        .collect::<Result<_>>()
+        .map_err(|e| match e {
+            Error::Unsupported(mut items) => {
+                items.extend(hints.iter().cloned());
+                Error::Unsupported(items)
+            }
+            e => e,
+        })?;
     if check {
         problems.extend(changes.iter().flat_map(|c| c.describe(&desired.namespace)).map(|c| format!("pending: {c}")));
+        problems.extend(hints);
         return Ok(if problems.is_empty() { Outcome::UpToDate } else { Outcome::Pending(problems) });
     }
     if let Some(problem) = problems.first() {
@@ -65,8 +92,9 @@ pub fn generate(
         write_all(&[(path.clone(), state.text())])?;
         return Ok(Outcome::Written(vec![path]));
     }
-    let guarded = guarded(&plans);
+    let mut guarded = guarded(&plans);
     if !guarded.is_empty() && !allow_destructive {
+        guarded.extend(hints);
         return Ok(Outcome::Refused(guarded));
     }
     let name = name.unwrap_or(if state.project.is_none() { "initial" } else { "update" });
@@ -76,7 +104,7 @@ pub fn generate(
         )));
     }
     let mut state = state;
-    let mut files = Vec::new();
+    let mut new = Vec::new();
     for plan in &plans {
         let dialect = plan.dialect;
         let parts = plan.parts();
@@ -84,15 +112,26 @@ pub fn generate(
             let version = next_version + k as i64;
             let file_name =
                 if k == 0 { format!("V{version}__{name}.sql") } else { format!("V{version}__{name}_{}.sql", k + 1) };
-            let sql = migration_text(&desired, dialect, part, &file_name, (k + 1, parts.len()));
-            state.files.insert(format!("{dialect}/{file_name}"), digest(&sql));
-            files.push((layout.dialect_dir(dialect).join(file_name), sql));
+            let text = migration_text(&desired, dialect, part, &file_name, (k + 1, parts.len()));
+            state.files.insert(format!("{dialect}/{file_name}"), digest(&text));
+            let path = layout.dialect_dir(dialect).join(file_name);
+            new.push(NewFile { dialect, path, text, steps: part.to_vec() });
         }
     }
-    state.project = Some(desired);
-    files.push((layout.migrations.join(super::state::STATE_FILE), state.text()));
-    write_all(&files)?;
-    files.pop();
+    prove(&new)?;
+    let mut files: Vec<(PathBuf, String)> = new.into_iter().map(|f| (f.path, f.text)).collect();
+    if !dry_run {
+        let written = files
+            .iter()
+            .filter_map(|(p, _)| Some(p.strip_prefix(&layout.migrations).ok()?.to_string_lossy().into_owned()));
+        let replaced = std::fs::read_to_string(layout.migrations.join(super::state::STATE_FILE)).ok();
+        let previous = super::redo::previous_text(written.collect(), replaced);
+        state.project = Some(desired);
+        files.push((layout.migrations.join(super::redo::PREVIOUS_FILE), previous));
+        files.push((layout.migrations.join(super::state::STATE_FILE), state.text()));
+        write_all(&files)?;
+        files.truncate(files.len() - 2);
+    }
     Ok(Outcome::Written(files.into_iter().map(|(path, _)| path).collect()))
 }
 
@@ -138,6 +177,38 @@ fn unrecorded(layout: &Layout, state: &State, dialects: &[Dialect]) -> Vec<Strin
         }
     }
     out
+}
+
+/// Hand-written migrations (files `state.json` does not record) of one dialect whose version has
+/// no file in another dialect of the project: generated versions may skip a dialect that has
+/// nothing to do, but a hand-written data migration usually needs its twin.
+pub fn hand_written_gaps(layout: &Layout, project: &Project) -> Result<Vec<String>> {
+    let state = State::read(layout)?;
+    let mut files = Vec::new();
+    for dialect in &project.dialects {
+        files.push((*dialect, scan(layout, *dialect).unwrap_or_default()));
+    }
+    let mut out = Vec::new();
+    for (dialect, list) in &files {
+        for file in list {
+            let key = format!("{dialect}/{}", file.path.file_name().unwrap_or_default().to_string_lossy());
+            if state.files.contains_key(&key) {
+                continue;
+            }
+            for (other, theirs) in files.iter().filter(|(d, _)| d != dialect) {
+                if !theirs.iter().any(|f| f.version == file.version) {
+                    out.push(format!(
+                        "{} is hand-written and migrations/{other} has no V{} file: if {other} needs the same change, write migrations/{other}/V{}__{}.sql too",
+                        file.path.display(),
+                        file.version,
+                        file.version,
+                        file.name
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `what: hazard` for every guarded hazard, after its dialect when the project has several.

@@ -2,17 +2,18 @@
 //! run outside a transaction, the state the generated ones produce (`state.json`), and `generate`.
 
 mod generate;
+mod hints;
+pub mod redo;
 pub mod state;
 
-pub use generate::{generate, whole_tables, Outcome, WHOLE_TABLES};
+pub use generate::{generate, hand_written_gaps, whole_tables, Options, Outcome, WHOLE_TABLES};
 
 use crate::error::{Context, Error, Result};
 use crate::layout::Layout;
 use crate::model::Dialect;
 use std::path::PathBuf;
 
-/// First line of a migration that must run outside a transaction block.
-pub const NO_TRANSACTION: &str = "-- schema:no-transaction";
+pub use crate::dialect::NO_TRANSACTION;
 
 /// One migration file on disk.
 #[derive(Debug, Clone)]
@@ -20,6 +21,12 @@ pub struct MigrationFile {
     pub version: i64,
     pub name: String,
     pub path: PathBuf,
+}
+
+/// The version of a migration file named `V<version>__<name>.sql`.
+pub fn version_of(path: &std::path::Path) -> Option<i64> {
+    let stem = path.file_stem()?.to_str()?;
+    stem.strip_prefix('V')?.split_once("__")?.0.parse().ok()
 }
 
 /// The migration files of one dialect, sorted by version. Names refinery would silently skip

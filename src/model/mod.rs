@@ -13,7 +13,7 @@ pub use checks::{Check, CheckKind, KeyChecks, Severity, Threshold, Window};
 pub use grants::{Grant, Grantee, Privilege};
 pub use types::{ColumnType, MAX_CHAR, MAX_VARCHAR, TYPE_NAMES};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
     Postgres,
@@ -169,7 +169,7 @@ pub struct Lookup {
     pub default: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     #[serde(default = "one")]
@@ -190,14 +190,14 @@ pub struct ForeignKey {
 }
 
 /// A table's CHECK constraint: a boolean SQL expression over its columns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckConstraint {
     pub name: String,
     pub expression: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Index {
     pub name: String,
@@ -272,7 +272,7 @@ impl fmt::Display for Distribution {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SortKind {
     Auto,

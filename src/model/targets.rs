@@ -12,6 +12,17 @@ pub struct Targets {
     pub named: BTreeMap<String, TargetSpec>,
     /// Used when no database is named, except in CI.
     pub default: Option<String>,
+    /// Where `generate` (and `check --dev-url`) prove migrations in scratch databases.
+    pub dev: Option<Dev>,
+}
+
+/// The dev database of a project: a server on which scratch databases are created and dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dev {
+    /// `dev_url:` in schema.yaml, `${VAR}` expanded when used.
+    Url(String),
+    /// The target marked `dev: true`.
+    Target(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]

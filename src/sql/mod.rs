@@ -34,9 +34,40 @@ pub fn qualified(home: &str, key: &str) -> String {
     }
 }
 
+/// Whether a view body may read one of `columns` of the tables it reads: it names one (a bare or
+/// quoted identifier, anywhere), or selects `*`. Errs towards yes: a view it names is recreated
+/// around a change of that column, one it cannot read is left in place.
+pub fn may_read(body: &str, columns: &[String], escapes: lexer::Escapes) -> bool {
+    let mut before: Option<lexer::Token> = None;
+    for t in lexer::significant(body, escapes) {
+        if lexer::ident_value(&t).is_some_and(|name| columns.contains(&name)) {
+            return true;
+        }
+        let list_start = |p: &lexer::Token| ["SELECT", "DISTINCT", "ALL"].iter().any(|w| p.is_word(w));
+        if t.text == "*" && before.is_none_or(|p| list_start(&p) || p.is_punct(',') || p.is_punct('.')) {
+            return true;
+        }
+        before = Some(t);
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_view_may_read_the_columns_it_names_or_all_with_a_star() {
+        let cols = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let e = lexer::Escapes::Standard;
+        let body = "SELECT thread_id, COUNT(*) AS n FROM {{ ref('t') }} GROUP BY 1";
+        assert!(may_read(body, &cols(&["thread_id"]), e));
+        assert!(!may_read(body, &cols(&["search_query"]), e), "COUNT(*) reads no column");
+        assert!(may_read("SELECT \"Odd\" FROM x", &cols(&["Odd"]), e));
+        assert!(may_read("SELECT * FROM x", &cols(&["anything"]), e));
+        assert!(may_read("SELECT a, t.* FROM x t", &cols(&["b"]), e));
+        assert!(!may_read("SELECT a * 2 AS b FROM x -- thread_id", &cols(&["thread_id"]), e), "comments are not read");
+    }
 
     #[test]
     fn transaction_control_is_found_in_any_spelling() {

@@ -1,39 +1,30 @@
-//! Redshift migrations verified without a cluster (docs/redshift.md): every statement is run on
-//! a real PostgreSQL after a small, documented translation, and the Redshift rules PostgreSQL
-//! does not enforce are checked on the untranslated text.
-//!
-//! The emulation is stricter than Redshift in one way, on purpose: PostgreSQL enforces PRIMARY
-//! KEY, UNIQUE and FOREIGN KEY constraints, which Redshift only records. A migration that
-//! breaks a key fails here although Redshift would run it and keep the duplicates. Like
-//! Redshift, PostgreSQL treats PRIMARY KEY / UNIQUE constraint names as relation names (their
-//! indexes share the namespace with tables), and neither advances an identity generator when
-//! explicit values are inserted.
+//! Redshift migrations verified without a cluster, through the product's emulation
+//! (`schema::dialect::redshift::emulation`: the translation, the stand-ins of Redshift's system
+//! views and the rules PostgreSQL does not enforce), applied file by file as the tool applies
+//! them, with the checks of `harness` after each.
 
 pub mod access;
 pub mod cases;
 pub mod checks;
 pub mod harness;
-mod lex;
 pub mod pairs;
-mod rules;
-mod translate;
 
-pub use lex::statements;
-pub use rules::NO_TRANSACTION;
-pub use translate::translate;
+use schema::dialect::redshift::emulation::Checker;
+pub use schema::dialect::redshift::emulation::{statements, translate};
+pub use schema::dialect::NO_TRANSACTION;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The Redshift rules PostgreSQL does not enforce that one migration file breaks.
 pub fn static_violations(file_text: &str) -> Vec<String> {
-    rules::Checker::default().file(file_text)
+    Checker::default().file(file_text)
 }
 
 /// The same for every file of a migrations folder in version order, so a table created with
 /// an interleaved sort key in one file is known in the next. Each line names its file.
 pub fn static_violations_dir(dir: &Path) -> Vec<String> {
-    let mut checker = rules::Checker::default();
+    let mut checker = Checker::default();
     let mut out = Vec::new();
     for path in migration_files(dir) {
         let text = std::fs::read_to_string(&path).unwrap();

@@ -28,11 +28,41 @@ pub struct TableOps {
     pub early: Vec<Op>,
     pub body: Vec<Op>,
     pub late: Vec<Op>,
-    /// The views reading the table must be dropped and created again around the change.
-    pub breaks_views: bool,
+    /// Which views reading the table must be dropped and created again around the change.
+    pub breaks_views: Breaks,
     /// The table is replaced by a copy: foreign keys of other tables referencing it are
     /// dropped before and added back after.
     pub replaced: bool,
+}
+
+/// What a table's change does to the views reading it.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub enum Breaks {
+    #[default]
+    Nothing,
+    /// Views reading one of these columns (by their names before the change).
+    Columns(Vec<String>),
+    /// Every view reading the table.
+    Everything,
+}
+
+impl Breaks {
+    /// Nothing for no columns.
+    pub fn columns(columns: Vec<String>) -> Breaks {
+        if columns.is_empty() {
+            Breaks::Nothing
+        } else {
+            Breaks::Columns(columns)
+        }
+    }
+
+    fn breaks(&self, view: &View, driver: &dyn Driver) -> bool {
+        match self {
+            Breaks::Nothing => false,
+            Breaks::Columns(columns) => crate::sql::may_read(&view.sql, columns, driver.escapes()),
+            Breaks::Everything => true,
+        }
+    }
 }
 
 /// An operation and the index of the change it comes from (None for what the order itself
@@ -74,7 +104,7 @@ pub fn lower(
     let index = |of: Of, name: &str| first.get(&(of, name)).copied();
     let moved = moves(changes);
     let (mut guards, mut early, mut tables, mut late) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut broken = BTreeSet::new();
+    let mut broken = BTreeMap::new();
     let mut replaced = BTreeSet::new();
 
     for old in table_order(&from.tables).into_iter().rev() {
@@ -89,7 +119,7 @@ pub fn lower(
                 continue;
             };
             // Views reading the old table are recreated on the new one.
-            broken.insert(old.name.clone());
+            broken.insert(old.name.clone(), Breaks::Everything);
             (i, driver.move_table(&moved_diff(from, old, new)))
         } else if let Some(i) = index(Of::ModifyTable, &new.name) {
             let Change::ModifyTable(d) = &changes[i] else { continue };
@@ -103,8 +133,8 @@ pub fn lower(
                 early.extend(ops.early.into_iter().map(|op| at(op, i)));
                 tables.extend(ops.body.into_iter().map(|op| at(op, i)));
                 late.extend(ops.late.into_iter().map(|op| at(op, i)));
-                if ops.breaks_views {
-                    broken.insert(new.name.clone());
+                if ops.breaks_views != Breaks::Nothing {
+                    broken.insert(new.name.clone(), ops.breaks_views);
                 }
                 if ops.replaced {
                     replaced.insert(new.name.clone());
@@ -307,13 +337,13 @@ fn view_change(change: &Change) -> Option<&String> {
 }
 
 /// Old views to drop and create again: removed ones, ones whose change the driver cannot make
-/// in place, and every view reading one of them or a `broken` table.
+/// in place, and every view reading one of them or what a table's change breaks.
 fn recreated_views(
     driver: &dyn Driver,
     from: &Project,
     to: &Project,
     changes: &[Change],
-    broken: &BTreeSet<String>,
+    broken: &BTreeMap<String, Breaks>,
 ) -> BTreeSet<String> {
     let changed = |v: &View| {
         to.view(&v.name).is_none()
@@ -325,7 +355,8 @@ fn recreated_views(
     loop {
         let before = recreate.len();
         for v in &from.views {
-            if v.depends_on.iter().any(|d| recreate.contains(d) || broken.contains(d)) {
+            let breaks = |d: &String| broken.get(d).is_some_and(|b| b.breaks(v, driver));
+            if v.depends_on.iter().any(|d| recreate.contains(d) || breaks(d)) {
                 recreate.insert(v.name.clone());
             }
         }

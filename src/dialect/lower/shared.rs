@@ -200,7 +200,12 @@ pub fn redefined(d: &TableDiff) -> Vec<(&crate::model::Column, &crate::model::Co
         .collect()
 }
 
-/// Renamed or dropped columns: views reading the table break on every dialect.
-pub fn renames_or_drops(d: &TableDiff) -> bool {
-    d.changes.iter().any(|c| matches!(c, TableChange::RenameColumn { .. } | TableChange::DropColumn { .. }))
+/// Renamed or dropped columns, by their old names: views reading them break on every dialect.
+pub fn renamed_or_dropped(d: &TableDiff) -> Vec<String> {
+    let old = |c: &TableChange| match c {
+        TableChange::RenameColumn { from, .. } => Some(from.clone()),
+        TableChange::DropColumn { column } => Some(column.name.clone()),
+        _ => None,
+    };
+    d.changes.iter().filter_map(old).collect()
 }

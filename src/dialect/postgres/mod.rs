@@ -105,9 +105,12 @@ impl Driver for Postgres {
         body.extend(lower::index_ops(d));
         body.extend(lower::row_ops(d));
         body.extend(lower::grant_ops(d));
-        // PostgreSQL refuses to change the type of a column a view reads, and renames and drops
-        // break the views' definitions.
-        let breaks_views = lower::renames_or_drops(d) || redefined.iter().any(|(f, t)| f.ty != t.ty);
+        // PostgreSQL refuses to change the type of a column a view reads (any type change, a
+        // wider VARCHAR too) or to drop it, and a renamed one no longer matches the YAML's view:
+        // the views reading those columns are recreated, the others stay.
+        let mut columns = lower::renamed_or_dropped(d);
+        columns.extend(redefined.iter().filter(|(f, t)| f.ty != t.ty).map(|(f, _)| f.name.clone()));
+        let breaks_views = lower::Breaks::columns(columns);
         Ok(TableOps { guards, early, body, late, breaks_views, replaced: false })
     }
 
@@ -120,7 +123,7 @@ impl Driver for Postgres {
         body.append(&mut ops.early);
         body.append(&mut ops.body);
         // Views reading the table follow it by reference, but their YAML names the new key.
-        Ok(TableOps { body, breaks_views: true, ..ops })
+        Ok(TableOps { body, breaks_views: lower::Breaks::Everything, ..ops })
     }
 
     fn long_running(&self, op: &Op) -> Option<&'static str> {

@@ -69,8 +69,11 @@ pub(super) fn table(d: &TableDiff) -> Result<TableOps, String> {
     body.extend(lower::comments(d));
     body.extend(lower::row_ops(d));
     body.extend(lower::grant_ops(d));
-    // A rebuilt column is dropped and re-added: MVs reading it stop refreshing, views break.
-    let breaks_views = lower::renames_or_drops(d) || !redefined.is_empty();
+    // A rebuilt column is dropped and re-added: views break, and a materialized view of the
+    // table stops refreshing after any column is dropped, retyped or renamed, read by it or not
+    // (STV_MV_INFO states 101, 102 and 104).
+    let changed = !lower::renamed_or_dropped(d).is_empty() || !redefined.is_empty();
+    let breaks_views = if changed { lower::Breaks::Everything } else { lower::Breaks::Nothing };
     Ok(TableOps { guards, early, body, late, breaks_views, replaced: false })
 }
 
@@ -118,7 +121,7 @@ pub(super) fn copy(d: &TableDiff, why: Vec<String>) -> TableOps {
     body.extend(lower::row_ops(d));
     // The copy got back the old privileges: what the YAML stops granting goes.
     body.extend(lower::grant_ops(d));
-    TableOps { guards, early: vec![], body, late: vec![], breaks_views: true, replaced: true }
+    TableOps { guards, early: vec![], body, late: vec![], breaks_views: lower::Breaks::Everything, replaced: true }
 }
 
 /// Why Redshift cannot make the change with ALTER and keep every column in its place, if it

@@ -1,6 +1,7 @@
 //! Amazon Redshift: types, literals, rules, catalog, lowering and lock.
 
 pub mod catalog;
+pub mod emulation;
 mod hazards;
 mod lint;
 mod lower;
@@ -176,6 +177,21 @@ impl Driver for Redshift {
     /// No advisory locks on Redshift: LOCK on a dedicated table, in a transaction left open.
     fn lock_statements(&self, namespace: &str) -> Vec<String> {
         vec!["BEGIN".into(), format!("LOCK {}", lock_table(namespace))]
+    }
+
+    /// The emulation: Redshift's sessions run in UTC ("timezone" configuration), and the system
+    /// views the migrations read are stood in for.
+    fn rehearsal_setup(&self) -> String {
+        format!("SET TIME ZONE 'UTC';\n{}", emulation::STAND_INS)
+    }
+
+    fn rehearsal_statement(&self, statement: &str) -> String {
+        emulation::translate(statement)
+    }
+
+    fn rehearsal_rules(&self, files: &[&str]) -> Vec<Vec<String>> {
+        let mut checker = emulation::Checker::default();
+        files.iter().map(|text| checker.file(text)).collect()
     }
 
     /// Redshift has no lock_timeout ("SET" lists no such parameter): statement_timeout (in

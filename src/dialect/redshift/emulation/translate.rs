@@ -151,7 +151,7 @@ fn execute(s: &At, k: usize) -> Option<(usize, String)> {
 
 /// The text of a Redshift string literal.
 fn decode(literal: &str) -> Option<String> {
-    use schema::sql::lexer::{string_value, tokens, Escapes};
+    use crate::sql::lexer::{string_value, tokens, Escapes};
     string_value(&tokens(literal, Escapes::Backslash).next()?, Escapes::Backslash)
 }
 

@@ -1,9 +1,9 @@
-//! Tokens of Redshift SQL text, from the project's one lexer (`schema::sql::lexer`) in its
+//! Tokens of Redshift SQL text, from the project's one lexer (`crate::sql::lexer`) in its
 //! backslash-escape mode: Redshift string literals treat backslash as an escape character (AWS
 //! "QUOTE_LITERAL function" doubles backslashes), so `'it\'s'` is one literal. Owned tokens,
 //! because the translation rewrites them.
 
-use schema::sql::lexer::{self as sql, Escapes};
+use crate::sql::lexer::{self as sql, Escapes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -5,8 +5,7 @@
 use super::lex::{name_at, significant, statements, tokens, Token};
 use std::collections::BTreeSet;
 
-/// First line of a migration applied statement by statement outside a transaction block.
-pub const NO_TRANSACTION: &str = "-- schema:no-transaction";
+use crate::dialect::NO_TRANSACTION;
 
 /// "Leader node–only functions" (with its deprecated date and string functions): a DEFAULT is
 /// evaluated on the compute nodes, where these fail.
