@@ -54,7 +54,7 @@ fn inspect_generate_baseline_then_only_later_migrations_run() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("baseline --version 1"), "{}", text(&out));
     assert_eq!(files_in(&project), ["migrations", "schema"]);
-    assert_eq!(files_in(&project.join("schema")), ["schema.yaml", "tables", "views"]);
+    assert_eq!(files_in(&project.join("schema")), [".jsonschema", "schema.yaml", "tables", "views"]);
     assert!(files_in(&project.join("migrations")).is_empty());
     let out = schema(&project, "postgres://unused", &["check"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -296,7 +296,9 @@ fn a_varied_schema_is_adopted_checks_diffs_clean_and_rebuilds_the_same() {
         ["loaded.yaml", "open_count.yaml", "open_ids.yaml", "varied_raw.recent.yaml"]
     );
     let raw = std::fs::read_to_string(project.join("schema/tables/varied_raw.accounts.yaml")).unwrap();
-    assert!(raw.starts_with("table: varied_raw.accounts\n") && raw.contains("name: open_accounts"), "{raw}");
+    let modeline = "# yaml-language-server: $schema=../.jsonschema/table.json\n";
+    assert!(raw.starts_with(&format!("{modeline}table: varied_raw.accounts\n")), "{raw}");
+    assert!(raw.contains("name: open_accounts"), "{raw}");
     let ledger = std::fs::read_to_string(project.join("schema/tables/ledger.yaml")).unwrap();
     assert!(ledger.contains("references: { table: varied_raw.accounts, columns: [id] }"), "{ledger}");
     let loaded = std::fs::read_to_string(project.join("schema/views/loaded.yaml")).unwrap();

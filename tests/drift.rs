@@ -337,10 +337,15 @@ fn inspect_refuses_a_folder_with_files_and_prints_without_one() {
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.starts_with("--- # schema.yaml\nname: analytics\nnamespace: analytics\ndialects: [postgres]\n"),
+        stdout.starts_with(
+            "--- # schema.yaml\n# yaml-language-server: $schema=.jsonschema/project.json\nname: analytics\nnamespace: analytics\ndialects: [postgres]\n"
+        ),
         "{stdout}"
     );
-    assert!(stdout.contains("--- # tables/web_automations.yaml\ntable: web_automations\n"), "{stdout}");
+    assert!(
+        stdout.contains("--- # tables/web_automations.yaml\n# yaml-language-server: $schema=../.jsonschema/table.json\ntable: web_automations\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("FROM {{ ref('usage_metrics') }}"), "{stdout}");
 }
 

@@ -61,8 +61,10 @@ fn a_late_binding_view_is_created_with_no_schema_binding_on_redshift_only() {
     let v2 = read(dir, "redshift", "V2__bind.sql");
     assert!(v2.contains("DROP VIEW") && v2.contains("CREATE VIEW") && !v2.contains("SCHEMA BINDING"), "{v2}");
     // PostgreSQL has no late binding: nothing of its view changes.
-    let v2 = read(dir, "postgres", "V2__bind.sql");
-    assert!(!v2.contains("DROP VIEW") && !v2.contains("CREATE VIEW"), "{v2}");
+    assert!(
+        !dir.join("migrations/postgres/V2__bind.sql").exists(),
+        "no PostgreSQL file for a change of nothing it has"
+    );
 }
 
 #[test]

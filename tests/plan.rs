@@ -24,7 +24,8 @@ fn generated(root: &Path, dialect: &str, name: &str) -> String {
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().ends_with(&format!("__{name}.sql")));
-    std::fs::read_to_string(path.unwrap_or_else(|| panic!("no {dialect} {name}"))).unwrap()
+    // A change of nothing this dialect has (a sort key on PostgreSQL) writes no file for it.
+    path.map_or_else(|| "(no migration)\n".to_string(), |p| std::fs::read_to_string(p).unwrap())
 }
 
 #[test]

@@ -96,7 +96,9 @@ fn the_evolution_script_runs_on_the_emulation_keeping_data_identities_and_keys()
     for (name, edit, flags, renames) in SCRIPT {
         edit(&p);
         let outcome = p.step(name, flags, renames);
-        assert!(!outcome.files.is_empty(), "{name}: generate wrote no Redshift migration");
+        // An index is PostgreSQL's only: that change writes no Redshift file.
+        let none_expected = *name == "add_index";
+        assert_eq!(outcome.files.is_empty(), none_expected, "{name}: Redshift migrations written: {:?}", outcome.files);
         problems.extend(outcome.problems.iter().map(|e| format!("{name}: {e}")));
         if let Err(e) = outcome.applied {
             problems.push(format!("{name}: the Redshift migration does not apply: {e}"));
