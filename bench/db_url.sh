@@ -4,3 +4,9 @@ db_url() {
     local base=${server%%\?*}
     echo "${base%/*}/$1${server#"$base"}"
 }
+
+# db_name URL: the database a URL names (its path, without the query string).
+db_name() {
+    local base=${1%%\?*}
+    echo "${base##*/}"
+}

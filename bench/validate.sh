@@ -65,8 +65,8 @@ load() {
     done
     counts=$($PSQL -At "$db" -c "SELECT $(printf "(SELECT COUNT(*) FROM analytics.%s)||' '||" "${tables[@]}")''" 2>/dev/null || true)
     if [[ ${FRESH:-0} == 1 || "$counts" != "$(printf "$rows %.0s" "${tables[@]}")" ]]; then
-        echo "loading ${tables[*]} x $rows rows into ${db##*/} ..."
-        $PSQL "$server" -c "DROP DATABASE IF EXISTS ${db##*/}" -c "CREATE DATABASE ${db##*/}"
+        echo "loading ${tables[*]} x $rows rows into $(db_name "$db") ..."
+        $PSQL "$server" -c "DROP DATABASE IF EXISTS $(db_name "$db")" -c "CREATE DATABASE $(db_name "$db")"
         $BIN -q --database-url "$db" migrate
         $BIN -q --database-url "$db" seed --rows "$rows" --seed 1 --days 30 ${tables[@]/#/--table=} "${defects[@]}"
     fi
@@ -97,7 +97,7 @@ if [[ $($PSQL -At "$server" -c "SHOW shared_buffers") != "$buffers" ]]; then
     $BIN -q local stop && server=$($BIN local start)
 fi
 for db in "$DB" "$WDB"; do
-    $PSQL "$server" -c "ALTER DATABASE ${db##*/} SET random_page_cost = $page"
+    $PSQL "$server" -c "ALTER DATABASE $(db_name "$db") SET random_page_cost = $page"
 done
 
 # Per-table chunks of the hand-written SQL, for the parallel psql runs.

@@ -51,6 +51,28 @@ fn the_shipped_schema_just_migrated_has_no_drift() {
     assert_eq!(json["warnings"].as_array().unwrap().len(), 0, "{json}");
 }
 
+/// diff builds the desired state on a second connection while the first reads the live
+/// catalog; a role allowed a single connection gets the same answer from one (the second
+/// cannot open, and both halves run on the first).
+#[test]
+fn a_single_connection_gives_the_same_answer() {
+    let url = common::shipped_database();
+    let db = url::Url::parse(&url).unwrap().path().trim_start_matches('/').to_string();
+    let role = format!("one_{db}");
+    psql(&url, &format!("CREATE ROLE {role} LOGIN PASSWORD 'one-pw' CONNECTION LIMIT 1"));
+    let mut single = url::Url::parse(&url).unwrap();
+    single.set_username(&role).unwrap();
+    single.set_password(Some("one-pw")).unwrap();
+    let single = single.to_string();
+    psql(&url, "COMMENT ON INDEX analytics.idx_web_searches_session IS 'hand-made'");
+    for url in [&url, &single] {
+        let (out, json) = diff_json(root(), url);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert_eq!(findings(&json), ["unmodelled analytics.web_searches.idx_web_searches_session"], "{json}");
+        assert_eq!(json["catalog_queries"], 18, "{json}");
+    }
+}
+
 #[test]
 fn phase_one_only_has_no_drift_and_names_phase_two_objects() {
     let (_tmp, dir) = shipped_copy(|yaml| yaml.replace("phases: [1, 2]", "phases: [1]"));

@@ -239,8 +239,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 (false, _) => format(cli, "diff", &formats)?,
             };
             let target = database(cli, &layout, &project)?;
-            let mut client = target.connect()?;
-            let report = drift::diff(&mut client, target.dialect(), &project)?;
+            let report = drift::diff(&target, &project)?;
             drift::output::print(&layout, &project, &target, &report, format, cli.quiet);
             if report.drift() {
                 return Ok(ExitCode::from(1));

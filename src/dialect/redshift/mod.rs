@@ -11,7 +11,7 @@ mod visibility;
 
 use super::catalog::Live;
 use super::lower::{Hazard, Op, TableOps};
-use super::{standard_literal, Driver, Grammars, Lint};
+use super::{standard_literal, Desired, Driver, Grammars, Lint};
 use crate::dialect::catalog::{in_namespaces, object_key};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
@@ -89,9 +89,10 @@ impl Driver for Redshift {
         &self,
         client: &mut ::postgres::Client,
         namespaces: &[String],
-        desired: Option<&Project>,
+        desired: Option<Desired<'_>>,
     ) -> Result<(Live, Option<Project>)> {
-        catalog::read(client, namespaces, desired)
+        // Normalising reads nothing more from the server: the second session is not needed.
+        catalog::read(client, namespaces, desired.map(|d| d.project))
     }
 
     fn lower_table(&self, diff: &TableDiff) -> std::result::Result<TableOps, String> {
