@@ -32,8 +32,19 @@ pub fn locate(
         let lines = text.lines().enumerate().flat_map(|(i, l)| names(l).into_iter().map(move |n| (i, n)));
         lines.filter(|(_, n)| !n.is_empty() && item.starts_with(&format!("{n}_"))).max_by_key(|(_, n)| n.len())
     };
+    // A key named by the server's convention (`<table>_<column>_fkey`, `<table>_pkey`) points at
+    // its column, or at the primary key's line.
+    let table = crate::model::split_key(owner).1;
+    let key = |item: &str| {
+        let bare = item.strip_prefix(table)?.strip_prefix('_')?;
+        column(bare)
+            .map(|(i, _)| i)
+            .or_else(|| (bare == "pkey").then(|| text.lines().position(|l| l.contains("primary_key"))).flatten())
+    };
     let line = item
-        .and_then(|item| declared(item).map(|i| from + i).or_else(|| column(item).map(|(i, _)| i)))
+        .and_then(|item| {
+            declared(item).map(|i| from + i).or_else(|| column(item).map(|(i, _)| i)).or_else(|| key(item))
+        })
         .map_or(1, |i| i + 1);
     let shown =
         std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf)).unwrap_or(path);

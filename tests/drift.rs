@@ -243,6 +243,8 @@ fn findings_are_exact_and_the_ddl_diff_shows_them() {
 fn github_annotations_point_at_the_yaml_line() {
     let url = common::shipped_database();
     psql(&url, "ALTER TABLE analytics.web_automations ALTER COLUMN domain_category SET DEFAULT 'x'; CREATE TABLE analytics.stray (id INTEGER)");
+    psql(&url, "ALTER TABLE analytics.usage_metrics ALTER CONSTRAINT usage_metrics_session_id_fkey DEFERRABLE");
+    psql(&url, "COMMENT ON CONSTRAINT usage_metrics_pkey ON analytics.usage_metrics IS 'hand-made'");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_schema"))
         .current_dir(root())
         .args(["--database-url", &url, "diff", "--format", "github"])
@@ -262,6 +264,17 @@ fn github_annotations_point_at_the_yaml_line() {
         stdout.contains("::error file=schema/schema.yaml,line=1,title=schema drift%3A extra_table::analytics.stray"),
         "{stdout}"
     );
+    // A constraint the server names after its table and column points at the column, the
+    // primary key at its line.
+    let metrics = std::fs::read_to_string(root().join("schema/tables/usage_metrics.yaml")).unwrap();
+    let at = |needle: &str| metrics.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    for (line, what) in
+        [(at("name: session_id"), "usage_metrics_session_id_fkey"), (at("primary_key"), "usage_metrics_pkey")]
+    {
+        let start =
+            format!("::error file=schema/tables/usage_metrics.yaml,line={line},title=schema drift%3A unmodelled::");
+        assert!(stdout.lines().any(|l| l.starts_with(&start) && l.contains(what)), "{what} at {line}: {stdout}");
+    }
 }
 
 #[test]
