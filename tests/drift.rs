@@ -480,3 +480,37 @@ fn a_project_without_grants_sees_no_grant_drift() {
     let out = schema(root(), &url, &["diff"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// A `numeric` without precision keeps any value exactly; the YAML's `decimal` is
+/// `decimal(18,0)`, which rounds. Diff reports the difference, and inspect leaves such a column
+/// out with a warning instead of writing a type that would round it.
+#[test]
+fn an_unconstrained_numeric_is_not_read_as_a_decimal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
+    std::fs::write(dir.join("schema/schema.yaml"), "name: n\nnamespace: n\ndialects: [postgres]\n").unwrap();
+    let table = "table: prices\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: amount, type: decimal }\n";
+    std::fs::write(dir.join("schema/tables/prices.yaml"), table).unwrap();
+    assert!(schema(dir, "postgres://unused", &["generate"]).status.success());
+    let url = common::fresh_database();
+    assert!(schema(dir, &url, &["migrate"]).status.success());
+    let (out, _) = diff_json(dir, &url);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    psql(&url, "ALTER TABLE n.prices ALTER COLUMN amount TYPE numeric");
+    let (out, json) = diff_json(dir, &url);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(findings(&json), ["column_type n.prices.amount"], "{json}");
+    assert_eq!(json["findings"][0]["expected"], "decimal(18,0)", "{json}");
+    assert_eq!(json["findings"][0]["actual"], "numeric", "{json}");
+
+    let out = schema(dir, &url, &["inspect", "--namespace", "n"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("prices.amount: type `numeric` cannot be written in the YAML format; left out"),
+        "{}",
+        text(&out)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("name: amount"), "{}", text(&out));
+}

@@ -204,9 +204,13 @@ impl Builder {
     /// The column's type, or None (recorded) when the model cannot express it. An enum is one
     /// of the namespace's, printed qualified (`ns.mood`, `ns.mood[]`); an unqualified name that
     /// is no built-in type is a type the model does not know.
+    /// A `numeric` without precision (PostgreSQL keeps any value exactly) is not the YAML's
+    /// `decimal`, which is `decimal(18,0)`: it is a type the model does not hold, not one to round.
     pub(in crate::dialect) fn column_type(&mut self, table: &str, column: &str, printed: &str) -> Option<ColumnType> {
         let prefixes = [format!("{}.", self.namespace), format!("{}.", crate::sql::ident(&self.namespace))];
+        let unconstrained = printed.trim_end_matches("[]") == "numeric";
         let parsed = match prefixes.iter().find_map(|p| printed.strip_prefix(p.as_str())) {
+            _ if unconstrained => None,
             Some(local) => ColumnType::parse(local)
                 .ok()
                 .filter(|t| t.enum_name().is_some_and(|name| self.live.project.enums.contains_key(name))),
