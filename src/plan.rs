@@ -117,7 +117,8 @@ impl Plan {
                 }
             }
             // A guard only reads: it blocks nobody's loads.
-            let reads = matches!(self.steps[i].op, Op::CheckFits { .. } | Op::CheckEncoding { .. });
+            let reads =
+                matches!(self.steps[i].op, Op::CheckFits { .. } | Op::CheckEmpty { .. } | Op::CheckEncoding { .. });
             if let Some(own) = own.filter(|t| !held.contains(t) && !reads) {
                 held.push(own);
             }

@@ -66,6 +66,7 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("redshift", "alter_encoding", include_str!("../templates/redshift/alter_encoding.sql.j2")),
     ("redshift", "sort_key_none", include_str!("../templates/redshift/sort_key_none.sql.j2")),
     ("common", "check_fits", include_str!("../templates/common/check_fits.sql.j2")),
+    ("common", "check_empty", include_str!("../templates/common/check_empty.sql.j2")),
     ("postgres", "lengths", include_str!("../templates/postgres/lengths.sql.j2")),
     ("redshift", "lengths", include_str!("../templates/redshift/lengths.sql.j2")),
     ("redshift", "check_encoding", include_str!("../templates/redshift/check_encoding.sql.j2")),

@@ -44,7 +44,6 @@ fn what_no_table_change_expresses_is_refused() {
             "  - { name: n, type: bigint, identity: true }\n",
             "identity of `t.n` changed",
         ),
-        ("", "  - { name: n, type: integer, nullable: false }\n", "added NOT NULL without a default"),
         ("", "  - { name: n, type: bigint, identity: true }\n", "identity column `t.n` cannot be added"),
     ];
     for (from, to, refusal) in cases {
@@ -53,6 +52,20 @@ fn what_no_table_change_expresses_is_refused() {
             assert!(err.to_string().contains(refusal), "{dialect}: {err}");
         }
     }
+}
+
+/// A column added NOT NULL without a default: PostgreSQL adds it behind a guard that fails the
+/// migration when the table has rows (tests/planner_cases.rs runs both outcomes); Redshift
+/// refuses the ADD COLUMN even on an empty table, so the planner refuses it there.
+#[test]
+fn a_not_null_column_without_a_default_is_guarded_or_refused() {
+    let (from, to) = (with(""), with("  - { name: n, type: integer, nullable: false }\n"));
+    let pg = plan(PG, &project(&[&from], &[]), &project(&[&to], &[])).unwrap().sql();
+    let guard = pg.find("SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM \"ns\".\"t\")").expect(&pg);
+    let add = pg.find("ADD COLUMN \"n\" INTEGER NOT NULL").expect(&pg);
+    assert!(guard < add, "{pg}");
+    let err = plan(RS, &project(&[&from], &[]), &project(&[&to], &[])).unwrap_err();
+    assert!(err.to_string().contains("added NOT NULL without a default"), "{err}");
 }
 
 #[test]

@@ -102,6 +102,12 @@ pub enum Op {
         to: ColumnType,
         fit: Fit,
     },
+    /// Fails the migration, changing nothing, when the table has rows: a column added NOT NULL
+    /// without a default would have no value in them.
+    CheckEmpty {
+        table: String,
+        column: String,
+    },
     /// Redshift: fails the migration, changing nothing, when the column's encoding (chosen by
     /// ENCODE AUTO) is one on which ALTER COLUMN TYPE is refused.
     CheckEncoding {
@@ -248,6 +254,7 @@ impl Op {
             Op::RebuildColumn { .. } => "rebuild_column",
             Op::DeepCopy { .. } => "deep_copy",
             Op::CheckFits { .. } => "check_fits",
+            Op::CheckEmpty { .. } => "check_empty",
             Op::CheckEncoding { .. } => "check_encoding",
             Op::SavePrivileges { .. } => "save_privileges",
             Op::RestorePrivileges { .. } => "restore_privileges",
@@ -282,6 +289,7 @@ impl Op {
             | Op::AlterColumn { table, .. }
             | Op::RebuildColumn { table, .. }
             | Op::CheckFits { table, .. }
+            | Op::CheckEmpty { table, .. }
             | Op::CheckEncoding { table, .. }
             | Op::SetSchema { table, .. }
             | Op::AlterDistribution { table, .. }
@@ -332,6 +340,9 @@ impl Op {
             Op::DeepCopy { table, .. } => format!("deep copy {} into its new definition", q(&table.name)),
             Op::CheckFits { table, column, to, .. } => {
                 format!("check that every value of {}.{column} stays the same as {to}", q(table))
+            }
+            Op::CheckEmpty { table, column } => {
+                format!("check that {} has no rows, for {column} added NOT NULL without a default", q(table))
             }
             Op::CheckEncoding { table, column } => {
                 format!("check that the encoding of {}.{column} allows ALTER COLUMN TYPE", q(table))

@@ -21,16 +21,36 @@ pub fn refuse_unsupported(d: &TableDiff) -> Result<(), String> {
             TableChange::AddColumn { column: c } if c.identity.is_some() => {
                 return Err(format!("identity column `{name}.{}` cannot be added to an existing table", c.name));
             }
-            TableChange::AddColumn { column: c } if !c.nullable && c.default.is_none() => {
-                return Err(format!(
-                    "column `{name}.{}` is added NOT NULL without a default: existing rows would have no value; add a `default`, or add it nullable, backfill, then make it NOT NULL",
-                    c.name
-                ));
-            }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// Columns added NOT NULL without a default (not identities, refused above).
+fn added_without_default(d: &TableDiff) -> impl Iterator<Item = &crate::model::Column> {
+    d.changes.iter().filter_map(|change| match change {
+        TableChange::AddColumn { column: c } if !c.nullable && c.default.is_none() && c.identity.is_none() => Some(c),
+        _ => None,
+    })
+}
+
+/// Where the dialect cannot add such a column even to an empty table (Redshift).
+pub fn refuse_not_null_without_default(d: &TableDiff) -> Result<(), String> {
+    match added_without_default(d).next() {
+        Some(c) => Err(format!(
+            "column `{}.{}` is added NOT NULL without a default: existing rows would have no value; add a `default`, or add it nullable, backfill, then make it NOT NULL",
+            d.to.name, c.name
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Guards that fail the migration, changing nothing, when the table has rows for a column added
+/// NOT NULL without a default (which an empty table takes).
+pub fn empty_guards(d: &TableDiff) -> Vec<Op> {
+    let guard = |c: &crate::model::Column| Op::CheckEmpty { table: d.from.name.clone(), column: c.name.clone() };
+    added_without_default(d).map(guard).collect()
 }
 
 /// Keys that go (before any table changes) and come (after every table exists).

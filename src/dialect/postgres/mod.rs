@@ -91,7 +91,7 @@ impl Driver for Postgres {
     fn lower_table(&self, d: &TableDiff) -> std::result::Result<TableOps, String> {
         lower::refuse_unsupported(d)?;
         let (early, late) = lower::key_ops(d);
-        let mut guards = Vec::new();
+        let mut guards = lower::empty_guards(d);
         let mut body = lower::column_renames(d);
         body.extend(lower::column_adds(d));
         let redefined = lower::redefined(d);
@@ -161,6 +161,9 @@ impl Driver for Postgres {
                 Hazard::note("the migration fills the materialized view from its tables (as long as a refresh)")
             }
             Op::SetSchema { .. } => Hazard::note("moves the table with its rows, keys, indexes, owner and grants"),
+            Op::CheckEmpty { .. } => {
+                Hazard::note("the migration fails, changing nothing, if the table has rows (the column has no value for them)")
+            }
             Op::AddColumn { last: false, .. } => Hazard::note(
                 "PostgreSQL adds the column at the end of the table, not where the YAML declares it: a COPY or INSERT without a column list sees it last",
             ),

@@ -23,6 +23,8 @@ enum Method {
 
 pub(super) fn table(d: &TableDiff) -> Result<TableOps, String> {
     lower::refuse_unsupported(d)?;
+    // Redshift refuses ADD COLUMN ... NOT NULL without a DEFAULT, even on an empty table.
+    lower::refuse_not_null_without_default(d)?;
     let why = deep_copy(d);
     if !why.is_empty() {
         return Ok(copy(d, why));
