@@ -8,10 +8,13 @@ mod common;
 use common::{psql, schema, text};
 use std::path::Path;
 
+/// Tables as `(name, the YAML after its `table:` line)`.
+type Tables = &'static [(&'static str, &'static str)];
+
 struct Case {
     name: &'static str,
-    before: &'static str,
-    after: &'static str,
+    before: Tables,
+    after: Tables,
     /// Rows inserted before the edit (SQL on `n.t`).
     rows: &'static str,
     /// What `SELECT string_agg(...)` of the check query returns after the migration, or the
@@ -19,11 +22,14 @@ struct Case {
     outcome: Result<(&'static str, &'static str), &'static str>,
 }
 
+const ID: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n";
+const ID_CODE: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: integer, nullable: false }\n";
+
 const CASES: &[Case] = &[
     Case {
         name: "retype_a_column_with_a_default",
-        before: "  - { name: code, type: varchar(8), default: \"'7'\" }\n",
-        after: "  - { name: code, type: integer, default: \"7\" }\n",
+        before: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: varchar(8), default: \"'7'\" }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: integer, default: \"7\" }\n")],
         rows: "INSERT INTO n.t (id, code) VALUES (1, '3'); INSERT INTO n.t (id) VALUES (2)",
         outcome: Ok((
             "INSERT INTO n.t (id) VALUES (3); SELECT string_agg(id || '=' || code, ',' ORDER BY id) FROM n.t",
@@ -32,8 +38,8 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "add_not_null_without_default_to_an_empty_table",
-        before: "",
-        after: "  - { name: code, type: integer, nullable: false }\n",
+        before: &[("t", ID)],
+        after: &[("t", ID_CODE)],
         rows: "",
         outcome: Ok((
             "SELECT attnotnull::text FROM pg_attribute WHERE attrelid = 'n.t'::regclass AND attname = 'code'",
@@ -42,18 +48,34 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "add_not_null_without_default_to_a_table_with_rows",
-        before: "",
-        after: "  - { name: code, type: integer, nullable: false }\n",
+        before: &[("t", ID)],
+        after: &[("t", ID_CODE)],
         rows: "INSERT INTO n.t (id) VALUES (1)",
         outcome: Err("cannot add n.t.code NOT NULL without a default: the table has rows"),
     },
+    Case {
+        name: "a_key_foreign_keys_depend_on_is_replaced_after_them",
+        before: &[
+            ("p", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: integer, nullable: false }\n"),
+            ("c", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: p_id, type: integer, references: p.id }\n"),
+        ],
+        after: &[
+            ("p", "columns:\n  - { name: id, type: integer, nullable: false }\n  - { name: code, type: integer, primary_key: true }\n"),
+            ("c", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: p_id, type: integer, references: p.code }\n"),
+        ],
+        rows: "INSERT INTO n.p VALUES (1, 1); INSERT INTO n.c VALUES (1, 1)",
+        outcome: Ok(("SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) FROM pg_constraint WHERE conrelid IN ('n.p'::regclass, 'n.c'::regclass) AND contype IN ('p', 'f')",
+            "c_p_id_fkey FOREIGN KEY (p_id) REFERENCES n.p(code); c_pkey PRIMARY KEY (id); p_pkey PRIMARY KEY (code)")),
+    },
 ];
 
-fn write(dir: &Path, columns: &str) {
+fn write(dir: &Path, tables: Tables) {
+    let _ = std::fs::remove_dir_all(dir.join("schema/tables"));
     std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
     std::fs::write(dir.join("schema/schema.yaml"), "name: n\nnamespace: n\ndialects: [postgres]\n").unwrap();
-    let table = format!("table: t\ncolumns:\n  - {{ name: id, type: integer, primary_key: true }}\n{columns}");
-    std::fs::write(dir.join("schema/tables/t.yaml"), table).unwrap();
+    for (name, yaml) in tables {
+        std::fs::write(dir.join(format!("schema/tables/{name}.yaml")), format!("table: {name}\n{yaml}")).unwrap();
+    }
 }
 
 #[test]
@@ -107,7 +129,7 @@ fn each_case_migrates_with_its_rows_or_fails_changing_nothing() {
 fn redshift_refuses_a_not_null_column_without_a_default() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    write(dir, "");
+    write(dir, &[("t", ID)]);
     let yaml = dir.join("schema/schema.yaml");
     std::fs::write(&yaml, "name: n\nnamespace: n\ndialects: [postgres, redshift]\n").unwrap();
     assert!(schema(dir, "postgres://unused", &["generate", "--name", "before"]).status.success());

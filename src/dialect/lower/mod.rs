@@ -206,6 +206,16 @@ pub fn lower(
             out.push(Lowered { op: Op::DropView { view: v.clone() }, source: index(Of::View, &v.name) });
         }
     }
+    // A key that foreign keys reference cannot go before them, nor come after them.
+    let foreign = |op: &Op| match op {
+        Op::DropConstraint { table, name } => {
+            from.table(table).is_some_and(|t| keys(t).iter().any(|k| k.name == *name && k.references.is_some()))
+        }
+        Op::AddConstraint { constraint, .. } => constraint.references.is_some(),
+        _ => false,
+    };
+    early.sort_by_key(|l| !foreign(&l.op));
+    late.sort_by_key(|l| foreign(&l.op));
     out.extend(early);
     out.extend(tables);
     out.extend(late);
