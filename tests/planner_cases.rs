@@ -67,6 +67,34 @@ const CASES: &[Case] = &[
         outcome: Ok(("SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) FROM pg_constraint WHERE conrelid IN ('n.p'::regclass, 'n.c'::regclass) AND contype IN ('p', 'f')",
             "c_p_id_fkey FOREIGN KEY (p_id) REFERENCES n.p(code); c_pkey PRIMARY KEY (id); p_pkey PRIMARY KEY (code)")),
     },
+    Case {
+        name: "an_identity_added_to_a_column_with_rows_continues_after_them",
+        before: &[("t", "columns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: v, type: text }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: bigint, identity: true, primary_key: true }\n  - { name: v, type: text }\n")],
+        rows: "INSERT INTO n.t VALUES (5, 'a'), (9, 'b')",
+        outcome: Ok(("INSERT INTO n.t (v) VALUES ('c'); SELECT string_agg(id || v, ',' ORDER BY id) FROM n.t", "5a,9b,10c")),
+    },
+    Case {
+        name: "an_identity_added_to_an_empty_table_starts_at_its_seed",
+        before: &[("t", "columns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: v, type: text }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: bigint, identity: { seed: 100, step: 10 }, primary_key: true }\n  - { name: v, type: text }\n")],
+        rows: "",
+        outcome: Ok(("INSERT INTO n.t (v) VALUES ('a'), ('b'); SELECT string_agg(id || v, ',' ORDER BY id) FROM n.t", "100a,110b")),
+    },
+    Case {
+        name: "an_identity_dropped_leaves_the_values",
+        before: &[("t", "columns:\n  - { name: id, type: bigint, identity: true, primary_key: true }\n  - { name: v, type: text }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: v, type: text }\n")],
+        rows: "INSERT INTO n.t (v) VALUES ('a'), ('b')",
+        outcome: Ok(("INSERT INTO n.t VALUES (7, 'c'); SELECT string_agg(id || v, ',' ORDER BY id) FROM n.t", "1a,2b,7c")),
+    },
+    Case {
+        name: "an_identity_column_added_to_a_table_with_rows_numbers_them",
+        before: &[("t", "columns:\n  - { name: v, type: text }\n")],
+        after: &[("t", "columns:\n  - { name: v, type: text }\n  - { name: id, type: bigint, identity: true }\n")],
+        rows: "INSERT INTO n.t VALUES ('a'), ('b')",
+        outcome: Ok(("INSERT INTO n.t (v) VALUES ('c'); SELECT string_agg(id || v, ',' ORDER BY id) FROM n.t", "1a,2b,3c")),
+    },
 ];
 
 fn write(dir: &Path, tables: Tables) {

@@ -6,44 +6,12 @@ use crate::dialect::conversion::fit;
 use crate::diff::{ColumnChanges, TableChange, TableDiff};
 use crate::model::{sibling_key, Column, Table};
 
-/// Changes no dialect can make to an existing table.
-pub fn refuse_unsupported(d: &TableDiff) -> Result<(), String> {
-    let name = &d.to.name;
-    for change in &d.changes {
-        match change {
-            TableChange::ModifyColumn { to, changed, .. } if changed.has(ColumnChanges::IDENTITY) => {
-                return Err(format!(
-                    "identity of `{name}.{}` changed: identity cannot be added or removed in place",
-                    to.name
-                ));
-            }
-            // Before the NOT NULL rule, which an identity (always NOT NULL) would also meet.
-            TableChange::AddColumn { column: c } if c.identity.is_some() => {
-                return Err(format!("identity column `{name}.{}` cannot be added to an existing table", c.name));
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Columns added NOT NULL without a default (not identities, refused above).
-fn added_without_default(d: &TableDiff) -> impl Iterator<Item = &crate::model::Column> {
+/// Columns added NOT NULL without a default (not identities, which take their values).
+pub fn added_without_default(d: &TableDiff) -> impl Iterator<Item = &crate::model::Column> {
     d.changes.iter().filter_map(|change| match change {
         TableChange::AddColumn { column: c } if !c.nullable && c.default.is_none() && c.identity.is_none() => Some(c),
         _ => None,
     })
-}
-
-/// Where the dialect cannot add such a column even to an empty table (Redshift).
-pub fn refuse_not_null_without_default(d: &TableDiff) -> Result<(), String> {
-    match added_without_default(d).next() {
-        Some(c) => Err(format!(
-            "column `{}.{}` is added NOT NULL without a default: existing rows would have no value; add a `default`, or add it nullable, backfill, then make it NOT NULL",
-            d.to.name, c.name
-        )),
-        None => Ok(()),
-    }
 }
 
 /// Guards that fail the migration, changing nothing, when the table has rows for a column added
@@ -214,7 +182,11 @@ pub fn redefined(d: &TableDiff) -> Vec<(&crate::model::Column, &crate::model::Co
     d.changes
         .iter()
         .filter_map(|c| match c {
-            TableChange::ModifyColumn { from, to, changed } if changed.definition() => Some((from, to)),
+            TableChange::ModifyColumn { from, to, changed }
+                if changed.definition() || changed.has(ColumnChanges::IDENTITY) =>
+            {
+                Some((from, to))
+            }
             _ => None,
         })
         .collect()

@@ -89,7 +89,6 @@ impl Driver for Postgres {
     }
 
     fn lower_table(&self, d: &TableDiff) -> std::result::Result<TableOps, String> {
-        lower::refuse_unsupported(d)?;
         let (early, late) = lower::key_ops(d);
         let mut guards = lower::empty_guards(d);
         let mut body = lower::column_renames(d);

@@ -21,10 +21,39 @@ enum Method {
     DeepCopy,
 }
 
+/// What Redshift cannot do to an existing table: identity can be neither added nor removed
+/// (ALTER TABLE ADD COLUMN refuses IDENTITY too), and ADD COLUMN ... NOT NULL needs a DEFAULT,
+/// even on an empty table.
+pub(super) fn refuse(d: &TableDiff) -> Result<(), String> {
+    let name = &d.to.name;
+    for change in &d.changes {
+        match change {
+            TableChange::ModifyColumn { to, changed, .. } if changed.has(ColumnChanges::IDENTITY) => {
+                return Err(format!(
+                    "identity of `{name}.{}` changed: Redshift cannot add or remove an identity in place",
+                    to.name
+                ));
+            }
+            TableChange::AddColumn { column: c } if c.identity.is_some() => {
+                return Err(format!(
+                    "identity column `{name}.{}` cannot be added to an existing Redshift table",
+                    c.name
+                ));
+            }
+            _ => {}
+        }
+    }
+    match lower::added_without_default(d).next() {
+        Some(c) => Err(format!(
+            "column `{name}.{}` is added NOT NULL without a default: Redshift cannot add one; add a `default`, or add it nullable, backfill, then make it NOT NULL",
+            c.name
+        )),
+        None => Ok(()),
+    }
+}
+
 pub(super) fn table(d: &TableDiff) -> Result<TableOps, String> {
-    lower::refuse_unsupported(d)?;
-    // Redshift refuses ADD COLUMN ... NOT NULL without a DEFAULT, even on an empty table.
-    lower::refuse_not_null_without_default(d)?;
+    refuse(d)?;
     let why = deep_copy(d);
     if !why.is_empty() {
         return Ok(copy(d, why));

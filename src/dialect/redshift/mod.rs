@@ -101,8 +101,7 @@ impl Driver for Redshift {
 
     /// "ALTER TABLE" has no SET SCHEMA: the table is copied into the other namespace.
     fn move_table(&self, diff: &TableDiff) -> std::result::Result<TableOps, String> {
-        crate::dialect::lower::refuse_unsupported(diff)?;
-        crate::dialect::lower::refuse_not_null_without_default(diff)?;
+        lower::refuse(diff)?;
         Ok(lower::copy(diff, vec!["ALTER TABLE cannot move a table to another schema".into()]))
     }
 
