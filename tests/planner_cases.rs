@@ -95,12 +95,23 @@ const CASES: &[Case] = &[
         rows: "INSERT INTO n.t VALUES ('a'), ('b')",
         outcome: Ok(("INSERT INTO n.t (v) VALUES ('c'); SELECT string_agg(id || v, ',' ORDER BY id) FROM n.t", "1a,2b,3c")),
     },
+    Case {
+        name: "a_column_with_a_default_becomes_an_enum",
+        before: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: s, type: varchar(8), default: \"'open'\" }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: s, type: state, default: \"'open'\" }\n")],
+        rows: "INSERT INTO n.t VALUES (1, 'closed'); INSERT INTO n.t (id) VALUES (2)",
+        outcome: Ok((
+            "INSERT INTO n.t (id) VALUES (3); SELECT string_agg(id || s::text || pg_typeof(s)::text, ',' ORDER BY id) FROM n.t",
+            "1closedn.state,2openn.state,3openn.state",
+        )),
+    },
 ];
 
 fn write(dir: &Path, tables: Tables) {
     let _ = std::fs::remove_dir_all(dir.join("schema/tables"));
     std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
-    std::fs::write(dir.join("schema/schema.yaml"), "name: n\nnamespace: n\ndialects: [postgres]\n").unwrap();
+    let settings = "name: n\nnamespace: n\ndialects: [postgres]\nenums:\n  state: [open, closed]\n";
+    std::fs::write(dir.join("schema/schema.yaml"), settings).unwrap();
     for (name, yaml) in tables {
         std::fs::write(dir.join(format!("schema/tables/{name}.yaml")), format!("table: {name}\n{yaml}")).unwrap();
     }
