@@ -200,6 +200,16 @@ where share > {{ max_ratio }}
 """
 
 
+def passfile_password(u):
+    """The password of the URL's `passfile` (the tool's local server keeps its own), or ""."""
+    files = urllib.parse.parse_qs(u.query).get("passfile", [])
+    for line in pathlib.Path(files[0]).read_text().splitlines() if files else []:
+        fields = line.split(":")
+        if len(fields) >= 5 and fields[3] in ("*", u.username or "postgres"):
+            return ":".join(fields[4:])
+    return ""
+
+
 def generate(project, out, url, names):
     settings, tables = load(project)
     out = pathlib.Path(out)
@@ -215,7 +225,7 @@ def generate(project, out, url, names):
     host = u.hostname or urllib.parse.parse_qs(u.query).get("host", ["localhost"])[0]
     (out / "profiles.yml").write_text(yaml.safe_dump({"bench": {"target": "bench", "outputs": {"bench": {
         "type": "postgres", "host": host, "port": u.port or 5432, "user": u.username or "postgres",
-        "password": urllib.parse.unquote(u.password or ""), "dbname": dbname,
+        "password": urllib.parse.unquote(u.password or "") or passfile_password(u), "dbname": dbname,
         "schema": settings["namespace"], "threads": 4,
     }}}}, sort_keys=False))
     sources, count = [], 0
