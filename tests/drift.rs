@@ -51,9 +51,7 @@ fn the_shipped_schema_just_migrated_has_no_drift() {
     assert_eq!(json["warnings"].as_array().unwrap().len(), 0, "{json}");
 }
 
-/// diff builds the desired state on a second connection while the first reads the live
-/// catalog; a role allowed a single connection gets the same answer from one (the second
-/// cannot open, and both halves run on the first).
+/// diff needs one connection: a role allowed a single one gets the same answer.
 #[test]
 fn a_single_connection_gives_the_same_answer() {
     let url = common::shipped_database();

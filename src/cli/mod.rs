@@ -239,7 +239,8 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                 (false, _) => format(cli, "diff", &formats)?,
             };
             let target = database(cli, &layout, &project)?;
-            let report = drift::diff(&target, &project)?;
+            let mut client = target.connect()?;
+            let report = drift::diff(&mut client, target.dialect(), &project)?;
             drift::output::print(&layout, &project, &target, &report, format, cli.quiet);
             if report.drift() {
                 return Ok(ExitCode::from(1));

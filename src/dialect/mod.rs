@@ -38,13 +38,6 @@ pub struct Lint {
     pub help: Option<String>,
 }
 
-/// The project `inspect` normalises, and a second session on the same database (when one could
-/// be opened) where a driver may build it while the first reads the live catalog.
-pub struct Desired<'a> {
-    pub project: &'a Project,
-    pub session: Option<&'a mut ::postgres::Client>,
-}
-
 pub trait Driver: Sync {
     fn dialect(&self) -> Dialect;
 
@@ -77,7 +70,7 @@ pub trait Driver: Sync {
         &self,
         client: &mut ::postgres::Client,
         namespaces: &[String],
-        desired: Option<Desired<'_>>,
+        desired: Option<&Project>,
     ) -> Result<(Live, Option<Project>)>;
 
     /// The operations that change one table, and what they do to the views reading it.

@@ -3,9 +3,8 @@
 //! gives the changes from live to desired; findings are a view of them, the plan their
 //! statements, and a unified diff of the canonical DDL of both sides shows them in full.
 
-use crate::db::Target;
 use crate::dialect::catalog::Live;
-use crate::dialect::{driver, Desired};
+use crate::dialect::driver;
 use crate::diff::findings::{column_positions, findings, Extras, Finding, Kind};
 use crate::diff::unmanaged::{glob, ignore_rule, Unmanaged};
 use crate::diff::{diff as changes_between, Change};
@@ -33,24 +32,10 @@ impl Report {
     }
 }
 
-/// Compares the enabled phases of `project` with the database `target` names. A second
-/// connection, opened alongside the first, lets the driver build the desired state while it
-/// reads the live catalog; without it (a connection limit), both happen on the one.
-pub fn diff(target: &Target, project: &Project) -> Result<Report> {
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| target.connect().ok());
-        (target.connect(), second.join().ok().flatten())
-    });
-    // Under a connection limit either attempt may be the one refused.
-    let (mut client, mut second) = match (first, second) {
-        (Ok(first), second) => (first, second),
-        (Err(_), Some(second)) => (second, None),
-        (Err(e), None) => return Err(e.into()),
-    };
-    let dialect = target.dialect();
+/// Compares the enabled phases of `project` with the database.
+pub fn diff(client: &mut postgres::Client, dialect: Dialect, project: &Project) -> Result<Report> {
     let enabled = project.enabled();
-    let desired = Desired { project: &enabled, session: second.as_mut() };
-    let (live, desired) = driver(dialect).inspect(&mut client, &enabled.managed_namespaces(), Some(desired))?;
+    let (live, desired) = driver(dialect).inspect(client, &enabled.managed_namespaces(), Some(&enabled))?;
     let desired = desired.unwrap_or(enabled);
     Ok(report(project, &desired, live, dialect))
 }

@@ -11,7 +11,6 @@ use crate::dialect::acl;
 use crate::dialect::catalog::{
     identifier, in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Session,
 };
-use crate::dialect::Desired;
 use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Grantee, Identity, Index, Project};
@@ -149,44 +148,23 @@ pub(super) enum Scope<'a> {
 pub(super) fn read(
     client: &mut postgres::Client,
     namespaces: &[String],
-    desired: Option<Desired<'_>>,
+    desired: Option<&Project>,
 ) -> Result<(Live, Option<Project>)> {
     let s = &mut Session::new(client);
-    let Some(Desired { project: d, session }) = desired else {
-        let mut live = snapshot(s, Scope::Managed, namespaces)?;
-        live.queries = s.queries;
-        return Ok((live, None));
-    };
-    let mut warnings = Vec::new();
-    let build = |s: &mut Session, warnings: &mut Vec<String>| {
-        in_transaction(s, "BEGIN", |s| normalise(s, d, namespaces, warnings))
-    };
-    // On a second session the desired state is built while the live catalog is read: the two
-    // take about the same time, and neither waits for the other's locks.
-    let (live, normalised, scratch_queries) = match session {
-        Some(other) => std::thread::scope(|scope| {
-            let built = scope.spawn(|| {
-                let s = &mut Session::new(other);
-                (build(s, &mut warnings), s.queries)
-            });
-            let live = snapshot(s, Scope::Managed, namespaces);
-            let (normalised, queries) = built
-                .join()
-                .unwrap_or_else(|_| (Err(Error::Catalog("building the desired state failed unexpectedly".into())), 0));
-            (live, normalised, queries)
-        }),
-        None => {
-            let live = snapshot(s, Scope::Managed, namespaces);
-            (live, build(s, &mut warnings), 0)
+    let mut live = snapshot(s, Scope::Managed, namespaces)?;
+    let desired = match desired {
+        Some(d) => {
+            let mut normalised = in_transaction(s, "BEGIN", |s| normalise(s, d, namespaces, &mut live.warnings))?;
+            keep_printed(d, &mut normalised, &live.project);
+            Some(normalised)
         }
+        None => None,
     };
-    let mut live = live?;
-    let mut normalised = normalised?;
-    live.warnings.extend(warnings);
-    keep_printed(d, &mut normalised, &live.project);
-    live.queries = s.queries + scratch_queries;
-    overlay(&normalised, &mut live.project);
-    Ok((live, Some(normalised)))
+    live.queries = s.queries;
+    if let Some(d) = &desired {
+        overlay(d, &mut live.project);
+    }
+    Ok((live, desired))
 }
 
 /// A CHECK expression the YAML writes exactly as the server prints the live one (what `inspect`

@@ -8,7 +8,7 @@ mod properties;
 use super::catalog::Live;
 use super::conversion::{needs_cast, risk};
 use super::lower::{self, Hazard, Op, TableOps};
-use super::{standard_literal, Desired, Driver, Grammars, Lint};
+use super::{standard_literal, Driver, Grammars, Lint};
 use crate::dialect::catalog::{in_namespaces, object_key};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
@@ -68,7 +68,7 @@ impl Driver for Postgres {
         &self,
         client: &mut ::postgres::Client,
         namespaces: &[String],
-        desired: Option<Desired<'_>>,
+        desired: Option<&Project>,
     ) -> Result<(Live, Option<Project>)> {
         catalog::read(client, namespaces, desired)
     }

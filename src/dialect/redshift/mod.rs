@@ -11,7 +11,7 @@ mod visibility;
 
 use super::catalog::Live;
 use super::lower::{Hazard, Op, TableOps};
-use super::{standard_literal, Desired, Driver, Grammars, Lint};
+use super::{standard_literal, Driver, Grammars, Lint};
 use crate::dialect::catalog::{in_namespaces, object_key};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
@@ -89,10 +89,9 @@ impl Driver for Redshift {
         &self,
         client: &mut ::postgres::Client,
         namespaces: &[String],
-        desired: Option<Desired<'_>>,
+        desired: Option<&Project>,
     ) -> Result<(Live, Option<Project>)> {
-        // Normalising reads nothing more from the server: the second session is not needed.
-        catalog::read(client, namespaces, desired.map(|d| d.project))
+        catalog::read(client, namespaces, desired)
     }
 
     fn lower_table(&self, diff: &TableDiff) -> std::result::Result<TableOps, String> {
