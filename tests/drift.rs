@@ -51,26 +51,6 @@ fn the_shipped_schema_just_migrated_has_no_drift() {
     assert_eq!(json["warnings"].as_array().unwrap().len(), 0, "{json}");
 }
 
-/// diff needs one connection: a role allowed a single one gets the same answer.
-#[test]
-fn a_single_connection_gives_the_same_answer() {
-    let url = common::shipped_database();
-    let db = url::Url::parse(&url).unwrap().path().trim_start_matches('/').to_string();
-    let role = format!("one_{db}");
-    psql(&url, &format!("CREATE ROLE {role} LOGIN PASSWORD 'one-pw' CONNECTION LIMIT 1"));
-    let mut single = url::Url::parse(&url).unwrap();
-    single.set_username(&role).unwrap();
-    single.set_password(Some("one-pw")).unwrap();
-    let single = single.to_string();
-    psql(&url, "COMMENT ON INDEX analytics.idx_web_searches_session IS 'hand-made'");
-    for url in [&url, &single] {
-        let (out, json) = diff_json(root(), url);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        assert_eq!(findings(&json), ["unmodelled analytics.web_searches.idx_web_searches_session"], "{json}");
-        assert_eq!(json["catalog_queries"], 18, "{json}");
-    }
-}
-
 #[test]
 fn phase_one_only_has_no_drift_and_names_phase_two_objects() {
     let (_tmp, dir) = shipped_copy(|yaml| yaml.replace("phases: [1, 2]", "phases: [1]"));
@@ -477,38 +457,4 @@ fn a_project_without_grants_sees_no_grant_drift() {
     psql(&url, "GRANT SELECT, INSERT ON analytics.web_automations TO grants_etl; GRANT SELECT ON analytics.mv_cost_analytics TO PUBLIC");
     let out = schema(root(), &url, &["diff"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-}
-
-/// A `numeric` without precision keeps any value exactly; the YAML's `decimal` is
-/// `decimal(18,0)`, which rounds. Diff reports the difference, and inspect leaves such a column
-/// out with a warning instead of writing a type that would round it.
-#[test]
-fn an_unconstrained_numeric_is_not_read_as_a_decimal() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
-    std::fs::write(dir.join("schema/schema.yaml"), "name: n\nnamespace: n\ndialects: [postgres]\n").unwrap();
-    let table = "table: prices\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: amount, type: decimal }\n";
-    std::fs::write(dir.join("schema/tables/prices.yaml"), table).unwrap();
-    assert!(schema(dir, "postgres://unused", &["generate"]).status.success());
-    let url = common::fresh_database();
-    assert!(schema(dir, &url, &["migrate"]).status.success());
-    let (out, _) = diff_json(dir, &url);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-
-    psql(&url, "ALTER TABLE n.prices ALTER COLUMN amount TYPE numeric");
-    let (out, json) = diff_json(dir, &url);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert_eq!(findings(&json), ["column_type n.prices.amount"], "{json}");
-    assert_eq!(json["findings"][0]["expected"], "decimal(18,0)", "{json}");
-    assert_eq!(json["findings"][0]["actual"], "numeric", "{json}");
-
-    let out = schema(dir, &url, &["inspect", "--namespace", "n"]);
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains("prices.amount: type `numeric` cannot be written in the YAML format; left out"),
-        "{}",
-        text(&out)
-    );
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("name: amount"), "{}", text(&out));
 }

@@ -1,0 +1,75 @@
+//! diff at the edges: a role allowed one connection, and types the model does not hold
+//! that the catalog prints like one it does.
+
+mod common;
+
+use common::{psql, schema, text};
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `kind object` of every finding, and the whole JSON document.
+fn diff_json(project: &Path, url: &str) -> (std::process::Output, serde_json::Value, Vec<String>) {
+    let out = schema(project, url, &["diff", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let findings = json["findings"].as_array().unwrap().iter();
+    let findings =
+        findings.map(|f| format!("{} {}", f["kind"].as_str().unwrap(), f["object"].as_str().unwrap())).collect();
+    (out, json, findings)
+}
+
+/// diff needs one connection: a role allowed a single one gets the same answer.
+#[test]
+fn a_single_connection_gives_the_same_answer() {
+    let url = common::shipped_database();
+    let db = url::Url::parse(&url).unwrap().path().trim_start_matches('/').to_string();
+    let role = format!("one_{db}");
+    psql(&url, &format!("CREATE ROLE {role} LOGIN PASSWORD 'one-pw' CONNECTION LIMIT 1"));
+    let mut single = url::Url::parse(&url).unwrap();
+    single.set_username(&role).unwrap();
+    single.set_password(Some("one-pw")).unwrap();
+    let single = single.to_string();
+    psql(&url, "COMMENT ON INDEX analytics.idx_web_searches_session IS 'hand-made'");
+    for url in [&url, &single] {
+        let (out, json, found) = diff_json(root(), url);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert_eq!(found, ["unmodelled analytics.web_searches.idx_web_searches_session"], "{json}");
+        assert_eq!(json["catalog_queries"], 18, "{json}");
+    }
+}
+
+/// A `numeric` without precision keeps any value exactly; the YAML's `decimal` is
+/// `decimal(18,0)`, which rounds. Diff reports the difference, and inspect leaves such a column
+/// out with a warning instead of writing a type that would round it.
+#[test]
+fn an_unconstrained_numeric_is_not_read_as_a_decimal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
+    std::fs::write(dir.join("schema/schema.yaml"), "name: n\nnamespace: n\ndialects: [postgres]\n").unwrap();
+    let table = "table: prices\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: amount, type: decimal }\n";
+    std::fs::write(dir.join("schema/tables/prices.yaml"), table).unwrap();
+    assert!(schema(dir, "postgres://unused", &["generate"]).status.success());
+    let url = common::fresh_database();
+    assert!(schema(dir, &url, &["migrate"]).status.success());
+    let (out, _, _) = diff_json(dir, &url);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    psql(&url, "ALTER TABLE n.prices ALTER COLUMN amount TYPE numeric");
+    let (out, json, found) = diff_json(dir, &url);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(found, ["column_type n.prices.amount"], "{json}");
+    assert_eq!(json["findings"][0]["expected"], "decimal(18,0)", "{json}");
+    assert_eq!(json["findings"][0]["actual"], "numeric", "{json}");
+
+    let out = schema(dir, &url, &["inspect", "--namespace", "n"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("prices.amount: type `numeric` cannot be written in the YAML format; left out"),
+        "{}",
+        text(&out)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("name: amount"), "{}", text(&out));
+}
