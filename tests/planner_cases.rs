@@ -89,6 +89,13 @@ const CASES: &[Case] = &[
         outcome: Ok(("INSERT INTO n.t VALUES (7, 'c'); SELECT string_agg(id || v, ',' ORDER BY id) FROM n.t", "1a,2b,7c")),
     },
     Case {
+        name: "an_identity_step_changed_continues_from_the_last_value",
+        before: &[("t", "columns:\n  - { name: id, type: bigint, identity: true, primary_key: true }\n  - { name: v, type: text }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: bigint, identity: { seed: 1, step: 10 }, primary_key: true }\n  - { name: v, type: text }\n")],
+        rows: "INSERT INTO n.t (v) VALUES ('a'), ('b')",
+        outcome: Ok(("INSERT INTO n.t (v) VALUES ('c'); SELECT string_agg(id || v, ',' ORDER BY id) FROM n.t", "1a,2b,12c")),
+    },
+    Case {
         name: "an_identity_column_added_to_a_table_with_rows_numbers_them",
         before: &[("t", "columns:\n  - { name: v, type: text }\n")],
         after: &[("t", "columns:\n  - { name: v, type: text }\n  - { name: id, type: bigint, identity: true }\n")],
