@@ -48,7 +48,7 @@ pub fn init(dir: &Path, options: &Options) -> Result<Created> {
         name => name,
         namespace => namespace,
         dialects => options.dialects.iter().map(|d| d.name()).collect::<Vec<_>>(),
-        redshift => options.dialects.contains(&Dialect::Redshift),
+        table_options => options.dialects.iter().map(|d| crate::dialect::driver(*d).starter_table_options()).collect::<String>(),
     };
     let mut env = minijinja::Environment::new();
     env.set_trim_blocks(true);

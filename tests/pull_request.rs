@@ -30,6 +30,12 @@ fn offline(root: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_schema")).arg("--project").arg(root).args(args).output().unwrap()
 }
 
+/// An `offline` command that must succeed.
+fn succeeds(root: &Path, args: &[&str]) {
+    let out = offline(root, args);
+    assert!(out.status.success(), "{args:?}: {}", text(&out));
+}
+
 fn newest(root: &Path, dialect: &str) -> String {
     let dir = root.join("migrations").join(dialect);
     let mut files: Vec<(i64, PathBuf)> = std::fs::read_dir(&dir)
@@ -62,8 +68,7 @@ fn a_widened_column_recreates_only_the_views_reading_it_and_they_come_back_fille
         "  - name: thread_id\n    type: varchar(64)",
         "  - name: thread_id\n    type: varchar(128)",
     );
-    let out = offline(&root, &["generate", "--name", "wider_thread"]);
-    assert!(out.status.success(), "{}", text(&out));
+    succeeds(&root, &["generate", "--name", "wider_thread"]);
     let pg = newest(&root, "postgres");
     assert!(pg.contains("ALTER COLUMN \"thread_id\" TYPE VARCHAR(128)"), "{pg}");
     assert!(!pg.contains("MATERIALIZED VIEW"), "no view reads thread_id: {pg}");
@@ -74,8 +79,7 @@ fn a_widened_column_recreates_only_the_views_reading_it_and_they_come_back_fille
         "    type: varchar(32)\n    description: request_body",
         "    type: varchar(48)\n    description: request_body",
     );
-    let out = offline(&root, &["generate", "--name", "wider_search_type", "--allow-destructive"]);
-    assert!(out.status.success(), "{}", text(&out));
+    succeeds(&root, &["generate", "--name", "wider_search_type", "--allow-destructive"]);
     let pg = newest(&root, "postgres");
     assert!(pg.contains("DROP MATERIALIZED VIEW IF EXISTS \"analytics\".\"mv_web_search_statistics\""), "{pg}");
     assert!(!pg.contains("mv_basic_statistics"), "a view that does not read search_type stays: {pg}");
@@ -94,8 +98,7 @@ fn a_widened_column_recreates_only_the_views_reading_it_and_they_come_back_fille
         "  - name: user_id\n    type: varchar(64)",
         "  - name: user_id\n    type: varchar(12)",
     );
-    let out = offline(&root, &["generate", "--name", "narrow_user", "--allow-destructive"]);
-    assert!(out.status.success(), "{}", text(&out));
+    succeeds(&root, &["generate", "--name", "narrow_user", "--allow-destructive"]);
     let out = schema(&root, &url, &["migrate"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -152,8 +155,7 @@ fn a_change_for_one_dialect_writes_no_file_for_the_other_and_hand_written_gaps_a
         "  columns: [event_date, search_type]\ncolumns:",
         "  columns: [event_date]\ncolumns:",
     );
-    let out = offline(&root, &["generate", "--name", "sortkey", "--allow-destructive"]);
-    assert!(out.status.success(), "{}", text(&out));
+    succeeds(&root, &["generate", "--name", "sortkey", "--allow-destructive"]);
     assert!(root.join("migrations/redshift/V3__sortkey.sql").exists());
     assert!(!root.join("migrations/postgres/V3__sortkey.sql").exists(), "nothing to do on PostgreSQL: no file");
     let out = offline(&root, &["generate", "--check"]);
@@ -291,8 +293,7 @@ fn redo_regenerates_the_newest_migration_until_a_database_applied_it() {
         );
     };
     add("engine");
-    let out = offline(&root, &["generate", "--name", "add_engine"]);
-    assert!(out.status.success(), "{}", text(&out));
+    succeeds(&root, &["generate", "--name", "add_engine"]);
     let state = std::fs::read_to_string(root.join("migrations/state.json")).unwrap();
     // The generate was wrong (the column belongs to another name): fix the YAML and redo.
     edit(&root, "tables/web_searches.yaml", "  - name: engine\n", "  - name: search_engine\n");
@@ -304,8 +305,7 @@ fn redo_regenerates_the_newest_migration_until_a_database_applied_it() {
     assert!(pg.contains("ADD COLUMN \"search_engine\"") && !pg.contains("\"engine\""), "{pg}");
     assert!(!root.join("migrations/postgres/V4__add_engine.sql").exists(), "redone in place, no V4");
     assert_ne!(std::fs::read_to_string(root.join("migrations/state.json")).unwrap(), state);
-    let out = offline(&root, &["generate", "--check"]);
-    assert!(out.status.success(), "{}", text(&out));
+    succeeds(&root, &["generate", "--check"]);
 
     // Applied: redo refuses, and leaves everything as it was.
     let out = schema(&root, &url, &["migrate"]);
@@ -331,15 +331,13 @@ fn a_migrate_script_applied_with_psql_is_what_status_sees_applied() {
 {at}"
         ),
     );
-    let out = offline(&root, &["generate", "--name", "add_engine"]);
-    assert!(out.status.success(), "{}", text(&out));
+    succeeds(&root, &["generate", "--name", "add_engine"]);
     let url = fresh_database();
     // V1 applied by the tool; V2 and V3 left for the script.
     let out = schema(&root, &url, &["migrate", "--to", "1"]);
     assert!(out.status.success(), "{}", text(&out));
     let script = root.join("deploy.sql");
-    let out = offline(&root, &["--dialect", "postgres", "migrate", "--script", script.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out));
+    succeeds(&root, &["--dialect", "postgres", "migrate", "--script", script.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 migrations"), "{}", text(&out));
     for _ in 0..2 {
         let psql = Command::new("psql").arg(&url).arg("-X").arg("-q").arg("-f").arg(&script).output().unwrap();

@@ -101,6 +101,12 @@ pub trait Driver: Sync {
     /// Why that query may not list a table.
     fn size_unknown(&self) -> &'static str;
 
+    /// The lines `schema init` writes into its example table for this dialect (commented YAML,
+    /// each ending in a newline), if it has options of its own.
+    fn starter_table_options(&self) -> &'static str {
+        ""
+    }
+
     /// What can go wrong when the operation runs here.
     fn hazards(&self, op: &Op) -> Vec<Hazard>;
 

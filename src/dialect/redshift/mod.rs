@@ -142,6 +142,12 @@ impl Driver for Redshift {
         "SVV_TABLE_INFO lists only tables that hold rows, and shows them only to superusers and users granted SELECT on it: empty, not created yet, or not visible to this user"
     }
 
+    fn starter_table_options(&self) -> &'static str {
+        "# Redshift only: how rows are spread over the nodes, and the order blocks are kept in.\n\
+         distribution: { style: key, key: user_id }\n\
+         sort_key: { columns: [event_date] }\n"
+    }
+
     /// Redshift refuses ALTER COLUMN ... TYPE inside a transaction block (AWS "ALTER TABLE").
     fn transactional(&self, op: &Op) -> bool {
         !matches!(op, Op::AlterColumn { .. })
