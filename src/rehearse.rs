@@ -15,6 +15,7 @@ use crate::migrations::scan;
 use crate::model::{display_key, Dialect, Project};
 use crate::plan::Step;
 use crate::sql::lexer::split_statements;
+use crate::terminal::count;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -132,12 +133,11 @@ fn apply(target: &Target, dialect: Dialect, files: &[File]) -> std::result::Resu
     }
     let texts: Vec<&str> = files.iter().map(|f| f.text.as_str()).collect();
     for (file, rules) in files.iter().zip(d.rehearsal_rules(&texts)) {
+        let statements = split_statements(&file.text, d.escapes());
         if let (Some(first), true) = (rules.first(), file.steps.is_some()) {
             let n = first.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(1);
-            let all = split_statements(&file.text, d.escapes()).len();
-            return Err(fail(file, n, all, "", format!("{dialect} refuses it: {first}")));
+            return Err(fail(file, n, statements.len(), "", format!("{dialect} refuses it: {first}")));
         }
-        let statements = split_statements(&file.text, d.escapes());
         let transactional = !file.text.starts_with(NO_TRANSACTION);
         if transactional {
             client.batch_execute("BEGIN").map_err(|e| fail(file, 0, statements.len(), "BEGIN", describe(&e)))?;
@@ -211,8 +211,4 @@ fn one_line(sql: &str) -> String {
         Some((cut, _)) => format!("{} …", &line[..cut]),
         None => line,
     }
-}
-
-fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }

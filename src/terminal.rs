@@ -39,6 +39,11 @@ pub fn safe(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `1 table`, `2 tables`.
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// A message the tool composed of several lines (each part of it already one line): every line
 /// made [`safe`], the line breaks kept.
 pub fn safe_lines(text: &str) -> String {

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::model::Project;
 use crate::refresh::{self, Progress};
-use crate::terminal::safe;
+use crate::terminal::{count, safe};
 use crate::{backfill, docs, drift, inspect, migrate, seed, validate};
 use clap::ValueEnum;
 use serde_json::json;
@@ -472,11 +472,6 @@ fn run_inspect(
         "warnings": adopted.warnings,
     }));
     Ok(ExitCode::SUCCESS)
-}
-
-/// `1 table`, `2 tables`.
-fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn join<T: std::fmt::Display>(items: &[T]) -> String {

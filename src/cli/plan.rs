@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::layout::Layout;
 use crate::model::Project;
 use crate::review::{self, Migration, TableSize};
+use crate::terminal::count;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::process::ExitCode;
@@ -42,12 +43,12 @@ pub fn run(cli: &Cli, layout: &Layout, project: &Project) -> Result<ExitCode> {
     };
     let title = match (&database, migrations.len()) {
         (Some(db), 0) => format!("no migration pending on {db}"),
-        (Some(db), n) => format!("{} pending on {db}", count(n)),
+        (Some(db), n) => format!("{} pending on {db}", count(n, "migration")),
         (None, 0) => {
             "the migrations are up to date with the YAML; name a database (--target) to see what is pending there"
                 .into()
         }
-        (None, n) => format!("{} not generated yet (run `schema generate`)", count(n)),
+        (None, n) => format!("{} not generated yet (run `schema generate`)", count(n, "migration")),
     };
     let out = match format {
         Format::Json => {
@@ -65,10 +66,6 @@ pub fn run(cli: &Cli, layout: &Layout, project: &Project) -> Result<ExitCode> {
     };
     print!("{out}");
     Ok(ExitCode::SUCCESS)
-}
-
-fn count(n: usize) -> String {
-    format!("{n} migration{}", if n == 1 { "" } else { "s" })
 }
 
 fn name(m: &Migration) -> String {
