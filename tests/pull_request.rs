@@ -177,8 +177,14 @@ fn a_change_for_one_dialect_writes_no_file_for_the_other_and_hand_written_gaps_a
 }
 
 /// The binary in `dir` with `args`, no database named.
+/// The binary as a developer runs it at a terminal: CI's own variables (`CI`, a target, a URL)
+/// would change which database the default target means.
 fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_schema")).current_dir(dir).args(args).env_remove("DATABASE_URL").output().unwrap()
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schema"));
+    for var in ["CI", "DATABASE_URL", "SCHEMA_TARGET"] {
+        cmd.env_remove(var);
+    }
+    cmd.current_dir(dir).args(args).output().unwrap()
 }
 
 #[test]
