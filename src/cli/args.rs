@@ -169,7 +169,9 @@ pub enum Command {
         #[arg(long)]
         sql: bool,
     },
-    /// Write the database's schema as YAML project files, to adopt an existing database.
+    /// Write the database's schema as YAML project files, to adopt an existing database. The
+    /// files are first loaded and compared with the database as `diff` would: exit 1, and
+    /// nothing written, if they do not reproduce it.
     Inspect {
         /// Project folder to write (must be empty or absent): schema/ (schema.yaml, tables/,
         /// views/) and an empty migrations/; default: print the YAML files.
@@ -179,6 +181,10 @@ pub enum Command {
         /// the project's namespace, the others are managed beside it; default: the project's.
         #[arg(long = "namespace", value_name = "NAMESPACE", value_delimiter = ',')]
         namespaces: Vec<String>,
+        /// Write (or print) the project even when it does not reproduce the database as read;
+        /// the differences are listed and the exit code stays 1.
+        #[arg(long)]
+        force: bool,
     },
     /// Run the data checks of the enabled phases, all checks of a table (and window) in one
     /// scan. Exit 1 if an error-severity check fails, 2 if a check could not run.

@@ -153,9 +153,9 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             format(cli, "init", &text_json)?;
             return files::init(dir.as_deref().unwrap_or(&cli.project), dialects, namespace.clone(), &out);
         }
-        Command::Inspect { out: dir, namespaces } => {
+        Command::Inspect { out: dir, namespaces, force } => {
             format(cli, "inspect", &text_json)?;
-            return run_inspect(cli, &layout, dir.as_deref(), namespaces, &out);
+            return run_inspect(cli, &layout, dir.as_deref(), namespaces, *force, &out);
         }
         _ => {}
     }
@@ -427,6 +427,7 @@ fn run_inspect(
     layout: &Layout,
     dir: Option<&std::path::Path>,
     namespaces: &[String],
+    force: bool,
     out: &Out,
 ) -> Result<ExitCode> {
     let project = if layout.schema.join("schema.yaml").is_file() { Some(load_project(layout)?) } else { None };
@@ -441,8 +442,18 @@ fn run_inspect(
             seen
         }),
     };
-    let adopted = inspect::adopt(&target, &namespaces, project.map(|p| p.name), dir)?;
+    let adopted = inspect::adopt(&target, &namespaces, project.map(|p| p.name), dir, force)?;
     adopted.warnings.iter().for_each(|w| out.progress(format!("warning: {}", safe(w))));
+    if !adopted.differences.is_empty() {
+        out.progress(format!(
+            "the project read does not reproduce the database: {} when loaded and compared as `schema diff` compares:",
+            count(adopted.differences.len(), "difference")
+        ));
+        adopted.differences.iter().for_each(|d| out.progress(format!("  {}", safe(d))));
+        if !force {
+            out.progress("nothing written: `--force` writes it anyway, with these differences");
+        }
+    }
     match &adopted.written {
         Some(dir) => {
             out.say(format!(
@@ -458,7 +469,9 @@ fn run_inspect(
                 "next: `schema --project {project} generate`, then `schema --project {project} baseline --version 1` on this database (it runs nothing), then `schema --project {project} diff`"
             ));
         }
-        None if !out.json => adopted.files.iter().for_each(|(path, text)| print!("--- # {path}\n{text}")),
+        None if !out.json && adopted.given(force) => {
+            adopted.files.iter().for_each(|(path, text)| print!("--- # {path}\n{text}"))
+        }
         None => {}
     }
     let files: Vec<_> = adopted.files.iter().map(|(path, text)| json!({"path": path, "text": text})).collect();
@@ -468,10 +481,11 @@ fn run_inspect(
         "namespace": namespaces[0],
         "namespaces": namespaces,
         "written_to": adopted.written,
-        "files": files,
+        "files": if adopted.given(force) { files } else { Vec::new() },
         "warnings": adopted.warnings,
+        "differences": adopted.differences,
     }));
-    Ok(ExitCode::SUCCESS)
+    Ok(if adopted.differences.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn join<T: std::fmt::Display>(items: &[T]) -> String {

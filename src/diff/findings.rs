@@ -111,6 +111,22 @@ pub struct Finding {
     pub item: Option<String>,
 }
 
+impl Finding {
+    /// One line: `kind object (property): expected X, found Y`.
+    pub fn summary(&self) -> String {
+        let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "nothing".into());
+        let property = self.property.as_ref().map(|p| format!(" ({p})")).unwrap_or_default();
+        let line = format!(
+            "{} {}{property}: expected {}, found {}",
+            self.kind,
+            self.object,
+            or_none(&self.expected),
+            or_none(&self.actual)
+        );
+        line.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
 /// What the catalog shows beyond the model: columns of types the YAML cannot express (table,
 /// column, type as printed) and materialized views the server cannot refresh (name, why).
 #[derive(Default)]

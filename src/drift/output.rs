@@ -140,15 +140,7 @@ fn unexpressed(report: &Report) {
     }
     println!("-- Not repaired by the statements above ({}):", list.len());
     for f in list {
-        let line = format!(
-            "{} {}{}: expected {}, found {}",
-            f.kind,
-            f.object,
-            property(f),
-            or_none(&f.expected),
-            or_none(&f.actual)
-        );
-        println!("--   {}", line.split_whitespace().collect::<Vec<_>>().join(" "));
+        println!("--   {}", f.summary());
     }
 }
 

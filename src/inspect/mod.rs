@@ -16,17 +16,37 @@ mod adoptable;
 pub struct Adopted {
     pub files: Vec<(String, String)>,
     pub warnings: Vec<String>,
+    /// Where the project went; None when printed, or when the self-check found differences
+    /// and `force` was not given (then nothing was written or printed).
     pub written: Option<std::path::PathBuf>,
+    /// How the project, loaded and built as `schema diff` builds it, differs from the database
+    /// it was read from: empty when it reproduces it (apart from what `ignore:` lists).
+    pub differences: Vec<String>,
     pub tables: usize,
     pub views: usize,
+}
+
+impl Adopted {
+    /// Whether the files are given (written or printed): the self-check was clean, or forced.
+    pub fn given(&self, force: bool) -> bool {
+        self.differences.is_empty() || force
+    }
 }
 
 /// `schema inspect`: reads the namespaces (the first becomes the project's, the others are
 /// managed beside it) and prints its project files, or writes a whole project
 /// into `out` (an empty or new folder): `schema/` with the YAML and an empty `migrations/`, so
 /// `schema --project <out> generate` and `baseline` work on it as they are. Warnings say what the
-/// YAML cannot carry.
-pub fn adopt(target: &Target, namespaces: &[String], name: Option<String>, out: Option<&Path>) -> Result<Adopted> {
+/// YAML cannot carry. Before anything is written the project proves itself: it is loaded and
+/// compared with the database exactly as `schema diff` would (`self_check`); with differences,
+/// nothing is written unless `force`.
+pub fn adopt(
+    target: &Target,
+    namespaces: &[String],
+    name: Option<String>,
+    out: Option<&Path>,
+    force: bool,
+) -> Result<Adopted> {
     // Said before the catalog is read, and plainly.
     if let Some(dir) = out {
         if dir.exists() && !dir.is_dir() {
@@ -58,11 +78,13 @@ pub fn adopt(target: &Target, namespaces: &[String], name: Option<String>, out: 
         warnings.push(format!("{} has no tables or views on {}", namespaces.join(", "), target.redacted()));
     }
     let (tables, views) = (adopted.tables.len(), adopted.views.len());
-    let Some(dir) = out else {
-        return Ok(Adopted { files, warnings, written: None, tables, views });
+    let differences = self_check(&mut client, target, &files)?;
+    let adopted = Adopted { files, warnings, written: None, differences, tables, views };
+    let Some(dir) = out.filter(|_| adopted.given(force)) else {
+        return Ok(adopted);
     };
     let layout = crate::layout::Layout::find(dir);
-    for (path, text) in &files {
+    for (path, text) in &adopted.files {
         let path = layout.schema.join(path);
         let parent = path.parent().unwrap_or(dir);
         std::fs::create_dir_all(parent)
@@ -73,7 +95,23 @@ pub fn adopt(target: &Target, namespaces: &[String], name: Option<String>, out: 
         .map_err(|e| Error::new(format!("creating {}: {e}", layout.migrations.display())))?;
     crate::load::json_schema::write(&layout.schema.join(crate::load::json_schema::FOLDER))
         .map_err(|e| Error::new(format!("writing the JSON schemas into {}: {e}", layout.schema.display())))?;
-    Ok(Adopted { files, warnings, written: Some(dir.to_path_buf()), tables, views })
+    Ok(Adopted { written: Some(dir.to_path_buf()), ..adopted })
+}
+
+/// The files loaded as `schema` loads a project and compared with the database as `schema
+/// diff` compares them (the desired state built in its rolled-back scratch transaction): each
+/// finding, or the canonical DDL's difference, as one line.
+fn self_check(client: &mut postgres::Client, target: &Target, files: &[(String, String)]) -> Result<Vec<String>> {
+    let dir = Path::new("/adopted");
+    let texts = files.iter().map(|(path, text)| (dir.join(path), Ok(text.clone()))).collect();
+    let project = crate::load::load_texts(dir, texts)
+        .map_err(|diagnostics| Error::Load { dir: "the adopted project".into(), diagnostics })?;
+    let report = crate::drift::diff(client, target.dialect(), &project)?;
+    let mut differences: Vec<String> = report.findings.iter().map(|f| f.summary()).collect();
+    if differences.is_empty() && report.drift() {
+        differences.push(format!("the canonical DDL differs:\n{}", report.diff));
+    }
+    Ok(differences)
 }
 
 /// `schema.yaml`, `tables/<name>.yaml` and `views/<name>.yaml` (paths relative to the YAML

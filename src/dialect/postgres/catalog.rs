@@ -11,7 +11,7 @@ use crate::dialect::acl;
 use crate::dialect::catalog::{
     identifier, in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Session,
 };
-use crate::diff::findings::Kind;
+use crate::diff::findings::{Kind, Unmanaged};
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Grantee, Identity, Index, Project};
 use crate::sql::lexer::Escapes;
@@ -89,11 +89,14 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE {n} AND r.rulename <> '_RETURN'
 ORDER BY 1, 2, 3";
 
+const EXPRESSION_INDEX: &str = "expression index";
+
 /// Indexes other than those backing a constraint: key columns one per line (expressions
 /// through the slower pg_get_indexdef), their `indoption` bits (1 = DESC, 2 = NULLS FIRST),
-/// partial-index predicate.
+/// partial-index predicate, and the whole definition of an index on an expression.
 const INDEXES: &str = "SELECT {c} AS owner, i.relname AS name, x.indisunique, x.indoption::text AS options,
   pg_catalog.pg_get_expr(x.indpred, x.indrelid, true) AS predicate,
+  CASE WHEN 0 = ANY (x.indkey::pg_catalog.int2[]) THEN pg_catalog.pg_get_indexdef(x.indexrelid) END AS expression,
   (SELECT pg_catalog.string_agg(CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(x.indexrelid, k.n::integer, true)
                                      ELSE pg_catalog.quote_ident(a.attname) END, E'\\n' ORDER BY k.n)
      FROM pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, n)
@@ -162,9 +165,29 @@ pub(super) fn read(
     };
     live.queries = s.queries;
     if let Some(d) = &desired {
+        reclaim_declared(&mut live, d);
         overlay(d, &mut live.project);
     }
     Ok((live, desired))
+}
+
+/// An index on an expression named like an index the YAML declares is that index, changed: it
+/// is compared (its definition as its columns), so the plan replaces it, rather than reported
+/// beside a missing index whose CREATE would collide with it.
+fn reclaim_declared(live: &mut Live, desired: &Project) {
+    let declared = |u: &Unmanaged| {
+        let item = u.item.as_deref();
+        u.property.as_deref() == Some(EXPRESSION_INDEX)
+            && desired.table(&u.table).is_some_and(|t| t.indexes.iter().any(|i| Some(i.name.as_str()) == item))
+    };
+    let (reclaimed, kept): (Vec<Unmanaged>, Vec<Unmanaged>) = live.unmanaged.drain(..).partition(declared);
+    live.unmanaged = kept;
+    for u in reclaimed {
+        let Some(t) = live.project.tables.iter_mut().find(|t| t.name == u.table) else { continue };
+        let unique = u.definition.starts_with("CREATE UNIQUE");
+        let name = u.item.unwrap_or_default();
+        t.indexes.push(Index { name, columns: vec![u.definition], unique, predicate: None });
+    }
 }
 
 /// A CHECK expression the YAML writes exactly as the server prints the live one (what `inspect`
@@ -343,6 +366,12 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         }
     }
     for r in indexes.iter() {
+        // The YAML's index columns are columns: an index on an expression is reported alone,
+        // and its table stays managed.
+        if let Some(definition) = r.get("expression") {
+            b.unmodelled(r.text("owner"), Some(r.text("name")), EXPRESSION_INDEX, None, definition);
+            continue;
+        }
         let options: Vec<i64> = r.text("options").split_whitespace().filter_map(|o| o.parse().ok()).collect();
         let columns = r
             .text("columns")

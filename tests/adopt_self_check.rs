@@ -1,0 +1,100 @@
+//! `schema inspect` proves its own output: the project it read is loaded and compared with the
+//! database as `schema diff` compares them before anything is written. What it cannot hold is
+//! set aside alone, named, and listed in `ignore:`; what depends on it stays managed.
+
+mod common;
+
+use common::{psql, schema, text};
+use std::path::Path;
+
+fn inspect(url: &str, dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["inspect", "--namespace", "shop", "--out", dir.to_str().unwrap()];
+    args.extend(extra);
+    schema(dir.parent().unwrap(), url, &args)
+}
+
+/// A foreign key into a namespace the project does not manage cannot be written: before, the
+/// project was written with a warning and `diff` on the same database then reported drift.
+#[test]
+fn a_project_that_does_not_reproduce_the_database_is_not_written_unless_forced() {
+    let url = common::fresh_database();
+    psql(
+        &url,
+        "CREATE SCHEMA other; CREATE TABLE other.regions (id int PRIMARY KEY);
+         CREATE SCHEMA shop; CREATE TABLE shop.stores (id int PRIMARY KEY, region_id int REFERENCES other.regions);",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shop");
+
+    let out = inspect(&url, &dir, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("does not reproduce the database: 1 difference"), "{said}");
+    assert!(said.contains("foreign_key shop.stores: expected nothing, found (region_id) REFERENCES other.regions"));
+    assert!(said.contains("nothing written: `--force`"), "{said}");
+    assert!(!dir.exists(), "nothing is written");
+
+    // Printing is giving it too: nothing on stdout either.
+    let out = schema(tmp.path(), &url, &["inspect", "--namespace", "shop"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+
+    // --force writes it, says what differs, and the exit code still says so.
+    let out = inspect(&url, &dir, &["--force"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("wrote 2 files for 1 table"), "{}", text(&out));
+    assert!(!text(&out).contains("nothing written"), "{}", text(&out));
+    let out = schema(&dir, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(1), "the difference listed is the drift diff reports: {}", text(&out));
+    assert!(text(&out).contains("foreign_key"), "{}", text(&out));
+
+    // JSON carries the differences, and no files when they were not given.
+    let out = schema(tmp.path(), &url, &["--format", "json", "inspect", "--namespace", "shop"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["differences"].as_array().map(Vec::len), Some(1), "{doc}");
+    assert_eq!(doc["files"], serde_json::json!([]), "{doc}");
+}
+
+/// An index on an expression set its whole table aside, then every table with a foreign key to
+/// it and every view reading those. Now only the index is set aside.
+#[test]
+fn an_expression_index_is_set_aside_alone_and_its_table_and_dependants_stay() {
+    let url = common::fresh_database();
+    psql(
+        &url,
+        "CREATE SCHEMA shop;
+         CREATE TABLE shop.customers (id int PRIMARY KEY, email varchar(255) NOT NULL);
+         CREATE UNIQUE INDEX customers_email_lower ON shop.customers (lower(email));
+         CREATE INDEX customers_email ON shop.customers (email);
+         CREATE TABLE shop.orders (id int PRIMARY KEY, customer_id int REFERENCES shop.customers);
+         CREATE VIEW shop.customer_orders AS SELECT c.email, o.id FROM shop.customers c JOIN shop.orders o ON o.customer_id = c.id;",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shop");
+    let out = inspect(&url, &dir, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("wrote 4 files for 2 tables and 1 view"), "{said}");
+    assert!(
+        said.contains("customers.customers_email_lower: expression index (CREATE UNIQUE INDEX customers_email_lower"),
+        "{said}"
+    );
+    assert!(!said.contains("left out"), "nothing else is set aside: {said}");
+    let settings = std::fs::read_to_string(dir.join("schema/schema.yaml")).unwrap();
+    assert!(settings.contains("unmodelled customers.customers_email_lower expression index"), "{settings}");
+    let customers = std::fs::read_to_string(dir.join("schema/tables/customers.yaml")).unwrap();
+    assert!(customers.contains("name: customers_email,"), "the plain index stays: {customers}");
+
+    let out = schema(&dir, &url, &["diff"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Without the rule, diff names the index and the property.
+    let without: String = settings.lines().filter(|l| !l.starts_with("ignore:")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("schema/schema.yaml"), without).unwrap();
+    let out = schema(&dir, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("unmodelled      shop.customers.customers_email_lower (expression index)"),
+        "{}",
+        text(&out)
+    );
+}
