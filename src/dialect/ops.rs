@@ -3,7 +3,9 @@
 
 use super::conversion::Fit;
 use crate::diff::{grants_text, Key, Row};
-use crate::model::{display_key, Column, ColumnType, Distribution, Grant, Grantee, Index, SortKey, Table, View};
+use crate::model::{
+    display_key, Column, ColumnType, Distribution, Grant, Grantee, Index, Sequence, SortKey, Table, View,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -27,6 +29,14 @@ pub enum Op {
     },
     DropEnum {
         name: String,
+    },
+    /// PostgreSQL: a sequence created (`exists` false), altered to `options`, or dropped
+    /// (`options` None). Options are the whole effective list: numbers and keywords only.
+    Sequence {
+        name: String,
+        exists: bool,
+        options: Option<Sequence>,
+        text: Option<String>,
     },
     CreateTable {
         table: Table,
@@ -242,6 +252,7 @@ impl Op {
             Op::CreateEnum { .. } => "create_enum",
             Op::AddEnumValue { .. } => "add_enum_value",
             Op::DropEnum { .. } => "drop_enum",
+            Op::Sequence { .. } => "sequence",
             Op::CreateTable { .. } => "create_table",
             Op::DropTable { .. } => "drop_table",
             Op::CreateView { .. } => "create_view",
@@ -320,6 +331,9 @@ impl Op {
             Op::CreateEnum { name, .. } => format!("create enum type {}", q(name)),
             Op::AddEnumValue { name, value, .. } => format!("add value '{value}' to enum type {}", q(name)),
             Op::DropEnum { name } => format!("drop enum type {}", q(name)),
+            Op::Sequence { name, exists, options, .. } => {
+                crate::diff::sequence_text(&q(name), *exists, options.as_ref())
+            }
             Op::CreateTable { table, .. } => format!("create table {}", q(&table.name)),
             Op::DropTable { table } => format!("drop table {}", q(table)),
             Op::CreateView { view } => format!("create {} {}", view.kind_name(), q(&view.name)),
@@ -389,6 +403,7 @@ impl Op {
     pub fn common_hazards(&self) -> Vec<Hazard> {
         match self {
             Op::DropTable { .. } => Hazard::guarded("deletes the table and all its rows"),
+            Op::Sequence { options: None, .. } => Hazard::guarded("deletes the sequence and where it had counted to"),
             Op::AddEnumValue { .. } => {
                 Hazard::note("the new value can be stored only once this migration has committed")
             }

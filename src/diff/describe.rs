@@ -65,10 +65,16 @@ pub(super) fn mv_options(v: &View) -> String {
 /// Where the YAML holds what a finding of `kind` is about, or what else to do.
 pub(super) fn hint(kind: Kind) -> &'static str {
     match kind {
-        Kind::MissingTable | Kind::MissingView | Kind::MissingEnum | Kind::MissingColumn | Kind::MissingIndex => {
-            "the YAML declares it: run `schema migrate`, or remove it from the YAML"
+        Kind::MissingTable
+        | Kind::MissingView
+        | Kind::MissingEnum
+        | Kind::MissingSequence
+        | Kind::MissingColumn
+        | Kind::MissingIndex => "the YAML declares it: run `schema migrate`, or remove it from the YAML",
+        Kind::ExtraTable | Kind::ExtraView | Kind::ExtraEnum | Kind::ExtraSequence => {
+            "declare it in the YAML, or name it in `ignore:`"
         }
-        Kind::ExtraTable | Kind::ExtraView | Kind::ExtraEnum => "declare it in the YAML, or name it in `ignore:`",
+        Kind::SequenceOptions => "`sequences:` in schema.yaml",
         Kind::ExtraColumn => "declare it under the table's `columns:`, or drop it",
         Kind::ExtraIndex => "declare it under the table's `indexes:`, or drop it",
         Kind::RenamedColumn => "`renamed_from:` on the column, or rename it back",

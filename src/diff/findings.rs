@@ -20,6 +20,10 @@ pub enum Kind {
     ExtraEnum,
     /// An enum type whose values differ (added, removed or in another order).
     EnumValues,
+    MissingSequence,
+    ExtraSequence,
+    /// A sequence whose options (type, start, increment, bounds, cache, cycle) differ.
+    SequenceOptions,
     MissingView,
     ExtraView,
     /// A view where the YAML has a materialized view, or the reverse.
@@ -148,6 +152,14 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
             Change::ModifyEnum { name, from, to } => {
                 f.add(Kind::EnumValues, name, None, Some(to.join(", ")), Some(from.join(", ")))
             }
+            Change::Sequence { name, from, to } => {
+                let kind = match (from, to) {
+                    (None, _) => Kind::MissingSequence,
+                    (_, None) => Kind::ExtraSequence,
+                    _ => Kind::SequenceOptions,
+                };
+                f.add(kind, name, None, to.map(|s| s.to_string()), from.map(|s| s.to_string()))
+            }
             _ => {}
         }
     }
@@ -169,9 +181,15 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
         let grants = match (desired.table(&u.table), desired.view(&u.table)) {
             (Some(t), _) => &t.grants,
             (None, Some(v)) => &v.grants,
-            // An object the YAML cannot hold at all, or an enum; on an extra table or view, that
-            // finding says it all.
-            (None, None) if u.kind == Kind::Unmanaged || desired.enums.contains_key(&u.table) => &None,
+            // An object the YAML cannot hold at all, an enum or a sequence; on an extra table or
+            // view, that finding says it all.
+            (None, None)
+                if u.kind == Kind::Unmanaged
+                    || desired.enums.contains_key(&u.table)
+                    || desired.sequences.contains_key(&u.table) =>
+            {
+                &None
+            }
             (None, None) => continue,
         };
         let expected = match u.kind {

@@ -12,7 +12,9 @@ pub mod unmanaged;
 pub use keys::{keys, Key, KeyKind};
 
 use crate::model::grants::minus;
-use crate::model::{display_key, sibling_key, Column, Distribution, Grant, Index, Project, SortKey, Table, View};
+use crate::model::{
+    display_key, sibling_key, Column, Distribution, Grant, Index, Project, Sequence, SortKey, Table, View,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +41,12 @@ pub enum Change {
         name: String,
         from: Vec<String>,
         to: Vec<String>,
+    },
+    /// A sequence appears (`from` None), goes (`to` None) or changes its options.
+    Sequence {
+        name: String,
+        from: Option<Sequence>,
+        to: Option<Sequence>,
     },
     AddTable {
         table: Table,
@@ -236,6 +244,7 @@ impl Change {
             Change::AddEnum { name, values } => vec![format!("create enum type {} ({})", q(name), values.join(", "))],
             Change::DropEnum { name, .. } => vec![format!("drop enum type {}", q(name))],
             Change::ModifyEnum { name, to, .. } => vec![format!("change enum type {} to ({})", q(name), to.join(", "))],
+            Change::Sequence { name, from, to } => vec![sequence_text(&q(name), from.is_some(), to.as_ref())],
         }
     }
 }
@@ -304,6 +313,16 @@ pub fn grants(from: &Option<Vec<Grant>>, to: &Option<Vec<Grant>>) -> Option<(Vec
     (!revoke.is_empty() || !grant.is_empty()).then_some((revoke, grant))
 }
 
+/// `create sequence x (AS bigint ...)`, `change sequence x to (...)` or `drop sequence x`: the
+/// plan's line and the operation's, alike.
+pub fn sequence_text(name: &str, exists: bool, to: Option<&Sequence>) -> String {
+    match (exists, to) {
+        (false, Some(s)) => format!("create sequence {name} ({s})"),
+        (true, Some(s)) => format!("change sequence {name} to ({s})"),
+        (_, None) => format!("drop sequence {name}"),
+    }
+}
+
 /// Listings spell keys in lower case (`key(session_id)`, `compound(a, b)`).
 fn lower(value: &impl std::fmt::Display) -> String {
     value.to_string().to_lowercase()
@@ -328,6 +347,17 @@ pub fn diff(from: &Project, to: &Project) -> Vec<Change> {
     }
     for (name, values) in from.enums.iter().filter(|(name, _)| !to.enums.contains_key(*name)) {
         changes.push(Change::DropEnum { name: name.clone(), values: values.clone() });
+    }
+    // Compared with every option spelt out: the YAML leaves out the defaults the catalog states.
+    let same = |a: &Sequence, b: &Sequence| a.effective() == b.effective();
+    for (name, new) in &to.sequences {
+        if !from.sequences.get(name).is_some_and(|old| same(old, new)) {
+            let (from, to) = (from.sequences.get(name).copied(), Some(*new));
+            changes.push(Change::Sequence { name: name.clone(), from, to });
+        }
+    }
+    for (name, old) in from.sequences.iter().filter(|(name, _)| !to.sequences.contains_key(*name)) {
+        changes.push(Change::Sequence { name: name.clone(), from: Some(*old), to: None });
     }
     // By name, so thousands of tables cost n log n, not n².
     let old_tables: BTreeMap<&str, &Table> = from.tables.iter().map(|t| (t.name.as_str(), t)).collect();

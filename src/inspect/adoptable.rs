@@ -37,6 +37,10 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
         aside.insert(name.clone(), "an enum type whose name the YAML cannot write as a type".into());
     }
     project.enums.retain(|name, _| named(name));
+    for name in project.sequences.keys().filter(|n| check_ident(n).is_err()) {
+        aside.insert(name.clone(), "a sequence whose name the YAML cannot write".into());
+    }
+    project.sequences.retain(|name, _| check_ident(name).is_ok());
     let mut warnings = Vec::new();
     // Each round sets aside at least one more object, or stops.
     for _ in 0..=project.tables.len() + project.views.len() {
@@ -124,7 +128,8 @@ fn set_aside(project: &mut Project, aside: &mut BTreeMap<String, String>, warnin
 /// so `diff` does not report what was there at adoption, each with a warning. True when any was.
 fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mut Vec<String>) -> bool {
     let written = |u: &&Unmanaged| {
-        u.kind == Kind::Unmanaged || project.table(&u.table).is_some() || project.view(&u.table).is_some()
+        let (table, view) = (project.table(&u.table).is_some(), project.view(&u.table).is_some());
+        u.kind == Kind::Unmanaged || table || view || project.sequences.contains_key(&u.table)
     };
     let written: Vec<&Unmanaged> = unmanaged.iter().filter(written).collect();
     for u in &written {

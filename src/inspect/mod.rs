@@ -133,6 +133,12 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
             settings.push_str(&format!("  {}: {}\n", scalar(name), list(values)));
         }
     }
+    if !project.sequences.is_empty() {
+        settings.push_str("sequences:\n");
+        for (name, s) in &project.sequences {
+            settings.push_str(&format!("  {}: {}\n", scalar(name), sequence(&s.minimal())));
+        }
+    }
     let mut files = vec![(Kind::Project, "schema.yaml".to_string(), settings)];
     for t in &project.tables {
         files.push((Kind::Table, format!("tables/{}.yaml", t.name), table(t, &project.namespaces, &mut warnings)));
@@ -271,6 +277,20 @@ fn view(v: &View, warnings: &mut Vec<String>) -> String {
         }
     }
     y
+}
+
+/// `{ type: integer, start: 1000 }`: the options given, in the reference's order.
+fn sequence(s: &Sequence) -> String {
+    let numbers = [("start", s.start), ("increment", s.increment), ("min", s.min), ("max", s.max), ("cache", s.cache)];
+    let fields: Vec<String> = (s.ty.map(|t| format!("type: {t}")).into_iter())
+        .chain(numbers.iter().filter_map(|(key, v)| v.map(|v| format!("{key}: {v}"))))
+        .chain(s.cycle.then(|| "cycle: true".to_string()))
+        .collect();
+    if fields.is_empty() {
+        "{}".into()
+    } else {
+        format!("{{ {} }}", fields.join(", "))
+    }
 }
 
 fn indexes(y: &mut String, indexes: &[Index]) {

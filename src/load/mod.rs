@@ -13,6 +13,7 @@ pub mod json_schema;
 mod limits;
 mod positions;
 mod project;
+mod sequences;
 mod serde_errors;
 mod sql;
 mod table;

@@ -147,6 +147,7 @@ impl Loader<'_> {
             .chain(views.iter().filter_map(|(_, v)| v.view.as_deref().or(v.materialized_view.as_deref())))
             .collect();
         self.enums(src, &doc.enums, &relations);
+        self.sequences(src, &doc.sequences, &relations);
         for (i, p) in doc.phases.iter().enumerate() {
             if !(1..=2).contains(p) {
                 self.at(src, &format!("phases.{i}"), format!("unknown phase {p}: phases are 1 and 2"));
@@ -252,6 +253,7 @@ impl Loader<'_> {
             refresh_procedure: doc.refresh_procedure,
             seed_values: doc.seed_values,
             enums: doc.enums,
+            sequences: doc.sequences,
             tables: tables.iter().map(|(s, t)| self.table(s, t, &ctx)).collect(),
             views: views.iter().filter_map(|(s, v)| self.view(s, v, &ctx)).collect(),
             targets: self.targets(src, &doc.targets, doc.default_target.as_deref(), doc.dev_url.as_deref()),

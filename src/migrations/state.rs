@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::model::{
     CheckConstraint, Column, ColumnType, Dialect, Distribution, ForeignKey, Grant, Grantee, Identity, Index, Privilege,
-    Project, SortKey, SortKind, Table, View,
+    Project, Sequence, SortKey, SortKind, Table, View,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -131,6 +131,8 @@ struct ProjectDoc {
     refresh_procedure: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     enums: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    sequences: BTreeMap<String, Sequence>,
     tables: Vec<TableDoc>,
     views: Vec<ViewDoc>,
 }
@@ -276,6 +278,7 @@ impl From<&Project> for ProjectDoc {
             phases: p.phases.clone(),
             refresh_procedure: p.refresh_procedure.clone(),
             enums: p.enums.clone(),
+            sequences: p.sequences.clone(),
             tables: p.tables.iter().map(TableDoc::from).collect(),
             views: p.views.iter().map(ViewDoc::from).collect(),
         }
@@ -294,6 +297,7 @@ impl From<ProjectDoc> for Project {
             refresh_procedure: p.refresh_procedure,
             seed_values: Default::default(),
             enums: p.enums,
+            sequences: p.sequences,
             tables: p.tables.into_iter().map(Table::from).collect(),
             views: p.views.into_iter().map(View::from).collect(),
             targets: Default::default(),

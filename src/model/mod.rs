@@ -7,10 +7,12 @@ use std::fmt;
 
 mod checks;
 pub mod grants;
+mod sequences;
 pub mod targets;
 mod types;
 pub use checks::{Check, CheckKind, KeyChecks, Severity, Threshold, Window};
 pub use grants::{Grant, Grantee, Privilege};
+pub use sequences::{Sequence, SequenceType};
 pub use types::{ColumnType, MAX_CHAR, MAX_VARCHAR, TYPE_NAMES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -69,6 +71,9 @@ pub struct Project {
     /// PostgreSQL enum types: name → values in their order.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enums: BTreeMap<String, Vec<String>>,
+    /// PostgreSQL sequences no column owns: name → options as written.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<String, Sequence>,
     pub tables: Vec<Table>,
     pub views: Vec<View>,
     /// Where the project deploys: connection settings, not schema (never in state or diff).
@@ -405,6 +410,7 @@ impl Project {
             refresh_procedure: None,
             seed_values: self.seed_values.clone(),
             enums: BTreeMap::new(),
+            sequences: BTreeMap::new(),
             tables: vec![],
             views: vec![],
             targets: self.targets.clone(),

@@ -114,6 +114,7 @@ impl Builder {
             refresh_procedure: None,
             seed_values: Default::default(),
             enums: Default::default(),
+            sequences: Default::default(),
             tables: vec![],
             views: vec![],
             targets: Default::default(),
@@ -319,8 +320,9 @@ impl Builder {
         expected: Option<&str>,
         found: &str,
     ) {
-        let enums = &self.live.project.enums;
-        if self.tables.contains_key(table) || self.views.contains_key(table) || enums.contains_key(table) {
+        let (enums, sequences) = (&self.live.project.enums, &self.live.project.sequences);
+        let held = enums.contains_key(table) || sequences.contains_key(table);
+        if self.tables.contains_key(table) || self.views.contains_key(table) || held {
             self.live.unmanaged.push(Unmanaged::unmodelled(table, item, property, expected, found));
         }
     }

@@ -175,7 +175,7 @@ pub fn lower(
     if empty {
         out.push(Lowered { op: Op::CreateSchema { name: to.namespace.clone() }, source: None });
     }
-    let mut dropped_enums = Vec::new();
+    let mut dropped_types = Vec::new();
     for (i, change) in changes.iter().enumerate() {
         match change {
             Change::AddNamespace { name } => out.push(at(Op::CreateSchema { name: name.clone() }, i)),
@@ -186,7 +186,21 @@ pub fn lower(
                 Ok(ops) => out.extend(ops.into_iter().map(|op| at(op, i))),
                 Err(e) => unsupported.push(e),
             },
-            Change::DropEnum { name, .. } => dropped_enums.push(at(Op::DropEnum { name: name.clone() }, i)),
+            Change::DropEnum { name, .. } => dropped_types.push(at(Op::DropEnum { name: name.clone() }, i)),
+            // Before the tables whose defaults draw from it; dropped after those.
+            Change::Sequence { name, from, to } => {
+                let op = Op::Sequence {
+                    name: name.clone(),
+                    exists: from.is_some(),
+                    options: *to,
+                    text: to.map(|s| s.to_string()),
+                };
+                if to.is_some() {
+                    out.push(at(op, i))
+                } else {
+                    dropped_types.push(at(op, i))
+                }
+            }
             _ => {}
         }
     }
@@ -220,7 +234,7 @@ pub fn lower(
     out.extend(tables);
     out.extend(late);
     // After the tables whose columns used them are gone or changed.
-    out.extend(dropped_enums);
+    out.extend(dropped_types);
     // A created view gets its grants with it; a kept one changes its comment and grants.
     let mut regrants = Vec::new();
     for v in views_in_order(&to.views) {

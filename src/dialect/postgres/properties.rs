@@ -179,17 +179,13 @@ WHERE {n} AND t.typtype <> 'm' AND NOT (t.typtype = 'e' AND {home})
   AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
 UNION ALL
-SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE 'partition' END, n.nspname, c.relname,
-  CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' || pg_catalog.quote_ident(c.relname)
-    WHEN 'f' THEN 'FOREIGN TABLE ' || pg_catalog.quote_ident(c.relname)
+SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE 'partition' END, n.nspname, c.relname,
+  CASE c.relkind WHEN 'f' THEN 'FOREIGN TABLE ' || pg_catalog.quote_ident(c.relname)
     ELSE 'PARTITION OF ' || (SELECT i.inhparent::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_inherits i
                              WHERE i.inhrelid = c.oid) || ' ' || pg_catalog.pg_get_expr(c.relpartbound, c.oid) END,
   c.oid, 'pg_catalog.pg_class'::pg_catalog.regclass
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE {n} AND (c.relkind IN ('S', 'f') OR c.relispartition)
-  AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')
-      AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass))
+WHERE {n} AND (c.relkind = 'f' OR c.relispartition)
 UNION ALL
 SELECT 'collation', n.nspname, x.collname, 'COLLATION ' || pg_catalog.quote_ident(x.collname), x.oid,
   'pg_catalog.pg_collation'::pg_catalog.regclass

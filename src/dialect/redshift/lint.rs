@@ -16,6 +16,12 @@ pub(super) fn lint(project: &Project) -> Vec<Lint> {
         let help = "declare the column varchar(n) and list its values in an `accepted_values` check";
         out.push(at("", &format!("enums.{name}"), message, Some(help)));
     }
+    // "Unsupported PostgreSQL features": sequences (IDENTITY columns number rows instead).
+    for name in project.sequences.keys() {
+        let message = format!("Redshift has no sequences (`{name}`), and Redshift is a target dialect of this project");
+        let help = "number rows with an `identity` column";
+        out.push(at("", &format!("sequences.{name}"), message, Some(help)));
+    }
     for t in &project.tables {
         for (i, c) in t.columns.iter().enumerate() {
             column(&mut out, t, i, c);
