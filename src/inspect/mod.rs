@@ -212,8 +212,10 @@ fn table(t: &Table, managed: &[String], warnings: &mut Vec<String>) -> String {
     let (inside, outside): (Vec<&ForeignKey>, Vec<&ForeignKey>) =
         t.foreign_keys.iter().partition(|fk| split_key(&fk.table).0.is_none_or(|ns| managed.iter().any(|m| m == ns)));
     for fk in outside {
+        let namespace = split_key(&fk.table).0.unwrap_or_default();
         warnings.push(format!(
-            "{}: foreign key {} references {}, outside the managed namespaces; left out",
+            "{}: foreign key {} references {}, outside the managed namespaces; left out (inspect with \
+             `--namespace` listing {namespace} too to manage it)",
             t.name,
             list(&fk.columns),
             fk.table

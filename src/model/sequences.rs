@@ -170,7 +170,7 @@ mod tests {
                 cycle: true,
                 ..Sequence::default()
             },
-            Sequence { increment: Some(-2), max: Some(100), start: Some(100), cache: Some(20), ..Sequence::default() },
+            Sequence { increment: Some(-2), max: Some(100), start: Some(50), cache: Some(20), ..Sequence::default() },
         ] {
             let full = s.effective();
             assert_eq!(full.minimal().effective(), full, "{s:?}");
