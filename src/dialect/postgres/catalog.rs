@@ -9,7 +9,7 @@ use super::normalise::normalise;
 use super::{properties, Postgres};
 use crate::dialect::acl;
 use crate::dialect::catalog::{
-    identifier, in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Session,
+    identifier, in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Row, Session,
 };
 use crate::diff::findings::{Kind, Unmanaged};
 use crate::error::{Error, Result};
@@ -18,15 +18,21 @@ use crate::sql::lexer::Escapes;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Tables, views and materialized views, with their comments, privileges, owner and whether
-/// row-level security is on.
+/// row-level security is on; and the sequences no column owns (an identity's or a serial's is
+/// its column's) and no extension brought, with their options.
 const RELATIONS: &str =
     "SELECT {c} AS relname, c.relkind, d.description, c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
-  c.relrowsecurity, c.relforcerowsecurity
+  c.relrowsecurity, c.relforcerowsecurity, pg_catalog.format_type(q.seqtypid, NULL) AS seqtype, q.seqstart,
+  q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
-WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition";
+LEFT JOIN pg_catalog.pg_sequence q ON q.seqrelid = c.oid
+WHERE {n} AND (c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+  OR c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x
+    WHERE x.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND x.objid = c.oid
+      AND (x.deptype = 'e' OR x.deptype IN ('a', 'i') AND x.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)))";
 
 /// Table columns: position, type, nullability, default, identity (with its sequence's start and
 /// increment), comment. A serial column (`serial`, `bigserial`: a default of `nextval()` on a
@@ -118,21 +124,6 @@ JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
 WHERE {home}
 ORDER BY t.typname, e.enumsortorder";
 
-/// Sequences no column owns (an identity's or a serial's is its column's) and no extension
-/// brought: their options, and what the model does not hold of them.
-const SEQUENCES: &str = "SELECT {c} AS relname, pg_catalog.format_type(q.seqtypid, NULL) AS type, q.seqstart,
-  q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle, c.relacl::pg_catalog.text AS acl, d.description,
-  pg_catalog.pg_get_userbyid(c.relowner) AS owner
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_catalog.pg_sequence q ON q.seqrelid = c.oid
-LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
-  AND d.objsubid = 0
-WHERE {n} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x
-  WHERE x.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND x.objid = c.oid
-    AND (x.deptype = 'e' OR (x.deptype IN ('a', 'i') AND x.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)))
-ORDER BY 1";
-
 /// View and materialized-view bodies as the server normalises them.
 const VIEWS: &str = "SELECT {c} AS relname, pg_catalog.pg_get_viewdef(c.oid, true) AS definition
 FROM pg_catalog.pg_class c
@@ -184,6 +175,29 @@ pub(super) fn read(
         overlay(d, &mut live.project);
     }
     Ok((live, desired))
+}
+
+/// A sequence read with the relations: its options into the model, what the model does not
+/// hold of it reported.
+fn sequence(b: &mut Builder, r: &Row) {
+    let name = r.text("relname");
+    let sequence = Sequence {
+        ty: SequenceType::parse(r.text("seqtype")),
+        start: r.int("seqstart"),
+        increment: r.int("seqincrement"),
+        min: r.int("seqmin"),
+        max: r.int("seqmax"),
+        cache: r.int("seqcache"),
+        cycle: r.flag("seqcycle"),
+    };
+    b.live.project.sequences.insert(name.to_string(), sequence);
+    // Reported wherever they are: the YAML grants nothing on a sequence.
+    if let Some(acl) = r.get("relacl") {
+        b.unmodelled(name, None, "privileges", None, acl);
+    }
+    if let Some(comment) = r.get("description") {
+        b.unmodelled(name, None, "sequence comment", None, comment);
+    }
 }
 
 /// An index on an expression named like an index the YAML declares is that index, changed: it
@@ -294,9 +308,9 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     };
     let relations = query(RELATIONS)?;
     // The scratch copies' enums, and what their views read, `normalise` knows.
-    let (enums, sequences) = match scope {
-        Scope::Managed => (Some(query(ENUMS)?), Some(query(SEQUENCES)?)),
-        Scope::Temporary(_) => (None, None),
+    let enums = match scope {
+        Scope::Managed => Some(query(ENUMS)?),
+        Scope::Temporary(_) => None,
     };
     let columns = query(COLUMNS)?;
     let attached = query(ATTACHED)?;
@@ -319,6 +333,10 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         match r.text("relkind") {
             "v" => b.view(name, false, description),
             "m" => b.view(name, true, description),
+            "S" => {
+                sequence(&mut b, &r);
+                continue;
+            }
             _ => b.table(name, description),
         }
         if let Some(list) = r.get("relacl") {
@@ -340,29 +358,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         let mut enum_owners: Vec<(&str, &str)> =
             enums.iter().flat_map(|rows| rows.iter()).map(|r| (r.text("typname"), r.text("owner"))).collect();
         enum_owners.dedup();
-        let sequences: Vec<_> = sequences.iter().flat_map(|rows| rows.iter()).collect();
-        for r in &sequences {
-            let name = r.text("relname");
-            let sequence = Sequence {
-                ty: SequenceType::parse(r.text("type")),
-                start: r.int("seqstart"),
-                increment: r.int("seqincrement"),
-                min: r.int("seqmin"),
-                max: r.int("seqmax"),
-                cache: r.int("seqcache"),
-                cycle: r.flag("seqcycle"),
-            };
-            b.live.project.sequences.insert(name.to_string(), sequence);
-            if let Some(acl) = r.get("acl") {
-                // Reported wherever they are: the YAML grants nothing on a sequence.
-                b.unmodelled(name, None, "privileges", None, acl);
-            }
-            if let Some(comment) = r.get("description") {
-                b.unmodelled(name, None, "sequence comment", None, comment);
-            }
-        }
-        let sequence_owners = sequences.iter().map(|r| (r.text("relname"), r.text("owner")));
-        b.owners(relations.chain(enum_owners).chain(sequence_owners));
+        b.owners(relations.chain(enum_owners));
     }
     let mut columns: Vec<_> = columns.iter().collect();
     columns.sort_by_cached_key(|r| (r.text("relname"), r.int("attnum")));
