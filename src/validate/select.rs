@@ -103,7 +103,7 @@ mod tests {
         assert_eq!(fk.kind, expected);
         assert_eq!(
             child.foreign_keys,
-            [ForeignKey { columns: vec!["p".into()], table: "parent".into(), references: vec!["id".into()] }]
+            [ForeignKey::new(vec!["p".into()], "parent".into(), vec!["id".into()])]
         );
     }
 }
