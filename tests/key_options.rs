@@ -62,7 +62,8 @@ const POSTS: &str = "table: posts\ncolumns:\n  - { name: id, type: bigint, prima
 
 fn project(dir: &Path, dialects: &str, tables: &[&str]) {
     std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
-    std::fs::write(dir.join("schema/schema.yaml"), format!("name: app\nnamespace: app\ndialects: [{dialects}]\n")).unwrap();
+    std::fs::write(dir.join("schema/schema.yaml"), format!("name: app\nnamespace: app\ndialects: [{dialects}]\n"))
+        .unwrap();
     for (i, t) in tables.iter().enumerate() {
         std::fs::write(dir.join(format!("schema/tables/t{i}.yaml")), t).unwrap();
     }
@@ -135,7 +136,8 @@ fn redshift_refuses_key_options_and_names_it_would_fold() {
     }
     assert!(out.contains("redshift folds names to lower case"), "{out}");
     // A lower-case name is honest on Redshift: CREATE TABLE and ADD CONSTRAINT take it.
-    let named = "table: users\ncolumns:\n  - { name: id, type: bigint }\nprimary_key: { columns: [id], name: users_pk }\n";
+    let named =
+        "table: users\ncolumns:\n  - { name: id, type: bigint }\nprimary_key: { columns: [id], name: users_pk }\n";
     let (code, out) = check("postgres, redshift", &[named]);
     assert_eq!(code, Some(0), "{out}");
 }

@@ -23,7 +23,8 @@ struct Case {
 }
 
 const ID: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n";
-const FK_CHILD: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: p_id, type: integer, references: p }\n";
+const FK_CHILD: &str =
+    "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: p_id, type: integer, references: p }\n";
 const ID_CODE: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: integer, nullable: false }\n";
 
 const CASES: &[Case] = &[

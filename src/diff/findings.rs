@@ -351,7 +351,9 @@ fn keys(f: &mut Findings, name: &str, changes: &[TableChange]) {
             TableChange::RenameKey { from, key } => {
                 f.key(name, key, "name", Some(key.name.clone()), Some(from.clone()));
             }
-            TableChange::AlterKey { from, to } => f.key(name, to, "deferrable", Some(key_text(to)), Some(key_text(from))),
+            TableChange::AlterKey { from, to } => {
+                f.key(name, to, "deferrable", Some(key_text(to)), Some(key_text(from)))
+            }
             _ => {}
         }
     }
@@ -361,7 +363,9 @@ fn keys(f: &mut Findings, name: &str, changes: &[TableChange]) {
         f.key(name, a, &d.differences(a).join(", "), Some(key_text(a)), Some(key_text(d)));
         false
     });
-    let on = |kind: KeyKind, list: &[&Key]| -> Vec<Key> { list.iter().filter(|k| k.kind == kind).map(|k| (*k).clone()).collect() };
+    let on = |kind: KeyKind, list: &[&Key]| -> Vec<Key> {
+        list.iter().filter(|k| k.kind == kind).map(|k| (*k).clone()).collect()
+    };
     let (want, have) = (on(KeyKind::Primary, &adds), on(KeyKind::Primary, &drops));
     if !want.is_empty() || !have.is_empty() {
         let show = |k: Option<&Key>| k.map_or("none".to_string(), |k| columns(&k.columns));

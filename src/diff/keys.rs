@@ -2,9 +2,9 @@
 //! one the tool gives it (as PostgreSQL would), so both dialects can drop and re-add them by name
 //! and two sides compare by content.
 
+use super::TableChange;
 use crate::model::split_key;
 use crate::model::{Action, Deferrable, Table};
-use super::TableChange;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,7 +42,18 @@ impl Key {
     fn new(name: String, kind: KeyKind, columns: Vec<String>) -> Key {
         let (on_delete, on_update, deferrable) = (Action::NoAction, Action::NoAction, Deferrable::No);
         let (references, check) = (None, None);
-        Key { name, kind, columns, references, check, nulls_not_distinct: false, on_delete, on_update, match_full: false, deferrable }
+        Key {
+            name,
+            kind,
+            columns,
+            references,
+            check,
+            nulls_not_distinct: false,
+            on_delete,
+            on_update,
+            match_full: false,
+            deferrable,
+        }
     }
 
     /// `primary key t_pkey`, for listings.
@@ -143,7 +154,9 @@ pub(super) fn key_changes(out: &mut Vec<TableChange>, old: &[Key], new: &[Key]) 
             }
         }
     }
-    adds.extend(new.iter().filter(|n| !old.iter().any(|o| o.same_target(n))).map(|k| TableChange::AddKey { key: k.clone() }));
+    adds.extend(
+        new.iter().filter(|n| !old.iter().any(|o| o.same_target(n))).map(|k| TableChange::AddKey { key: k.clone() }),
+    );
     out.extend(drops);
     out.extend(adds);
 }

@@ -9,8 +9,8 @@ pub mod findings;
 mod keys;
 pub mod unmanaged;
 
-use keys::{deferrable_text, key_changes};
 pub use keys::{default_name, keys, Key, KeyKind};
+use keys::{deferrable_text, key_changes};
 
 use crate::model::grants::minus;
 use crate::model::{display_key, sibling_key, Column, Distribution, Grant, Index, Project, SortKey, Table, View};

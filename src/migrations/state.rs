@@ -11,8 +11,8 @@
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::model::{
-    Action, CheckConstraint, Column, ColumnType, Deferrable, Dialect, Distribution, ForeignKey, Grant, Grantee, Identity,
-    Index, Privilege, Project, SortKey, SortKind, Table, UniqueKey, View,
+    Action, CheckConstraint, Column, ColumnType, Deferrable, Dialect, Distribution, ForeignKey, Grant, Grantee,
+    Identity, Index, Privilege, Project, SortKey, SortKind, Table, UniqueKey, View,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

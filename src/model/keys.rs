@@ -72,7 +72,8 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [Action::NoAction, Action::Restrict, Action::Cascade, Action::SetNull, Action::SetDefault];
+    pub const ALL: [Action; 5] =
+        [Action::NoAction, Action::Restrict, Action::Cascade, Action::SetNull, Action::SetDefault];
 
     /// As the YAML writes it: `no_action`, `set_null`.
     pub fn name(self) -> &'static str {

@@ -236,7 +236,8 @@ impl Builder {
             self.live.unmanaged.push(u);
             return;
         };
-        let given = |kind, columns: &[String]| name.filter(|n| *n != default_name(table, kind, columns)).map(str::to_string);
+        let given =
+            |kind, columns: &[String]| name.filter(|n| *n != default_name(table, kind, columns)).map(str::to_string);
         match constraint {
             Constraint::PrimaryKey(columns) => {
                 t.primary_key_name = given(KeyKind::Primary, &columns);

@@ -68,8 +68,11 @@ fn foreign_key_options<'a>(c: &mut Cursor<'a>, key: &mut ForeignKey) -> Vec<&'a 
             c.keywords(&["initially", "immediate"]);
         } else if c.keywords(&["not", "deferrable"]) {
             key.deferrable = Deferrable::No;
-        } else if let Some(update) = [false, true].into_iter().find(|u| c.keywords(&["on", if *u { "update" } else { "delete" }])) {
-            let Some(action) = Action::ALL.into_iter().find(|a| c.keywords(&a.sql().split(' ').collect::<Vec<_>>())) else {
+        } else if let Some(update) =
+            [false, true].into_iter().find(|u| c.keywords(&["on", if *u { "update" } else { "delete" }]))
+        {
+            let Some(action) = Action::ALL.into_iter().find(|a| c.keywords(&a.sql().split(' ').collect::<Vec<_>>()))
+            else {
                 c.at = start;
                 break;
             };
@@ -254,7 +257,9 @@ mod tests {
             ))
         );
         assert_eq!(
-            parse_constraint("FOREIGN KEY (user_id) REFERENCES user_profiles(user_id) ON DELETE SET NULL (user_id) DEFERRABLE"),
+            parse_constraint(
+                "FOREIGN KEY (user_id) REFERENCES user_profiles(user_id) ON DELETE SET NULL (user_id) DEFERRABLE"
+            ),
             Some((
                 fk(None, ForeignKey { on_delete: Action::SetNull, deferrable: Deferrable::Immediate, ..base() }),
                 "ON DELETE SET NULL (user_id)".into()
