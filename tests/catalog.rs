@@ -69,10 +69,10 @@ fn catalog() -> Catalog {
              refinery_schema_history|version|bigint|t||az64|f|0|",
         ),
         constraints: rows(
-            "relname|definition
-             t_key|PRIMARY KEY (id)
-             t_key|FOREIGN KEY (event_date) REFERENCES analytics.t_even(a)
-             t_all|UNIQUE (label)",
+            "relname|name|definition
+             t_key|t_key_pkey|PRIMARY KEY (id)
+             t_key|t_key_event_date_fkey|FOREIGN KEY (event_date) REFERENCES analytics.t_even(a)
+             t_all|t_all_label_key|UNIQUE (label)",
         ),
         views: views(&[
             (
