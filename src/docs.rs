@@ -87,7 +87,7 @@ fn er_diagram(project: &Project) -> String {
         put!(out, "    {} {{", entity(&t.name));
         for c in &t.columns {
             let fk = t.foreign_keys.iter().any(|f| f.columns.contains(&c.name));
-            let uk = t.unique.iter().any(|u| u.contains(&c.name));
+            let uk = t.unique.iter().any(|u| u.columns.contains(&c.name));
             let keys: Vec<&str> = [(t.primary_key.contains(&c.name), "PK"), (fk, "FK"), (uk, "UK")]
                 .into_iter()
                 .filter_map(|(on, k)| on.then_some(k))
@@ -101,7 +101,7 @@ fn er_diagram(project: &Project) -> String {
             // The parent side: exactly one when every referencing column is NOT NULL, else zero
             // or one. The child side: at most one when the columns are themselves a key.
             let required = fk.columns.iter().all(|c| t.column(c).is_some_and(|c| !c.nullable));
-            let one_to_one = t.primary_key == fk.columns || t.unique.contains(&fk.columns);
+            let one_to_one = t.primary_key == fk.columns || t.unique.iter().any(|u| u.columns == fk.columns);
             let left = if required { "||" } else { "|o" };
             let right = if one_to_one { "o|" } else { "o{" };
             let (parent, child) = (entity(&fk.table), entity(&t.name));
@@ -179,7 +179,7 @@ fn table_section(w: &mut String, project: &Project, t: &Table) {
         facts.push(format!("Primary key: {}", columns(&t.primary_key)));
     }
     if !t.unique.is_empty() {
-        facts.push(format!("Unique: {}", join(t.unique.iter().map(|u| columns(u)))));
+        facts.push(format!("Unique: {}", join(t.unique.iter().map(|u| columns(&u.columns)))));
     }
     if !t.foreign_keys.is_empty() {
         facts.push(format!("Foreign keys: {}", join(t.foreign_keys.iter().map(foreign_key))));

@@ -54,6 +54,8 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("postgres", "indexes", include_str!("../templates/postgres/indexes.sql.j2")),
     ("postgres", "create_index", include_str!("../templates/postgres/create_index.sql.j2")),
     ("postgres", "drop_index", include_str!("../templates/postgres/drop_index.sql.j2")),
+    ("postgres", "rename_constraint", include_str!("../templates/postgres/rename_constraint.sql.j2")),
+    ("postgres", "alter_constraint", include_str!("../templates/postgres/alter_constraint.sql.j2")),
     ("redshift", "create_table", include_str!("../templates/redshift/create_table.sql.j2")),
     ("redshift", "table_definition", include_str!("../templates/redshift/table_definition.sql.j2")),
     ("redshift", "create_view", include_str!("../templates/redshift/create_view.sql.j2")),

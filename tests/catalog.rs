@@ -69,10 +69,10 @@ fn catalog() -> Catalog {
              refinery_schema_history|version|bigint|t||az64|f|0|",
         ),
         constraints: rows(
-            "relname|definition
-             t_key|PRIMARY KEY (id)
-             t_key|FOREIGN KEY (event_date) REFERENCES analytics.t_even(a)
-             t_all|UNIQUE (label)",
+            "relname|name|definition
+             t_key|t_key_pkey|PRIMARY KEY (id)
+             t_key|t_key_event_date_fkey|FOREIGN KEY (event_date) REFERENCES analytics.t_even(a)
+             t_all|t_all_label_key|UNIQUE (label)",
         ),
         views: views(&[
             (
@@ -160,7 +160,7 @@ fn documented_rows_map_to_the_model() {
     assert_eq!(t("t_key").description.as_deref(), Some("Keyed."));
     assert_eq!(t("t_key").primary_key, ["id"]);
     assert_eq!(t("t_key").foreign_keys[0].table, "t_even");
-    assert_eq!(t("t_all").unique, [vec!["label".to_string()]]);
+    assert_eq!(t("t_all").unique, [schema::model::UniqueKey::new(vec!["label".to_string()])]);
     assert_eq!(live.foreign_types, [("t_key".into(), "shape".into(), "geometry".into())]);
 
     // BACKUP NO from pg_conf keys of this database only.

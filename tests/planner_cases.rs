@@ -23,6 +23,8 @@ struct Case {
 }
 
 const ID: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n";
+const FK_CHILD: &str =
+    "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: p_id, type: integer, references: p }\n";
 const ID_CODE: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: integer, nullable: false }\n";
 
 const CASES: &[Case] = &[
@@ -110,6 +112,37 @@ const CASES: &[Case] = &[
         outcome: Ok((
             "INSERT INTO n.t (id) VALUES (3); SELECT string_agg(id || s::text || pg_typeof(s)::text, ',' ORDER BY id) FROM n.t",
             "1closedn.state,2openn.state,3openn.state",
+        )),
+    },
+    // Keys changed in place: the rows stay, the catalog shows the new form.
+    Case {
+        name: "a_foreign_key_action_changes",
+        before: &[("p", ID), ("c", FK_CHILD)],
+        after: &[("p", ID), ("c", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: p_id, type: integer }\nforeign_keys:\n  - { columns: [p_id], references: { table: p }, on_delete: cascade }\n")],
+        rows: "INSERT INTO n.p VALUES (1), (2); INSERT INTO n.c VALUES (10, 1), (20, 2)",
+        outcome: Ok((
+            "DELETE FROM n.p WHERE id = 1; SELECT string_agg(id || ':' || p_id, ',' ORDER BY id) || ' ' || (SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'c_p_id_fkey') FROM n.c",
+            "20:2 FOREIGN KEY (p_id) REFERENCES n.p(id) ON DELETE CASCADE",
+        )),
+    },
+    Case {
+        name: "a_key_is_renamed",
+        before: &[("p", ID), ("c", FK_CHILD)],
+        after: &[("p", "primary_key: { columns: [id], name: p_pk }\ncolumns:\n  - { name: id, type: integer }\n"), ("c", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: p_id, type: integer }\nforeign_keys:\n  - { columns: [p_id], references: { table: p }, name: fk_rails_0a1b2c }\n")],
+        rows: "INSERT INTO n.p VALUES (1); INSERT INTO n.c VALUES (10, 1)",
+        outcome: Ok((
+            "SELECT string_agg(conname, ',' ORDER BY conname) || ' ' || (SELECT count(*) FROM n.c) FROM pg_constraint WHERE connamespace = 'n'::regnamespace AND conname NOT LIKE 'refinery%'",
+            "c_pkey,fk_rails_0a1b2c,p_pk 1",
+        )),
+    },
+    Case {
+        name: "a_foreign_key_becomes_initially_deferred",
+        before: &[("p", ID), ("c", FK_CHILD)],
+        after: &[("p", ID), ("c", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: p_id, type: integer }\nforeign_keys:\n  - { columns: [p_id], references: { table: p }, deferrable: initially_deferred }\n")],
+        rows: "INSERT INTO n.p VALUES (1); INSERT INTO n.c VALUES (10, 1)",
+        outcome: Ok((
+            "BEGIN; INSERT INTO n.c VALUES (20, 2); INSERT INTO n.p VALUES (2); COMMIT; SELECT string_agg(id || ':' || p_id, ',' ORDER BY id) || ' ' || (SELECT condeferrable::text || condeferred::text FROM pg_constraint WHERE conname = 'c_p_id_fkey') FROM n.c",
+            "10:1,20:2 truetrue",
         )),
     },
 ];

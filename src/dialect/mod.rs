@@ -162,6 +162,23 @@ pub trait Driver: Sync {
         false
     }
 
+    /// Why the dialect's DDL cannot give a key ON DELETE, ON UPDATE, MATCH FULL, DEFERRABLE or
+    /// NULLS NOT DISTINCT; None: it can.
+    fn key_options_refused(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether a quoted name keeps its case, so a constraint may be named `User_pkey`.
+    fn case_sensitive_names(&self) -> bool {
+        true
+    }
+
+    /// Whether ALTER TABLE renames a constraint and changes a foreign key's deferrability in
+    /// place (else the key is dropped and added again).
+    fn alters_constraints(&self) -> bool {
+        true
+    }
+
     /// The statements that take the migrate lock on its own connection, held until that
     /// connection closes.
     fn lock_statements(&self, namespace: &str) -> Vec<String>;

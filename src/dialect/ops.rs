@@ -173,6 +173,16 @@ pub enum Op {
         table: String,
         name: String,
     },
+    RenameConstraint {
+        table: String,
+        from: String,
+        to: String,
+    },
+    /// A foreign key's deferrability, to that of `constraint`.
+    AlterConstraint {
+        table: String,
+        constraint: Key,
+    },
     CreateIndex {
         table: String,
         index: Index,
@@ -277,6 +287,8 @@ impl Op {
             Op::Comment { .. } => "comment",
             Op::AddConstraint { .. } => "add_constraint",
             Op::DropConstraint { .. } => "drop_constraint",
+            Op::RenameConstraint { .. } => "rename_constraint",
+            Op::AlterConstraint { .. } => "alter_constraint",
             Op::CreateIndex { .. } => "create_index",
             Op::DropIndex { .. } => "drop_index",
             Op::InsertRows { .. } => "insert_rows",
@@ -308,6 +320,8 @@ impl Op {
             | Op::AlterEncoding { table, .. }
             | Op::AddConstraint { table, .. }
             | Op::DropConstraint { table, .. }
+            | Op::RenameConstraint { table, .. }
+            | Op::AlterConstraint { table, .. }
             | Op::CreateIndex { table, .. }
             | Op::DeleteRows { table, .. } => Some(table),
             _ => None,
@@ -390,6 +404,8 @@ impl Op {
             },
             Op::AddConstraint { table, constraint } => format!("add {} on {}", constraint.describe(), q(table)),
             Op::DropConstraint { table, name } => format!("drop constraint {name} on {}", q(table)),
+            Op::RenameConstraint { table, from, to } => format!("rename constraint {from} on {} to {to}", q(table)),
+            Op::AlterConstraint { table, constraint } => format!("alter {} on {}", constraint.describe(), q(table)),
             Op::CreateIndex { table, index } => format!("create index {} on {}", index.name, q(table)),
             Op::DropIndex { name } => format!("drop index {}", q(name)),
             Op::InsertRows { table } => format!("insert {} row(s) into {}", table.rows.len(), q(&table.name)),

@@ -2,7 +2,7 @@
 
 use super::findings::Kind;
 use super::Key;
-use crate::model::{Column, Index, Table, View};
+use crate::model::{Action, Column, Deferrable, Index, Table, View};
 
 pub(super) fn table_text(t: &Table) -> String {
     let n = t.columns.len();
@@ -17,11 +17,25 @@ pub(super) fn check_text(k: &Key) -> String {
     format!("CHECK ({})", k.check.as_deref().unwrap_or_default())
 }
 
+/// A key's columns and what it does beyond them, in the server's words (defaults left out).
 pub(super) fn key_text(k: &Key) -> String {
-    match &k.references {
-        Some((table, refs)) => format!("{} REFERENCES {table} {}", columns(&k.columns), columns(refs)),
-        None => columns(&k.columns),
+    let nulls = if k.nulls_not_distinct { "NULLS NOT DISTINCT " } else { "" };
+    let mut text = format!("{nulls}{}", columns(&k.columns));
+    if let Some((table, refs)) = &k.references {
+        text.push_str(&format!(" REFERENCES {table} {}", columns(refs)));
+        if k.match_full {
+            text.push_str(" MATCH FULL");
+        }
+        for (on, action) in [("UPDATE", k.on_update), ("DELETE", k.on_delete)] {
+            if action != Action::NoAction {
+                text.push_str(&format!(" ON {on} {}", action.sql()));
+            }
+        }
     }
+    if k.deferrable != Deferrable::No {
+        text.push_str(&format!(" {}", k.deferrable.sql()));
+    }
+    text
 }
 
 pub fn column_text(c: &Column) -> String {

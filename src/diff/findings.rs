@@ -281,6 +281,20 @@ impl Findings<'_> {
         self.list.push(Finding { kind, object, expected, actual, property: None, hint, owner, item });
     }
 
+    /// A key of both sides whose `property` differs, named as the YAML names it.
+    fn key(&mut self, owner: &str, key: &Key, property: &str, expected: Option<String>, actual: Option<String>) {
+        let kind = match key.kind {
+            KeyKind::Primary => Kind::PrimaryKey,
+            KeyKind::Unique => Kind::UniqueKey,
+            KeyKind::Foreign => Kind::ForeignKey,
+            KeyKind::Check => Kind::CheckConstraint,
+        };
+        self.add(kind, owner, Some(&key.name), expected, actual);
+        if let Some(f) = self.list.last_mut() {
+            f.property = Some(property.to_string());
+        }
+    }
+
     /// One finding per grantee: what the YAML grants and the database lacks, then the reverse.
     fn grants(&mut self, owner: &str, extra: &[Grant], missing: &[Grant]) {
         for g in missing {
@@ -358,39 +372,54 @@ fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(
     }
 }
 
-/// A changed primary key is one finding; unique and foreign keys are sets, one finding per key
-/// on one side only.
+/// A key the database has in another form (named or behaving otherwise: renamed, altered, or
+/// dropped and added again) is one finding naming it and the properties that differ. Otherwise a
+/// changed primary key is one finding; CHECK constraints compare by name; unique and foreign keys
+/// are sets, one finding per key on one side only.
 fn keys(f: &mut Findings, name: &str, changes: &[TableChange]) {
-    let on = |kind: KeyKind, add: bool| -> Vec<&Key> {
-        changes
-            .iter()
-            .filter_map(|c| match c {
-                TableChange::AddKey { key } if add && key.kind == kind => Some(key),
-                TableChange::DropKey { key } if !add && key.kind == kind => Some(key),
-                _ => None,
-            })
-            .collect()
+    let (mut adds, mut drops) = (Vec::new(), Vec::new());
+    for change in changes {
+        match change {
+            TableChange::AddKey { key } => adds.push(key),
+            TableChange::DropKey { key } => drops.push(key),
+            TableChange::RenameKey { from, key } => {
+                f.key(name, key, "name", Some(key.name.clone()), Some(from.clone()));
+            }
+            TableChange::AlterKey { from, to } => {
+                f.key(name, to, "deferrable", Some(key_text(to)), Some(key_text(from)))
+            }
+            _ => {}
+        }
+    }
+    adds.retain(|a| {
+        let Some(at) = drops.iter().position(|d| a.kind != KeyKind::Check && d.same_target(a)) else { return true };
+        let d = drops.remove(at);
+        f.key(name, a, &d.differences(a).join(", "), Some(key_text(a)), Some(key_text(d)));
+        false
+    });
+    let on = |kind: KeyKind, list: &[&Key]| -> Vec<Key> {
+        list.iter().filter(|k| k.kind == kind).map(|k| (*k).clone()).collect()
     };
-    let (want, have) = (on(KeyKind::Primary, true), on(KeyKind::Primary, false));
+    let (want, have) = (on(KeyKind::Primary, &adds), on(KeyKind::Primary, &drops));
     if !want.is_empty() || !have.is_empty() {
-        let show = |k: Option<&&Key>| k.map_or("none".to_string(), |k| columns(&k.columns));
+        let show = |k: Option<&Key>| k.map_or("none".to_string(), |k| columns(&k.columns));
         f.add(Kind::PrimaryKey, name, None, Some(show(want.first())), Some(show(have.first())));
     }
     // CHECK constraints by name: one finding for a name on both sides.
-    let (want, have) = (on(KeyKind::Check, true), on(KeyKind::Check, false));
+    let (want, have) = (on(KeyKind::Check, &adds), on(KeyKind::Check, &drops));
     for k in &want {
-        let other = have.iter().find(|h| h.name == k.name).map(|h| check_text(h));
+        let other = have.iter().find(|h| h.name == k.name).map(check_text);
         f.add(Kind::CheckConstraint, name, Some(&k.name), Some(check_text(k)), other);
     }
     for k in have.iter().filter(|h| !want.iter().any(|k| k.name == h.name)) {
         f.add(Kind::CheckConstraint, name, Some(&k.name), None, Some(check_text(k)));
     }
     for (kind, finding) in [(KeyKind::Unique, Kind::UniqueKey), (KeyKind::Foreign, Kind::ForeignKey)] {
-        for k in on(kind, true) {
-            f.add(finding, name, None, Some(key_text(k)), None);
+        for k in on(kind, &adds) {
+            f.add(finding, name, None, Some(key_text(&k)), None);
         }
-        for k in on(kind, false) {
-            f.add(finding, name, None, None, Some(key_text(k)));
+        for k in on(kind, &drops) {
+            f.add(finding, name, None, None, Some(key_text(&k)));
         }
     }
 }

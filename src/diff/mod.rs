@@ -9,7 +9,8 @@ pub mod findings;
 mod keys;
 pub mod unmanaged;
 
-pub use keys::{keys, Key, KeyKind};
+pub use keys::{default_name, keys, Key, KeyKind};
+use keys::{deferrable_text, key_changes};
 
 use crate::model::grants::minus;
 use crate::model::{
@@ -109,6 +110,16 @@ pub enum TableChange {
     },
     DropKey {
         key: Key,
+    },
+    /// The same key under another name (`from`).
+    RenameKey {
+        from: String,
+        key: Key,
+    },
+    /// A foreign key whose deferrability alone changes (ALTER CONSTRAINT, where the dialect has it).
+    AlterKey {
+        from: Key,
+        to: Key,
     },
     AddIndex {
         index: Index,
@@ -281,6 +292,8 @@ impl TableChange {
             TableChange::DropColumn { column } => format!("drop column {t}.{}", column.name),
             TableChange::AddKey { key } => format!("add {} on {t}", key.describe()),
             TableChange::DropKey { key } => format!("drop {} on {t}", key.describe()),
+            TableChange::RenameKey { from, key } => format!("rename constraint {from} on {t} to {}", key.name),
+            TableChange::AlterKey { to, .. } => format!("alter {} on {t}: {}", to.describe(), deferrable_text(to)),
             TableChange::AddIndex { index } => format!("create index {} on {t}", index.name),
             TableChange::DropIndex { index } => format!("drop index {}", index_key(&index.name)),
             TableChange::ModifyIndex { to, .. } => format!("change index {}", index_key(&to.name)),
@@ -437,13 +450,7 @@ fn table(old: &Table, new: &Table) -> Vec<TableChange> {
     for c in old.columns.iter().filter(|c| !renamed.contains_key(c.name.as_str()) && new.column(&c.name).is_none()) {
         out.push(TableChange::DropColumn { column: c.clone() });
     }
-    let (old_keys, new_keys) = (keys(old), keys(new));
-    for k in old_keys.iter().filter(|k| !new_keys.contains(k)) {
-        out.push(TableChange::DropKey { key: k.clone() });
-    }
-    for k in new_keys.iter().filter(|k| !old_keys.contains(k)) {
-        out.push(TableChange::AddKey { key: k.clone() });
-    }
+    key_changes(&mut out, &keys(old), &keys(new));
     indexes(&mut out, &old.indexes, &new.indexes);
     if old.distribution != new.distribution {
         out.push(TableChange::Distribution { from: old.distribution.clone(), to: new.distribution.clone() });

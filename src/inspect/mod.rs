@@ -200,13 +200,27 @@ fn table(t: &Table, managed: &[String], warnings: &mut Vec<String>) -> String {
         }
         y.push_str(&format!("  - {{ {} }}\n", fields.join(", ")));
     }
-    if !t.primary_key.is_empty() {
-        y.push_str(&format!("primary_key: {}\n", list(&t.primary_key)));
+    // Keys in the short form unless they carry a name or an option (only those differing from
+    // the defaults are written).
+    match &t.primary_key_name {
+        _ if t.primary_key.is_empty() => {}
+        Some(name) => {
+            y.push_str(&format!("primary_key: {{ columns: {}, name: {} }}\n", list(&t.primary_key), scalar(name)))
+        }
+        None => y.push_str(&format!("primary_key: {}\n", list(&t.primary_key))),
     }
     if !t.unique.is_empty() {
         y.push_str("unique:\n");
         for u in &t.unique {
-            y.push_str(&format!("  - {}\n", list(u)));
+            let mut fields = vec![format!("columns: {}", list(&u.columns))];
+            fields.extend(u.name.as_deref().map(|n| format!("name: {}", scalar(n))));
+            if u.nulls_not_distinct {
+                fields.push("nulls_not_distinct: true".into());
+            }
+            match fields.len() {
+                1 => y.push_str(&format!("  - {}\n", list(&u.columns))),
+                _ => y.push_str(&format!("  - {{ {} }}\n", fields.join(", "))),
+            }
         }
     }
     let (inside, outside): (Vec<&ForeignKey>, Vec<&ForeignKey>) =
@@ -224,12 +238,7 @@ fn table(t: &Table, managed: &[String], warnings: &mut Vec<String>) -> String {
     if !inside.is_empty() {
         y.push_str("foreign_keys:\n");
         for fk in inside {
-            y.push_str(&format!(
-                "  - {{ columns: {}, references: {{ table: {}, columns: {} }} }}\n",
-                list(&fk.columns),
-                scalar(&fk.table),
-                list(&fk.references)
-            ));
+            y.push_str(&format!("  - {}\n", foreign_key(fk)));
         }
     }
     if !t.check_constraints.is_empty() {
@@ -293,6 +302,27 @@ fn sequence(s: &Sequence) -> String {
     } else {
         format!("{{ {} }}", fields.join(", "))
     }
+}
+
+/// A foreign key as a flow mapping: its name and the options that differ from the defaults.
+fn foreign_key(fk: &ForeignKey) -> String {
+    let target = format!("references: {{ table: {}, columns: {} }}", scalar(&fk.table), list(&fk.references));
+    let mut fields = vec![format!("columns: {}", list(&fk.columns)), target];
+    fields.extend(fk.name.as_deref().map(|n| format!("name: {}", scalar(n))));
+    for (field, action) in [("on_delete", fk.on_delete), ("on_update", fk.on_update)] {
+        if action != Action::NoAction {
+            fields.push(format!("{field}: {}", action.name()));
+        }
+    }
+    if fk.match_full {
+        fields.push("match: full".into());
+    }
+    match fk.deferrable {
+        Deferrable::No => {}
+        Deferrable::Immediate => fields.push("deferrable: true".into()),
+        Deferrable::Deferred => fields.push("deferrable: initially_deferred".into()),
+    }
+    format!("{{ {} }}", fields.join(", "))
 }
 
 fn indexes(y: &mut String, indexes: &[Index]) {

@@ -58,9 +58,9 @@ impl Loader<'_> {
     fn repeated_keys(&mut self, src: &Source, doc: &TableDoc) {
         let mut keys: Vec<(Vec<String>, Option<&str>)> = Vec::new();
         let pk: Vec<String> = doc.columns.iter().filter(|c| c.primary_key).map(|c| c.name.clone()).collect();
-        keys.push((if doc.primary_key.is_empty() { pk } else { doc.primary_key.clone() }, None));
+        keys.push((if doc.primary_key_columns().is_empty() { pk } else { doc.primary_key_columns().to_vec() }, None));
         keys.extend(doc.columns.iter().filter(|c| c.unique).map(|c| (vec![c.name.clone()], None)));
-        keys.extend(doc.unique.iter().map(|u| (u.clone(), None)));
+        keys.extend(doc.unique.iter().map(|u| (u.columns().to_vec(), None)));
         for index in doc.indexes.iter().filter(|i| i.unique) {
             let columns = index.columns.iter().filter_map(|c| c.split_whitespace().next()).map(str::to_string);
             match index.predicate.as_deref().map(str::trim) {

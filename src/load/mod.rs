@@ -10,6 +10,7 @@ mod docs;
 mod enums;
 mod grants;
 pub mod json_schema;
+mod keys;
 mod limits;
 mod positions;
 mod project;

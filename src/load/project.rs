@@ -183,13 +183,13 @@ impl Loader<'_> {
             let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
             let types =
                 t.columns.iter().filter_map(|c| Some((c.name.as_str(), ColumnType::parse(&c.ty).ok()?))).collect();
-            let mut keys = vec![if t.primary_key.is_empty() {
+            let mut keys = vec![if t.primary_key_columns().is_empty() {
                 t.columns.iter().filter(|c| c.primary_key).map(|c| c.name.as_str()).collect()
             } else {
-                t.primary_key.iter().map(String::as_str).collect()
+                t.primary_key_columns().iter().map(String::as_str).collect()
             }];
             keys.extend(t.columns.iter().filter(|c| c.unique).map(|c| vec![c.name.as_str()]));
-            keys.extend(t.unique.iter().map(|u| u.iter().map(String::as_str).collect()));
+            keys.extend(t.unique.iter().map(|u| u.columns().iter().map(String::as_str).collect()));
             self.declare(
                 &mut ctx,
                 src,

@@ -1,7 +1,7 @@
 //! The semantic pass over one table file: columns, keys, distribution and sort keys, indexes,
 //! reference rows and checks.
 
-use super::docs::{ColumnCheck, ColumnDoc, DistStyle, DistributionDoc, SortKeyDoc, TableDoc};
+use super::docs::{ColumnCheck, ColumnDoc, DistStyle, DistributionDoc, KeyDoc, SortKeyDoc, TableDoc};
 use super::project::{Ctx, Loader};
 use super::{values, Source};
 use crate::dialect::redshift::ENCODINGS;
@@ -22,7 +22,7 @@ impl Loader<'_> {
         }
         let mut seen = BTreeSet::new();
         let mut columns = Vec::new();
-        let mut primary_key: Vec<String> = doc.primary_key.clone();
+        let mut primary_key: Vec<String> = doc.primary_key_columns().to_vec();
         let mut unique = Vec::new();
         let mut foreign_keys = Vec::new();
         let mut checks = Vec::new();
@@ -33,8 +33,10 @@ impl Loader<'_> {
         if primary_key.is_empty() {
             primary_key = column_pk.iter().map(|s| s.to_string()).collect();
         }
-        for (i, pk) in doc.primary_key.iter().enumerate() {
-            self.column_ref(src, &format!("primary_key.{i}"), name, &cols, pk);
+        if let Some(pk) = &doc.primary_key {
+            for (j, col) in pk.columns().iter().enumerate() {
+                self.column_ref(src, &pk.column_path("primary_key", j), name, &cols, col);
+            }
         }
 
         for (i, c) in doc.columns.iter().enumerate() {
@@ -101,7 +103,7 @@ impl Loader<'_> {
                 });
             }
             if c.unique {
-                unique.push(vec![c.name.clone()]);
+                unique.push(UniqueKey::new(vec![c.name.clone()]));
             }
             if let Some(target) = &c.references {
                 // `t`, `t.column`, `ns.t` or `ns.t.column`: a whole declared name is a table.
@@ -142,10 +144,10 @@ impl Loader<'_> {
         }
 
         for (i, u) in doc.unique.iter().enumerate() {
-            for (j, col) in u.iter().enumerate() {
-                self.column_ref(src, &format!("unique.{i}.{j}"), name, &cols, col);
+            for (j, col) in u.columns().iter().enumerate() {
+                self.column_ref(src, &u.column_path(&format!("unique.{i}"), j), name, &cols, col);
             }
-            unique.push(u.clone());
+            unique.push(self.unique_key(src, i, u));
         }
         for (i, fk) in doc.foreign_keys.iter().enumerate() {
             for (j, col) in fk.columns.iter().enumerate() {
@@ -153,8 +155,10 @@ impl Loader<'_> {
             }
             let at = format!("foreign_keys.{i}.references");
             let refs = fk.references.columns.clone();
-            if let Some(fk) = self.foreign_key(src, &at, doc, fk.columns.clone(), &fk.references.table, refs, ctx) {
-                foreign_keys.push(fk);
+            if let Some(mut key) = self.foreign_key(src, &at, doc, fk.columns.clone(), &fk.references.table, refs, ctx)
+            {
+                self.foreign_key_options(src, i, fk, &mut key);
+                foreign_keys.push(key);
             }
         }
 
@@ -204,6 +208,10 @@ impl Loader<'_> {
             description: doc.description.clone(),
             columns,
             primary_key,
+            primary_key_name: doc.primary_key.as_ref().and_then(|pk| match pk {
+                KeyDoc::Full(pk) => pk.name.clone(),
+                KeyDoc::Columns(_) => None,
+            }),
             unique,
             foreign_keys,
             check_constraints: doc.check_constraints.clone(),
@@ -217,6 +225,7 @@ impl Loader<'_> {
             grants: self.object_grants(src, doc.grants.as_ref(), &ctx.grants, false),
         };
         self.key_check_names(src, doc, &table);
+        self.constraint_names(src, doc, &table);
         table
     }
 
@@ -307,7 +316,7 @@ impl Loader<'_> {
                 }
             }
         }
-        Some(ForeignKey { columns, table: table.to_string(), references })
+        Some(ForeignKey::new(columns, table.to_string(), references))
     }
 
     /// Validates a distribution, of a table (name, columns) or of a materialized view (its SQL).

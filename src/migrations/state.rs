@@ -11,8 +11,8 @@
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::model::{
-    CheckConstraint, Column, ColumnType, Dialect, Distribution, ForeignKey, Grant, Grantee, Identity, Index, Privilege,
-    Project, Sequence, SortKey, SortKind, Table, View,
+    Action, CheckConstraint, Column, ColumnType, Deferrable, Dialect, Distribution, ForeignKey, Grant, Grantee,
+    Identity, Index, Privilege, Project, Sequence, SortKey, SortKind, Table, UniqueKey, View,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -146,8 +146,10 @@ struct TableDoc {
     columns: Vec<ColumnDoc>,
     #[serde(default)]
     primary_key: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    primary_key_name: Option<String>,
     #[serde(default)]
-    unique: Vec<Vec<String>>,
+    unique: Vec<UniqueDoc>,
     #[serde(default)]
     foreign_keys: Vec<ForeignKeyDoc>,
     /// Absent (as in states written before CHECK constraints existed, or none): none.
@@ -185,11 +187,34 @@ struct ColumnDoc {
     description: Option<String>,
 }
 
+/// A unique key's columns alone (what states before key options hold), or with its options.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum UniqueDoc {
+    Columns(Vec<String>),
+    Key(UniqueKey),
+}
+
+/// A foreign key; the options where they are not the defaults.
 #[derive(Serialize, Deserialize)]
 struct ForeignKeyDoc {
     columns: Vec<String>,
     table: String,
     references: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    on_delete: Action,
+    #[serde(default, skip_serializing_if = "is_default")]
+    on_update: Action,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    match_full: bool,
+    #[serde(default, skip_serializing_if = "is_default")]
+    deferrable: Deferrable,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -314,7 +339,15 @@ impl From<&Table> for TableDoc {
             description: t.description.clone(),
             columns: t.columns.iter().map(ColumnDoc::from).collect(),
             primary_key: t.primary_key.clone(),
-            unique: t.unique.clone(),
+            primary_key_name: t.primary_key_name.clone(),
+            unique: t
+                .unique
+                .iter()
+                .map(|u| match u {
+                    UniqueKey { columns, name: None, nulls_not_distinct: false } => UniqueDoc::Columns(columns.clone()),
+                    _ => UniqueDoc::Key(u.clone()),
+                })
+                .collect(),
             foreign_keys: t
                 .foreign_keys
                 .iter()
@@ -322,6 +355,11 @@ impl From<&Table> for TableDoc {
                     columns: f.columns.clone(),
                     table: f.table.clone(),
                     references: f.references.clone(),
+                    name: f.name.clone(),
+                    on_delete: f.on_delete,
+                    on_update: f.on_update,
+                    match_full: f.match_full,
+                    deferrable: f.deferrable,
                 })
                 .collect(),
             check_constraints: t.check_constraints.clone(),
@@ -343,11 +381,26 @@ impl From<TableDoc> for Table {
             description: t.description,
             columns: t.columns.into_iter().map(Column::from).collect(),
             primary_key: t.primary_key,
-            unique: t.unique,
+            primary_key_name: t.primary_key_name,
+            unique: t
+                .unique
+                .into_iter()
+                .map(|u| match u {
+                    UniqueDoc::Columns(columns) => UniqueKey::new(columns),
+                    UniqueDoc::Key(key) => key,
+                })
+                .collect(),
             foreign_keys: t
                 .foreign_keys
                 .into_iter()
-                .map(|f| ForeignKey { columns: f.columns, table: f.table, references: f.references })
+                .map(|f| ForeignKey {
+                    name: f.name,
+                    on_delete: f.on_delete,
+                    on_update: f.on_update,
+                    match_full: f.match_full,
+                    deferrable: f.deferrable,
+                    ..ForeignKey::new(f.columns, f.table, f.references)
+                })
                 .collect(),
             check_constraints: t.check_constraints,
             distribution: t.distribution.into(),

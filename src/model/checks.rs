@@ -135,7 +135,8 @@ impl super::Table {
             checks.push(key("primary_key_unique".into(), CheckKind::Unique { columns, filter: None }));
         }
         for u in &self.unique {
-            checks.push(key(format!("unique_{}", u.join("_")), CheckKind::Unique { columns: u.clone(), filter: None }));
+            let (name, columns) = (format!("unique_{}", u.columns.join("_")), u.columns.clone());
+            checks.push(key(name, CheckKind::Unique { columns, filter: None }));
         }
         for fk in &self.foreign_keys {
             let to = if fk.references.is_empty() { primary_key_of(&fk.table) } else { fk.references.clone() };

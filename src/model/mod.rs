@@ -7,11 +7,13 @@ use std::fmt;
 
 mod checks;
 pub mod grants;
+mod keys;
 mod sequences;
 pub mod targets;
 mod types;
 pub use checks::{Check, CheckKind, KeyChecks, Severity, Threshold, Window};
 pub use grants::{Grant, Grantee, Privilege};
+pub use keys::{Action, Deferrable, ForeignKey, UniqueKey};
 pub use sequences::{Sequence, SequenceType};
 pub use types::{ColumnType, MAX_CHAR, MAX_VARCHAR, TYPE_NAMES};
 
@@ -93,8 +95,11 @@ pub struct Table {
     pub columns: Vec<Column>,
     #[serde(default)]
     pub primary_key: Vec<String>,
+    /// The primary key constraint's name where it is not the deterministic one (`diff::keys`).
     #[serde(default)]
-    pub unique: Vec<Vec<String>>,
+    pub primary_key_name: Option<String>,
+    #[serde(default)]
+    pub unique: Vec<UniqueKey>,
     #[serde(default)]
     pub foreign_keys: Vec<ForeignKey>,
     /// CHECK constraints, by name (state files written before they existed have none).
@@ -185,13 +190,6 @@ pub struct Identity {
 
 fn one() -> i64 {
     1
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ForeignKey {
-    pub columns: Vec<String>,
-    pub table: String,
-    pub references: Vec<String>,
 }
 
 /// A table's CHECK constraint: a boolean SQL expression over its columns.

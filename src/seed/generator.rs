@@ -56,12 +56,13 @@ impl<'a> Generator<'a> {
             };
             // Members of a multi-column unique constraint: a foreign key takes row i / group of
             // its parent and the others i % group, so no two rows share the combination.
-            let group = table.unique.iter().find(|u| u.len() > 1 && u.iter().any(|c| c == name)).map(|u| {
-                let parents =
-                    table.foreign_keys.iter().filter(|fk| fk.columns.len() == 1 && u.contains(&fk.columns[0]));
-                let parent_rows = parents.filter_map(|fk| sizes.get(fk.table.as_str())).min();
-                parent_rows.map_or(rows, |p| rows.div_ceil((*p).max(1)))
-            });
+            let group =
+                table.unique.iter().map(|u| &u.columns).find(|u| u.len() > 1 && u.iter().any(|c| c == name)).map(|u| {
+                    let parents =
+                        table.foreign_keys.iter().filter(|fk| fk.columns.len() == 1 && u.contains(&fk.columns[0]));
+                    let parent_rows = parents.filter_map(|fk| sizes.get(fk.table.as_str())).min();
+                    parent_rows.map_or(rows, |p| rows.div_ceil((*p).max(1)))
+                });
             let fk = table.foreign_keys.iter().find(|fk| fk.columns == [name]);
             let rule = if table.primary_key == [name] {
                 if column.ty.is_integer() {

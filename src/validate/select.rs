@@ -101,9 +101,6 @@ mod tests {
         let expected =
             CheckKind::Relationship { columns: vec!["p".into()], table: "parent".into(), to: vec!["id".into()] };
         assert_eq!(fk.kind, expected);
-        assert_eq!(
-            child.foreign_keys,
-            [ForeignKey { columns: vec!["p".into()], table: "parent".into(), references: vec!["id".into()] }]
-        );
+        assert_eq!(child.foreign_keys, [ForeignKey::new(vec!["p".into()], "parent".into(), vec!["id".into()])]);
     }
 }

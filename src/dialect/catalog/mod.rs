@@ -7,7 +7,7 @@
 
 use crate::dialect::Driver;
 use crate::diff::findings::{Kind, Unmanaged};
-use crate::diff::{keys, Key, KeyKind};
+use crate::diff::{default_name, KeyKind};
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,17 +83,12 @@ pub(in crate::dialect) fn object_key(d: &dyn Driver, namespaces: &[String], ns: 
     format!("CASE WHEN STRPOS({name}, '.') > 0 THEN '.' || {ns} || '.' || {name} ELSE {key} END")
 }
 
-/// A key constraint by content: its kind, columns, and the table and columns it references.
-type KeyShape = (KeyKind, Vec<String>, Option<(String, Vec<String>)>);
-
 /// How `object_key` marks a name holding a dot.
 const UNHELD: char = '.';
 
 /// Rows of both dialects joined into tables and views.
 pub(in crate::dialect) struct Builder {
     namespace: String,
-    /// The live names of key constraints: (table, (kind, columns, referenced table and columns), name).
-    key_names: Vec<(String, KeyShape, String)>,
     pub(in crate::dialect) tables: BTreeMap<String, Table>,
     pub(in crate::dialect) views: BTreeMap<String, View>,
     pub(in crate::dialect) live: Live,
@@ -130,7 +125,7 @@ impl Builder {
             queries: 0,
         };
         let (tables, views) = (BTreeMap::new(), BTreeMap::new());
-        Builder { namespace: namespace.to_string(), key_names: vec![], tables, views, live }
+        Builder { namespace: namespace.to_string(), tables, views, live }
     }
 
     /// A table of the namespace; the tool's own bookkeeping tables are not part of the model.
@@ -144,6 +139,7 @@ impl Builder {
             description: description.map(str::to_string),
             columns: vec![],
             primary_key: vec![],
+            primary_key_name: None,
             unique: vec![],
             foreign_keys: vec![],
             check_constraints: vec![],
@@ -230,8 +226,8 @@ impl Builder {
     }
 
     /// A PRIMARY KEY, UNIQUE or FOREIGN KEY definition as `pg_get_constraintdef` prints it, named
-    /// `name` (None where the source does not say). What the model does not hold is said: the
-    /// options it prints beyond the key, and a name other than the tool's for the key.
+    /// `name` (None where the source does not say). A name other than the deterministic one is
+    /// kept; the options the model does not hold are said.
     pub(in crate::dialect) fn constraint(&mut self, table: &str, name: Option<&str>, definition: &str) {
         let Some(t) = self.tables.get_mut(table) else { return };
         let Some((constraint, options)) = parse_constraint(definition) else {
@@ -241,36 +237,28 @@ impl Builder {
             self.live.unmanaged.push(u);
             return;
         };
-        let kind = match constraint {
+        let given =
+            |kind, columns: &[String]| name.filter(|n| *n != default_name(table, kind, columns)).map(str::to_string);
+        match constraint {
             Constraint::PrimaryKey(columns) => {
-                t.primary_key = columns.clone();
-                (KeyKind::Primary, columns, None)
+                t.primary_key_name = given(KeyKind::Primary, &columns);
+                t.primary_key = columns;
             }
-            Constraint::Unique(columns) => {
-                t.unique.push(columns.clone());
-                (KeyKind::Unique, columns, None)
+            Constraint::Unique { columns, nulls_not_distinct } => {
+                let name = given(KeyKind::Unique, &columns);
+                t.unique.push(UniqueKey { columns, name, nulls_not_distinct });
             }
-            Constraint::ForeignKey { columns, schema, table, references } => {
-                let table = match schema {
-                    Some(s) if s != self.namespace => format!("{s}.{table}"),
-                    _ => table,
-                };
-                let fk = ForeignKey { columns: columns.clone(), table: table.clone(), references: references.clone() };
+            Constraint::ForeignKey(printed) => {
+                let mut fk = printed.key;
+                if let Some(s) = printed.schema.filter(|s| *s != self.namespace) {
+                    fk.table = format!("{s}.{}", fk.table);
+                }
+                fk.name = given(KeyKind::Foreign, &fk.columns);
                 t.foreign_keys.push(fk);
-                (KeyKind::Foreign, columns, Some((table, references)))
             }
-        };
-        if let Some(name) = name {
-            if !options.is_empty() {
-                self.live.unmanaged.push(Unmanaged::unmodelled(
-                    table,
-                    Some(name),
-                    "constraint options",
-                    None,
-                    &options,
-                ));
-            }
-            self.key_names.push((table.to_string(), kind, name.to_string()));
+        }
+        if !options.is_empty() {
+            self.live.unmanaged.push(Unmanaged::unmodelled(table, name, "constraint options", None, &options));
         }
     }
 
@@ -362,15 +350,6 @@ impl Builder {
     }
 
     pub(in crate::dialect) fn finish(mut self) -> Live {
-        // A key the tool names otherwise is dropped and re-added by the tool's name: said.
-        for (table, (kind, columns, references), name) in std::mem::take(&mut self.key_names) {
-            let Some(t) = self.tables.get(&table) else { continue };
-            let same = |k: &&Key| k.kind == kind && k.columns == columns && k.references == references;
-            if let Some(key) = keys(t).iter().find(same).filter(|k| k.name != name) {
-                let u = Unmanaged::unmodelled(&table, Some(&name), "constraint name", Some(&key.name), &name);
-                self.live.unmanaged.push(u);
-            }
-        }
         self.live.project.tables = self.tables.into_values().collect();
         self.live.project.views = self.views.into_values().collect();
         self.live

@@ -1,6 +1,7 @@
 //! Reading what a server prints (constraint definitions, view bodies, index columns) with the
 //! project's lexer, so quotes, comments and escapes are where the server meant them.
 
+use crate::model::{Action, Deferrable, ForeignKey};
 use crate::sql::lexer::{ident_value, significant, tokens, Escapes, Token};
 use crate::sql::refs::escape;
 use std::collections::BTreeSet;
@@ -8,27 +9,29 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Constraint {
     PrimaryKey(Vec<String>),
-    Unique(Vec<String>),
-    ForeignKey { columns: Vec<String>, schema: Option<String>, table: String, references: Vec<String> },
+    Unique { columns: Vec<String>, nulls_not_distinct: bool },
+    ForeignKey(Box<PrintedForeignKey>),
+}
+
+/// A foreign key as printed: `schema` where the server qualifies the referenced table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintedForeignKey {
+    pub schema: Option<String>,
+    pub key: ForeignKey,
 }
 
 /// Parses `PRIMARY KEY (a, b)`, `UNIQUE [NULLS NOT DISTINCT] (a)` and
-/// `FOREIGN KEY (a) REFERENCES [schema.]t(b) [ON DELETE ...]` as both dialects print them, with
-/// the options the model does not hold (NULLS NOT DISTINCT, INCLUDE, WITH, ON DELETE, MATCH,
-/// DEFERRABLE, NOT VALID, ...) as printed, empty when there are none.
+/// `FOREIGN KEY (a) REFERENCES [schema.]t(b) [MATCH FULL] [ON UPDATE ...] [ON DELETE ...]
+/// [DEFERRABLE [INITIALLY DEFERRED]]` as both dialects print them, with the options the model
+/// does not hold (INCLUDE, WITH, a PRIMARY KEY's DEFERRABLE, `SET NULL (a)`'s column list,
+/// NOT VALID, ...) as printed, empty when there are none.
 pub fn parse_constraint(definition: &str) -> Option<(Constraint, String)> {
     let mut c = Cursor::new(definition, Escapes::Standard);
     let constraint = if c.keywords(&["primary", "key"]) {
         Constraint::PrimaryKey(c.ident_list()?)
     } else if c.keywords(&["unique"]) {
-        let nulls = c.keywords(&["nulls", "not", "distinct"]);
-        let columns = c.ident_list()?;
-        if nulls {
-            let rest = c.rest().trim();
-            let options = if rest.is_empty() { String::new() } else { format!(" {rest}") };
-            return Some((Constraint::Unique(columns), format!("NULLS NOT DISTINCT{options}")));
-        }
-        Constraint::Unique(columns)
+        let nulls_not_distinct = c.keywords(&["nulls", "not", "distinct"]);
+        Constraint::Unique { columns: c.ident_list()?, nulls_not_distinct }
     } else if c.keywords(&["foreign", "key"]) {
         let columns = c.ident_list()?;
         if !c.keywords(&["references"]) {
@@ -37,11 +40,51 @@ pub fn parse_constraint(definition: &str) -> Option<(Constraint, String)> {
         let first = c.ident()?;
         let (schema, table) = if c.punct('.') { (Some(first), c.ident()?) } else { (None, first) };
         let references = c.ident_list().unwrap_or_default();
-        Constraint::ForeignKey { columns, schema, table, references }
+        let mut key = ForeignKey::new(columns, table, references);
+        let unmodelled = foreign_key_options(&mut c, &mut key);
+        let rest = c.rest().trim();
+        let options: Vec<&str> = unmodelled.into_iter().chain(Some(rest).filter(|r| !r.is_empty())).collect();
+        return Some((Constraint::ForeignKey(Box::new(PrintedForeignKey { schema, key })), options.join(" ")));
     } else {
         return None;
     };
     Some((constraint, c.rest().trim().to_string()))
+}
+
+/// Reads MATCH, the actions and deferrability onto `key`, stopping at anything else; returns the
+/// parts the model does not hold (an action's column list, with its action).
+fn foreign_key_options<'a>(c: &mut Cursor<'a>, key: &mut ForeignKey) -> Vec<&'a str> {
+    let mut unmodelled = Vec::new();
+    loop {
+        let start = c.at;
+        if c.keywords(&["match", "full"]) {
+            key.match_full = true;
+        } else if c.keywords(&["match", "simple"]) {
+        } else if c.keywords(&["deferrable"]) {
+            key.deferrable = Deferrable::Immediate;
+            if c.keywords(&["initially", "deferred"]) {
+                key.deferrable = Deferrable::Deferred;
+            }
+            c.keywords(&["initially", "immediate"]);
+        } else if c.keywords(&["not", "deferrable"]) {
+            key.deferrable = Deferrable::No;
+        } else if let Some(update) =
+            [false, true].into_iter().find(|u| c.keywords(&["on", if *u { "update" } else { "delete" }]))
+        {
+            let Some(action) = Action::ALL.into_iter().find(|a| c.keywords(&a.sql().split(' ').collect::<Vec<_>>()))
+            else {
+                c.at = start;
+                break;
+            };
+            *(if update { &mut key.on_update } else { &mut key.on_delete }) = action;
+            if c.ident_list().is_some() {
+                unmodelled.push(c.since(start));
+            }
+        } else {
+            break;
+        }
+    }
+    unmodelled
 }
 
 /// Significant tokens of text a server printed, read front to back.
@@ -95,6 +138,14 @@ impl<'a> Cursor<'a> {
             self.at = start;
         }
         list
+    }
+
+    /// The text of the tokens from `from` to the current one.
+    fn since(&self, from: usize) -> &'a str {
+        match (self.tokens.get(from), self.at.checked_sub(1).and_then(|last| self.tokens.get(last))) {
+            (Some(first), Some(last)) if from < self.at => &self.text[first.start..last.start + last.text.len()],
+            _ => "",
+        }
     }
 
     /// The text from the current token on.
@@ -176,32 +227,47 @@ mod tests {
         assert_eq!(parse_constraint("PRIMARY KEY (session_id)"), plain(Constraint::PrimaryKey(s(&["session_id"]))));
         assert_eq!(
             parse_constraint("UNIQUE NULLS NOT DISTINCT (amount, \"Odd \"\"name\") INCLUDE (x)"),
-            Some((Constraint::Unique(s(&["amount", "Odd \"name"])), "NULLS NOT DISTINCT INCLUDE (x)".into()))
+            Some((
+                Constraint::Unique { columns: s(&["amount", "Odd \"name"]), nulls_not_distinct: true },
+                "INCLUDE (x)".into()
+            ))
         );
         assert_eq!(
             parse_constraint("PRIMARY KEY (a) WITH (fillfactor='70') DEFERRABLE"),
             Some((Constraint::PrimaryKey(s(&["a"])), "WITH (fillfactor='70') DEFERRABLE".into()))
         );
+        let fk = |schema: Option<&str>, key: ForeignKey| {
+            Constraint::ForeignKey(Box::new(PrintedForeignKey { schema: schema.map(String::from), key }))
+        };
+        let base = || ForeignKey::new(s(&["user_id"]), "user_profiles".into(), s(&["user_id"]));
         assert_eq!(
-            parse_constraint("FOREIGN KEY (user_id) REFERENCES analytics.user_profiles(user_id) ON DELETE CASCADE"),
+            parse_constraint("FOREIGN KEY (user_id) REFERENCES analytics.user_profiles(user_id) MATCH FULL ON UPDATE SET NULL ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED NOT VALID"),
             Some((
-                Constraint::ForeignKey {
-                    columns: s(&["user_id"]),
-                    schema: Some("analytics".into()),
-                    table: "user_profiles".into(),
-                    references: s(&["user_id"]),
-                },
-                "ON DELETE CASCADE".into()
+                fk(
+                    Some("analytics"),
+                    ForeignKey {
+                        on_delete: Action::Cascade,
+                        on_update: Action::SetNull,
+                        match_full: true,
+                        deferrable: Deferrable::Deferred,
+                        ..base()
+                    }
+                ),
+                "NOT VALID".into()
+            ))
+        );
+        assert_eq!(
+            parse_constraint(
+                "FOREIGN KEY (user_id) REFERENCES user_profiles(user_id) ON DELETE SET NULL (user_id) DEFERRABLE"
+            ),
+            Some((
+                fk(None, ForeignKey { on_delete: Action::SetNull, deferrable: Deferrable::Immediate, ..base() }),
+                "ON DELETE SET NULL (user_id)".into()
             ))
         );
         assert_eq!(
             parse_constraint("FOREIGN KEY (a, b) REFERENCES t(x, y)"),
-            plain(Constraint::ForeignKey {
-                columns: s(&["a", "b"]),
-                schema: None,
-                table: "t".into(),
-                references: s(&["x", "y"])
-            })
+            plain(fk(None, ForeignKey::new(s(&["a", "b"]), "t".into(), s(&["x", "y"]))))
         );
         assert_eq!(parse_constraint("CHECK ((x > 0))"), None);
     }

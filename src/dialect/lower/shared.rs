@@ -21,19 +21,30 @@ pub fn empty_guards(d: &TableDiff) -> Vec<Op> {
     added_without_default(d).map(guard).collect()
 }
 
-/// Keys that go (before any table changes) and come (after every table exists).
-pub fn key_ops(d: &TableDiff) -> (Vec<Op>, Vec<Op>) {
+/// Keys that go (before any table changes) and come (after every table exists). A key renamed
+/// or whose deferrability alone changes is changed in place after the table changes where the
+/// dialect `alters` constraints, else dropped and added again.
+pub fn key_ops(d: &TableDiff, alters: bool) -> (Vec<Op>, Vec<Op>) {
     let (mut drops, mut adds) = (Vec::new(), Vec::new());
+    let table = d.to.name.clone();
     for change in &d.changes {
-        match change {
-            TableChange::DropKey { key } => {
-                drops.push(Op::DropConstraint { table: d.to.name.clone(), name: key.name.clone() })
+        let (gone, key) = match change {
+            TableChange::DropKey { key } => (Some(&key.name), None),
+            TableChange::AddKey { key } => (None, Some(key)),
+            TableChange::RenameKey { from, key } if alters => {
+                adds.push(Op::RenameConstraint { table: table.clone(), from: from.clone(), to: key.name.clone() });
+                continue;
             }
-            TableChange::AddKey { key } => {
-                adds.push(Op::AddConstraint { table: d.to.name.clone(), constraint: key.clone() })
+            TableChange::AlterKey { to, .. } if alters => {
+                adds.push(Op::AlterConstraint { table: table.clone(), constraint: to.clone() });
+                continue;
             }
-            _ => {}
-        }
+            TableChange::RenameKey { from, key } => (Some(from), Some(key)),
+            TableChange::AlterKey { from, to } => (Some(&from.name), Some(to)),
+            _ => continue,
+        };
+        drops.extend(gone.map(|name| Op::DropConstraint { table: table.clone(), name: name.clone() }));
+        adds.extend(key.map(|k| Op::AddConstraint { table: table.clone(), constraint: k.clone() }));
     }
     (drops, adds)
 }

@@ -89,7 +89,7 @@ impl Driver for Postgres {
     }
 
     fn lower_table(&self, d: &TableDiff) -> std::result::Result<TableOps, String> {
-        let (early, late) = lower::key_ops(d);
+        let (early, late) = lower::key_ops(d, self.alters_constraints());
         let mut guards = lower::empty_guards(d);
         let mut body = lower::column_renames(d);
         body.extend(lower::column_adds(d));

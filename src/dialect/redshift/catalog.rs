@@ -154,7 +154,7 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
         }
     }
     for r in c.constraints.iter() {
-        b.constraint(r.text("relname"), None, r.text("definition"));
+        b.constraint(r.text("relname"), r.get("name"), r.text("definition"));
     }
 
     let no_backup: Option<BTreeSet<&str>> = c.backup.as_ref().map(|rows| {

@@ -60,7 +60,7 @@ pub(super) fn table(d: &TableDiff) -> Result<TableOps, String> {
     }
     let (old, new) = (&d.from, &d.to);
     let name = &new.name;
-    let (early, late) = lower::key_ops(d);
+    let (early, late) = lower::key_ops(d, crate::dialect::Driver::alters_constraints(&super::Redshift));
     let mut guards = Vec::new();
     let mut body = lower::column_renames(d);
     let mut in_place = Vec::new();
@@ -251,7 +251,7 @@ fn position(d: &TableDiff, rebuilt: &[&str]) -> Option<String> {
 /// KEY columns, and distribution and sort key columns are rebuilt only by a deep copy.
 fn key_column(table: &Table, c: &Column) -> bool {
     table.primary_key.contains(&c.name)
-        || table.unique.iter().any(|u| u.contains(&c.name))
+        || table.unique.iter().any(|u| u.columns.contains(&c.name))
         || table.foreign_keys.iter().any(|f| f.columns.contains(&c.name))
         || table.sort_key.columns.contains(&c.name)
         || table.distribution.key() == Some(c.name.as_str())

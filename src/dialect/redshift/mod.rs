@@ -167,6 +167,23 @@ impl Driver for Redshift {
         true
     }
 
+    /// "CREATE TABLE" and "ALTER TABLE": a table constraint is `[CONSTRAINT name]` UNIQUE,
+    /// PRIMARY KEY or FOREIGN KEY ... REFERENCES t (c), nothing after it.
+    fn key_options_refused(&self) -> Option<&'static str> {
+        Some("Redshift's CREATE TABLE and ALTER TABLE take no ON DELETE, ON UPDATE, MATCH, DEFERRABLE or NULLS NOT DISTINCT (its keys are informational)")
+    }
+
+    /// "Names and identifiers": names are folded to lower case, quoted ones too (unless
+    /// enable_case_sensitive_identifier is on).
+    fn case_sensitive_names(&self) -> bool {
+        false
+    }
+
+    /// "ALTER TABLE" has ADD and DROP CONSTRAINT only: no RENAME CONSTRAINT, no ALTER CONSTRAINT.
+    fn alters_constraints(&self) -> bool {
+        false
+    }
+
     /// Users, groups and roles are separate on Redshift (`TO u`, `TO GROUP g`, `TO ROLE r`).
     fn grantee_kinds_share_names(&self) -> bool {
         false

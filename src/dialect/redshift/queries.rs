@@ -55,7 +55,7 @@ ORDER BY 1, a.attnum"
         leader(
             "pg_constraint",
             format!(
-                "SELECT {relname} AS relname, pg_catalog.pg_get_constraintdef(k.oid) AS definition
+                "SELECT {relname} AS relname, k.conname AS name, pg_catalog.pg_get_constraintdef(k.oid) AS definition
 FROM pg_catalog.pg_constraint AS k
 INNER JOIN pg_catalog.pg_class AS c ON c.oid = k.conrelid
 INNER JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
