@@ -32,8 +32,11 @@
 //!   text on both sides, pg_dump's own headers, or differ on every run;
 //! - the tool's own tables (`refinery_schema_history`, `schema_migrate_lock`) and every entry
 //!   naming them are dropped: only the rebuilt database has them;
-//! - the dump's entries (one per `-- Name:` header) are sorted: pg_dump orders objects of one
-//!   kind partly by creation order, which a migration need not repeat.
+//! - the dump's entries (one per `-- Name:` header) are sorted, and so are the lines of an
+//!   entry of GRANT and REVOKE statements: pg_dump orders objects of one kind partly by creation
+//!   order, and an object's privileges in the order they were granted, which a migration need
+//!   not repeat;
+//! - the entries both dumps hold are left out before the line diff is taken.
 //!
 //! Roles are cluster-wide and shared with other tests, so the fixtures grant only to the roles
 //! in `ROLES`, created here idempotently. Cases run on several threads, each through the binary.
@@ -173,15 +176,33 @@ fn dump(url: &str) -> Vec<String> {
         current.push('\n');
     }
     entries.push(current);
+    // An object's privileges are printed in the order they were granted, which means nothing.
+    for e in entries.iter_mut().filter(|e| e.lines().all(|l| l.starts_with("GRANT ") || l.starts_with("REVOKE "))) {
+        let mut lines: Vec<&str> = e.lines().collect();
+        lines.sort();
+        *e = lines.iter().map(|l| format!("{l}\n")).collect();
+    }
     let own = |e: &String| e.contains("refinery_schema_history") || e.contains("schema_migrate_lock");
     let mut entries: Vec<String> = entries.into_iter().filter(|e| !e.is_empty() && !own(e)).collect();
     entries.sort();
     entries
 }
 
-/// The lines in which two normalised dumps differ, `- ` original, `+ ` rebuilt.
+/// The lines in which two normalised dumps differ, `- ` original, `+ ` rebuilt: the entries only
+/// one side has, then a line diff of those (so an entry that only moved is not shown).
 fn dump_difference(original: &[String], rebuilt: &[String]) -> Vec<String> {
-    let (a, b) = (original.concat(), rebuilt.concat());
+    let only = |from: &[String], other: &[String]| {
+        let mut left: Vec<&String> = other.iter().collect();
+        let mut only = String::new();
+        for e in from {
+            match left.iter().position(|o| *o == e) {
+                Some(i) => drop(left.remove(i)),
+                None => only.push_str(e),
+            }
+        }
+        only
+    };
+    let (a, b) = (only(original, rebuilt), only(rebuilt, original));
     let lines = similar::TextDiff::from_lines(&a, &b);
     lines
         .iter_all_changes()
