@@ -143,11 +143,8 @@ fn diff(project: &Path, url: &str, step: u8) -> Vec<String> {
 }
 
 fn load(url: &str, file: &Path) -> Result<(), String> {
-    let out = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f"])
-        .arg(file)
-        .output()
-        .unwrap();
+    let out =
+        Command::new("psql").args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f"]).arg(file).output().unwrap();
     if out.status.success() {
         Ok(())
     } else {
@@ -239,7 +236,8 @@ fn adopt(sql: &Path, dev: &str) -> Outcome {
     };
     let mut outcome = Outcome { warnings: vec![], failures: vec![], dump: vec![] };
     let out_dir = project.to_str().unwrap();
-    let out = run(tmp.path(), &original, &["--format", "json", "inspect", "--namespace", &namespaces, "--out", out_dir]);
+    let out =
+        run(tmp.path(), &original, &["--format", "json", "inspect", "--namespace", &namespaces, "--out", out_dir]);
     let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     if let Some(warnings) = said["warnings"].as_array() {
         outcome.warnings = warnings.iter().map(|w| names.clean(w.as_str().unwrap())).collect();
