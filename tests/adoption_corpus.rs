@@ -56,7 +56,8 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/adoption")
 }
 
-/// The binary on a project folder: `--format json` when the output is read as data.
+/// The binary on a project folder and database, without CI's variables (they make it strict
+/// about which database a command may use, which is not what is tested here).
 fn run(project: &Path, url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_schema"))
         .arg("--project")
