@@ -129,7 +129,8 @@ fn set_aside(project: &mut Project, aside: &mut BTreeMap<String, String>, warnin
 fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mut Vec<String>) -> bool {
     let written = |u: &&Unmanaged| {
         let (table, view) = (project.table(&u.table).is_some(), project.view(&u.table).is_some());
-        u.kind == Kind::Unmanaged || table || view || project.sequences.contains_key(&u.table)
+        let typed = project.sequences.contains_key(&u.table) || project.enums.contains_key(&u.table);
+        u.kind == Kind::Unmanaged || table || view || typed
     };
     let written: Vec<&Unmanaged> = unmanaged.iter().filter(written).collect();
     for u in &written {

@@ -14,7 +14,7 @@ pub use super::ops::{Hazard, Op};
 pub use shared::*;
 
 use super::Driver;
-use crate::diff::{keys, Change, TableDiff};
+use crate::diff::{keys, Change, Key, TableDiff};
 use crate::graph::{table_order, views_in_order};
 use crate::model::{split_key, Project, Table, View};
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,10 +112,23 @@ pub fn lower(
             tables.push(at(Op::DropTable { table: old.name.clone() }, i));
         }
     }
+    let mut created = BTreeSet::new();
     for new in table_order(&to.tables) {
         let lowered = if let Some(i) = index(Of::AddTable, &new.name) {
             let Some(old) = moved.get(new.name.as_str()).and_then(|o| from.table(o)) else {
-                tables.push(at(Op::CreateTable { table: new.clone(), constraints: keys(new) }, i));
+                // A foreign key to a table created later (tables that reference each other in
+                // a cycle) is added once both exist.
+                let ready = |target: &String| {
+                    *target == new.name || created.contains(target) || index(Of::AddTable, target).is_none()
+                };
+                let (now, later): (Vec<Key>, Vec<Key>) =
+                    keys(new).into_iter().partition(|k| k.references.as_ref().is_none_or(|(t, _)| ready(t)));
+                tables.push(at(Op::CreateTable { table: new.clone(), constraints: now }, i));
+                let table = &new.name;
+                late.extend(
+                    later.into_iter().map(|k| at(Op::AddConstraint { table: table.clone(), constraint: k }, i)),
+                );
+                created.insert(new.name.clone());
                 continue;
             };
             // Views reading the old table are recreated on the new one.
