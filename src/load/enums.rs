@@ -33,6 +33,20 @@ impl Loader<'_> {
         self.enums = enums.clone();
     }
 
+    /// Whether the project carries any PostgreSQL type as written: all its dialects allow it.
+    pub(super) fn native_types(&self) -> bool {
+        !self.dialects.is_empty() && self.dialects.iter().all(|d| crate::dialect::driver(*d).native_types())
+    }
+
+    /// A column type as this project reads it (`numeric` is unconstrained in a PostgreSQL-only
+    /// project, `decimal(18,0)` in one that deploys to Redshift), undeclared enums aside.
+    pub(super) fn read_type(&self, text: &str) -> Result<ColumnType, String> {
+        match self.native_types() {
+            true => ColumnType::parse_postgres(text).and_then(|t| t.undeclared(|n| self.enums.contains_key(n))),
+            false => ColumnType::parse(text),
+        }
+    }
+
     /// A type that names an enum must name a declared one.
     pub(super) fn declared_type(&mut self, src: &Source, path: &str, ty: ColumnType) -> Option<ColumnType> {
         let Some(name) = ty.enum_name() else { return Some(ty) };
@@ -40,8 +54,9 @@ impl Loader<'_> {
             return Some(ty);
         }
         let known = TYPE_NAMES.iter().copied().chain(self.enums.keys().map(String::as_str));
-        let help =
-            nearest(name, known).or_else(|| Some("an enum type is declared under `enums:` in schema.yaml".into()));
+        let help = nearest(name, known).or_else(|| {
+            Some("an enum type is declared under `enums:` in schema.yaml; other PostgreSQL types only in a project whose `dialects:` are [postgres]".into())
+        });
         self.at_help(src, path, format!("unknown type `{name}`"), help);
         None
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod checks;
+mod native;
 pub mod grants;
 pub mod targets;
 mod types;

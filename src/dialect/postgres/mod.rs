@@ -23,6 +23,10 @@ impl Driver for Postgres {
         Dialect::Postgres
     }
 
+    fn native_types(&self) -> bool {
+        true
+    }
+
     fn type_sql(&self, ty: &ColumnType, namespace: &str) -> String {
         use ColumnType::*;
         match ty {
