@@ -295,14 +295,48 @@ mod tests {
         assert!(ColumnType::parse("serial").unwrap_err().contains("identity: true"));
         // Arrays of anything the model has; `int[][]` is the same type (dimensions are not kept).
         assert_eq!(ColumnType::parse("int[][]"), Ok(ColumnType::Array(Box::new(ColumnType::Integer))));
-        assert!(ColumnType::parse("money(2)[]").unwrap_err().contains("unknown type"));
+        assert!(ColumnType::parse("money; drop table x").unwrap_err().contains("not one PostgreSQL type"));
         assert!(ColumnType::parse("varchar(70000)").unwrap_err().contains("65535"));
         assert!(ColumnType::parse("varchar").unwrap_err().contains("length"));
         assert!(ColumnType::parse("decimal(40,2)").unwrap_err().contains("38"));
         // A plain name may be an enum type; the loader checks that `enums:` declares it.
         assert_eq!(ColumnType::parse("mood"), Ok(ColumnType::Enum("mood".into())));
         assert_eq!(ColumnType::parse("MOOD"), Ok(ColumnType::Enum("mood".into())), "folded like SQL");
-        assert!(ColumnType::parse("\"Mood\"").unwrap_err().contains("unknown type"));
-        assert!(ColumnType::parse("public.mood").unwrap_err().contains("unknown type"));
+        // Any other type is native: the Redshift lint refuses it where Redshift is a dialect.
+        assert_eq!(ColumnType::parse("\"Mood\""), Ok(ColumnType::Native("\"Mood\"".into())));
+        assert_eq!(ColumnType::parse("Public.Mood"), Ok(ColumnType::Native("public.mood".into())));
+    }
+
+    #[test]
+    fn a_postgresql_only_project_reads_any_type() {
+        let native = |text: &str| ColumnType::Native(text.into());
+        let array = |t: ColumnType| ColumnType::Array(Box::new(t));
+        for (text, ty) in [
+            ("numeric", native("numeric")),
+            ("decimal", native("numeric")),
+            ("varchar", native("character varying")),
+            ("character varying[]", array(native("character varying"))),
+            ("decimal(40,2)", native("numeric(40,2)")),
+            ("inet[]", array(ColumnType::Enum("inet".into()))),
+            ("bit varying(8)", native("bit varying(8)")),
+            ("interval day to second", native("interval day to second")),
+            ("numeric(10,2)", ColumnType::Decimal(10, 2)),
+        ] {
+            assert_eq!(ColumnType::parse_postgres(text), Ok(ty.clone()), "{text}");
+            let undeclared = ty.clone().undeclared(|_| false).unwrap();
+            assert_eq!(
+                ColumnType::parse_postgres(&undeclared.to_string()).and_then(|t| t.undeclared(|_| false)),
+                Ok(undeclared.clone()),
+                "round trip of {ty}"
+            );
+            // The serialised form reads back without the project's context.
+            let json = serde_json::to_string(&undeclared).unwrap();
+            assert_eq!(serde_json::from_str::<ColumnType>(&json).unwrap(), undeclared, "{json}");
+        }
+        assert_eq!(ColumnType::parse("numeric"), Ok(ColumnType::Decimal(18, 0)), "where Redshift is a dialect");
+        assert!(ColumnType::parse("varchar").is_err());
+        assert!(ColumnType::parse_postgres("serial").unwrap_err().contains("identity: true"));
+        assert!(ColumnType::parse_postgres("int default 1").unwrap_err().contains("`default` follows the type"));
+        assert_eq!(serde_json::to_string(&ColumnType::Integer).unwrap(), "\"integer\"");
     }
 }
