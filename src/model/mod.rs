@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod checks;
-mod native;
 pub mod grants;
+mod native;
 pub mod targets;
 mod types;
 pub use checks::{Check, CheckKind, KeyChecks, Severity, Threshold, Window};
