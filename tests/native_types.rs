@@ -183,3 +183,25 @@ fn a_native_type_change_is_a_conversion_that_may_fail() {
     let v2 = std::fs::read_to_string(tmp.path().join("migrations/postgres/V2__retype.sql")).unwrap();
     assert!(v2.contains("ALTER COLUMN \"c\" TYPE tsvector USING \"c\"::tsvector"), "{v2}");
 }
+
+/// Diff compares native types as the server prints them: another spelling of the same type in
+/// the YAML is no drift.
+#[test]
+fn spellings_of_one_type_diff_clean() {
+    let tmp = project("[postgres]", "pg_catalog.int4range");
+    let yaml = tmp.path().join("schema/tables/t.yaml");
+    let more = "  - { name: v, type: varchar }\n  - { name: s, type: \"timestamptz(3)\" }\n  - { name: b, type: \"varbit(8)[]\" }\n  - { name: i, type: \"INTERVAL   Day TO Second\" }\n";
+    std::fs::write(&yaml, std::fs::read_to_string(&yaml).unwrap() + more).unwrap();
+    let out = schema(tmp.path(), "postgres://unused", &["generate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let url = common::fresh_database();
+    let out = schema(tmp.path(), &url, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = schema(tmp.path(), &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Another type is drift, planned as a conversion.
+    psql(&url, "ALTER TABLE p.t ALTER COLUMN c TYPE int8range USING NULL");
+    let out = schema(tmp.path(), &url, &["diff", "--format", "sql"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("ALTER COLUMN \"c\" TYPE int4range USING \"c\"::int4range"), "{}", text(&out));
+}
