@@ -205,3 +205,20 @@ fn spellings_of_one_type_diff_clean() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("ALTER COLUMN \"c\" TYPE int4range USING \"c\"::int4range"), "{}", text(&out));
 }
+
+/// An enum of the namespace whose name the YAML cannot write stays set aside, and so do its
+/// columns: they are not read as a native type naming an enum the project does not create.
+#[test]
+fn a_column_of_an_enum_the_yaml_cannot_name_is_left_out() {
+    let url = common::fresh_database();
+    psql(
+        &url,
+        "CREATE SCHEMA odd; CREATE TYPE odd.\"Odd Type\" AS ENUM ('a'); CREATE TYPE odd.text AS ENUM ('b');
+        CREATE TABLE odd.t (id integer, o odd.\"Odd Type\", t odd.text[])",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = schema(tmp.path(), &url, &["inspect", "--namespace", "odd"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("t.o: type `odd.\"Odd Type\"` cannot be written"), "{}", text(&out));
+    assert!(text(&out).contains("t.t: type `odd.text[]` cannot be written"), "{}", text(&out));
+}

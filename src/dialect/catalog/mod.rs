@@ -212,7 +212,8 @@ impl Builder {
     /// qualified outside pg_catalog (the catalog is read with `search_path` set to pg_catalog),
     /// since migrations run with whatever search_path the session has; a `numeric` without
     /// precision among them (PostgreSQL keeps any value exactly; the YAML's `decimal` rounds).
-    /// Where it is not, such a type is one the model does not hold.
+    /// Where it is not, such a type is one the model does not hold; so is an enum of the
+    /// namespace the YAML cannot name (`"Odd Type"`), which inspect sets aside.
     pub(in crate::dialect) fn column_type(&mut self, table: &str, column: &str, printed: &str) -> Option<ColumnType> {
         let prefixes = [format!("{}.", self.namespace), format!("{}.", crate::sql::ident(&self.namespace))];
         let enums = &self.live.project.enums;
@@ -220,8 +221,11 @@ impl Builder {
         let namespace_enum = local
             .and_then(|local| ColumnType::parse(local).ok())
             .filter(|t| t.enum_name().is_some_and(|name| enums.contains_key(name)));
+        let unnamed_enum =
+            || local.and_then(|l| identifier(l.trim_end_matches("[]"))).is_some_and(|name| enums.contains_key(&name));
         let parsed = match namespace_enum {
             Some(t) => Some(t),
+            None if unnamed_enum() => None,
             None if self.natives => ColumnType::parse_postgres(printed).and_then(|t| t.undeclared(|_| false)).ok(),
             None if local.is_some() || printed.trim_end_matches("[]") == "numeric" => None,
             None => ColumnType::parse(printed).ok().filter(|t| t.enum_name().is_none() && !t.is_native()),
