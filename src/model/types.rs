@@ -83,7 +83,9 @@ impl ColumnType {
         }
         match ColumnType::portable(text, postgres) {
             Err((message, native)) if native || postgres && !message.contains("identity: true") => {
-                super::native::canonical(text).map(ColumnType::Native).map_err(|e| if native { e } else { message })
+                let canonical = super::native::canonical(text).map_err(|e| if native { e } else { message })?;
+                // A spelling folded into a portable one (`char varying(5)`) is that type.
+                Ok(ColumnType::portable(&canonical, postgres).unwrap_or(ColumnType::Native(canonical)))
             }
             read => read.map_err(|(message, _)| message),
         }
@@ -305,6 +307,7 @@ mod tests {
         // Any other type is native: the Redshift lint refuses it where Redshift is a dialect.
         assert_eq!(ColumnType::parse("\"Mood\""), Ok(ColumnType::Native("\"Mood\"".into())));
         assert_eq!(ColumnType::parse("Public.Mood"), Ok(ColumnType::Native("public.mood".into())));
+        assert_eq!(ColumnType::parse("char varying(5)"), Ok(ColumnType::Varchar(5)), "one form per type");
     }
 
     #[test]
