@@ -153,6 +153,7 @@ fn a_type_text_that_is_more_than_one_type_is_refused_and_nothing_runs() {
         ("\"int generated always as (1) stored\"", "`generated` follows the type"),
         ("\"interval(1+1)\"", "is not one PostgreSQL type: sql parser error"),
         ("\"numeric(1+1)\"", "`1+1` is not a length"),
+        ("\"varchr(64)\"", "unknown type `varchr`"),
     ] {
         let tmp = project("[postgres]", ty);
         let out = schema(tmp.path(), "postgres://unused", &["generate"]);

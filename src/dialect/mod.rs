@@ -48,6 +48,12 @@ pub trait Driver: Sync {
     /// written (`ColumnType::Native`).
     fn native_types(&self) -> bool;
 
+    /// The dialect's own type names beyond the portable ones (the first word of each), which
+    /// the loader takes as written rather than as a typo of a portable name.
+    fn native_type_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// A string literal that reads back as `text` on this dialect's servers whatever their
     /// settings (Redshift always treats a backslash as an escape; PostgreSQL does when
     /// standard_conforming_strings is off).

@@ -386,7 +386,7 @@ impl Loader<'_> {
             .read_type(text)
             .map_err(|msg| {
                 let base = text.split('(').next().unwrap_or(text).trim().to_ascii_lowercase();
-                let help = msg.starts_with("unknown type").then(|| nearest(&base, TYPE_NAMES)).flatten();
+                let help = msg.starts_with("unknown type").then(|| nearest(&base, self.type_names())).flatten();
                 self.at_help(src, path, msg, help);
             })
             .ok()?;

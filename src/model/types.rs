@@ -99,7 +99,8 @@ impl ColumnType {
                 let args: Vec<&str> = norm[i + 1..norm.len() - 1].split(',').map(str::trim).collect();
                 (norm[..i].trim_end(), Some(args))
             }
-            Some(_) => return Err((format!("unbalanced parenthesis in type `{text}`"), true)),
+            // Text after the closing parenthesis is more than a type: the native reading says what.
+            Some(_) => return Err((format!("unbalanced parenthesis in type `{text}`"), norm.contains(')'))),
             None => (norm.as_str(), None),
         };
         let num = |s: &str| s.parse::<u32>().map_err(|_| format!("`{s}` is not a length in type `{text}`"));
