@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::{ColumnType, Dialect};
 use crate::sql::lexer::split_statements;
 use crate::sql::{expand_refs, ident, qualified, transaction_control};
-use minijinja::value::Value;
+use minijinja::value::{Value, ViaDeserialize};
 use minijinja::{Environment, UndefinedBehavior};
 
 /// Templates are compiled into the binary so `schema` works from any folder. Migration
@@ -100,7 +100,7 @@ impl Renderer {
         let d = driver(dialect);
         env.add_filter("literal", move |value: Value| literal(d, value));
         env.add_filter("runtime_literal", move |text: &str| runtime_literal(d, text));
-        env.add_filter("value", move |value: Value, ty: &str| value_literal(d, value, ty));
+        env.add_filter("value", move |value: Value, ty: ViaDeserialize<ColumnType>| value_literal(d, value, &ty.0));
         // JSON text as a value of the dialect's JSON type (NULL for none).
         env.add_filter("json_value", move |text: Option<String>| match text {
             Some(json) => d.json_literal(&json),
@@ -122,11 +122,8 @@ impl Renderer {
         // `ns.name` for messages, unquoted.
         env.add_filter("display", move |key: &str| crate::model::display_key(&ns, key));
         let ns = namespace.to_string();
-        env.add_filter("sqltype", move |ty: &str| -> std::result::Result<String, minijinja::Error> {
-            let ty =
-                ColumnType::parse(ty).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))?;
-            Ok(d.type_sql(&ty, &ns))
-        });
+        // A type as the model serialises it (`ColumnType`'s serde: text, or `{native: text}`).
+        env.add_filter("sqltype", move |ty: ViaDeserialize<ColumnType>| d.type_sql(&ty.0, &ns));
         let ns = namespace.to_string();
         env.add_filter("body", move |sql: &str| -> std::result::Result<String, minijinja::Error> {
             let body = expand_refs(sql, &ns)
@@ -250,8 +247,8 @@ fn dollar_quote(body: &str) -> String {
 
 /// A YAML value as an SQL value of a column of type `ty`: JSON in the dialect's form for a json
 /// column (Redshift would store a string literal as one string scalar), else a literal.
-fn value_literal(d: &dyn crate::dialect::Driver, value: Value, ty: &str) -> String {
-    if value.is_none() || ColumnType::parse(ty) != Ok(ColumnType::Json) {
+fn value_literal(d: &dyn crate::dialect::Driver, value: Value, ty: &ColumnType) -> String {
+    if value.is_none() || *ty != ColumnType::Json {
         return literal(d, value);
     }
     d.json_literal(&serde_json::to_string(&value).unwrap_or_default())

@@ -40,36 +40,51 @@ fn a_single_connection_gives_the_same_answer() {
     }
 }
 
-/// A `numeric` without precision keeps any value exactly; the YAML's `decimal` is
-/// `decimal(18,0)`, which rounds. Diff reports the difference, and inspect leaves such a column
-/// out with a warning instead of writing a type that would round it.
+/// A `numeric` without precision keeps any value exactly. Where Redshift is a dialect the YAML's
+/// `decimal` is `decimal(18,0)`, which rounds: diff reports the difference. A PostgreSQL-only
+/// project holds it (`type: numeric`, which is what inspect writes), and diffs clean.
 #[test]
 fn an_unconstrained_numeric_is_not_read_as_a_decimal() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
-    std::fs::write(dir.join("schema/schema.yaml"), "name: n\nnamespace: n\ndialects: [postgres]\n").unwrap();
-    let table = "table: prices\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: amount, type: decimal }\n";
-    std::fs::write(dir.join("schema/tables/prices.yaml"), table).unwrap();
-    assert!(schema(dir, "postgres://unused", &["generate"]).status.success());
+    let project = |dialects: &str, ty: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
+        let head = format!("name: n\nnamespace: n\ndialects: {dialects}\n");
+        std::fs::write(dir.join("schema/schema.yaml"), head).unwrap();
+        let table = format!(
+            "table: prices\ncolumns:\n  - {{ name: id, type: integer, primary_key: true }}\n  - {{ name: amount, type: {ty} }}\n"
+        );
+        std::fs::write(dir.join("schema/tables/prices.yaml"), table).unwrap();
+        assert!(schema(dir, "postgres://unused", &["generate"]).status.success());
+        tmp
+    };
+    let both = project("[postgres, redshift]", "decimal");
     let url = common::fresh_database();
-    assert!(schema(dir, &url, &["migrate"]).status.success());
-    let (out, _, _) = diff_json(dir, &url);
+    assert!(schema(both.path(), &url, &["migrate"]).status.success());
+    let (out, _, _) = diff_json(both.path(), &url);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     psql(&url, "ALTER TABLE n.prices ALTER COLUMN amount TYPE numeric");
-    let (out, json, found) = diff_json(dir, &url);
+    let (out, json, found) = diff_json(both.path(), &url);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(found, ["column_type n.prices.amount"], "{json}");
     assert_eq!(json["findings"][0]["expected"], "decimal(18,0)", "{json}");
     assert_eq!(json["findings"][0]["actual"], "numeric", "{json}");
 
-    let out = schema(dir, &url, &["inspect", "--namespace", "n"]);
+    let out = schema(both.path(), &url, &["inspect", "--namespace", "n"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains("prices.amount: type `numeric` cannot be written in the YAML format; left out"),
-        "{}",
-        text(&out)
-    );
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("name: amount"), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("{ name: amount, type: numeric }"), "{}", text(&out));
+    assert!(!text(&out).contains("left out"), "{}", text(&out));
+
+    for ty in ["numeric", "decimal"] {
+        let postgres = project("[postgres]", ty);
+        let (out, json, _) = diff_json(postgres.path(), &url);
+        assert_eq!(out.status.code(), Some(0), "`{ty}` in a PostgreSQL-only project: {json}");
+        let fresh = common::fresh_database();
+        assert!(schema(postgres.path(), &fresh, &["migrate"]).status.success());
+        assert_eq!(
+            psql(&fresh, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attname = 'amount'").trim(),
+            "numeric"
+        );
+    }
 }

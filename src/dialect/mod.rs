@@ -44,6 +44,16 @@ pub trait Driver: Sync {
     /// The dialect's spelling of a type; an enum is the type of that name in `namespace`.
     fn type_sql(&self, ty: &ColumnType, namespace: &str) -> String;
 
+    /// Whether a project deploying only to this dialect may name any of its types, carried as
+    /// written (`ColumnType::Native`).
+    fn native_types(&self) -> bool;
+
+    /// The dialect's own type names beyond the portable ones (the first word of each), which
+    /// the loader takes as written rather than as a typo of a portable name.
+    fn native_type_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// A string literal that reads back as `text` on this dialect's servers whatever their
     /// settings (Redshift always treats a backslash as an escape; PostgreSQL does when
     /// standard_conforming_strings is off).
@@ -254,6 +264,8 @@ fn common_type_sql(ty: &ColumnType, namespace: &str) -> String {
         // PostgreSQL-only types: the Redshift lint refuses them.
         Enum(name) => format!("{}.{}", crate::sql::ident(namespace), crate::sql::ident(name)),
         Array(element) => format!("{}[]", common_type_sql(element, namespace)),
+        // Spelt again from its tokens by the loader or printed by the server (`model::native`).
+        Native(text) => text.clone(),
     }
 }
 

@@ -109,7 +109,10 @@ pub(super) struct TableDoc {
 #[serde(deny_unknown_fields)]
 pub(super) struct ColumnDoc {
     pub(super) name: String,
-    /// Parsed in the semantic pass, so a bad type gets its exact position and a suggestion.
+    /// A portable type (`integer`, `varchar(64)`, `decimal(12,2)`), an enum declared under
+    /// `enums:`, or an array of one (`text[]`); in a project whose `dialects:` are [postgres],
+    /// any PostgreSQL type (`tsvector`, `numeric`, `bit varying(8)`, `public.citext`).
+    // Parsed in the semantic pass, so a bad type gets its exact position and a suggestion.
     #[serde(rename = "type")]
     pub(super) ty: String,
     pub(super) nullable: Option<bool>,

@@ -181,8 +181,7 @@ impl Loader<'_> {
             Ctx { namespace: &doc.namespace, namespaces: &doc.namespaces, objects: BTreeMap::new(), broken, grants };
         for (src, t) in tables {
             let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
-            let types =
-                t.columns.iter().filter_map(|c| Some((c.name.as_str(), ColumnType::parse(&c.ty).ok()?))).collect();
+            let types = t.columns.iter().filter_map(|c| Some((c.name.as_str(), self.read_type(&c.ty).ok()?))).collect();
             let mut keys = vec![if t.primary_key_columns().is_empty() {
                 t.columns.iter().filter(|c| c.primary_key).map(|c| c.name.as_str()).collect()
             } else {

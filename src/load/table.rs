@@ -308,7 +308,7 @@ impl Loader<'_> {
             );
         }
         for (col, r) in columns.iter().zip(&references) {
-            let ours = doc.columns.iter().find(|c| &c.name == col).and_then(|c| ColumnType::parse(&c.ty).ok());
+            let ours = doc.columns.iter().find(|c| &c.name == col).and_then(|c| self.read_type(&c.ty).ok());
             if let (Some(ours), Some(theirs)) = (ours, target.types.get(r.as_str())) {
                 if !compatible(&ours, theirs) {
                     let msg = format!("`{col}` ({ours}) cannot reference `{table}.{r}` ({theirs}): the types differ");
@@ -368,7 +368,7 @@ impl Loader<'_> {
     }
 
     pub(super) fn key_type(&mut self, src: &Source, path: &str, columns: &[ColumnDoc], key: &str) {
-        let ty = columns.iter().find(|c| c.name == key).and_then(|c| ColumnType::parse(&c.ty).ok());
+        let ty = columns.iter().find(|c| c.name == key).and_then(|c| self.read_type(&c.ty).ok());
         if let Some(ty) = ty.filter(|t| !t.can_be_redshift_key()) {
             self.at(src, path, format!("column `{key}` of type `{ty}` cannot be a Redshift distribution or sort key"));
         }
@@ -391,10 +391,11 @@ impl Loader<'_> {
     }
 
     pub(super) fn column_type(&mut self, src: &Source, path: &str, text: &str) -> Option<ColumnType> {
-        let ty = ColumnType::parse(text)
+        let ty = self
+            .read_type(text)
             .map_err(|msg| {
                 let base = text.split('(').next().unwrap_or(text).trim().to_ascii_lowercase();
-                let help = msg.starts_with("unknown type").then(|| nearest(&base, TYPE_NAMES)).flatten();
+                let help = msg.starts_with("unknown type").then(|| nearest(&base, self.type_names())).flatten();
                 self.at_help(src, path, msg, help);
             })
             .ok()?;

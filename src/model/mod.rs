@@ -8,6 +8,7 @@ use std::fmt;
 mod checks;
 pub mod grants;
 mod keys;
+mod native;
 mod sequences;
 pub mod targets;
 mod types;

@@ -127,6 +127,16 @@ impl<'a> Generator<'a> {
                 .find(|v| !v.is_empty())
             {
                 Rule::Pick(values)
+            } else if column.ty.is_native() {
+                // No generator knows the text a type of any kind reads: NULL, which every type
+                // takes, or the values `seed_values:` lists for the column.
+                if !column.nullable {
+                    return Err(Error::new(format!(
+                        "cannot generate {}.{name}: no values are generated for type `{}`; list some under `seed_values: {{ {name}: [...] }}` in schema.yaml",
+                        table.name, column.ty
+                    )));
+                }
+                Rule::Null
             } else {
                 fallback(&column.ty, name, &table.name, text_len, rows)
             };

@@ -26,7 +26,9 @@ pub struct Live {
     /// Properties the catalog does not show for an object (e.g. whether an empty Redshift table
     /// is on SORTKEY AUTO or has none): diff does not compare them.
     pub unknown: BTreeSet<(String, Unknown)>,
-    /// Columns of a type the YAML format cannot express: (table, column, type as printed).
+    /// Columns of a type the YAML format cannot express (on PostgreSQL, one whose printed form
+    /// does not read as one type: a modifier that is no number, `geometry(Point,4326)`):
+    /// (table, column, type as printed).
     pub foreign_types: Vec<(String, String, String)>,
     /// Materialized views the server says it can no longer refresh: (name, why).
     pub broken: Vec<(String, String)>,
@@ -89,6 +91,8 @@ const UNHELD: char = '.';
 /// Rows of both dialects joined into tables and views.
 pub(in crate::dialect) struct Builder {
     namespace: String,
+    /// Whether the dialect's other types are carried as written (`ColumnType::Native`).
+    natives: bool,
     pub(in crate::dialect) tables: BTreeMap<String, Table>,
     pub(in crate::dialect) views: BTreeMap<String, View>,
     pub(in crate::dialect) live: Live,
@@ -125,7 +129,8 @@ impl Builder {
             queries: 0,
         };
         let (tables, views) = (BTreeMap::new(), BTreeMap::new());
-        Builder { namespace: namespace.to_string(), tables, views, live }
+        let natives = crate::dialect::driver(dialect).native_types();
+        Builder { namespace: namespace.to_string(), natives, tables, views, live }
     }
 
     /// A table of the namespace; the tool's own bookkeeping tables are not part of the model.
@@ -199,19 +204,28 @@ impl Builder {
     }
 
     /// The column's type, or None (recorded) when the model cannot express it. An enum is one
-    /// of the namespace's, printed qualified (`ns.mood`, `ns.mood[]`); an unqualified name that
-    /// is no built-in type is a type the model does not know.
-    /// A `numeric` without precision (PostgreSQL keeps any value exactly) is not the YAML's
-    /// `decimal`, which is `decimal(18,0)`: it is a type the model does not hold, not one to round.
+    /// of the namespace's, printed qualified (`ns.mood`, `ns.mood[]`). Any other type is, where
+    /// the dialect carries its types as written, the native type as the server prints it:
+    /// qualified outside pg_catalog (the catalog is read with `search_path` set to pg_catalog),
+    /// since migrations run with whatever search_path the session has; a `numeric` without
+    /// precision among them (PostgreSQL keeps any value exactly; the YAML's `decimal` rounds).
+    /// Where it is not, such a type is one the model does not hold; so is an enum of the
+    /// namespace the YAML cannot name (`"Odd Type"`), which inspect sets aside.
     pub(in crate::dialect) fn column_type(&mut self, table: &str, column: &str, printed: &str) -> Option<ColumnType> {
         let prefixes = [format!("{}.", self.namespace), format!("{}.", crate::sql::ident(&self.namespace))];
-        let unconstrained = printed.trim_end_matches("[]") == "numeric";
-        let parsed = match prefixes.iter().find_map(|p| printed.strip_prefix(p.as_str())) {
-            _ if unconstrained => None,
-            Some(local) => ColumnType::parse(local)
-                .ok()
-                .filter(|t| t.enum_name().is_some_and(|name| self.live.project.enums.contains_key(name))),
-            None => ColumnType::parse(printed).ok().filter(|t| t.enum_name().is_none()),
+        let enums = &self.live.project.enums;
+        let local = prefixes.iter().find_map(|p| printed.strip_prefix(p.as_str()));
+        let namespace_enum = local
+            .and_then(|local| ColumnType::parse(local).ok())
+            .filter(|t| t.enum_name().is_some_and(|name| enums.contains_key(name)));
+        let unnamed_enum =
+            || local.and_then(|l| identifier(l.trim_end_matches("[]"))).is_some_and(|name| enums.contains_key(&name));
+        let parsed = match namespace_enum {
+            Some(t) => Some(t),
+            None if unnamed_enum() => None,
+            None if self.natives => ColumnType::parse_postgres(printed).and_then(|t| t.undeclared(|_| false)).ok(),
+            None if local.is_some() || printed.trim_end_matches("[]") == "numeric" => None,
+            None => ColumnType::parse(printed).ok().filter(|t| t.enum_name().is_none() && !t.is_native()),
         };
         if parsed.is_none() && self.tables.contains_key(table) {
             self.live.foreign_types.push((table.to_string(), column.to_string(), printed.to_string()));

@@ -23,6 +23,57 @@ impl Driver for Postgres {
         Dialect::Postgres
     }
 
+    fn native_types(&self) -> bool {
+        true
+    }
+
+    /// pg_catalog's types that a column may have, by the first word of their name.
+    fn native_type_names(&self) -> &'static [&'static str] {
+        &[
+            "bit",
+            "box",
+            "bytea",
+            "cidr",
+            "circle",
+            "datemultirange",
+            "daterange",
+            "inet",
+            "int4multirange",
+            "int4range",
+            "int8multirange",
+            "int8range",
+            "interval",
+            "jsonpath",
+            "line",
+            "lseg",
+            "macaddr",
+            "macaddr8",
+            "money",
+            "name",
+            "nummultirange",
+            "numrange",
+            "oid",
+            "path",
+            "pg_lsn",
+            "pg_snapshot",
+            "point",
+            "polygon",
+            "regclass",
+            "regtype",
+            "timetz",
+            "tsmultirange",
+            "tsquery",
+            "tsrange",
+            "tstzmultirange",
+            "tstzrange",
+            "tsvector",
+            "txid_snapshot",
+            "varbit",
+            "xid8",
+            "xml",
+        ]
+    }
+
     fn type_sql(&self, ty: &ColumnType, namespace: &str) -> String {
         use ColumnType::*;
         match ty {

@@ -1,5 +1,5 @@
 //! The desired project as this server stores it, so it compares with the catalog exactly:
-//! column defaults, CHECK expressions and partial-index predicates come back through
+//! native column types (`varchar` is `character varying`) through `format_type`, column defaults, CHECK expressions and partial-index predicates come back through
 //! `pg_get_expr` / `pg_get_constraintdef` from scratch copies of the tables, view bodies through
 //! `pg_get_viewdef` from scratch views over those copies, and index columns in one spelling.
 //!
@@ -73,7 +73,7 @@ pub(super) fn normalise(
         let partial = t.indexes.iter().any(|i| i.predicate.is_some());
         partial
             || !t.check_constraints.is_empty()
-            || t.columns.iter().any(|c| c.default.is_some())
+            || t.columns.iter().any(|c| c.default.is_some() || c.ty.is_native())
             || read.contains(t.name.as_str())
     };
     let tables: Vec<(usize, &Table)> = desired.tables.iter().enumerate().filter(|(_, t)| copied(t)).collect();
@@ -150,6 +150,9 @@ pub(super) fn normalise(
         for c in &mut t.columns {
             if let Some(stored) = copy.column(&c.name) {
                 c.default = stored.default.as_deref().map(|d| back(d).0);
+                if c.ty.is_native() {
+                    c.ty = stored.ty.clone();
+                }
             }
         }
         for (j, i) in t.indexes.iter_mut().enumerate() {

@@ -66,11 +66,12 @@ fn at(object: &str, path: &str, message: String, help: Option<&str>) -> Lint {
 fn column(out: &mut Vec<Lint>, t: &Table, i: usize, c: &Column) {
     let path = |field: &str| format!("columns.{i}.{field}");
     // "Unsupported PostgreSQL data types": TEXT silently becomes VARCHAR(256), no UUID.
-    let help = match c.ty {
+    let help = match &c.ty {
         ColumnType::Text => Some("declare varchar(n) with the longest length you expect, e.g. varchar(1024)"),
         ColumnType::Uuid => Some("declare char(36)"),
         ColumnType::Array(_) => Some("declare json (Redshift SUPER), which holds arrays"),
         ColumnType::Enum(_) => Some("declare varchar(n) and list its values in an `accepted_values` check"),
+        ColumnType::Native(name) => Some(native_help(name)),
         _ => None,
     };
     if let Some(help) = help {
@@ -104,6 +105,19 @@ fn column(out: &mut Vec<Lint>, t: &Table, i: usize, c: &Column) {
             let message = "a SUPER default must be JSON_PARSE('...'): Redshift stores a string literal as one string, not as JSON".to_string();
             out.push(at(&t.name, &path("default"), message, None));
         }
+    }
+}
+
+/// What to declare instead of a PostgreSQL type carried as written (PostgreSQL-only projects).
+fn native_help(name: &str) -> &'static str {
+    let word = name.split(['(', ' ']).next().unwrap_or(name);
+    match word {
+        "numeric" => "declare decimal(p,s): Redshift keeps at most 38 digits",
+        "character" => "declare varchar(n) with the longest length you expect",
+        "timestamp" | "time" => "declare timestamp, timestamptz or time without a precision",
+        "interval" => "declare a bigint number of seconds, or two timestamps",
+        "bytea" | "bit" => "declare varchar(n) holding the bytes hex-encoded",
+        _ => "declare one of the portable types, or deploy to PostgreSQL only (`dialects: [postgres]`)",
     }
 }
 

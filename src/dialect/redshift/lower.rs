@@ -309,7 +309,7 @@ fn default_encoding(table: &Table, column: &Column) -> &'static str {
         Boolean | Real | Double => "raw",
         SmallInt | Integer | BigInt | Decimal(..) | Date | Time | Timestamp | TimestampTz => "az64",
         Char(_) | Varchar(_) | Text | Uuid => "lzo",
-        // Enums and arrays are PostgreSQL-only: the lint refuses them in a Redshift project.
-        Json | Enum(_) | Array(_) => "zstd",
+        // Enums, arrays and native types are PostgreSQL-only: the lint refuses them in a Redshift project.
+        Json | Enum(_) | Array(_) | Native(_) => "zstd",
     }
 }

@@ -44,6 +44,10 @@ impl Driver for Redshift {
         Dialect::Redshift
     }
 
+    fn native_types(&self) -> bool {
+        false
+    }
+
     fn type_sql(&self, ty: &ColumnType, namespace: &str) -> String {
         match ty {
             // The loader rejects `text` and `uuid` for Redshift projects; these keep rendering total.
