@@ -43,21 +43,46 @@ fn a_single_connection_gives_the_same_answer() {
 /// A `numeric` without precision keeps any value exactly. Where Redshift is a dialect the YAML's
 /// `decimal` is `decimal(18,0)`, which rounds: diff reports the difference. A PostgreSQL-only
 /// project holds it (`type: numeric`, which is what inspect writes), and diffs clean.
+/// A generated project `n` with one table `prices (id integer, amount <ty>)`.
+fn project(dialects: &str, ty: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
+    let head = format!("name: n\nnamespace: n\ndialects: {dialects}\n");
+    std::fs::write(dir.join("schema/schema.yaml"), head).unwrap();
+    let table = format!(
+        "table: prices\ncolumns:\n  - {{ name: id, type: integer, primary_key: true }}\n  - {{ name: amount, type: {ty} }}\n"
+    );
+    std::fs::write(dir.join("schema/tables/prices.yaml"), table).unwrap();
+    assert!(schema(dir, "postgres://unused", &["generate"]).status.success());
+    tmp
+}
+
+/// The YAML's `json` is jsonb on PostgreSQL; a `json` column was read as it too, so diff said
+/// nothing and inspect wrote `json`, and a rebuilt database had jsonb.
+#[test]
+fn a_json_column_is_not_read_as_jsonb() {
+    let url = common::fresh_database();
+    let both = project("[postgres, redshift]", "json");
+    assert!(schema(both.path(), &url, &["migrate"]).status.success());
+    psql(&url, "ALTER TABLE n.prices ALTER COLUMN amount TYPE json");
+    let (out, json, found) = diff_json(both.path(), &url);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(found, ["column_type n.prices.amount"], "{json}");
+
+    let postgres = project("[postgres]", "pg_catalog.json");
+    let (out, json, _) = diff_json(postgres.path(), &url);
+    assert_eq!(out.status.code(), Some(0), "{json}");
+    let out = schema(postgres.path(), &url, &["inspect", "--namespace", "n"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("{ name: amount, type: pg_catalog.json }"), "{}", text(&out));
+    let fresh = common::fresh_database();
+    assert!(schema(postgres.path(), &fresh, &["migrate"]).status.success());
+    let types = "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attname = 'amount'";
+    assert_eq!(psql(&fresh, types).trim(), "json");
+}
+
 #[test]
 fn an_unconstrained_numeric_is_not_read_as_a_decimal() {
-    let project = |dialects: &str, ty: &str| {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path();
-        std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
-        let head = format!("name: n\nnamespace: n\ndialects: {dialects}\n");
-        std::fs::write(dir.join("schema/schema.yaml"), head).unwrap();
-        let table = format!(
-            "table: prices\ncolumns:\n  - {{ name: id, type: integer, primary_key: true }}\n  - {{ name: amount, type: {ty} }}\n"
-        );
-        std::fs::write(dir.join("schema/tables/prices.yaml"), table).unwrap();
-        assert!(schema(dir, "postgres://unused", &["generate"]).status.success());
-        tmp
-    };
     let both = project("[postgres, redshift]", "decimal");
     let url = common::fresh_database();
     assert!(schema(both.path(), &url, &["migrate"]).status.success());

@@ -220,9 +220,14 @@ impl Builder {
             .filter(|t| t.enum_name().is_some_and(|name| enums.contains_key(name)));
         let unnamed_enum =
             || local.and_then(|l| identifier(l.trim_end_matches("[]"))).is_some_and(|name| enums.contains_key(&name));
+        // The YAML's `json` is jsonb on PostgreSQL: a `json` column (text kept as written, keys
+        // repeated and in order) is another type, spelt qualified so it stays itself.
+        let plain_json = printed.trim_end_matches("[]") == "json";
         let parsed = match namespace_enum {
             Some(t) => Some(t),
             None if unnamed_enum() => None,
+            None if plain_json && self.natives => ColumnType::parse_postgres(&format!("pg_catalog.{printed}")).ok(),
+            None if plain_json => None,
             None if self.natives => ColumnType::parse_postgres(printed).and_then(|t| t.undeclared(|_| false)).ok(),
             None if local.is_some() || printed.trim_end_matches("[]") == "numeric" => None,
             None => ColumnType::parse(printed).ok().filter(|t| t.enum_name().is_none() && !t.is_native()),
