@@ -19,7 +19,7 @@ enum Format {
     Json,
 }
 
-pub fn run(cli: &Cli, layout: &Layout, project: &Project) -> Result<ExitCode> {
+pub fn plan(cli: &Cli, layout: &Layout, project: &Project) -> Result<ExitCode> {
     let formats = [
         (OutputFormat::Text, Format::Text),
         (OutputFormat::Markdown, Format::Markdown),

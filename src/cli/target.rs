@@ -1,15 +1,14 @@
 //! Which project and database a command works on.
 
-use super::{join, Cli, LocalAction, Out, Timeouts};
+use super::args::{Cli, Timeouts};
+use super::join;
 use crate::connect::{self, Chosen, Request};
 use crate::db::{environment_names_a_database, Env, Params, Target};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::load;
-use crate::local::{LocalCluster, LocalStatus};
 use crate::model::targets::Connection;
 use crate::model::{Dialect, Project};
-use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn load_project(layout: &Layout) -> Result<Project> {
@@ -143,53 +142,4 @@ pub fn dialect(cli: &Cli, project: &Project) -> Result<Dialect> {
             Err(Error::new(format!("the project targets {}: choose one with --dialect", join(&project.dialects))))
         }
     }
-}
-
-/// `schema local start|stop|status|url`. With a project, start and url give the project's
-/// database (what `--local` uses), not the server's `postgres` one.
-pub fn local(layout: &Layout, action: LocalAction, out: &Out) -> Result<ExitCode> {
-    let cluster = LocalCluster::new(layout.local_dir());
-    let project = layout.schema.join("schema.yaml").is_file().then(|| load_project(layout)).transpose()?;
-    let server = |url: &str| Target::parse(url, Some(crate::dialect::LOCAL), Duration::from_secs(10));
-    let database = |url: &str| -> Result<String> {
-        Ok(match &project {
-            Some(p) if action == LocalAction::Start => {
-                cluster.ensure_database(&server(url)?, &p.name).map_err(Error::new)?.redacted()
-            }
-            Some(p) => server(url)?.with_database(&crate::local::database_name(&p.name)).redacted(),
-            None => url.to_string(),
-        })
-    };
-    let dir = layout.local_dir();
-    let was_running = cluster.url().is_some();
-    let (status, url) = match action {
-        LocalAction::Start => {
-            let url = database(&cluster.start().map_err(Error::new)?)?;
-            match was_running {
-                true => out
-                    .progress(format!("the local PostgreSQL was running already, with its data in {}", dir.display())),
-                false => out.progress(crate::local::started_note(&dir)),
-            }
-            ("running", Some(url))
-        }
-        LocalAction::Stop => {
-            cluster.stop().map_err(Error::new)?;
-            if was_running {
-                out.progress(format!("stopped the local PostgreSQL; its data stays in {}", dir.display()));
-            }
-            ("stopped", None)
-        }
-        LocalAction::Status | LocalAction::Url => match cluster.status() {
-            LocalStatus::Running { url, .. } => ("running", Some(database(&url)?)),
-            _ if action == LocalAction::Url => {
-                return Err(Error::new("the local PostgreSQL is not running: `schema local start`"))
-            }
-            LocalStatus::Stopped => ("stopped", None),
-            LocalStatus::NotCreated => ("not created", None),
-        },
-    };
-    out.finding(url.as_deref().unwrap_or(status));
-    out.doc(serde_json::json!({"command": "local", "status": status, "url": url}));
-    // `local status` exits 1 when the cluster is not running, as `pg_ctl status` does.
-    Ok(ExitCode::from(u8::from(action == LocalAction::Status && url.is_none())))
 }

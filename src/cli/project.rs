@@ -1,7 +1,8 @@
-//! `schema generate` and `schema check`: the next migration, proven on the dev database when
-//! one is named, taken back and written again with --redo; its warnings and its outcome.
+//! The commands that work from the YAML and the migration files, using no database but a dev
+//! one: `check`, `render`, `generate` (the next migration, proven on the dev database when one
+//! is named, taken back and written again with --redo) and `docs`.
 
-use super::{target, Cli, Out};
+use super::{join, target, text_or_json, Cli, Out};
 use crate::connect::{self, Chosen};
 use crate::db::Env;
 use crate::error::{Error, Result};
@@ -9,8 +10,79 @@ use crate::layout::Layout;
 use crate::migrations::{self, redo, Options, Outcome};
 use crate::model::Project;
 use crate::rehearse::{rehearse, NewFile};
+use crate::terminal::{count, safe};
 use serde_json::json;
+use std::path::Path;
 use std::process::ExitCode;
+
+/// `schema check`: the project loads (the caller loaded it), and with a dev database what
+/// generate would write is proven there; one line, or one document.
+pub fn check(cli: &Cli, layout: &Layout, project: &Project, dev_url: Option<&str>, out: &Out) -> Result<ExitCode> {
+    text_or_json(cli, "check")?;
+    prove_pending(cli, layout, project, dev_url, out)?;
+    out.say(safe(&check_summary(project)));
+    out.doc(check_json(project));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_summary(project: &Project) -> String {
+    let enabled = project.enabled();
+    let mvs = project.views.iter().filter(|v| v.materialized).count();
+    let checks: usize = enabled.tables.iter().map(|t| t.checks.len()).sum();
+    format!(
+        "ok: {} ({}): {}, {}, {}; phases {} enabled ({}, {}); dialects {}",
+        project.name,
+        project.namespace,
+        count(project.tables.len(), "table"),
+        count(project.views.len() - mvs, "view"),
+        count(mvs, "materialized view"),
+        join(&project.phases),
+        count(enabled.tables.len(), "table"),
+        count(checks, "check"),
+        join(&project.dialects),
+    )
+}
+
+fn check_json(project: &Project) -> serde_json::Value {
+    let enabled = project.enabled();
+    let mvs = project.views.iter().filter(|v| v.materialized).count();
+    json!({
+        "command": "check",
+        "ok": true,
+        "project": project.name,
+        "namespace": project.namespace,
+        "dialects": project.dialects,
+        "phases": project.phases,
+        "tables": project.tables.len(),
+        "views": project.views.len() - mvs,
+        "materialized_views": mvs,
+        "enabled_tables": enabled.tables.len(),
+        "checks": enabled.tables.iter().map(|t| t.checks.len()).sum::<usize>(),
+        "targets": project.targets.named.keys().collect::<Vec<_>>(),
+    })
+}
+
+/// `schema render`: the CREATE statements of the enabled phases, in one dialect.
+pub fn render(cli: &Cli, project: &Project, out: &Out) -> Result<ExitCode> {
+    text_or_json(cli, "render")?;
+    let dialect = target::dialect(cli, project)?;
+    let sql = crate::plan::create_all(&project.enabled(), dialect)?;
+    if !out.json {
+        print!("{sql}");
+    }
+    out.doc(json!({"command": "render", "dialect": dialect, "sql": sql}));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `schema docs`: the project's documentation, by default under docs/schema.
+pub fn docs(cli: &Cli, layout: &Layout, project: &Project, dir: Option<&Path>, out: &Out) -> Result<ExitCode> {
+    text_or_json(cli, "docs")?;
+    let dir = dir.map_or_else(|| layout.root.join("docs/schema"), Path::to_path_buf);
+    let written = crate::docs::write(project, &dir)?;
+    out.say(format!("wrote {}", written.display()));
+    out.doc(json!({"command": "docs", "wrote": written}));
+    Ok(ExitCode::SUCCESS)
+}
 
 /// What the command line asks of generate.
 pub struct Request<'a> {
@@ -21,7 +93,8 @@ pub struct Request<'a> {
     pub dev_url: Option<&'a str>,
 }
 
-pub fn run(cli: &Cli, layout: &Layout, project: &Project, request: &Request, out: &Out) -> Result<ExitCode> {
+pub fn generate(cli: &Cli, layout: &Layout, project: &Project, request: &Request, out: &Out) -> Result<ExitCode> {
+    text_or_json(cli, "generate")?;
     for warning in migrations::hand_written_gaps(layout, project)? {
         out.progress(format!("warning: {warning}"));
     }
@@ -47,7 +120,7 @@ pub fn run(cli: &Cli, layout: &Layout, project: &Project, request: &Request, out
 
 /// `schema check --dev-url`: what generate would write for the YAML, after the history, proven
 /// on a scratch database; nothing is written.
-pub fn check(cli: &Cli, layout: &Layout, project: &Project, dev_url: Option<&str>, out: &Out) -> Result<()> {
+fn prove_pending(cli: &Cli, layout: &Layout, project: &Project, dev_url: Option<&str>, out: &Out) -> Result<()> {
     let Some(dev) = dev_database(cli, layout, project, dev_url, false, out)? else { return Ok(()) };
     let mut pending = Vec::new();
     let options = Options { allow_destructive: true, dry_run: true, ..Options::default() };
@@ -136,12 +209,12 @@ fn output(outcome: &Outcome, check: bool, out: &Out) -> ExitCode {
         Outcome::Written(files) => files.iter().for_each(|f| out.say(format!("wrote {}", f.display()))),
         Outcome::Refused(lines) => {
             out.finding("refusing to generate: these changes destroy data or rewrite whole tables:");
-            lines.iter().for_each(|l| out.finding(format!("  {}", crate::terminal::safe(l))));
+            lines.iter().for_each(|l| out.finding(format!("  {}", safe(l))));
             out.finding("nothing was written; review them and run again with --allow-destructive");
         }
         Outcome::Pending(lines) => {
             out.finding("the migrations do not match the YAML:");
-            lines.iter().for_each(|l| out.finding(format!("  {}", crate::terminal::safe(l))));
+            lines.iter().for_each(|l| out.finding(format!("  {}", safe(l))));
             if lines.iter().any(|l| l.starts_with("pending:")) {
                 out.finding("run `schema generate --name <what_changed>` and commit the result");
             }
