@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{psql, schema, text};
+use common::{inspect_into, psql, schema, text};
 use std::path::Path;
 
 /// A database nobody made with `schema`: keys, a foreign key, defaults, an index, comments, a
@@ -26,12 +26,6 @@ CREATE INDEX orders_by_customer ON shop.orders (customer_id, order_id DESC);
 CREATE VIEW shop.open_orders AS SELECT order_id, customer_id FROM shop.orders WHERE status = 'new';
 INSERT INTO shop.customers (email) VALUES ('a@example.com');
 INSERT INTO shop.orders (customer_id, total) VALUES (1, 9.99);";
-
-/// `schema inspect --out <dir>` on a database, from a folder without a project.
-fn inspect_into(url: &str, namespace: &str, dir: &Path) -> std::process::Output {
-    let nowhere = dir.parent().unwrap();
-    schema(nowhere, url, &["inspect", "--namespace", namespace, "--out", dir.to_str().unwrap()])
-}
 
 fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -36,7 +36,7 @@ fn adopted_key_names_and_options_survive_a_rebuild() {
     psql(&url, ADOPTED);
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("app");
-    let out = schema(tmp.path(), &url, &["inspect", "--namespace", "app", "--out", project.to_str().unwrap()]);
+    let out = common::inspect_into(&url, "app", &project);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("warning"), "{}", text(&out));
     let posts = std::fs::read_to_string(project.join("schema/tables/posts.yaml")).unwrap();

@@ -39,7 +39,7 @@ fn adopt_and_rebuild(setup: &str, namespace: &str) -> String {
     psql(&source, &format!("{PREREQUISITES}\n{setup}"));
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("p");
-    let out = schema(tmp.path(), &source, &["inspect", "--namespace", namespace, "--out", project.to_str().unwrap()]);
+    let out = common::inspect_into(&source, namespace, &project);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("left out"), "nothing is left out: {}", text(&out));
     let yaml = read_tree(&project.join("schema"));

@@ -33,7 +33,7 @@ fn sequences_are_adopted_rebuilt_and_compared_by_every_option() {
     psql(&url, HIBERNATE);
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("shop");
-    let out = schema(tmp.path(), &url, &["inspect", "--namespace", "shop", "--out", project.to_str().unwrap()]);
+    let out = common::inspect_into(&url, "shop", &project);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("warning"), "{}", text(&out));
     let settings = std::fs::read_to_string(project.join("schema/schema.yaml")).unwrap();

@@ -117,6 +117,11 @@ pub fn schema(dir: &Path, url: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `schema inspect --namespace NS --out DIR`, run from DIR's parent (a folder without a project).
+pub fn inspect_into(url: &str, namespace: &str, dir: &Path) -> Output {
+    schema(dir.parent().unwrap(), url, &["inspect", "--namespace", namespace, "--out", dir.to_str().unwrap()])
+}
+
 /// Stdout then stderr, for assertion messages.
 pub fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
