@@ -148,7 +148,6 @@ fn what_the_yaml_cannot_name_is_ignored_so_the_project_loads_and_diffs_clean() {
     for (name, why) in [
         ("MixedCase", "`MixedCase` is not a valid identifier"),
         ("has space", "`has space` is not a valid identifier"),
-        ("empty_t", "no column"),
         ("bad_column", "column `Amount` is not a valid identifier"),
         ("bad_index", "index `Idx` is not a valid identifier"),
         ("child", "references MixedCase"),
@@ -166,7 +165,7 @@ fn what_the_yaml_cannot_name_is_ignored_so_the_project_loads_and_diffs_clean() {
     }
     let settings = std::fs::read_to_string(project.join("schema/schema.yaml")).unwrap();
     assert!(
-        settings.contains("ignore: [MixedCase, bad_column, bad_index, child, empty_t, has space, \"punct-uation!\", "),
+        settings.contains("ignore: [MixedCase, bad_column, bad_index, child, has space, \"punct-uation!\", "),
         "{settings}"
     );
     assert_eq!(files_in(&project.join("schema/views")), ["good_names.yaml"]);
@@ -269,13 +268,15 @@ fn a_varied_schema_is_adopted_checks_diffs_clean_and_rebuilds_the_same() {
         "namespace: varied\nnamespaces: [varied_raw]\n",
         "enums:\n  state: [open, closed]\n",
         "Quoted Name",
-        "no_columns",
         "trigger accounts.touch",
         "policy accounts.mine",
         "row_level_security accounts",
     ] {
         assert!(settings.contains(held), "{held}: {settings}");
     }
+    // A table without columns is adopted (it was set aside).
+    let empty = std::fs::read_to_string(project.join("schema/tables/no_columns.yaml")).unwrap();
+    assert!(empty.contains("columns: []"), "{empty}");
     let accounts = std::fs::read_to_string(project.join("schema/tables/accounts.yaml")).unwrap();
     for held in [
         "{ name: id, type: integer, identity: true }",

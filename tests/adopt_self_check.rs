@@ -98,3 +98,36 @@ fn an_expression_index_is_set_aside_alone_and_its_table_and_dependants_stay() {
         text(&out)
     );
 }
+
+/// A table without columns (`CREATE TABLE t ()`, a flag table) was set aside; it is adopted and
+/// rebuilt, and a project that targets Redshift, which needs a column, refuses it at load.
+#[test]
+fn a_table_without_columns_is_adopted_and_rebuilt() {
+    let url = common::fresh_database();
+    psql(&url, "CREATE SCHEMA shop; CREATE TABLE shop.maintenance (); COMMENT ON TABLE shop.maintenance IS 'flag'");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shop");
+    let out = inspect(&url, &dir, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("warning"), "{}", text(&out));
+    let yaml = std::fs::read_to_string(dir.join("schema/tables/maintenance.yaml")).unwrap();
+    assert!(yaml.contains("columns: []\n"), "{yaml}");
+    assert!(schema(&dir, "postgres://unused", &["generate"]).status.success());
+    let fresh = common::fresh_database();
+    assert!(schema(&dir, &fresh, &["migrate"]).status.success());
+    assert_eq!(psql(&fresh, "SELECT obj_description('shop.maintenance'::regclass)"), "flag");
+    let out = schema(&dir, &fresh, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let settings = std::fs::read_to_string(dir.join("schema/schema.yaml")).unwrap();
+    std::fs::write(dir.join("schema/schema.yaml"), settings.replace("[postgres]", "[postgres, redshift]")).unwrap();
+    let out = schema(&dir, "postgres://unused", &["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "maintenance.yaml:4:10: error: table `maintenance` has no columns, which Redshift does not allow"
+        ),
+        "{}",
+        text(&out)
+    );
+}

@@ -1,5 +1,5 @@
 //! What of a live namespace the YAML format can hold. Names are identifiers of
-//! `[a-z_][a-z0-9_]*` (docs/yaml-reference.md) and a table has at least one column; an object
+//! `[a-z_][a-z0-9_]*` (docs/yaml-reference.md); an object
 //! that breaks a rule is not written but listed in `ignore:`, so the project loads and `diff`
 //! does not report it, and so is every object that depends on it (a foreign key to it, a view
 //! reading it). As a last guard the files are loaded before they are written: an object whose
@@ -78,9 +78,6 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
 fn table_problem(t: &crate::model::Table) -> Option<String> {
     if let Err(e) = check_ident(split_key(&t.name).1) {
         return Some(e);
-    }
-    if t.columns.is_empty() {
-        return Some("the table has no column the YAML can hold (a table needs at least one)".into());
     }
     let names = t.columns.iter().map(|c| (&c.name, "column")).chain(t.indexes.iter().map(|i| (&i.name, "index")));
     for (name, what) in names {

@@ -177,7 +177,7 @@ fn table(t: &Table, managed: &[String], warnings: &mut Vec<String>) -> String {
             y.push_str(&format!("sort_key: {{ kind: interleaved, columns: {} }}\n", list(&t.sort_key.columns)))
         }
     }
-    y.push_str("columns:\n");
+    y.push_str(if t.columns.is_empty() { "columns: []\n" } else { "columns:\n" });
     for c in &t.columns {
         let mut fields = vec![format!("name: {}", scalar(&c.name)), format!("type: {}", scalar(&c.ty.to_string()))];
         let implied = t.primary_key.contains(&c.name) || c.identity.is_some();

@@ -23,6 +23,11 @@ pub(super) fn lint(project: &Project) -> Vec<Lint> {
         out.push(at("", &format!("sequences.{name}"), message, Some(help)));
     }
     for t in &project.tables {
+        // "CREATE TABLE": a table has at least one column.
+        if t.columns.is_empty() {
+            let message = format!("table `{}` has no columns, which Redshift does not allow", t.name);
+            out.push(at(&t.name, "columns", message, Some("declare at least one column")));
+        }
         for (i, c) in t.columns.iter().enumerate() {
             column(&mut out, t, i, c);
         }
