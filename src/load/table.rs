@@ -41,7 +41,7 @@ impl Loader<'_> {
 
         for (i, c) in doc.columns.iter().enumerate() {
             let at = |field: &str| format!("columns.{i}.{field}");
-            self.ident(src, &at("name"), &c.name);
+            self.name(src, &at("name"), &c.name);
             if !seen.insert(c.name.as_str()) {
                 self.at(src, &at("name"), format!("column `{}` is declared twice in table `{name}`", c.name));
             }
@@ -194,7 +194,7 @@ impl Loader<'_> {
         let mut constraints = BTreeSet::new();
         for (i, c) in doc.check_constraints.iter().enumerate() {
             let at = |field: &str| format!("check_constraints.{i}.{field}");
-            self.ident(src, &at("name"), &c.name);
+            self.name(src, &at("name"), &c.name);
             if !constraints.insert(c.name.as_str()) {
                 self.at(src, &at("name"), format!("check constraint `{}` is declared twice in table `{name}`", c.name));
             }
