@@ -83,3 +83,88 @@ fn a_prisma_schema_is_adopted_rebuilt_diffed_clean_and_validated() {
     let said = text(&out);
     assert!(said.contains("primary_key_unique  Post") && said.contains("authorId_in_User    Post"), "{said}");
 }
+
+/// The diagnostics (`file:line:col: message`, file relative) of loading `files` under a project
+/// of `dialects`, or none.
+fn load(dialects: &str, files: &[(&str, &str)]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = format!("name: q\nnamespace: app\ndialects: {dialects}\n");
+    std::fs::write(dir.path().join("schema.yaml"), settings).unwrap();
+    std::fs::create_dir(dir.path().join("tables")).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join("tables").join(name), text).unwrap();
+    }
+    match schema::load::load(dir.path()) {
+        Ok(_) => vec![],
+        Err(diags) => diags
+            .iter()
+            .map(|d| {
+                format!("{}:{}:{}: {}", d.file.strip_prefix(dir.path()).unwrap().display(), d.line, d.col, d.message)
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn names_keep_their_case_only_where_every_dialect_keeps_it() {
+    let orders = "table: Orders\ncolumns:\n  - { name: createdAt, type: timestamptz }\nindexes:\n  - { name: Orders by date, columns: [createdAt] }\n";
+    assert_eq!(load("[postgres]", &[("Orders.yaml", orders)]), Vec::<String>::new());
+    let strict = "is not a valid identifier: use lowercase letters, digits and `_`, starting with a letter or `_`, at most 63 bytes";
+    let mut said = load("[postgres, redshift]", &[("Orders.yaml", &orders.replace("timestamptz", "timestamp"))]);
+    said.sort();
+    assert_eq!(
+        said,
+        [
+            format!("tables/Orders.yaml:1:8: `Orders` {strict}"),
+            format!("tables/Orders.yaml:3:13: `createdAt` {strict}"),
+            format!("tables/Orders.yaml:5:13: `Orders by date` {strict}"),
+        ]
+    );
+    // A dot would make the name a key of another namespace, `/` and a leading dot a path.
+    let named = |name: &str| format!("table: \"{name}\"\ncolumns:\n  - {{ name: id, type: integer }}\n");
+    assert_eq!(
+        load("[postgres]", &[("a.yaml", &named("a.b")), ("x.yaml", &named("../x")), ("c.yaml", &named("c/d"))]),
+        [
+            "tables/a.yaml:1:8: unknown namespace `a` in `a.b`",
+            "tables/c.yaml:1:8: `c/d`: a table or view name holds no `/` and no dot (but the one after a namespace)",
+            // Read as `./x` in a namespace without a name: refused twice.
+            "tables/x.yaml:1:8: `./x`: a table or view name holds no `/` and no dot (but the one after a namespace)",
+            "tables/x.yaml:1:8: `` is not a valid identifier: use lowercase letters, digits and `_`, starting with a letter or `_`, at most 63 bytes",
+        ]
+    );
+    let too_long = named(&"É".repeat(32));
+    assert_eq!(load("[postgres]", &[("long.yaml", &too_long)]).len(), 1, "64 bytes");
+}
+
+#[test]
+fn a_name_holding_sql_is_quoted_never_executed() {
+    let url = common::fresh_database();
+    psql(&url, "CREATE TABLE public.y (id INTEGER); INSERT INTO public.y VALUES (1);");
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("p");
+    std::fs::create_dir_all(project.join("schema/tables")).unwrap();
+    std::fs::write(project.join("schema/schema.yaml"), "name: p\nnamespace: app\ndialects: [postgres]\n").unwrap();
+    let evil = r#"x"; DROP TABLE y; --"#;
+    let table = format!(
+        "table: '{evil}'\ncolumns:\n  - {{ name: '{evil}', type: integer, primary_key: true }}\n  - {{ name: y, type: integer }}\n\
+         indexes:\n  - {{ name: '{evil} i', columns: ['{evil}'] }}\n\
+         check_constraints:\n  - {{ name: '{evil} c', expression: y > 0 }}\n\
+         checks:\n  - {{ name: not_null_y, not_null: y }}\n\
+         foreign_keys:\n  - {{ columns: [y], references: {{ table: y, columns: [id] }} }}\n"
+    );
+    std::fs::write(project.join("schema/tables/evil.yaml"), table).unwrap();
+    std::fs::write(
+        project.join("schema/tables/y.yaml"),
+        "table: y\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n",
+    )
+    .unwrap();
+    let out = schema(&project, "postgres://unused", &["generate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    for args in [&["migrate"][..], &["diff"], &["validate"]] {
+        let out = schema(&project, &url, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    }
+    let tables = psql(&url, "SELECT string_agg(relname, ' | ' ORDER BY relname) FROM pg_class WHERE relnamespace = 'app'::regnamespace AND relkind = 'r' AND relname <> 'refinery_schema_history'");
+    assert_eq!(tables.trim(), format!("{evil} | y"));
+    assert_eq!(psql(&url, "SELECT count(*) FROM public.y").trim(), "1", "public.y survives");
+}

@@ -345,7 +345,7 @@ impl Loader<'_> {
         };
         for (i, index) in doc.indexes.iter().enumerate() {
             for (j, c) in index.columns.iter().enumerate() {
-                let column = c.split_whitespace().next().unwrap_or_default();
+                let (column, _) = crate::model::index_entry(c);
                 self.in_body(src, &format!("indexes.{i}.columns.{j}"), &doc.sql, column);
             }
             if let Some(p) = &index.predicate {

@@ -451,22 +451,9 @@ impl Loader<'_> {
             self.expression_over(src, &format!("indexes.{i}.where"), "where", p, Role::IndexPredicate, table, cols);
         }
         for (j, entry) in index.columns.iter().enumerate() {
-            let mut words = entry.split_whitespace();
-            let column = words.next().unwrap_or_default();
+            let (column, _) = crate::model::index_entry(entry);
             let path = format!("indexes.{i}.columns.{j}");
-            let order: Vec<String> = words.map(str::to_ascii_uppercase).collect();
-            let valid = [
-                "",
-                "ASC",
-                "DESC",
-                "NULLS FIRST",
-                "NULLS LAST",
-                "ASC NULLS FIRST",
-                "ASC NULLS LAST",
-                "DESC NULLS FIRST",
-                "DESC NULLS LAST",
-            ];
-            if !valid.contains(&order.join(" ").as_str()) {
+            if column.is_empty() {
                 self.at(src, &path, format!("`{entry}`: expected a column name optionally followed by ASC or DESC"));
             } else if !cols.is_empty() {
                 self.column_ref(src, &path, table, cols, column);
