@@ -199,8 +199,7 @@ fn base_env() -> Environment<'static> {
     env.add_function("runtime", |name: &str| format!("{MARK}{name}{MARK}"));
     env.add_filter("dollar_quote", |body: &str| dollar_quote(body));
     env.add_filter("index_column", |s: &str| {
-        let (col, order) = s.split_once(char::is_whitespace).unwrap_or((s, ""));
-        let order = order.split_whitespace().map(str::to_ascii_uppercase).collect::<Vec<_>>().join(" ");
+        let (col, order) = crate::model::index_entry(s);
         if order.is_empty() {
             ident(col)
         } else {

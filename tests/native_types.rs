@@ -221,8 +221,9 @@ fn a_column_of_an_enum_the_yaml_cannot_name_is_left_out() {
     let tmp = tempfile::tempdir().unwrap();
     let out = schema(tmp.path(), &url, &["inspect", "--namespace", "odd"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("t.o: type `odd.\"Odd Type\"` cannot be written"), "{}", text(&out));
+    // A quoted name is a name (tests/quoted_names.rs); an enum named like a built-in type is not.
+    assert!(!text(&out).contains("t.o"), "{}", text(&out));
     assert!(text(&out).contains("t.t: type `odd.text[]` cannot be written"), "{}", text(&out));
-    assert!(text(&out).contains("extra_column odd.t.o: expected nothing, found odd.\"Odd Type\""), "{}", text(&out));
+    assert!(text(&out).contains("extra_column odd.t.t: expected nothing, found text[]"), "{}", text(&out));
     assert!(out.stdout.is_empty(), "nothing given: {}", text(&out));
 }

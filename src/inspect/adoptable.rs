@@ -1,12 +1,13 @@
-//! What of a live namespace the YAML format can hold. Names are identifiers of
-//! `[a-z_][a-z0-9_]*` (docs/yaml-reference.md); an object
+//! What of a live namespace the YAML format can hold. Names are any PostgreSQL accepts where
+//! the project's dialects keep a quoted name's case, else identifiers of `[a-z_][a-z0-9_]*`; a
+//! table or view's holds no `/` (docs/yaml-reference.md); an object
 //! that breaks a rule is not written but listed in `ignore:`, so the project loads and `diff`
 //! does not report it, and so is every object that depends on it (a foreign key to it, a view
 //! reading it). As a last guard the files are loaded before they are written: an object whose
 //! file does not load is set aside the same way, with the loader's message.
 
 use crate::diff::findings::{Kind, Unmanaged};
-use crate::load::{check_ident, load_texts};
+use crate::load::{check_ident, check_name, check_relation_name, load_texts, names_keep_case};
 use crate::model::{split_key, ColumnType, Project};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -18,30 +19,47 @@ type Written = (Vec<(String, String)>, Vec<String>);
 /// files, which load, and a warning per object set aside. An error when even `schema.yaml`
 /// does not load (the namespace itself is not an identifier).
 pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Written, String> {
+    let keep_case = names_keep_case(&project.dialects);
     let mut aside: BTreeMap<String, String> = BTreeMap::new();
     for t in &project.tables {
-        if let Some(why) = table_problem(t) {
+        if let Some(why) = table_problem(t, keep_case) {
             aside.insert(t.name.clone(), why);
         }
     }
     for v in &project.views {
-        if let Err(e) = check_ident(split_key(&v.name).1) {
+        if let Err(e) = check_relation_name(split_key(&v.name).1, keep_case) {
             aside.insert(v.name.clone(), e);
         }
     }
-    // An enum the YAML can name: an identifier that is no built-in type's name (`type: text`
-    // is the built-in). Columns of the others are already left out as types it cannot write.
-    let named =
-        |name: &String| check_ident(name).is_ok() && ColumnType::parse(name) == Ok(ColumnType::Enum(name.clone()));
+    // An enum the YAML can name: a name that is no built-in type's (`type: text` is the
+    // built-in; `type: Text` names an enum `Text`). Columns of the others are left out (the
+    // self-check then names each), not written as the built-in type of that name.
+    let named = |name: &String| {
+        check_name(name, keep_case).is_ok()
+            && (check_ident(name).is_err() || ColumnType::parse(name) == Ok(ColumnType::Enum(name.clone())))
+    };
     for name in project.enums.keys().filter(|n| !named(n)) {
         aside.insert(name.clone(), "an enum type whose name the YAML cannot write as a type".into());
     }
     project.enums.retain(|name, _| named(name));
-    for name in project.sequences.keys().filter(|n| check_ident(n).is_err()) {
+    let mut left_out = Vec::new();
+    for t in &mut project.tables {
+        t.columns.retain(|c| {
+            let unnamed = c.ty.enum_name().is_some_and(|name| !project.enums.contains_key(name));
+            if unnamed {
+                let ty = format!("{}.{}", project.namespace, c.ty);
+                left_out
+                    .push(format!("{}.{}: type `{ty}` cannot be written in the YAML format; left out", t.name, c.name));
+            }
+            !unnamed
+        });
+    }
+    let sequence_named = |name: &String| check_name(name, keep_case).is_ok();
+    for name in project.sequences.keys().filter(|n| !sequence_named(n)) {
         aside.insert(name.clone(), "a sequence whose name the YAML cannot write".into());
     }
-    project.sequences.retain(|name, _| check_ident(name).is_ok());
-    let mut warnings = Vec::new();
+    project.sequences.retain(|name, _| sequence_named(name));
+    let mut warnings = left_out;
     // Each round sets aside at least one more object, or stops.
     for _ in 0..=project.tables.len() + project.views.len() {
         set_aside(project, &mut aside, &mut warnings);
@@ -58,10 +76,10 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
             warnings.extend(left_out);
             return Ok((files, warnings));
         };
+        let paths: BTreeMap<String, String> = super::object_paths(project).into_iter().collect();
         for d in diagnostics {
             let file = d.file.strip_prefix(dir).unwrap_or(&d.file).to_string_lossy().into_owned();
-            let object = file.strip_suffix(".yaml").and_then(|f| f.split_once('/')).map(|(_, name)| name.to_string());
-            match object {
+            match paths.get(&file).cloned() {
                 Some(name) => {
                     aside
                         .entry(name)
@@ -75,13 +93,13 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
 }
 
 /// Why a table cannot be written, if it cannot.
-fn table_problem(t: &crate::model::Table) -> Option<String> {
-    if let Err(e) = check_ident(split_key(&t.name).1) {
+fn table_problem(t: &crate::model::Table, keep_case: bool) -> Option<String> {
+    if let Err(e) = check_relation_name(split_key(&t.name).1, keep_case) {
         return Some(e);
     }
     let names = t.columns.iter().map(|c| (&c.name, "column")).chain(t.indexes.iter().map(|i| (&i.name, "index")));
     for (name, what) in names {
-        if let Err(e) = check_ident(name) {
+        if let Err(e) = check_name(name, keep_case) {
             return Some(format!("{what} {e}"));
         }
     }

@@ -7,6 +7,7 @@ use crate::dialect::driver;
 use crate::error::{Error, Result};
 use crate::load::json_schema::{modeline, Kind};
 use crate::model::*;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 mod adoptable;
@@ -140,11 +141,12 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
         }
     }
     let mut files = vec![(Kind::Project, "schema.yaml".to_string(), settings)];
-    for t in &project.tables {
-        files.push((Kind::Table, format!("tables/{}.yaml", t.name), table(t, &project.namespaces, &mut warnings)));
+    let paths = object_paths(project);
+    for (t, path) in project.tables.iter().zip(&paths) {
+        files.push((Kind::Table, path.0.clone(), table(t, &project.namespaces, &mut warnings)));
     }
-    for v in &project.views {
-        files.push((Kind::View, format!("views/{}.yaml", v.name), view(v, &mut warnings)));
+    for (v, path) in project.views.iter().zip(&paths[project.tables.len()..]) {
+        files.push((Kind::View, path.0.clone(), view(v, &mut warnings)));
     }
     // Editors with a YAML language server check each file against the schemas written beside.
     let files = files
@@ -155,6 +157,27 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
         })
         .collect();
     (files, warnings)
+}
+
+/// The file of each table (`tables/<name>.yaml`), then of each view (`views/<name>.yaml`), with
+/// its name. On a file system that ignores case, `User` and `user` would be one file: a name
+/// equal to an earlier one of its folder but for case is written `<name>.2.yaml` (`.3`, ...),
+/// which no other object's file can be (a table or view name holds no dot).
+pub(super) fn object_paths(project: &Project) -> Vec<(String, String)> {
+    let names =
+        (project.tables.iter().map(|t| ("tables", &t.name))).chain(project.views.iter().map(|v| ("views", &v.name)));
+    let mut seen: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    names
+        .map(|(folder, name)| {
+            let count = seen.entry((folder, name.to_lowercase())).or_default();
+            *count += 1;
+            let stem = match *count {
+                1 => name.clone(),
+                n => format!("{name}.{n}"),
+            };
+            (format!("{folder}/{stem}.yaml"), name.clone())
+        })
+        .collect()
 }
 
 /// `managed`: the namespaces beside the project's; a foreign key into any other is left out.

@@ -12,7 +12,7 @@ impl Loader<'_> {
     pub(super) fn enums(&mut self, src: &Source, enums: &BTreeMap<String, Vec<String>>, relations: &[&str]) {
         for (name, labels) in enums {
             let path = format!("enums.{name}");
-            self.ident(src, &path, name);
+            self.name(src, &path, name);
             if relations.contains(&name.as_str()) {
                 // A table or view's row type takes its name in pg_type.
                 self.at(src, &path, format!("enum `{name}` has the name of a table or view (types share their names)"));
@@ -43,6 +43,9 @@ impl Loader<'_> {
     /// An unqualified native name close to a name the project knows is most likely a typo of it
     /// (`moood`, `varchr(64)`): unknown.
     pub(super) fn read_type(&self, text: &str) -> Result<ColumnType, String> {
+        if let Some(ty) = ColumnType::declared_enum(text, |n| self.enums.contains_key(n)) {
+            return Ok(ty);
+        }
         let ty = match self.native_types() {
             true => ColumnType::parse_postgres(text).and_then(|t| t.undeclared(|n| self.enums.contains_key(n)))?,
             false => ColumnType::parse(text)?,

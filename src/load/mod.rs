@@ -274,6 +274,34 @@ pub(crate) fn check_ident(name: &str) -> Result<(), String> {
     }
 }
 
+/// Whether every dialect of a project keeps a quoted name's case (`"User"` is not `user`), so
+/// the YAML may name its objects with any name the server accepts.
+pub(crate) fn names_keep_case(dialects: &[crate::model::Dialect]) -> bool {
+    dialects.iter().all(|d| crate::dialect::driver(*d).case_sensitive_names())
+}
+
+/// The name of an object the server keeps as written: where names keep their case, any name
+/// PostgreSQL accepts quoted (1 to 63 bytes, no NUL); else an identifier.
+pub(crate) fn check_name(name: &str, keep_case: bool) -> Result<(), String> {
+    if !keep_case {
+        check_ident(name)
+    } else if name.is_empty() || name.len() > MAX_IDENT || name.contains('\0') {
+        Err(format!("`{name}` is not a valid name: 1 to {MAX_IDENT} bytes, no NUL"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A table or view's name (its namespace apart) is also its file's name (`tables/<name>.yaml`)
+/// and its key's last part: no `/` and no dot.
+pub(crate) fn check_relation_name(name: &str, keep_case: bool) -> Result<(), String> {
+    check_name(name, keep_case)?;
+    match name.contains(['/', '.']) {
+        true => Err(format!("`{name}`: a table or view name holds no `/` and no dot (but the one after a namespace)")),
+        false => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +312,10 @@ mod tests {
         assert!(check_ident("EventDate").is_err());
         assert!(check_ident("1abc").is_err());
         assert!(check_ident(&"a".repeat(64)).is_err());
+        assert!(check_name("Event Date", true).is_ok() && check_name("Event Date", false).is_err());
+        assert!(["", "a\0", &"a".repeat(64)].iter().all(|n| check_name(n, true).is_err()));
+        assert!(check_relation_name("User", true).is_ok());
+        assert!(["a.b", "../x", "a/b"].iter().all(|n| check_relation_name(n, true).is_err()));
         assert_eq!(snake_case("LoginEvents"), "login_events");
     }
 }

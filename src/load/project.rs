@@ -70,10 +70,28 @@ impl Loader<'_> {
         }
     }
 
-    /// A table or view's name: an identifier, or `ns.name` with `ns` one of `namespaces:`.
+    /// The name of an object the server keeps as written (table, view, column, index, check
+    /// constraint, enum, sequence): see `check_name`.
+    pub(super) fn name(&mut self, src: &Source, path: &str, name: &str) -> bool {
+        let keep_case = super::names_keep_case(&self.dialects);
+        let checked = super::check_name(name, keep_case);
+        match (&checked, keep_case) {
+            (Err(_), false) => self.ident(src, path, name),
+            (Err(msg), true) => self.at(src, path, msg.clone()),
+            (Ok(()), _) => {}
+        }
+        checked.is_ok()
+    }
+
+    /// A table or view's name (see `check_relation_name`), or `ns.name` with `ns` one of
+    /// `namespaces:`.
     fn object_name(&mut self, src: &Source, key: &str, name: &str, ctx: &Ctx) {
         let (ns, bare) = split_key(name);
-        self.ident(src, key, bare);
+        if self.name(src, key, bare) {
+            if let Err(msg) = super::check_relation_name(bare, true) {
+                self.at(src, key, msg);
+            }
+        }
         match ns {
             None => {}
             Some(ns) if check_ident(ns).is_err() => self.ident(src, key, ns),
@@ -228,7 +246,7 @@ impl Loader<'_> {
             .flat_map(|(s, owner, list)| list.iter().enumerate().map(move |(i, x)| (s, owner, i, x)));
         all_indexes.try_for_each(|(s, owner, i, x)| {
             let path = format!("indexes.{i}.name");
-            self.ident(s, &path, &x.name);
+            self.name(s, &path, &x.name);
             let key = sibling_key(owner, &x.name);
             if let Some(first) = index_names.insert(key.clone(), &s.path) {
                 self.at(s, &path, format!("index `{}` is already declared in {}", x.name, self.show(first)));
@@ -327,7 +345,7 @@ impl Loader<'_> {
         };
         for (i, index) in doc.indexes.iter().enumerate() {
             for (j, c) in index.columns.iter().enumerate() {
-                let column = c.split_whitespace().next().unwrap_or_default();
+                let (column, _) = crate::model::index_entry(c);
                 self.in_body(src, &format!("indexes.{i}.columns.{j}"), &doc.sql, column);
             }
             if let Some(p) = &index.predicate {

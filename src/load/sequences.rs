@@ -12,7 +12,7 @@ impl Loader<'_> {
     pub(super) fn sequences(&mut self, src: &Source, sequences: &BTreeMap<String, Sequence>, taken: &[&str]) {
         for (name, sequence) in sequences {
             let path = format!("sequences.{name}");
-            self.ident(src, &path, name);
+            self.name(src, &path, name);
             if taken.contains(&name.as_str()) || self.enums.contains_key(name) {
                 self.at(src, &path, format!("sequence `{name}` has the name of a table, view or enum"));
             }

@@ -39,7 +39,7 @@ impl Loader<'_> {
 
         for (i, c) in doc.columns.iter().enumerate() {
             let at = |field: &str| format!("columns.{i}.{field}");
-            self.ident(src, &at("name"), &c.name);
+            self.name(src, &at("name"), &c.name);
             if !seen.insert(c.name.as_str()) {
                 self.at(src, &at("name"), format!("column `{}` is declared twice in table `{name}`", c.name));
             }
@@ -192,7 +192,7 @@ impl Loader<'_> {
         let mut constraints = BTreeSet::new();
         for (i, c) in doc.check_constraints.iter().enumerate() {
             let at = |field: &str| format!("check_constraints.{i}.{field}");
-            self.ident(src, &at("name"), &c.name);
+            self.name(src, &at("name"), &c.name);
             if !constraints.insert(c.name.as_str()) {
                 self.at(src, &at("name"), format!("check constraint `{}` is declared twice in table `{name}`", c.name));
             }
@@ -449,22 +449,9 @@ impl Loader<'_> {
             self.expression_over(src, &format!("indexes.{i}.where"), "where", p, Role::IndexPredicate, table, cols);
         }
         for (j, entry) in index.columns.iter().enumerate() {
-            let mut words = entry.split_whitespace();
-            let column = words.next().unwrap_or_default();
+            let (column, _) = crate::model::index_entry(entry);
             let path = format!("indexes.{i}.columns.{j}");
-            let order: Vec<String> = words.map(str::to_ascii_uppercase).collect();
-            let valid = [
-                "",
-                "ASC",
-                "DESC",
-                "NULLS FIRST",
-                "NULLS LAST",
-                "ASC NULLS FIRST",
-                "ASC NULLS LAST",
-                "DESC NULLS FIRST",
-                "DESC NULLS LAST",
-            ];
-            if !valid.contains(&order.join(" ").as_str()) {
+            if column.is_empty() {
                 self.at(src, &path, format!("`{entry}`: expected a column name optionally followed by ASC or DESC"));
             } else if !cols.is_empty() {
                 self.column_ref(src, &path, table, cols, column);

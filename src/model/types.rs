@@ -159,6 +159,17 @@ impl ColumnType {
         })
     }
 
+    /// `name`, `name[]`, ... where `name` is a declared enum written as declared (its case kept,
+    /// as for `"UserRole"`): that enum, before any reading that folds case.
+    pub fn declared_enum(text: &str, declared: impl Fn(&str) -> bool) -> Option<ColumnType> {
+        let base = text.trim().trim_end_matches("[]");
+        let enum_type = ColumnType::Enum(base.to_string());
+        match text.trim().len() > base.len() {
+            true => declared(base).then(|| ColumnType::Array(Box::new(enum_type))),
+            false => declared(base).then_some(enum_type),
+        }
+    }
+
     /// The type with each enum name no `enums:` entry declares read as a native type
     /// (PostgreSQL-only projects; the server proves it exists).
     pub fn undeclared(self, declared: impl Fn(&str) -> bool + Copy) -> Result<ColumnType, String> {
@@ -246,11 +257,15 @@ impl fmt::Display for ColumnType {
 
 /// A portable type as its YAML spelling; a native one (or an array of one) as `{native: text}`,
 /// since its text alone could read as another type (`numeric` is decimal(18,0) where Redshift is
-/// a dialect, `tsvector` an enum's name). Templates and the state document read it back.
+/// a dialect, `tsvector` an enum's name); an enum whose name is no type name's spelling (`Role`,
+/// which would read as `role`) as `{enum: text}`. Templates and the state document read it back.
 impl Serialize for ColumnType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if self.is_native() {
             return Tagged::Native { native: self.to_string() }.serialize(s);
+        }
+        if self.enum_name().is_some_and(|name| !is_type_name(name)) {
+            return Tagged::Enum { name: self.to_string() }.serialize(s);
         }
         s.collect_str(self)
     }
@@ -260,7 +275,13 @@ impl Serialize for ColumnType {
 #[serde(untagged)]
 enum Tagged {
     Text(String),
-    Native { native: String },
+    Native {
+        native: String,
+    },
+    Enum {
+        #[serde(rename = "enum")]
+        name: String,
+    },
 }
 
 impl<'de> Deserialize<'de> for ColumnType {
@@ -268,6 +289,9 @@ impl<'de> Deserialize<'de> for ColumnType {
         let read = match Tagged::deserialize(d)? {
             Tagged::Text(text) => ColumnType::parse(&text),
             Tagged::Native { native } => ColumnType::parse_postgres(&native).and_then(|t| t.undeclared(|_| false)),
+            Tagged::Enum { name } => {
+                ColumnType::declared_enum(&name, |_| true).ok_or_else(|| format!("`{name}` is no enum"))
+            }
         };
         read.map_err(serde::de::Error::custom)
     }
@@ -342,5 +366,10 @@ mod tests {
         assert!(ColumnType::parse_postgres("serial").unwrap_err().contains("identity: true"));
         assert!(ColumnType::parse_postgres("int default 1").unwrap_err().contains("`default` follows the type"));
         assert_eq!(serde_json::to_string(&ColumnType::Integer).unwrap(), "\"integer\"");
+        // An enum named in mixed case keeps its case through the state document and templates.
+        let role = ColumnType::Array(Box::new(ColumnType::Enum("User Role".into())));
+        let json = serde_json::to_string(&role).unwrap();
+        assert_eq!(json, r#"{"enum":"User Role[]"}"#);
+        assert_eq!(serde_json::from_str::<ColumnType>(&json).unwrap(), role);
     }
 }

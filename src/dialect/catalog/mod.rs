@@ -204,28 +204,26 @@ impl Builder {
     }
 
     /// The column's type, or None (recorded) when the model cannot express it. An enum is one
-    /// of the namespace's, printed qualified (`ns.mood`, `ns.mood[]`). Any other type is, where
+    /// of the namespace's, printed qualified (`ns.mood`, `ns.mood[]`, `ns."Mood"`). Any other type is, where
     /// the dialect carries its types as written, the native type as the server prints it:
     /// qualified outside pg_catalog (the catalog is read with `search_path` set to pg_catalog),
     /// since migrations run with whatever search_path the session has; a `numeric` without
     /// precision among them (PostgreSQL keeps any value exactly; the YAML's `decimal` rounds).
-    /// Where it is not, such a type is one the model does not hold; so is an enum of the
-    /// namespace the YAML cannot name (`"Odd Type"`), which inspect sets aside.
+    /// Where it is not, such a type is one the model does not hold.
     pub(in crate::dialect) fn column_type(&mut self, table: &str, column: &str, printed: &str) -> Option<ColumnType> {
         let prefixes = [format!("{}.", self.namespace), format!("{}.", crate::sql::ident(&self.namespace))];
         let enums = &self.live.project.enums;
         let local = prefixes.iter().find_map(|p| printed.strip_prefix(p.as_str()));
-        let namespace_enum = local
-            .and_then(|local| ColumnType::parse(local).ok())
-            .filter(|t| t.enum_name().is_some_and(|name| enums.contains_key(name)));
-        let unnamed_enum =
-            || local.and_then(|l| identifier(l.trim_end_matches("[]"))).is_some_and(|name| enums.contains_key(&name));
+        let namespace_enum = local.and_then(|l| {
+            let base = l.trim_end_matches("[]");
+            let name = identifier(base)?;
+            ColumnType::declared_enum(&format!("{name}{}", &l[base.len()..]), |n| enums.contains_key(n))
+        });
         // The YAML's `json` is jsonb on PostgreSQL: a `json` column (text kept as written, keys
         // repeated and in order) is another type, spelt qualified so it stays itself.
         let plain_json = printed.trim_end_matches("[]") == "json";
         let parsed = match namespace_enum {
             Some(t) => Some(t),
-            None if unnamed_enum() => None,
             None if plain_json && self.natives => ColumnType::parse_postgres(&format!("pg_catalog.{printed}")).ok(),
             None if plain_json => None,
             None if self.natives => ColumnType::parse_postgres(printed).and_then(|t| t.undeclared(|_| false)).ok(),

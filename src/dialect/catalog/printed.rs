@@ -205,8 +205,7 @@ pub fn to_refs(sql: &str, home: &str, objects: &BTreeSet<String>, escapes: Escap
 /// Index columns in one spelling: the column, then ` DESC`, ` NULLS FIRST` or
 /// ` DESC NULLS LAST` only where they differ from the default order.
 pub fn index_column(entry: &str) -> String {
-    let (column, order) = entry.trim().split_once(char::is_whitespace).unwrap_or((entry.trim(), ""));
-    let order = order.split_whitespace().map(str::to_ascii_uppercase).collect::<Vec<_>>().join(" ");
+    let (column, order) = crate::model::index_entry(entry);
     let order = match order.as_str() {
         "" | "ASC" | "NULLS LAST" | "ASC NULLS LAST" => "",
         "DESC" | "DESC NULLS FIRST" => " DESC",
