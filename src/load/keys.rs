@@ -70,8 +70,13 @@ impl Loader<'_> {
         }
         let folded = self.dialects.iter().find(|d| !crate::dialect::driver(**d).case_sensitive_names()).copied();
         for (path, name) in &given {
-            if name.is_empty() || name.len() > MAX_NAME || name.contains('\0') {
-                self.at(src, path, format!("a constraint name is 1 to {MAX_NAME} bytes (no NUL), not `{name}`"));
+            if name.is_empty() || name.len() > MAX_NAME || name.contains(char::is_control) {
+                let shown = name.escape_debug();
+                self.at(
+                    src,
+                    path,
+                    format!("a constraint name is 1 to {MAX_NAME} bytes (no control characters), not `{shown}`"),
+                );
             } else if let (Some(d), Err(msg)) = (folded, super::check_ident(name)) {
                 let help = format!("{d} folds names to lower case, and {d} is a target dialect of this project");
                 self.at_help(src, path, msg, Some(help));

@@ -281,12 +281,13 @@ pub(crate) fn names_keep_case(dialects: &[crate::model::Dialect]) -> bool {
 }
 
 /// The name of an object the server keeps as written: where names keep their case, any name
-/// PostgreSQL accepts quoted (1 to 63 bytes, no NUL); else an identifier.
+/// PostgreSQL accepts quoted (1 to 63 bytes, no control characters); else an identifier.
 pub(crate) fn check_name(name: &str, keep_case: bool) -> Result<(), String> {
     if !keep_case {
         check_ident(name)
-    } else if name.is_empty() || name.len() > MAX_IDENT || name.contains('\0') {
-        Err(format!("`{name}` is not a valid name: 1 to {MAX_IDENT} bytes, no NUL"))
+    } else if name.is_empty() || name.len() > MAX_IDENT || name.contains(char::is_control) {
+        // Control characters would reach file names and terminals; PostgreSQL refuses only NUL.
+        Err(format!("`{}` is not a valid name: 1 to {MAX_IDENT} bytes, no control characters", name.escape_debug()))
     } else {
         Ok(())
     }
