@@ -185,6 +185,7 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
             // view, that finding says it all.
             (None, None)
                 if u.kind == Kind::Unmanaged
+                    || u.is_schema()
                     || desired.enums.contains_key(&u.table)
                     || desired.sequences.contains_key(&u.table) =>
             {
@@ -207,6 +208,9 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
         };
         f.add(u.kind, &u.table, u.item.as_deref(), expected, Some(u.definition.clone()));
         if let Some(last) = f.list.last_mut() {
+            if u.is_schema() {
+                last.object = u.table.clone();
+            }
             last.property = u.property.clone();
             last.hint = format!("the YAML cannot express it; to accept it, add `{}` to `ignore:`", u.rule());
         }

@@ -71,6 +71,12 @@ impl Unmanaged {
         }
     }
 
+    /// Whether it is a property of a managed namespace itself (`schema comment`, ...), named by
+    /// the namespace alone.
+    pub fn is_schema(&self) -> bool {
+        self.property.as_deref().is_some_and(|p| p.starts_with("schema "))
+    }
+
     /// Whether it is about grants, which only count where the YAML manages them.
     pub fn is_grant(&self) -> bool {
         self.property.as_deref().is_some_and(|p| GRANT_PROPERTIES.contains(&p))

@@ -145,7 +145,7 @@ fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mu
     let written = |u: &&Unmanaged| {
         let (table, view) = (project.table(&u.table).is_some(), project.view(&u.table).is_some());
         let typed = project.sequences.contains_key(&u.table) || project.enums.contains_key(&u.table);
-        u.kind == Kind::Unmanaged || table || view || typed
+        u.kind == Kind::Unmanaged || table || view || typed || u.is_schema()
     };
     let written: Vec<&Unmanaged> = unmanaged.iter().filter(written).collect();
     for u in &written {

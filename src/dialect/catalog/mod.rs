@@ -326,7 +326,8 @@ impl Builder {
         found: &str,
     ) {
         let (enums, sequences) = (&self.live.project.enums, &self.live.project.sequences);
-        let held = enums.contains_key(table) || sequences.contains_key(table);
+        let namespace = table == self.namespace || self.live.project.namespaces.iter().any(|n| n == table);
+        let held = enums.contains_key(table) || sequences.contains_key(table) || namespace;
         if self.tables.contains_key(table) || self.views.contains_key(table) || held {
             self.live.unmanaged.push(Unmanaged::unmodelled(table, item, property, expected, found));
         }

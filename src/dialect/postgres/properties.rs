@@ -156,7 +156,25 @@ LEFT JOIN pg_catalog.pg_description td ON td.objoid = t.oid AND td.classoid = 'p
 CROSS JOIN LATERAL (VALUES
   ('comment', td.description, NULL)
 ) AS p(property, found, expected)
-WHERE {home} AND t.typtype = 'e' AND p.found IS DISTINCT FROM p.expected";
+WHERE {home} AND t.typtype = 'e' AND p.found IS DISTINCT FROM p.expected
+UNION ALL
+SELECT n.nspname::pg_catalog.text, NULL, p.property, p.found, p.expected
+FROM pg_catalog.pg_namespace n
+LEFT JOIN pg_catalog.pg_description d ON d.objoid = n.oid AND d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+CROSS JOIN LATERAL (VALUES
+  -- initdb comments `public`; the tool's DDL comments no schema.
+  ('schema comment', d.description, CASE WHEN n.nspname = 'public' THEN 'standard public schema' END),
+  -- Beyond its owner's, the tool's DDL grants only USAGE, to the roles it grants something in
+  -- the schema (`public` also lets PUBLIC use it, as the server creates it).
+  ('schema privileges', (SELECT pg_catalog.string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+       ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END || ' ' || a.privilege_type
+       || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END, ', ' ORDER BY 1)
+     FROM pg_catalog.aclexplode(n.nspacl) a
+     WHERE a.grantee <> n.nspowner AND NOT (a.privilege_type = 'USAGE' AND NOT a.is_grantable
+       AND ((a.grantee = 0 AND n.nspname = 'public') OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+         CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) r WHERE c.relnamespace = n.oid AND r.grantee = a.grantee)))), NULL)
+) AS p(property, found, expected)
+WHERE {n} AND p.found IS DISTINCT FROM p.expected";
 
 /// Rows `(kind, name, definition)` of what a managed namespace holds and the model cannot.
 pub(super) const OBJECTS: &str = "SELECT o.kind, {o} AS name, o.definition FROM (
