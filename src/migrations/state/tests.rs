@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::{Distribution, Identity, SortKey, SortKind};
 
 /// A format-1 file (the model's serde, as the first versions wrote it) reads as the same
 /// project, is written back in the current format, and reads again unchanged.

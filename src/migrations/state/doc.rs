@@ -1,0 +1,431 @@
+//! The recorded project as `state.json` stores it: a document of its own, so the model can
+//! change shape without changing what old checkouts wrote.
+
+use crate::model::{
+    Action, CheckConstraint, Column, ColumnType, Deferrable, Dialect, Distribution, ForeignKey, Grant, Grantee,
+    Identity, Index, Privilege, Project, Sequence, SortKey, SortKind, Table, UniqueKey, View,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ProjectDoc {
+    name: String,
+    namespace: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    namespaces: Vec<String>,
+    dialects: Vec<Dialect>,
+    phases: Vec<u8>,
+    #[serde(default)]
+    refresh_procedure: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    enums: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    sequences: BTreeMap<String, Sequence>,
+    tables: Vec<TableDoc>,
+    views: Vec<ViewDoc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TableDoc {
+    name: String,
+    phase: u8,
+    #[serde(default)]
+    description: Option<String>,
+    columns: Vec<ColumnDoc>,
+    #[serde(default)]
+    primary_key: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    primary_key_name: Option<String>,
+    #[serde(default)]
+    unique: Vec<UniqueDoc>,
+    #[serde(default)]
+    foreign_keys: Vec<ForeignKeyDoc>,
+    /// Absent (as in states written before CHECK constraints existed, or none): none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    check_constraints: Vec<CheckConstraint>,
+    distribution: DistributionDoc,
+    sort_key: SortKeyDoc,
+    backup: bool,
+    #[serde(default)]
+    indexes: Vec<IndexDoc>,
+    #[serde(default)]
+    rows: Vec<BTreeMap<String, serde_json::Value>>,
+    /// Absent (as in states written before grants existed): not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grants: Option<Vec<GrantDoc>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ColumnDoc {
+    name: String,
+    #[serde(rename = "type")]
+    ty: ColumnType,
+    nullable: bool,
+    #[serde(default)]
+    default: Option<String>,
+    #[serde(default)]
+    identity: Option<IdentityDoc>,
+    #[serde(default)]
+    encode: Option<String>,
+    #[serde(default)]
+    derived: Option<String>,
+    #[serde(default)]
+    renamed_from: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// A unique key's columns alone (what states before key options hold), or with its options.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum UniqueDoc {
+    Columns(Vec<String>),
+    Key(UniqueKey),
+}
+
+/// A foreign key; the options where they are not the defaults.
+#[derive(Serialize, Deserialize)]
+struct ForeignKeyDoc {
+    columns: Vec<String>,
+    table: String,
+    references: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    on_delete: Action,
+    #[serde(default, skip_serializing_if = "is_default")]
+    on_update: Action,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    match_full: bool,
+    #[serde(default, skip_serializing_if = "is_default")]
+    deferrable: Deferrable,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+#[derive(Serialize, Deserialize)]
+struct DistributionDoc {
+    style: String,
+    #[serde(default)]
+    key: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SortKeyDoc {
+    kind: String,
+    #[serde(default)]
+    columns: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IndexDoc {
+    name: String,
+    columns: Vec<String>,
+    #[serde(default)]
+    unique: bool,
+    #[serde(default, rename = "where")]
+    predicate: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ViewDoc {
+    name: String,
+    materialized: bool,
+    phase: u8,
+    #[serde(default)]
+    description: Option<String>,
+    sql: String,
+    depends_on: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    late_binding: bool,
+    backup: bool,
+    auto_refresh: bool,
+    distribution: DistributionDoc,
+    sort_key: SortKeyDoc,
+    #[serde(default)]
+    indexes: Vec<IndexDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grants: Option<Vec<GrantDoc>>,
+}
+
+/// The grantee as the YAML writes it (`group analysts`).
+#[derive(Serialize, Deserialize)]
+struct GrantDoc {
+    #[serde(serialize_with = "grantee_text", deserialize_with = "grantee_parse")]
+    to: Grantee,
+    privileges: Vec<Privilege>,
+}
+
+fn grantee_text<S: serde::Serializer>(to: &Grantee, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(to)
+}
+
+fn grantee_parse<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Grantee, D::Error> {
+    String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+}
+
+fn grant_docs(grants: &Option<Vec<Grant>>) -> Option<Vec<GrantDoc>> {
+    let doc = |g: &Grant| GrantDoc { to: g.to.clone(), privileges: g.privileges.clone() };
+    grants.as_ref().map(|list| list.iter().map(doc).collect())
+}
+
+fn grants(docs: Option<Vec<GrantDoc>>) -> Option<Vec<Grant>> {
+    docs.map(|list| list.into_iter().map(|g| Grant { to: g.to, privileges: g.privileges }).collect())
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdentityDoc {
+    seed: i64,
+    step: i64,
+}
+
+impl From<&Project> for ProjectDoc {
+    fn from(p: &Project) -> Self {
+        ProjectDoc {
+            name: p.name.clone(),
+            namespace: p.namespace.clone(),
+            namespaces: p.namespaces.clone(),
+            dialects: p.dialects.clone(),
+            phases: p.phases.clone(),
+            refresh_procedure: p.refresh_procedure.clone(),
+            enums: p.enums.clone(),
+            sequences: p.sequences.clone(),
+            tables: p.tables.iter().map(TableDoc::from).collect(),
+            views: p.views.iter().map(ViewDoc::from).collect(),
+        }
+    }
+}
+
+impl From<ProjectDoc> for Project {
+    fn from(p: ProjectDoc) -> Self {
+        Project {
+            name: p.name,
+            namespace: p.namespace,
+            namespaces: p.namespaces,
+            dialects: p.dialects,
+            phases: p.phases,
+            ignore: vec![],
+            refresh_procedure: p.refresh_procedure,
+            seed_values: Default::default(),
+            enums: p.enums,
+            sequences: p.sequences,
+            tables: p.tables.into_iter().map(Table::from).collect(),
+            views: p.views.into_iter().map(View::from).collect(),
+            targets: Default::default(),
+            key_checks: Default::default(),
+        }
+    }
+}
+
+impl From<&Table> for TableDoc {
+    fn from(t: &Table) -> Self {
+        TableDoc {
+            name: t.name.clone(),
+            phase: t.phase,
+            description: t.description.clone(),
+            columns: t.columns.iter().map(ColumnDoc::from).collect(),
+            primary_key: t.primary_key.clone(),
+            primary_key_name: t.primary_key_name.clone(),
+            unique: t
+                .unique
+                .iter()
+                .map(|u| match u {
+                    UniqueKey { columns, name: None, nulls_not_distinct: false } => UniqueDoc::Columns(columns.clone()),
+                    _ => UniqueDoc::Key(u.clone()),
+                })
+                .collect(),
+            foreign_keys: t
+                .foreign_keys
+                .iter()
+                .map(|f| ForeignKeyDoc {
+                    columns: f.columns.clone(),
+                    table: f.table.clone(),
+                    references: f.references.clone(),
+                    name: f.name.clone(),
+                    on_delete: f.on_delete,
+                    on_update: f.on_update,
+                    match_full: f.match_full,
+                    deferrable: f.deferrable,
+                })
+                .collect(),
+            check_constraints: t.check_constraints.clone(),
+            distribution: (&t.distribution).into(),
+            sort_key: (&t.sort_key).into(),
+            backup: t.backup,
+            indexes: t.indexes.iter().map(IndexDoc::from).collect(),
+            rows: t.rows.clone(),
+            grants: grant_docs(&t.grants),
+        }
+    }
+}
+
+impl From<TableDoc> for Table {
+    fn from(t: TableDoc) -> Self {
+        Table {
+            name: t.name,
+            phase: t.phase,
+            description: t.description,
+            columns: t.columns.into_iter().map(Column::from).collect(),
+            primary_key: t.primary_key,
+            primary_key_name: t.primary_key_name,
+            unique: t
+                .unique
+                .into_iter()
+                .map(|u| match u {
+                    UniqueDoc::Columns(columns) => UniqueKey::new(columns),
+                    UniqueDoc::Key(key) => key,
+                })
+                .collect(),
+            foreign_keys: t
+                .foreign_keys
+                .into_iter()
+                .map(|f| ForeignKey {
+                    name: f.name,
+                    on_delete: f.on_delete,
+                    on_update: f.on_update,
+                    match_full: f.match_full,
+                    deferrable: f.deferrable,
+                    ..ForeignKey::new(f.columns, f.table, f.references)
+                })
+                .collect(),
+            check_constraints: t.check_constraints,
+            distribution: t.distribution.into(),
+            sort_key: t.sort_key.into(),
+            backup: t.backup,
+            indexes: t.indexes.into_iter().map(Index::from).collect(),
+            rows: t.rows,
+            checks: vec![],
+            key_checks: None,
+            grants: grants(t.grants),
+        }
+    }
+}
+
+impl From<&Column> for ColumnDoc {
+    fn from(c: &Column) -> Self {
+        ColumnDoc {
+            name: c.name.clone(),
+            ty: c.ty.clone(),
+            nullable: c.nullable,
+            default: c.default.clone(),
+            identity: c.identity.map(|i| IdentityDoc { seed: i.seed, step: i.step }),
+            encode: c.encode.clone(),
+            derived: c.derived.clone(),
+            renamed_from: c.renamed_from.clone(),
+            description: c.description.clone(),
+        }
+    }
+}
+
+impl From<ColumnDoc> for Column {
+    fn from(c: ColumnDoc) -> Self {
+        Column {
+            name: c.name,
+            ty: c.ty.clone(),
+            nullable: c.nullable,
+            default: c.default,
+            identity: c.identity.map(|i| Identity { seed: i.seed, step: i.step }),
+            encode: c.encode,
+            derived: c.derived,
+            lookup: None,
+            renamed_from: c.renamed_from,
+            description: c.description,
+        }
+    }
+}
+
+impl From<&Distribution> for DistributionDoc {
+    fn from(d: &Distribution) -> Self {
+        DistributionDoc { style: d.style().to_ascii_lowercase(), key: d.key().map(str::to_string) }
+    }
+}
+
+impl From<DistributionDoc> for Distribution {
+    fn from(d: DistributionDoc) -> Self {
+        match (d.style.as_str(), d.key) {
+            ("key", Some(k)) => Distribution::Key(k),
+            ("even", _) => Distribution::Even,
+            ("all", _) => Distribution::All,
+            _ => Distribution::Auto,
+        }
+    }
+}
+
+impl From<&SortKey> for SortKeyDoc {
+    fn from(s: &SortKey) -> Self {
+        let kind = match s.kind {
+            SortKind::Auto => "auto",
+            SortKind::None => "none",
+            SortKind::Compound => "compound",
+            SortKind::Interleaved => "interleaved",
+        };
+        SortKeyDoc { kind: kind.into(), columns: s.columns.clone() }
+    }
+}
+
+impl From<SortKeyDoc> for SortKey {
+    fn from(s: SortKeyDoc) -> Self {
+        let kind = match s.kind.as_str() {
+            "none" => SortKind::None,
+            "compound" => SortKind::Compound,
+            "interleaved" => SortKind::Interleaved,
+            _ => SortKind::Auto,
+        };
+        SortKey { kind, columns: s.columns }
+    }
+}
+
+impl From<&Index> for IndexDoc {
+    fn from(i: &Index) -> Self {
+        IndexDoc { name: i.name.clone(), columns: i.columns.clone(), unique: i.unique, predicate: i.predicate.clone() }
+    }
+}
+
+impl From<IndexDoc> for Index {
+    fn from(i: IndexDoc) -> Self {
+        Index { name: i.name, columns: i.columns, unique: i.unique, predicate: i.predicate }
+    }
+}
+
+impl From<&View> for ViewDoc {
+    fn from(v: &View) -> Self {
+        ViewDoc {
+            name: v.name.clone(),
+            materialized: v.materialized,
+            phase: v.phase,
+            description: v.description.clone(),
+            sql: v.sql.clone(),
+            depends_on: v.depends_on.clone(),
+            late_binding: v.late_binding,
+            backup: v.backup,
+            auto_refresh: v.auto_refresh,
+            distribution: (&v.distribution).into(),
+            sort_key: (&v.sort_key).into(),
+            indexes: v.indexes.iter().map(IndexDoc::from).collect(),
+            grants: grant_docs(&v.grants),
+        }
+    }
+}
+
+impl From<ViewDoc> for View {
+    fn from(v: ViewDoc) -> Self {
+        View {
+            name: v.name,
+            materialized: v.materialized,
+            phase: v.phase,
+            description: v.description,
+            sql: v.sql,
+            depends_on: v.depends_on,
+            late_binding: v.late_binding,
+            backup: v.backup,
+            auto_refresh: v.auto_refresh,
+            distribution: v.distribution.into(),
+            sort_key: v.sort_key.into(),
+            indexes: v.indexes.into_iter().map(Index::from).collect(),
+            grants: grants(v.grants),
+        }
+    }
+}
