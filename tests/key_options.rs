@@ -47,13 +47,7 @@ fn adopted_key_names_and_options_survive_a_rebuild() {
     let out = schema(&project, &url, &["diff"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
-    let out = schema(&project, "postgres://unused", &["generate"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let rebuilt = common::fresh_database();
-    let out = schema(&project, &rebuilt, &["migrate"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let out = schema(&project, &rebuilt, &["diff"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rebuilt = common::rebuild(&project);
     assert_eq!(psql(&rebuilt, CONSTRAINTS), psql(&url, CONSTRAINTS));
 }
 

@@ -122,6 +122,19 @@ pub fn inspect_into(url: &str, namespace: &str, dir: &Path) -> Output {
     schema(dir.parent().unwrap(), url, &["inspect", "--namespace", namespace, "--out", dir.to_str().unwrap()])
 }
 
+/// Generates the project's migrations, applies them to a new empty database and asserts that
+/// `diff` is clean there: an adopted project rebuilds what it read. That database's URL.
+pub fn rebuild(project: &Path) -> String {
+    let out = schema(project, "postgres://unused", &["generate"]);
+    assert!(out.status.success(), "generate: {}", text(&out));
+    let fresh = fresh_database();
+    let out = schema(project, &fresh, &["migrate"]);
+    assert!(out.status.success(), "migrate: {}", text(&out));
+    let out = schema(project, &fresh, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "diff after the rebuild: {}", text(&out));
+    fresh
+}
+
 /// Stdout then stderr, for assertion messages.
 pub fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
