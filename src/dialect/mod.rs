@@ -83,6 +83,20 @@ pub trait Driver: Sync {
         desired: Option<&Project>,
     ) -> Result<(Live, Option<Project>)>;
 
+    /// `inspect` with `desired`, where `live` is what `inspect(.., None)` has just read: a
+    /// driver that can complete it without reading the catalog again does (inspect's
+    /// self-check); the default reads it again.
+    fn inspect_desired(
+        &self,
+        client: &mut ::postgres::Client,
+        namespaces: &[String],
+        desired: &Project,
+        live: Live,
+    ) -> Result<(Live, Option<Project>)> {
+        drop(live);
+        self.inspect(client, namespaces, Some(desired))
+    }
+
     /// The operations that change one table, and what they do to the views reading it.
     fn lower_table(&self, diff: &TableDiff) -> std::result::Result<TableOps, String>;
 

@@ -34,8 +34,22 @@ impl Report {
 
 /// Compares the enabled phases of `project` with the database.
 pub fn diff(client: &mut postgres::Client, dialect: Dialect, project: &Project) -> Result<Report> {
+    compare(client, dialect, project, None)
+}
+
+/// `diff`, with the live side already read when `read` holds it (what `inspect` just read).
+pub fn compare(
+    client: &mut postgres::Client,
+    dialect: Dialect,
+    project: &Project,
+    read: Option<Live>,
+) -> Result<Report> {
     let enabled = project.enabled();
-    let (live, desired) = driver(dialect).inspect(client, &enabled.managed_namespaces(), Some(&enabled))?;
+    let namespaces = enabled.managed_namespaces();
+    let (live, desired) = match read {
+        Some(live) => driver(dialect).inspect_desired(client, &namespaces, &enabled, live)?,
+        None => driver(dialect).inspect(client, &namespaces, Some(&enabled))?,
+    };
     let desired = desired.unwrap_or(enabled);
     Ok(report(project, &desired, live, dialect))
 }

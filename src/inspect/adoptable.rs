@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Project files (path relative to the YAML folder, text) and warnings.
-type Written = (Vec<(String, String)>, Vec<String>);
+/// Project files (path relative to the YAML folder, text), warnings, and the project the files
+/// load into.
+type Written = (Vec<(String, String)>, Vec<String>, Project);
 
 /// Moves what the format cannot hold out of `project` into its `ignore:` list; returns the
 /// files, which load, and a warning per object set aside. An error when even `schema.yaml`
@@ -66,15 +68,20 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
         let (files, left_out) = super::files(project);
         let dir = Path::new("/adopted");
         let texts = files.iter().map(|(path, text)| (dir.join(path), Ok(text.clone()))).collect();
-        let Err(diagnostics) = load_texts(dir, texts) else {
-            // Ignore rules for what the YAML does not hold change only schema.yaml's text.
-            let (files, left_out) = if unmanaged_rules(project, unmanaged, &mut warnings) {
-                super::files(project)
-            } else {
-                (files, left_out)
-            };
-            warnings.extend(left_out);
-            return Ok((files, warnings));
+        let diagnostics = match load_texts(dir, texts) {
+            Ok(mut loaded) => {
+                // Ignore rules for what the YAML does not hold change only schema.yaml's
+                // `ignore:` list: the loaded project takes it as the files now say it.
+                let (files, left_out) = if unmanaged_rules(project, unmanaged, &mut warnings) {
+                    super::files(project)
+                } else {
+                    (files, left_out)
+                };
+                loaded.ignore = project.ignore.clone();
+                warnings.extend(left_out);
+                return Ok((files, warnings, loaded));
+            }
+            Err(diagnostics) => diagnostics,
         };
         let paths: BTreeMap<String, String> = super::object_paths(project).into_iter().collect();
         for d in diagnostics {

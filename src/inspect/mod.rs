@@ -3,7 +3,7 @@
 //! the format's defaults is written.
 
 use crate::db::Target;
-use crate::dialect::driver;
+use crate::dialect::{catalog::Live, driver};
 use crate::error::{Error, Result};
 use crate::load::json_schema::{modeline, Kind};
 use crate::model::*;
@@ -65,9 +65,11 @@ pub fn adopt(
     }
     let mut client = target.connect()?;
     let (live, _) = driver(target.dialect()).inspect(&mut client, namespaces, None)?;
+    // The self-check compares with this same read (no second one, where the driver can).
+    let read = live.clone();
     let mut adopted = live.project;
     adopted.name = name.unwrap_or_else(|| namespaces[0].clone());
-    let (files, mut warnings) = adoptable::adoptable(&mut adopted, &live.unmanaged).map_err(Error::new)?;
+    let (files, mut warnings, loaded) = adoptable::adoptable(&mut adopted, &live.unmanaged).map_err(Error::new)?;
     warnings.extend(live.warnings);
     warnings.extend(
         live.foreign_types
@@ -79,7 +81,7 @@ pub fn adopt(
         warnings.push(format!("{} has no tables or views on {}", namespaces.join(", "), target.redacted()));
     }
     let (tables, views) = (adopted.tables.len(), adopted.views.len());
-    let differences = self_check(&mut client, target, &files)?;
+    let differences = self_check(&mut client, target, &loaded, read)?;
     let adopted = Adopted { files, warnings, written: None, differences, tables, views };
     let Some(dir) = out.filter(|_| adopted.given(force)) else {
         return Ok(adopted);
@@ -99,15 +101,11 @@ pub fn adopt(
     Ok(Adopted { written: Some(dir.to_path_buf()), ..adopted })
 }
 
-/// The files loaded as `schema` loads a project and compared with the database as `schema
-/// diff` compares them (the desired state built in its rolled-back scratch transaction): each
-/// finding, or the canonical DDL's difference, as one line.
-fn self_check(client: &mut postgres::Client, target: &Target, files: &[(String, String)]) -> Result<Vec<String>> {
-    let dir = Path::new("/adopted");
-    let texts = files.iter().map(|(path, text)| (dir.join(path), Ok(text.clone()))).collect();
-    let project = crate::load::load_texts(dir, texts)
-        .map_err(|diagnostics| Error::Load { dir: "the adopted project".into(), diagnostics })?;
-    let report = crate::drift::diff(client, target.dialect(), &project)?;
+/// The project the files load into (as `schema` loads a project), compared with the database as
+/// `schema diff` compares them (the desired state built in its rolled-back scratch
+/// transaction): each finding, or the canonical DDL's difference, as one line.
+fn self_check(client: &mut postgres::Client, target: &Target, project: &Project, read: Live) -> Result<Vec<String>> {
+    let report = crate::drift::compare(client, target.dialect(), project, Some(read))?;
     let mut differences: Vec<String> = report.findings.iter().map(|f| f.summary()).collect();
     if differences.is_empty() && report.drift() {
         differences.push(format!("the canonical DDL differs:\n{}", report.diff));

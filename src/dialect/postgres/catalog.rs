@@ -158,9 +158,13 @@ pub(super) fn read(
     client: &mut postgres::Client,
     namespaces: &[String],
     desired: Option<&Project>,
+    read: Option<Live>,
 ) -> Result<(Live, Option<Project>)> {
     let s = &mut Session::new(client);
-    let mut live = snapshot(s, Scope::Managed, namespaces)?;
+    let mut live = match read {
+        Some(live) => live,
+        None => snapshot(s, Scope::Managed, namespaces)?,
+    };
     let desired = match desired {
         Some(d) => {
             let mut normalised = in_transaction(s, "BEGIN", |s| normalise(s, d, namespaces, &mut live.warnings))?;
@@ -169,7 +173,7 @@ pub(super) fn read(
         }
         None => None,
     };
-    live.queries = s.queries;
+    live.queries += s.queries;
     if let Some(d) = &desired {
         reclaim_declared(&mut live, d);
         overlay(d, &mut live.project);

@@ -121,7 +121,17 @@ impl Driver for Postgres {
         namespaces: &[String],
         desired: Option<&Project>,
     ) -> Result<(Live, Option<Project>)> {
-        catalog::read(client, namespaces, desired)
+        catalog::read(client, namespaces, desired, None)
+    }
+
+    fn inspect_desired(
+        &self,
+        client: &mut ::postgres::Client,
+        namespaces: &[String],
+        desired: &Project,
+        live: Live,
+    ) -> Result<(Live, Option<Project>)> {
+        catalog::read(client, namespaces, Some(desired), Some(live))
     }
 
     fn key_enforcement(
