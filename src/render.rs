@@ -83,6 +83,7 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("postgres", "drop_enum", include_str!("../templates/postgres/drop_enum.sql.j2")),
     // So are sequences.
     ("postgres", "sequence", include_str!("../templates/postgres/sequence.sql.j2")),
+    ("postgres", "extension", include_str!("../templates/postgres/extension.sql.j2")),
     ("common", "migrate_script", include_str!("../templates/common/migrate_script.sql.j2")),
     ("postgres", "utc_now", include_str!("../templates/postgres/utc_now.sql.j2")),
     ("redshift", "utc_now", include_str!("../templates/redshift/utc_now.sql.j2")),

@@ -30,6 +30,13 @@ pub enum Op {
     DropEnum {
         name: String,
     },
+    /// PostgreSQL: an extension created in `schema`, or dropped.
+    Extension {
+        name: String,
+        extension: String,
+        schema: String,
+        create: bool,
+    },
     /// PostgreSQL: a sequence created (`exists` false), altered to `options`, or dropped
     /// (`options` None). Options are the whole effective list: numbers and keywords only.
     Sequence {
@@ -263,6 +270,7 @@ impl Op {
             Op::AddEnumValue { .. } => "add_enum_value",
             Op::DropEnum { .. } => "drop_enum",
             Op::Sequence { .. } => "sequence",
+            Op::Extension { .. } => "extension",
             Op::CreateTable { .. } => "create_table",
             Op::DropTable { .. } => "drop_table",
             Op::CreateView { .. } => "create_view",
@@ -345,6 +353,7 @@ impl Op {
             Op::CreateEnum { name, .. } => format!("create enum type {}", q(name)),
             Op::AddEnumValue { name, value, .. } => format!("add value '{value}' to enum type {}", q(name)),
             Op::DropEnum { name } => format!("drop enum type {}", q(name)),
+            Op::Extension { name, create, .. } => crate::diff::extension_text(&q(name), *create),
             Op::Sequence { name, exists, options, .. } => {
                 crate::diff::sequence_text(&q(name), *exists, options.as_ref())
             }
@@ -420,6 +429,9 @@ impl Op {
         match self {
             Op::DropTable { .. } => Hazard::guarded("deletes the table and all its rows"),
             Op::Sequence { options: None, .. } => Hazard::guarded("deletes the sequence and where it had counted to"),
+            Op::Extension { create: false, .. } => {
+                Hazard::guarded("drops the extension's types and functions; refused while a column uses them")
+            }
             Op::AddEnumValue { .. } => {
                 Hazard::note("the new value can be stored only once this migration has committed")
             }

@@ -83,9 +83,10 @@ pub(super) fn hint(kind: Kind) -> &'static str {
         | Kind::MissingView
         | Kind::MissingEnum
         | Kind::MissingSequence
+        | Kind::MissingExtension
         | Kind::MissingColumn
         | Kind::MissingIndex => "the YAML declares it: run `schema migrate`, or remove it from the YAML",
-        Kind::ExtraTable | Kind::ExtraView | Kind::ExtraEnum | Kind::ExtraSequence => {
+        Kind::ExtraTable | Kind::ExtraView | Kind::ExtraEnum | Kind::ExtraSequence | Kind::ExtraExtension => {
             "declare it in the YAML, or name it in `ignore:`"
         }
         Kind::SequenceOptions => "`sequences:` in schema.yaml",

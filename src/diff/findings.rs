@@ -20,6 +20,8 @@ pub enum Kind {
     ExtraEnum,
     /// An enum type whose values differ (added, removed or in another order).
     EnumValues,
+    MissingExtension,
+    ExtraExtension,
     MissingSequence,
     ExtraSequence,
     /// A sequence whose options (type, start, increment, bounds, cache, cycle) differ.
@@ -151,6 +153,12 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
             Change::AddEnum { name, values } => f.add(Kind::MissingEnum, name, None, Some(values.join(", ")), None),
             Change::ModifyEnum { name, from, to } => {
                 f.add(Kind::EnumValues, name, None, Some(to.join(", ")), Some(from.join(", ")))
+            }
+            Change::Extension { name, create: true } => {
+                f.add(Kind::MissingExtension, name, None, Some(name.clone()), None)
+            }
+            Change::Extension { name, create: false } => {
+                f.add(Kind::ExtraExtension, name, None, None, Some(name.clone()))
             }
             Change::Sequence { name, from, to } => {
                 let kind = match (from, to) {

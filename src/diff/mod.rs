@@ -43,6 +43,11 @@ pub enum Change {
         from: Vec<String>,
         to: Vec<String>,
     },
+    /// An extension the project creates (`create`) or no longer declares.
+    Extension {
+        name: String,
+        create: bool,
+    },
     /// A sequence appears (`from` None), goes (`to` None) or changes its options.
     Sequence {
         name: String,
@@ -256,6 +261,7 @@ impl Change {
             Change::DropEnum { name, .. } => vec![format!("drop enum type {}", q(name))],
             Change::ModifyEnum { name, to, .. } => vec![format!("change enum type {} to ({})", q(name), to.join(", "))],
             Change::Sequence { name, from, to } => vec![sequence_text(&q(name), from.is_some(), to.as_ref())],
+            Change::Extension { name, create } => vec![extension_text(&q(name), *create)],
         }
     }
 }
@@ -326,6 +332,11 @@ pub fn grants(from: &Option<Vec<Grant>>, to: &Option<Vec<Grant>>) -> Option<(Vec
     (!revoke.is_empty() || !grant.is_empty()).then_some((revoke, grant))
 }
 
+/// `create extension x` or `drop extension x`: the plan's line and the operation's, alike.
+pub fn extension_text(name: &str, create: bool) -> String {
+    format!("{} extension {name}", if create { "create" } else { "drop" })
+}
+
 /// `create sequence x (AS bigint ...)`, `change sequence x to (...)` or `drop sequence x`: the
 /// plan's line and the operation's, alike.
 pub fn sequence_text(name: &str, exists: bool, to: Option<&Sequence>) -> String {
@@ -349,6 +360,13 @@ pub fn diff(from: &Project, to: &Project) -> Vec<Change> {
         .filter(|ns| !from.namespaces.contains(ns))
         .map(|ns| Change::AddNamespace { name: ns.clone() })
         .collect();
+    // First: the types of an extension serve the enums, sequences and tables after.
+    for name in to.extensions.difference(&from.extensions) {
+        changes.push(Change::Extension { name: name.clone(), create: true });
+    }
+    for name in from.extensions.difference(&to.extensions) {
+        changes.push(Change::Extension { name: name.clone(), create: false });
+    }
     for (name, values) in &to.enums {
         match from.enums.get(name) {
             None => changes.push(Change::AddEnum { name: name.clone(), values: values.clone() }),

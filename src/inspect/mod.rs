@@ -132,6 +132,10 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
             settings.push_str(&format!("  {}: {}\n", scalar(name), list(values)));
         }
     }
+    if !project.extensions.is_empty() {
+        let names: Vec<String> = project.extensions.iter().cloned().collect();
+        settings.push_str(&format!("extensions: {}\n", list(&names)));
+    }
     if !project.sequences.is_empty() {
         settings.push_str("sequences:\n");
         for (name, s) in &project.sequences {

@@ -28,6 +28,9 @@ pub(super) struct ProjectDoc {
     /// PostgreSQL enum types: name → values, in order.
     #[serde(default)]
     pub(super) enums: BTreeMap<String, Vec<String>>,
+    /// PostgreSQL extensions to create (`citext`, or `ns.hstore` in a namespace beside).
+    #[serde(default)]
+    pub(super) extensions: Vec<String>,
     /// PostgreSQL sequences no column owns: name → options (`{}` for the defaults).
     #[serde(default)]
     pub(super) sequences: BTreeMap<String, crate::model::Sequence>,

@@ -166,6 +166,9 @@ impl Loader<'_> {
             .collect();
         self.enums(src, &doc.enums, &relations);
         self.sequences(src, &doc.sequences, &relations);
+        let managed: Vec<String> =
+            std::iter::once(doc.namespace.clone()).chain(doc.namespaces.iter().cloned()).collect();
+        self.extensions(src, &doc.extensions, &managed);
         for (i, p) in doc.phases.iter().enumerate() {
             if !(1..=2).contains(p) {
                 self.at(src, &format!("phases.{i}"), format!("unknown phase {p}: phases are 1 and 2"));
@@ -270,6 +273,7 @@ impl Loader<'_> {
             refresh_procedure: doc.refresh_procedure,
             seed_values: doc.seed_values,
             enums: doc.enums,
+            extensions: doc.extensions.iter().cloned().collect(),
             sequences: doc.sequences,
             tables: tables.iter().map(|(s, t)| self.table(s, t, &ctx)).collect(),
             views: views.iter().filter_map(|(s, v)| self.view(s, v, &ctx)).collect(),

@@ -1,5 +1,6 @@
-//! `sequences:` in schema.yaml: PostgreSQL sequences no column owns. The Redshift driver's lint
-//! refuses them in a project that deploys there (Redshift has no sequences).
+//! `sequences:` and `extensions:` in schema.yaml: PostgreSQL sequences no column owns, and the
+//! extensions the project creates. The Redshift driver's lint refuses both in a project that
+//! deploys there (Redshift has neither).
 
 use super::project::Loader;
 use super::Source;
@@ -18,6 +19,30 @@ impl Loader<'_> {
             }
             if let Some(problem) = sequence.problem() {
                 self.at(src, &path, format!("sequence `{name}`: {problem}"));
+            }
+        }
+    }
+
+    /// An extension is a name, in the project's namespace or one it manages (`ns.name`).
+    pub(super) fn extensions(&mut self, src: &Source, extensions: &[String], managed: &[String]) {
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, key) in extensions.iter().enumerate() {
+            let path = format!("extensions.{i}");
+            let (namespace, name) = crate::model::split_key(key);
+            self.ident(src, &path, name);
+            if namespace.is_some_and(|ns| !managed.iter().any(|m| m == ns)) {
+                self.at(
+                    src,
+                    &path,
+                    format!("extension `{key}`: `{}` is not a namespace of the project", namespace.unwrap_or_default()),
+                );
+            }
+            if !seen.insert(name) {
+                self.at(
+                    src,
+                    &path,
+                    format!("extension `{name}` is listed twice (an extension is installed once per database)"),
+                );
             }
         }
     }

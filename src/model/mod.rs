@@ -74,6 +74,10 @@ pub struct Project {
     /// PostgreSQL enum types: name → values in their order.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enums: BTreeMap<String, Vec<String>>,
+    /// PostgreSQL extensions the project creates (`citext`, `ns.hstore`: the namespace it
+    /// installs into, as objects are keyed), before the columns that use their types.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub extensions: std::collections::BTreeSet<String>,
     /// PostgreSQL sequences no column owns: name → options as written.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sequences: BTreeMap<String, Sequence>,
@@ -434,6 +438,7 @@ impl Project {
             refresh_procedure: None,
             seed_values: self.seed_values.clone(),
             enums: BTreeMap::new(),
+            extensions: Default::default(),
             sequences: BTreeMap::new(),
             tables: vec![],
             views: vec![],

@@ -113,6 +113,7 @@ impl Builder {
             refresh_procedure: None,
             seed_values: Default::default(),
             enums: Default::default(),
+            extensions: Default::default(),
             sequences: Default::default(),
             tables: vec![],
             views: vec![],

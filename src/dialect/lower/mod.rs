@@ -201,6 +201,17 @@ pub fn lower(
             },
             Change::DropEnum { name, .. } => dropped_types.push(at(Op::DropEnum { name: name.clone() }, i)),
             // Before the tables whose defaults draw from it; dropped after those.
+            Change::Extension { name, create } => {
+                let (schema, extension) = crate::model::split_key(name);
+                let schema = schema.unwrap_or(&to.namespace).to_string();
+                let op =
+                    Op::Extension { name: name.clone(), extension: extension.to_string(), schema, create: *create };
+                if *create {
+                    out.push(at(op, i))
+                } else {
+                    dropped_types.push(at(op, i))
+                }
+            }
             Change::Sequence { name, from, to } => {
                 let op = Op::Sequence {
                     name: name.clone(),

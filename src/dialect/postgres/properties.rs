@@ -251,6 +251,10 @@ pub(super) fn add(b: &mut Builder, properties: &Rows, objects: &Rows) {
         }
     }
     for r in objects.iter() {
-        b.stray(r.text("kind"), r.text("name"), r.text("definition"));
+        match r.text("kind") {
+            // Modelled by name (`extensions:`); its version is the server's to choose.
+            "extension" => _ = b.live.project.extensions.insert(r.text("name").to_string()),
+            kind => b.stray(kind, r.text("name"), r.text("definition")),
+        }
     }
 }

@@ -16,7 +16,12 @@ pub(super) fn lint(project: &Project) -> Vec<Lint> {
         let help = "declare the column varchar(n) and list its values in an `accepted_values` check";
         out.push(at("", &format!("enums.{name}"), message, Some(help)));
     }
-    // "Unsupported PostgreSQL features": sequences (IDENTITY columns number rows instead).
+    // "Unsupported PostgreSQL features": extensions and sequences (IDENTITY columns number rows).
+    for name in &project.extensions {
+        let message =
+            format!("Redshift has no extensions (`{name}`), and Redshift is a target dialect of this project");
+        out.push(at("", "extensions", message, None));
+    }
     for name in project.sequences.keys() {
         let message = format!("Redshift has no sequences (`{name}`), and Redshift is a target dialect of this project");
         let help = "number rows with an `identity` column";

@@ -22,6 +22,8 @@ pub(super) struct ProjectDoc {
     enums: BTreeMap<String, Vec<String>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     sequences: BTreeMap<String, Sequence>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    extensions: std::collections::BTreeSet<String>,
     tables: Vec<TableDoc>,
     views: Vec<ViewDoc>,
 }
@@ -193,6 +195,7 @@ impl From<&Project> for ProjectDoc {
             refresh_procedure: p.refresh_procedure.clone(),
             enums: p.enums.clone(),
             sequences: p.sequences.clone(),
+            extensions: p.extensions.clone(),
             tables: p.tables.iter().map(TableDoc::from).collect(),
             views: p.views.iter().map(ViewDoc::from).collect(),
         }
@@ -212,6 +215,7 @@ impl From<ProjectDoc> for Project {
             seed_values: Default::default(),
             enums: p.enums,
             sequences: p.sequences,
+            extensions: p.extensions,
             tables: p.tables.into_iter().map(Table::from).collect(),
             views: p.views.into_iter().map(View::from).collect(),
             targets: Default::default(),

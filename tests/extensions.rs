@@ -1,0 +1,42 @@
+//! Extensions the project creates (`extensions:` in schema.yaml, PostgreSQL only): adopted by
+//! inspect, created by V1 before the columns that use their types, compared by `diff`. Before,
+//! an extension was only an unmanaged object: the adopted V1 of a table with a `citext` or
+//! `hstore` column failed on an empty database (`type "shop.citext" does not exist`).
+
+mod common;
+
+use common::{psql, schema, text};
+
+#[test]
+fn extensions_are_adopted_created_before_their_types_and_compared() {
+    let url = common::fresh_database();
+    psql(
+        &url,
+        "CREATE SCHEMA shop; CREATE EXTENSION citext SCHEMA shop; CREATE EXTENSION hstore SCHEMA shop;
+         CREATE TABLE shop.users (id int PRIMARY KEY, email shop.citext NOT NULL, attrs shop.hstore);",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("shop");
+    let out = common::inspect_into(&url, "shop", &project);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("warning"), "{}", text(&out));
+    let settings = std::fs::read_to_string(project.join("schema/schema.yaml")).unwrap();
+    assert!(settings.contains("extensions: [citext, hstore]\n"), "{settings}");
+
+    let fresh = common::rebuild(&project);
+    let installed = "SELECT extname FROM pg_extension WHERE extnamespace = 'shop'::regnamespace ORDER BY 1";
+    assert_eq!(psql(&fresh, installed), "citext\nhstore");
+
+    // One dropped by hand is drift, named.
+    psql(&fresh, "DROP EXTENSION hstore CASCADE");
+    let out = schema(&project, &fresh, &["diff"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("missing_extension shop.hstore"), "{}", text(&out));
+
+    // Redshift has none.
+    let both = settings.replace("[postgres]", "[postgres, redshift]");
+    std::fs::write(project.join("schema/schema.yaml"), both).unwrap();
+    let out = schema(&project, "postgres://unused", &["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("Redshift has no extensions (`citext`)"), "{}", text(&out));
+}
