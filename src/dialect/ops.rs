@@ -2,7 +2,7 @@
 //! Templates see an operation as `change`, serialised as below.
 
 use super::conversion::Fit;
-use crate::diff::{grants_text, Key, Row};
+use crate::diff::{grants_text, lower, Key, Row};
 use crate::model::{
     display_key, Column, ColumnType, Distribution, Grant, Grantee, Index, Sequence, SortKey, Table, View,
 };
@@ -455,9 +455,4 @@ fn column_delta(from: &Column, to: &Column) -> String {
         parts.push(format!("default {}", to.default.as_deref().unwrap_or("none")));
     }
     parts.join(", ")
-}
-
-/// Listings spell keys in lower case (`key(session_id)`, `compound(a, b)`).
-fn lower(value: &impl std::fmt::Display) -> String {
-    value.to_string().to_lowercase()
 }

@@ -1,8 +1,10 @@
-//! Findings in words: what each side has, as a line of text, and where the YAML holds it.
+//! Changes and findings in words: the plan's line for each change, what each side of a finding
+//! has, and where the YAML holds it.
 
 use super::findings::Kind;
-use super::Key;
-use crate::model::{Action, Column, Deferrable, Index, Table, View};
+use super::keys::deferrable_text;
+use super::{Change, ColumnChanges, Key, TableChange};
+use crate::model::{display_key, sibling_key, Action, Column, Deferrable, Grant, Index, Sequence, Table, View};
 
 pub(super) fn table_text(t: &Table) -> String {
     let n = t.columns.len();
@@ -122,4 +124,107 @@ pub(super) fn hint(kind: Kind) -> &'static str {
         | Kind::Unmodelled
         | Kind::Unmanaged => "the YAML cannot express it; name it in `ignore:` to accept it",
     }
+}
+
+impl Change {
+    /// One line per change for listings (`generate --check`), in the words of the YAML.
+    pub fn describe(&self, ns: &str) -> Vec<String> {
+        let kind = |v: &View| if v.materialized { "materialized view" } else { "view" };
+        let q = |key: &str| display_key(ns, key);
+        match self {
+            Change::AddNamespace { name } => vec![format!("create schema {name}")],
+            Change::AddTable { table } => vec![format!("create table {}", q(&table.name))],
+            Change::DropTable { table } => vec![format!("drop table {}", q(&table.name))],
+            Change::AddView { view } => vec![format!("create {} {}", kind(view), q(&view.name))],
+            Change::DropView { view } => vec![format!("drop {} {}", kind(view), q(&view.name))],
+            Change::ModifyView { to, .. } => vec![format!("change {} {}", kind(to), q(&to.name))],
+            Change::RefreshProcedure { to: Some(name), .. } => vec![format!("create or replace procedure {}", q(name))],
+            Change::RefreshProcedure { from, .. } => {
+                vec![format!("remove procedure {}", q(from.as_deref().unwrap_or_default()))]
+            }
+            Change::ModifyTable(d) => d.changes.iter().map(|c| c.describe(ns, &d.to.name)).collect(),
+            Change::AddEnum { name, values } => vec![format!("create enum type {} ({})", q(name), values.join(", "))],
+            Change::DropEnum { name, .. } => vec![format!("drop enum type {}", q(name))],
+            Change::ModifyEnum { name, to, .. } => vec![format!("change enum type {} to ({})", q(name), to.join(", "))],
+            Change::Sequence { name, from, to } => vec![sequence_text(&q(name), from.is_some(), to.as_ref())],
+            Change::Extension { name, create } => vec![extension_text(&q(name), *create)],
+        }
+    }
+}
+
+impl TableChange {
+    fn describe(&self, ns: &str, key: &str) -> String {
+        let t = display_key(ns, key);
+        let index_key = |name: &str| display_key(ns, &sibling_key(key, name));
+        match self {
+            TableChange::ModifyColumn { from, to, changed } => {
+                let mut what = Vec::new();
+                if changed.has(ColumnChanges::TYPE) {
+                    what.push(format!("{} -> {}", from.ty, to.ty));
+                }
+                if changed.has(ColumnChanges::NULLABILITY) {
+                    what.push(if to.nullable { "drop not null" } else { "set not null" }.to_string());
+                }
+                if changed.has(ColumnChanges::DEFAULT) {
+                    what.push(format!("default {}", to.default.as_deref().unwrap_or("none")));
+                }
+                if changed.has(ColumnChanges::IDENTITY) {
+                    what.push("identity".into());
+                }
+                if changed.has(ColumnChanges::ENCODING) {
+                    what.push(format!("encoding {}", to.encode.as_deref().unwrap_or("auto")));
+                }
+                if changed.has(ColumnChanges::COMMENT) {
+                    what.push("description".into());
+                }
+                format!("alter column {t}.{}: {}", to.name, what.join(", "))
+            }
+            TableChange::RenameColumn { from, to } => format!("rename column {t}.{from} to {to}"),
+            TableChange::AddColumn { column } => format!("add column {t}.{}", column.name),
+            TableChange::DropColumn { column } => format!("drop column {t}.{}", column.name),
+            TableChange::AddKey { key } => format!("add {} on {t}", key.describe()),
+            TableChange::DropKey { key } => format!("drop {} on {t}", key.describe()),
+            TableChange::RenameKey { from, key } => format!("rename constraint {from} on {t} to {}", key.name),
+            TableChange::AlterKey { to, .. } => format!("alter {} on {t}: {}", to.describe(), deferrable_text(to)),
+            TableChange::AddIndex { index } => format!("create index {} on {t}", index.name),
+            TableChange::DropIndex { index } => format!("drop index {}", index_key(&index.name)),
+            TableChange::ModifyIndex { to, .. } => format!("change index {}", index_key(&to.name)),
+            TableChange::Distribution { from, to } => {
+                format!("alter distribution of {t}: {} -> {}", lower(from), lower(to))
+            }
+            TableChange::SortKey { to, .. } => format!("alter sort key of {t} to {}", lower(to)),
+            TableChange::Backup { to, .. } => format!("set backup of {t} to {}", if *to { "yes" } else { "no" }),
+            TableChange::Comment { .. } => format!("comment on {t}"),
+            TableChange::AddRows { rows } => format!("insert {} row(s) into {t}", rows.len()),
+            TableChange::DeleteRows { rows } => format!("delete {} row(s) from {t}", rows.len()),
+            TableChange::Grants { revoke, grant } => grants_text(&t, revoke, grant),
+        }
+    }
+}
+
+/// `change grants on ns.t: revoke INSERT from role etl; grant SELECT to group analysts`.
+pub fn grants_text(object: &str, revoke: &[Grant], grant: &[Grant]) -> String {
+    let revoked = revoke.iter().map(|g| format!("revoke {} from {}", g.privilege_list(), g.to));
+    let granted = grant.iter().map(|g| format!("grant {g}"));
+    format!("change grants on {object}: {}", revoked.chain(granted).collect::<Vec<_>>().join("; "))
+}
+
+/// `create extension x` or `drop extension x`: the plan's line and the operation's, alike.
+pub fn extension_text(name: &str, create: bool) -> String {
+    format!("{} extension {name}", if create { "create" } else { "drop" })
+}
+
+/// `create sequence x (AS bigint ...)`, `change sequence x to (...)` or `drop sequence x`: the
+/// plan's line and the operation's, alike.
+pub fn sequence_text(name: &str, exists: bool, to: Option<&Sequence>) -> String {
+    match (exists, to) {
+        (false, Some(s)) => format!("create sequence {name} ({s})"),
+        (true, Some(s)) => format!("change sequence {name} to ({s})"),
+        (_, None) => format!("drop sequence {name}"),
+    }
+}
+
+/// Listings spell keys in lower case (`key(session_id)`, `compound(a, b)`).
+pub(crate) fn lower(value: &impl std::fmt::Display) -> String {
+    value.to_string().to_lowercase()
 }

@@ -2,12 +2,15 @@
 //! Types stay text here so the semantic pass can place a bad one exactly.
 
 use crate::model::Dialect;
-use crate::model::{Action, CheckConstraint, Deferrable, Identity, Index, KeyChecks, Severity, SortKind, Window};
+use crate::model::{CheckConstraint, Identity, Index, KeyChecks, Severity, SortKind, Window};
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
+
+mod keys;
+pub(super) use keys::*;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -170,167 +173,6 @@ impl TableDoc {
     pub(super) fn primary_key_columns(&self) -> &[String] {
         self.primary_key.as_ref().map_or(&[], KeyDoc::columns)
     }
-}
-
-/// A key as a list of columns, or as a mapping holding them and the key's options. A mapping
-/// is read strictly (unknown keys are errors at their place), unlike an untagged enum's.
-#[derive(JsonSchema)]
-#[serde(untagged)]
-pub(super) enum KeyDoc<M> {
-    Columns(Vec<String>),
-    Full(M),
-}
-
-/// The mapping forms' common part.
-pub(super) trait KeyColumns {
-    fn columns(&self) -> &[String];
-}
-
-impl<M: KeyColumns> KeyDoc<M> {
-    pub(super) fn columns(&self) -> &[String] {
-        match self {
-            KeyDoc::Columns(c) => c,
-            KeyDoc::Full(m) => m.columns(),
-        }
-    }
-
-    /// The YAML path of the key's `j`th column, under `at`.
-    pub(super) fn column_path(&self, at: &str, j: usize) -> String {
-        match self {
-            KeyDoc::Columns(_) => format!("{at}.{j}"),
-            KeyDoc::Full(_) => format!("{at}.columns.{j}"),
-        }
-    }
-}
-
-impl<'de, M: Deserialize<'de>> Deserialize<'de> for KeyDoc<M> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Either<M>(std::marker::PhantomData<M>);
-        impl<'de, M: Deserialize<'de>> Visitor<'de> for Either<M> {
-            type Value = KeyDoc<M>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of columns, or a mapping with `columns:`")
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<KeyDoc<M>, A::Error> {
-                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(KeyDoc::Columns)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<KeyDoc<M>, A::Error> {
-                M::deserialize(de::value::MapAccessDeserializer::new(map)).map(KeyDoc::Full)
-            }
-        }
-        d.deserialize_any(Either(std::marker::PhantomData))
-    }
-}
-
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(super) struct PrimaryKeyDoc {
-    pub(super) columns: Vec<String>,
-    /// The constraint's name (default `<table>_pkey`).
-    pub(super) name: Option<String>,
-}
-
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(super) struct UniqueKeyDoc {
-    pub(super) columns: Vec<String>,
-    /// The constraint's name (default `<table>_<columns>_key`).
-    pub(super) name: Option<String>,
-    /// Rows whose key columns are all NULL collide (PostgreSQL 15).
-    #[serde(default)]
-    pub(super) nulls_not_distinct: bool,
-}
-
-impl KeyColumns for PrimaryKeyDoc {
-    fn columns(&self) -> &[String] {
-        &self.columns
-    }
-}
-
-impl KeyColumns for UniqueKeyDoc {
-    fn columns(&self) -> &[String] {
-        &self.columns
-    }
-}
-
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ForeignKeyDoc {
-    pub(super) columns: Vec<String>,
-    pub(super) references: RefDoc,
-    /// The constraint's name (default `<table>_<columns>_fkey`).
-    pub(super) name: Option<String>,
-    /// What deleting a referenced row does (default no_action).
-    pub(super) on_delete: Option<Action>,
-    /// What updating a referenced key does (default no_action).
-    pub(super) on_update: Option<Action>,
-    /// `full`: a key partly NULL is refused (default simple).
-    #[serde(rename = "match")]
-    pub(super) match_: Option<MatchDoc>,
-    /// `true` (DEFERRABLE) or `initially_deferred` (checked at commit); default false.
-    pub(super) deferrable: Option<DeferrableDoc>,
-}
-
-#[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq)]
-#[serde(rename_all = "lowercase")]
-pub(super) enum MatchDoc {
-    Simple,
-    Full,
-}
-
-/// `true`, `false` or `initially_deferred`: one key, so the combination the server refuses
-/// (INITIALLY DEFERRED but NOT DEFERRABLE) cannot be written.
-#[derive(JsonSchema)]
-#[serde(untagged)]
-pub(super) enum DeferrableDoc {
-    Flag(bool),
-    Mode(DeferMode),
-}
-
-#[derive(JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum DeferMode {
-    InitiallyDeferred,
-}
-
-impl DeferrableDoc {
-    pub(super) fn mode(&self) -> Deferrable {
-        match self {
-            DeferrableDoc::Flag(false) => Deferrable::No,
-            DeferrableDoc::Flag(true) => Deferrable::Immediate,
-            DeferrableDoc::Mode(DeferMode::InitiallyDeferred) => Deferrable::Deferred,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for DeferrableDoc {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Mode;
-        impl Visitor<'_> for Mode {
-            type Value = DeferrableDoc;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("`true`, `false` or `initially_deferred`")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<DeferrableDoc, E> {
-                Ok(DeferrableDoc::Flag(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<DeferrableDoc, E> {
-                match v {
-                    "initially_deferred" => Ok(DeferrableDoc::Mode(DeferMode::InitiallyDeferred)),
-                    _ => Err(E::unknown_variant(v, &["true", "false", "initially_deferred"])),
-                }
-            }
-        }
-        d.deserialize_any(Mode)
-    }
-}
-
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RefDoc {
-    pub(super) table: String,
-    #[serde(default)]
-    pub(super) columns: Vec<String>,
 }
 
 #[derive(Deserialize, JsonSchema)]
