@@ -84,6 +84,7 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     // So are sequences.
     ("postgres", "sequence", include_str!("../templates/postgres/sequence.sql.j2")),
     ("postgres", "extension", include_str!("../templates/postgres/extension.sql.j2")),
+    ("postgres", "domain", include_str!("../templates/postgres/domain.sql.j2")),
     ("common", "migrate_script", include_str!("../templates/common/migrate_script.sql.j2")),
     ("postgres", "utc_now", include_str!("../templates/postgres/utc_now.sql.j2")),
     ("redshift", "utc_now", include_str!("../templates/redshift/utc_now.sql.j2")),

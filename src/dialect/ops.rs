@@ -4,7 +4,8 @@
 use super::conversion::Fit;
 use crate::diff::{grants_text, lower, Key, Row};
 use crate::model::{
-    display_key, Column, ColumnType, Distribution, Grant, Grantee, Index, Sequence, SortKey, Table, View,
+    display_key, CheckConstraint, Column, ColumnType, Distribution, Domain, Grant, Grantee, Index, Sequence, SortKey,
+    Table, View,
 };
 use serde::Serialize;
 
@@ -44,6 +45,16 @@ pub enum Op {
         exists: bool,
         options: Option<Sequence>,
         text: Option<String>,
+    },
+    /// PostgreSQL: a domain created (`from` None), dropped (`to` None), or altered in place:
+    /// `dropped` constraints go before the default and NOT NULL change, `added` come after.
+    Domain {
+        name: String,
+        from: Option<Domain>,
+        to: Option<Domain>,
+        type_sql: String,
+        dropped: Vec<String>,
+        added: Vec<CheckConstraint>,
     },
     CreateTable {
         table: Table,
@@ -271,6 +282,7 @@ impl Op {
             Op::DropEnum { .. } => "drop_enum",
             Op::Sequence { .. } => "sequence",
             Op::Extension { .. } => "extension",
+            Op::Domain { .. } => "domain",
             Op::CreateTable { .. } => "create_table",
             Op::DropTable { .. } => "drop_table",
             Op::CreateView { .. } => "create_view",
@@ -357,6 +369,7 @@ impl Op {
             Op::Sequence { name, exists, options, .. } => {
                 crate::diff::sequence_text(&q(name), *exists, options.as_ref())
             }
+            Op::Domain { name, from, to, .. } => crate::diff::domain_text(&q(name), from.as_ref(), to.as_ref()),
             Op::CreateTable { table, .. } => format!("create table {}", q(&table.name)),
             Op::DropTable { table } => format!("drop table {}", q(table)),
             Op::CreateView { view } => format!("create {} {}", view.kind_name(), q(&view.name)),
@@ -429,6 +442,10 @@ impl Op {
         match self {
             Op::DropTable { .. } => Hazard::guarded("deletes the table and all its rows"),
             Op::Sequence { options: None, .. } => Hazard::guarded("deletes the sequence and where it had counted to"),
+            Op::Domain { to: None, .. } => Hazard::guarded("drops the domain; refused while a column uses it"),
+            Op::Domain { added, .. } if !added.is_empty() => {
+                Hazard::note("a new CHECK constraint fails the migration if a stored value breaks it")
+            }
             Op::Extension { create: false, .. } => {
                 Hazard::guarded("drops the extension's types and functions; refused while a column uses them")
             }

@@ -4,7 +4,7 @@
 use super::findings::Kind;
 use super::keys::deferrable_text;
 use super::{Change, ColumnChanges, Key, TableChange};
-use crate::model::{display_key, sibling_key, Action, Column, Deferrable, Grant, Index, Sequence, Table, View};
+use crate::model::{display_key, sibling_key, Action, Column, Deferrable, Domain, Grant, Index, Sequence, Table, View};
 
 pub(super) fn table_text(t: &Table) -> String {
     let n = t.columns.len();
@@ -85,13 +85,18 @@ pub(super) fn hint(kind: Kind) -> &'static str {
         | Kind::MissingView
         | Kind::MissingEnum
         | Kind::MissingSequence
+        | Kind::MissingDomain
         | Kind::MissingExtension
         | Kind::MissingColumn
         | Kind::MissingIndex => "the YAML declares it: run `schema migrate`, or remove it from the YAML",
-        Kind::ExtraTable | Kind::ExtraView | Kind::ExtraEnum | Kind::ExtraSequence | Kind::ExtraExtension => {
-            "declare it in the YAML, or name it in `ignore:`"
-        }
+        Kind::ExtraTable
+        | Kind::ExtraView
+        | Kind::ExtraEnum
+        | Kind::ExtraSequence
+        | Kind::ExtraDomain
+        | Kind::ExtraExtension => "declare it in the YAML, or name it in `ignore:`",
         Kind::SequenceOptions => "`sequences:` in schema.yaml",
+        Kind::Domain => "`domains:` in schema.yaml",
         Kind::ExtraColumn => "declare it under the table's `columns:`, or drop it",
         Kind::ExtraIndex => "declare it under the table's `indexes:`, or drop it",
         Kind::RenamedColumn => "`renamed_from:` on the column, or rename it back",
@@ -147,6 +152,7 @@ impl Change {
             Change::DropEnum { name, .. } => vec![format!("drop enum type {}", q(name))],
             Change::ModifyEnum { name, to, .. } => vec![format!("change enum type {} to ({})", q(name), to.join(", "))],
             Change::Sequence { name, from, to } => vec![sequence_text(&q(name), from.is_some(), to.as_ref())],
+            Change::Domain { name, from, to } => vec![domain_text(&q(name), from.as_ref(), to.as_ref())],
             Change::Extension { name, create } => vec![extension_text(&q(name), *create)],
         }
     }
@@ -212,6 +218,15 @@ pub fn grants_text(object: &str, revoke: &[Grant], grant: &[Grant]) -> String {
 /// `create extension x` or `drop extension x`: the plan's line and the operation's, alike.
 pub fn extension_text(name: &str, create: bool) -> String {
     format!("{} extension {name}", if create { "create" } else { "drop" })
+}
+
+/// `create domain x`, `change domain x (default, CHECK constraints)` or `drop domain x`.
+pub fn domain_text(name: &str, from: Option<&Domain>, to: Option<&Domain>) -> String {
+    match (from, to) {
+        (None, _) => format!("create domain {name}"),
+        (Some(a), Some(b)) => format!("change domain {name} ({})", a.changed(b).join(", ")),
+        (_, None) => format!("drop domain {name}"),
+    }
 }
 
 /// `create sequence x (AS bigint ...)`, `change sequence x to (...)` or `drop sequence x`: the

@@ -6,16 +6,17 @@
 
 mod describe;
 pub(crate) use describe::lower;
-pub use describe::{extension_text, grants_text, sequence_text};
+pub use describe::{domain_text, extension_text, grants_text, sequence_text};
 pub mod findings;
 mod keys;
+mod kind;
 pub mod unmanaged;
 
 use keys::key_changes;
 pub use keys::{default_name, keys, Key, KeyKind};
 
 use crate::model::grants::minus;
-use crate::model::{Column, Distribution, Grant, Index, Project, Sequence, SortKey, Table, View};
+use crate::model::{Column, Distribution, Domain, Grant, Index, Project, Sequence, SortKey, Table, View};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -53,6 +54,12 @@ pub enum Change {
         name: String,
         from: Option<Sequence>,
         to: Option<Sequence>,
+    },
+    /// A domain appears (`from` None), goes (`to` None) or changes.
+    Domain {
+        name: String,
+        from: Option<Domain>,
+        to: Option<Domain>,
     },
     AddTable {
         table: Table,
@@ -286,6 +293,19 @@ pub fn diff(from: &Project, to: &Project) -> Vec<Change> {
     }
     for (name, old) in from.sequences.iter().filter(|(name, _)| !to.sequences.contains_key(*name)) {
         changes.push(Change::Sequence { name: name.clone(), from: Some(*old), to: None });
+    }
+    // After the types a domain may be based on; before the tables whose columns use it.
+    for (name, new) in &to.domains {
+        if !from.domains.get(name).is_some_and(|old| old.changed(new).is_empty()) {
+            changes.push(Change::Domain {
+                name: name.clone(),
+                from: from.domains.get(name).cloned(),
+                to: Some(new.clone()),
+            });
+        }
+    }
+    for (name, old) in from.domains.iter().filter(|(name, _)| !to.domains.contains_key(*name)) {
+        changes.push(Change::Domain { name: name.clone(), from: Some(old.clone()), to: None });
     }
     // By name, so thousands of tables cost n log n, not n².
     let old_tables: BTreeMap<&str, &Table> = from.tables.iter().map(|t| (t.name.as_str(), t)).collect();

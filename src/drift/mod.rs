@@ -70,6 +70,7 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     live.project
         .sequences
         .retain(|name, _| desired.sequences.contains_key(name) || !names.iter().any(|p| glob(p, name)));
+    live.project.domains.retain(|name, _| desired.domains.contains_key(name) || !names.iter().any(|p| glob(p, name)));
     live.project.extensions.retain(|name| desired.extensions.contains(name) || !names.iter().any(|p| glob(p, name)));
     let rules: Vec<_> = rules.into_iter().filter_map(|e| ignore_rule(e)).collect();
     let rule = |u: &Unmanaged| rules.iter().any(|r| r.silences(u));
@@ -100,8 +101,9 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     let seen = Project { namespaces: desired.namespaces.clone(), ..desired.emptied() };
     let (tables, views) = (std::mem::take(&mut live.project.tables), std::mem::take(&mut live.project.views));
     let (enums, sequences) = (std::mem::take(&mut live.project.enums), std::mem::take(&mut live.project.sequences));
-    let extensions = std::mem::take(&mut live.project.extensions);
-    let seen = Project { tables, views, enums, sequences, extensions, ..seen };
+    let (extensions, domains) =
+        (std::mem::take(&mut live.project.extensions), std::mem::take(&mut live.project.domains));
+    let seen = Project { tables, views, enums, sequences, extensions, domains, ..seen };
 
     let changes: Vec<Change> = changes_between(&seen, desired);
     let extras = Extras { foreign_types: &live.foreign_types, broken: &live.broken, unmanaged: &live.unmanaged };

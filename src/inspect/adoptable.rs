@@ -56,11 +56,15 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
             !unnamed
         });
     }
-    let sequence_named = |name: &String| check_name(name, keep_case).is_ok();
-    for name in project.sequences.keys().filter(|n| !sequence_named(n)) {
+    let writable = |name: &String| check_name(name, keep_case).is_ok();
+    for name in project.sequences.keys().filter(|n| !writable(n)) {
         aside.insert(name.clone(), "a sequence whose name the YAML cannot write".into());
     }
-    project.sequences.retain(|name, _| sequence_named(name));
+    project.sequences.retain(|name, _| writable(name));
+    for name in project.domains.keys().filter(|n| !writable(n)) {
+        aside.insert(name.clone(), "a domain whose name the YAML cannot write".into());
+    }
+    project.domains.retain(|name, _| writable(name));
     let mut warnings = left_out;
     // Each round sets aside at least one more object, or stops.
     for _ in 0..=project.tables.len() + project.views.len() {
@@ -151,7 +155,9 @@ fn set_aside(project: &mut Project, aside: &mut BTreeMap<String, String>, warnin
 fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mut Vec<String>) -> bool {
     let written = |u: &&Unmanaged| {
         let (table, view) = (project.table(&u.table).is_some(), project.view(&u.table).is_some());
-        let typed = project.sequences.contains_key(&u.table) || project.enums.contains_key(&u.table);
+        let typed = project.sequences.contains_key(&u.table)
+            || project.enums.contains_key(&u.table)
+            || project.domains.contains_key(&u.table);
         u.kind == Kind::Unmanaged || table || view || typed || u.is_schema()
     };
     let written: Vec<&Unmanaged> = unmanaged.iter().filter(written).collect();

@@ -142,6 +142,12 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
             settings.push_str(&format!("  {}: {}\n", scalar(name), sequence(&s.minimal())));
         }
     }
+    if !project.domains.is_empty() {
+        settings.push_str("domains:\n");
+        for (name, d) in &project.domains {
+            settings.push_str(&format!("  {}: {}\n", scalar(name), domain(d)));
+        }
+    }
     let mut files = vec![(Kind::Project, "schema.yaml".to_string(), settings)];
     let paths = object_paths(project);
     for (t, path) in project.tables.iter().zip(&paths) {
@@ -210,7 +216,7 @@ fn table(t: &Table, managed: &[String], warnings: &mut Vec<String>) -> String {
             fields.push("nullable: false".into());
         }
         if let Some(d) = &c.default {
-            fields.push(format!("default: {}", scalar(d)));
+            fields.push(format!("default: {}", expression(d)));
         }
         match c.identity {
             Some(Identity { seed: 1, step: 1 }) => fields.push("identity: true".into()),
@@ -269,7 +275,7 @@ fn table(t: &Table, managed: &[String], warnings: &mut Vec<String>) -> String {
     if !t.check_constraints.is_empty() {
         y.push_str("check_constraints:\n");
         for k in &t.check_constraints {
-            y.push_str(&format!("  - {{ name: {}, expression: {} }}\n", scalar(&k.name), scalar(&k.expression)));
+            y.push_str(&format!("  - {{ name: {}, expression: {} }}\n", scalar(&k.name), expression(&k.expression)));
         }
     }
     indexes(&mut y, &t.indexes);
@@ -304,7 +310,7 @@ fn view(v: &View, warnings: &mut Vec<String>) -> String {
     grants(&mut y, &v.name, &v.grants, true, warnings);
     // A literal block; its indentation is that of the first line, so that one starts flush.
     y.push_str("sql: |\n");
-    for line in v.sql.trim().lines() {
+    for line in crate::sql::escape_strings(v.sql.trim()).lines() {
         let line = line.trim_end();
         if line.is_empty() {
             y.push('\n');
@@ -316,6 +322,19 @@ fn view(v: &View, warnings: &mut Vec<String>) -> String {
 }
 
 /// `{ type: integer, start: 1000 }`: the options given, in the reference's order.
+/// `{ type: text, nullable: false, default: ..., check_constraints: [{ name, expression }] }`.
+fn domain(d: &crate::model::Domain) -> String {
+    let checks: Vec<String> = (d.check_constraints.iter())
+        .map(|k| format!("{{ name: {}, expression: {} }}", scalar(&k.name), expression(&k.expression)))
+        .collect();
+    let fields: Vec<String> = std::iter::once(format!("type: {}", scalar(&d.ty.to_string())))
+        .chain((!d.nullable).then(|| "nullable: false".to_string()))
+        .chain(d.default.as_ref().map(|x| format!("default: {}", expression(x))))
+        .chain((!checks.is_empty()).then(|| format!("check_constraints: [{}]", checks.join(", "))))
+        .collect();
+    format!("{{ {} }}", fields.join(", "))
+}
+
 fn sequence(s: &Sequence) -> String {
     let numbers = [("start", s.start), ("increment", s.increment), ("min", s.min), ("max", s.max), ("cache", s.cache)];
     let fields: Vec<String> = (s.ty.map(|t| format!("type: {t}")).into_iter())
@@ -361,7 +380,7 @@ fn indexes(y: &mut String, indexes: &[Index]) {
             fields.push("unique: true".into());
         }
         if let Some(p) = &i.predicate {
-            fields.push(format!("where: {}", scalar(p)));
+            fields.push(format!("where: {}", expression(p)));
         }
         y.push_str(&format!("  - {{ {} }}\n", fields.join(", ")));
     }
@@ -402,6 +421,11 @@ fn distribution(d: &Distribution) -> String {
 
 fn list(items: &[String]) -> String {
     format!("[{}]", items.iter().map(|i| scalar(i)).collect::<Vec<_>>().join(", "))
+}
+
+/// SQL the server printed, as a YAML scalar the loader takes back (see `sql::escape_strings`).
+fn expression(text: &str) -> String {
+    scalar(&crate::sql::escape_strings(text))
 }
 
 /// A YAML scalar safe in block and flow context: plain when it is a name or a type like

@@ -37,6 +37,9 @@ pub(super) struct ProjectDoc {
     /// PostgreSQL sequences no column owns: name → options (`{}` for the defaults).
     #[serde(default)]
     pub(super) sequences: BTreeMap<String, crate::model::Sequence>,
+    /// PostgreSQL domains: name → base type, NOT NULL, default, CHECK constraints.
+    #[serde(default)]
+    pub(super) domains: BTreeMap<String, DomainDoc>,
     /// Granted on every table and view (views take its `select` only).
     #[serde(default)]
     pub(super) grants: Vec<GrantDoc>,
@@ -48,6 +51,21 @@ pub(super) struct ProjectDoc {
     /// Which declared keys validate checks (default `auto`: where the dialect does not enforce them).
     #[serde(default)]
     pub(super) key_checks: KeyChecks,
+}
+
+/// A domain: `{ type: text, nullable: false, default: "''", check_constraints: [{ name, expression }] }`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DomainDoc {
+    /// The base type, as a column's `type`.
+    #[serde(rename = "type")]
+    pub(super) ty: String,
+    /// Default true; false is `NOT NULL`.
+    pub(super) nullable: Option<bool>,
+    pub(super) default: Option<String>,
+    /// Conditions over `VALUE`, by name.
+    #[serde(default)]
+    pub(super) check_constraints: Vec<CheckConstraint>,
 }
 
 /// One of `targets:`. Timeouts are text or a number of seconds.

@@ -7,6 +7,7 @@
 
 mod checks;
 mod docs;
+mod domains;
 mod enums;
 mod grants;
 pub mod json_schema;

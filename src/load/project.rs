@@ -166,6 +166,8 @@ impl Loader<'_> {
             .collect();
         self.enums(src, &doc.enums, &relations);
         self.sequences(src, &doc.sequences, &relations);
+        let typed: Vec<&str> = relations.iter().copied().chain(doc.sequences.keys().map(String::as_str)).collect();
+        let domains = self.domains(src, &doc.domains, &typed);
         let managed: Vec<String> =
             std::iter::once(doc.namespace.clone()).chain(doc.namespaces.iter().cloned()).collect();
         self.extensions(src, &doc.extensions, &managed);
@@ -275,6 +277,7 @@ impl Loader<'_> {
             enums: doc.enums,
             extensions: doc.extensions.iter().cloned().collect(),
             sequences: doc.sequences,
+            domains,
             tables: tables.iter().map(|(s, t)| self.table(s, t, &ctx)).collect(),
             views: views.iter().filter_map(|(s, v)| self.view(s, v, &ctx)).collect(),
             targets: self.targets(src, &doc.targets, doc.default_target.as_deref(), doc.dev_url.as_deref()),

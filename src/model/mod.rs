@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod checks;
+mod domains;
 pub mod grants;
 mod keys;
 mod native;
@@ -13,6 +14,7 @@ mod sequences;
 pub mod targets;
 mod types;
 pub use checks::{Check, CheckKind, KeyChecks, Severity, Threshold, Window};
+pub use domains::Domain;
 pub use grants::{Grant, Grantee, Privilege};
 pub use keys::{Action, Deferrable, ForeignKey, UniqueKey};
 pub use sequences::{Sequence, SequenceType};
@@ -81,6 +83,9 @@ pub struct Project {
     /// PostgreSQL sequences no column owns: name → options as written.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sequences: BTreeMap<String, Sequence>,
+    /// PostgreSQL domains: name → definition.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<String, Domain>,
     pub tables: Vec<Table>,
     pub views: Vec<View>,
     /// Where the project deploys: connection settings, not schema (never in state or diff).
@@ -440,6 +445,7 @@ impl Project {
             enums: BTreeMap::new(),
             extensions: Default::default(),
             sequences: BTreeMap::new(),
+            domains: BTreeMap::new(),
             tables: vec![],
             views: vec![],
             targets: self.targets.clone(),

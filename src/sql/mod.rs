@@ -52,8 +52,30 @@ pub fn may_read(body: &str, columns: &[String], escapes: lexer::Escapes) -> bool
     false
 }
 
+/// `text` with each plain `'...'` string that holds a backslash written `E'...'`, the backslash
+/// doubled: the server prints its catalog text with standard_conforming_strings on, and the
+/// loader refuses plain strings that another setting would read otherwise (`sql::expr`).
+pub fn escape_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for t in lexer::tokens(text, lexer::Escapes::Standard) {
+        let single = t.text.len() >= 2 && t.text.starts_with('\'') && t.text.ends_with('\'') && !t.text.contains('\n');
+        match t.kind == lexer::Kind::String && single && t.text.contains('\\') {
+            true => out.push_str(&format!("E{}", t.text.replace('\\', "\\\\"))),
+            false => out.push_str(t.text),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn backslashes_in_plain_strings_become_escape_strings() {
+        let printed = r"(email ~ '^[^@\s]+@'::text) AND (x <> 'it''s') AND (y ~ E'\\d')";
+        let want = r"(email ~ E'^[^@\\s]+@'::text) AND (x <> 'it''s') AND (y ~ E'\\d')";
+        assert_eq!(super::escape_strings(printed), want);
+    }
+
     use super::*;
 
     #[test]

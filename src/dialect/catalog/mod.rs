@@ -115,6 +115,7 @@ impl Builder {
             enums: Default::default(),
             extensions: Default::default(),
             sequences: Default::default(),
+            domains: Default::default(),
             tables: vec![],
             views: vec![],
             targets: Default::default(),
@@ -326,9 +327,12 @@ impl Builder {
         expected: Option<&str>,
         found: &str,
     ) {
-        let (enums, sequences) = (&self.live.project.enums, &self.live.project.sequences);
-        let namespace = table == self.namespace || self.live.project.namespaces.iter().any(|n| n == table);
-        let held = enums.contains_key(table) || sequences.contains_key(table) || namespace;
+        let p = &self.live.project;
+        let namespace = table == self.namespace || p.namespaces.iter().any(|n| n == table);
+        let held = p.enums.contains_key(table)
+            || p.sequences.contains_key(table)
+            || p.domains.contains_key(table)
+            || namespace;
         if self.tables.contains_key(table) || self.views.contains_key(table) || held {
             self.live.unmanaged.push(Unmanaged::unmodelled(table, item, property, expected, found));
         }

@@ -16,7 +16,7 @@ pub use shared::*;
 use super::Driver;
 use crate::diff::{keys, Change, Key, TableDiff};
 use crate::graph::{table_order, views_in_order};
-use crate::model::{split_key, Project, Table, View};
+use crate::model::{split_key, Domain, Project, Table, View};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How one table changes on a dialect: guard queries (before anything of the plan), operations
@@ -189,6 +189,7 @@ pub fn lower(
         out.push(Lowered { op: Op::CreateSchema { name: to.namespace.clone() }, source: None });
     }
     let mut dropped_types = Vec::new();
+    let to_ns = to.namespace.clone();
     for (i, change) in changes.iter().enumerate() {
         match change {
             Change::AddNamespace { name } => out.push(at(Op::CreateSchema { name: name.clone() }, i)),
@@ -225,6 +226,12 @@ pub fn lower(
                     dropped_types.push(at(op, i))
                 }
             }
+            Change::Domain { name, from, to } => match domain_op(driver, &to_ns, name, from, to) {
+                Ok(op) if to.is_some() => out.push(at(op, i)),
+                // First among the types dropped: a domain may be over an enum or an extension's type.
+                Ok(op) => dropped_types.insert(0, at(op, i)),
+                Err(e) => unsupported.push(e),
+            },
             _ => {}
         }
     }
@@ -412,4 +419,30 @@ fn recreated_views(
             return recreate;
         }
     }
+}
+
+/// A domain's change as one operation. PostgreSQL cannot change a domain's base type in place.
+fn domain_op(
+    driver: &dyn Driver,
+    namespace: &str,
+    name: &str,
+    from: &Option<Domain>,
+    to: &Option<Domain>,
+) -> std::result::Result<Op, String> {
+    let (dropped, added) = match (from, to) {
+        (Some(a), Some(b)) if a.ty != b.ty => {
+            return Err(format!(
+                "domain `{name}` changes its base type, which PostgreSQL cannot do in place: create a domain of the new type, move the columns to it, then drop this one"
+            ))
+        }
+        (Some(a), Some(b)) => {
+            let (old, new) = (a.checks(), b.checks());
+            let dropped = old.iter().filter(|k| !new.contains(k)).map(|(n, _)| n.to_string()).collect();
+            let added = b.check_constraints.iter().filter(|k| !old.contains(&(k.name.as_str(), k.expression.as_str()))).cloned();
+            (dropped, added.collect())
+        }
+        _ => (vec![], vec![]),
+    };
+    let type_sql = to.as_ref().map(|d| driver.type_sql(&d.ty, namespace)).unwrap_or_default();
+    Ok(Op::Domain { name: name.to_string(), from: from.clone(), to: to.clone(), type_sql, dropped, added })
 }

@@ -316,6 +316,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         Scope::Managed => Some(query(ENUMS)?),
         Scope::Temporary(_) => None,
     };
+    let domains = query(super::domains::DOMAINS)?;
     let columns = query(COLUMNS)?;
     let attached = query(ATTACHED)?;
     let indexes = query(INDEXES)?;
@@ -354,6 +355,12 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     if let Scope::Temporary(desired) = scope {
         b.live.project.enums = desired.clone();
     }
+    // A scratch copy's key is its name in pg_temp (`normalise` maps it back).
+    let temporary = matches!(scope, Scope::Temporary(_));
+    super::domains::read(&mut b, &domains, |key| match temporary {
+        true => crate::model::split_key(key).1.to_string(),
+        false => key.to_string(),
+    });
     for r in enums.iter().flat_map(|rows| rows.iter()) {
         b.enum_value(r.text("typname"), r.text("enumlabel"));
     }

@@ -1,6 +1,7 @@
 //! PostgreSQL: types, literals, catalog, lowering and lock.
 
 mod catalog;
+mod domains;
 mod enforcement;
 mod normalise;
 mod properties;

@@ -50,6 +50,10 @@ fn index_of(i: usize, j: usize) -> String {
     format!("scratch index {i} {j}")
 }
 
+fn domain_of(i: usize) -> String {
+    format!("scratch domain {i}")
+}
+
 fn view_of(i: usize) -> String {
     format!("scratch view {i}")
 }
@@ -92,6 +96,19 @@ pub(super) fn normalise(
     }
 
     let mut scratch: Vec<(String, String)> = Vec::new();
+    // Domains first: the server spells their defaults and conditions as it stores them.
+    for (i, (key, d)) in desired.domains.iter().enumerate() {
+        let not_null = if d.nullable { "" } else { " NOT NULL" };
+        let default = d.default.as_ref().map(|x| format!(" DEFAULT {x}")).unwrap_or_default();
+        let checks: String = d
+            .check_constraints
+            .iter()
+            .map(|k| format!(" CONSTRAINT {} CHECK ({})", ident(&k.name), k.expression))
+            .collect();
+        let ty = Postgres.type_sql(&d.ty, &desired.namespace);
+        let sql = format!("CREATE DOMAIN pg_temp.{} AS {ty}{not_null}{default}{checks}", ident(&domain_of(i)));
+        scratch.push((format!("domain {key}"), sql));
+    }
     for (ti, t) in &tables {
         let columns = t.columns.iter().map(|c| {
             let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
@@ -164,6 +181,12 @@ pub(super) fn normalise(
             if let Some(stored) = copy.check_constraints.iter().find(|x| x.name == k.name) {
                 k.expression = back(&stored.expression).0;
             }
+        }
+    }
+    for (i, d) in out.domains.values_mut().enumerate() {
+        if let Some(stored) = stored.domains.get(&domain_of(i)) {
+            d.default = stored.default.clone();
+            d.check_constraints = stored.check_constraints.clone();
         }
     }
     for v in out.views.iter_mut() {

@@ -156,7 +156,7 @@ LEFT JOIN pg_catalog.pg_description td ON td.objoid = t.oid AND td.classoid = 'p
 CROSS JOIN LATERAL (VALUES
   ('comment', td.description, NULL)
 ) AS p(property, found, expected)
-WHERE {home} AND t.typtype = 'e' AND p.found IS DISTINCT FROM p.expected
+WHERE (t.typtype = 'e' AND {home} OR t.typtype = 'd' AND {n}) AND p.found IS DISTINCT FROM p.expected
 UNION ALL
 SELECT n.nspname::pg_catalog.text, NULL, p.property, p.found, p.expected
 FROM pg_catalog.pg_namespace n
@@ -254,6 +254,8 @@ pub(super) fn add(b: &mut Builder, properties: &Rows, objects: &Rows) {
         match r.text("kind") {
             // Modelled by name (`extensions:`); its version is the server's to choose.
             "extension" => _ = b.live.project.extensions.insert(r.text("name").to_string()),
+            // Modelled (`domains:`) unless its base type is one the model cannot spell.
+            "domain" if b.live.project.domains.contains_key(r.text("name")) => {}
             kind => b.stray(kind, r.text("name"), r.text("definition")),
         }
     }

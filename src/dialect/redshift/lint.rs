@@ -27,6 +27,11 @@ pub(super) fn lint(project: &Project) -> Vec<Lint> {
         let help = "number rows with an `identity` column";
         out.push(at("", &format!("sequences.{name}"), message, Some(help)));
     }
+    for name in project.domains.keys() {
+        let message = format!("Redshift has no domains (`{name}`), and Redshift is a target dialect of this project");
+        let help = "declare the columns with the base type and a `condition` check";
+        out.push(at("", &format!("domains.{name}"), message, Some(help)));
+    }
     for t in &project.tables {
         // "CREATE TABLE": a table has at least one column.
         if t.columns.is_empty() {

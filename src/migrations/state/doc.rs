@@ -24,6 +24,8 @@ pub(super) struct ProjectDoc {
     sequences: BTreeMap<String, Sequence>,
     #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
     extensions: std::collections::BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    domains: BTreeMap<String, crate::model::Domain>,
     tables: Vec<TableDoc>,
     views: Vec<ViewDoc>,
 }
@@ -196,6 +198,7 @@ impl From<&Project> for ProjectDoc {
             enums: p.enums.clone(),
             sequences: p.sequences.clone(),
             extensions: p.extensions.clone(),
+            domains: p.domains.clone(),
             tables: p.tables.iter().map(TableDoc::from).collect(),
             views: p.views.iter().map(ViewDoc::from).collect(),
         }
@@ -216,6 +219,7 @@ impl From<ProjectDoc> for Project {
             enums: p.enums,
             sequences: p.sequences,
             extensions: p.extensions,
+            domains: p.domains,
             tables: p.tables.into_iter().map(Table::from).collect(),
             views: p.views.into_iter().map(View::from).collect(),
             targets: Default::default(),
