@@ -85,13 +85,12 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
                 f.add(kind, name, None, to.map(|s| s.to_string()), from.map(|s| s.to_string()))
             }
             Change::Domain { name, from, to } => {
-                let (kind, changed) = match (from, to) {
-                    (None, _) => (Kind::MissingDomain, None),
-                    (_, None) => (Kind::ExtraDomain, None),
-                    (Some(a), Some(b)) => (Kind::Domain, Some(a.changed(b).join(", "))),
+                let kind = match (from, to) {
+                    (None, _) => Kind::MissingDomain,
+                    (_, None) => Kind::ExtraDomain,
+                    _ => Kind::Domain,
                 };
-                let text =
-                    |d: &Option<crate::model::Domain>| d.as_ref().map(|d| changed.clone().unwrap_or(d.ty.to_string()));
+                let text = |d: &Option<crate::model::Domain>| d.as_ref().map(|d| d.definition());
                 f.add(kind, name, None, text(to), text(from))
             }
             _ => {}

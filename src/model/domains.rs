@@ -29,6 +29,19 @@ impl Domain {
         differs.into_iter().filter(|(d, _)| *d).map(|(_, what)| what).collect()
     }
 
+    /// `numeric(12,2) NOT NULL DEFAULT 0 CONSTRAINT c CHECK (...)`, for findings.
+    pub fn definition(&self) -> String {
+        let mut out = self.ty.to_string();
+        out.push_str(if self.nullable { "" } else { " NOT NULL" });
+        if let Some(d) = &self.default {
+            out.push_str(&format!(" DEFAULT {d}"));
+        }
+        for (name, expression) in self.checks() {
+            out.push_str(&format!(" CONSTRAINT {name} CHECK ({expression})"));
+        }
+        out
+    }
+
     /// The CHECK constraints by name: their order in the YAML means nothing.
     pub fn checks(&self) -> Vec<(&str, &str)> {
         let mut k: Vec<_> = self.check_constraints.iter().map(|c| (c.name.as_str(), c.expression.as_str())).collect();
