@@ -127,3 +127,30 @@ fn a_table_without_columns_is_adopted_and_rebuilt() {
         text(&out)
     );
 }
+
+/// A view calling a function of the namespace was adopted, and V1 then failed on any other
+/// database (`function shop.total(integer) does not exist`). It is set aside alone, named with
+/// the routine; the table it reads stays. A materialized view left unpopulated by a
+/// schema-only restore is the data's state, not a difference: inspect writes, with a warning.
+#[test]
+fn a_view_calling_a_routine_is_set_aside_and_an_unpopulated_view_is_a_warning() {
+    let url = common::fresh_database();
+    psql(
+        &url,
+        "CREATE SCHEMA shop; CREATE TABLE shop.orders (id int PRIMARY KEY, cents int NOT NULL);
+         CREATE FUNCTION shop.euros(c int) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT c / 100.0';
+         CREATE VIEW shop.priced AS SELECT id, shop.euros(cents) AS euros FROM shop.orders;
+         CREATE VIEW shop.plain AS SELECT id FROM shop.orders;
+         CREATE MATERIALIZED VIEW shop.totals AS SELECT count(*) AS n FROM shop.orders WITH NO DATA;",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shop");
+    let out = inspect(&url, &dir, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("priced: it calls shop.euros(integer), which the YAML cannot hold"), "{said}");
+    assert!(said.contains("shop.totals: not populated"), "{said}");
+    assert!(dir.join("schema/views/plain.yaml").exists() && !dir.join("schema/views/priced.yaml").exists());
+    // The rest rebuilds: V1 runs on an empty database.
+    common::rebuild(&dir);
+}

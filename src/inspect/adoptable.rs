@@ -19,8 +19,13 @@ type Written = (Vec<(String, String)>, Vec<String>, Project);
 
 /// Moves what the format cannot hold out of `project` into its `ignore:` list; returns the
 /// files, which load, and a warning per object set aside. An error when even `schema.yaml`
-/// does not load (the namespace itself is not an identifier).
-pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Written, String> {
+/// does not load (the namespace itself is not an identifier). A view that calls a routine of
+/// the namespace (`routines`) is set aside too: a database rebuilt from the YAML lacks it.
+pub fn adoptable(
+    project: &mut Project,
+    unmanaged: &[Unmanaged],
+    routines: &[(String, String)],
+) -> Result<Written, String> {
     let keep_case = names_keep_case(&project.dialects);
     let mut aside: BTreeMap<String, String> = BTreeMap::new();
     for t in &project.tables {
@@ -32,6 +37,10 @@ pub fn adoptable(project: &mut Project, unmanaged: &[Unmanaged]) -> Result<Writt
         if let Err(e) = check_relation_name(split_key(&v.name).1, keep_case) {
             aside.insert(v.name.clone(), e);
         }
+    }
+    for (view, routine) in routines {
+        let why = format!("it calls {routine}, which the YAML cannot hold (a routine of the namespace)");
+        aside.entry(view.clone()).or_insert(why);
     }
     // An enum the YAML can name: a name that is no built-in type's (`type: text` is the
     // built-in; `type: Text` names an enum `Text`). Columns of the others are left out (the

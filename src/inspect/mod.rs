@@ -69,7 +69,8 @@ pub fn adopt(
     let read = live.clone();
     let mut adopted = live.project;
     adopted.name = name.unwrap_or_else(|| namespaces[0].clone());
-    let (files, mut warnings, loaded) = adoptable::adoptable(&mut adopted, &live.unmanaged).map_err(Error::new)?;
+    let (files, mut warnings, loaded) =
+        adoptable::adoptable(&mut adopted, &live.unmanaged, &live.routines).map_err(Error::new)?;
     warnings.extend(live.warnings);
     warnings.extend(
         live.foreign_types
@@ -81,7 +82,7 @@ pub fn adopt(
         warnings.push(format!("{} has no tables or views on {}", namespaces.join(", "), target.redacted()));
     }
     let (tables, views) = (adopted.tables.len(), adopted.views.len());
-    let differences = self_check(&mut client, target, &loaded, read)?;
+    let differences = self_check(&mut client, target, &loaded, read, &mut warnings)?;
     let adopted = Adopted { files, warnings, written: None, differences, tables, views };
     let Some(dir) = out.filter(|_| adopted.given(force)) else {
         return Ok(adopted);
@@ -103,11 +104,25 @@ pub fn adopt(
 
 /// The project the files load into (as `schema` loads a project), compared with the database as
 /// `schema diff` compares them (the desired state built in its rolled-back scratch
-/// transaction): each finding, or the canonical DDL's difference, as one line.
-fn self_check(client: &mut postgres::Client, target: &Target, project: &Project, read: Live) -> Result<Vec<String>> {
+/// transaction): each finding, or the canonical DDL's difference, as one line. A materialized
+/// view not populated (a schema-only restore leaves them so) is the data's state, not the
+/// project's: a warning, which `schema diff` repeats until it is refreshed.
+fn self_check(
+    client: &mut postgres::Client,
+    target: &Target,
+    project: &Project,
+    read: Live,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>> {
     let report = crate::drift::compare(client, target.dialect(), project, Some(read))?;
-    let mut differences: Vec<String> = report.findings.iter().map(|f| f.summary()).collect();
-    if differences.is_empty() && report.drift() {
+    let (state, findings): (Vec<_>, Vec<_>) =
+        report.findings.iter().partition(|f| f.kind == crate::diff::findings::Kind::MvState);
+    for f in state {
+        let found = f.actual.as_deref().unwrap_or_default();
+        warnings.push(format!("{}: {found}; `schema diff` reports it until the view is refreshed", f.object));
+    }
+    let mut differences: Vec<String> = findings.iter().map(|f| f.summary()).collect();
+    if differences.is_empty() && !report.diff.is_empty() {
         differences.push(format!("the canonical DDL differs:\n{}", report.diff));
     }
     Ok(differences)

@@ -32,6 +32,9 @@ pub struct Live {
     pub foreign_types: Vec<(String, String, String)>,
     /// Materialized views the server says it can no longer refresh: (name, why).
     pub broken: Vec<(String, String)>,
+    /// Views that call a function, aggregate or procedure of a managed namespace, which the
+    /// model does not hold (a rebuilt database lacks it): (view, routine).
+    pub routines: Vec<(String, String)>,
     /// What the catalog shows on tables that the model does not hold (triggers, policies, ...).
     pub unmanaged: Vec<Unmanaged>,
     /// Sources that could not be read or objects that could not be normalised, and the effect.
@@ -126,6 +129,7 @@ impl Builder {
             unknown: BTreeSet::new(),
             foreign_types: vec![],
             broken: vec![],
+            routines: vec![],
             unmanaged: vec![],
             warnings: vec![],
             queries: 0,

@@ -130,8 +130,9 @@ FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE {n} AND c.relkind IN ('v', 'm')";
 
-/// What each view reads among the objects of the managed namespaces (through its rewrite rule).
-const DEPENDENCIES: &str = "SELECT DISTINCT {v} AS view, {t} AS dependency
+/// What each view reads among the objects of the managed namespaces (through its rewrite rule):
+/// relations, and routines (`kind` routine) that no extension brought, which the model lacks.
+const DEPENDENCIES: &str = "SELECT DISTINCT {v} AS view, {t} AS dependency, 'relation' AS kind
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace
@@ -139,7 +140,18 @@ JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.r
   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
 JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
-WHERE {n} AND {tn} AND t.oid <> v.oid";
+WHERE {n} AND {tn} AND t.oid <> v.oid
+UNION
+SELECT {v}, p.oid::pg_catalog.regprocedure::pg_catalog.text, 'routine'
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
+JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace
+JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
+  AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
+JOIN pg_catalog.pg_namespace tn ON tn.oid = p.pronamespace
+WHERE {n} AND {tn} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+  WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND e.objid = p.oid AND e.deptype = 'e')";
 
 /// Which schemas a snapshot reads: the managed namespaces, or this session's temporary schema
 /// (where `normalise` puts its scratch copies, whose columns use the desired enum types).
@@ -442,7 +454,11 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     }
     let mut reads: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for r in dependencies.iter().flat_map(|rows| rows.iter()) {
-        reads.entry(r.text("view")).or_default().insert(r.text("dependency").to_string());
+        let (view, dependency) = (r.text("view"), r.text("dependency"));
+        match r.text("kind") {
+            "routine" => b.live.routines.push((view.to_string(), dependency.to_string())),
+            _ => _ = reads.entry(view).or_default().insert(dependency.to_string()),
+        }
     }
     if let Some((properties, objects)) = &beyond {
         properties::add(&mut b, properties, objects);
