@@ -106,6 +106,11 @@ pub fn default_name(table: &str, kind: KeyKind, columns: &[String]) -> String {
     n
 }
 
+/// The names of a table's foreign keys, in the order of `foreign_keys`.
+pub fn foreign_key_names(table: &Table) -> Vec<String> {
+    keys(table).into_iter().filter(|k| k.references.is_some()).map(|k| k.name).collect()
+}
+
 /// The keys of a table, by the names the YAML gives them or else their deterministic names.
 pub fn keys(table: &Table) -> Vec<Key> {
     let named = |name: &Option<String>, kind, columns: &[String]| {

@@ -80,7 +80,7 @@ impl Kind {
     /// What no migration of the tool creates, changes or drops: the catalog holds it, the model
     /// does not (`unmodelled`, `unmanaged` and the kinds that name one such thing).
     pub fn is_unmanaged(self) -> bool {
-        super::unmanaged::IGNORABLE.contains(&self) && self != Kind::CheckConstraint
+        super::unmanaged::IGNORABLE.contains(&self) && !matches!(self, Kind::CheckConstraint | Kind::ForeignKey)
     }
 }
 

@@ -13,7 +13,7 @@ mod kind;
 pub mod unmanaged;
 
 use keys::key_changes;
-pub use keys::{default_name, keys, Key, KeyKind};
+pub use keys::{default_name, foreign_key_names, keys, Key, KeyKind};
 
 use crate::model::grants::minus;
 use crate::model::{Column, Distribution, Domain, Grant, Index, Project, Sequence, SortKey, Table, View};

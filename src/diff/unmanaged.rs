@@ -101,10 +101,11 @@ impl Rule<'_> {
 }
 
 /// The kinds an `ignore:` entry `<kind> <pattern>` can name: what the model does not hold, and
-/// CHECK constraints the YAML does not declare (left out of the live side before the diff, so
+/// CHECK constraints and foreign keys the YAML does not declare (left out of the live side before the diff, so
 /// the DDL diff and the plan do not show them either).
-pub const IGNORABLE: [Kind; 8] = [
+pub const IGNORABLE: [Kind; 9] = [
     Kind::CheckConstraint,
+    Kind::ForeignKey,
     Kind::IdentityGeneration,
     Kind::Trigger,
     Kind::Policy,

@@ -7,7 +7,7 @@ use crate::dialect::catalog::Live;
 use crate::dialect::driver;
 use crate::diff::findings::{column_positions, findings, Extras, Finding, Kind};
 use crate::diff::unmanaged::{glob, ignore_rule, Unmanaged};
-use crate::diff::{diff as changes_between, Change};
+use crate::diff::{diff as changes_between, foreign_key_names, Change};
 use crate::error::Result;
 use crate::model::{Dialect, Project};
 use crate::plan::{create_all, plan_changes};
@@ -94,6 +94,18 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
         t.check_constraints.retain(|k| {
             let u = Unmanaged::on(Kind::CheckConstraint, &t.name, Some(&k.name), "");
             declared.iter().any(|d| d.name == k.name) || !rule(&u)
+        });
+    }
+    // So are foreign keys (`foreign_key <table>.<name>`: inspect leaves out one into a namespace
+    // the project does not manage).
+    for t in &mut live.project.tables {
+        let declared: Vec<String> = desired.table(&t.name).map(foreign_key_names).unwrap_or_default();
+        let names = foreign_key_names(t);
+        let mut names = names.iter();
+        t.foreign_keys.retain(|_| {
+            let name = names.next().map(String::as_str).unwrap_or_default();
+            let u = Unmanaged::on(Kind::ForeignKey, &t.name, Some(name), "");
+            declared.iter().any(|d| d == name) || !rule(&u)
         });
     }
     // The live side speaks for the YAML's settings, the namespaces it manages too: only

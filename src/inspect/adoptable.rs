@@ -2,8 +2,8 @@
 //! the project's dialects keep a quoted name's case, else identifiers of `[a-z_][a-z0-9_]*`; a
 //! table or view's holds no `/` (docs/yaml-reference.md); an object
 //! that breaks a rule is not written but listed in `ignore:`, so the project loads and `diff`
-//! does not report it, and so is every object that depends on it (a foreign key to it, a view
-//! reading it). As a last guard the files are loaded before they are written: an object whose
+//! does not report it, and so is every view reading it; a foreign key to it is left out alone
+//! (its table stays). As a last guard the files are loaded before they are written: an object whose
 //! file does not load is set aside the same way, with the loader's message.
 
 use crate::diff::findings::{Kind, Unmanaged};
@@ -126,16 +126,39 @@ fn table_problem(t: &crate::model::Table, keep_case: bool) -> Option<String> {
     None
 }
 
-/// Removes the objects in `aside` and those that depend on them, adding their names to
-/// `ignore:` and a warning for each one not set aside before.
+/// Removes the objects in `aside` and the views that read them, adding their names to
+/// `ignore:` and a warning for each one not set aside before. A foreign key to a table set
+/// aside, or into a namespace the project does not manage, is left out alone: its table stays,
+/// and `foreign_key <table>.<name>` in `ignore:` keeps diff from reporting it.
 fn set_aside(project: &mut Project, aside: &mut BTreeMap<String, String>, warnings: &mut Vec<String>) {
+    let managed: Vec<String> = std::iter::once(&project.namespace).chain(&project.namespaces).cloned().collect();
+    let mut rules = Vec::new();
+    for t in project.tables.iter_mut().filter(|t| !aside.contains_key(&t.name)) {
+        let names = crate::diff::foreign_key_names(t);
+        let mut kept = Vec::new();
+        for (fk, name) in std::mem::take(&mut t.foreign_keys).into_iter().zip(names) {
+            let outside = split_key(&fk.table).0.is_some_and(|ns| !managed.iter().any(|m| m == ns));
+            let why = match (outside, aside.contains_key(&fk.table)) {
+                (true, _) => "outside the managed namespaces (inspect with `--namespace` listing it too to manage it)",
+                (_, true) => "which is left out",
+                _ => {
+                    kept.push(fk);
+                    continue;
+                }
+            };
+            let rule = format!("foreign_key {}.{name}", t.name);
+            let columns = fk.columns.join(", ");
+            warnings.push(format!(
+                "{}: foreign key {name} ({columns}) references {}, {why}; left out and listed in `ignore:` as `{rule}`",
+                t.name, fk.table
+            ));
+            rules.push(rule);
+        }
+        t.foreign_keys = kept;
+    }
+    project.ignore.extend(rules);
     loop {
         let mut more = Vec::new();
-        for t in project.tables.iter().filter(|t| !aside.contains_key(&t.name)) {
-            if let Some(fk) = t.foreign_keys.iter().find(|fk| aside.contains_key(&fk.table)) {
-                more.push((t.name.clone(), format!("its foreign key references {}, which is left out", fk.table)));
-            }
-        }
         for v in project.views.iter().filter(|v| !aside.contains_key(&v.name)) {
             if let Some(d) = v.depends_on.iter().find(|d| aside.contains_key(*d)) {
                 more.push((v.name.clone(), format!("it reads {d}, which is left out")));

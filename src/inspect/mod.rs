@@ -166,7 +166,7 @@ pub fn files(project: &Project) -> (Vec<(String, String)>, Vec<String>) {
     let mut files = vec![(Kind::Project, "schema.yaml".to_string(), settings)];
     let paths = object_paths(project);
     for (t, path) in project.tables.iter().zip(&paths) {
-        files.push((Kind::Table, path.0.clone(), table(t, &project.namespaces, &mut warnings)));
+        files.push((Kind::Table, path.0.clone(), table(t, &mut warnings)));
     }
     for (v, path) in project.views.iter().zip(&paths[project.tables.len()..]) {
         files.push((Kind::View, path.0.clone(), view(v, &mut warnings)));
@@ -203,8 +203,7 @@ pub(super) fn object_paths(project: &Project) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `managed`: the namespaces beside the project's; a foreign key into any other is left out.
-fn table(t: &Table, managed: &[String], warnings: &mut Vec<String>) -> String {
+fn table(t: &Table, warnings: &mut Vec<String>) -> String {
     let mut y = format!("table: {}\n", scalar(&t.name));
     if let Some(d) = &t.description {
         y.push_str(&format!("description: {}\n", scalar(d)));
@@ -269,21 +268,9 @@ fn table(t: &Table, managed: &[String], warnings: &mut Vec<String>) -> String {
             }
         }
     }
-    let (inside, outside): (Vec<&ForeignKey>, Vec<&ForeignKey>) =
-        t.foreign_keys.iter().partition(|fk| split_key(&fk.table).0.is_none_or(|ns| managed.iter().any(|m| m == ns)));
-    for fk in outside {
-        let namespace = split_key(&fk.table).0.unwrap_or_default();
-        warnings.push(format!(
-            "{}: foreign key {} references {}, outside the managed namespaces; left out (inspect with \
-             `--namespace` listing {namespace} too to manage it)",
-            t.name,
-            list(&fk.columns),
-            fk.table
-        ));
-    }
-    if !inside.is_empty() {
+    if !t.foreign_keys.is_empty() {
         y.push_str("foreign_keys:\n");
-        for fk in inside {
+        for fk in &t.foreign_keys {
             y.push_str(&format!("  - {}\n", foreign_key(fk)));
         }
     }

@@ -116,14 +116,6 @@ WHERE {n} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
                           WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
 ORDER BY 1, 2";
 
-/// The enum types of the project's namespace with their values in order.
-const ENUMS: &str = "SELECT t.typname, e.enumlabel, pg_catalog.pg_get_userbyid(t.typowner) AS owner
-FROM pg_catalog.pg_type t
-JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
-WHERE {home}
-ORDER BY t.typname, e.enumsortorder";
-
 /// View and materialized-view bodies as the server normalises them.
 const VIEWS: &str = "SELECT {c} AS relname, pg_catalog.pg_get_viewdef(c.oid, true) AS definition
 FROM pg_catalog.pg_class c
@@ -158,7 +150,7 @@ WHERE {n} AND {tn} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
 #[derive(Clone, Copy)]
 pub(super) enum Scope<'a> {
     Managed,
-    Temporary(&'a BTreeMap<String, Vec<String>>),
+    Temporary(&'a Project),
 }
 
 /// Each query on the namespace runs in a READ ONLY transaction of its own, in one round trip:
@@ -325,10 +317,13 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     let relations = query(RELATIONS)?;
     // The scratch copies' enums, and what their views read, `normalise` knows.
     let enums = match scope {
-        Scope::Managed => Some(query(ENUMS)?),
+        Scope::Managed => Some(query(super::domains::TYPES)?),
         Scope::Temporary(_) => None,
     };
-    let domains = query(super::domains::DOMAINS)?;
+    let domains = match scope {
+        Scope::Temporary(desired) if !desired.domains.is_empty() => Some(query(super::domains::DOMAINS)?),
+        _ => None,
+    };
     let columns = query(COLUMNS)?;
     let attached = query(ATTACHED)?;
     let indexes = query(INDEXES)?;
@@ -365,21 +360,25 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         }
     }
     if let Scope::Temporary(desired) = scope {
-        b.live.project.enums = desired.clone();
+        b.live.project.enums = desired.enums.clone();
     }
     // A scratch copy's key is its name in pg_temp (`normalise` maps it back).
     let temporary = matches!(scope, Scope::Temporary(_));
-    super::domains::read(&mut b, &domains, |key| match temporary {
-        true => crate::model::split_key(key).1.to_string(),
-        false => key.to_string(),
-    });
-    for r in enums.iter().flat_map(|rows| rows.iter()) {
+    if let Some(types) = domains.as_ref().or(enums.as_ref()) {
+        super::domains::read(&mut b, types, |key| match temporary {
+            true => crate::model::split_key(key).1.to_string(),
+            false => key.to_string(),
+        });
+    }
+    for r in enums.iter().flat_map(|rows| rows.iter()).filter(|r| r.text("kind") == "enum") {
         b.enum_value(r.text("typname"), r.text("enumlabel"));
     }
     if let Scope::Managed = scope {
         let relations = relations.iter().map(|r| (r.text("relname"), r.text("owner")));
         let mut enum_owners: Vec<(&str, &str)> =
-            enums.iter().flat_map(|rows| rows.iter()).map(|r| (r.text("typname"), r.text("owner"))).collect();
+            (enums.iter().flat_map(|rows| rows.iter()).filter(|r| r.text("kind") == "enum"))
+                .map(|r| (r.text("typname"), r.text("owner")))
+                .collect();
         enum_owners.dedup();
         b.owners(relations.chain(enum_owners));
     }

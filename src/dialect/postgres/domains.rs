@@ -4,20 +4,44 @@
 use crate::dialect::catalog::{Builder, Rows};
 use crate::model::{CheckConstraint, ColumnType, Domain};
 
-/// A row per CHECK constraint of a domain (one with NULLs for a domain without any), in order.
-pub(super) const DOMAINS: &str = "SELECT {e} AS name, pg_catalog.format_type(t.typbasetype, t.typtypmod) AS type,
-  t.typnotnull, t.typdefault, k.conname, pg_catalog.pg_get_constraintdef(k.oid) AS definition
+/// A row per CHECK constraint of a domain (one with NULLs for a domain without any), `kind`
+/// domain, in the columns of the enum rows it follows in the managed namespaces' read.
+macro_rules! domain_rows {
+    () => {
+        "SELECT 'domain' AS kind, {e} AS typname, NULL AS enumlabel, NULL AS owner, NULL::pg_catalog.int4 AS n,
+  pg_catalog.format_type(t.typbasetype, t.typtypmod) AS type, t.typnotnull, t.typdefault, k.conname,
+  pg_catalog.pg_get_constraintdef(k.oid) AS definition
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_constraint k ON k.contypid = t.oid AND k.contype = 'c'
-WHERE {n} AND t.typtype = 'd'
-ORDER BY 1, k.conname";
+WHERE {n} AND t.typtype = 'd'"
+    };
+}
+
+/// The scratch copies' domains (only where the desired project has some).
+pub(super) const DOMAINS: &str = concat!(domain_rows!(), "\nORDER BY 2, 9");
+
+/// The enum types of the project's namespace with their values in order, then the domains of
+/// every managed namespace: one round trip.
+pub(super) const TYPES: &str = concat!(
+    "SELECT 'enum' AS kind, t.typname, e.enumlabel, pg_catalog.pg_get_userbyid(t.typowner) AS owner,
+  e.enumsortorder::pg_catalog.int4 AS n, NULL AS type, NULL AS typnotnull, NULL AS typdefault, NULL AS conname,
+  NULL AS definition
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
+WHERE {home}
+UNION ALL
+",
+    domain_rows!(),
+    "\nORDER BY 1 DESC, 2, 5, 9"
+);
 
 /// The domains of `rows` into the live project, keyed by `key` of the name read. A base type
 /// the model cannot spell leaves the domain unmanaged (the objects query lists it).
 pub(super) fn read(b: &mut Builder, rows: &Rows, key: impl Fn(&str) -> String) {
-    for r in rows.iter() {
-        let name = key(r.text("name"));
+    for r in rows.iter().filter(|r| r.text("kind") == "domain") {
+        let name = key(r.text("typname"));
         let Ok(ty) = ColumnType::parse_postgres(r.text("type")) else { continue };
         let domain = b.live.project.domains.entry(name.clone()).or_insert_with(|| Domain {
             ty,

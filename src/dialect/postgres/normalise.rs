@@ -160,7 +160,7 @@ pub(super) fn normalise(
     // A view body is template text (its own `{{` escaped); a default or a condition is SQL.
     let back = |text: &str| from_scratch(text, &stands, &printed, false);
 
-    let stored = snapshot(s, Scope::Temporary(&desired.enums), namespaces)?.project;
+    let stored = snapshot(s, Scope::Temporary(desired), namespaces)?.project;
     let copies = stored.tables_by_name();
     for (ti, t) in out.tables.iter_mut().enumerate() {
         let Some(copy) = names.get(&t.name).and_then(|n| copies.get(n.as_str())) else { continue };
