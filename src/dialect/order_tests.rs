@@ -178,3 +178,30 @@ fn postgresql_says_a_column_declared_before_others_lands_at_the_end() {
     let steps = said(PG, &project(&[t], &[]), &project(&[&format!("{t}  - {{ name: a, type: integer }}\n")], &[]));
     assert_eq!(steps, ["add_column: "]);
 }
+
+#[test]
+fn a_plan_is_its_phases_in_order_and_each_operation_has_its_phase() {
+    use crate::dialect::lower::{lower, Phase};
+    let interleaved = format!("{PARENT}sort_key: {{ kind: interleaved, columns: [d] }}\n");
+    let view = "view: v\nsql: SELECT d FROM {{ ref('p') }}\n";
+    let from = project(&[PARENT, CHILD], &[view]);
+    let to = project_with("namespaces: [raw]\n", &[&interleaved, CHILD], &[view]);
+    let changes = crate::diff::diff(&from, &to);
+    let lowered = lower(crate::dialect::driver(RS), &from, &to, &changes).unwrap();
+    let phases: Vec<Phase> = lowered.iter().map(|l| l.phase).collect();
+    assert!(phases.windows(2).all(|w| w[0] <= w[1]), "{phases:?}");
+    let phase = |template: &str| lowered.iter().find(|l| l.op.template() == template).map(|l| l.phase);
+    let expected = [
+        ("create_schema", Phase::Types),
+        ("save_privileges", Phase::DropViews),
+        ("drop_view", Phase::DropViews),
+        ("drop_constraint", Phase::DropKeys),
+        ("deep_copy", Phase::Tables),
+        ("add_constraint", Phase::AddKeys),
+        ("create_view", Phase::Views),
+        ("restore_privileges", Phase::Views),
+    ];
+    for (template, want) in expected {
+        assert_eq!(phase(template), Some(want), "{template}: {lowered:#?}");
+    }
+}

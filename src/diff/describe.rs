@@ -134,7 +134,7 @@ pub(super) fn hint(kind: Kind) -> &'static str {
 impl Change {
     /// One line per change for listings (`generate --check`), in the words of the YAML.
     pub fn describe(&self, ns: &str) -> Vec<String> {
-        let kind = |v: &View| if v.materialized { "materialized view" } else { "view" };
+        let kind = |v: &View| v.kind_name();
         let q = |key: &str| display_key(ns, key);
         match self {
             Change::AddNamespace { name } => vec![format!("create schema {name}")],

@@ -1,8 +1,7 @@
-//! Neutral changes → the operations of one dialect, in an order that runs: guard queries first
-//! (a guard that fails must fail before anything changed, even in a plan cut into parts), then
-//! views that must go are dropped (dependents before what they read), constraints that go,
-//! tables that go, new or moved tables (foreign-key targets first), changes to kept tables, new
-//! constraints, and finally views are (re)created in dependency order. The driver decides how
+//! Neutral changes → the operations of one dialect, in an order that runs: each operation is
+//! planned with its `Phase` (types, guards, views dropped, keys dropped, tables, keys added,
+//! types dropped, views created, finish) and the plan is sorted by phase, so the order is data
+//! the planner tests (`order_tests.rs`), not an order of pushes. The driver decides how
 //! a table changes (`Driver::lower_table`, `Driver::move_table`) and which view changes need a
 //! recreate; this module owns the order and the parts of a table's change both dialects share.
 
@@ -65,12 +64,39 @@ impl Breaks {
     }
 }
 
-/// An operation and the index of the change it comes from (None for what the order itself
-/// needs: the schema, views recreated around a table change).
+/// The phases of a plan, in the order they run; within one, operations keep the order they
+/// were planned in, but for the keys (below).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// Schemas, then extensions, enums, sequences and domains: what tables use.
+    Types,
+    /// Guard queries: one that fails must fail before anything changed, even in a plan cut
+    /// into parts.
+    Guards,
+    /// The privileges of views to recreate saved, then those views dropped, dependents first.
+    DropViews,
+    /// Constraints dropped before any table changes; foreign keys before the keys they use.
+    DropKeys,
+    /// Tables dropped, created (foreign-key targets first), moved and changed.
+    Tables,
+    /// Constraints added after every table change; foreign keys after the keys they use.
+    AddKeys,
+    /// Types no column uses any more; domains first (one may be over an enum).
+    DropTypes,
+    /// Views created and recreated (what they read first) with comments and grants, and the
+    /// privileges saved before given back.
+    Views,
+    /// The refresh procedure and USAGE on the namespaces.
+    Finish,
+}
+
+/// An operation, its phase, and the index of the change it comes from (None for what the
+/// order itself needs: the schema, views recreated around a table change).
 #[derive(Debug, Clone)]
 pub struct Lowered {
     pub op: Op,
     pub source: Option<usize>,
+    pub phase: Phase,
 }
 
 /// The operations that apply `changes` (= `diff(from, to)`) on the driver's dialect, or the
@@ -86,7 +112,8 @@ pub fn lower(
     if !empty && from.namespace != to.namespace {
         unsupported.push(format!("namespace changed from `{}` to `{}`", from.namespace, to.namespace));
     }
-    let at = |op: Op, i: usize| Lowered { op, source: Some(i) };
+    let at = |phase: Phase, op: Op, i: usize| Lowered { op, source: Some(i), phase };
+    let none = |phase: Phase, op: Op| Lowered { op, source: None, phase };
     // The first change of each kind per object, found by name: thousands of tables stay n log n.
     let mut first: BTreeMap<(Of, &str), usize> = BTreeMap::new();
     for (i, c) in changes.iter().enumerate() {
@@ -103,13 +130,13 @@ pub fn lower(
     }
     let index = |of: Of, name: &str| first.get(&(of, name)).copied();
     let moved = moves(changes);
-    let (mut guards, mut early, mut tables, mut late) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut out = Vec::new();
     let mut broken = BTreeMap::new();
     let mut replaced = BTreeSet::new();
 
     for old in table_order(&from.tables).into_iter().rev() {
         if let Some(i) = index(Of::DropTable, &old.name).filter(|_| !moved.values().any(|m| *m == old.name)) {
-            tables.push(at(Op::DropTable { table: old.name.clone() }, i));
+            out.push(at(Phase::Tables, Op::DropTable { table: old.name.clone() }, i));
         }
     }
     let mut created = BTreeSet::new();
@@ -123,11 +150,10 @@ pub fn lower(
                 };
                 let (now, later): (Vec<Key>, Vec<Key>) =
                     keys(new).into_iter().partition(|k| k.references.as_ref().is_none_or(|(t, _)| ready(t)));
-                tables.push(at(Op::CreateTable { table: new.clone(), constraints: now }, i));
+                out.push(at(Phase::Tables, Op::CreateTable { table: new.clone(), constraints: now }, i));
                 let table = &new.name;
-                late.extend(
-                    later.into_iter().map(|k| at(Op::AddConstraint { table: table.clone(), constraint: k }, i)),
-                );
+                let add = |k| at(Phase::AddKeys, Op::AddConstraint { table: table.clone(), constraint: k }, i);
+                out.extend(later.into_iter().map(add));
                 created.insert(new.name.clone());
                 continue;
             };
@@ -142,10 +168,10 @@ pub fn lower(
         };
         match lowered {
             (i, Ok(ops)) => {
-                guards.extend(ops.guards.into_iter().map(|op| at(op, i)));
-                early.extend(ops.early.into_iter().map(|op| at(op, i)));
-                tables.extend(ops.body.into_iter().map(|op| at(op, i)));
-                late.extend(ops.late.into_iter().map(|op| at(op, i)));
+                out.extend(ops.guards.into_iter().map(|op| at(Phase::Guards, op, i)));
+                out.extend(ops.early.into_iter().map(|op| at(Phase::DropKeys, op, i)));
+                out.extend(ops.body.into_iter().map(|op| at(Phase::Tables, op, i)));
+                out.extend(ops.late.into_iter().map(|op| at(Phase::AddKeys, op, i)));
                 if ops.breaks_views != Breaks::Nothing {
                     broken.insert(new.name.clone(), ops.breaks_views);
                 }
@@ -174,44 +200,38 @@ pub fn lower(
             }
             let kept = now.contains(&k);
             if kept || copied {
-                let op = Op::DropConstraint { table: old.name.clone(), name: k.name.clone() };
-                early.push(Lowered { op, source: None });
+                out.push(none(Phase::DropKeys, Op::DropConstraint { table: old.name.clone(), name: k.name.clone() }));
             }
             if kept && !copied {
-                late.push(Lowered { op: Op::AddConstraint { table: t.name.clone(), constraint: k }, source: None });
+                out.push(none(Phase::AddKeys, Op::AddConstraint { table: t.name.clone(), constraint: k }));
             }
         }
     }
 
     let recreate = recreated_views(driver, from, to, changes, &broken);
-    let mut out = Vec::new();
     if empty {
-        out.push(Lowered { op: Op::CreateSchema { name: to.namespace.clone() }, source: None });
+        out.push(none(Phase::Types, Op::CreateSchema { name: to.namespace.clone() }));
     }
-    let mut dropped_types = Vec::new();
     let to_ns = to.namespace.clone();
+    // Created before the tables that use them, dropped after.
+    let made = |gone: bool| if gone { Phase::DropTypes } else { Phase::Types };
     for (i, change) in changes.iter().enumerate() {
         match change {
-            Change::AddNamespace { name } => out.push(at(Op::CreateSchema { name: name.clone() }, i)),
+            Change::AddNamespace { name } => out.push(at(Phase::Types, Op::CreateSchema { name: name.clone() }, i)),
             Change::AddEnum { name, values } => {
-                out.push(at(Op::CreateEnum { name: name.clone(), values: values.clone() }, i))
+                out.push(at(Phase::Types, Op::CreateEnum { name: name.clone(), values: values.clone() }, i))
             }
             Change::ModifyEnum { name, from, to } => match added_values(name, from, to) {
-                Ok(ops) => out.extend(ops.into_iter().map(|op| at(op, i))),
+                Ok(ops) => out.extend(ops.into_iter().map(|op| at(Phase::Types, op, i))),
                 Err(e) => unsupported.push(e),
             },
-            Change::DropEnum { name, .. } => dropped_types.push(at(Op::DropEnum { name: name.clone() }, i)),
-            // Before the tables whose defaults draw from it; dropped after those.
+            Change::DropEnum { name, .. } => out.push(at(Phase::DropTypes, Op::DropEnum { name: name.clone() }, i)),
             Change::Extension { name, create } => {
                 let (schema, extension) = crate::model::split_key(name);
                 let schema = schema.unwrap_or(&to.namespace).to_string();
                 let op =
                     Op::Extension { name: name.clone(), extension: extension.to_string(), schema, create: *create };
-                if *create {
-                    out.push(at(op, i))
-                } else {
-                    dropped_types.push(at(op, i))
-                }
+                out.push(at(made(!create), op, i))
             }
             Change::Sequence { name, from, to } => {
                 let op = Op::Sequence {
@@ -220,22 +240,15 @@ pub fn lower(
                     options: *to,
                     text: to.map(|s| s.to_string()),
                 };
-                if to.is_some() {
-                    out.push(at(op, i))
-                } else {
-                    dropped_types.push(at(op, i))
-                }
+                out.push(at(made(to.is_none()), op, i))
             }
             Change::Domain { name, from, to } => match domain_op(driver, &to_ns, name, from, to) {
-                Ok(op) if to.is_some() => out.push(at(op, i)),
-                // First among the types dropped: a domain may be over an enum or an extension's type.
-                Ok(op) => dropped_types.insert(0, at(op, i)),
+                Ok(op) => out.push(at(made(to.is_none()), op, i)),
                 Err(e) => unsupported.push(e),
             },
             _ => {}
         }
     }
-    out.extend(guards);
     // Recreated views are given back the owner and privileges they had (the driver permitting),
     // then lose those the YAML stops granting.
     let kept: Vec<&View> = views_in_order(&from.views)
@@ -244,28 +257,14 @@ pub fn lower(
         .collect();
     if !kept.is_empty() {
         let objects = kept.iter().map(|v| v.name.clone()).collect();
-        out.push(Lowered { op: Op::SavePrivileges { objects }, source: None });
+        out.push(none(Phase::DropViews, Op::SavePrivileges { objects }));
     }
     for v in views_in_order(&from.views).into_iter().rev() {
         if recreate.contains(&v.name) {
-            out.push(Lowered { op: Op::DropView { view: v.clone() }, source: index(Of::View, &v.name) });
+            let source = index(Of::View, &v.name);
+            out.push(Lowered { op: Op::DropView { view: v.clone() }, source, phase: Phase::DropViews });
         }
     }
-    // A key that foreign keys reference cannot go before them, nor come after them.
-    let foreign = |op: &Op| match op {
-        Op::DropConstraint { table, name } => {
-            from.table(table).is_some_and(|t| keys(t).iter().any(|k| k.name == *name && k.references.is_some()))
-        }
-        Op::AddConstraint { constraint, .. } => constraint.references.is_some(),
-        _ => false,
-    };
-    early.sort_by_key(|l| !foreign(&l.op));
-    late.sort_by_key(|l| foreign(&l.op));
-    out.extend(early);
-    out.extend(tables);
-    out.extend(late);
-    // After the tables whose columns used them are gone or changed.
-    out.extend(dropped_types);
     // A created view gets its grants with it; a kept one changes its comment and grants.
     let mut regrants = Vec::new();
     for v in views_in_order(&to.views) {
@@ -277,27 +276,29 @@ pub fn lower(
         };
         let grants = |(revoke, grant)| Op::Grants { object: v.name.clone(), revoke, grant };
         match modified {
-            Some(Change::AddView { .. }) => out.push(Lowered { op: Op::CreateView { view: v.clone() }, source }),
+            Some(Change::AddView { .. }) => {
+                out.push(Lowered { op: Op::CreateView { view: v.clone() }, source, phase: Phase::Views })
+            }
             _ if recreate.contains(&v.name) => {
-                out.push(Lowered { op: Op::CreateView { view: v.clone() }, source });
+                out.push(Lowered { op: Op::CreateView { view: v.clone() }, source, phase: Phase::Views });
                 if kept.iter().any(|k| k.name == v.name) {
-                    regrants.extend(regranted.map(|g| Lowered { op: grants(g), source }));
+                    regrants.extend(regranted.map(|g| Lowered { op: grants(g), source, phase: Phase::Views }));
                 }
             }
             Some(Change::ModifyView { changed, .. }) => {
                 if changed.comment {
                     let on = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
                     let op = Op::Comment { object: v.name.clone(), on, column: None, text: v.description.clone() };
-                    out.push(Lowered { op, source });
+                    out.push(Lowered { op, source, phase: Phase::Views });
                 }
-                out.extend(regranted.map(|g| Lowered { op: grants(g), source }));
+                out.extend(regranted.map(|g| Lowered { op: grants(g), source, phase: Phase::Views }));
             }
             _ => {}
         }
     }
     if !kept.is_empty() {
         let pairs = kept.iter().map(|v| (v.name.clone(), v.name.clone())).collect();
-        out.push(Lowered { op: Op::RestorePrivileges { pairs }, source: None });
+        out.push(none(Phase::Views, Op::RestorePrivileges { pairs }));
     }
     out.extend(regrants);
     for (i, change) in changes.iter().enumerate() {
@@ -305,11 +306,30 @@ pub fn lower(
         match (from, to) {
             (Some(old), Some(new)) if old != new => unsupported.push(format!("refresh procedure `{old}` was renamed")),
             (Some(old), None) => unsupported.push(format!("refresh procedure `{old}` was removed")),
-            (_, Some(name)) => out.push(at(Op::CreateRefreshProcedure { name: name.clone(), views: views.clone() }, i)),
+            (_, Some(name)) => {
+                out.push(at(Phase::Finish, Op::CreateRefreshProcedure { name: name.clone(), views: views.clone() }, i))
+            }
             (None, None) => {}
         }
     }
-    out.extend(access::usage(from, to).into_iter().map(|op| Lowered { op, source: None }));
+    out.extend(access::usage(from, to).into_iter().map(|op| none(Phase::Finish, op)));
+    // A key that foreign keys reference cannot go before them, nor come after them.
+    let foreign = |op: &Op| match op {
+        Op::DropConstraint { table, name } => {
+            from.table(table).is_some_and(|t| keys(t).iter().any(|k| k.name == *name && k.references.is_some()))
+        }
+        Op::AddConstraint { constraint, .. } => constraint.references.is_some(),
+        _ => false,
+    };
+    out.sort_by_key(|l| {
+        let first = match l.phase {
+            Phase::DropKeys => foreign(&l.op),
+            Phase::AddKeys => !foreign(&l.op),
+            Phase::DropTypes => matches!(l.op, Op::Domain { .. }),
+            _ => true,
+        };
+        (l.phase, !first)
+    });
     if unsupported.is_empty() {
         Ok(out)
     } else {
