@@ -296,3 +296,47 @@ fn long_keys_normalise_and_dotted_live_names_are_set_aside() {
     assert!(said.contains(&format!("mart.{ns}.x: a name holding a dot cannot be told")), "{said}");
     assert!(!said.contains("\"other\""), "{said}");
 }
+
+/// An enum of another managed namespace (`types.status`) was an unmanaged object: inspect left
+/// it out, and V1 failed on any other database (`type "types.status" does not exist`). It is
+/// declared `ns.name`, created in its namespace, compared, and adopted so.
+#[test]
+fn an_enum_of_another_managed_namespace_is_created_compared_and_adopted() {
+    let url = common::fresh_database();
+    let tmp = tempfile::tempdir().unwrap();
+    let settings = "name: w\nnamespace: app\nnamespaces: [types]\ndialects: [postgres]\nenums:\n  types.status: [open, closed]\n  channel: [mail, chat]\n";
+    let tickets = "table: tickets\ncolumns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: status, type: types.status, default: \"'open'\" }\n  - { name: via, type: \"channel[]\" }\n";
+    let labels = "table: types.labels\ncolumns:\n  - { name: status, type: types.status, primary_key: true }\n";
+    write(tmp.path(), &[("schema.yaml", settings), ("tables/tickets.yaml", tickets), ("tables/labels.yaml", labels)]);
+    let out = schema(tmp.path(), &url, &["generate", "--name", "init"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v1 = read(tmp.path(), "postgres", "V1__init.sql");
+    assert!(v1.contains("CREATE TYPE \"types\".\"status\" AS ENUM ('open', 'closed');"), "{v1}");
+    let out = schema(tmp.path(), &url, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = schema(tmp.path(), &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    psql(&url, "ALTER TYPE types.status ADD VALUE 'waiting'");
+    let out = schema(tmp.path(), &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("types.status"), "{}", text(&out));
+
+    // inspect adopts it under its key, and the adopted project diffs clean.
+    let adopted = tmp.path().join("adopted");
+    let out = schema(tmp.path(), &url, &["inspect", "--namespace", "app,types", "--out", adopted.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let yaml = std::fs::read_to_string(adopted.join("schema/schema.yaml")).unwrap();
+    assert!(yaml.contains("  types.status: [open, closed, waiting]\n"), "{yaml}");
+    let out = schema(&adopted, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // One of a namespace the project does not list is an error at the key.
+    write(tmp.path(), &[("schema.yaml", &settings.replace("  types.status", "  other.status"))]);
+    let out = schema(tmp.path(), &url, &["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("enum `other.status`: `other` is not one of the project's other `namespaces:`"),
+        "{}",
+        text(&out)
+    );
+}

@@ -276,7 +276,7 @@ fn common_type_sql(ty: &ColumnType, namespace: &str) -> String {
         Json => "JSON".into(),
         Uuid => "UUID".into(),
         // PostgreSQL-only types: the Redshift lint refuses them.
-        Enum(name) => format!("{}.{}", crate::sql::ident(namespace), crate::sql::ident(name)),
+        Enum(name) => crate::sql::qualified(namespace, name),
         Array(element) => format!("{}[]", common_type_sql(element, namespace)),
         // Spelt again from its tokens by the loader or printed by the server (`model::native`).
         Native(text) => text.clone(),

@@ -75,6 +75,7 @@ pub fn adoptable(
     }
     project.domains.retain(|name, _| writable(name));
     let mut warnings = left_out;
+    warnings.extend(outside_types(project));
     // Each round sets aside at least one more object, or stops.
     for _ in 0..=project.tables.len() + project.views.len() {
         set_aside(project, &mut aside, &mut warnings);
@@ -204,4 +205,32 @@ fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mu
         project.ignore.push(rule);
     }
     !written.is_empty()
+}
+
+/// A warning for each column whose type lives in a namespace the project does not manage (an
+/// enum or domain of another schema, the type of an extension installed there): the YAML names
+/// it, no migration creates it, so a database the migrations run on must already have it.
+fn outside_types(project: &Project) -> Vec<String> {
+    let managed: Vec<&String> = std::iter::once(&project.namespace).chain(&project.namespaces).collect();
+    let mut out = Vec::new();
+    for t in &project.tables {
+        for c in &t.columns {
+            let mut ty = &c.ty;
+            while let ColumnType::Array(element) = ty {
+                ty = element;
+            }
+            let ColumnType::Native(text) = ty else { continue };
+            let mut tokens = crate::sql::lexer::significant(text, crate::sql::lexer::Escapes::Standard);
+            let (Some(first), Some(dot)) = (tokens.next(), tokens.next()) else { continue };
+            let Some(ns) = crate::sql::lexer::ident_value(&first).filter(|_| dot.text == ".") else { continue };
+            if ns != "pg_catalog" && !managed.iter().any(|m| **m == ns) {
+                out.push(format!(
+                    "{}.{}: type `{text}` lives in namespace {ns}, which the project does not manage: the databases \
+                     the migrations run on must have it (inspect with `--namespace` listing {ns} too to create it)",
+                    t.name, c.name
+                ));
+            }
+        }
+    }
+    out
 }

@@ -8,11 +8,23 @@ use crate::suggest::nearest;
 use std::collections::{BTreeMap, BTreeSet};
 
 impl Loader<'_> {
-    /// Checks the declared enums and keeps them for the columns that name one.
-    pub(super) fn enums(&mut self, src: &Source, enums: &BTreeMap<String, Vec<String>>, relations: &[&str]) {
+    /// Checks the declared enums and keeps them for the columns that name one. An enum of
+    /// another namespace the project manages (`namespaces`) is named `ns.name`.
+    pub(super) fn enums(
+        &mut self,
+        src: &Source,
+        enums: &BTreeMap<String, Vec<String>>,
+        relations: &[&str],
+        namespaces: &[String],
+    ) {
         for (name, labels) in enums {
             let path = format!("enums.{name}");
-            self.name(src, &path, name);
+            let (namespace, bare) = crate::model::split_key(name);
+            self.name(src, &path, bare);
+            if let Some(ns) = namespace.filter(|ns| !namespaces.iter().any(|n| n == ns)) {
+                let msg = format!("enum `{name}`: `{ns}` is not one of the project's other `namespaces:`");
+                self.at(src, &path, msg);
+            }
             if relations.contains(&name.as_str()) {
                 // A table or view's row type takes its name in pg_type.
                 self.at(src, &path, format!("enum `{name}` has the name of a table or view (types share their names)"));

@@ -164,7 +164,7 @@ impl Loader<'_> {
         let relations: Vec<&str> = (tables.iter().map(|(_, t)| t.table.as_str()))
             .chain(views.iter().filter_map(|(_, v)| v.view.as_deref().or(v.materialized_view.as_deref())))
             .collect();
-        self.enums(src, &doc.enums, &relations);
+        self.enums(src, &doc.enums, &relations, &doc.namespaces);
         self.sequences(src, &doc.sequences, &relations);
         let typed: Vec<&str> = relations.iter().copied().chain(doc.sequences.keys().map(String::as_str)).collect();
         let domains = self.domains(src, &doc.domains, &typed);

@@ -210,20 +210,24 @@ impl Builder {
     }
 
     /// The column's type, or None (recorded) when the model cannot express it. An enum is one
-    /// of the namespace's, printed qualified (`ns.mood`, `ns.mood[]`, `ns."Mood"`). Any other type is, where
+    /// of a managed namespace's, printed qualified (`ns.mood`, `ns.mood[]`, `ns."Mood"`) and keyed
+    /// like objects (`mood` in the project's namespace, `ns.mood` in another). Any other type is, where
     /// the dialect carries its types as written, the native type as the server prints it:
     /// qualified outside pg_catalog (the catalog is read with `search_path` set to pg_catalog),
     /// since migrations run with whatever search_path the session has; a `numeric` without
     /// precision among them (PostgreSQL keeps any value exactly; the YAML's `decimal` rounds).
     /// Where it is not, such a type is one the model does not hold.
     pub(in crate::dialect) fn column_type(&mut self, table: &str, column: &str, printed: &str) -> Option<ColumnType> {
-        let prefixes = [format!("{}.", self.namespace), format!("{}.", crate::sql::ident(&self.namespace))];
         let enums = &self.live.project.enums;
-        let local = prefixes.iter().find_map(|p| printed.strip_prefix(p.as_str()));
-        let namespace_enum = local.and_then(|l| {
+        let managed = std::iter::once(&self.namespace).chain(&self.live.project.namespaces);
+        let prefixes = managed.flat_map(|ns| [ns.clone(), crate::sql::ident(ns)].map(|p| (ns, format!("{p}."))));
+        let prefixes: Vec<(&String, String)> = prefixes.collect();
+        let local = prefixes.iter().find_map(|(ns, p)| Some((*ns, printed.strip_prefix(p.as_str())?)));
+        let namespace_enum = local.and_then(|(ns, l)| {
             let base = l.trim_end_matches("[]");
             let name = identifier(base)?;
-            ColumnType::declared_enum(&format!("{name}{}", &l[base.len()..]), |n| enums.contains_key(n))
+            let key = if *ns == self.namespace { name } else { format!("{ns}.{name}") };
+            ColumnType::declared_enum(&format!("{key}{}", &l[base.len()..]), |n| enums.contains_key(n))
         });
         // The YAML's `json` is jsonb on PostgreSQL: a `json` column (text kept as written, keys
         // repeated and in order) is another type, spelt qualified so it stays itself.

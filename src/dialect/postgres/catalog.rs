@@ -300,7 +300,6 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     let replacements = [
         ("{n}", filter),
         ("{tn}", in_namespaces(&Postgres, namespaces, "tn.nspname")),
-        ("{home}", in_namespaces(&Postgres, &namespaces[..1], "n.nspname")),
         ("{c}", key("c")),
         ("{v}", key("v")),
         ("{t}", object_key(&Postgres, namespaces, "tn.nspname", "t.relname")),

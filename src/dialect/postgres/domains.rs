@@ -21,16 +21,16 @@ WHERE {n} AND t.typtype = 'd'"
 /// The scratch copies' domains (only where the desired project has some).
 pub(super) const DOMAINS: &str = concat!(domain_rows!(), "\nORDER BY 2, 9");
 
-/// The enum types of the project's namespace with their values in order, then the domains of
-/// every managed namespace: one round trip.
+/// The enum types with their values in order, then the domains, of every managed namespace
+/// (keyed `ns.name` outside the project's own): one round trip.
 pub(super) const TYPES: &str = concat!(
-    "SELECT 'enum' AS kind, t.typname, e.enumlabel, pg_catalog.pg_get_userbyid(t.typowner) AS owner,
+    "SELECT 'enum' AS kind, {e} AS typname, e.enumlabel, pg_catalog.pg_get_userbyid(t.typowner) AS owner,
   e.enumsortorder::pg_catalog.int4 AS n, NULL AS type, NULL AS typnotnull, NULL AS typdefault, NULL AS conname,
   NULL AS definition
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
-WHERE {home}
+WHERE {n}
 UNION ALL
 ",
     domain_rows!(),

@@ -156,7 +156,7 @@ LEFT JOIN pg_catalog.pg_description td ON td.objoid = t.oid AND td.classoid = 'p
 CROSS JOIN LATERAL (VALUES
   ('comment', td.description, NULL)
 ) AS p(property, found, expected)
-WHERE (t.typtype = 'e' AND {home} OR t.typtype = 'd' AND {n}) AND p.found IS DISTINCT FROM p.expected
+WHERE t.typtype IN ('e', 'd') AND {n} AND p.found IS DISTINCT FROM p.expected
 UNION ALL
 SELECT n.nspname::pg_catalog.text, NULL, p.property, p.found, p.expected
 FROM pg_catalog.pg_namespace n
@@ -193,7 +193,7 @@ SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite type' WHEN
                  FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), '')
   ELSE pg_catalog.format_type(t.oid, NULL) END, t.oid, 'pg_catalog.pg_type'::pg_catalog.regclass
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-WHERE {n} AND t.typtype <> 'm' AND NOT (t.typtype = 'e' AND {home})
+WHERE {n} AND t.typtype NOT IN ('m', 'e')
   AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
 UNION ALL
