@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 mod adoptable;
+mod indexes;
 
 /// What `inspect` produced: the files (paths relative to the YAML folder; written under
 /// `written` when a folder was given) and what could not be expressed.
@@ -272,7 +273,7 @@ fn table(t: &Table, managed: &[String], warnings: &mut Vec<String>) -> String {
             y.push_str(&format!("  - {{ name: {}, expression: {} }}\n", scalar(&k.name), scalar(&k.expression)));
         }
     }
-    indexes(&mut y, &t.indexes);
+    indexes::write(&mut y, &t.indexes);
     grants(&mut y, &t.name, &t.grants, false, warnings);
     y
 }
@@ -296,7 +297,7 @@ fn view(v: &View, warnings: &mut Vec<String>) -> String {
         if !v.sort_key.columns.is_empty() {
             y.push_str(&format!("sort_key: {{ columns: {} }}\n", list(&v.sort_key.columns)));
         }
-        indexes(&mut y, &v.indexes);
+        indexes::write(&mut y, &v.indexes);
     }
     if v.late_binding {
         y.push_str("late_binding: true\n");
@@ -348,23 +349,6 @@ fn foreign_key(fk: &ForeignKey) -> String {
         Deferrable::Deferred => fields.push("deferrable: initially_deferred".into()),
     }
     format!("{{ {} }}", fields.join(", "))
-}
-
-fn indexes(y: &mut String, indexes: &[Index]) {
-    if indexes.is_empty() {
-        return;
-    }
-    y.push_str("indexes:\n");
-    for i in indexes {
-        let mut fields = vec![format!("name: {}", scalar(&i.name)), format!("columns: {}", list(&i.columns))];
-        if i.unique {
-            fields.push("unique: true".into());
-        }
-        if let Some(p) = &i.predicate {
-            fields.push(format!("where: {}", scalar(p)));
-        }
-        y.push_str(&format!("  - {{ {} }}\n", fields.join(", ")));
-    }
 }
 
 /// The grants found, minus what the format cannot hold (names that are not identifiers, and

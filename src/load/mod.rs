@@ -9,6 +9,7 @@ mod checks;
 mod docs;
 mod enums;
 mod grants;
+mod indexes;
 pub mod json_schema;
 mod keys;
 mod limits;

@@ -1,5 +1,6 @@
-//! PostgreSQL: every catalog query of the tool (six, whatever the number of tables), the rows →
-//! model mapping, and the desired project as the server itself would store it.
+//! PostgreSQL: every catalog query of the tool (six, whatever the number of tables; the indexes'
+//! lives in `indexes`), the rows → model mapping, and the desired project as the server itself
+//! would store it.
 //!
 //! Everything runs in one transaction that is rolled back, with `search_path` set to
 //! `pg_catalog` only, so the server prints every name of the namespace qualified (`ns.t`): that
@@ -9,11 +10,11 @@ use super::normalise::normalise;
 use super::{properties, Postgres};
 use crate::dialect::acl;
 use crate::dialect::catalog::{
-    identifier, in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Row, Session,
+    in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Row, Session,
 };
-use crate::diff::findings::{Kind, Unmanaged};
+use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
-use crate::model::{Column, Dialect, Grantee, Identity, Index, Project, Sequence, SequenceType};
+use crate::model::{Column, Dialect, Grantee, Identity, Project, Sequence, SequenceType};
 use crate::sql::lexer::Escapes;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -95,27 +96,6 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE {n} AND r.rulename <> '_RETURN'
 ORDER BY 1, 2, 3";
 
-const EXPRESSION_INDEX: &str = "expression index";
-
-/// Indexes other than those backing a constraint: key columns one per line (expressions
-/// through the slower pg_get_indexdef), their `indoption` bits (1 = DESC, 2 = NULLS FIRST),
-/// partial-index predicate, and the whole definition of an index on an expression.
-const INDEXES: &str = "SELECT {c} AS owner, i.relname AS name, x.indisunique, x.indoption::text AS options,
-  pg_catalog.pg_get_expr(x.indpred, x.indrelid, true) AS predicate,
-  CASE WHEN 0 = ANY (x.indkey::pg_catalog.int2[]) THEN pg_catalog.pg_get_indexdef(x.indexrelid) END AS expression,
-  (SELECT pg_catalog.string_agg(CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(x.indexrelid, k.n::integer, true)
-                                     ELSE pg_catalog.quote_ident(a.attname) END, E'\\n' ORDER BY k.n)
-     FROM pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, n)
-     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
-     WHERE k.n <= x.indnkeyatts) AS columns
-FROM pg_catalog.pg_index x
-JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
-JOIN pg_catalog.pg_class c ON c.oid = x.indrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE {n} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
-                          WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
-ORDER BY 1, 2";
-
 /// The enum types of the project's namespace with their values in order.
 const ENUMS: &str = "SELECT t.typname, e.enumlabel, pg_catalog.pg_get_userbyid(t.typowner) AS owner
 FROM pg_catalog.pg_type t
@@ -175,7 +155,7 @@ pub(super) fn read(
     };
     live.queries += s.queries;
     if let Some(d) = &desired {
-        reclaim_declared(&mut live, d);
+        super::indexes::reclaim_declared(&mut live, d);
         overlay(d, &mut live.project);
     }
     Ok((live, desired))
@@ -201,25 +181,6 @@ fn sequence(b: &mut Builder, r: &Row) {
     }
     if let Some(comment) = r.get("description") {
         b.unmodelled(name, None, "sequence comment", None, comment);
-    }
-}
-
-/// An index on an expression named like an index the YAML declares is that index, changed: it
-/// is compared (its definition as its columns), so the plan replaces it, rather than reported
-/// beside a missing index whose CREATE would collide with it.
-fn reclaim_declared(live: &mut Live, desired: &Project) {
-    let declared = |u: &Unmanaged| {
-        let item = u.item.as_deref();
-        u.property.as_deref() == Some(EXPRESSION_INDEX)
-            && desired.table(&u.table).is_some_and(|t| t.indexes.iter().any(|i| Some(i.name.as_str()) == item))
-    };
-    let (reclaimed, kept): (Vec<Unmanaged>, Vec<Unmanaged>) = live.unmanaged.drain(..).partition(declared);
-    live.unmanaged = kept;
-    for u in reclaimed {
-        let Some(t) = live.project.tables.iter_mut().find(|t| t.name == u.table) else { continue };
-        let unique = u.definition.starts_with("CREATE UNIQUE");
-        let name = u.item.unwrap_or_default();
-        t.indexes.push(Index { name, columns: vec![u.definition], unique, predicate: None });
     }
 }
 
@@ -318,7 +279,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     };
     let columns = query(COLUMNS)?;
     let attached = query(ATTACHED)?;
-    let indexes = query(INDEXES)?;
+    let indexes = query(super::indexes::INDEXES)?;
     let views = query(VIEWS)?;
     let dependencies = match scope {
         Scope::Managed => Some(query(DEPENDENCIES)?),
@@ -403,35 +364,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         }
     }
     for r in indexes.iter() {
-        // The YAML's index columns are columns: an index on an expression is reported alone,
-        // and its table stays managed.
-        if let Some(definition) = r.get("expression") {
-            b.unmodelled(r.text("owner"), Some(r.text("name")), EXPRESSION_INDEX, None, definition);
-            continue;
-        }
-        let options: Vec<i64> = r.text("options").split_whitespace().filter_map(|o| o.parse().ok()).collect();
-        let columns = r
-            .text("columns")
-            .lines()
-            .zip(options.iter().chain(std::iter::repeat(&0)))
-            .map(|(column, option)| {
-                let column = identifier(column).unwrap_or_else(|| column.to_string());
-                let order = match option & 3 {
-                    0 => "",
-                    1 => " DESC NULLS LAST",
-                    2 => " NULLS FIRST",
-                    _ => " DESC",
-                };
-                format!("{column}{order}")
-            })
-            .collect();
-        let index = Index {
-            name: r.text("name").to_string(),
-            columns,
-            unique: r.flag("indisunique"),
-            predicate: r.get("predicate").map(str::to_string),
-        };
-        b.index(r.text("owner"), index);
+        super::indexes::add(&mut b, &r);
     }
     let mut reads: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for r in dependencies.iter().flat_map(|rows| rows.iter()) {

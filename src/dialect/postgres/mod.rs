@@ -2,6 +2,7 @@
 
 mod catalog;
 mod enforcement;
+mod indexes;
 mod normalise;
 mod properties;
 

@@ -1,0 +1,64 @@
+//! Indexes in the YAML's words: each as a flow mapping with what differs from the defaults, a
+//! key column as its plain entry (`slug DESC`) unless it has an operator class or collation.
+
+use super::{list, scalar};
+use crate::model::{Index, IndexColumn};
+
+pub(super) fn write(y: &mut String, indexes: &[Index]) {
+    if indexes.is_empty() {
+        return;
+    }
+    y.push_str("indexes:\n");
+    for i in indexes {
+        let columns: Vec<String> = i.columns.iter().map(column).collect();
+        let mut fields = vec![format!("name: {}", scalar(&i.name)), format!("columns: [{}]", columns.join(", "))];
+        if i.unique {
+            fields.push("unique: true".into());
+        }
+        if i.nulls_not_distinct {
+            fields.push("nulls_not_distinct: true".into());
+        }
+        if let Some(m) = &i.using {
+            fields.push(format!("using: {}", scalar(m)));
+        }
+        if !i.include.is_empty() {
+            fields.push(format!("include: {}", list(&i.include)));
+        }
+        if !i.with.is_empty() {
+            let with: Vec<String> = i.with.iter().map(|(k, v)| format!("{}: {}", scalar(k), parameter(v))).collect();
+            fields.push(format!("with: {{ {} }}", with.join(", ")));
+        }
+        if let Some(p) = &i.predicate {
+            fields.push(format!("where: {}", scalar(p)));
+        }
+        y.push_str(&format!("  - {{ {} }}\n", fields.join(", ")));
+    }
+}
+
+fn column(c: &IndexColumn) -> String {
+    if c.is_plain() {
+        return scalar(&c.entry());
+    }
+    let mut fields = vec![format!("column: {}", scalar(&c.column))];
+    fields.extend(c.opclass.as_deref().map(|o| format!("opclass: {}", scalar(o))));
+    fields.extend(c.collation.as_deref().map(|o| format!("collation: {}", scalar(o))));
+    if c.descending {
+        fields.push("order: desc".into());
+    }
+    if c.nulls_first != c.descending {
+        fields.push(format!("nulls: {}", if c.nulls_first { "first" } else { "last" }));
+    }
+    format!("{{ {} }}", fields.join(", "))
+}
+
+/// A storage parameter's value: a number plain where the loader reads it back as the same text
+/// (`70`, not `0.10`), anything else as a string.
+fn parameter(value: &str) -> String {
+    let integer = value.parse::<i64>().is_ok_and(|n| n.to_string() == value);
+    let decimal = value.parse::<f64>().is_ok_and(|n| n.is_finite() && n.to_string() == value);
+    if integer || decimal {
+        value.to_string()
+    } else {
+        scalar(value)
+    }
+}
