@@ -62,3 +62,57 @@ fn parameter(value: &str) -> String {
         scalar(value)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Index, IndexColumn};
+    use std::path::Path;
+
+    /// What inspect writes of each option loads back as the same index.
+    #[test]
+    fn indexes_are_written_as_the_loader_reads_them() {
+        let dir = Path::new("/p");
+        let table = "table: t\ncolumns:\n  - { name: a, type: text }\n  - { name: \"b c\", type: text }\n";
+        let texts = vec![
+            (dir.join("schema.yaml"), Ok("name: p\nnamespace: ns\ndialects: [postgres]\n".to_string())),
+            (dir.join("tables/t.yaml"), Ok(table.to_string())),
+        ];
+        let mut project = crate::load::load_texts(dir, texts).unwrap();
+        let column = |c: &str, opclass: Option<&str>, collation: Option<&str>| IndexColumn {
+            opclass: opclass.map(String::from),
+            collation: collation.map(String::from),
+            ..IndexColumn::parse(c).unwrap()
+        };
+        project.tables[0].indexes = vec![
+            Index {
+                unique: true,
+                ..Index::new("plain", vec![column("a DESC", None, None), column("b c", None, None)])
+            },
+            Index {
+                using: Some("gin".into()),
+                include: vec!["b c".into()],
+                with: [("fillfactor", "70"), ("scale", "0.10"), ("buffering", "auto"), ("x", "true")]
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .into(),
+                predicate: Some("a <> 'x'".into()),
+                ..Index::new(
+                    "options",
+                    vec![column("a NULLS FIRST", Some("public.gin_trgm_ops"), Some("\"en_US.utf8\""))],
+                )
+            },
+            Index {
+                unique: true,
+                nulls_not_distinct: true,
+                ..Index::new("nulls", vec![column("a DESC NULLS LAST", None, Some("C"))])
+            },
+        ];
+        let (files, warnings) = super::super::files(&project);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let text = &files[1].1;
+        assert!(text.contains("  - { name: plain, columns: [a DESC, b c], unique: true }\n"), "{text}");
+        assert!(text.contains("with: { buffering: auto, fillfactor: 70, scale: \"0.10\", x: \"true\" }"), "{text}");
+        let texts = files.into_iter().map(|(f, t)| (dir.join(f), Ok(t))).collect();
+        let again = crate::load::load_texts(dir, texts).unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(again.tables[0].indexes, project.tables[0].indexes);
+    }
+}

@@ -103,7 +103,7 @@ impl Loader<'_> {
     /// A column an index names: one of the table's, or a name the view's body holds.
     fn owner_column(&mut self, src: &Source, path: &str, owner: &Owner, column: &str) {
         match owner {
-            Owner::Table { cols, .. } if cols.is_empty() => {}
+            Owner::Table { cols: [], .. } => {}
             Owner::Table { name, cols, .. } => _ = self.column_ref(src, path, name, cols, column),
             Owner::View { sql } => self.in_body(src, path, sql, column),
         }
