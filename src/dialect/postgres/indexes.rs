@@ -62,7 +62,7 @@ pub(super) fn add(b: &mut Builder, r: &Row) {
     let given: BTreeMap<usize, String> = serde_json::from_str(r.get("parameters").unwrap_or("{}")).unwrap_or_default();
     // Outside pg_catalog a name is written qualified: migrations run on any search_path.
     let named = |n: Option<(String, String)>| {
-        n.map(|(schema, name)| catalog_name_text(Some(schema.as_str()).filter(|s| *s != "pg_catalog"), &name))
+        n.map(|(schema, name)| catalog_name_text((schema != "pg_catalog").then_some(schema.as_str()), &name))
     };
     let mut index = Index::new(name, vec![]);
     let mut parameters = Vec::new();
