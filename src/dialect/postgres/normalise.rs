@@ -20,7 +20,7 @@ use super::Postgres;
 use crate::dialect::catalog::Session;
 use crate::dialect::Driver;
 use crate::error::{Error, Result};
-use crate::model::{Index, Project, Table};
+use crate::model::{Dialect, Index, Project, Table};
 use crate::render::Renderer;
 use crate::sql::lexer::{ident_value, tokens, Escapes, Token};
 use crate::sql::refs::escape;
@@ -97,7 +97,7 @@ pub(super) fn normalise(
         names.insert(key.clone(), name);
     }
 
-    let renderer = crate::render::Renderer::new(crate::model::Dialect::Postgres, &desired.namespace);
+    let renderer = Renderer::new(Dialect::Postgres, &desired.namespace);
     let mut scratch: Vec<(String, String)> = Vec::new();
     for (ti, t) in &tables {
         let columns = t.columns.iter().map(|c| {
