@@ -329,8 +329,25 @@ fn indexes(indexes: &[Index]) -> Option<String> {
         .iter()
         .map(|i| {
             let unique = if i.unique { "unique " } else { "" };
-            let filter = i.predicate.as_ref().map_or(String::new(), |p| format!(" where {}", code(p)));
-            format!("{unique}{} on {}{filter}", code(&i.name), columns(&i.columns))
+            let keys: Vec<String> = i.columns.iter().map(ToString::to_string).collect();
+            let mut text = format!("{unique}{} on {}", code(&i.name), columns(&keys));
+            if let Some(m) = &i.using {
+                text.push_str(&format!(" using {}", code(m)));
+            }
+            if !i.include.is_empty() {
+                text.push_str(&format!(" including {}", columns(&i.include)));
+            }
+            if i.nulls_not_distinct {
+                text.push_str(", nulls not distinct");
+            }
+            if !i.with.is_empty() {
+                let with: Vec<String> = i.with.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                text.push_str(&format!(" with {}", columns(&with)));
+            }
+            if let Some(p) = &i.predicate {
+                text.push_str(&format!(" where {}", code(p)));
+            }
+            text
         })
         .collect();
     (!items.is_empty()).then(|| format!("Indexes (PostgreSQL): {}", items.join("; ")))

@@ -52,6 +52,7 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("postgres", "add_column", include_str!("../templates/postgres/add_column.sql.j2")),
     ("postgres", "alter_column", include_str!("../templates/postgres/alter_column.sql.j2")),
     ("postgres", "indexes", include_str!("../templates/postgres/indexes.sql.j2")),
+    ("postgres", "index_definition", include_str!("../templates/postgres/index_definition.sql.j2")),
     ("postgres", "create_index", include_str!("../templates/postgres/create_index.sql.j2")),
     ("postgres", "drop_index", include_str!("../templates/postgres/drop_index.sql.j2")),
     ("postgres", "rename_constraint", include_str!("../templates/postgres/rename_constraint.sql.j2")),
@@ -200,13 +201,11 @@ fn base_env() -> Environment<'static> {
     env.add_filter("ident", |s: &str| ident(s));
     env.add_function("runtime", |name: &str| format!("{MARK}{name}{MARK}"));
     env.add_filter("dollar_quote", |body: &str| dollar_quote(body));
-    env.add_filter("index_column", |s: &str| {
-        let (col, order) = crate::model::index_entry(s);
-        if order.is_empty() {
-            ident(col)
-        } else {
-            format!("{} {order}", ident(col))
-        }
+    // An operator class, collation or access method as the YAML names it (`schema.name`).
+    env.add_filter("catalog_name", |s: &str| -> std::result::Result<String, minijinja::Error> {
+        let (schema, name) = crate::model::catalog_name(s)
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))?;
+        Ok(schema.map_or_else(|| ident(&name), |schema| format!("{}.{}", ident(&schema), ident(&name))))
     });
     env.add_filter("row_columns", |columns: Vec<Value>, rows: Vec<Value>| -> Vec<Value> {
         columns.into_iter().filter(|c| rows.iter().any(|r| r.get_item(c).is_ok_and(|v| !v.is_undefined()))).collect()

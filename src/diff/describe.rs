@@ -54,10 +54,26 @@ pub fn column_text(c: &Column) -> String {
     text
 }
 
+/// An index in the server's order of words (defaults left out).
 pub(super) fn index_text(i: &Index) -> String {
     let unique = if i.unique { "UNIQUE " } else { "" };
-    let predicate = i.predicate.as_ref().map(|p| format!(" WHERE {p}")).unwrap_or_default();
-    format!("{unique}{}{predicate}", columns(&i.columns))
+    let using = i.using.as_ref().map(|m| format!("USING {m} ")).unwrap_or_default();
+    let keys: Vec<String> = i.columns.iter().map(ToString::to_string).collect();
+    let mut text = format!("{unique}{using}{}", columns(&keys));
+    if !i.include.is_empty() {
+        text.push_str(&format!(" INCLUDE {}", columns(&i.include)));
+    }
+    if i.nulls_not_distinct {
+        text.push_str(" NULLS NOT DISTINCT");
+    }
+    if !i.with.is_empty() {
+        let with: Vec<String> = i.with.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        text.push_str(&format!(" WITH {}", columns(&with)));
+    }
+    if let Some(p) = &i.predicate {
+        text.push_str(&format!(" WHERE {p}"));
+    }
+    text
 }
 
 pub(super) fn yes_no(on: bool) -> String {

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 mod adoptable;
+mod indexes;
 
 /// What `inspect` produced: the files (paths relative to the YAML folder; written under
 /// `written` when a folder was given) and what could not be expressed.
@@ -280,7 +281,7 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
             y.push_str(&format!("  - {{ name: {}, expression: {} }}\n", scalar(&k.name), expression(&k.expression)));
         }
     }
-    indexes(&mut y, &t.indexes);
+    indexes::write(&mut y, &t.indexes);
     grants(&mut y, &t.name, &t.grants, false, warnings);
     y
 }
@@ -304,7 +305,7 @@ fn view(v: &View, warnings: &mut Vec<String>) -> String {
         if !v.sort_key.columns.is_empty() {
             y.push_str(&format!("sort_key: {{ columns: {} }}\n", list(&v.sort_key.columns)));
         }
-        indexes(&mut y, &v.indexes);
+        indexes::write(&mut y, &v.indexes);
     }
     if v.late_binding {
         y.push_str("late_binding: true\n");
@@ -371,23 +372,6 @@ fn foreign_key(fk: &ForeignKey) -> String {
     format!("{{ {} }}", fields.join(", "))
 }
 
-fn indexes(y: &mut String, indexes: &[Index]) {
-    if indexes.is_empty() {
-        return;
-    }
-    y.push_str("indexes:\n");
-    for i in indexes {
-        let mut fields = vec![format!("name: {}", scalar(&i.name)), format!("columns: {}", list(&i.columns))];
-        if i.unique {
-            fields.push("unique: true".into());
-        }
-        if let Some(p) = &i.predicate {
-            fields.push(format!("where: {}", expression(p)));
-        }
-        y.push_str(&format!("  - {{ {} }}\n", fields.join(", ")));
-    }
-}
-
 /// The grants found, minus what the format cannot hold (names that are not identifiers, and
 /// on a view anything but SELECT), which is left out with a warning.
 fn grants(y: &mut String, object: &str, grants: &Option<Vec<Grant>>, view: bool, warnings: &mut Vec<String>) {
@@ -426,7 +410,7 @@ fn list(items: &[String]) -> String {
 }
 
 /// SQL the server printed, as a YAML scalar the loader takes back (see `sql::escape_strings`).
-fn expression(text: &str) -> String {
+pub(super) fn expression(text: &str) -> String {
     scalar(&crate::sql::escape_strings(text))
 }
 

@@ -62,7 +62,7 @@ impl Loader<'_> {
         keys.extend(doc.columns.iter().filter(|c| c.unique).map(|c| (vec![c.name.clone()], None)));
         keys.extend(doc.unique.iter().map(|u| (u.columns().to_vec(), None)));
         for index in doc.indexes.iter().filter(|i| i.unique) {
-            let columns = index.columns.iter().map(|c| crate::model::index_entry(c).0.to_string());
+            let columns = index.column_names().map(str::to_string);
             match index.predicate.as_deref().map(str::trim) {
                 None => keys.push((columns.collect(), None)),
                 Some(p) if doc.columns.iter().any(|c| c.name == p) => keys.push((columns.collect(), Some(p))),

@@ -2,14 +2,16 @@
 //! Types stay text here so the semantic pass can place a bad one exactly.
 
 use crate::model::Dialect;
-use crate::model::{CheckConstraint, Identity, Index, KeyChecks, Severity, SortKind, Window};
+use crate::model::{CheckConstraint, Identity, KeyChecks, Severity, SortKind, Window};
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod indexes;
 mod keys;
+pub(super) use indexes::*;
 pub(super) use keys::*;
 
 #[derive(Deserialize, JsonSchema)]
@@ -118,7 +120,7 @@ pub(super) struct TableDoc {
     #[serde(default)]
     pub(super) check_constraints: Vec<CheckConstraint>,
     #[serde(default)]
-    pub(super) indexes: Vec<Index>,
+    pub(super) indexes: Vec<IndexDoc>,
     #[serde(default)]
     pub(super) rows: Vec<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
@@ -318,7 +320,7 @@ pub(super) struct ViewDoc {
     pub(super) distribution: Option<DistributionDoc>,
     pub(super) sort_key: Option<SortKeyDoc>,
     #[serde(default)]
-    pub(super) indexes: Vec<Index>,
+    pub(super) indexes: Vec<IndexDoc>,
     pub(super) grants: Option<Vec<GrantDoc>>,
     /// Redshift `WITH NO SCHEMA BINDING` (a plain view only).
     #[serde(default)]

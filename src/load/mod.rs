@@ -10,6 +10,7 @@ mod docs;
 mod domains;
 mod enums;
 mod grants;
+mod indexes;
 pub mod json_schema;
 mod keys;
 mod limits;

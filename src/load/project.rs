@@ -350,15 +350,8 @@ impl Loader<'_> {
                 SortKey { kind: SortKind::Compound, columns: s.columns.clone() }
             }
         };
-        for (i, index) in doc.indexes.iter().enumerate() {
-            for (j, c) in index.columns.iter().enumerate() {
-                let (column, _) = crate::model::index_entry(c);
-                self.in_body(src, &format!("indexes.{i}.columns.{j}"), &doc.sql, column);
-            }
-            if let Some(p) = &index.predicate {
-                self.expression(src, &format!("indexes.{i}.where"), "where", p, Role::IndexPredicate);
-            }
-        }
+        let owner = super::indexes::Owner::View { sql: &doc.sql };
+        let indexes: Vec<Index> = doc.indexes.iter().enumerate().map(|(i, x)| self.index(src, i, x, &owner)).collect();
         let depends_on = match crate::sql::expand_refs(&doc.sql, ctx.namespace) {
             Ok((body, refs)) => {
                 if !self.query(src, &body) {
@@ -401,7 +394,7 @@ impl Loader<'_> {
             auto_refresh: doc.auto_refresh.unwrap_or(false),
             distribution,
             sort_key,
-            indexes: doc.indexes.clone(),
+            indexes,
             grants: self.object_grants(src, doc.grants.as_ref(), &ctx.grants, true),
         })
     }

@@ -2,6 +2,7 @@
 //! reference rows and checks.
 
 use super::docs::{ColumnCheck, ColumnDoc, DistStyle, DistributionDoc, KeyDoc, SortKeyDoc, TableDoc};
+use super::indexes::Owner;
 use super::project::{Ctx, Loader};
 use super::{values, Source};
 use crate::dialect::redshift::ENCODINGS;
@@ -162,12 +163,8 @@ impl Loader<'_> {
 
         let distribution = self.distribution(src, doc.distribution.as_ref(), Ok((name, &doc.columns)), DistStyle::Auto);
         let sort_key = self.sort_key(src, doc.sort_key.as_ref(), name, &doc.columns);
-        for (i, index) in doc.indexes.iter().enumerate() {
-            self.index_columns(src, i, index, name, &cols);
-            if let Some(problem) = index.predicate.as_deref().and_then(|p| values::predicate_problem(p, &columns)) {
-                self.at(src, &format!("indexes.{i}.where"), format!("`where` {problem}"));
-            }
-        }
+        let owner = Owner::Table { name, cols: &cols, columns: &columns };
+        let indexes: Vec<Index> = doc.indexes.iter().enumerate().map(|(i, x)| self.index(src, i, x, &owner)).collect();
         self.rows(src, doc, &columns);
         for (i, c) in doc.checks.iter().enumerate() {
             if let Some(check) = self.check(src, i, c, name, &columns, ctx) {
@@ -216,7 +213,7 @@ impl Loader<'_> {
             distribution,
             sort_key,
             backup: doc.backup,
-            indexes: doc.indexes.clone(),
+            indexes,
             rows: doc.rows.clone(),
             checks,
             key_checks: doc.key_checks,
@@ -439,24 +436,6 @@ impl Loader<'_> {
             }
         }
         SortKey { kind, columns: doc.columns.clone() }
-    }
-
-    pub(super) fn index_columns(&mut self, src: &Source, i: usize, index: &Index, table: &str, cols: &[&str]) {
-        if index.columns.is_empty() {
-            self.at(src, &format!("indexes.{i}.columns"), "an index needs at least one column");
-        }
-        if let Some(p) = &index.predicate {
-            self.expression_over(src, &format!("indexes.{i}.where"), "where", p, Role::IndexPredicate, table, cols);
-        }
-        for (j, entry) in index.columns.iter().enumerate() {
-            let (column, _) = crate::model::index_entry(entry);
-            let path = format!("indexes.{i}.columns.{j}");
-            if column.is_empty() {
-                self.at(src, &path, format!("`{entry}`: expected a column name optionally followed by ASC or DESC"));
-            } else if !cols.is_empty() {
-                self.column_ref(src, &path, table, cols, column);
-            }
-        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::fmt;
 mod checks;
 mod domains;
 pub mod grants;
+mod indexes;
 mod keys;
 mod native;
 mod sequences;
@@ -16,6 +17,7 @@ mod types;
 pub use checks::{Check, CheckKind, KeyChecks, Severity, Threshold, Window};
 pub use domains::Domain;
 pub use grants::{Grant, Grantee, Privilege};
+pub use indexes::{catalog_name, catalog_name_text, index_entry, Index, IndexColumn};
 pub use keys::{Action, Deferrable, ForeignKey, UniqueKey};
 pub use sequences::{Sequence, SequenceType};
 pub use types::{ColumnType, MAX_CHAR, MAX_VARCHAR, TYPE_NAMES};
@@ -210,18 +212,6 @@ pub struct CheckConstraint {
     pub expression: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Index {
-    pub name: String,
-    /// Column names, optionally followed by ` DESC`.
-    pub columns: Vec<String>,
-    #[serde(default)]
-    pub unique: bool,
-    #[serde(default, rename = "where")]
-    pub predicate: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "DistributionRepr", try_from = "DistributionRepr")]
 pub enum Distribution {
@@ -365,31 +355,6 @@ pub fn split_key(key: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// An index entry `column [ASC | DESC] [NULLS FIRST | NULLS LAST]`: the column (any name, with
-/// spaces too: the order is read from the end) and the order words upper-cased, "" if none.
-pub fn index_entry(entry: &str) -> (&str, String) {
-    const ORDERS: [&str; 8] = [
-        "ASC",
-        "DESC",
-        "NULLS FIRST",
-        "NULLS LAST",
-        "ASC NULLS FIRST",
-        "ASC NULLS LAST",
-        "DESC NULLS FIRST",
-        "DESC NULLS LAST",
-    ];
-    let entry = entry.trim();
-    let words: Vec<&str> = entry.split_whitespace().collect();
-    for k in (1..=3.min(words.len().saturating_sub(1))).rev() {
-        let order = words[words.len() - k..].join(" ").to_ascii_uppercase();
-        if ORDERS.contains(&order.as_str()) {
-            let at = words[words.len() - k].as_ptr() as usize - entry.as_ptr() as usize;
-            return (entry[..at].trim_end(), order);
-        }
-    }
-    (entry, String::new())
-}
-
 /// The key of `name` in the namespace of the object `key`: an index beside its table.
 pub fn sibling_key(key: &str, name: &str) -> String {
     match split_key(key).0 {
@@ -483,18 +448,5 @@ impl Project {
             views: self.views.iter().filter(|v| on(v.phase)).cloned().collect(),
             ..self.clone()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn index_entries_read_their_order_from_the_end() {
-        assert_eq!(index_entry("day desc nulls last"), ("day", "DESC NULLS LAST".into()));
-        assert_eq!(index_entry("Orders by date DESC"), ("Orders by date", "DESC".into()));
-        assert_eq!(index_entry("desc"), ("desc", String::new()));
-        assert_eq!(index_entry(" created at "), ("created at", String::new()));
     }
 }

@@ -15,7 +15,7 @@ mod printed;
 mod session;
 
 pub(in crate::dialect) use printed::{identifier, Cursor};
-pub use printed::{index_column, parse_constraint, to_refs, Constraint};
+pub use printed::{parse_constraint, to_refs, Constraint};
 pub use session::{Row, Rows, Session};
 
 /// What the catalog shows of the managed namespace.
@@ -418,7 +418,7 @@ mod tests {
         b.constraint("t", None, "FOREIGN KEY (a) REFERENCES ns.u(id)");
         b.constraint("t", Some("t_b_fkey"), "FOREIGN KEY (b) REFERENCES other.u(id)");
         b.constraint("t", Some("odd"), "CHECK (a > 0)");
-        let index = |name: &str| Index { name: name.into(), columns: vec!["a".into()], unique: false, predicate: None };
+        let index = |name: &str| Index::new(name, vec![IndexColumn::named("a")]);
         b.index("t", index("t_a"));
         b.index("mv", index("mv_a"));
         b.index("nowhere", index("x"));

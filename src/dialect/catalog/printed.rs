@@ -202,19 +202,6 @@ pub fn to_refs(sql: &str, home: &str, objects: &BTreeSet<String>, escapes: Escap
     (out, refs.into_iter().collect())
 }
 
-/// Index columns in one spelling: the column, then ` DESC`, ` NULLS FIRST` or
-/// ` DESC NULLS LAST` only where they differ from the default order.
-pub fn index_column(entry: &str) -> String {
-    let (column, order) = crate::model::index_entry(entry);
-    let order = match order.as_str() {
-        "" | "ASC" | "NULLS LAST" | "ASC NULLS LAST" => "",
-        "DESC" | "DESC NULLS FIRST" => " DESC",
-        "NULLS FIRST" | "ASC NULLS FIRST" => " NULLS FIRST",
-        _ => " DESC NULLS LAST",
-    };
-    format!("{column}{order}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,14 +301,5 @@ mod tests {
         assert_eq!(refs, vec!["t"]);
         let (expanded, _) = crate::sql::expand_refs(&body, "analytics").unwrap();
         assert_eq!(expanded, live.replace("analytics.t", "\"analytics\".\"t\""));
-    }
-
-    #[test]
-    fn index_columns_have_one_spelling() {
-        assert_eq!(index_column("event_date desc"), "event_date DESC");
-        assert_eq!(index_column("a ASC NULLS LAST"), "a");
-        assert_eq!(index_column("a desc nulls first"), "a DESC");
-        assert_eq!(index_column("a desc nulls last"), "a DESC NULLS LAST");
-        assert_eq!(index_column("a nulls first"), "a NULLS FIRST");
     }
 }

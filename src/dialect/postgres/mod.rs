@@ -3,6 +3,7 @@
 mod catalog;
 mod domains;
 mod enforcement;
+mod indexes;
 mod normalise;
 mod properties;
 

@@ -1,7 +1,9 @@
 //! The desired project as this server stores it, so it compares with the catalog exactly:
 //! native column types (`varchar` is `character varying`) through `format_type`, column defaults, CHECK expressions and partial-index predicates come back through
 //! `pg_get_expr` / `pg_get_constraintdef` from scratch copies of the tables, view bodies through
-//! `pg_get_viewdef` from scratch views over those copies, and index columns in one spelling.
+//! `pg_get_viewdef` from scratch views over those copies, and indexes' operator classes and
+//! collations (a default one is none) from scratch copies of the indexes, as the catalog read
+//! gives them (a materialized view's on a table of its columns).
 //!
 //! The scratch objects are temporary (the TEMP privilege suffices, no CREATE) and a view reads
 //! the scratch copies of what it reads, never a live table or view: diff takes no lock on a live
@@ -15,10 +17,11 @@
 
 use super::catalog::{snapshot, Scope};
 use super::Postgres;
-use crate::dialect::catalog::{index_column, Session};
+use crate::dialect::catalog::Session;
 use crate::dialect::Driver;
 use crate::error::{Error, Result};
-use crate::model::{Project, Table};
+use crate::model::{Dialect, Index, Project, Table};
+use crate::render::Renderer;
 use crate::sql::lexer::{ident_value, tokens, Escapes, Token};
 use crate::sql::refs::escape;
 use crate::sql::{expand_refs_with, ident};
@@ -58,6 +61,15 @@ fn view_of(i: usize) -> String {
     format!("scratch view {i}")
 }
 
+/// The table of the columns of view `i`, for its indexes.
+fn rows_of(i: usize) -> String {
+    format!("scratch rows {i}")
+}
+
+fn view_index_of(i: usize, j: usize) -> String {
+    format!("scratch view index {i} {j}")
+}
+
 pub(super) fn normalise(
     s: &mut Session,
     desired: &Project,
@@ -65,17 +77,11 @@ pub(super) fn normalise(
     warnings: &mut Vec<String>,
 ) -> Result<Project> {
     let mut out = desired.clone();
-    let indexes =
-        out.tables.iter_mut().flat_map(|t| &mut t.indexes).chain(out.views.iter_mut().flat_map(|v| &mut v.indexes));
-    for index in indexes {
-        index.columns = index.columns.iter().map(|c| index_column(c)).collect();
-    }
 
     // Copies of the tables whose texts the server spells, or that a view reads; every view.
     let read: BTreeSet<&str> = desired.views.iter().flat_map(|v| v.depends_on.iter().map(String::as_str)).collect();
     let copied = |t: &&Table| {
-        let partial = t.indexes.iter().any(|i| i.predicate.is_some());
-        partial
+        t.indexes.iter().any(spelled_by_server)
             || !t.check_constraints.is_empty()
             || t.columns.iter().any(|c| c.default.is_some() || c.ty.is_native())
             || read.contains(t.name.as_str())
@@ -95,6 +101,7 @@ pub(super) fn normalise(
         names.insert(key.clone(), name);
     }
 
+    let renderer = Renderer::new(Dialect::Postgres, &desired.namespace);
     let mut scratch: Vec<(String, String)> = Vec::new();
     // Domains first: the server spells their defaults and conditions as it stores them.
     for (i, (key, d)) in desired.domains.iter().enumerate() {
@@ -119,13 +126,8 @@ pub(super) fn normalise(
         let columns: Vec<String> = columns.chain(checks).collect();
         let name = ident(&names[&t.name]);
         scratch.push((format!("table {}", t.name), format!("CREATE TABLE pg_temp.{name} ({})", columns.join(", "))));
-        for (j, i) in t.indexes.iter().enumerate().filter(|(_, i)| i.predicate.is_some()) {
-            let (first, predicate) = (ident(&t.columns[0].name), i.predicate.as_deref().unwrap_or_default());
-            let index = ident(&index_of(*ti, j));
-            scratch.push((
-                format!("index {}", i.name),
-                format!("CREATE INDEX {index} ON pg_temp.{name} ({first}) WHERE {predicate}"),
-            ));
+        for (j, i) in t.indexes.iter().enumerate().filter(|(_, i)| spelled_by_server(i)) {
+            scratch.push(scratch_index(&renderer, &index_of(*ti, j), &format!("pg_temp.{name}"), i)?);
         }
     }
     for v in &views {
@@ -139,12 +141,24 @@ pub(super) fn normalise(
         let name = ident(&names[&v.name]);
         scratch.push((format!("view {}", v.name), format!("CREATE VIEW pg_temp.{name} AS\n{body}")));
     }
+    // A materialized view's indexes go on a table of its columns (no temporary one can exist).
+    for v in views.iter().filter(|v| v.indexes.iter().any(spelled_by_server)) {
+        let (at, view) = (position[v.name.as_str()], ident(&names[&v.name]));
+        let rows = format!("pg_temp.{}", ident(&rows_of(at)));
+        let create = format!("CREATE TABLE {rows} AS SELECT * FROM pg_temp.{view} WITH NO DATA");
+        scratch.push((format!("view {}", v.name), create));
+        for (j, i) in v.indexes.iter().enumerate().filter(|(_, i)| spelled_by_server(i)) {
+            scratch.push(scratch_index(&renderer, &view_index_of(at, j), &rows, i)?);
+        }
+    }
     if scratch.is_empty() {
         return Ok(out);
     }
     let printed = match create_scratch(s, &scratch, &stands)? {
         Ok((refused, printed)) => {
-            for (what, error) in refused {
+            // Once per object: a view refused also fails the table of its columns.
+            let mut said = BTreeSet::new();
+            for (what, error) in refused.into_iter().filter(|(what, _)| said.insert(what.clone())) {
                 warnings.push(format!("the server refuses the desired {what} ({error}); it is compared as written"));
             }
             printed
@@ -152,7 +166,7 @@ pub(super) fn normalise(
         Err(e) => {
             warnings.push(format!(
                 "cannot create temporary objects to normalise the desired schema ({e}); defaults, CHECK \
-                 expressions, index predicates and view bodies are compared as written"
+                 expressions, indexes and view bodies are compared as written"
             ));
             return Ok(out);
         }
@@ -174,7 +188,7 @@ pub(super) fn normalise(
         }
         for (j, i) in t.indexes.iter_mut().enumerate() {
             if let Some(stored) = copy.indexes.iter().find(|x| x.name == index_of(ti, j)) {
-                i.predicate = stored.predicate.as_deref().map(|p| back(p).0);
+                stored_as(i, stored, |p| back(p).0);
             }
         }
         for k in &mut t.check_constraints {
@@ -189,12 +203,39 @@ pub(super) fn normalise(
             d.check_constraints = stored.check_constraints.clone();
         }
     }
-    for v in out.views.iter_mut() {
+    for (at, v) in out.views.iter_mut().enumerate() {
         if let Some(stored) = names.get(&v.name).and_then(|n| stored.view(n)) {
             (v.sql, v.depends_on) = from_scratch(&stored.sql, &stands, &printed, true);
         }
+        let Some(copy) = copies.get(rows_of(at).as_str()) else { continue };
+        for (j, i) in v.indexes.iter_mut().enumerate() {
+            if let Some(stored) = copy.indexes.iter().find(|x| x.name == view_index_of(at, j)) {
+                stored_as(i, stored, |p| back(p).0);
+            }
+        }
     }
     Ok(out)
+}
+
+/// Whether the server spells part of an index otherwise than the YAML may: a predicate, an
+/// operator class (the default one is none) or a collation (the column's is none).
+fn spelled_by_server(i: &Index) -> bool {
+    i.predicate.is_some() || i.columns.iter().any(|c| !c.is_plain())
+}
+
+/// `(what, CREATE INDEX)` of the scratch copy `name` of index `i` on `relation`, as the
+/// migration would create it.
+fn scratch_index(renderer: &Renderer, name: &str, relation: &str, i: &Index) -> Result<(String, String)> {
+    let definition = renderer.text("index_definition", minijinja::context! { i => i })?;
+    let unique = if i.unique { "UNIQUE " } else { "" };
+    Ok((format!("index {}", i.name), format!("CREATE {unique}INDEX {} ON {relation} {definition}", ident(name))))
+}
+
+/// The desired index as the server stored its scratch copy (a predicate read back through
+/// `back`); its name and uniqueness are the YAML's.
+fn stored_as(i: &mut Index, stored: &Index, back: impl Fn(&str) -> String) {
+    let predicate = stored.predicate.as_deref().map(back);
+    *i = Index { name: std::mem::take(&mut i.name), unique: i.unique, predicate, ..stored.clone() };
 }
 
 /// Creates the scratch objects: Ok((refused objects and why, how the server prints each scratch

@@ -103,32 +103,26 @@ FROM pg_catalog.pg_index x
 JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = x.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_catalog.pg_am am ON am.oid = i.relam
 LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = i.reltablespace
 LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x')
 LEFT JOIN pg_catalog.pg_description id ON id.objoid = i.oid AND id.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND id.objsubid = 0
 CROSS JOIN LATERAL (VALUES
-  ('index method', CASE WHEN k.oid IS NULL THEN am.amname::pg_catalog.text END, CASE WHEN k.oid IS NULL THEN 'btree' END),
+  -- An index of its own holds these in the model (`indexes`); a constraint's index does not.
   -- The operator classes' subquery runs only for an index that has a non-default one: a
-  -- per-index unnest took most of the read on 2,000 indexes. (A collation differs from its
-  -- column's, which may itself be non-default: that one is read for every index.)
-  ('operator classes', CASE WHEN x.indclass::pg_catalog.oid[] OPERATOR(pg_catalog.&&)
+  -- per-index unnest took most of the read on 2,000 indexes.
+  ('operator classes', CASE WHEN k.oid IS NOT NULL AND x.indclass::pg_catalog.oid[] OPERATOR(pg_catalog.&&)
        ARRAY(SELECT oc.oid FROM pg_catalog.pg_opclass oc WHERE NOT oc.opcdefault) THEN (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(x.indexrelid, o.n::integer, true)
                           || ' ' || pg_catalog.quote_ident(oc.opcname), ', ' ORDER BY o.n)
      FROM pg_catalog.unnest(x.indclass::pg_catalog.oid[]) WITH ORDINALITY AS o(opc, n)
      JOIN pg_catalog.pg_opclass oc ON oc.oid = o.opc WHERE NOT oc.opcdefault) END, NULL),
-  ('collations', (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(x.indexrelid, o.n::integer, true)
+  ('collations', CASE WHEN k.oid IS NOT NULL THEN (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(x.indexrelid, o.n::integer, true)
                     || ' COLLATE ' || pg_catalog.quote_ident(co.collname), ', ' ORDER BY o.n)
      FROM pg_catalog.unnest(x.indcollation::pg_catalog.oid[]) WITH ORDINALITY AS o(coll, n)
      JOIN pg_catalog.pg_collation co ON co.oid = o.coll
      LEFT JOIN pg_catalog.pg_attribute ia ON ia.attrelid = x.indrelid AND ia.attnum = x.indkey[o.n - 1]
-     WHERE o.n <= x.indnkeyatts AND o.coll <> 0 AND o.coll <> COALESCE(ia.attcollation, 100)), NULL),
-  ('INCLUDE', CASE WHEN k.oid IS NULL AND x.indnatts > x.indnkeyatts THEN
-     (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(x.indexrelid, g.n, true), ', ' ORDER BY g.n)
-      FROM pg_catalog.generate_series(x.indnkeyatts + 1, x.indnatts) AS g(n)) END, NULL),
-  ('storage parameters', pg_catalog.array_to_string(i.reloptions, ', '), NULL),
+     WHERE o.n <= x.indnkeyatts AND o.coll <> 0 AND o.coll <> COALESCE(ia.attcollation, 100)) END, NULL),
+  ('storage parameters', CASE WHEN k.oid IS NOT NULL THEN pg_catalog.array_to_string(i.reloptions, ', ') END, NULL),
   ('tablespace', ts.spcname::pg_catalog.text, NULL),
-  ('NULLS NOT DISTINCT', CASE WHEN k.oid IS NULL AND x.indnullsnotdistinct THEN 'yes' END, NULL),
   ('valid', CASE WHEN NOT x.indisvalid THEN 'no (the server does not use it)' END, NULL),
   ('clustered on', CASE WHEN x.indisclustered THEN 'yes' END, NULL),
   ('comment', id.description, NULL)

@@ -3,7 +3,7 @@
 
 use crate::model::{
     Action, CheckConstraint, Column, ColumnType, Deferrable, Dialect, Distribution, ForeignKey, Grant, Grantee,
-    Identity, Index, Privilege, Project, Sequence, SortKey, SortKind, Table, UniqueKey, View,
+    Identity, Index, IndexColumn, Privilege, Project, Sequence, SortKey, SortKind, Table, UniqueKey, View,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -124,14 +124,39 @@ struct SortKeyDoc {
     columns: Vec<String>,
 }
 
+/// An index; its options where they are not the defaults (states before them hold none).
 #[derive(Serialize, Deserialize)]
 struct IndexDoc {
     name: String,
-    columns: Vec<String>,
+    columns: Vec<IndexColumnDoc>,
     #[serde(default)]
     unique: bool,
     #[serde(default, rename = "where")]
     predicate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    using: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    include: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    with: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    nulls_not_distinct: bool,
+}
+
+/// A key column as its entry (`day DESC`), or with an operator class or collation.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum IndexColumnDoc {
+    Entry(String),
+    Options {
+        column: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        order: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        opclass: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        collation: Option<String>,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -388,13 +413,47 @@ impl From<SortKeyDoc> for SortKey {
 
 impl From<&Index> for IndexDoc {
     fn from(i: &Index) -> Self {
-        IndexDoc { name: i.name.clone(), columns: i.columns.clone(), unique: i.unique, predicate: i.predicate.clone() }
+        let column = |c: &IndexColumn| match c.is_plain() {
+            true => IndexColumnDoc::Entry(c.entry()),
+            false => IndexColumnDoc::Options {
+                column: c.column.clone(),
+                order: c.order().trim_start().to_string(),
+                opclass: c.opclass.clone(),
+                collation: c.collation.clone(),
+            },
+        };
+        IndexDoc {
+            name: i.name.clone(),
+            columns: i.columns.iter().map(column).collect(),
+            unique: i.unique,
+            predicate: i.predicate.clone(),
+            using: i.using.clone(),
+            include: i.include.clone(),
+            with: i.with.clone(),
+            nulls_not_distinct: i.nulls_not_distinct,
+        }
     }
 }
 
 impl From<IndexDoc> for Index {
     fn from(i: IndexDoc) -> Self {
-        Index { name: i.name, columns: i.columns, unique: i.unique, predicate: i.predicate }
+        let entry = |e: &str| IndexColumn::parse(e).unwrap_or_else(|| IndexColumn::named(e));
+        let column = |c: IndexColumnDoc| match c {
+            IndexColumnDoc::Entry(e) => entry(&e),
+            IndexColumnDoc::Options { column, order, opclass, collation } => {
+                IndexColumn { opclass, collation, ..IndexColumn::ordered(column, &order) }
+            }
+        };
+        Index {
+            columns: i.columns.into_iter().map(column).collect(),
+            unique: i.unique,
+            predicate: i.predicate,
+            using: i.using,
+            include: i.include,
+            with: i.with,
+            nulls_not_distinct: i.nulls_not_distinct,
+            ..Index::new(i.name, vec![])
+        }
     }
 }
 

@@ -75,3 +75,46 @@ fn grants_round_trip_and_are_absent_when_not_managed() {
     let bad = table(r#", "grants": [{"to": "team x", "privileges": ["select"]}]"#);
     assert!(parse(&doc(&[bad])).unwrap_err().contains("unknown grantee"));
 }
+
+/// An index's options are written only where set, and a state written before they existed
+/// reads as plain indexes without counting as edited (its checksum is over the same text).
+#[test]
+fn index_options_round_trip_and_are_absent_when_not_set() {
+    let doc = |indexes: &str| {
+        let table = format!(
+            r#"{{"name": "t", "phase": 1, "columns": [], "distribution": {{"style": "auto"}},
+                "sort_key": {{"kind": "auto"}}, "backup": true, "indexes": [{indexes}]}}"#
+        );
+        let project = format!(
+            r#"{{"name": "p", "namespace": "ns", "dialects": ["postgres"], "phases": [1], "tables": [{table}], "views": []}}"#
+        );
+        let digest = project_digest(&serde_json::from_str(&project).unwrap());
+        format!(r#"{{"document": "{DOCUMENT}", "format": 3, "project_sha256": "{digest}", "project": {project}}}"#)
+    };
+    let old = doc(r#"{"name": "t_day", "columns": ["day desc", "id"], "unique": true, "where": null}"#);
+    let state = parse(&old).unwrap();
+    assert!(!state.edited && !state.outdated);
+    let index = &state.project.as_ref().unwrap().tables[0].indexes[0];
+    assert_eq!(index.columns.iter().map(|c| c.entry()).collect::<Vec<_>>(), ["day DESC", "id"]);
+    assert!(index.using.is_none() && index.include.is_empty() && index.with.is_empty() && !index.nulls_not_distinct);
+    let text = state.text();
+    for absent in ["using", "include", "with", "nulls_not_distinct", "opclass"] {
+        assert!(!text.contains(&format!("\"{absent}\"")), "{text}");
+    }
+
+    let full = doc(
+        r#"{"name": "t_slug", "columns": [{"column": "slug", "order": "DESC NULLS LAST", "opclass": "public.gin_trgm_ops",
+            "collation": "C"}, "id"], "unique": true, "where": null, "using": "gin", "include": ["x"],
+            "with": {"fillfactor": "70"}, "nulls_not_distinct": true}"#,
+    );
+    let state = parse(&full).unwrap();
+    assert!(!state.edited);
+    let index = &state.project.as_ref().unwrap().tables[0].indexes[0];
+    let slug = &index.columns[0];
+    assert_eq!(slug.to_string(), "slug COLLATE C public.gin_trgm_ops DESC NULLS LAST");
+    assert_eq!((index.using.as_deref(), index.include.len(), index.nulls_not_distinct), (Some("gin"), 1, true));
+    assert_eq!(index.with.get("fillfactor").map(String::as_str), Some("70"));
+    let again = parse(&state.text()).unwrap();
+    assert_eq!(again.project, state.project);
+    assert!(!again.edited);
+}
