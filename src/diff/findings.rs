@@ -5,95 +5,11 @@
 use super::describe::{
     check_text, column_text, columns, comment_text, hint, index_text, key_text, mv_options, table_text, yes_no,
 };
+pub use super::kind::Kind;
 pub use super::unmanaged::{ignore_rule, Unmanaged};
 use super::{Change, ColumnChanges, Key, KeyKind, TableChange, ViewChanges};
 use crate::model::{display_key, Column, Grant, Project, Table, View};
 use serde::Serialize;
-use std::fmt;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    MissingTable,
-    ExtraTable,
-    MissingEnum,
-    ExtraEnum,
-    /// An enum type whose values differ (added, removed or in another order).
-    EnumValues,
-    MissingExtension,
-    ExtraExtension,
-    MissingSequence,
-    ExtraSequence,
-    /// A sequence whose options (type, start, increment, bounds, cache, cycle) differ.
-    SequenceOptions,
-    MissingView,
-    ExtraView,
-    /// A view where the YAML has a materialized view, or the reverse.
-    ViewKind,
-    MissingColumn,
-    ExtraColumn,
-    /// A missing and an extra column of the same definition: most likely renamed by hand.
-    RenamedColumn,
-    ColumnType,
-    Nullability,
-    Default,
-    Identity,
-    PrimaryKey,
-    UniqueKey,
-    ForeignKey,
-    MissingIndex,
-    ExtraIndex,
-    Index,
-    Distribution,
-    SortKey,
-    Encoding,
-    Backup,
-    ViewBody,
-    MvOptions,
-    /// A materialized view the server can no longer refresh.
-    MvState,
-    Comment,
-    /// A grant the YAML declares and the database lacks, or the reverse.
-    Grant,
-    /// A CHECK constraint only on one side, or of another expression; `ignore:` can name one
-    /// the YAML does not declare (`check_constraint <table>.<name>`).
-    CheckConstraint,
-    // What the catalog shows on a managed table and the model does not hold (`Unmanaged`):
-    // reported unless `ignore:` lists it (`<kind> <table>.<name>`).
-    /// An identity column GENERATED ALWAYS (the YAML's identity is BY DEFAULT).
-    IdentityGeneration,
-    Trigger,
-    /// A row-level security policy.
-    Policy,
-    /// Row-level security enabled on the table.
-    RowLevelSecurity,
-    /// A rewrite rule (CREATE RULE).
-    Rule,
-    /// The relative order of the columns both sides have (COPY and INSERT without a column
-    /// list load by position).
-    ColumnPosition,
-    /// A property the YAML cannot express with another value than the tool's DDL gives it
-    /// (an index's operator class, a table's owner, a foreign key's ON DELETE, ...).
-    Unmodelled,
-    /// An object in a managed namespace the YAML cannot hold (a function, a domain, a sequence
-    /// no column owns, ...).
-    Unmanaged,
-}
-
-impl Kind {
-    /// What no migration of the tool creates, changes or drops: the catalog holds it, the model
-    /// does not (`unmodelled`, `unmanaged` and the kinds that name one such thing).
-    pub fn is_unmanaged(self) -> bool {
-        super::unmanaged::IGNORABLE.contains(&self) && self != Kind::CheckConstraint
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = serde_json::to_value(self).ok();
-        f.write_str(name.as_ref().and_then(|v| v.as_str()).unwrap_or_default())
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -202,14 +118,6 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
             (None, None) => continue,
         };
         let expected = match u.kind {
-            // Only where the YAML has an identity: otherwise the `identity` finding says it all.
-            Kind::IdentityGeneration => {
-                let column = desired.table(&u.table).and_then(|t| t.column(u.item.as_deref()?));
-                if column.is_none_or(|c| c.identity.is_none()) {
-                    continue;
-                }
-                Some("BY DEFAULT".into())
-            }
             Kind::RowLevelSecurity => Some("disabled".into()),
             _ if u.is_grant() && grants.is_none() => continue,
             _ => u.expected.clone(),
@@ -317,6 +225,25 @@ impl Findings<'_> {
         }
     }
 
+    /// One finding per property of a dialect's own that differs (`changed`), each value as
+    /// `show` gives it: (the YAML's, the database's).
+    fn attributes(
+        &mut self,
+        owner: &str,
+        item: Option<&str>,
+        changed: &[&'static str],
+        show: impl Fn(&str) -> (String, String),
+    ) {
+        for property in changed {
+            let (expected, actual) = show(property);
+            self.add(Kind::Attribute, owner, item, Some(expected), Some(actual));
+            if let Some(f) = self.list.last_mut() {
+                f.property = Some(property.to_string());
+                f.hint = crate::dialect::postgres::attrs::hint(property).to_string();
+            }
+        }
+    }
+
     /// YAML value first, database value second.
     fn pair<T>(&mut self, kind: Kind, owner: &str, item: Option<&str>, d: T, l: T, show: impl Fn(T) -> String) {
         self.add(kind, owner, item, Some(show(d)), Some(show(l)));
@@ -344,7 +271,8 @@ fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(
             continue;
         }
         let same = |c: &&Column| {
-            (&c.ty, c.nullable, &c.default, c.identity) == (&dc.ty, dc.nullable, &dc.default, dc.identity)
+            (&c.ty, c.nullable, &c.default, c.identity, &c.postgres)
+                == (&dc.ty, dc.nullable, &dc.default, dc.identity, &dc.postgres)
         };
         let candidates: Vec<usize> = extra.iter().enumerate().filter(|(_, c)| same(c)).map(|(i, _)| i).collect();
         if let [only] = candidates[..] {
@@ -377,6 +305,9 @@ fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(
             }
             TableChange::SortKey { from, to } => f.pair(Kind::SortKey, name, None, to, from, |s| s.to_string()),
             TableChange::Backup { from, to } => f.pair(Kind::Backup, name, None, *to, *from, yes_no),
+            TableChange::Postgres { from, to } => {
+                f.attributes(name, None, &from.changed(to), |p| (to.shown(p), from.shown(p)))
+            }
             TableChange::Comment { from, to } => f.pair(Kind::Comment, name, None, to, from, comment_text),
             TableChange::Grants { revoke, grant } => f.grants(name, revoke, grant),
             _ => {}
@@ -460,6 +391,14 @@ fn column(f: &mut Findings, table: &str, d: &Column, l: &Column, changed: Column
     if has(ColumnChanges::COMMENT) {
         f.pair(Kind::Comment, table, at, &d.description, &l.description, comment_text);
     }
+    if has(ColumnChanges::POSTGRES) {
+        let mut changed = l.postgres.changed(&d.postgres);
+        // Where only one side has an identity, the `identity` finding says it all.
+        if d.identity.is_none() || l.identity.is_none() {
+            changed.retain(|p| !crate::dialect::postgres::attrs::IDENTITY_WORDS.contains(p));
+        }
+        f.attributes(table, at, &changed, |p| (d.postgres.shown(p), l.postgres.shown(p)));
+    }
 }
 
 fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
@@ -493,6 +432,9 @@ fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
     }
     if changed.comment {
         f.pair(Kind::Comment, name, None, &d.description, &l.description, comment_text);
+    }
+    if changed.postgres {
+        f.attributes(name, None, &l.postgres.changed(&d.postgres), |p| (d.postgres.shown(p), l.postgres.shown(p)));
     }
     if let Some((revoke, grant)) = super::grants(&l.grants, &d.grants) {
         f.grants(name, &revoke, &grant);

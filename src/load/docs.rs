@@ -109,6 +109,22 @@ pub(super) struct TableDoc {
     pub(super) key_checks: Option<KeyChecks>,
     /// None: the table's own grants are not managed; `[]`: managed, none of its own.
     pub(super) grants: Option<Vec<GrantDoc>>,
+    /// PostgreSQL `UNLOGGED`: not written to the WAL, emptied after a crash, not replicated.
+    #[serde(default)]
+    pub(super) unlogged: bool,
+    /// PostgreSQL storage parameters: `{ fillfactor: 50, toast.autovacuum_enabled: false }`.
+    #[serde(default)]
+    pub(super) with: BTreeMap<String, ParameterDoc>,
+}
+
+/// A storage parameter's value: a number, `true`/`false`, or a word (`auto`).
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub(super) enum ParameterDoc {
+    Flag(bool),
+    Integer(i64),
+    Number(f64),
+    Word(String),
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -124,6 +140,10 @@ pub(super) struct ColumnDoc {
     pub(super) nullable: Option<bool>,
     pub(super) default: Option<String>,
     pub(super) identity: Option<IdentityDoc>,
+    /// PostgreSQL: the column's collation, a name of pg_catalog (`C`, `POSIX`, `en_US.utf8`).
+    pub(super) collation: Option<String>,
+    /// PostgreSQL: `GENERATED ALWAYS AS (<expression>) STORED`, the expression over the row.
+    pub(super) generated: Option<String>,
     #[serde(default)]
     pub(super) primary_key: bool,
     #[serde(default)]
@@ -305,6 +325,14 @@ pub(super) struct ViewDoc {
     /// Redshift `WITH NO SCHEMA BINDING` (a plain view only).
     #[serde(default)]
     pub(super) late_binding: bool,
+    /// PostgreSQL `WITH LOCAL | CASCADED CHECK OPTION` (a plain view only).
+    pub(super) check_option: Option<crate::dialect::postgres::attrs::CheckOption>,
+    /// PostgreSQL `security_barrier` (a plain view only).
+    #[serde(default)]
+    pub(super) security_barrier: bool,
+    /// PostgreSQL `security_invoker` (a plain view only).
+    #[serde(default)]
+    pub(super) security_invoker: bool,
     pub(super) sql: String,
 }
 
@@ -317,8 +345,38 @@ pub(super) struct GrantDoc {
     pub(super) privileges: Vec<String>,
 }
 
-/// `identity: true` or `identity: { seed: 1, step: 1 }`.
-pub(super) struct IdentityDoc(pub(super) Option<Identity>);
+/// `identity: true` or `identity: { seed: 1, step: 1 }`, with PostgreSQL's options.
+pub(super) struct IdentityDoc(pub(super) Option<IdentityMapDoc>);
+
+/// An identity as a mapping: its seed and step, and on PostgreSQL whether it is GENERATED
+/// ALWAYS and its sequence's options (`sequences:` spells them alike).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IdentityMapDoc {
+    #[serde(default = "one_i64")]
+    pub(super) seed: i64,
+    #[serde(default = "one_i64")]
+    pub(super) step: i64,
+    /// PostgreSQL GENERATED ALWAYS: explicit values are refused (default false: BY DEFAULT).
+    #[serde(default)]
+    pub(super) always: bool,
+    pub(super) min: Option<i64>,
+    pub(super) max: Option<i64>,
+    /// Values preallocated per session (default 1).
+    pub(super) cache: Option<i64>,
+    #[serde(default)]
+    pub(super) cycle: bool,
+}
+
+impl IdentityMapDoc {
+    pub(super) fn identity(&self) -> Identity {
+        Identity { seed: self.seed, step: self.step }
+    }
+}
+
+fn one_i64() -> i64 {
+    1
+}
 
 impl JsonSchema for IdentityDoc {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -327,8 +385,8 @@ impl JsonSchema for IdentityDoc {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "`true`, `false` or `{ seed: N, step: N }`",
-            "anyOf": [{ "type": "boolean" }, generator.subschema_for::<Identity>()]
+            "description": "`true`, `false` or `{ seed: N, step: N }` (PostgreSQL also `always`, `min`, `max`, `cache`, `cycle`)",
+            "anyOf": [{ "type": "boolean" }, generator.subschema_for::<IdentityMapDoc>()]
         })
     }
 }
@@ -342,10 +400,19 @@ impl<'de> Deserialize<'de> for IdentityDoc {
                 f.write_str("`true`, `false` or `{ seed: N, step: N }`")
             }
             fn visit_bool<E: de::Error>(self, on: bool) -> Result<IdentityDoc, E> {
-                Ok(IdentityDoc(on.then_some(Identity { seed: 1, step: 1 })))
+                let plain = || IdentityMapDoc {
+                    seed: 1,
+                    step: 1,
+                    always: false,
+                    min: None,
+                    max: None,
+                    cache: None,
+                    cycle: false,
+                };
+                Ok(IdentityDoc(on.then(plain)))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IdentityDoc, A::Error> {
-                Identity::deserialize(de::value::MapAccessDeserializer::new(map)).map(|i| IdentityDoc(Some(i)))
+                IdentityMapDoc::deserialize(de::value::MapAccessDeserializer::new(map)).map(|i| IdentityDoc(Some(i)))
             }
         }
         d.deserialize_any(V)

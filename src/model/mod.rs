@@ -8,6 +8,7 @@ use std::fmt;
 mod checks;
 pub mod grants;
 mod keys;
+mod names;
 mod native;
 mod sequences;
 pub mod targets;
@@ -15,6 +16,7 @@ mod types;
 pub use checks::{Check, CheckKind, KeyChecks, Severity, Threshold, Window};
 pub use grants::{Grant, Grantee, Privilege};
 pub use keys::{Action, Deferrable, ForeignKey, UniqueKey};
+pub use names::{display_key, index_entry, sibling_key, split_key};
 pub use sequences::{Sequence, SequenceType};
 pub use types::{ColumnType, MAX_CHAR, MAX_VARCHAR, TYPE_NAMES};
 
@@ -126,6 +128,9 @@ pub struct Table {
     /// merged; None: not managed (nothing granted, revoked or compared).
     #[serde(default)]
     pub grants: Option<Vec<Grant>>,
+    /// What only PostgreSQL has of a table (UNLOGGED, storage parameters).
+    #[serde(default, skip_serializing_if = "crate::dialect::postgres::attrs::is_default")]
+    pub postgres: crate::dialect::postgres::attrs::TableAttrs,
 }
 
 impl Table {
@@ -169,6 +174,9 @@ pub struct Column {
     pub renamed_from: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// What only PostgreSQL has of a column (collation, generation, identity options, serial).
+    #[serde(default, skip_serializing_if = "crate::dialect::postgres::attrs::is_default")]
+    pub postgres: crate::dialect::postgres::attrs::ColumnAttrs,
 }
 
 /// A column's value looked up in a reference table: the `value` of the reference row whose
@@ -337,6 +345,9 @@ pub struct View {
     /// As for tables; a view's grants are SELECT only.
     #[serde(default)]
     pub grants: Option<Vec<Grant>>,
+    /// What only PostgreSQL has of a plain view (its check option and security options).
+    #[serde(default, skip_serializing_if = "crate::dialect::postgres::attrs::is_default")]
+    pub postgres: crate::dialect::postgres::attrs::ViewAttrs,
 }
 
 impl View {
@@ -347,58 +358,6 @@ impl View {
             (false, true) => "late-binding view",
             (false, false) => "view",
         }
-    }
-}
-
-/// An object's name in the project (its key) split into namespace and name: `orders` lives in
-/// the project's namespace (None), `staging.orders` in `staging`. Names are identifiers without
-/// a dot, so the first `.` is always the separator.
-pub fn split_key(key: &str) -> (Option<&str>, &str) {
-    match key.split_once('.') {
-        Some((ns, name)) => (Some(ns), name),
-        None => (None, key),
-    }
-}
-
-/// An index entry `column [ASC | DESC] [NULLS FIRST | NULLS LAST]`: the column (any name, with
-/// spaces too: the order is read from the end) and the order words upper-cased, "" if none.
-pub fn index_entry(entry: &str) -> (&str, String) {
-    const ORDERS: [&str; 8] = [
-        "ASC",
-        "DESC",
-        "NULLS FIRST",
-        "NULLS LAST",
-        "ASC NULLS FIRST",
-        "ASC NULLS LAST",
-        "DESC NULLS FIRST",
-        "DESC NULLS LAST",
-    ];
-    let entry = entry.trim();
-    let words: Vec<&str> = entry.split_whitespace().collect();
-    for k in (1..=3.min(words.len().saturating_sub(1))).rev() {
-        let order = words[words.len() - k..].join(" ").to_ascii_uppercase();
-        if ORDERS.contains(&order.as_str()) {
-            let at = words[words.len() - k].as_ptr() as usize - entry.as_ptr() as usize;
-            return (entry[..at].trim_end(), order);
-        }
-    }
-    (entry, String::new())
-}
-
-/// The key of `name` in the namespace of the object `key`: an index beside its table.
-pub fn sibling_key(key: &str, name: &str) -> String {
-    match split_key(key).0 {
-        Some(ns) => format!("{ns}.{name}"),
-        None => name.to_string(),
-    }
-}
-
-/// `ns.name` for messages, whichever namespace the object `key` lives in; `home` is the
-/// project's namespace.
-pub fn display_key(home: &str, key: &str) -> String {
-    match split_key(key) {
-        (Some(_), _) => key.to_string(),
-        (None, name) => format!("{home}.{name}"),
     }
 }
 
@@ -477,18 +436,5 @@ impl Project {
             views: self.views.iter().filter(|v| on(v.phase)).cloned().collect(),
             ..self.clone()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn index_entries_read_their_order_from_the_end() {
-        assert_eq!(index_entry("day desc nulls last"), ("day", "DESC NULLS LAST".into()));
-        assert_eq!(index_entry("Orders by date DESC"), ("Orders by date", "DESC".into()));
-        assert_eq!(index_entry("desc"), ("desc", String::new()));
-        assert_eq!(index_entry(" created at "), ("created at", String::new()));
     }
 }
