@@ -264,7 +264,8 @@ mod tests {
         };
         let v =
             ViewAttrs { check_option: Some(CheckOption::Cascaded), security_barrier: true, security_invoker: false };
-        let options: Vec<(&str, &str)> = v.options().iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let written = v.options();
+        let options: Vec<(&str, &str)> = written.iter().map(|(k, v)| (*k, v.as_str())).collect();
         assert_eq!(read(&options), (v, vec![]));
         assert_eq!(read(&[("security_invoker", "on")]).0.security_invoker, true);
         assert_eq!(read(&[("odd", "1")]).1, ["odd=1"]);
