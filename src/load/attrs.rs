@@ -86,15 +86,23 @@ impl Loader<'_> {
                 ("identity", identity.is_some()),
                 ("derived", c.derived.is_some()),
                 ("lookup", c.lookup.is_some()),
-                ("type", serial),
             ];
             for (field, _) in others.iter().filter(|(_, set)| *set) {
-                self.at(src, &at("generated"), format!("a generated column takes no `{field}` of that kind"));
+                let message = format!("a generated column takes no `{field}`: its value is its expression's");
+                self.at(src, &at("generated"), message);
             }
-            self.expression_over(src, &at("generated"), "generated", expr, Role::Generated, table, cols);
+            if serial {
+                self.at(src, &at("generated"), "a serial column cannot be generated");
+            }
+            let read = self.expression_over(src, &at("generated"), "generated", expr, Role::Generated, table, cols);
+            if read.contains(&c.name) {
+                self.at(src, &at("generated"), "a generated column cannot read itself");
+            }
         }
         let mut sequence = Sequence::default();
-        if let (Some(id), Some(seq_type)) = (identity, SequenceType::of(ty)) {
+        // A step or seed the loader refuses is said once, there.
+        let valid = identity.filter(|i| i.step > 0 && i.seed >= 0);
+        if let (Some(id), Some(seq_type)) = (valid, SequenceType::of(ty)) {
             let full = Sequence {
                 ty: Some(seq_type),
                 start: Some(id.seed),

@@ -118,13 +118,41 @@ pub(super) struct TableDoc {
 }
 
 /// A storage parameter's value: a number, `true`/`false`, or a word (`auto`).
-#[derive(Deserialize, JsonSchema)]
+#[derive(JsonSchema)]
 #[serde(untagged)]
 pub(super) enum ParameterDoc {
     Flag(bool),
     Integer(i64),
     Number(f64),
     Word(String),
+}
+
+impl<'de> Deserialize<'de> for ParameterDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ParameterDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, true, false or a word")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ParameterDoc, E> {
+                Ok(ParameterDoc::Flag(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ParameterDoc, E> {
+                Ok(ParameterDoc::Integer(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ParameterDoc, E> {
+                i64::try_from(v).map(ParameterDoc::Integer).map_err(|_| E::custom("the number is too large"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ParameterDoc, E> {
+                Ok(ParameterDoc::Number(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ParameterDoc, E> {
+                Ok(ParameterDoc::Word(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize, JsonSchema)]

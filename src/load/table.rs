@@ -44,7 +44,7 @@ impl Loader<'_> {
                 self.at(src, &at("name"), format!("column `{}` is declared twice in table `{name}`", c.name));
             }
             let serial = super::attrs::serial_type(&c.ty);
-            let Some(ty) = serial.clone().or_else(|| self.column_type(src, &at("type"), &c.ty)) else {
+            let Some(ty) = self.column_type(src, &at("type"), &c.ty) else {
                 continue;
             };
             let in_pk = primary_key.contains(&c.name);

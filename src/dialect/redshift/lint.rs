@@ -98,12 +98,22 @@ fn postgres_only_attrs(out: &mut Vec<Lint>, object: &str, properties: Vec<&str>,
             "serial" => "declare an integer column with `identity: true`",
             "persistence" => "leave `unlogged` out (`backup: false` keeps a table out of snapshots)",
             "storage parameters" => "leave `with` out: Redshift manages its storage itself",
-            _ => "leave it out: it is a PostgreSQL view option",
+            _ => "leave it out: Redshift views take no options",
         };
-        let message = format!(
-            "`{}` ({property}) is PostgreSQL's only, and Redshift is a target dialect of this project",
-            postgres_key(property)
-        );
+        let what = match property {
+            "collation" => "column collations",
+            "generated" => "generated columns",
+            "identity generation" => "identities GENERATED ALWAYS",
+            "identity options" => "identity sequence options",
+            "serial" => "serial types",
+            "persistence" => "unlogged tables",
+            "storage parameters" => "storage parameters",
+            "check option" => "view check options",
+            "security barrier" => "security barrier views",
+            _ => "security invoker views",
+        };
+        let key = postgres_key(property);
+        let message = format!("Redshift has no {what} (`{key}`), and Redshift is a target dialect of this project");
         out.push(at(object, &path(property), message, Some(help)));
     }
 }
