@@ -161,7 +161,9 @@ pub(super) struct ColumnDoc {
     pub(super) name: String,
     /// A portable type (`integer`, `varchar(64)`, `decimal(12,2)`), an enum declared under
     /// `enums:`, or an array of one (`text[]`); in a project whose `dialects:` are [postgres],
-    /// any PostgreSQL type (`tsvector`, `numeric`, `bit varying(8)`, `public.citext`).
+    /// any PostgreSQL type (`tsvector`, `numeric`, `bit varying(8)`, `public.citext`). PostgreSQL's
+    /// `serial`, `bigserial` and `smallserial`: an integer whose default draws from a sequence
+    /// the column owns.
     // Parsed in the semantic pass, so a bad type gets its exact position and a suggestion.
     #[serde(rename = "type")]
     pub(super) ty: String,
@@ -380,6 +382,7 @@ pub(super) struct IdentityDoc(pub(super) Option<IdentityMapDoc>);
 /// ALWAYS and its sequence's options (`sequences:` spells them alike).
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Identity")]
 pub(super) struct IdentityMapDoc {
     #[serde(default = "one_i64")]
     pub(super) seed: i64,
