@@ -201,7 +201,8 @@ fn serial_columns_are_adopted_as_serials() {
     assert!(out.status.success(), "{}", text(&out));
     let path = project.join("schema/tables/events.yaml");
     let yaml = std::fs::read_to_string(&path).unwrap();
-    for column in ["{ name: id, type: bigserial }", "{ name: seq, type: serial }", "{ name: small, type: smallserial }"] {
+    for column in ["{ name: id, type: bigserial }", "{ name: seq, type: serial }", "{ name: small, type: smallserial }"]
+    {
         assert!(yaml.contains(column), "{yaml}");
     }
     assert!(!yaml.contains("nextval") && !yaml.contains("identity"), "{yaml}");
