@@ -267,7 +267,7 @@ mod tests {
         let written = v.options();
         let options: Vec<(&str, &str)> = written.iter().map(|(k, v)| (*k, v.as_str())).collect();
         assert_eq!(read(&options), (v, vec![]));
-        assert_eq!(read(&[("security_invoker", "on")]).0.security_invoker, true);
+        assert!(read(&[("security_invoker", "on")]).0.security_invoker);
         assert_eq!(read(&[("odd", "1")]).1, ["odd=1"]);
     }
 
