@@ -157,11 +157,13 @@ fn table_section(w: &mut String, project: &Project, t: &Table) {
             Some(e) => format!("{} (encode {e})", c.ty),
             None => c.ty.to_string(),
         };
-        let default = match (&c.identity, &c.default) {
-            (Some(i), _) if (i.seed, i.step) == (1, 1) => "identity".to_string(),
-            (Some(i), _) => format!("identity (seed {}, step {})", i.seed, i.step),
-            (None, Some(d)) => code(d),
-            (None, None) => String::new(),
+        let default = match (&c.identity, &c.default, &c.postgres.generated) {
+            (Some(i), _, _) if (i.seed, i.step) == (1, 1) => "identity".to_string(),
+            (Some(i), _, _) => format!("identity (seed {}, step {})", i.seed, i.step),
+            (None, Some(d), _) => code(d),
+            (None, None, Some(g)) => format!("generated: {}", code(g)),
+            (None, None, None) if c.postgres.serial => "serial".to_string(),
+            (None, None, None) => String::new(),
         };
         let mut description = c.description.clone().unwrap_or_default();
         if let Some(expr) = &c.derived {

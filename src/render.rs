@@ -78,6 +78,9 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("redshift", "restore_privileges", include_str!("../templates/redshift/restore_privileges.sql.j2")),
     ("common", "grant_usage", include_str!("../templates/common/grant_usage.sql.j2")),
     ("postgres", "set_schema", include_str!("../templates/postgres/set_schema.sql.j2")),
+    ("postgres", "attrs", include_str!("../templates/postgres/attrs.sql.j2")),
+    ("postgres", "regenerate_column", include_str!("../templates/postgres/regenerate_column.sql.j2")),
+    ("postgres", "set_options", include_str!("../templates/postgres/set_options.sql.j2")),
     // Enum types are PostgreSQL's: the Redshift lint refuses them.
     ("postgres", "create_enum", include_str!("../templates/postgres/create_enum.sql.j2")),
     ("postgres", "add_enum_value", include_str!("../templates/postgres/add_enum_value.sql.j2")),
@@ -117,6 +120,16 @@ impl Renderer {
         let ns = namespace.to_string();
         env.add_filter("qualify", move |key: &str| qualified(&ns, key));
         env.add_global("saved_privileges_table", crate::layout::SAVED_PRIVILEGES_TABLE);
+        // The model leaves PostgreSQL's attributes out where they are the defaults.
+        use crate::dialect::postgres::attrs::{ColumnAttrs, TableAttrs, ViewAttrs};
+        let defaults = serde_json::json!({
+            "column": ColumnAttrs::default(),
+            "table": TableAttrs::default(),
+            "view": ViewAttrs::default(),
+        });
+        env.add_global("postgres_defaults", Value::from_serialize(defaults));
+        // A view's options as the catalog stores them (`ViewAttrs::options`).
+        env.add_filter("view_options", |v: ViaDeserialize<ViewAttrs>| Value::from_serialize(v.0.options()));
         // The object's name without its namespace (RENAME TO takes no schema), and its namespace.
         env.add_filter("bare", |key: &str| crate::model::split_key(key).1.to_string());
         let ns = namespace.to_string();

@@ -182,8 +182,12 @@ fn what_the_yaml_cannot_name_is_ignored_so_the_project_loads_and_diffs_clean() {
     assert!(!elsewhere.exists());
 }
 
+/// A serial (a default of `nextval` on a sequence the column owns, with PostgreSQL's name and
+/// options) is adopted as `type: serial`, so a rebuild has the same sequences and defaults; one
+/// the YAML declares as an identity (projects adopted before serials were modelled) compares
+/// equal to that identity.
 #[test]
-fn serial_columns_are_adopted_as_identities() {
+fn serial_columns_are_adopted_as_serials() {
     let url = common::fresh_database();
     psql(
         &url,
@@ -195,34 +199,42 @@ fn serial_columns_are_adopted_as_identities() {
     let project = tmp.path().join("legacy");
     let out = inspect_into(&url, "legacy", &project);
     assert!(out.status.success(), "{}", text(&out));
-    let yaml = std::fs::read_to_string(project.join("schema/tables/events.yaml")).unwrap();
-    for column in ["{ name: id, type: bigint, identity: true }", "{ name: seq, type: integer, identity: true }"] {
+    let path = project.join("schema/tables/events.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    for column in ["{ name: id, type: bigserial }", "{ name: seq, type: serial }", "{ name: small, type: smallserial }"]
+    {
         assert!(yaml.contains(column), "{yaml}");
     }
-    assert!(yaml.contains("{ name: small, type: smallint, identity: true }") && !yaml.contains("nextval"), "{yaml}");
+    assert!(!yaml.contains("nextval") && !yaml.contains("identity"), "{yaml}");
 
-    // V1 applies on an empty database, where the columns are identities.
+    // V1 applies on an empty database, where the columns are serials again.
     assert!(schema(&project, "postgres://unused", &["generate"]).status.success());
     let fresh = common::fresh_database();
     let out = schema(&project, &fresh, &["migrate"]);
     assert!(out.status.success(), "{}", text(&out));
-    let kinds = "SELECT string_agg(attname || ':' || attidentity::text, ',' ORDER BY attnum) FROM pg_attribute
-                 WHERE attrelid = 'legacy.events'::regclass AND attnum > 0";
-    assert_eq!(psql(&fresh, kinds), "id:d,seq:d,small:d,note:");
+    let kinds = "SELECT string_agg(attname || ':' || attidentity::text || ':'
+                   || coalesce(pg_get_serial_sequence('legacy.events', attname), ''), ',' ORDER BY attnum)
+                 FROM pg_attribute WHERE attrelid = 'legacy.events'::regclass AND attnum > 0";
+    let serials = "id::legacy.events_id_seq,seq::legacy.events_seq_seq,small::legacy.events_small_seq,note::";
+    assert_eq!(psql(&fresh, kinds), serials);
+    assert_eq!(psql(&url, kinds), serials);
     psql(&fresh, "INSERT INTO legacy.events (note) VALUES ('new')");
     let out = schema(&project, &fresh, &["diff"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
-    // The original, still serial, compares equal to the identity the YAML declares.
-    assert_eq!(psql(&url, kinds), "id:,seq:,small:,note:");
+    // A serial whose default was taken away by hand is no serial any more.
     assert!(schema(&project, &url, &["baseline", "--version", "1"]).status.success());
-    let out = schema(&project, &url, &["diff"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    // A serial whose default was taken away by hand is no identity any more.
     psql(&url, "ALTER TABLE legacy.events ALTER COLUMN seq DROP DEFAULT");
     let out = schema(&project, &url, &["diff"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("identity"), "{}", text(&out));
+    assert!(text(&out).contains("attribute       legacy.events.seq (serial)"), "{}", text(&out));
+
+    // The YAML of a project adopted when serials were read as identities still compares equal.
+    psql(&url, "ALTER TABLE legacy.events ALTER COLUMN seq SET DEFAULT nextval('legacy.events_seq_seq')");
+    std::fs::write(&path, yaml.replace("{ name: seq, type: serial }", "{ name: seq, type: integer, identity: true }"))
+        .unwrap();
+    let out = schema(&project, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
 /// The varied schema of the adoption issue: names that need quotes, a zero-column table, serial,
@@ -278,7 +290,7 @@ fn a_varied_schema_is_adopted_checks_diffs_clean_and_rebuilds_the_same() {
     assert!(quoted.contains("table: Quoted Name\n"), "{quoted}");
     let accounts = std::fs::read_to_string(project.join("schema/tables/accounts.yaml")).unwrap();
     for held in [
-        "{ name: id, type: integer, identity: true }",
+        "{ name: id, type: serial }",
         "{ name: state, type: state, nullable: false, default: \"'open'::varied.state\" }",
         "{ name: tags, type: \"text[]\"",
         "{ name: non_negative, expression: \"(balance >= (0)::numeric)\" }",

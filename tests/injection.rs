@@ -374,3 +374,47 @@ fn a_comment_after_an_operator_is_refused_everywhere() {
     }
     assert_eq!(psql(&url, "SELECT count(*) FROM public.victim").trim(), "0");
 }
+
+/// PostgreSQL's own properties that reach SQL: a collation is a name the loader holds to a
+/// collation's characters (and the templates quote), a storage parameter's name an identifier
+/// and its value a number, boolean or word, a generation expression exactly one expression.
+/// Hostile text in any of them is refused at load, with its place.
+#[test]
+fn postgres_attributes_refuse_hostile_text_at_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
+    std::fs::write(dir.join("schema/schema.yaml"), "name: p\nnamespace: p\ndialects: [postgres]\n").unwrap();
+    let table = |columns: &str, extra: &str| {
+        format!("table: t\n{extra}columns:\n  - {{ name: id, type: integer, primary_key: true }}\n  - {{ name: x, type: text{columns} }}\n")
+    };
+    let cases = [
+        (
+            table(", collation: 'C\"; DROP TABLE sentinel; --'", ""),
+            "t.yaml:4:39: error: `C\\\"; DROP TABLE sentinel; --` is not a collation name",
+        ),
+        (
+            table("", "with: { \"fillfactor = 1); DROP TABLE sentinel; --\": 50 }\n"),
+            "t.yaml:2:9: error: `fillfactor = 1); DROP TABLE sentinel; --` is not a storage parameter",
+        ),
+        (
+            table("", "with: { fillfactor: \"50); DROP TABLE sentinel; --\" }\n"),
+            "t.yaml:2:21: error: storage parameter `fillfactor` takes a number",
+        ),
+        (table(", generated: \"length(x); DROP TABLE sentinel\"", ""), "t.yaml:4:49: error: `generated` contains `;`"),
+        (
+            table(", generated: \"length(id)) STORED, y text GENERATED ALWAYS AS (1\"", ""),
+            "t.yaml:4:50: error: `generated` is not a single SQL expression: `)` follows it",
+        ),
+    ];
+    for (text_of, said) in cases {
+        std::fs::write(dir.join("schema/tables/t.yaml"), &text_of).unwrap();
+        let out = schema(dir, "postgres://unused", &["check"]);
+        assert_eq!(out.status.code(), Some(2), "{text_of}: {}", text(&out));
+        assert!(text(&out).contains(said), "{text_of}\nwanted `{said}` in: {}", text(&out));
+    }
+    // What passes is quoted as a name, and the expression is pasted only as one expression.
+    std::fs::write(dir.join("schema/tables/t.yaml"), table(", collation: \"und-x-icu\"", "")).unwrap();
+    let out = schema(dir, "postgres://unused", &["render"]);
+    assert!(text(&out).contains("\"x\" TEXT COLLATE \"und-x-icu\""), "{}", text(&out));
+}

@@ -8,7 +8,7 @@ mod common;
 use common::{psql, schema, text};
 use std::path::Path;
 
-/// Tables as `(name, the YAML after its `table:` line)`.
+/// Tables as `(name, the YAML after its `table:` line)`, and views as `(name, the whole YAML)`.
 type Tables = &'static [(&'static str, &'static str)];
 
 struct Case {
@@ -25,6 +25,10 @@ struct Case {
 const ID: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n";
 const FK_CHILD: &str =
     "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: p_id, type: integer, references: p }\n";
+const NAMED: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: name, type: text }\n";
+const VIEW: &str = "view: v\nsql: SELECT id, name FROM {{ ref('t') }}\n";
+const GENERATED: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: qty, type: integer }\n  - { name: total, type: integer, generated: \"qty * 2\" }\n";
+const SERIAL: &str = "columns:\n  - { name: id, type: serial, primary_key: true }\n  - { name: v, type: text }\n";
 const ID_CODE: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: integer, nullable: false }\n";
 
 const CASES: &[Case] = &[
@@ -145,6 +149,105 @@ const CASES: &[Case] = &[
             "10:1,20:2 truetrue",
         )),
     },
+    // PostgreSQL's own properties (`attrs`): in place where ALTER can, else re-created.
+    Case {
+        name: "a_collation_changes_in_place_and_the_view_reading_the_column_follows",
+        before: &[("t", NAMED), ("v", VIEW)],
+        after: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: name, type: text, collation: C }\n"), ("v", VIEW)],
+        rows: "INSERT INTO n.t VALUES (1, 'a'), (2, 'B')",
+        outcome: Ok(("SELECT string_agg(name, ',' ORDER BY name) FROM n.v", "B,a")),
+    },
+    Case {
+        name: "a_generation_expression_is_set_on_a_column_with_rows_and_its_index_follows",
+        before: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: qty, type: integer }\n  - { name: total, type: integer }\nindexes:\n  - { name: t_total, columns: [total] }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: qty, type: integer }\n  - { name: total, type: integer, generated: \"qty * 2\" }\nindexes:\n  - { name: t_total, columns: [total] }\n")],
+        rows: "INSERT INTO n.t VALUES (1, 3, NULL)",
+        outcome: Ok((
+            "SELECT string_agg(id || '=' || total, ',') || ' ' || (SELECT count(*) FROM pg_indexes WHERE indexname = 't_total') FROM n.t",
+            "1=6 1",
+        )),
+    },
+    Case {
+        name: "a_generation_expression_changes",
+        before: &[("t", GENERATED)],
+        after: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: qty, type: integer }\n  - { name: total, type: integer, generated: \"qty * 3\" }\n")],
+        rows: "INSERT INTO n.t (id, qty) VALUES (1, 3)",
+        outcome: Ok(("SELECT string_agg(id || '=' || total, ',') FROM n.t", "1=9")),
+    },
+    Case {
+        name: "a_generation_expression_is_dropped_and_the_values_stay",
+        before: &[("t", GENERATED)],
+        after: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: qty, type: integer }\n  - { name: total, type: integer }\n")],
+        rows: "INSERT INTO n.t (id, qty) VALUES (1, 3)",
+        outcome: Ok(("UPDATE n.t SET qty = 5; SELECT string_agg(id || '=' || total, ',') FROM n.t", "1=6")),
+    },
+    Case {
+        name: "an_identity_becomes_always_with_options",
+        before: &[("t", "columns:\n  - { name: id, type: bigint, identity: true, primary_key: true }\n  - { name: v, type: text }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: bigint, identity: { always: true, max: 1000, cache: 5 }, primary_key: true }\n  - { name: v, type: text }\n")],
+        rows: "INSERT INTO n.t (v) VALUES ('a'), ('b')",
+        outcome: Ok((
+            "SELECT attidentity::text || ' ' || (SELECT seqmax || ',' || seqcache FROM pg_sequence WHERE seqrelid = pg_get_serial_sequence('n.t', 'id')::regclass) FROM pg_attribute WHERE attrelid = 'n.t'::regclass AND attname = 'id'",
+            "a 1000,5",
+        )),
+    },
+    Case {
+        name: "an_integer_becomes_serial_and_continues_after_its_values",
+        before: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: v, type: text }\n")],
+        after: &[("t", SERIAL)],
+        rows: "INSERT INTO n.t VALUES (5, 'a'), (9, 'b')",
+        outcome: Ok(("INSERT INTO n.t (v) VALUES ('c'); SELECT string_agg(id || v, ',' ORDER BY id) FROM n.t", "5a,9b,10c")),
+    },
+    Case {
+        name: "a_serial_becomes_an_identity_and_continues",
+        before: &[("t", SERIAL)],
+        after: &[("t", "columns:\n  - { name: id, type: integer, identity: true, primary_key: true }\n  - { name: v, type: text }\n")],
+        rows: "INSERT INTO n.t (v) VALUES ('a'), ('b')",
+        outcome: Ok((
+            "INSERT INTO n.t (v) VALUES ('c'); SELECT string_agg(id || v, ',' ORDER BY id) || ' ' || (SELECT attidentity::text FROM pg_attribute WHERE attrelid = 'n.t'::regclass AND attname = 'id') FROM n.t",
+            "1a,2b,3c d",
+        )),
+    },
+    Case {
+        name: "a_serial_becomes_a_plain_integer_without_its_sequence",
+        before: &[("t", SERIAL)],
+        after: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: v, type: text }\n")],
+        rows: "INSERT INTO n.t (v) VALUES ('a'), ('b')",
+        outcome: Ok((
+            "SELECT string_agg(id || v, ',' ORDER BY id) || ' ' || (SELECT count(*) FROM pg_class WHERE relname = 't_id_seq') FROM n.t",
+            "1a,2b 0",
+        )),
+    },
+    Case {
+        name: "a_table_becomes_unlogged_with_storage_parameters",
+        before: &[("t", NAMED)],
+        after: &[("t", "unlogged: true\nwith: { fillfactor: 50, toast.autovacuum_enabled: false }\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: name, type: text }\n")],
+        rows: "INSERT INTO n.t VALUES (1, 'a'), (2, 'b')",
+        outcome: Ok((
+            "SELECT relpersistence::text || ' ' || array_to_string(reloptions, ',') || ' ' || (SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = c.reltoastrelid) || ' ' || (SELECT count(*) FROM n.t) FROM pg_class c WHERE oid = 'n.t'::regclass",
+            "u fillfactor=50 autovacuum_enabled=false 2",
+        )),
+    },
+    Case {
+        name: "a_table_becomes_logged_and_its_storage_parameters_change",
+        before: &[("t", "unlogged: true\nwith: { fillfactor: 50, autovacuum_enabled: false }\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n")],
+        after: &[("t", "with: { fillfactor: 70 }\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n")],
+        rows: "INSERT INTO n.t VALUES (1)",
+        outcome: Ok((
+            "SELECT relpersistence::text || ' ' || array_to_string(reloptions, ',') || ' ' || (SELECT count(*) FROM n.t) FROM pg_class WHERE oid = 'n.t'::regclass",
+            "p fillfactor=70 1",
+        )),
+    },
+    Case {
+        name: "view_options_change_in_place",
+        before: &[("t", NAMED), ("v", "view: v\ncheck_option: local\nsql: SELECT id, name FROM {{ ref('t') }} WHERE id > 0\n")],
+        after: &[("t", NAMED), ("v", "view: v\ncheck_option: cascaded\nsecurity_barrier: true\nsql: SELECT id, name FROM {{ ref('t') }} WHERE id > 0\n")],
+        rows: "INSERT INTO n.t VALUES (1, 'a')",
+        outcome: Ok((
+            "SELECT string_agg(o, ',' ORDER BY o) FROM unnest((SELECT reloptions FROM pg_class WHERE oid = 'n.v'::regclass)) o",
+            "check_option=cascaded,security_barrier=true",
+        )),
+    },
 ];
 
 fn write(dir: &Path, tables: Tables) {
@@ -152,8 +255,10 @@ fn write(dir: &Path, tables: Tables) {
     std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
     let settings = "name: n\nnamespace: n\ndialects: [postgres]\nenums:\n  state: [open, closed]\n";
     std::fs::write(dir.join("schema/schema.yaml"), settings).unwrap();
+    // A view's YAML is written whole.
     for (name, yaml) in tables {
-        std::fs::write(dir.join(format!("schema/tables/{name}.yaml")), format!("table: {name}\n{yaml}")).unwrap();
+        let text = if yaml.starts_with("view:") { yaml.to_string() } else { format!("table: {name}\n{yaml}") };
+        std::fs::write(dir.join(format!("schema/tables/{name}.yaml")), text).unwrap();
     }
 }
 

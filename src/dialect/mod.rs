@@ -22,7 +22,7 @@ mod planner_tests;
 
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
-use crate::model::{ColumnType, Dialect, Project};
+use crate::model::{ColumnType, Dialect, Project, View};
 use crate::sql::expr::Grammars;
 use catalog::Live;
 use lower::{Hazard, Op, TableOps};
@@ -117,6 +117,12 @@ pub trait Driver: Sync {
     /// Whether a view whose definition changed this way must be dropped and created again
     /// (the rest, a comment, is altered in place).
     fn recreates_view(&self, changed: ViewChanges) -> bool;
+
+    /// The operations that change a kept view in place beyond its comment and grants: the
+    /// dialect's own options of it.
+    fn alter_view(&self, _from: &View, _to: &View, _changed: ViewChanges) -> Vec<Op> {
+        Vec::new()
+    }
 
     /// One query giving each table of the namespaces (the project's first) as (key, estimated
     /// rows or NULL, bytes).

@@ -157,6 +157,21 @@ pub enum Op {
         namespace: String,
         grantees: Vec<Grantee>,
     },
+    /// PostgreSQL: a generated column dropped and added again with its new expression (it
+    /// cannot change in place), with its comment.
+    RegenerateColumn {
+        table: String,
+        column: Column,
+    },
+    /// PostgreSQL: a table's persistence (`unlogged` when it changes), and the options of a
+    /// table (storage parameters) or view (`on`) to set and to reset.
+    SetOptions {
+        object: String,
+        on: &'static str,
+        unlogged: Option<bool>,
+        set: std::collections::BTreeMap<String, String>,
+        reset: Vec<String>,
+    },
     /// PostgreSQL: moves a table to another namespace with its rows, keys, indexes and grants.
     SetSchema {
         table: String,
@@ -301,6 +316,8 @@ impl Op {
             Op::RestorePrivileges { .. } => "restore_privileges",
             Op::GrantUsage { .. } => "grant_usage",
             Op::SetSchema { .. } => "set_schema",
+            Op::RegenerateColumn { .. } => "regenerate_column",
+            Op::SetOptions { .. } => "set_options",
             Op::AlterDistribution { .. } => "alter_distribution",
             Op::AlterSortKey { .. } => "alter_sort_key",
             Op::AlterEncoding { .. } => "alter_encoding",
@@ -335,6 +352,7 @@ impl Op {
             | Op::CheckEmpty { table, .. }
             | Op::CheckEncoding { table, .. }
             | Op::SetSchema { table, .. }
+            | Op::RegenerateColumn { table, .. }
             | Op::AlterDistribution { table, .. }
             | Op::AlterSortKey { table, .. }
             | Op::AlterEncoding { table, .. }
@@ -352,7 +370,7 @@ impl Op {
     pub fn object(&self) -> Option<&str> {
         match self {
             Op::CreateView { view } | Op::DropView { view } => Some(&view.name),
-            Op::Comment { object, .. } | Op::Grants { object, .. } => Some(object),
+            Op::Comment { object, .. } | Op::Grants { object, .. } | Op::SetOptions { object, .. } => Some(object),
             _ => self.table(),
         }
     }
@@ -412,6 +430,16 @@ impl Op {
                 format!("grant usage on schema {namespace} to {}", who.join(", "))
             }
             Op::SetSchema { table, to } => format!("move table {} to schema {to}", q(table)),
+            Op::RegenerateColumn { table, column, .. } => {
+                format!("re-create generated column {}.{}", q(table), column.name)
+            }
+            Op::SetOptions { object, on, unlogged, set, reset } => {
+                let persistence = unlogged.map(|u| if u { "unlogged" } else { "logged" }.to_string());
+                let set = set.iter().map(|(k, v)| format!("{k}={v}"));
+                let reset = reset.iter().map(|k| format!("reset {k}"));
+                let what: Vec<String> = persistence.into_iter().chain(set).chain(reset).collect();
+                format!("set {} {}: {}", on.to_lowercase(), q(object), what.join(", "))
+            }
             Op::AlterDistribution { table, from, to } => {
                 format!("alter distribution of {}: {} -> {}", q(table), lower(from), lower(to))
             }
@@ -471,5 +499,6 @@ fn column_delta(from: &Column, to: &Column) -> String {
     if from.default != to.default {
         parts.push(format!("default {}", to.default.as_deref().unwrap_or("none")));
     }
+    parts.extend(from.postgres.changed(&to.postgres).into_iter().map(str::to_string));
     parts.join(", ")
 }

@@ -42,8 +42,16 @@ pub(super) fn key_text(k: &Key) -> String {
 
 pub fn column_text(c: &Column) -> String {
     let mut text = c.ty.to_string();
+    let attrs = c.postgres.text();
+    if !attrs.is_empty() {
+        text.push_str(&format!(" {attrs}"));
+    }
     if let Some(i) = c.identity {
         text.push_str(&format!(" IDENTITY({}, {})", i.seed, i.step));
+        let options = c.postgres.identity_text();
+        if !options.is_empty() {
+            text.push_str(&format!(" {options}"));
+        }
     }
     if let Some(d) = &c.default {
         text.push_str(&format!(" DEFAULT {d}"));
@@ -137,13 +145,10 @@ pub(super) fn hint(kind: Kind) -> &'static str {
         Kind::Grant => "`grants:` (the project's or the object's)",
         Kind::CheckConstraint => "the table's `check_constraints:`",
         Kind::ColumnPosition => "list the columns in the database's order, or rebuild the table in the YAML's",
-        Kind::IdentityGeneration
-        | Kind::Trigger
-        | Kind::Policy
-        | Kind::RowLevelSecurity
-        | Kind::Rule
-        | Kind::Unmodelled
-        | Kind::Unmanaged => "the YAML cannot express it; name it in `ignore:` to accept it",
+        Kind::Attribute => "the property's key in the YAML",
+        Kind::Trigger | Kind::Policy | Kind::RowLevelSecurity | Kind::Rule | Kind::Unmodelled | Kind::Unmanaged => {
+            "the YAML cannot express it; name it in `ignore:` to accept it"
+        }
     }
 }
 
@@ -199,6 +204,7 @@ impl TableChange {
                 if changed.has(ColumnChanges::COMMENT) {
                     what.push("description".into());
                 }
+                what.extend(from.postgres.changed(&to.postgres).into_iter().map(str::to_string));
                 format!("alter column {t}.{}: {}", to.name, what.join(", "))
             }
             TableChange::RenameColumn { from, to } => format!("rename column {t}.{from} to {to}"),
@@ -216,6 +222,7 @@ impl TableChange {
             }
             TableChange::SortKey { to, .. } => format!("alter sort key of {t} to {}", lower(to)),
             TableChange::Backup { to, .. } => format!("set backup of {t} to {}", if *to { "yes" } else { "no" }),
+            TableChange::Postgres { from, to } => format!("set {} of {t}", from.changed(to).join(", ")),
             TableChange::Comment { .. } => format!("comment on {t}"),
             TableChange::AddRows { rows } => format!("insert {} row(s) into {t}", rows.len()),
             TableChange::DeleteRows { rows } => format!("delete {} row(s) from {t}", rows.len()),

@@ -128,14 +128,6 @@ pub fn findings(project: &Project, desired: &Project, changes: &[Change], extras
             (None, None) => continue,
         };
         let expected = match u.kind {
-            // Only where the YAML has an identity: otherwise the `identity` finding says it all.
-            Kind::IdentityGeneration => {
-                let column = desired.table(&u.table).and_then(|t| t.column(u.item.as_deref()?));
-                if column.is_none_or(|c| c.identity.is_none()) {
-                    continue;
-                }
-                Some("BY DEFAULT".into())
-            }
             Kind::RowLevelSecurity => Some("disabled".into()),
             _ if u.is_grant() && grants.is_none() => continue,
             _ => u.expected.clone(),
@@ -243,6 +235,25 @@ impl Findings<'_> {
         }
     }
 
+    /// One finding per property of a dialect's own that differs (`changed`), each value as
+    /// `show` gives it: (the YAML's, the database's).
+    fn attributes(
+        &mut self,
+        owner: &str,
+        item: Option<&str>,
+        changed: &[&'static str],
+        show: impl Fn(&str) -> (String, String),
+    ) {
+        for property in changed {
+            let (expected, actual) = show(property);
+            self.add(Kind::Attribute, owner, item, Some(expected), Some(actual));
+            if let Some(f) = self.list.last_mut() {
+                f.property = Some(property.to_string());
+                f.hint = crate::dialect::postgres::attrs::hint(property).to_string();
+            }
+        }
+    }
+
     /// YAML value first, database value second.
     fn pair<T>(&mut self, kind: Kind, owner: &str, item: Option<&str>, d: T, l: T, show: impl Fn(T) -> String) {
         self.add(kind, owner, item, Some(show(d)), Some(show(l)));
@@ -270,7 +281,8 @@ fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(
             continue;
         }
         let same = |c: &&Column| {
-            (&c.ty, c.nullable, &c.default, c.identity) == (&dc.ty, dc.nullable, &dc.default, dc.identity)
+            (&c.ty, c.nullable, &c.default, c.identity, &c.postgres)
+                == (&dc.ty, dc.nullable, &dc.default, dc.identity, &dc.postgres)
         };
         let candidates: Vec<usize> = extra.iter().enumerate().filter(|(_, c)| same(c)).map(|(i, _)| i).collect();
         if let [only] = candidates[..] {
@@ -303,6 +315,9 @@ fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(
             }
             TableChange::SortKey { from, to } => f.pair(Kind::SortKey, name, None, to, from, |s| s.to_string()),
             TableChange::Backup { from, to } => f.pair(Kind::Backup, name, None, *to, *from, yes_no),
+            TableChange::Postgres { from, to } => {
+                f.attributes(name, None, &from.changed(to), |p| (to.shown(p), from.shown(p)))
+            }
             TableChange::Comment { from, to } => f.pair(Kind::Comment, name, None, to, from, comment_text),
             TableChange::Grants { revoke, grant } => f.grants(name, revoke, grant),
             _ => {}
@@ -386,6 +401,14 @@ fn column(f: &mut Findings, table: &str, d: &Column, l: &Column, changed: Column
     if has(ColumnChanges::COMMENT) {
         f.pair(Kind::Comment, table, at, &d.description, &l.description, comment_text);
     }
+    if has(ColumnChanges::POSTGRES) {
+        let mut changed = l.postgres.changed(&d.postgres);
+        // Where only one side has an identity, the `identity` finding says it all.
+        if d.identity.is_none() || l.identity.is_none() {
+            changed.retain(|p| !crate::dialect::postgres::attrs::IDENTITY_WORDS.contains(p));
+        }
+        f.attributes(table, at, &changed, |p| (d.postgres.shown(p), l.postgres.shown(p)));
+    }
 }
 
 fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
@@ -419,6 +442,9 @@ fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
     }
     if changed.comment {
         f.pair(Kind::Comment, name, None, &d.description, &l.description, comment_text);
+    }
+    if changed.postgres {
+        f.attributes(name, None, &l.postgres.changed(&d.postgres), |p| (d.postgres.shown(p), l.postgres.shown(p)));
     }
     if let Some((revoke, grant)) = super::grants(&l.grants, &d.grants) {
         f.grants(name, &revoke, &grant);

@@ -54,10 +54,12 @@ pub enum Kind {
     /// A CHECK constraint only on one side, or of another expression; `ignore:` can name one
     /// the YAML does not declare (`check_constraint <table>.<name>`).
     CheckConstraint,
+    /// A property of a dialect's own (PostgreSQL's collation, generation expression, identity
+    /// generation and options, serial, persistence, storage parameters, view options) that
+    /// differs; the finding's `property` names it as `attrs` do.
+    Attribute,
     // What the catalog shows on a managed table and the model does not hold (`Unmanaged`):
     // reported unless `ignore:` lists it (`<kind> <table>.<name>`).
-    /// An identity column GENERATED ALWAYS (the YAML's identity is BY DEFAULT).
-    IdentityGeneration,
     Trigger,
     /// A row-level security policy.
     Policy,

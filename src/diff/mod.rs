@@ -15,6 +15,7 @@ pub mod unmanaged;
 use keys::key_changes;
 pub use keys::{default_name, foreign_key_names, keys, Key, KeyKind};
 
+use crate::dialect::postgres::attrs::TableAttrs;
 use crate::model::grants::minus;
 use crate::model::{Column, Distribution, Domain, Grant, Index, Project, Sequence, SortKey, Table, View};
 use serde::Serialize;
@@ -156,6 +157,11 @@ pub enum TableChange {
         from: bool,
         to: bool,
     },
+    /// PostgreSQL's own properties of the table (`attrs::TableAttrs::changed` names which).
+    Postgres {
+        from: TableAttrs,
+        to: TableAttrs,
+    },
     Comment {
         from: Option<String>,
         to: Option<String>,
@@ -184,6 +190,8 @@ impl ColumnChanges {
     pub const IDENTITY: ColumnChanges = ColumnChanges(8);
     pub const ENCODING: ColumnChanges = ColumnChanges(16);
     pub const COMMENT: ColumnChanges = ColumnChanges(32);
+    /// PostgreSQL's own properties (`Column::postgres`): its driver knows which and how.
+    pub const POSTGRES: ColumnChanges = ColumnChanges(64);
 
     pub fn between(a: &Column, b: &Column) -> ColumnChanges {
         let bit = |differs: bool, c: ColumnChanges| if differs { c.0 } else { 0 };
@@ -195,7 +203,8 @@ impl ColumnChanges {
                 // copied): whether there is an identity, and its step, are the definition.
                 | bit(a.identity.map(|i| i.step) != b.identity.map(|i| i.step), Self::IDENTITY)
                 | bit(a.encode != b.encode, Self::ENCODING)
-                | bit(a.description != b.description, Self::COMMENT),
+                | bit(a.description != b.description, Self::COMMENT)
+                | bit(a.postgres != b.postgres, Self::POSTGRES),
         )
     }
 
@@ -226,6 +235,8 @@ pub struct ViewChanges {
     pub indexes: bool,
     pub comment: bool,
     pub grants: bool,
+    /// PostgreSQL's own options of a view (`View::postgres`).
+    pub postgres: bool,
 }
 
 impl ViewChanges {
@@ -239,6 +250,7 @@ impl ViewChanges {
             indexes: a.indexes != b.indexes,
             comment: a.description != b.description,
             grants: grants(&a.grants, &b.grants).is_some(),
+            postgres: a.postgres != b.postgres,
         }
     }
 
@@ -395,6 +407,9 @@ fn table(old: &Table, new: &Table) -> Vec<TableChange> {
     }
     if old.backup != new.backup {
         out.push(TableChange::Backup { from: old.backup, to: new.backup });
+    }
+    if old.postgres != new.postgres {
+        out.push(TableChange::Postgres { from: old.postgres.clone(), to: new.postgres.clone() });
     }
     if old.description != new.description {
         out.push(TableChange::Comment { from: old.description.clone(), to: new.description.clone() });

@@ -1,7 +1,7 @@
 //! What a catalog shows that the model does not hold: properties the YAML cannot express
 //! (`unmodelled`: an index's operator class, a table's owner, a foreign key's ON DELETE), objects
 //! it cannot hold (`unmanaged`: a function, a sequence no column owns), and what the older kinds
-//! name (triggers, policies, rules, an identity's ALWAYS, row-level security). None is dropped:
+//! name (triggers, policies, rules, row-level security). None is dropped:
 //! each is a finding unless an `ignore:` rule names it.
 
 use super::findings::Kind;
@@ -103,10 +103,9 @@ impl Rule<'_> {
 /// The kinds an `ignore:` entry `<kind> <pattern>` can name: what the model does not hold, and
 /// CHECK constraints and foreign keys the YAML does not declare (left out of the live side before the diff, so
 /// the DDL diff and the plan do not show them either).
-pub const IGNORABLE: [Kind; 9] = [
+pub const IGNORABLE: [Kind; 8] = [
     Kind::CheckConstraint,
     Kind::ForeignKey,
-    Kind::IdentityGeneration,
     Kind::Trigger,
     Kind::Policy,
     Kind::RowLevelSecurity,

@@ -182,7 +182,7 @@ fn set_aside(project: &mut Project, aside: &mut BTreeMap<String, String>, warnin
 }
 
 /// What the catalog shows that the YAML does not hold, on the objects written (triggers,
-/// policies, rules, identities GENERATED ALWAYS, row-level security, properties it cannot
+/// policies, rules, row-level security, properties it cannot
 /// express) or beside them (functions, sequences, ...): listed in `ignore:` (`Unmanaged::rule`),
 /// so `diff` does not report what was there at adoption, each with a warning. True when any was.
 fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mut Vec<String>) -> bool {

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 mod adoptable;
+mod attrs;
 mod indexes;
 
 /// What `inspect` produced: the files (paths relative to the YAML folder; written under
@@ -209,6 +210,7 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
     if let Some(d) = &t.description {
         y.push_str(&format!("description: {}\n", scalar(d)));
     }
+    attrs::table_lines(t, &mut y);
     if !t.backup {
         y.push_str("backup: false\n");
     }
@@ -225,19 +227,15 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
     }
     y.push_str(if t.columns.is_empty() { "columns: []\n" } else { "columns:\n" });
     for c in &t.columns {
-        let mut fields = vec![format!("name: {}", scalar(&c.name)), format!("type: {}", scalar(&c.ty.to_string()))];
-        let implied = t.primary_key.contains(&c.name) || c.identity.is_some();
+        let mut fields = vec![format!("name: {}", scalar(&c.name)), format!("type: {}", attrs::column_type(c))];
+        let implied = t.primary_key.contains(&c.name) || c.identity.is_some() || c.postgres.serial;
         if !c.nullable && !implied {
             fields.push("nullable: false".into());
         }
         if let Some(d) = &c.default {
             fields.push(format!("default: {}", expression(d)));
         }
-        match c.identity {
-            Some(Identity { seed: 1, step: 1 }) => fields.push("identity: true".into()),
-            Some(i) => fields.push(format!("identity: {{ seed: {}, step: {} }}", i.seed, i.step)),
-            None => {}
-        }
+        attrs::column_fields(c, &mut fields);
         if let Some(e) = &c.encode {
             fields.push(format!("encode: {}", scalar(e)));
         }
@@ -310,6 +308,7 @@ fn view(v: &View, warnings: &mut Vec<String>) -> String {
     if v.late_binding {
         y.push_str("late_binding: true\n");
     }
+    attrs::view_lines(v, &mut y);
     grants(&mut y, &v.name, &v.grants, true, warnings);
     // A literal block; its indentation is that of the first line, so that one starts flush.
     y.push_str("sql: |\n");

@@ -129,6 +129,50 @@ pub(super) struct TableDoc {
     pub(super) key_checks: Option<KeyChecks>,
     /// None: the table's own grants are not managed; `[]`: managed, none of its own.
     pub(super) grants: Option<Vec<GrantDoc>>,
+    /// PostgreSQL `UNLOGGED`: not written to the WAL, emptied after a crash, not replicated.
+    #[serde(default)]
+    pub(super) unlogged: bool,
+    /// PostgreSQL storage parameters: `{ fillfactor: 50, toast.autovacuum_enabled: false }`.
+    #[serde(default)]
+    pub(super) with: BTreeMap<String, ParameterDoc>,
+}
+
+/// A storage parameter's value: a number, `true`/`false`, or a word (`auto`).
+#[derive(JsonSchema)]
+#[serde(untagged)]
+pub(super) enum ParameterDoc {
+    Flag(bool),
+    Integer(i64),
+    Number(f64),
+    Word(String),
+}
+
+impl<'de> Deserialize<'de> for ParameterDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ParameterDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, true, false or a word")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ParameterDoc, E> {
+                Ok(ParameterDoc::Flag(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ParameterDoc, E> {
+                Ok(ParameterDoc::Integer(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ParameterDoc, E> {
+                i64::try_from(v).map(ParameterDoc::Integer).map_err(|_| E::custom("the number is too large"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ParameterDoc, E> {
+                Ok(ParameterDoc::Number(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ParameterDoc, E> {
+                Ok(ParameterDoc::Word(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -137,13 +181,19 @@ pub(super) struct ColumnDoc {
     pub(super) name: String,
     /// A portable type (`integer`, `varchar(64)`, `decimal(12,2)`), an enum declared under
     /// `enums:`, or an array of one (`text[]`); in a project whose `dialects:` are [postgres],
-    /// any PostgreSQL type (`tsvector`, `numeric`, `bit varying(8)`, `public.citext`).
+    /// any PostgreSQL type (`tsvector`, `numeric`, `bit varying(8)`, `public.citext`). PostgreSQL's
+    /// `serial`, `bigserial` and `smallserial`: an integer whose default draws from a sequence
+    /// the column owns.
     // Parsed in the semantic pass, so a bad type gets its exact position and a suggestion.
     #[serde(rename = "type")]
     pub(super) ty: String,
     pub(super) nullable: Option<bool>,
     pub(super) default: Option<String>,
     pub(super) identity: Option<IdentityDoc>,
+    /// PostgreSQL: the column's collation, a name of pg_catalog (`C`, `POSIX`, `en_US.utf8`).
+    pub(super) collation: Option<String>,
+    /// PostgreSQL: `GENERATED ALWAYS AS (<expression>) STORED`, the expression over the row.
+    pub(super) generated: Option<String>,
     #[serde(default)]
     pub(super) primary_key: bool,
     #[serde(default)]
@@ -325,6 +375,14 @@ pub(super) struct ViewDoc {
     /// Redshift `WITH NO SCHEMA BINDING` (a plain view only).
     #[serde(default)]
     pub(super) late_binding: bool,
+    /// PostgreSQL `WITH LOCAL | CASCADED CHECK OPTION` (a plain view only).
+    pub(super) check_option: Option<crate::dialect::postgres::attrs::CheckOption>,
+    /// PostgreSQL `security_barrier` (a plain view only).
+    #[serde(default)]
+    pub(super) security_barrier: bool,
+    /// PostgreSQL `security_invoker` (a plain view only).
+    #[serde(default)]
+    pub(super) security_invoker: bool,
     pub(super) sql: String,
 }
 
@@ -337,8 +395,39 @@ pub(super) struct GrantDoc {
     pub(super) privileges: Vec<String>,
 }
 
-/// `identity: true` or `identity: { seed: 1, step: 1 }`.
-pub(super) struct IdentityDoc(pub(super) Option<Identity>);
+/// `identity: true` or `identity: { seed: 1, step: 1 }`, with PostgreSQL's options.
+pub(super) struct IdentityDoc(pub(super) Option<IdentityMapDoc>);
+
+/// An identity as a mapping: its seed and step, and on PostgreSQL whether it is GENERATED
+/// ALWAYS and its sequence's options (`sequences:` spells them alike).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Identity")]
+pub(super) struct IdentityMapDoc {
+    #[serde(default = "one_i64")]
+    pub(super) seed: i64,
+    #[serde(default = "one_i64")]
+    pub(super) step: i64,
+    /// PostgreSQL GENERATED ALWAYS: explicit values are refused (default false: BY DEFAULT).
+    #[serde(default)]
+    pub(super) always: bool,
+    pub(super) min: Option<i64>,
+    pub(super) max: Option<i64>,
+    /// Values preallocated per session (default 1).
+    pub(super) cache: Option<i64>,
+    #[serde(default)]
+    pub(super) cycle: bool,
+}
+
+impl IdentityMapDoc {
+    pub(super) fn identity(&self) -> Identity {
+        Identity { seed: self.seed, step: self.step }
+    }
+}
+
+fn one_i64() -> i64 {
+    1
+}
 
 impl JsonSchema for IdentityDoc {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -347,8 +436,8 @@ impl JsonSchema for IdentityDoc {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "`true`, `false` or `{ seed: N, step: N }`",
-            "anyOf": [{ "type": "boolean" }, generator.subschema_for::<Identity>()]
+            "description": "`true`, `false` or `{ seed: N, step: N }` (PostgreSQL also `always`, `min`, `max`, `cache`, `cycle`)",
+            "anyOf": [{ "type": "boolean" }, generator.subschema_for::<IdentityMapDoc>()]
         })
     }
 }
@@ -362,10 +451,19 @@ impl<'de> Deserialize<'de> for IdentityDoc {
                 f.write_str("`true`, `false` or `{ seed: N, step: N }`")
             }
             fn visit_bool<E: de::Error>(self, on: bool) -> Result<IdentityDoc, E> {
-                Ok(IdentityDoc(on.then_some(Identity { seed: 1, step: 1 })))
+                let plain = || IdentityMapDoc {
+                    seed: 1,
+                    step: 1,
+                    always: false,
+                    min: None,
+                    max: None,
+                    cache: None,
+                    cycle: false,
+                };
+                Ok(IdentityDoc(on.then(plain)))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IdentityDoc, A::Error> {
-                Identity::deserialize(de::value::MapAccessDeserializer::new(map)).map(|i| IdentityDoc(Some(i)))
+                IdentityMapDoc::deserialize(de::value::MapAccessDeserializer::new(map)).map(|i| IdentityDoc(Some(i)))
             }
         }
         d.deserialize_any(V)

@@ -55,6 +55,10 @@ impl Loader<'_> {
     /// An unqualified native name close to a name the project knows is most likely a typo of it
     /// (`moood`, `varchr(64)`): unknown.
     pub(super) fn read_type(&self, text: &str) -> Result<ColumnType, String> {
+        // PostgreSQL's serial types are integers with a sequence (`attrs::ColumnAttrs::serial`).
+        if let Some(ty) = super::attrs::serial_type(text) {
+            return Ok(ty);
+        }
         if let Some(ty) = ColumnType::declared_enum(text, |n| self.enums.contains_key(n)) {
             return Ok(ty);
         }

@@ -5,6 +5,7 @@
 //! into positioned diagnostics, `project` and `table` check what the documents mean and build
 //! the model, and the drivers of the project's dialects lint the result (`dialect::Driver::lint`).
 
+mod attrs;
 mod checks;
 mod docs;
 mod domains;

@@ -181,6 +181,12 @@ impl Loader<'_> {
         // a pattern matching nothing.
         for (i, entry) in doc.ignore.iter().enumerate() {
             let word = entry.split_whitespace().next().unwrap_or_default();
+            if word == "identity_generation" {
+                let message = format!("`ignore` entry `{entry}`: an identity's generation is part of the YAML now");
+                let help = "write `identity: { always: true }` on the column (PostgreSQL's GENERATED ALWAYS)";
+                self.at_help(src, &format!("ignore.{i}"), message, Some(help.into()));
+                continue;
+            }
             let kinds = crate::diff::unmanaged::IGNORABLE.map(|k| k.to_string());
             let near = nearest(word, kinds.iter().map(String::as_str));
             if entry.trim().contains(char::is_whitespace)
@@ -396,6 +402,7 @@ impl Loader<'_> {
             sort_key,
             indexes,
             grants: self.object_grants(src, doc.grants.as_ref(), &ctx.grants, true),
+            postgres: self.view_attrs(src, doc, materialized),
         })
     }
 

@@ -40,7 +40,8 @@ impl Loader<'_> {
         Some(columns)
     }
 
-    /// Like `expression`, and every column it reads must be one of `cols` of `table`.
+    /// Like `expression`, and every column it reads must be one of `cols` of `table`: the
+    /// columns it reads.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn expression_over(
         &mut self,
@@ -51,13 +52,15 @@ impl Loader<'_> {
         role: Role,
         table: &str,
         cols: &[&str],
-    ) {
-        for word in self.expression(src, path, key, text, role).unwrap_or_default() {
+    ) -> Vec<String> {
+        let read = self.expression(src, path, key, text, role).unwrap_or_default();
+        for word in &read {
             if !cols.contains(&word.as_str()) {
                 let msg = format!("`{key}` uses `{word}`, which is not a column of table `{table}`");
-                self.at_help(src, path, msg, nearest(&word, cols.iter().copied()));
+                self.at_help(src, path, msg, nearest(word, cols.iter().copied()));
             }
         }
+        read
     }
 
     /// Parses a view body (refs expanded) as one query in every dialect of the project.

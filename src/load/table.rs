@@ -44,11 +44,12 @@ impl Loader<'_> {
             if !seen.insert(c.name.as_str()) {
                 self.at(src, &at("name"), format!("column `{}` is declared twice in table `{name}`", c.name));
             }
+            let serial = super::attrs::serial_type(&c.ty);
             let Some(ty) = self.column_type(src, &at("type"), &c.ty) else {
                 continue;
             };
             let in_pk = primary_key.contains(&c.name);
-            let identity = c.identity.as_ref().and_then(|i| i.0);
+            let identity = c.identity.as_ref().and_then(|i| i.0.as_ref().map(|m| m.identity()));
             if identity.is_some() {
                 if !ty.is_integer() {
                     self.at(src, &at("identity"), format!("`identity` needs an integer type, not `{ty}`"));
@@ -128,10 +129,11 @@ impl Loader<'_> {
                     }),
                 }
             }
+            let postgres = self.column_attrs(src, i, c, &ty, serial.is_some(), name, &cols);
             columns.push(Column {
                 name: c.name.clone(),
                 ty,
-                nullable: c.nullable.unwrap_or(true) && !in_pk && identity.is_none(),
+                nullable: c.nullable.unwrap_or(true) && !in_pk && identity.is_none() && serial.is_none(),
                 default: c.default.clone(),
                 identity,
                 encode: c.encode.clone(),
@@ -139,6 +141,7 @@ impl Loader<'_> {
                 lookup: lookup.map(Box::new),
                 renamed_from: c.renamed_from.clone(),
                 description: c.description.clone(),
+                postgres,
             });
         }
 
@@ -218,6 +221,7 @@ impl Loader<'_> {
             checks,
             key_checks: doc.key_checks,
             grants: self.object_grants(src, doc.grants.as_ref(), &ctx.grants, false),
+            postgres: self.table_attrs(src, doc),
         };
         self.key_check_names(src, doc, &table);
         self.constraint_names(src, doc, &table);

@@ -10,6 +10,7 @@ mod domains;
 pub mod grants;
 mod indexes;
 mod keys;
+mod names;
 mod native;
 mod sequences;
 pub mod targets;
@@ -19,6 +20,7 @@ pub use domains::Domain;
 pub use grants::{Grant, Grantee, Privilege};
 pub use indexes::{catalog_name, catalog_name_text, index_entry, Index, IndexColumn};
 pub use keys::{Action, Deferrable, ForeignKey, UniqueKey};
+pub use names::{display_key, sibling_key, split_key};
 pub use sequences::{Sequence, SequenceType};
 pub use types::{ColumnType, MAX_CHAR, MAX_VARCHAR, TYPE_NAMES};
 
@@ -133,6 +135,9 @@ pub struct Table {
     /// merged; None: not managed (nothing granted, revoked or compared).
     #[serde(default)]
     pub grants: Option<Vec<Grant>>,
+    /// What only PostgreSQL has of a table (UNLOGGED, storage parameters).
+    #[serde(default, skip_serializing_if = "crate::dialect::postgres::attrs::is_default")]
+    pub postgres: crate::dialect::postgres::attrs::TableAttrs,
 }
 
 impl Table {
@@ -176,6 +181,9 @@ pub struct Column {
     pub renamed_from: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// What only PostgreSQL has of a column (collation, generation, identity options, serial).
+    #[serde(default, skip_serializing_if = "crate::dialect::postgres::attrs::is_default")]
+    pub postgres: crate::dialect::postgres::attrs::ColumnAttrs,
 }
 
 /// A column's value looked up in a reference table: the `value` of the reference row whose
@@ -332,6 +340,9 @@ pub struct View {
     /// As for tables; a view's grants are SELECT only.
     #[serde(default)]
     pub grants: Option<Vec<Grant>>,
+    /// What only PostgreSQL has of a plain view (its check option and security options).
+    #[serde(default, skip_serializing_if = "crate::dialect::postgres::attrs::is_default")]
+    pub postgres: crate::dialect::postgres::attrs::ViewAttrs,
 }
 
 impl View {
@@ -342,33 +353,6 @@ impl View {
             (false, true) => "late-binding view",
             (false, false) => "view",
         }
-    }
-}
-
-/// An object's name in the project (its key) split into namespace and name: `orders` lives in
-/// the project's namespace (None), `staging.orders` in `staging`. Names are identifiers without
-/// a dot, so the first `.` is always the separator.
-pub fn split_key(key: &str) -> (Option<&str>, &str) {
-    match key.split_once('.') {
-        Some((ns, name)) => (Some(ns), name),
-        None => (None, key),
-    }
-}
-
-/// The key of `name` in the namespace of the object `key`: an index beside its table.
-pub fn sibling_key(key: &str, name: &str) -> String {
-    match split_key(key).0 {
-        Some(ns) => format!("{ns}.{name}"),
-        None => name.to_string(),
-    }
-}
-
-/// `ns.name` for messages, whichever namespace the object `key` lives in; `home` is the
-/// project's namespace.
-pub fn display_key(home: &str, key: &str) -> String {
-    match split_key(key) {
-        (Some(_), _) => key.to_string(),
-        (None, name) => format!("{home}.{name}"),
     }
 }
 

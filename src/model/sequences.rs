@@ -16,6 +16,16 @@ pub enum SequenceType {
 }
 
 impl SequenceType {
+    /// What an identity or a serial of a column of type `ty` counts in (None: not an integer).
+    pub fn of(ty: &crate::model::ColumnType) -> Option<SequenceType> {
+        match ty {
+            crate::model::ColumnType::SmallInt => Some(SequenceType::Smallint),
+            crate::model::ColumnType::Integer => Some(SequenceType::Integer),
+            crate::model::ColumnType::BigInt => Some(SequenceType::Bigint),
+            _ => None,
+        }
+    }
+
     fn range(self) -> (i64, i64) {
         match self {
             SequenceType::Smallint => (i16::MIN.into(), i16::MAX.into()),

@@ -97,6 +97,14 @@ pub fn seed(
         None => calendar::now_ms().div_euclid(DAY_MS),
     };
     let (tables, references) = selection(project, &options.tables)?;
+    // The server computes generated columns: COPY gives them no value.
+    let tables: Vec<Table> = tables
+        .into_iter()
+        .map(|t| {
+            let columns = t.columns.iter().filter(|c| c.postgres.generated.is_none()).cloned().collect();
+            Table { columns, ..t.clone() }
+        })
+        .collect();
     let rows_of = |t: &str| if references.contains(t) { options.rows.min(REFERENCE_ROWS) } else { options.rows };
     let sizes: BTreeMap<&str, u64> = tables.iter().map(|t| (t.name.as_str(), rows_of(&t.name))).collect();
     let mut generators = tables
@@ -182,8 +190,9 @@ pub fn seed(
         drop(buffered);
         flushed.map_err(|e| Error::new(format!("loading {name}: {e}")))?;
         writer.finish().map_err(fail(format!("loading {name}")))?;
-        let identity: Vec<&str> =
-            g.table.columns.iter().filter(|c| c.identity.is_some()).map(|c| c.name.as_str()).collect();
+        // So do serials: their sequences also move past the values given.
+        let numbered = |c: &&crate::model::Column| c.identity.is_some() || c.postgres.serial;
+        let identity: Vec<&str> = g.table.columns.iter().filter(numbered).map(|c| c.name.as_str()).collect();
         let ctx = minijinja::context! { step => "finish", table => name, identity => identity };
         for sql in renderer.script("seed", ctx)? {
             client.batch_execute(&sql).map_err(fail(format!("finishing {name}")))?;

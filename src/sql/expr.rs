@@ -87,6 +87,8 @@ pub enum Role {
     IndexPredicate,
     /// A table's CHECK constraint: PostgreSQL refuses subqueries and aggregates there too.
     CheckConstraint,
+    /// A PostgreSQL generated column's expression: no subqueries or aggregates either.
+    Generated,
 }
 
 impl Role {
@@ -97,6 +99,7 @@ impl Role {
             Role::Condition => "a check condition",
             Role::IndexPredicate => "an index predicate",
             Role::CheckConstraint => "a CHECK constraint",
+            Role::Generated => "a generated column",
         }
     }
 }

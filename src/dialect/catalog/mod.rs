@@ -162,6 +162,7 @@ impl Builder {
             checks: vec![],
             key_checks: None,
             grants: None,
+            postgres: Default::default(),
         };
         self.tables.insert(name.to_string(), table);
     }
@@ -184,6 +185,7 @@ impl Builder {
             sort_key: SortKey { kind: SortKind::Compound, columns: vec![] },
             indexes: vec![],
             grants: None,
+            postgres: Default::default(),
         };
         self.views.insert(name.to_string(), view);
     }
@@ -195,6 +197,15 @@ impl Builder {
             "{qualified}: a name holding a dot cannot be told from a namespace-qualified one in the YAML; not compared"
         ));
         true
+    }
+
+    /// A table read, to complete with what its dialect's other queries say.
+    pub(in crate::dialect) fn table_mut(&mut self, name: &str) -> Option<&mut Table> {
+        self.tables.get_mut(name)
+    }
+
+    pub(in crate::dialect) fn view_mut(&mut self, name: &str) -> Option<&mut View> {
+        self.views.get_mut(name)
     }
 
     pub(in crate::dialect) fn view_body(&mut self, name: &str, sql: String, depends_on: Vec<String>) {

@@ -285,7 +285,12 @@ pub fn lower(
                     regrants.extend(regranted.map(|g| Lowered { op: grants(g), source, phase: Phase::Views }));
                 }
             }
-            Some(Change::ModifyView { changed, .. }) => {
+            Some(Change::ModifyView { from: old, changed, .. }) => {
+                out.extend(driver.alter_view(old, v, *changed).into_iter().map(|op| Lowered {
+                    op,
+                    source,
+                    phase: Phase::Views,
+                }));
                 if changed.comment {
                     let on = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
                     let op = Op::Comment { object: v.name.clone(), on, column: None, text: v.description.clone() };

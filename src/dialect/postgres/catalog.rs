@@ -7,26 +7,31 @@
 //! is what lets view bodies turn back into `{{ ref('t') }}` reliably.
 
 use super::normalise::normalise;
-use super::{properties, Postgres};
+use super::{attrs, properties, Postgres};
 use crate::dialect::acl;
 use crate::dialect::catalog::{
     in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Row, Session,
 };
 use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
-use crate::model::{Column, Dialect, Grantee, Identity, Project, Sequence, SequenceType};
+use crate::model::{Column, Dialect, Grantee, Project, Sequence, SequenceType};
 use crate::sql::lexer::Escapes;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Tables, views and materialized views, with their comments, privileges, owner and whether
-/// row-level security is on; and the sequences no column owns (an identity's or a serial's is
-/// its column's) and no extension brought, with their options.
+/// Tables, views and materialized views, with their comments, privileges, owner, whether
+/// row-level security is on, persistence and options (storage parameters, the TOAST table's
+/// after `toast.`; a view's options); and the sequences no column owns (an identity's or a
+/// serial's is its column's) and no extension brought, with their options.
 const RELATIONS: &str =
     "SELECT {c} AS relname, c.relkind, d.description, c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
-  c.relrowsecurity, c.relforcerowsecurity, pg_catalog.format_type(q.seqtypid, NULL) AS seqtype, q.seqstart,
+  c.relrowsecurity, c.relforcerowsecurity, c.relpersistence,
+  pg_catalog.array_to_string(c.reloptions || (SELECT pg_catalog.array_agg('toast.' || o)
+                                              FROM pg_catalog.unnest(toast.reloptions) o), E'\\n') AS options,
+  pg_catalog.format_type(q.seqtypid, NULL) AS seqtype, q.seqstart,
   q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class toast ON toast.oid = c.reltoastrelid
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
 LEFT JOIN pg_catalog.pg_sequence q ON q.seqrelid = c.oid
@@ -35,20 +40,30 @@ WHERE {n} AND (c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
     WHERE x.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND x.objid = c.oid
       AND (x.deptype = 'e' OR x.deptype IN ('a', 'i') AND x.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)))";
 
-/// Table columns: position, type, nullability, default, identity (with its sequence's start and
-/// increment), comment. A serial column (`serial`, `bigserial`: a default of `nextval()` on a
-/// sequence the column owns, dependency type `a`) comes with its sequence too, `serial` set.
+/// Table columns: position, type, nullability, default or generation expression, collation
+/// (one of pg_catalog's other than the type's), identity (with its sequence's options),
+/// comment. A serial column (`serial`, `bigserial`: a default of `nextval()` on a sequence the
+/// column owns, dependency type `a`) comes with its sequence too, `serial` set, and
+/// `serial_name` when the sequence has the name PostgreSQL gives a serial's (`attrs::read`).
 /// Unsorted: sorting these wide rows costs the server more than us.
 const COLUMNS: &str =
     "SELECT {c} AS relname, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
   a.attnotnull, CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default_expr,
-  a.attidentity,
-  s.seqstart, s.seqincrement, dep.deptype = 'a' AS serial, d.description
+  CASE WHEN a.attgenerated = 's' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
+  CASE WHEN a.attcollation <> t.typcollation AND co.collnamespace = 'pg_catalog'::pg_catalog.regnamespace
+    THEN co.collname::pg_catalog.text END AS collation,
+  a.attidentity, pg_catalog.format_type(s.seqtypid, NULL) AS seqtype, s.seqstart, s.seqincrement, s.seqmin,
+  s.seqmax, s.seqcache, s.seqcycle, dep.deptype = 'a' AS serial,
+  sc.relnamespace = c.relnamespace AND sc.relname::pg_catalog.text = c.relname || '_' || a.attname || '_seq' AS serial_name,
+  d.description
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-LEFT JOIN (pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid)
+LEFT JOIN (pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid
+           JOIN pg_catalog.pg_class sc ON sc.oid = dep.objid)
   ON dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
   AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
   AND (dep.deptype = 'i' OR dep.deptype = 'a' AND a.attidentity = ''
@@ -236,6 +251,7 @@ fn overlay(desired: &Project, live: &mut Project) {
         for c in &mut t.columns {
             c.encode = d.column(&c.name).and_then(|dc| dc.encode.clone());
         }
+        attrs::read::settle_serials(t, d);
         settle_identities(t, d);
         order_like(&mut t.unique, &d.unique, |a, b| a == b);
         order_like(&mut t.foreign_keys, &d.foreign_keys, |a, b| a == b);
@@ -307,13 +323,23 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     for r in relations.iter() {
         let (name, description) = (r.text("relname"), r.get("description"));
         match r.text("relkind") {
-            "v" => b.view(name, false, description),
+            "v" => {
+                b.view(name, false, description);
+                let (attrs, other) = attrs::read::view(&r);
+                b.view_mut(name).into_iter().for_each(|v| v.postgres = attrs.clone());
+                if !other.is_empty() {
+                    b.unmodelled(name, None, "view options", None, &other.join(", "));
+                }
+            }
             "m" => b.view(name, true, description),
             "S" => {
                 sequence(&mut b, &r);
                 continue;
             }
-            _ => b.table(name, description),
+            _ => {
+                b.table(name, description);
+                b.table_mut(name).into_iter().for_each(|t| t.postgres = attrs::read::table(&r));
+            }
         }
         if let Some(list) = r.get("relacl") {
             b.grants(name, acl::grants(list, r.text("owner"), Grantee::Role));
@@ -351,26 +377,21 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     for r in columns {
         let (table, name) = (r.text("relname"), r.text("attname"));
         let Some(ty) = b.column_type(table, name, r.text("type")) else { continue };
-        // A serial column is read as the identity it stands for (see docs/drift.md): a sequence
-        // the column owns gives each new row its next value, explicit values are accepted.
-        let serial = r.flag("serial");
-        let identity = (matches!(r.text("attidentity"), "a" | "d") || serial)
-            .then(|| Identity { seed: r.int("seqstart").unwrap_or(1), step: r.int("seqincrement").unwrap_or(1) });
+        let (identity, postgres) = attrs::read::column(&r, &ty);
         let column = Column {
             name: name.to_string(),
             ty,
             nullable: !r.flag("attnotnull"),
-            default: r.get("default_expr").filter(|_| !serial).map(str::to_string),
+            // A serial's default is its sequence's next value.
+            default: r.get("default_expr").filter(|_| !r.flag("serial")).map(str::to_string),
             identity,
             encode: None,
             derived: None,
             lookup: None,
             renamed_from: None,
             description: r.get("description").map(str::to_string),
+            postgres,
         };
-        if r.text("attidentity") == "a" {
-            b.unmanaged(Kind::IdentityGeneration, table, Some(name), "ALWAYS");
-        }
         b.column(table, column);
     }
     for r in attached.iter() {

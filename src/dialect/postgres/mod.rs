@@ -1,5 +1,7 @@
 //! PostgreSQL: types, literals, catalog, lowering and lock.
 
+mod alter;
+pub mod attrs;
 mod catalog;
 mod domains;
 mod enforcement;
@@ -14,7 +16,7 @@ use super::{standard_literal, Driver, Grammars, Lint};
 use crate::dialect::catalog::{in_namespaces, object_key};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
-use crate::model::{ColumnType, Dialect, Project};
+use crate::model::{Column, ColumnType, Dialect, Project, View};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -156,22 +158,27 @@ impl Driver for Postgres {
         let mut guards = lower::empty_guards(d);
         let mut body = lower::column_renames(d);
         body.extend(lower::column_adds(d));
-        let redefined = lower::redefined(d);
+        let (redefined, regenerated) = alter::columns(d);
         for (from, to) in &redefined {
             guards.extend(lower::fit_guard(&d.from.name, from, to));
             let cast = needs_cast(&from.ty, &to.ty);
             body.push(Op::AlterColumn { table: d.to.name.clone(), from: (*from).clone(), to: (*to).clone(), cast });
         }
         body.extend(lower::column_drops(d));
+        body.extend(alter::table_options(d));
         body.extend(lower::comments(d));
         body.extend(lower::index_ops(d));
+        // After the index changes: the server drops the column's indexes with it.
+        body.extend(alter::regenerate(d, &regenerated)?);
         body.extend(lower::row_ops(d));
         body.extend(lower::grant_ops(d));
-        // PostgreSQL refuses to change the type of a column a view reads (any type change, a
-        // wider VARCHAR too) or to drop it, and a renamed one no longer matches the YAML's view:
-        // the views reading those columns are recreated, the others stay.
+        // PostgreSQL refuses to change the type or collation of a column a view reads (any type
+        // change, a wider VARCHAR too) or to drop it, and a renamed one no longer matches the
+        // YAML's view: the views reading those columns are recreated, the others stay.
         let mut columns = lower::renamed_or_dropped(d);
-        columns.extend(redefined.iter().filter(|(f, t)| f.ty != t.ty).map(|(f, _)| f.name.clone()));
+        let retyped = |(f, t): &&(&Column, &Column)| f.ty != t.ty || f.postgres.collation != t.postgres.collation;
+        columns.extend(redefined.iter().filter(retyped).map(|(f, _)| f.name.clone()));
+        columns.extend(regenerated.iter().map(|(f, _)| f.name.clone()));
         let breaks_views = lower::Breaks::columns(columns);
         Ok(TableOps { guards, early, body, late, breaks_views, replaced: false })
     }
@@ -189,6 +196,9 @@ impl Driver for Postgres {
     }
 
     fn long_running(&self, op: &Op) -> Option<&'static str> {
+        if let Some(what) = alter::long_running(op) {
+            return Some(what);
+        }
         match op {
             Op::AlterColumn { from, to, .. } if from.ty != to.ty && !in_place_widening(&from.ty, &to.ty) => {
                 Some("the rewrite")
@@ -200,11 +210,19 @@ impl Driver for Postgres {
     }
 
     fn recreates_view(&self, changed: ViewChanges) -> bool {
-        // Redshift's materialized-view options and late binding mean nothing here.
+        // Redshift's materialized-view options and late binding mean nothing here; a view's
+        // own options change in place (`alter_view`).
         changed.body || changed.kind || changed.indexes
     }
 
+    fn alter_view(&self, from: &View, to: &View, changed: ViewChanges) -> Vec<Op> {
+        alter::view_options(from, to, changed)
+    }
+
     fn hazards(&self, op: &Op) -> Vec<Hazard> {
+        if let Some(hazards) = alter::hazards(op) {
+            return hazards;
+        }
         match op {
             Op::AlterColumn { table, from, to, .. } if from.ty != to.ty && !lower::widens(&from.ty, &to.ty) => {
                 let text = risk(&format!("{table}.{}", to.name), &from.ty, &to.ty).unwrap_or_default();

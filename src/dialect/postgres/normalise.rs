@@ -1,5 +1,6 @@
 //! The desired project as this server stores it, so it compares with the catalog exactly:
-//! native column types (`varchar` is `character varying`) through `format_type`, column defaults, CHECK expressions and partial-index predicates come back through
+//! native column types (`varchar` is `character varying`) through `format_type`, column defaults
+//! and generation expressions, CHECK expressions and partial-index predicates come back through
 //! `pg_get_expr` / `pg_get_constraintdef` from scratch copies of the tables, view bodies through
 //! `pg_get_viewdef` from scratch views over those copies, and indexes' operator classes and
 //! collations (a default one is none) from scratch copies of the indexes, as the catalog read
@@ -83,7 +84,7 @@ pub(super) fn normalise(
     let copied = |t: &&Table| {
         t.indexes.iter().any(spelled_by_server)
             || !t.check_constraints.is_empty()
-            || t.columns.iter().any(|c| c.default.is_some() || c.ty.is_native())
+            || t.columns.iter().any(|c| c.default.is_some() || c.postgres.generated.is_some() || c.ty.is_native())
             || read.contains(t.name.as_str())
     };
     let tables: Vec<(usize, &Table)> = desired.tables.iter().enumerate().filter(|(_, t)| copied(t)).collect();
@@ -118,8 +119,10 @@ pub(super) fn normalise(
     }
     for (ti, t) in &tables {
         let columns = t.columns.iter().map(|c| {
-            let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
-            format!("{} {}{default}", ident(&c.name), Postgres.type_sql(&c.ty, &desired.namespace))
+            let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}"));
+            let generated = c.postgres.generated.as_ref().map(|g| format!(" GENERATED ALWAYS AS ({g}) STORED"));
+            let tail = default.or(generated).unwrap_or_default();
+            format!("{} {}{tail}", ident(&c.name), Postgres.type_sql(&c.ty, &desired.namespace))
         });
         let checks =
             t.check_constraints.iter().map(|k| format!("CONSTRAINT {} CHECK ({})", ident(&k.name), k.expression));
@@ -181,6 +184,7 @@ pub(super) fn normalise(
         for c in &mut t.columns {
             if let Some(stored) = copy.column(&c.name) {
                 c.default = stored.default.as_deref().map(|d| back(d).0);
+                c.postgres.generated = stored.postgres.generated.as_deref().map(|g| back(g).0);
                 if c.ty.is_native() {
                     c.ty = stored.ty.clone();
                 }

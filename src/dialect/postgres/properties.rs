@@ -18,10 +18,9 @@ LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
 LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
 LEFT JOIN pg_catalog.pg_class toast ON toast.oid = c.reltoastrelid
 CROSS JOIN LATERAL (VALUES
-  ('persistence', CASE c.relpersistence WHEN 'u' THEN 'UNLOGGED' ELSE 'LOGGED' END::pg_catalog.text, 'LOGGED'),
-  (CASE c.relkind WHEN 'v' THEN 'view options' ELSE 'storage parameters' END,
-   pg_catalog.array_to_string(c.reloptions || (SELECT pg_catalog.array_agg('toast.' || o) FROM pg_catalog.unnest(toast.reloptions) o),
-                              ', '), NULL),
+  -- A table's persistence and storage parameters and a view's options are modelled (`attrs`).
+  ('storage parameters', CASE WHEN c.relkind = 'm' THEN pg_catalog.array_to_string(c.reloptions
+     || (SELECT pg_catalog.array_agg('toast.' || o) FROM pg_catalog.unnest(toast.reloptions) o), ', ') END, NULL),
   ('access method', CASE WHEN c.relkind IN ('r', 'm') THEN am.amname::pg_catalog.text END, CASE WHEN c.relkind IN ('r', 'm') THEN 'heap' END),
   ('tablespace', ts.spcname::pg_catalog.text, NULL),
   ('replica identity', CASE WHEN c.relkind IN ('r', 'p') THEN CASE c.relreplident WHEN 'd' THEN 'DEFAULT'
@@ -52,14 +51,16 @@ LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_description cd ON cd.objoid = c.oid AND cd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND cd.objsubid = a.attnum
 CROSS JOIN LATERAL (VALUES
-  ('collation', CASE WHEN a.attcollation <> t.typcollation THEN pg_catalog.quote_ident(co.collname) END, NULL),
+  -- A table column's collation of pg_catalog is modelled (`attrs`), as is its generation; a
+  -- view column's is its body's.
+  ('collation', CASE WHEN a.attcollation <> t.typcollation AND c.relkind NOT IN ('v', 'm')
+     AND co.collnamespace <> 'pg_catalog'::pg_catalog.regnamespace
+     THEN co.collnamespace::pg_catalog.regnamespace::pg_catalog.text || '.' || pg_catalog.quote_ident(co.collname) END, NULL),
   ('storage', CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
      WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END, NULL),
   ('compression', NULLIF(a.attcompression::pg_catalog.text, ''), NULL),
   ('statistics target', NULLIF(a.attstattarget, -1)::pg_catalog.text, NULL),
   ('attribute options', pg_catalog.array_to_string(a.attoptions, ', '), NULL),
-  ('generated', CASE WHEN a.attgenerated = 's'
-     THEN 'GENERATED ALWAYS AS (' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) || ') STORED' END, NULL),
   ('column privileges', a.attacl::pg_catalog.text, NULL),
   ('comment', CASE WHEN c.relkind IN ('v', 'm') THEN cd.description END, NULL),
   ('default', CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END, NULL)
@@ -68,7 +69,7 @@ WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND a.a
   -- Only columns with something to show (the properties above, before their VALUES are built
   -- for every column: that took most of the catalog read on 20,000 columns).
   AND (a.attcollation <> t.typcollation OR a.attstorage <> t.typstorage OR a.attcompression::pg_catalog.text <> ''
-       OR a.attstattarget <> -1 OR a.attoptions IS NOT NULL OR a.attgenerated = 's' OR a.attacl IS NOT NULL
+       OR a.attstattarget <> -1 OR a.attoptions IS NOT NULL OR a.attacl IS NOT NULL
        OR c.relkind IN ('v', 'm'))
   AND p.found IS DISTINCT FROM p.expected
 UNION ALL
@@ -81,16 +82,8 @@ JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubi
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description sd ON sd.objoid = s.oid AND sd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND sd.objsubid = 0
 CROSS JOIN LATERAL (VALUES
-  ('sequence options', NULLIF(pg_catalog.concat_ws(' ',
-     CASE WHEN q.seqmin <> CASE WHEN q.seqincrement > 0 THEN 1 WHEN q.seqtypid = 'pg_catalog.int2'::pg_catalog.regtype
-       THEN -32768 WHEN q.seqtypid = 'pg_catalog.int4'::pg_catalog.regtype THEN -2147483648 ELSE -9223372036854775808 END
-       THEN 'MINVALUE ' || q.seqmin END,
-     CASE WHEN q.seqmax <> CASE WHEN q.seqincrement < 0 THEN -1 WHEN q.seqtypid = 'pg_catalog.int2'::pg_catalog.regtype
-       THEN 32767 WHEN q.seqtypid = 'pg_catalog.int4'::pg_catalog.regtype THEN 2147483647 ELSE 9223372036854775807 END
-       THEN 'MAXVALUE ' || q.seqmax END,
-     CASE WHEN q.seqcache <> 1 THEN 'CACHE ' || q.seqcache END,
-     CASE WHEN q.seqcycle THEN 'CYCLE' END,
-     CASE WHEN q.seqtypid <> a.atttypid THEN 'AS ' || pg_catalog.format_type(q.seqtypid, NULL) END), ''), NULL),
+  -- Its bounds, cache and cycle are the identity's options (`attrs`); its type is the column's.
+  ('sequence options', CASE WHEN q.seqtypid <> a.atttypid THEN 'AS ' || pg_catalog.format_type(q.seqtypid, NULL) END, NULL),
   ('sequence privileges', s.relacl::pg_catalog.text, NULL),
   ('sequence comment', sd.description, NULL)
 ) AS p(property, found, expected)

@@ -143,6 +143,7 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
             lookup: None,
             renamed_from: None,
             description: r.get("description").map(str::to_string),
+            postgres: Default::default(),
         };
         b.column(table, column);
         if r.flag("attisdistkey") {

@@ -40,7 +40,10 @@ pub(super) fn lint(project: &Project) -> Vec<Lint> {
         }
         for (i, c) in t.columns.iter().enumerate() {
             column(&mut out, t, i, c);
+            let path = |p: &str| format!("columns.{i}.{}", postgres_key(p));
+            postgres_only_attrs(&mut out, &t.name, c.postgres.changed(&Default::default()), path);
         }
+        postgres_only_attrs(&mut out, &t.name, t.postgres.changed(&Default::default()), |p| postgres_key(p).into());
         // "CREATE TABLE": the table constraints are UNIQUE, PRIMARY KEY and FOREIGN KEY.
         for (i, c) in t.check_constraints.iter().enumerate() {
             let message = format!(
@@ -70,8 +73,54 @@ pub(super) fn lint(project: &Project) -> Vec<Lint> {
     }
     for v in &project.views {
         view(&mut out, project, v);
+        postgres_only_attrs(&mut out, &v.name, v.postgres.changed(&Default::default()), |p| postgres_key(p).into());
     }
     out
+}
+
+/// The YAML key of a property of PostgreSQL's own (`postgres::attrs`), and what to do instead.
+fn postgres_key(property: &str) -> &'static str {
+    match property {
+        "collation" => "collation",
+        "generated" => "generated",
+        "identity generation" | "identity options" => "identity",
+        "serial" => "type",
+        "persistence" => "unlogged",
+        "storage parameters" => "with",
+        "check option" => "check_option",
+        "security barrier" => "security_barrier",
+        _ => "security_invoker",
+    }
+}
+
+/// PostgreSQL's own properties a table, column or view sets: Redshift has none of them.
+fn postgres_only_attrs(out: &mut Vec<Lint>, object: &str, properties: Vec<&str>, path: impl Fn(&str) -> String) {
+    for property in properties {
+        let help = match property {
+            "collation" => "leave `collation` out: Redshift columns take the database's collation",
+            "generated" => "declare the column `derived:` instead; `schema backfill` fills it",
+            "identity generation" | "identity options" => "Redshift's identity takes a `seed` and a `step` only",
+            "serial" => "declare an integer column with `identity: true`",
+            "persistence" => "leave `unlogged` out (`backup: false` keeps a table out of snapshots)",
+            "storage parameters" => "leave `with` out: Redshift manages its storage itself",
+            _ => "leave it out: Redshift views take no options",
+        };
+        let what = match property {
+            "collation" => "column collations",
+            "generated" => "generated columns",
+            "identity generation" => "identities GENERATED ALWAYS",
+            "identity options" => "identity sequence options",
+            "serial" => "serial types",
+            "persistence" => "unlogged tables",
+            "storage parameters" => "storage parameters",
+            "check option" => "view check options",
+            "security barrier" => "security barrier views",
+            _ => "security invoker views",
+        };
+        let key = postgres_key(property);
+        let message = format!("Redshift has no {what} (`{key}`), and Redshift is a target dialect of this project");
+        out.push(at(object, &path(property), message, Some(help)));
+    }
 }
 
 fn at(object: &str, path: &str, message: String, help: Option<&str>) -> Lint {

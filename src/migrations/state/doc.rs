@@ -1,6 +1,7 @@
 //! The recorded project as `state.json` stores it: a document of its own, so the model can
 //! change shape without changing what old checkouts wrote.
 
+use crate::dialect::postgres::attrs::{ColumnAttrs, TableAttrs, ViewAttrs};
 use crate::model::{
     Action, CheckConstraint, Column, ColumnType, Deferrable, Dialect, Distribution, ForeignKey, Grant, Grantee,
     Identity, Index, IndexColumn, Privilege, Project, Sequence, SortKey, SortKind, Table, UniqueKey, View,
@@ -58,6 +59,9 @@ struct TableDoc {
     /// Absent (as in states written before grants existed): not managed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     grants: Option<Vec<GrantDoc>>,
+    /// Absent (as in states written before they were modelled, or the defaults): none.
+    #[serde(default, skip_serializing_if = "is_default")]
+    postgres: TableAttrs,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -78,6 +82,8 @@ struct ColumnDoc {
     renamed_from: Option<String>,
     #[serde(default)]
     description: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    postgres: ColumnAttrs,
 }
 
 /// A unique key's columns alone (what states before key options hold), or with its options.
@@ -106,9 +112,7 @@ struct ForeignKeyDoc {
     deferrable: Deferrable,
 }
 
-fn is_default<T: Default + PartialEq>(value: &T) -> bool {
-    *value == T::default()
-}
+use crate::dialect::postgres::attrs::is_default;
 
 #[derive(Serialize, Deserialize)]
 struct DistributionDoc {
@@ -178,6 +182,8 @@ struct ViewDoc {
     indexes: Vec<IndexDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     grants: Option<Vec<GrantDoc>>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    postgres: ViewAttrs,
 }
 
 /// The grantee as the YAML writes it (`group analysts`).
@@ -291,6 +297,7 @@ impl From<&Table> for TableDoc {
             indexes: t.indexes.iter().map(IndexDoc::from).collect(),
             rows: t.rows.clone(),
             grants: grant_docs(&t.grants),
+            postgres: t.postgres.clone(),
         }
     }
 }
@@ -333,6 +340,7 @@ impl From<TableDoc> for Table {
             checks: vec![],
             key_checks: None,
             grants: grants(t.grants),
+            postgres: t.postgres,
         }
     }
 }
@@ -349,6 +357,7 @@ impl From<&Column> for ColumnDoc {
             derived: c.derived.clone(),
             renamed_from: c.renamed_from.clone(),
             description: c.description.clone(),
+            postgres: c.postgres.clone(),
         }
     }
 }
@@ -366,6 +375,7 @@ impl From<ColumnDoc> for Column {
             lookup: None,
             renamed_from: c.renamed_from,
             description: c.description,
+            postgres: c.postgres,
         }
     }
 }
@@ -473,6 +483,7 @@ impl From<&View> for ViewDoc {
             sort_key: (&v.sort_key).into(),
             indexes: v.indexes.iter().map(IndexDoc::from).collect(),
             grants: grant_docs(&v.grants),
+            postgres: v.postgres.clone(),
         }
     }
 }
@@ -493,6 +504,7 @@ impl From<ViewDoc> for View {
             sort_key: v.sort_key.into(),
             indexes: v.indexes.into_iter().map(Index::from).collect(),
             grants: grants(v.grants),
+            postgres: v.postgres,
         }
     }
 }

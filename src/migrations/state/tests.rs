@@ -118,3 +118,26 @@ fn index_options_round_trip_and_are_absent_when_not_set() {
     assert_eq!(again.project, state.project);
     assert!(!again.edited);
 }
+
+/// PostgreSQL's own attributes are stored as their structs serialise, only where they are not
+/// the defaults, so a state written before them (the v1 file above has none) reads as defaults.
+#[test]
+fn postgres_attributes_round_trip_and_are_absent_when_default() {
+    let dir = std::path::PathBuf::from("/p");
+    let table = "table: t\nunlogged: true\nwith: { fillfactor: 50 }\ncolumns:\n  - { name: id, type: serial }\n  - { name: c, type: text, collation: C }\n  - { name: n, type: bigint, identity: { always: true, cache: 10 } }\n  - { name: plain, type: text }\n";
+    let view = "view: v\ncheck_option: local\nsql: SELECT id FROM {{ ref('t') }}\n";
+    let files = vec![
+        (dir.join("schema.yaml"), Ok("name: p\nnamespace: ns\ndialects: [postgres]\n".to_string())),
+        (dir.join("tables/t.yaml"), Ok(table.to_string())),
+        (dir.join("views/v.yaml"), Ok(view.to_string())),
+    ];
+    let project = crate::load::load_texts(&dir, files).unwrap_or_else(|d| panic!("{d:?}"));
+    let state = State { project: Some(project), files: Default::default(), edited: false, outdated: false };
+    let text = state.text();
+    assert_eq!(text.matches("\"postgres\": {").count(), 5, "{text}");
+    let again = parse(&text).unwrap();
+    assert_eq!(again.project, state.project);
+    let t = &again.project.as_ref().unwrap().tables[0];
+    assert!(t.postgres.unlogged && t.columns[0].postgres.serial && t.columns[2].postgres.always);
+    assert_eq!(t.columns[2].postgres.sequence.cache, Some(10));
+}

@@ -1,0 +1,74 @@
+//! PostgreSQL's own properties (`dialect::postgres::attrs`) as the YAML writes them: flat keys
+//! of the column, table or view, only where they are not the defaults.
+
+use super::scalar;
+use crate::model::{Column, ColumnType, Table, View};
+
+/// `type: serial` where the column is one, else its type.
+pub(super) fn column_type(c: &Column) -> String {
+    match (&c.ty, c.postgres.serial) {
+        (ColumnType::SmallInt, true) => "smallserial".into(),
+        (ColumnType::Integer, true) => "serial".into(),
+        (ColumnType::BigInt, true) => "bigserial".into(),
+        (ty, _) => scalar(&ty.to_string()),
+    }
+}
+
+/// The column's `identity:` (with the seed and step that are not 1, and PostgreSQL's options),
+/// `collation:` and `generated:`.
+pub(super) fn column_fields(c: &Column, fields: &mut Vec<String>) {
+    let pg = &c.postgres;
+    if let Some(i) = c.identity {
+        let s = &pg.sequence;
+        let mut options: Vec<String> = Vec::new();
+        if (i.seed, i.step) != (1, 1) {
+            options.extend([format!("seed: {}", i.seed), format!("step: {}", i.step)]);
+        }
+        if pg.always {
+            options.push("always: true".into());
+        }
+        for (key, value) in [("min", s.min), ("max", s.max), ("cache", s.cache)] {
+            options.extend(value.map(|v| format!("{key}: {v}")));
+        }
+        if s.cycle {
+            options.push("cycle: true".into());
+        }
+        match options.is_empty() {
+            true => fields.push("identity: true".into()),
+            false => fields.push(format!("identity: {{ {} }}", options.join(", "))),
+        }
+    }
+    if let Some(collation) = &pg.collation {
+        fields.push(format!("collation: {}", scalar(collation)));
+    }
+    if let Some(expr) = &pg.generated {
+        fields.push(format!("generated: {}", scalar(expr)));
+    }
+}
+
+/// `unlogged: true` and `with: { ... }`: numbers and booleans as YAML reads them, words quoted
+/// where YAML would read them otherwise.
+pub(super) fn table_lines(t: &Table, y: &mut String) {
+    if t.postgres.unlogged {
+        y.push_str("unlogged: true\n");
+    }
+    if !t.postgres.with.is_empty() {
+        let typed = |v: &str| v.parse::<f64>().is_ok() || v == "true" || v == "false";
+        let value = |v: &String| if typed(v) { v.clone() } else { scalar(v) };
+        let pairs: Vec<String> = t.postgres.with.iter().map(|(k, v)| format!("{}: {}", scalar(k), value(v))).collect();
+        y.push_str(&format!("with: {{ {} }}\n", pairs.join(", ")));
+    }
+}
+
+/// `check_option:`, `security_barrier:` and `security_invoker:` of a view.
+pub(super) fn view_lines(v: &View, y: &mut String) {
+    if let Some(c) = v.postgres.check_option {
+        y.push_str(&format!("check_option: {}\n", c.name()));
+    }
+    if v.postgres.security_barrier {
+        y.push_str("security_barrier: true\n");
+    }
+    if v.postgres.security_invoker {
+        y.push_str("security_invoker: true\n");
+    }
+}

@@ -1,0 +1,174 @@
+//! PostgreSQL's own properties as the YAML writes them (flat keys of a column, table or view)
+//! → the driver's attrs structs (`dialect::postgres::attrs`): checked and converted here, in
+//! one place. Names and values become SQL only through the templates' quoting; what cannot be
+//! quoted (a storage parameter's name) is held to an identifier here.
+
+use super::docs::{ColumnDoc, ParameterDoc, TableDoc, ViewDoc};
+use super::project::Loader;
+use super::Source;
+use crate::dialect::postgres::attrs::{parameter_key_problem, parameter_value, ColumnAttrs, TableAttrs, ViewAttrs};
+use crate::model::{ColumnType, Sequence, SequenceType};
+use crate::sql::expr::Role;
+
+/// The integer type a PostgreSQL serial type stands for (`serial` is `integer` with a sequence
+/// the column owns), or None for any other type.
+pub(super) fn serial_type(text: &str) -> Option<ColumnType> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "serial" | "serial4" => Some(ColumnType::Integer),
+        "bigserial" | "serial8" => Some(ColumnType::BigInt),
+        "smallserial" | "serial2" => Some(ColumnType::SmallInt),
+        _ => None,
+    }
+}
+
+/// Why `name` is not a collation the YAML can name: the name of one in pg_catalog, quoted in
+/// SQL as written (`C`, `POSIX`, `en_US.utf8`, `und-x-icu`).
+fn collation_problem(name: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_.@-".contains(c);
+    if name.eq_ignore_ascii_case("default") {
+        return Some("`collation: default` is the type's own collation: leave `collation` out".into());
+    }
+    (name.is_empty() || name.len() > 63 || !name.chars().all(allowed)).then(|| {
+        format!(
+            "`{}` is not a collation name: letters, digits, `_`, `.`, `@` and `-`, at most 63 bytes",
+            name.escape_debug()
+        )
+    })
+}
+
+impl Loader<'_> {
+    /// The column's PostgreSQL properties; `serial` when its type was written as one; `cols`
+    /// are the table's columns, which a generated expression may read.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn column_attrs(
+        &mut self,
+        src: &Source,
+        i: usize,
+        c: &ColumnDoc,
+        ty: &ColumnType,
+        serial: bool,
+        table: &str,
+        cols: &[&str],
+    ) -> ColumnAttrs {
+        let at = |field: &str| format!("columns.{i}.{field}");
+        let identity = c.identity.as_ref().and_then(|i| i.0.as_ref());
+        if serial {
+            let taken = [("identity", identity.is_some()), ("default", c.default.is_some())];
+            for (field, _) in taken.iter().filter(|(_, set)| *set) {
+                self.at(
+                    src,
+                    &at(field),
+                    format!("a serial column takes no `{field}`: its default is the sequence's next value"),
+                );
+            }
+            if c.nullable == Some(true) {
+                self.at(src, &at("nullable"), "a serial column is NOT NULL");
+            }
+        }
+        if let Some(name) = &c.collation {
+            if let Some(problem) = collation_problem(name) {
+                self.at(src, &at("collation"), problem);
+            }
+            let collatable =
+                |t: &ColumnType| matches!(t, ColumnType::Char(_) | ColumnType::Varchar(_) | ColumnType::Text);
+            let ok = match ty {
+                ColumnType::Array(element) => collatable(element),
+                ColumnType::Native(_) => true,
+                t => collatable(t),
+            };
+            if !ok {
+                self.at(src, &at("collation"), format!("`collation` needs a text type, not `{ty}`"));
+            }
+        }
+        if let Some(expr) = &c.generated {
+            let others = [
+                ("default", c.default.is_some()),
+                ("identity", identity.is_some()),
+                ("derived", c.derived.is_some()),
+                ("lookup", c.lookup.is_some()),
+            ];
+            for (field, _) in others.iter().filter(|(_, set)| *set) {
+                let message = format!("a generated column takes no `{field}`: its value is its expression's");
+                self.at(src, &at("generated"), message);
+            }
+            if serial {
+                self.at(src, &at("generated"), "a serial column cannot be generated");
+            }
+            let read = self.expression_over(src, &at("generated"), "generated", expr, Role::Generated, table, cols);
+            if read.contains(&c.name) {
+                self.at(src, &at("generated"), "a generated column cannot read itself");
+            }
+        }
+        let mut sequence = Sequence::default();
+        // A step or seed the loader refuses is said once, there.
+        let valid = identity.filter(|i| i.step > 0 && i.seed >= 0);
+        if let (Some(id), Some(seq_type)) = (valid, SequenceType::of(ty)) {
+            let full = Sequence {
+                ty: Some(seq_type),
+                start: Some(id.seed),
+                increment: Some(id.step),
+                min: id.min,
+                max: id.max,
+                cache: id.cache,
+                cycle: id.cycle,
+            };
+            match full.problem() {
+                Some(problem) => self.at(src, &at("identity"), format!("the identity's sequence: {problem}")),
+                None => {
+                    let m = full.minimal();
+                    sequence =
+                        Sequence { min: m.min, max: m.max, cache: m.cache, cycle: m.cycle, ..Sequence::default() };
+                }
+            }
+        }
+        ColumnAttrs {
+            collation: c.collation.clone(),
+            generated: c.generated.clone(),
+            always: identity.is_some_and(|i| i.always),
+            sequence,
+            serial,
+        }
+    }
+
+    pub(super) fn table_attrs(&mut self, src: &Source, doc: &TableDoc) -> TableAttrs {
+        let mut with = std::collections::BTreeMap::new();
+        for (key, value) in &doc.with {
+            let path = format!("with.{key}");
+            if let Some(problem) = parameter_key_problem(key) {
+                self.error(src, src.positions().key(&path), problem, None);
+                continue;
+            }
+            let text = match value {
+                ParameterDoc::Flag(b) => b.to_string(),
+                ParameterDoc::Integer(n) => n.to_string(),
+                ParameterDoc::Number(x) if x.is_finite() => x.to_string(),
+                ParameterDoc::Word(w) if parameter_key_problem(w).is_none() => w.clone(),
+                _ => {
+                    let message = format!("storage parameter `{key}` takes a number, true, false or a word (`auto`)");
+                    self.at(src, &path, message);
+                    continue;
+                }
+            };
+            with.insert(key.clone(), parameter_value(&text));
+        }
+        TableAttrs { unlogged: doc.unlogged, with }
+    }
+
+    pub(super) fn view_attrs(&mut self, src: &Source, doc: &ViewDoc, materialized: bool) -> ViewAttrs {
+        let attrs = ViewAttrs {
+            check_option: doc.check_option,
+            security_barrier: doc.security_barrier,
+            security_invoker: doc.security_invoker,
+        };
+        let set = [
+            ("check_option", doc.check_option.is_some()),
+            ("security_barrier", doc.security_barrier),
+            ("security_invoker", doc.security_invoker),
+        ];
+        for (field, _) in set.iter().filter(|(_, on)| *on && materialized) {
+            let message = format!("`{field}` applies to a view only, not to a materialized view");
+            self.error(src, src.positions().key(field), message, None);
+        }
+        attrs
+    }
+}
