@@ -2,13 +2,11 @@
 //! with what the YAML says and what the database has. A view of `diff`, so `schema diff` and
 //! `schema generate` read differences the same way.
 
-use super::describe::{
-    check_text, column_text, columns, comment_text, hint, index_text, key_text, mv_options, table_text, yes_no,
-};
+use super::describe::{check_text, column_text, columns, comment_text, hint, index_text, key_text, table_text};
 pub use super::kind::Kind;
 pub use super::unmanaged::{ignore_rule, Unmanaged};
 use super::{Change, ColumnChanges, Key, KeyKind, TableChange, ViewChanges};
-use crate::model::{display_key, Column, Grant, Project, Table, View};
+use crate::model::{display_key, Column, Difference, Grant, Project, Table, View};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -243,6 +241,14 @@ impl Findings<'_> {
         }
     }
 
+    /// What differs in a driver's own properties, in its words.
+    fn attributes(&mut self, owner: &str, item: Option<&str>, differences: Vec<Difference>) {
+        for d in differences {
+            self.add(Kind::Attribute(d.kind), owner, item, Some(d.expected), Some(d.actual));
+            self.list.last_mut().expect("just added").hint = d.hint.into();
+        }
+    }
+
     /// YAML value first, database value second.
     fn pair<T>(&mut self, kind: Kind, owner: &str, item: Option<&str>, d: T, l: T, show: impl Fn(T) -> String) {
         self.add(kind, owner, item, Some(show(d)), Some(show(l)));
@@ -298,11 +304,7 @@ fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(
                 f.add(Kind::ExtraIndex, name, Some(&index.name), None, Some(index_text(index)))
             }
             TableChange::ModifyIndex { from, to } => f.pair(Kind::Index, name, Some(&to.name), to, from, index_text),
-            TableChange::Distribution { from, to } => {
-                f.pair(Kind::Distribution, name, None, to, from, |d| d.to_string())
-            }
-            TableChange::SortKey { from, to } => f.pair(Kind::SortKey, name, None, to, from, |s| s.to_string()),
-            TableChange::Backup { from, to } => f.pair(Kind::Backup, name, None, *to, *from, yes_no),
+            TableChange::Redshift { from, to } => f.attributes(name, None, from.differences(to)),
             TableChange::Comment { from, to } => f.pair(Kind::Comment, name, None, to, from, comment_text),
             TableChange::Grants { revoke, grant } => f.grants(name, revoke, grant),
             _ => {}
@@ -380,8 +382,8 @@ fn column(f: &mut Findings, table: &str, d: &Column, l: &Column, changed: Column
             None => "none".into(),
         });
     }
-    if has(ColumnChanges::ENCODING) {
-        f.pair(Kind::Encoding, table, at, &d.encode, &l.encode, |e| e.clone().unwrap_or_else(|| "auto".into()));
+    if has(ColumnChanges::REDSHIFT) {
+        f.attributes(table, at, l.redshift.differences(&d.redshift));
     }
     if has(ColumnChanges::COMMENT) {
         f.pair(Kind::Comment, table, at, &d.description, &l.description, comment_text);
@@ -396,8 +398,8 @@ fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
     if changed.body {
         f.pair(Kind::ViewBody, name, None, &d.sql, &l.sql, |s| s.clone());
     }
-    if changed.options && d.materialized && l.materialized {
-        f.pair(Kind::MvOptions, name, None, d, l, mv_options);
+    if changed.redshift && d.materialized && l.materialized {
+        f.attributes(name, None, l.redshift.differences(&d.redshift));
     }
     if changed.indexes {
         let mut changes = Vec::new();

@@ -40,12 +40,7 @@ pub enum Kind {
     MissingIndex,
     ExtraIndex,
     Index,
-    Distribution,
-    SortKey,
-    Encoding,
-    Backup,
     ViewBody,
-    MvOptions,
     /// A materialized view the server can no longer refresh.
     MvState,
     Comment,
@@ -74,6 +69,10 @@ pub enum Kind {
     /// An object in a managed namespace the YAML cannot hold (a function, a domain, a sequence
     /// no column owns, ...).
     Unmanaged,
+    /// A property a driver owns, named by the driver (Redshift's `distribution`, `sort_key`,
+    /// `backup`, `encoding`, `mv_options`).
+    #[serde(untagged)]
+    Attribute(&'static str),
 }
 
 impl Kind {
