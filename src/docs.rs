@@ -3,8 +3,9 @@
 //! with its columns, keys, indexes, checks and SQL. The output is a function of the model only
 //! (sorted names, no dates), so a test can regenerate it and compare.
 
+use crate::dialect::redshift::attrs::Spelling;
 use crate::error::{Context, Error, Result};
-use crate::model::{Check, CheckKind, ColumnType, Distribution, ForeignKey, Index, Project, SortKind, Table, View};
+use crate::model::{Check, CheckKind, ColumnType, ForeignKey, Index, Project, Table, View};
 use crate::sql::expand_refs;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -153,10 +154,8 @@ fn table_section(w: &mut String, project: &Project, t: &Table) {
     }
     put!(w, "\n| column | type | nullable | default | description |\n|---|---|---|---|---|");
     for c in &t.columns {
-        let ty = match &c.encode {
-            Some(e) => format!("{} (encode {e})", c.ty),
-            None => c.ty.to_string(),
-        };
+        let notes = c.redshift.facts();
+        let ty = if notes.is_empty() { c.ty.to_string() } else { format!("{} ({})", c.ty, notes.join(", ")) };
         let default = match (&c.identity, &c.default, &c.postgres.generated) {
             (Some(i), _, _) if (i.seed, i.step) == (1, 1) => "identity".to_string(),
             (Some(i), _, _) => format!("identity (seed {}, step {})", i.seed, i.step),
@@ -200,16 +199,7 @@ fn table_section(w: &mut String, project: &Project, t: &Table) {
         facts.push(format!("Referenced by: {}", join(referenced_by)));
     }
     facts.extend(read_by(project, &t.name));
-    if t.distribution != Distribution::Auto {
-        facts.push(format!("Distribution (Redshift): {}", distribution(&t.distribution)));
-    }
-    if t.sort_key.kind != SortKind::Auto {
-        let kind = format!("{:?}", t.sort_key.kind).to_ascii_lowercase();
-        facts.push(format!("Sort key (Redshift): {kind} {}", columns(&t.sort_key.columns)).trim_end().to_string());
-    }
-    if !t.backup {
-        facts.push("Backup (Redshift): no".into());
-    }
+    facts.extend(t.redshift.facts(&SPELLING));
     facts.extend(indexes(&t.indexes));
     if !t.rows.is_empty() {
         facts.push(format!("Reference data: {} rows inserted when the table is created", t.rows.len()));
@@ -237,13 +227,7 @@ fn view_section(w: &mut String, project: &Project, v: &View) -> Result<()> {
     let mut facts = vec![format!("Reads: {}", join(v.depends_on.iter().map(|d| link(d))))];
     facts.extend(read_by(project, &v.name));
     if v.materialized && project.dialects.iter().any(|d| crate::dialect::driver(*d).materialized_view_options()) {
-        facts.push(format!(
-            "Redshift: backup {}, auto refresh {}, distribution {}{}",
-            yes_no(v.backup),
-            yes_no(v.auto_refresh),
-            distribution(&v.distribution),
-            prefixed(", sort key ", &columns(&v.sort_key.columns)),
-        ));
+        facts.push(v.redshift.facts(&SPELLING));
     }
     facts.extend(indexes(&v.indexes));
     for fact in &facts {
@@ -359,12 +343,8 @@ fn foreign_key(fk: &ForeignKey) -> String {
     format!("{} → {} {}", columns(&fk.columns), link(&fk.table), columns(&fk.references))
 }
 
-fn distribution(d: &Distribution) -> String {
-    match d.key() {
-        Some(key) => format!("{} ({})", d.style(), code(key)),
-        None => d.style().to_string(),
-    }
-}
+/// How a driver's own properties spell names in the docs.
+const SPELLING: Spelling = Spelling { name: &code, list: &columns };
 
 fn phase(project: &Project, phase: u8) -> String {
     let off = if project.phases.contains(&phase) { "" } else { ", not enabled" };
@@ -413,14 +393,6 @@ fn prefixed(prefix: &str, text: &str) -> String {
 
 fn counted(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
-fn yes_no(on: bool) -> &'static str {
-    if on {
-        "yes"
-    } else {
-        "no"
-    }
 }
 
 fn join(items: impl IntoIterator<Item = String>) -> String {

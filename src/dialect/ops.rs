@@ -2,10 +2,10 @@
 //! Templates see an operation as `change`, serialised as below.
 
 use super::conversion::Fit;
-use crate::diff::{grants_text, lower, Key, Row};
+use super::redshift::attrs::{distribution_text, sort_key_text, Distribution, SortKey};
+use crate::diff::{grants_text, Key, Row};
 use crate::model::{
-    display_key, CheckConstraint, Column, ColumnType, Distribution, Domain, Grant, Grantee, Index, Sequence, SortKey,
-    Table, View,
+    display_key, CheckConstraint, Column, ColumnType, Domain, Grant, Grantee, Index, Sequence, Table, View,
 };
 use serde::Serialize;
 
@@ -440,10 +440,8 @@ impl Op {
                 let what: Vec<String> = persistence.into_iter().chain(set).chain(reset).collect();
                 format!("set {} {}: {}", on.to_lowercase(), q(object), what.join(", "))
             }
-            Op::AlterDistribution { table, from, to } => {
-                format!("alter distribution of {}: {} -> {}", q(table), lower(from), lower(to))
-            }
-            Op::AlterSortKey { table, to } => format!("alter sort key of {} to {}", q(table), lower(to)),
+            Op::AlterDistribution { table, from, to } => distribution_text(&q(table), from, to),
+            Op::AlterSortKey { table, to } => sort_key_text(&q(table), to),
             Op::AlterEncoding { table, column: Some(c), encode } => {
                 format!("alter encoding of {}.{c} to {}", q(table), encode.as_deref().unwrap_or("auto"))
             }

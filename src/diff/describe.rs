@@ -84,22 +84,8 @@ pub(super) fn index_text(i: &Index) -> String {
     text
 }
 
-pub(super) fn yes_no(on: bool) -> String {
-    if on { "YES" } else { "NO" }.into()
-}
-
 pub(super) fn comment_text(c: &Option<String>) -> String {
     c.clone().unwrap_or_else(|| "none".into())
-}
-
-pub(super) fn mv_options(v: &View) -> String {
-    let sort = if v.sort_key.columns.is_empty() { "none".into() } else { columns(&v.sort_key.columns) };
-    format!(
-        "BACKUP {}, DISTSTYLE {}, SORTKEY {sort}, AUTO REFRESH {}",
-        yes_no(v.backup),
-        v.distribution,
-        yes_no(v.auto_refresh)
-    )
 }
 
 /// Where the YAML holds what a finding of `kind` is about, or what else to do.
@@ -130,30 +116,27 @@ pub(super) fn hint(kind: Kind) -> &'static str {
         Kind::Nullability => "the column's `nullable:`",
         Kind::Default => "the column's `default:`",
         Kind::Identity => "the column's `identity:`",
-        Kind::Encoding => "the column's `encode:`",
         Kind::PrimaryKey => "`primary_key:` (of the table or a column)",
         Kind::UniqueKey => "`unique:` (of the table or a column)",
         Kind::ForeignKey => "`foreign_keys:` or a column's `references:`",
         Kind::Index => "the table's `indexes:`",
-        Kind::Distribution => "the table's `distribution:`",
-        Kind::SortKey => "the table's `sort_key:`",
-        Kind::Backup => "the table's `backup:`",
         Kind::ViewBody => "the view's `sql:`",
-        Kind::MvOptions => "the view's `backup:`, `distribution:`, `sort_key:` and `auto_refresh:`",
         Kind::MvState => "run `schema refresh`; a view the server cannot refresh must be recreated",
         Kind::Comment => "`description:`",
         Kind::Grant => "`grants:` (the project's or the object's)",
         Kind::CheckConstraint => "the table's `check_constraints:`",
         Kind::ColumnPosition => "list the columns in the database's order, or rebuild the table in the YAML's",
-        Kind::Attribute => "the property's key in the YAML",
         Kind::Trigger | Kind::Policy | Kind::RowLevelSecurity | Kind::Rule | Kind::Unmodelled | Kind::Unmanaged => {
             "the YAML cannot express it; name it in `ignore:` to accept it"
         }
+        // The driver that owns the property gives it with the difference.
+        Kind::Attribute(_) => "",
     }
 }
 
 impl Change {
-    /// One line per change for listings (`generate --check`), in the words of the YAML.
+    /// One line per change for listings (`generate --check`), in the words of the YAML; the
+    /// driver that owns a property gives its words.
     pub fn describe(&self, ns: &str) -> Vec<String> {
         let kind = |v: &View| v.kind_name();
         let q = |key: &str| display_key(ns, key);
@@ -168,7 +151,7 @@ impl Change {
             Change::RefreshProcedure { from, .. } => {
                 vec![format!("remove procedure {}", q(from.as_deref().unwrap_or_default()))]
             }
-            Change::ModifyTable(d) => d.changes.iter().map(|c| c.describe(ns, &d.to.name)).collect(),
+            Change::ModifyTable(d) => d.changes.iter().flat_map(|c| c.describe(ns, &d.to.name)).collect(),
             Change::AddEnum { name, values } => vec![format!("create enum type {} ({})", q(name), values.join(", "))],
             Change::DropEnum { name, .. } => vec![format!("drop enum type {}", q(name))],
             Change::ModifyEnum { name, to, .. } => vec![format!("change enum type {} to ({})", q(name), to.join(", "))],
@@ -180,10 +163,10 @@ impl Change {
 }
 
 impl TableChange {
-    fn describe(&self, ns: &str, key: &str) -> String {
+    fn describe(&self, ns: &str, key: &str) -> Vec<String> {
         let t = display_key(ns, key);
         let index_key = |name: &str| display_key(ns, &sibling_key(key, name));
-        match self {
+        let line = match self {
             TableChange::ModifyColumn { from, to, changed } => {
                 let mut what = Vec::new();
                 if changed.has(ColumnChanges::TYPE) {
@@ -198,8 +181,8 @@ impl TableChange {
                 if changed.has(ColumnChanges::IDENTITY) {
                     what.push("identity".into());
                 }
-                if changed.has(ColumnChanges::ENCODING) {
-                    what.push(format!("encoding {}", to.encode.as_deref().unwrap_or("auto")));
+                if changed.has(ColumnChanges::REDSHIFT) {
+                    what.extend(from.redshift.plan(&to.redshift));
                 }
                 if changed.has(ColumnChanges::COMMENT) {
                     what.push("description".into());
@@ -217,17 +200,14 @@ impl TableChange {
             TableChange::AddIndex { index } => format!("create index {} on {t}", index.name),
             TableChange::DropIndex { index } => format!("drop index {}", index_key(&index.name)),
             TableChange::ModifyIndex { to, .. } => format!("change index {}", index_key(&to.name)),
-            TableChange::Distribution { from, to } => {
-                format!("alter distribution of {t}: {} -> {}", lower(from), lower(to))
-            }
-            TableChange::SortKey { to, .. } => format!("alter sort key of {t} to {}", lower(to)),
-            TableChange::Backup { to, .. } => format!("set backup of {t} to {}", if *to { "yes" } else { "no" }),
+            TableChange::Redshift { from, to } => return from.plan(to, &t),
             TableChange::Postgres { from, to } => format!("set {} of {t}", from.changed(to).join(", ")),
             TableChange::Comment { .. } => format!("comment on {t}"),
             TableChange::AddRows { rows } => format!("insert {} row(s) into {t}", rows.len()),
             TableChange::DeleteRows { rows } => format!("delete {} row(s) from {t}", rows.len()),
             TableChange::Grants { revoke, grant } => grants_text(&t, revoke, grant),
-        }
+        };
+        vec![line]
     }
 }
 
@@ -260,9 +240,4 @@ pub fn sequence_text(name: &str, exists: bool, to: Option<&Sequence>) -> String 
         (true, Some(s)) => format!("change sequence {name} to ({s})"),
         (_, None) => format!("drop sequence {name}"),
     }
-}
-
-/// Listings spell keys in lower case (`key(session_id)`, `compound(a, b)`).
-pub(crate) fn lower(value: &impl std::fmt::Display) -> String {
-    value.to_string().to_lowercase()
 }

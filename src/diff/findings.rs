@@ -2,13 +2,11 @@
 //! with what the YAML says and what the database has. A view of `diff`, so `schema diff` and
 //! `schema generate` read differences the same way.
 
-use super::describe::{
-    check_text, column_text, columns, comment_text, hint, index_text, key_text, mv_options, table_text, yes_no,
-};
+use super::describe::{check_text, column_text, columns, comment_text, hint, index_text, key_text, table_text};
 pub use super::kind::Kind;
 pub use super::unmanaged::{ignore_rule, Unmanaged};
 use super::{Change, ColumnChanges, Key, KeyKind, TableChange, ViewChanges};
-use crate::model::{display_key, Column, Grant, Project, Table, View};
+use crate::model::{display_key, Column, Difference, Grant, Project, Table, View};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -235,9 +233,9 @@ impl Findings<'_> {
         }
     }
 
-    /// One finding per property of a dialect's own that differs (`changed`), each value as
+    /// One `attribute` finding per PostgreSQL property that differs (`changed`), each value as
     /// `show` gives it: (the YAML's, the database's).
-    fn attributes(
+    fn properties(
         &mut self,
         owner: &str,
         item: Option<&str>,
@@ -246,11 +244,19 @@ impl Findings<'_> {
     ) {
         for property in changed {
             let (expected, actual) = show(property);
-            self.add(Kind::Attribute, owner, item, Some(expected), Some(actual));
+            self.add(Kind::Attribute("attribute"), owner, item, Some(expected), Some(actual));
             if let Some(f) = self.list.last_mut() {
                 f.property = Some(property.to_string());
                 f.hint = crate::dialect::postgres::attrs::hint(property).to_string();
             }
+        }
+    }
+
+    /// What differs in a driver's own properties, in its words.
+    fn attributes(&mut self, owner: &str, item: Option<&str>, differences: Vec<Difference>) {
+        for d in differences {
+            self.add(Kind::Attribute(d.kind), owner, item, Some(d.expected), Some(d.actual));
+            self.list.last_mut().expect("just added").hint = d.hint.into();
         }
     }
 
@@ -310,13 +316,9 @@ fn table(f: &mut Findings, d: &Table, changes: &[TableChange], foreign: &dyn Fn(
                 f.add(Kind::ExtraIndex, name, Some(&index.name), None, Some(index_text(index)))
             }
             TableChange::ModifyIndex { from, to } => f.pair(Kind::Index, name, Some(&to.name), to, from, index_text),
-            TableChange::Distribution { from, to } => {
-                f.pair(Kind::Distribution, name, None, to, from, |d| d.to_string())
-            }
-            TableChange::SortKey { from, to } => f.pair(Kind::SortKey, name, None, to, from, |s| s.to_string()),
-            TableChange::Backup { from, to } => f.pair(Kind::Backup, name, None, *to, *from, yes_no),
+            TableChange::Redshift { from, to } => f.attributes(name, None, from.differences(to)),
             TableChange::Postgres { from, to } => {
-                f.attributes(name, None, &from.changed(to), |p| (to.shown(p), from.shown(p)))
+                f.properties(name, None, &from.changed(to), |p| (to.shown(p), from.shown(p)))
             }
             TableChange::Comment { from, to } => f.pair(Kind::Comment, name, None, to, from, comment_text),
             TableChange::Grants { revoke, grant } => f.grants(name, revoke, grant),
@@ -395,8 +397,8 @@ fn column(f: &mut Findings, table: &str, d: &Column, l: &Column, changed: Column
             None => "none".into(),
         });
     }
-    if has(ColumnChanges::ENCODING) {
-        f.pair(Kind::Encoding, table, at, &d.encode, &l.encode, |e| e.clone().unwrap_or_else(|| "auto".into()));
+    if has(ColumnChanges::REDSHIFT) {
+        f.attributes(table, at, l.redshift.differences(&d.redshift));
     }
     if has(ColumnChanges::COMMENT) {
         f.pair(Kind::Comment, table, at, &d.description, &l.description, comment_text);
@@ -407,7 +409,7 @@ fn column(f: &mut Findings, table: &str, d: &Column, l: &Column, changed: Column
         if d.identity.is_none() || l.identity.is_none() {
             changed.retain(|p| !crate::dialect::postgres::attrs::IDENTITY_WORDS.contains(p));
         }
-        f.attributes(table, at, &changed, |p| (d.postgres.shown(p), l.postgres.shown(p)));
+        f.properties(table, at, &changed, |p| (d.postgres.shown(p), l.postgres.shown(p)));
     }
 }
 
@@ -419,8 +421,8 @@ fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
     if changed.body {
         f.pair(Kind::ViewBody, name, None, &d.sql, &l.sql, |s| s.clone());
     }
-    if changed.options && d.materialized && l.materialized {
-        f.pair(Kind::MvOptions, name, None, d, l, mv_options);
+    if changed.redshift && d.materialized && l.materialized {
+        f.attributes(name, None, l.redshift.differences(&d.redshift));
     }
     if changed.indexes {
         let mut changes = Vec::new();
@@ -444,7 +446,7 @@ fn view(f: &mut Findings, d: &View, l: &View, changed: ViewChanges) {
         f.pair(Kind::Comment, name, None, &d.description, &l.description, comment_text);
     }
     if changed.postgres {
-        f.attributes(name, None, &l.postgres.changed(&d.postgres), |p| (d.postgres.shown(p), l.postgres.shown(p)));
+        f.properties(name, None, &l.postgres.changed(&d.postgres), |p| (d.postgres.shown(p), l.postgres.shown(p)));
     }
     if let Some((revoke, grant)) = super::grants(&l.grants, &d.grants) {
         f.grants(name, &revoke, &grant);

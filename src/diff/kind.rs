@@ -40,12 +40,7 @@ pub enum Kind {
     MissingIndex,
     ExtraIndex,
     Index,
-    Distribution,
-    SortKey,
-    Encoding,
-    Backup,
     ViewBody,
-    MvOptions,
     /// A materialized view the server can no longer refresh.
     MvState,
     Comment,
@@ -54,10 +49,6 @@ pub enum Kind {
     /// A CHECK constraint only on one side, or of another expression; `ignore:` can name one
     /// the YAML does not declare (`check_constraint <table>.<name>`).
     CheckConstraint,
-    /// A property of a dialect's own (PostgreSQL's collation, generation expression, identity
-    /// generation and options, serial, persistence, storage parameters, view options) that
-    /// differs; the finding's `property` names it as `attrs` do.
-    Attribute,
     // What the catalog shows on a managed table and the model does not hold (`Unmanaged`):
     // reported unless `ignore:` lists it (`<kind> <table>.<name>`).
     Trigger,
@@ -76,6 +67,11 @@ pub enum Kind {
     /// An object in a managed namespace the YAML cannot hold (a function, a domain, a sequence
     /// no column owns, ...).
     Unmanaged,
+    /// A property a driver owns, named by the driver: Redshift's `distribution`, `sort_key`,
+    /// `backup`, `encoding`, `mv_options`; PostgreSQL's `attribute`, whose `property` names it
+    /// (collation, generated, identity generation, serial, persistence, storage parameters, ...).
+    #[serde(untagged)]
+    Attribute(&'static str),
 }
 
 impl Kind {

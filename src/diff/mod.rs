@@ -5,7 +5,6 @@
 //! the plan and the drift report cannot disagree.
 
 mod describe;
-pub(crate) use describe::lower;
 pub use describe::{domain_text, extension_text, grants_text, sequence_text};
 pub mod findings;
 mod keys;
@@ -16,8 +15,9 @@ use keys::key_changes;
 pub use keys::{default_name, foreign_key_names, keys, Key, KeyKind};
 
 use crate::dialect::postgres::attrs::TableAttrs;
+use crate::dialect::redshift::attrs;
 use crate::model::grants::minus;
-use crate::model::{Column, Distribution, Domain, Grant, Index, Project, Sequence, SortKey, Table, View};
+use crate::model::{Column, Domain, Grant, Index, Project, Sequence, Table, View};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -145,17 +145,10 @@ pub enum TableChange {
         from: Index,
         to: Index,
     },
-    Distribution {
-        from: Distribution,
-        to: Distribution,
-    },
-    SortKey {
-        from: SortKey,
-        to: SortKey,
-    },
-    Backup {
-        from: bool,
-        to: bool,
+    /// Redshift's own properties differ (`dialect::redshift::attrs`): the driver reads what.
+    Redshift {
+        from: attrs::TableAttrs,
+        to: attrs::TableAttrs,
     },
     /// PostgreSQL's own properties of the table (`attrs::TableAttrs::changed` names which).
     Postgres {
@@ -188,7 +181,8 @@ impl ColumnChanges {
     pub const NULLABILITY: ColumnChanges = ColumnChanges(2);
     pub const DEFAULT: ColumnChanges = ColumnChanges(4);
     pub const IDENTITY: ColumnChanges = ColumnChanges(8);
-    pub const ENCODING: ColumnChanges = ColumnChanges(16);
+    /// Redshift's own properties (`dialect::redshift::attrs`).
+    pub const REDSHIFT: ColumnChanges = ColumnChanges(16);
     pub const COMMENT: ColumnChanges = ColumnChanges(32);
     /// PostgreSQL's own properties (`Column::postgres`): its driver knows which and how.
     pub const POSTGRES: ColumnChanges = ColumnChanges(64);
@@ -202,7 +196,7 @@ impl ColumnChanges {
                 // The seed only says where a new table starts (a deep copy starts after the ids it
                 // copied): whether there is an identity, and its step, are the definition.
                 | bit(a.identity.map(|i| i.step) != b.identity.map(|i| i.step), Self::IDENTITY)
-                | bit(a.encode != b.encode, Self::ENCODING)
+                | bit(a.redshift != b.redshift, Self::REDSHIFT)
                 | bit(a.description != b.description, Self::COMMENT)
                 | bit(a.postgres != b.postgres, Self::POSTGRES),
         )
@@ -230,8 +224,8 @@ pub struct ViewChanges {
     pub kind: bool,
     /// Late-binding (Redshift's `WITH NO SCHEMA BINDING`) or not.
     pub binding: bool,
-    /// Redshift materialized-view options: BACKUP, AUTO REFRESH, distribution, sort key.
-    pub options: bool,
+    /// Redshift's materialized-view options (`dialect::redshift::attrs`).
+    pub redshift: bool,
     pub indexes: bool,
     pub comment: bool,
     pub grants: bool,
@@ -245,8 +239,7 @@ impl ViewChanges {
             body: a.sql != b.sql,
             kind: a.materialized != b.materialized,
             binding: a.late_binding != b.late_binding,
-            options: (a.backup, a.auto_refresh, &a.distribution, &a.sort_key)
-                != (b.backup, b.auto_refresh, &b.distribution, &b.sort_key),
+            redshift: a.redshift != b.redshift,
             indexes: a.indexes != b.indexes,
             comment: a.description != b.description,
             grants: grants(&a.grants, &b.grants).is_some(),
@@ -399,14 +392,8 @@ fn table(old: &Table, new: &Table) -> Vec<TableChange> {
     }
     key_changes(&mut out, &keys(old), &keys(new));
     indexes(&mut out, &old.indexes, &new.indexes);
-    if old.distribution != new.distribution {
-        out.push(TableChange::Distribution { from: old.distribution.clone(), to: new.distribution.clone() });
-    }
-    if old.sort_key != new.sort_key {
-        out.push(TableChange::SortKey { from: old.sort_key.clone(), to: new.sort_key.clone() });
-    }
-    if old.backup != new.backup {
-        out.push(TableChange::Backup { from: old.backup, to: new.backup });
+    if old.redshift != new.redshift {
+        out.push(TableChange::Redshift { from: old.redshift.clone(), to: new.redshift.clone() });
     }
     if old.postgres != new.postgres {
         out.push(TableChange::Postgres { from: old.postgres.clone(), to: new.postgres.clone() });

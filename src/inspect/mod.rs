@@ -3,6 +3,7 @@
 //! the format's defaults is written.
 
 use crate::db::Target;
+use crate::dialect::redshift::attrs::Spelling;
 use crate::dialect::{catalog::Live, driver};
 use crate::error::{Error, Result};
 use crate::load::json_schema::{modeline, Kind};
@@ -211,20 +212,7 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
         y.push_str(&format!("description: {}\n", scalar(d)));
     }
     attrs::table_lines(t, &mut y);
-    if !t.backup {
-        y.push_str("backup: false\n");
-    }
-    if t.distribution != Distribution::Auto {
-        y.push_str(&format!("distribution: {}\n", distribution(&t.distribution)));
-    }
-    match t.sort_key.kind {
-        SortKind::Auto => {}
-        SortKind::None => y.push_str("sort_key: { kind: none }\n"),
-        SortKind::Compound => y.push_str(&format!("sort_key: {{ columns: {} }}\n", list(&t.sort_key.columns))),
-        SortKind::Interleaved => {
-            y.push_str(&format!("sort_key: {{ kind: interleaved, columns: {} }}\n", list(&t.sort_key.columns)))
-        }
-    }
+    lines(&mut y, t.redshift.yaml(&SPELLING));
     y.push_str(if t.columns.is_empty() { "columns: []\n" } else { "columns:\n" });
     for c in &t.columns {
         let mut fields = vec![format!("name: {}", scalar(&c.name)), format!("type: {}", attrs::column_type(c))];
@@ -236,9 +224,7 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
             fields.push(format!("default: {}", expression(d)));
         }
         attrs::column_fields(c, &mut fields);
-        if let Some(e) = &c.encode {
-            fields.push(format!("encode: {}", scalar(e)));
-        }
+        fields.extend(c.redshift.yaml(&SPELLING));
         if let Some(d) = &c.description {
             fields.push(format!("description: {}", scalar(d)));
         }
@@ -291,18 +277,7 @@ fn view(v: &View, warnings: &mut Vec<String>) -> String {
         y.push_str(&format!("description: {}\n", scalar(d)));
     }
     if v.materialized {
-        if !v.backup {
-            y.push_str("backup: false\n");
-        }
-        if v.auto_refresh {
-            y.push_str("auto_refresh: true\n");
-        }
-        if v.distribution != Distribution::Even {
-            y.push_str(&format!("distribution: {}\n", distribution(&v.distribution)));
-        }
-        if !v.sort_key.columns.is_empty() {
-            y.push_str(&format!("sort_key: {{ columns: {} }}\n", list(&v.sort_key.columns)));
-        }
+        lines(&mut y, v.redshift.yaml(&SPELLING));
         indexes::write(&mut y, &v.indexes);
     }
     if v.late_binding {
@@ -397,11 +372,11 @@ fn grants(y: &mut String, object: &str, grants: &Option<Vec<Grant>>, view: bool,
     }
 }
 
-fn distribution(d: &Distribution) -> String {
-    match d.key() {
-        Some(k) => format!("{{ style: key, key: {} }}", scalar(k)),
-        None => format!("{{ style: {} }}", d.style().to_ascii_lowercase()),
-    }
+/// How a driver's own properties spell names in the YAML.
+const SPELLING: Spelling = Spelling { name: &scalar, list: &list };
+
+fn lines(y: &mut String, lines: Vec<String>) {
+    lines.into_iter().for_each(|line| y.push_str(&(line + "\n")));
 }
 
 fn list(items: &[String]) -> String {

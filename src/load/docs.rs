@@ -1,8 +1,9 @@
 //! The documents as written: strict serde types of `schema.yaml`, table files and view files.
 //! Types stay text here so the semantic pass can place a bad one exactly.
 
+use crate::dialect::redshift::attrs::SortKind;
 use crate::model::Dialect;
-use crate::model::{CheckConstraint, Identity, KeyChecks, Severity, SortKind, Window};
+use crate::model::{CheckConstraint, Identity, KeyChecks, Severity, Window};
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -236,6 +237,19 @@ pub(super) struct SortKeyDoc {
     pub(super) kind: Option<SortKind>,
     #[serde(default)]
     pub(super) columns: Vec<String>,
+}
+
+impl ViewDoc {
+    /// The keys only a materialized view takes, and whether each is written.
+    pub(super) fn materialized_only(&self) -> [(&'static str, bool); 5] {
+        [
+            ("backup", self.backup.is_some()),
+            ("auto_refresh", self.auto_refresh.is_some()),
+            ("distribution", self.distribution.is_some()),
+            ("sort_key", self.sort_key.is_some()),
+            ("indexes", !self.indexes.is_empty()),
+        ]
+    }
 }
 
 impl TableDoc {

@@ -3,7 +3,8 @@
 //!
 //! `docs` holds the documents as written (serde, strict), `serde_errors` turns serde's failures
 //! into positioned diagnostics, `project` and `table` check what the documents mean and build
-//! the model, and the drivers of the project's dialects lint the result (`dialect::Driver::lint`).
+//! the model (`redshift` reads Redshift's own properties into the driver's attributes), and
+//! the drivers of the project's dialects lint the result (`dialect::Driver::lint`).
 
 mod attrs;
 mod checks;
@@ -17,6 +18,7 @@ mod keys;
 mod limits;
 mod positions;
 mod project;
+mod redshift;
 mod sequences;
 mod serde_errors;
 mod sql;

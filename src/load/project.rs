@@ -1,7 +1,7 @@
 //! The semantic pass over a project: settings, the names every file declares, views and their
 //! references. Tables are checked in `table`.
 
-use super::docs::{DistStyle, ProjectDoc, TableDoc, ViewDoc};
+use super::docs::{ProjectDoc, TableDoc, ViewDoc};
 use super::positions::Pos;
 use super::{check_ident, diag_at, snake_case, Diagnostic, Source};
 use crate::model::*;
@@ -326,13 +326,7 @@ impl Loader<'_> {
             self.error(src, src.positions().key("late_binding"), message, None);
         }
         if !materialized {
-            for (field, set) in [
-                ("backup", doc.backup.is_some()),
-                ("auto_refresh", doc.auto_refresh.is_some()),
-                ("distribution", doc.distribution.is_some()),
-                ("sort_key", doc.sort_key.is_some()),
-                ("indexes", !doc.indexes.is_empty()),
-            ] {
+            for (field, set) in doc.materialized_only() {
                 if set {
                     self.error(
                         src,
@@ -343,19 +337,7 @@ impl Loader<'_> {
                 }
             }
         }
-        let distribution = self.distribution(src, doc.distribution.as_ref(), Err(&doc.sql), DistStyle::Even);
-        let sort_key = match &doc.sort_key {
-            None => SortKey { kind: SortKind::Compound, columns: vec![] },
-            Some(s) => {
-                if !matches!(s.kind, None | Some(SortKind::Compound)) {
-                    self.at(src, "sort_key.kind", "a Redshift materialized view takes a compound sort key only");
-                }
-                for (i, c) in s.columns.iter().enumerate() {
-                    self.in_body(src, &format!("sort_key.columns.{i}"), &doc.sql, c);
-                }
-                SortKey { kind: SortKind::Compound, columns: s.columns.clone() }
-            }
-        };
+        let redshift = self.redshift_view(src, doc);
         let owner = super::indexes::Owner::View { sql: &doc.sql };
         let indexes: Vec<Index> = doc.indexes.iter().enumerate().map(|(i, x)| self.index(src, i, x, &owner)).collect();
         let depends_on = match crate::sql::expand_refs(&doc.sql, ctx.namespace) {
@@ -396,10 +378,7 @@ impl Loader<'_> {
             sql: doc.sql.trim_end().to_string(),
             depends_on,
             late_binding: doc.late_binding,
-            backup: doc.backup.unwrap_or(true),
-            auto_refresh: doc.auto_refresh.unwrap_or(false),
-            distribution,
-            sort_key,
+            redshift,
             indexes,
             grants: self.object_grants(src, doc.grants.as_ref(), &ctx.grants, true),
             postgres: self.view_attrs(src, doc, materialized),

@@ -1,18 +1,14 @@
-//! The semantic pass over one table file: columns, keys, distribution and sort keys, indexes,
-//! reference rows and checks.
+//! The semantic pass over one table file: columns, keys, indexes, reference rows and checks
+//! (Redshift's own properties in `redshift`).
 
-use super::docs::{ColumnCheck, ColumnDoc, DistStyle, DistributionDoc, KeyDoc, SortKeyDoc, TableDoc};
+use super::docs::{ColumnCheck, KeyDoc, TableDoc};
 use super::indexes::Owner;
 use super::project::{Ctx, Loader};
 use super::{values, Source};
-use crate::dialect::redshift::ENCODINGS;
 use crate::model::*;
 use crate::sql::expr::Role;
 use crate::suggest::nearest;
 use std::collections::BTreeSet;
-
-const MAX_COMPOUND: usize = 400;
-const MAX_INTERLEAVED: usize = 8;
 
 impl Loader<'_> {
     pub(super) fn table(&mut self, src: &Source, doc: &TableDoc, ctx: &Ctx) -> Table {
@@ -64,12 +60,7 @@ impl Loader<'_> {
             if c.nullable == Some(true) && (in_pk || identity.is_some()) {
                 self.at(src, &at("nullable"), "primary key and identity columns cannot be nullable");
             }
-            if let Some(enc) = &c.encode {
-                if !ENCODINGS.contains(&enc.as_str()) {
-                    let msg = format!("unknown encoding `{enc}`");
-                    self.at_help(src, &at("encode"), msg, nearest(enc, ENCODINGS.iter().copied()));
-                }
-            }
+            let redshift = self.redshift_column(src, &format!("columns.{i}"), c);
             if let Some(text) = &c.default {
                 if self.expression(src, &at("default"), "default", text, Role::Default).is_some() {
                     self.literal_default(src, &at("default"), text, &ty);
@@ -136,7 +127,7 @@ impl Loader<'_> {
                 nullable: c.nullable.unwrap_or(true) && !in_pk && identity.is_none() && serial.is_none(),
                 default: c.default.clone(),
                 identity,
-                encode: c.encode.clone(),
+                redshift,
                 derived: c.derived.clone(),
                 lookup: lookup.map(Box::new),
                 renamed_from: c.renamed_from.clone(),
@@ -164,8 +155,7 @@ impl Loader<'_> {
             }
         }
 
-        let distribution = self.distribution(src, doc.distribution.as_ref(), Ok((name, &doc.columns)), DistStyle::Auto);
-        let sort_key = self.sort_key(src, doc.sort_key.as_ref(), name, &doc.columns);
+        let redshift = self.redshift_table(src, doc);
         let owner = Owner::Table { name, cols: &cols, columns: &columns };
         let indexes: Vec<Index> = doc.indexes.iter().enumerate().map(|(i, x)| self.index(src, i, x, &owner)).collect();
         self.rows(src, doc, &columns);
@@ -213,9 +203,7 @@ impl Loader<'_> {
             unique,
             foreign_keys,
             check_constraints: doc.check_constraints.clone(),
-            distribution,
-            sort_key,
-            backup: doc.backup,
+            redshift,
             indexes,
             rows: doc.rows.clone(),
             checks,
@@ -318,61 +306,6 @@ impl Loader<'_> {
         Some(ForeignKey::new(columns, table.to_string(), references))
     }
 
-    /// Validates a distribution, of a table (name, columns) or of a materialized view (its SQL).
-    pub(super) fn distribution(
-        &mut self,
-        src: &Source,
-        doc: Option<&DistributionDoc>,
-        owner: Result<(&str, &[ColumnDoc]), &str>,
-        default: DistStyle,
-    ) -> Distribution {
-        let Some(doc) = doc else {
-            return if default == DistStyle::Even { Distribution::Even } else { Distribution::Auto };
-        };
-        let style = doc.style.unwrap_or(if doc.key.is_some() { DistStyle::Key } else { default });
-        match (style, &doc.key) {
-            (DistStyle::Key, Some(key)) => {
-                match owner {
-                    Ok((name, columns)) => {
-                        let cols: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-                        if self.column_ref(src, "distribution.key", name, &cols, key) {
-                            self.key_type(src, "distribution.key", columns, key);
-                        }
-                    }
-                    Err(sql) => self.in_body(src, "distribution.key", sql, key),
-                }
-                Distribution::Key(key.clone())
-            }
-            (DistStyle::Key, None) => {
-                self.at(src, "distribution", "`style: key` needs `key: <column>` (exactly one column)");
-                Distribution::Auto
-            }
-            (_, Some(_)) => {
-                self.at(src, "distribution.key", "`key` is only allowed with `style: key`");
-                Distribution::Auto
-            }
-            (DistStyle::Auto, None) if owner.is_err() => {
-                self.at_help(
-                    src,
-                    "distribution.style",
-                    "Redshift materialized views take no DISTSTYLE AUTO",
-                    Some("use even, all or key".into()),
-                );
-                Distribution::Even
-            }
-            (DistStyle::Auto, None) => Distribution::Auto,
-            (DistStyle::Even, None) => Distribution::Even,
-            (DistStyle::All, None) => Distribution::All,
-        }
-    }
-
-    pub(super) fn key_type(&mut self, src: &Source, path: &str, columns: &[ColumnDoc], key: &str) {
-        let ty = columns.iter().find(|c| c.name == key).and_then(|c| self.read_type(&c.ty).ok());
-        if let Some(ty) = ty.filter(|t| !t.can_be_redshift_key()) {
-            self.at(src, path, format!("column `{key}` of type `{ty}` cannot be a Redshift distribution or sort key"));
-        }
-    }
-
     /// A literal default must be of the column's type: PostgreSQL refuses `0` for a boolean or
     /// `'{}'` for a number when it creates the table.
     fn literal_default(&mut self, src: &Source, path: &str, text: &str, ty: &ColumnType) {
@@ -399,47 +332,6 @@ impl Loader<'_> {
             })
             .ok()?;
         self.declared_type(src, path, ty)
-    }
-
-    pub(super) fn sort_key(
-        &mut self,
-        src: &Source,
-        doc: Option<&SortKeyDoc>,
-        table: &str,
-        columns: &[ColumnDoc],
-    ) -> SortKey {
-        let Some(doc) = doc else { return SortKey::AUTO };
-        let kind = doc.kind.unwrap_or(if doc.columns.is_empty() { SortKind::Auto } else { SortKind::Compound });
-        let cols: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-        match kind {
-            SortKind::Auto | SortKind::None if !doc.columns.is_empty() => self.at(
-                src,
-                "sort_key.columns",
-                format!("a sort key of kind `{kind:?}` takes no columns").to_lowercase(),
-            ),
-            SortKind::Compound | SortKind::Interleaved if doc.columns.is_empty() => {
-                self.at(src, "sort_key", "a compound or interleaved sort key needs `columns`")
-            }
-            SortKind::Compound if doc.columns.len() > MAX_COMPOUND => {
-                self.at(src, "sort_key.columns", format!("a compound sort key takes at most {MAX_COMPOUND} columns"))
-            }
-            SortKind::Interleaved if doc.columns.len() > MAX_INTERLEAVED => self.at(
-                src,
-                "sort_key.columns",
-                format!("an interleaved sort key takes at most {MAX_INTERLEAVED} columns, not {}", doc.columns.len()),
-            ),
-            _ => {}
-        }
-        let mut seen = BTreeSet::new();
-        for (i, c) in doc.columns.iter().enumerate() {
-            let path = format!("sort_key.columns.{i}");
-            if !seen.insert(c) {
-                self.at(src, &path, format!("column `{c}` appears twice in the sort key"));
-            } else if self.column_ref(src, &path, table, &cols, c) {
-                self.key_type(src, &path, columns, c);
-            }
-        }
-        SortKey { kind, columns: doc.columns.clone() }
     }
 }
 

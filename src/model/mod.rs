@@ -119,9 +119,8 @@ pub struct Table {
     /// CHECK constraints, by name (state files written before they existed have none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub check_constraints: Vec<CheckConstraint>,
-    pub distribution: Distribution,
-    pub sort_key: SortKey,
-    pub backup: bool,
+    /// Redshift's own properties (distribution, sort key, BACKUP).
+    pub redshift: crate::dialect::redshift::attrs::TableAttrs,
     #[serde(default)]
     pub indexes: Vec<Index>,
     #[serde(default)]
@@ -148,13 +147,8 @@ impl Table {
     /// The leading sort-key column when it is a date or timestamp (event_date in the shipped
     /// schema): what a day's load is found by.
     pub fn leading_date_column(&self) -> Option<&Column> {
-        let column = self.column(self.sort_key.columns.first()?)?;
+        let column = self.column(self.redshift.sort_key.columns.first()?)?;
         matches!(column.ty, ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz).then_some(column)
-    }
-
-    /// True when no column declares an encoding: Redshift then manages encodings (ENCODE AUTO).
-    pub fn encode_auto(&self) -> bool {
-        self.columns.iter().all(|c| c.encode.is_none())
     }
 }
 
@@ -168,8 +162,9 @@ pub struct Column {
     pub default: Option<String>,
     #[serde(default)]
     pub identity: Option<Identity>,
+    /// Redshift's own properties (its encoding).
     #[serde(default)]
-    pub encode: Option<String>,
+    pub redshift: crate::dialect::redshift::attrs::ColumnAttrs,
     /// SQL expression this column is derived from, e.g. `DATE(event_timestamp)`.
     #[serde(default)]
     pub derived: Option<String>,
@@ -220,99 +215,15 @@ pub struct CheckConstraint {
     pub expression: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "DistributionRepr", try_from = "DistributionRepr")]
-pub enum Distribution {
-    Auto,
-    Even,
-    All,
-    Key(String),
-}
-
-/// How a distribution is stored and seen by templates: always `{ style, key }`.
-#[derive(Serialize, Deserialize)]
-struct DistributionRepr {
-    style: String,
-    key: Option<String>,
-}
-
-impl From<Distribution> for DistributionRepr {
-    fn from(d: Distribution) -> Self {
-        DistributionRepr { style: d.style().to_ascii_lowercase(), key: d.key().map(str::to_string) }
-    }
-}
-
-impl TryFrom<DistributionRepr> for Distribution {
-    type Error = String;
-    fn try_from(r: DistributionRepr) -> Result<Self, String> {
-        match (r.style.as_str(), r.key) {
-            ("auto", None) => Ok(Distribution::Auto),
-            ("even", None) => Ok(Distribution::Even),
-            ("all", None) => Ok(Distribution::All),
-            ("key", Some(k)) => Ok(Distribution::Key(k)),
-            (style, _) => Err(format!("invalid distribution `{style}`")),
-        }
-    }
-}
-
-impl Distribution {
-    pub fn style(&self) -> &'static str {
-        match self {
-            Distribution::Auto => "AUTO",
-            Distribution::Even => "EVEN",
-            Distribution::All => "ALL",
-            Distribution::Key(_) => "KEY",
-        }
-    }
-
-    pub fn key(&self) -> Option<&str> {
-        match self {
-            Distribution::Key(k) => Some(k),
-            _ => None,
-        }
-    }
-}
-
-/// As Redshift writes it: `EVEN`, `KEY(session_id)`.
-impl fmt::Display for Distribution {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.key() {
-            Some(k) => write!(f, "KEY({k})"),
-            None => f.write_str(self.style()),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SortKind {
-    Auto,
-    None,
-    Compound,
-    Interleaved,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SortKey {
-    pub kind: SortKind,
-    #[serde(default)]
-    pub columns: Vec<String>,
-}
-
-/// As Redshift writes it: `AUTO`, `NONE`, `COMPOUND(event_date, event_timestamp)`.
-impl fmt::Display for SortKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            SortKind::Auto => f.write_str("AUTO"),
-            SortKind::None => f.write_str("NONE"),
-            SortKind::Compound => write!(f, "COMPOUND({})", self.columns.join(", ")),
-            SortKind::Interleaved => write!(f, "INTERLEAVED({})", self.columns.join(", ")),
-        }
-    }
-}
-
-impl SortKey {
-    pub const AUTO: SortKey = SortKey { kind: SortKind::Auto, columns: Vec::new() };
+/// A property a driver owns (`dialect::<driver>::attrs`) whose value differs between the
+/// database and the YAML, in the driver's words: the drift finding's kind and where the YAML
+/// holds it, then the YAML's value and the database's as the finding shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub kind: &'static str,
+    pub hint: &'static str,
+    pub expected: String,
+    pub actual: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -330,11 +241,8 @@ pub struct View {
     /// queried (needed for external tables); a plain view on PostgreSQL.
     #[serde(default)]
     pub late_binding: bool,
-    /// Redshift materialized-view options.
-    pub backup: bool,
-    pub auto_refresh: bool,
-    pub distribution: Distribution,
-    pub sort_key: SortKey,
+    /// Redshift's materialized-view options.
+    pub redshift: crate::dialect::redshift::attrs::ViewAttrs,
     #[serde(default)]
     pub indexes: Vec<Index>,
     /// As for tables; a view's grants are SELECT only.

@@ -189,19 +189,6 @@ impl ColumnType {
         }
     }
 
-    /// Types Redshift accepts as distribution or sort key columns.
-    pub fn can_be_redshift_key(&self) -> bool {
-        !matches!(
-            self,
-            ColumnType::Json
-                | ColumnType::Text
-                | ColumnType::Uuid
-                | ColumnType::Enum(_)
-                | ColumnType::Array(_)
-                | ColumnType::Native(_)
-        )
-    }
-
     /// The enum type this column type names, directly or as an array's element.
     pub fn enum_name(&self) -> Option<&str> {
         match self {

@@ -237,7 +237,7 @@ fn in_transaction<T>(s: &mut Session, begin: &str, f: impl FnOnce(&mut Session) 
     Ok(value)
 }
 
-/// PostgreSQL has no distribution, sort keys, BACKUP, encodings or late binding: the live side takes the
+/// PostgreSQL has none of Redshift's own properties, nor late binding: the live side takes the
 /// YAML's, so they never count as drift here. Grants only where the YAML manages them, each
 /// grantee of the kind the YAML gives it. Keys in the YAML's order; columns stay in the table's
 /// (their position is compared).
@@ -247,9 +247,9 @@ fn overlay(desired: &Project, live: &mut Project) {
     let tables = desired.tables_by_name();
     for t in &mut live.tables {
         let Some(d) = tables.get(t.name.as_str()) else { continue };
-        (t.distribution, t.sort_key, t.backup) = (d.distribution.clone(), d.sort_key.clone(), d.backup);
+        t.redshift = d.redshift.clone();
         for c in &mut t.columns {
-            c.encode = d.column(&c.name).and_then(|dc| dc.encode.clone());
+            c.redshift = d.column(&c.name).map(|dc| dc.redshift.clone()).unwrap_or_default();
         }
         attrs::read::settle_serials(t, d);
         settle_identities(t, d);
@@ -260,8 +260,7 @@ fn overlay(desired: &Project, live: &mut Project) {
     }
     for v in &mut live.views {
         let Some(d) = desired.view(&v.name) else { continue };
-        (v.backup, v.auto_refresh, v.late_binding) = (d.backup, d.auto_refresh, d.late_binding);
-        (v.distribution, v.sort_key) = (d.distribution.clone(), d.sort_key.clone());
+        (v.redshift, v.late_binding) = (d.redshift.clone(), d.late_binding);
         order_like(&mut v.indexes, &d.indexes, |a, b| a.name == b.name);
     }
 }
@@ -385,7 +384,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
             // A serial's default is its sequence's next value.
             default: r.get("default_expr").filter(|_| !r.flag("serial")).map(str::to_string),
             identity,
-            encode: None,
+            redshift: Default::default(),
             derived: None,
             lookup: None,
             renamed_from: None,

@@ -10,15 +10,14 @@
 //! lists only tables that have rows. Whatever they would have shown is then marked unknown and
 //! not compared: ENCODE AUTO and SORTKEY AUTO-versus-none of empty tables, MV auto refresh.
 
+use super::attrs::{Distribution, SortKey, SortKind};
 pub use super::normalise::normalise;
 pub use super::queries::{queries, Source};
 use super::visibility;
 use crate::dialect::acl;
 use crate::dialect::catalog::{to_refs, Builder, Cursor, Live, Rows, Session, Unknown};
 use crate::error::Result;
-use crate::model::{
-    split_key, Column, Dialect, Distribution, Grant, Grantee, Identity, Privilege, Project, SortKey, SortKind,
-};
+use crate::model::{split_key, Column, Dialect, Grant, Grantee, Identity, Privilege, Project};
 use crate::sql::lexer::Escapes;
 use std::collections::{BTreeSet, HashMap};
 
@@ -138,7 +137,7 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
             nullable: !r.flag("attnotnull"),
             default: default.filter(|_| identity.is_none()).map(str::to_string),
             identity,
-            encode,
+            redshift: super::attrs::ColumnAttrs { encode },
             derived: None,
             lookup: None,
             renamed_from: None,
@@ -208,11 +207,11 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
             b.live.warnings.push(format!("{name}: distribution style {style:?}/{effective:?} is not understood"));
         }
         let t = b.tables.get_mut(name).expect("listed above");
-        t.distribution = distribution.unwrap_or(Distribution::Auto);
-        t.sort_key = sort.unwrap_or(SortKey::AUTO);
-        t.backup = backup.unwrap_or(true);
+        t.redshift.distribution = distribution.unwrap_or(Distribution::Auto);
+        t.redshift.sort_key = sort.unwrap_or(SortKey::AUTO);
+        t.redshift.backup = backup.unwrap_or(true);
         if encode_auto == Some(true) {
-            t.columns.iter_mut().for_each(|c| c.encode = None);
+            t.columns.iter_mut().for_each(|c| c.redshift.encode = None);
         }
     }
     if c.table_info.is_some() {
@@ -249,10 +248,10 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
             b.live.broken.push((name.clone(), why));
         }
         let v = b.views.get_mut(&name).expect("listed above");
-        v.backup = mv.backup.unwrap_or(true);
-        v.auto_refresh = auto_refresh.unwrap_or(false);
-        v.distribution = mv.distribution.or(listed_style).unwrap_or(Distribution::Even);
-        v.sort_key = SortKey { kind: SortKind::Compound, columns: mv.sort_key };
+        v.redshift.backup = mv.backup.unwrap_or(true);
+        v.redshift.auto_refresh = auto_refresh.unwrap_or(false);
+        v.redshift.distribution = mv.distribution.or(listed_style).unwrap_or(Distribution::Even);
+        v.redshift.sort_key = SortKey { kind: SortKind::Compound, columns: mv.sort_key };
     }
     b.finish()
 }

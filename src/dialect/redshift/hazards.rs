@@ -1,9 +1,10 @@
 //! What each operation risks on Redshift, in the words of the AWS Database Developer Guide pages
 //! it comes from. Guarded hazards make `schema generate` refuse without `--allow-destructive`.
 
+use super::attrs::{Distribution, SortKind};
 use crate::dialect::conversion::risk;
 use crate::dialect::lower::{Hazard, Op};
-use crate::model::{ColumnType, Distribution, SortKind};
+use crate::model::ColumnType;
 
 pub(super) fn of(op: &Op) -> Vec<Hazard> {
     let guarded = |text: String| Hazard { guarded: true, text };

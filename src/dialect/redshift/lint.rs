@@ -147,7 +147,7 @@ fn column(out: &mut Vec<Lint>, t: &Table, i: usize, c: &Column) {
         let message = format!("Redshift allows `identity` only on integer or bigint columns, not `{}`", c.ty);
         out.push(at(&t.name, &path("identity"), message, None));
     }
-    if let Some(enc) = &c.encode {
+    if let Some(enc) = &c.redshift.encode {
         if !encoding_fits(enc, &c.ty) {
             let message = format!("Redshift's encoding `{enc}` does not take type `{}`", c.ty);
             out.push(at(
@@ -215,7 +215,7 @@ fn view(out: &mut Vec<Lint>, project: &Project, v: &View) {
         }
     }
     if v.materialized {
-        for what in materialized_view_limits(&query, v.auto_refresh) {
+        for what in materialized_view_limits(&query, v.redshift.auto_refresh) {
             let message = format!("a Redshift materialized view cannot use {what} (AWS \"CREATE MATERIALIZED VIEW\")");
             out.push(at(&v.name, "sql", message, None));
         }

@@ -5,11 +5,13 @@
 //! express, or only by moving a column, is a deep copy of the table in its declared order (AWS
 //! "Performing a deep copy").
 
+use super::attrs::SortKind;
+use super::encode_auto;
 use crate::dialect::conversion::needs_cast;
 use crate::dialect::lower::{self, Op, TableOps};
 use crate::dialect::ops::{CopyColumn, IdentityCopy};
 use crate::diff::{keys, renames, ColumnChanges, TableChange, TableDiff};
-use crate::model::{Column, ColumnType, SortKind, Table};
+use crate::model::{Column, ColumnType, Table};
 
 /// Encodings on which Redshift refuses ALTER COLUMN TYPE (AWS "ALTER TABLE").
 const NO_ALTER_TYPE: [&str; 4] = ["bytedict", "runlength", "text255", "text32k"];
@@ -73,7 +75,7 @@ pub(super) fn table(d: &TableDiff) -> Result<TableOps, String> {
         if method(old, from, &to) == Method::InPlace {
             // ENCODE AUTO may have chosen an encoding ALTER COLUMN TYPE refuses: checked when the
             // migration runs, before anything is dropped.
-            if old.encode_auto() {
+            if encode_auto(old) {
                 guards.push(Op::CheckEncoding { table: old.name.clone(), column: from.name.clone() });
             }
             in_place.push(Op::AlterColumn { table, from: current, to, cast: false });
@@ -88,12 +90,13 @@ pub(super) fn table(d: &TableDiff) -> Result<TableOps, String> {
     body.extend(in_place);
     body.extend(lower::column_drops(d));
     for change in &d.changes {
-        match change {
-            TableChange::Distribution { from, to } => {
-                body.push(Op::AlterDistribution { table: name.clone(), from: from.clone(), to: to.clone() })
-            }
-            TableChange::SortKey { to, .. } => body.push(Op::AlterSortKey { table: name.clone(), to: to.clone() }),
-            _ => {}
+        let TableChange::Redshift { from, to } = change else { continue };
+        if from.distribution != to.distribution {
+            let (from, to) = (from.distribution.clone(), to.distribution.clone());
+            body.push(Op::AlterDistribution { table: name.clone(), from, to });
+        }
+        if from.sort_key != to.sort_key {
+            body.push(Op::AlterSortKey { table: name.clone(), to: to.sort_key.clone() });
         }
     }
     body.extend(encodings(d));
@@ -159,8 +162,9 @@ pub(super) fn copy(d: &TableDiff, why: Vec<String>) -> TableOps {
 /// cannot: then the table is rebuilt by deep copy.
 fn deep_copy(d: &TableDiff) -> Vec<String> {
     let (old, new) = (&d.from, &d.to);
-    let interleaved = |t: &Table| t.sort_key.kind == SortKind::Interleaved;
-    let is_key = |c: &Column| old.sort_key.columns.contains(&c.name) || old.distribution.key() == Some(&c.name);
+    let (was, will) = (&old.redshift, &new.redshift);
+    let interleaved = |t: &Table| t.redshift.sort_key.kind == SortKind::Interleaved;
+    let is_key = |c: &Column| was.sort_key.columns.contains(&c.name) || was.distribution.key() == Some(&c.name);
     let mut why = Vec::new();
     for c in d.changes.iter().filter_map(|c| match c {
         TableChange::DropColumn { column } if is_key(column) => Some(column),
@@ -182,33 +186,33 @@ fn deep_copy(d: &TableDiff) -> Vec<String> {
     if why.is_empty() {
         why.extend(position(d, &rebuilt));
     }
-    let sort_changed = new.sort_key != old.sort_key;
+    let sort_changed = will.sort_key != was.sort_key;
     // No ALTER COLUMN ENCODE on an interleaved table; and leaving ENCODE AUTO cannot be done by
     // ALTER without knowing what AUTO chose (re-setting the current encoding is an error).
-    let encodings_changed = old.encode_auto() != new.encode_auto()
+    let encodings_changed = encode_auto(old) != encode_auto(new)
         || d.changes.iter().any(|c| match c {
-            TableChange::ModifyColumn { changed, .. } => changed.has(ColumnChanges::ENCODING),
-            TableChange::AddColumn { column } => column.encode.is_some(),
+            TableChange::ModifyColumn { from, to, .. } => from.redshift.encode != to.redshift.encode,
+            TableChange::AddColumn { column } => column.redshift.encode.is_some(),
             _ => false,
         });
     // "ALTER TABLE": interleaved → compound or none only; never → interleaved.
     let layout = [
         (sort_changed && interleaved(new), "ALTER SORTKEY cannot make a sort key interleaved"),
         (
-            sort_changed && interleaved(old) && new.sort_key.kind == SortKind::Auto,
+            sort_changed && interleaved(old) && will.sort_key.kind == SortKind::Auto,
             "an interleaved sort key changes by ALTER to compound or none only, not to AUTO",
         ),
         (
-            new.distribution != old.distribution && (interleaved(old) || interleaved(new)),
+            will.distribution != was.distribution && (interleaved(old) || interleaved(new)),
             "ALTER DISTSTYLE and ALTER DISTKEY are refused on a table with an interleaved sort key",
         ),
-        (new.backup != old.backup, "BACKUP has no ALTER"),
+        (will.backup != was.backup, "BACKUP has no ALTER"),
         (
             encodings_changed && (interleaved(old) || interleaved(new)),
             "ALTER COLUMN ENCODE is refused on a table with an interleaved sort key",
         ),
         (
-            old.encode_auto() && !new.encode_auto(),
+            encode_auto(old) && !encode_auto(new),
             "leaving ENCODE AUTO by ALTER needs the encodings AUTO chose, which are not known here",
         ),
     ];
@@ -253,8 +257,8 @@ fn key_column(table: &Table, c: &Column) -> bool {
     table.primary_key.contains(&c.name)
         || table.unique.iter().any(|u| u.columns.contains(&c.name))
         || table.foreign_keys.iter().any(|f| f.columns.contains(&c.name))
-        || table.sort_key.columns.contains(&c.name)
-        || table.distribution.key() == Some(c.name.as_str())
+        || table.redshift.sort_key.columns.contains(&c.name)
+        || table.redshift.distribution.key() == Some(c.name.as_str())
 }
 
 /// How Redshift applies a column change: a VARCHAR resized in place (not on key, defaulted or
@@ -262,7 +266,7 @@ fn key_column(table: &Table, c: &Column) -> bool {
 /// with a default), otherwise a deep copy of the table.
 fn method(table: &Table, from: &Column, to: &Column) -> Method {
     let in_key = key_column(table, from);
-    let encoded_ok = !from.encode.as_deref().is_some_and(|e| NO_ALTER_TYPE.contains(&e));
+    let encoded_ok = !from.redshift.encode.as_deref().is_some_and(|e| NO_ALTER_TYPE.contains(&e));
     let only_resize = (from.nullable, &from.default) == (to.nullable, &to.default)
         && matches!((&from.ty, &to.ty), (ColumnType::Varchar(a), ColumnType::Varchar(b)) if b != a);
     if only_resize && !in_key && from.default.is_none() && encoded_ok {
@@ -278,18 +282,18 @@ fn method(table: &Table, from: &Column, to: &Column) -> Method {
 /// changes (not to the one it already has: re-setting it is an error).
 fn encodings(d: &TableDiff) -> Vec<Op> {
     let (old, new) = (&d.from, &d.to);
-    if new.encode_auto() && !old.encode_auto() {
+    if encode_auto(new) && !encode_auto(old) {
         return vec![Op::AlterEncoding { table: new.name.clone(), column: None, encode: None }];
     }
     d.changes
         .iter()
         .filter_map(|c| match c {
-            TableChange::ModifyColumn { from, to, .. } if to.encode.is_some() => {
-                let current = from.encode.clone().unwrap_or_else(|| default_encoding(old, from).to_string());
-                (to.encode.as_deref() != Some(current.as_str())).then(|| Op::AlterEncoding {
+            TableChange::ModifyColumn { from, to, .. } if to.redshift.encode.is_some() => {
+                let current = from.redshift.encode.clone().unwrap_or_else(|| default_encoding(old, from).to_string());
+                (to.redshift.encode.as_deref() != Some(current.as_str())).then(|| Op::AlterEncoding {
                     table: new.name.clone(),
                     column: Some(to.name.clone()),
-                    encode: to.encode.clone(),
+                    encode: to.redshift.encode.clone(),
                 })
             }
             _ => None,
@@ -302,7 +306,7 @@ fn encodings(d: &TableDiff) -> Vec<Op> {
 /// LZO for strings; ZSTD for SUPER.
 fn default_encoding(table: &Table, column: &Column) -> &'static str {
     use ColumnType::*;
-    if table.sort_key.columns.contains(&column.name) {
+    if table.redshift.sort_key.columns.contains(&column.name) {
         return "raw";
     }
     match &column.ty {

@@ -1,5 +1,6 @@
 //! Amazon Redshift: types, literals, rules, catalog, lowering and lock.
 
+pub mod attrs;
 pub mod catalog;
 pub mod emulation;
 mod hazards;
@@ -16,7 +17,7 @@ use crate::dialect::catalog::{in_namespaces, object_key};
 use crate::diff::{TableDiff, ViewChanges};
 use crate::error::Result;
 use crate::layout::LOCK_TABLE;
-use crate::model::{ColumnType, Dialect, Project};
+use crate::model::{ColumnType, Dialect, Project, Table};
 use crate::sql::ident;
 use std::time::Duration;
 
@@ -36,6 +37,17 @@ pub const ENCODINGS: [&str; 13] = [
     "text32k",
     "zstd",
 ];
+
+/// Types Redshift accepts as distribution or sort key columns.
+pub fn can_be_key(ty: &ColumnType) -> bool {
+    use ColumnType::*;
+    !matches!(ty, Json | Text | Uuid | Enum(_) | Array(_) | Native(_))
+}
+
+/// True when no column declares an encoding: Redshift then manages encodings (ENCODE AUTO).
+fn encode_auto(table: &Table) -> bool {
+    table.columns.iter().all(|c| c.redshift.encode.is_none())
+}
 
 pub struct Redshift;
 
@@ -114,7 +126,7 @@ impl Driver for Redshift {
 
     fn recreates_view(&self, changed: ViewChanges) -> bool {
         // Redshift materialized views have no indexes.
-        changed.body || changed.kind || changed.binding || changed.options
+        changed.body || changed.kind || changed.binding || changed.redshift
     }
 
     fn hazards(&self, op: &Op) -> Vec<Hazard> {

@@ -1,11 +1,12 @@
 //! The desired project and the live one in the same spelling, with what the Redshift catalog
 //! cannot show taken from the YAML.
 
-use super::Redshift;
+use super::attrs::SortKind;
+use super::{encode_auto, Redshift};
 use crate::dialect::catalog::{order_like, settle_identities, Live, Unknown};
 use crate::dialect::{acl, Driver};
 use crate::model::grants::merge;
-use crate::model::{ColumnType, Grant, Grantee, Project, SortKind};
+use crate::model::{ColumnType, Grant, Grantee, Project};
 use crate::sql::lexer::{tokens, Escapes, Kind, Token};
 
 /// The desired project and the live one in one spelling, for comparing. Redshift keeps
@@ -43,24 +44,24 @@ fn overlay(desired: &Project, live: &mut Live) {
             t.grants = declared_roles(t.grants.take(), &d.grants);
         }
         if unknown(&t.name, Unknown::Backup) {
-            t.backup = d.backup;
+            t.redshift.backup = d.redshift.backup;
         }
         // Unlisted by SVV_TABLE_INFO: read as AUTO (no key column) or as the compound key its
         // columns show, either of which AUTO or an explicit key could be.
         let ambiguous = matches!(
-            (d.sort_key.kind, t.sort_key.kind),
+            (d.redshift.sort_key.kind, t.redshift.sort_key.kind),
             (SortKind::None, SortKind::Auto) | (SortKind::Auto, SortKind::Compound)
         );
         if unknown(&t.name, Unknown::SortKey) && ambiguous {
-            t.sort_key = d.sort_key.clone();
+            t.redshift.sort_key = d.redshift.sort_key.clone();
         }
         // Columns the YAML leaves without an encoding get whatever Redshift picks, unless the
         // YAML wants ENCODE AUTO and the catalog shows the table is not on it.
         let auto_unknown = unknown(&t.name, Unknown::EncodeAuto);
         for c in &mut t.columns {
-            let declared = d.column(&c.name).and_then(|dc| dc.encode.as_ref());
-            if declared.is_none() && (auto_unknown || !d.encode_auto()) {
-                c.encode = None;
+            let declared = d.column(&c.name).and_then(|dc| dc.redshift.encode.as_ref());
+            if declared.is_none() && (auto_unknown || !encode_auto(d)) {
+                c.redshift.encode = None;
             }
         }
         settle_identities(t, d);
@@ -71,10 +72,10 @@ fn overlay(desired: &Project, live: &mut Live) {
         let Some(d) = desired.view(&v.name) else { continue };
         v.indexes = d.indexes.clone();
         if unknown(&v.name, Unknown::Backup) {
-            v.backup = d.backup;
+            v.redshift.backup = d.redshift.backup;
         }
         if unknown(&v.name, Unknown::AutoRefresh) {
-            v.auto_refresh = d.auto_refresh;
+            v.redshift.auto_refresh = d.redshift.auto_refresh;
         }
         if unknown(&v.name, Unknown::RoleGrants) {
             v.grants = declared_roles(v.grants.take(), &d.grants);

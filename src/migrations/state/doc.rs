@@ -2,9 +2,10 @@
 //! change shape without changing what old checkouts wrote.
 
 use crate::dialect::postgres::attrs::{ColumnAttrs, TableAttrs, ViewAttrs};
+use crate::dialect::redshift::attrs;
 use crate::model::{
-    Action, CheckConstraint, Column, ColumnType, Deferrable, Dialect, Distribution, ForeignKey, Grant, Grantee,
-    Identity, Index, IndexColumn, Privilege, Project, Sequence, SortKey, SortKind, Table, UniqueKey, View,
+    Action, CheckConstraint, Column, ColumnType, Deferrable, Dialect, ForeignKey, Grant, Grantee, Identity, Index,
+    IndexColumn, Privilege, Project, Sequence, Table, UniqueKey, View,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -49,9 +50,9 @@ struct TableDoc {
     /// Absent (as in states written before CHECK constraints existed, or none): none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     check_constraints: Vec<CheckConstraint>,
-    distribution: DistributionDoc,
-    sort_key: SortKeyDoc,
-    backup: bool,
+    /// Redshift's own properties, as their driver serialises them (`distribution`, `sort_key`, `backup`).
+    #[serde(flatten)]
+    redshift: attrs::TableAttrs,
     #[serde(default)]
     indexes: Vec<IndexDoc>,
     #[serde(default)]
@@ -74,8 +75,9 @@ struct ColumnDoc {
     default: Option<String>,
     #[serde(default)]
     identity: Option<IdentityDoc>,
-    #[serde(default)]
-    encode: Option<String>,
+    /// Redshift's own properties (`encode`).
+    #[serde(flatten)]
+    redshift: attrs::ColumnAttrs,
     #[serde(default)]
     derived: Option<String>,
     #[serde(default)]
@@ -113,20 +115,6 @@ struct ForeignKeyDoc {
 }
 
 use crate::dialect::postgres::attrs::is_default;
-
-#[derive(Serialize, Deserialize)]
-struct DistributionDoc {
-    style: String,
-    #[serde(default)]
-    key: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct SortKeyDoc {
-    kind: String,
-    #[serde(default)]
-    columns: Vec<String>,
-}
 
 /// An index; its options where they are not the defaults (states before them hold none).
 #[derive(Serialize, Deserialize)]
@@ -174,10 +162,9 @@ struct ViewDoc {
     depends_on: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     late_binding: bool,
-    backup: bool,
-    auto_refresh: bool,
-    distribution: DistributionDoc,
-    sort_key: SortKeyDoc,
+    /// Redshift's materialized-view options (`backup`, `auto_refresh`, `distribution`, `sort_key`).
+    #[serde(flatten)]
+    redshift: attrs::ViewAttrs,
     #[serde(default)]
     indexes: Vec<IndexDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -291,9 +278,7 @@ impl From<&Table> for TableDoc {
                 })
                 .collect(),
             check_constraints: t.check_constraints.clone(),
-            distribution: (&t.distribution).into(),
-            sort_key: (&t.sort_key).into(),
-            backup: t.backup,
+            redshift: t.redshift.clone(),
             indexes: t.indexes.iter().map(IndexDoc::from).collect(),
             rows: t.rows.clone(),
             grants: grant_docs(&t.grants),
@@ -332,9 +317,7 @@ impl From<TableDoc> for Table {
                 })
                 .collect(),
             check_constraints: t.check_constraints,
-            distribution: t.distribution.into(),
-            sort_key: t.sort_key.into(),
-            backup: t.backup,
+            redshift: t.redshift,
             indexes: t.indexes.into_iter().map(Index::from).collect(),
             rows: t.rows,
             checks: vec![],
@@ -353,7 +336,7 @@ impl From<&Column> for ColumnDoc {
             nullable: c.nullable,
             default: c.default.clone(),
             identity: c.identity.map(|i| IdentityDoc { seed: i.seed, step: i.step }),
-            encode: c.encode.clone(),
+            redshift: c.redshift.clone(),
             derived: c.derived.clone(),
             renamed_from: c.renamed_from.clone(),
             description: c.description.clone(),
@@ -370,54 +353,13 @@ impl From<ColumnDoc> for Column {
             nullable: c.nullable,
             default: c.default,
             identity: c.identity.map(|i| Identity { seed: i.seed, step: i.step }),
-            encode: c.encode,
+            redshift: c.redshift,
             derived: c.derived,
             lookup: None,
             renamed_from: c.renamed_from,
             description: c.description,
             postgres: c.postgres,
         }
-    }
-}
-
-impl From<&Distribution> for DistributionDoc {
-    fn from(d: &Distribution) -> Self {
-        DistributionDoc { style: d.style().to_ascii_lowercase(), key: d.key().map(str::to_string) }
-    }
-}
-
-impl From<DistributionDoc> for Distribution {
-    fn from(d: DistributionDoc) -> Self {
-        match (d.style.as_str(), d.key) {
-            ("key", Some(k)) => Distribution::Key(k),
-            ("even", _) => Distribution::Even,
-            ("all", _) => Distribution::All,
-            _ => Distribution::Auto,
-        }
-    }
-}
-
-impl From<&SortKey> for SortKeyDoc {
-    fn from(s: &SortKey) -> Self {
-        let kind = match s.kind {
-            SortKind::Auto => "auto",
-            SortKind::None => "none",
-            SortKind::Compound => "compound",
-            SortKind::Interleaved => "interleaved",
-        };
-        SortKeyDoc { kind: kind.into(), columns: s.columns.clone() }
-    }
-}
-
-impl From<SortKeyDoc> for SortKey {
-    fn from(s: SortKeyDoc) -> Self {
-        let kind = match s.kind.as_str() {
-            "none" => SortKind::None,
-            "compound" => SortKind::Compound,
-            "interleaved" => SortKind::Interleaved,
-            _ => SortKind::Auto,
-        };
-        SortKey { kind, columns: s.columns }
     }
 }
 
@@ -477,10 +419,7 @@ impl From<&View> for ViewDoc {
             sql: v.sql.clone(),
             depends_on: v.depends_on.clone(),
             late_binding: v.late_binding,
-            backup: v.backup,
-            auto_refresh: v.auto_refresh,
-            distribution: (&v.distribution).into(),
-            sort_key: (&v.sort_key).into(),
+            redshift: v.redshift.clone(),
             indexes: v.indexes.iter().map(IndexDoc::from).collect(),
             grants: grant_docs(&v.grants),
             postgres: v.postgres.clone(),
@@ -498,10 +437,7 @@ impl From<ViewDoc> for View {
             sql: v.sql,
             depends_on: v.depends_on,
             late_binding: v.late_binding,
-            backup: v.backup,
-            auto_refresh: v.auto_refresh,
-            distribution: v.distribution.into(),
-            sort_key: v.sort_key.into(),
+            redshift: v.redshift,
             indexes: v.indexes.into_iter().map(Index::from).collect(),
             grants: grants(v.grants),
             postgres: v.postgres,

@@ -1,5 +1,6 @@
 use super::*;
-use crate::model::{Distribution, Identity, SortKey, SortKind};
+use crate::dialect::redshift::attrs::{Distribution, SortKey, SortKind};
+use crate::model::Identity;
 
 /// A format-1 file (the model's serde, as the first versions wrote it) reads as the same
 /// project, is written back in the current format, and reads again unchanged.
@@ -27,11 +28,11 @@ fn format_one_upgrades_without_loss() {
     let state = parse(v1).unwrap();
     let p = state.project.as_ref().unwrap();
     let t = &p.tables[0];
-    assert_eq!(t.distribution, Distribution::Key("id".into()));
-    assert_eq!(t.sort_key, SortKey { kind: SortKind::Compound, columns: vec!["day".into()] });
+    assert_eq!(t.redshift.distribution, Distribution::Key("id".into()));
+    assert_eq!(t.redshift.sort_key, SortKey { kind: SortKind::Compound, columns: vec!["day".into()] });
     assert_eq!(t.columns[0].identity, Some(Identity { seed: 1, step: 1 }));
     assert_eq!(t.indexes[0].predicate.as_deref(), Some("day IS NOT NULL"));
-    assert!(!t.backup && t.checks.is_empty());
+    assert!(!t.redshift.backup && t.checks.is_empty());
     assert!(state.outdated && !state.edited);
     let v3 = state.text();
     assert!(v3.contains("\"format\": 3") && v3.contains(DOCUMENT) && v3.contains("project_sha256"), "{v3}");
