@@ -8,6 +8,7 @@ pub mod acl;
 pub mod catalog;
 pub mod conversion;
 pub mod enforcement;
+pub mod hazard;
 pub mod lower;
 pub mod ops;
 pub mod postgres;

@@ -269,24 +269,6 @@ pub struct IdentityCopy {
     pub step: i64,
 }
 
-/// Why an operation needs care. Guarded hazards make `schema generate` refuse without
-/// `--allow-destructive`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Hazard {
-    pub guarded: bool,
-    pub text: String,
-}
-
-impl Hazard {
-    pub fn guarded(text: &str) -> Vec<Hazard> {
-        vec![Hazard { guarded: true, text: text.to_string() }]
-    }
-
-    pub fn note(text: &str) -> Vec<Hazard> {
-        vec![Hazard { guarded: false, text: text.to_string() }]
-    }
-}
-
 impl Op {
     /// The template that renders this operation.
     pub fn template(&self) -> &'static str {
@@ -460,28 +442,6 @@ impl Op {
             Op::DeleteRows { table, rows, .. } => format!("delete {} row(s) from {}", rows.len(), q(table)),
             Op::CreateRefreshProcedure { name, .. } => format!("create or replace procedure {}", q(name)),
             Op::Grants { object, revoke, grant } => grants_text(&q(object), revoke, grant),
-        }
-    }
-
-    /// Hazards every dialect shares; drivers add their own.
-    pub fn common_hazards(&self) -> Vec<Hazard> {
-        match self {
-            Op::DropTable { .. } => Hazard::guarded("deletes the table and all its rows"),
-            Op::Sequence { options: None, .. } => Hazard::guarded("deletes the sequence and where it had counted to"),
-            Op::Domain { to: None, .. } => Hazard::guarded("drops the domain; refused while a column uses it"),
-            Op::Domain { added, .. } if !added.is_empty() => {
-                Hazard::note("a new CHECK constraint fails the migration if a stored value breaks it")
-            }
-            Op::Extension { create: false, .. } => {
-                Hazard::guarded("drops the extension's types and functions; refused while a column uses them")
-            }
-            Op::AddEnumValue { .. } => {
-                Hazard::note("the new value can be stored only once this migration has committed")
-            }
-            Op::DropColumn { .. } => Hazard::guarded("deletes the column's data"),
-            Op::DeleteRows { .. } => Hazard::guarded("deletes reference rows"),
-            Op::Backfill { .. } => Hazard::note("updates every row where the column is NULL"),
-            _ => vec![],
         }
     }
 }

@@ -9,7 +9,8 @@ mod access;
 mod shared;
 
 pub use super::conversion::widens;
-pub use super::ops::{Hazard, Op};
+pub use super::hazard::Hazard;
+pub use super::ops::Op;
 pub use shared::*;
 
 use super::Driver;
