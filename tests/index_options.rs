@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::{psql, schema, text};
-use std::path::Path;
+use common::{app_project as project, psql, schema, text};
 
 /// One index per option, as hand-written schemas and ORMs leave them.
 const ADOPTED: &str = "CREATE SCHEMA docs;
@@ -81,15 +80,6 @@ indexes:
   - { name: entries_tags, columns: [tags], using: gin, with: { fastupdate: off } }
   - { name: entries_amount, columns: [amount DESC NULLS LAST, account], unique: true, nulls_not_distinct: true }
 ";
-
-fn project(dir: &Path, dialects: &str, tables: &[&str]) {
-    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
-    std::fs::write(dir.join("schema/schema.yaml"), format!("name: app\nnamespace: app\ndialects: [{dialects}]\n"))
-        .unwrap();
-    for (i, t) in tables.iter().enumerate() {
-        std::fs::write(dir.join(format!("schema/tables/t{i}.yaml")), t).unwrap();
-    }
-}
 
 /// Each hand change of an option is an `index` finding naming the index, and the plan `diff
 /// --sql` prints (drop, create) puts it back.

@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::{psql, schema, text};
-use std::path::Path;
+use common::{app_project as project, psql, schema, text};
 
 /// Keys as Django, Rails and Prisma leave them.
 const ADOPTED: &str = "CREATE SCHEMA app;
@@ -53,15 +52,6 @@ fn adopted_key_names_and_options_survive_a_rebuild() {
 
 const USERS: &str = "table: users\ncolumns:\n  - { name: id, type: bigint }\n  - { name: email, type: varchar(200) }\nprimary_key: { columns: [id], name: User_pkey }\nunique:\n  - { columns: [email], nulls_not_distinct: true }\n";
 const POSTS: &str = "table: posts\ncolumns:\n  - { name: id, type: bigint, primary_key: true }\n  - { name: author_id, type: bigint }\nforeign_keys:\n  - { columns: [author_id], references: { table: users }, name: posts_author_fk, on_delete: cascade, deferrable: true }\n";
-
-fn project(dir: &Path, dialects: &str, tables: &[&str]) {
-    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
-    std::fs::write(dir.join("schema/schema.yaml"), format!("name: app\nnamespace: app\ndialects: [{dialects}]\n"))
-        .unwrap();
-    for (i, t) in tables.iter().enumerate() {
-        std::fs::write(dir.join(format!("schema/tables/t{i}.yaml")), t).unwrap();
-    }
-}
 
 /// Each hand change is a finding naming the constraint and the property, and the plan `diff
 /// --sql` prints puts it back.

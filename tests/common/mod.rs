@@ -136,6 +136,16 @@ pub fn rebuild(project: &Path) -> String {
 }
 
 /// Stdout then stderr, for assertion messages.
+/// A project `app` of these dialects whose tables are `tables` (files `t0.yaml`, `t1.yaml`, ...).
+pub fn app_project(dir: &Path, dialects: &str, tables: &[&str]) {
+    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
+    std::fs::write(dir.join("schema/schema.yaml"), format!("name: app\nnamespace: app\ndialects: [{dialects}]\n"))
+        .unwrap();
+    for (i, t) in tables.iter().enumerate() {
+        std::fs::write(dir.join(format!("schema/tables/t{i}.yaml")), t).unwrap();
+    }
+}
+
 pub fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }

@@ -119,26 +119,19 @@ WHERE {n} AND c.relkind IN ('v', 'm')";
 
 /// What each view reads among the objects of the managed namespaces (through its rewrite rule):
 /// relations, and routines (`kind` routine) that no extension brought, which the model lacks.
-const DEPENDENCIES: &str = "SELECT DISTINCT {v} AS view, {t} AS dependency, 'relation' AS kind
+const DEPENDENCIES: &str = "SELECT DISTINCT {v} AS view,
+  CASE WHEN t.oid IS NULL THEN p.oid::pg_catalog.regprocedure::pg_catalog.text ELSE {t} END AS dependency,
+  CASE WHEN t.oid IS NULL THEN 'routine' ELSE 'relation' END AS kind
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace
 JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
-  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
-JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
-WHERE {n} AND {tn} AND t.oid <> v.oid
-UNION
-SELECT {v}, p.oid::pg_catalog.regprocedure::pg_catalog.text, 'routine'
-FROM pg_catalog.pg_rewrite r
-JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
-JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace
-JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
-  AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
-JOIN pg_catalog.pg_namespace tn ON tn.oid = p.pronamespace
-WHERE {n} AND {tn} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
-  WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND e.objid = p.oid AND e.deptype = 'e')";
+LEFT JOIN pg_catalog.pg_class t ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND t.oid = d.refobjid
+LEFT JOIN pg_catalog.pg_proc p ON d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = d.refobjid
+JOIN pg_catalog.pg_namespace tn ON tn.oid = COALESCE(t.relnamespace, p.pronamespace)
+WHERE {n} AND {tn} AND t.oid IS DISTINCT FROM v.oid
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+    WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND e.objid = p.oid AND e.deptype = 'e')";
 
 /// Which schemas a snapshot reads: the managed namespaces, or this session's temporary schema
 /// (where `normalise` puts its scratch copies, whose columns use the desired enum types).
@@ -180,11 +173,9 @@ pub(super) fn read(
     Ok((live, desired))
 }
 
-/// A sequence read with the relations: its options into the model, what the model does not
-/// hold of it reported.
-fn sequence(b: &mut Builder, r: &Row) {
-    let name = r.text("relname");
-    let sequence = Sequence {
+/// A sequence's options as a row of `pg_sequence` spells them (`seqtype` as `format_type`).
+pub(super) fn sequence_of(r: &Row) -> Sequence {
+    Sequence {
         ty: SequenceType::parse(r.text("seqtype")),
         start: r.int("seqstart"),
         increment: r.int("seqincrement"),
@@ -192,7 +183,14 @@ fn sequence(b: &mut Builder, r: &Row) {
         max: r.int("seqmax"),
         cache: r.int("seqcache"),
         cycle: r.flag("seqcycle"),
-    };
+    }
+}
+
+/// A sequence read with the relations: its options into the model, what the model does not
+/// hold of it reported.
+fn sequence(b: &mut Builder, r: &Row) {
+    let name = r.text("relname");
+    let sequence = sequence_of(r);
     b.live.project.sequences.insert(name.to_string(), sequence);
     // Reported wherever they are: the YAML grants nothing on a sequence.
     if let Some(acl) = r.get("relacl") {
