@@ -91,13 +91,12 @@ pub fn build(namespaces: &[String], c: &Catalog) -> Live {
     let info: HashMap<&str, _> = c.table_info.iter().flat_map(Rows::iter).map(|r| (r.text("table"), r)).collect();
     let mv_info: HashMap<&str, _> = c.mv_info.iter().flat_map(Rows::iter).map(|r| (r.text("name"), r)).collect();
 
-    // An external schema's tables live in the data catalog (S3), not in pg_class: listed, never
-    // compared or written.
+    // An external schema's tables live in the data catalog (S3), not in pg_class: `unmanaged`
+    // objects (diff reports them unless `ignore:` lists them; inspect lists them there).
     for r in c.external_tables.iter().flat_map(Rows::iter) {
         let (schema, table, location) = (r.text("schemaname"), r.text("tablename"), r.get("location").unwrap_or("?"));
-        b.live.warnings.push(format!(
-            "{schema}.{table} is an external (Spectrum) table at {location}: not managed by the YAML, not compared"
-        ));
+        let key = if schema == namespaces[0] { table.to_string() } else { format!("{schema}.{table}") };
+        b.stray("external (Spectrum) table", &key, &format!("LOCATION {location}"));
     }
     let mut styles = HashMap::new();
     let mut oids = HashMap::new();
