@@ -397,7 +397,12 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         let (table, name, definition) = (r.text("relname"), r.get("name"), r.text("definition"));
         match r.text("kind") {
             "c" => b.check_constraint(table, name.unwrap_or_default(), definition),
-            "x" => b.unmodelled(table, name, "exclusion constraint", None, definition),
+            // Rows come by name, the order the attrs keep; what `parse` cannot read back exactly
+            // stays reported.
+            "x" => match attrs::Exclusion::parse(name.unwrap_or_default(), definition) {
+                Some(x) => b.table_mut(table).into_iter().for_each(|t| t.postgres.exclude.push(x.clone())),
+                None => b.unmodelled(table, name, "exclusion constraint", None, definition),
+            },
             "trigger" => b.unmanaged(Kind::Trigger, table, name, definition),
             "policy" => b.unmanaged(Kind::Policy, table, name, definition),
             "rule" => b.unmanaged(Kind::Rule, table, name, definition),
