@@ -172,7 +172,10 @@ impl Loader<'_> {
     fn exclusion(&mut self, src: &Source, i: usize, doc: &ExclusionDoc, table: &str, cols: &[&str]) -> Exclusion {
         let at = |field: &str| format!("exclude.{i}.{field}");
         self.name(src, &at("name"), &doc.name);
-        let using = doc.using.as_ref().map(|m| self.catalog_name(src, &at("using"), "using", m, false));
+        // An access method is a plain identifier (gist, hash, btree, spgist).
+        if let Some(Err(e)) = doc.using.as_deref().map(super::check_ident) {
+            self.at(src, &at("using"), format!("`using`: {e}"));
+        }
         if doc.elements.is_empty() {
             self.at(src, &at("elements"), "an exclusion constraint needs at least one element");
         }
@@ -206,7 +209,7 @@ impl Loader<'_> {
         }
         Exclusion {
             name: doc.name.clone(),
-            using: using.unwrap_or_else(|| "gist".into()),
+            using: doc.using.clone().unwrap_or_else(|| "gist".into()),
             elements,
             predicate: doc.predicate.clone(),
             deferrable: doc.deferrable.as_ref().map_or(Deferrable::No, |d| d.mode()),

@@ -179,6 +179,33 @@ mod tests {
     }
 
     #[test]
+    fn exclusion_constraints_are_added_dropped_and_changed_by_name() {
+        let x = |name: &str, tail: &str| {
+            format!("  - {{ name: {name}, elements: [{{ column: id, with: \"=\" }}]{tail} }}\n")
+        };
+        let table = |xs: &str| project(&format!("exclude:\n{xs}columns:\n{ID}"), "");
+        let (a, b) = (x("a", ""), x("b", ", using: hash, where: \"id > 0\", deferrable: initially_deferred"));
+        let plain = project(&format!("columns:\n{ID}"), "");
+        let [(comment, sql, hazards)] = &steps(&plain, &table(&b))[..] else { panic!() };
+        assert_eq!(comment, "add exclusion constraint b on ns.t");
+        assert_eq!(
+            sql,
+            "ALTER TABLE \"ns\".\"t\" ADD CONSTRAINT \"b\" EXCLUDE USING \"hash\" (\"id\" WITH =) WHERE (id > 0) DEFERRABLE INITIALLY DEFERRED;"
+        );
+        assert!(hazards[0].starts_with("adding an exclusion constraint builds its index"), "{hazards:?}");
+        let changed = x("a", ", where: \"id > 1\"");
+        let got = steps(&table(&format!("{a}{b}")), &table(&changed));
+        assert_eq!(
+            got[0].0,
+            "drop exclusion constraint a, drop exclusion constraint b, add exclusion constraint a on ns.t"
+        );
+        assert!(got[0].1.starts_with("ALTER TABLE \"ns\".\"t\" DROP CONSTRAINT IF EXISTS \"a\";"), "{got:?}");
+        let [(_, sql, hazards)] = &steps(&table(&a), &plain)[..] else { panic!() };
+        assert_eq!(sql, "ALTER TABLE \"ns\".\"t\" DROP CONSTRAINT IF EXISTS \"a\";");
+        assert!(hazards.is_empty(), "{hazards:?}");
+    }
+
+    #[test]
     fn view_options_change_in_place_and_a_body_change_keeps_them() {
         let table = format!("columns:\n{ID}");
         let view = |options: &str, body: &str| format!("{options}sql: SELECT id FROM {{{{ ref('t') }}}}{body}\n");
