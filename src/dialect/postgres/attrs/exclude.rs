@@ -43,13 +43,14 @@ pub fn operator_ok(op: &str) -> bool {
 }
 
 impl Exclusion {
-    /// As the server prints it after the constraint's name.
+    /// As SQL after the constraint's name, and as a finding shows it.
     pub fn text(&self) -> String {
         let elements: Vec<String> = self
             .elements
             .iter()
             .map(|e| match (&e.column, &e.expression) {
-                (Some(c), _) => format!("{} WITH {}", shown_name(c), e.with),
+                // Quoted: a column may be named like a keyword (`normalise` runs this text).
+                (Some(c), _) => format!("{} WITH {}", ident(c), e.with),
                 (None, x) => format!("({}) WITH {}", x.as_deref().unwrap_or_default(), e.with),
             })
             .collect();
@@ -122,7 +123,7 @@ impl Exclusion {
     }
 }
 
-/// A name as the server prints it: bare where it may be.
+/// An access method's name as the server prints it: bare where it may be.
 fn shown_name(name: &str) -> String {
     let mut chars = name.chars();
     let bare = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
@@ -194,7 +195,10 @@ mod tests {
         );
         assert_eq!(x.predicate.as_deref(), Some("room_id > 0"));
         assert_eq!(x.deferrable, Deferrable::Immediate);
-        assert_eq!(x.text(), "EXCLUDE USING gist (room_id WITH =, stay WITH &&) WHERE (room_id > 0) DEFERRABLE");
+        assert_eq!(
+            x.text(),
+            "EXCLUDE USING gist (\"room_id\" WITH =, \"stay\" WITH &&) WHERE (room_id > 0) DEFERRABLE"
+        );
         assert_eq!(Exclusion::parse("no_overlap", &x.text()), Some(x));
         let call = Exclusion::parse("n", "EXCLUDE USING gist (lower(guest) WITH =, ((a + b)) WITH =)").unwrap();
         let expressions: Vec<_> = call.elements.iter().map(|e| e.expression.as_deref().unwrap()).collect();
