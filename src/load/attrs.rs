@@ -10,8 +10,7 @@ use crate::dialect::postgres::attrs::{
     operator_ok, parameter_key_problem, parameter_value, ColumnAttrs, Exclusion, ExclusionElement, TableAttrs,
     ViewAttrs,
 };
-use crate::model::Deferrable;
-use crate::model::{ColumnType, Sequence, SequenceType};
+use crate::model::{ColumnType, Deferrable, Sequence, SequenceType};
 use crate::sql::expr::Role;
 
 /// The integer type a PostgreSQL serial type stands for (`serial` is `integer` with a sequence

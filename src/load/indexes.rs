@@ -111,14 +111,7 @@ impl Loader<'_> {
 
     /// A name of the server's catalog (always quoted when rendered, so any name PostgreSQL
     /// accepts): `name`, or `schema.name` where `qualified`; in one spelling (`"C"` is `C`).
-    pub(super) fn catalog_name(
-        &mut self,
-        src: &Source,
-        path: &str,
-        field: &str,
-        text: &str,
-        qualified: bool,
-    ) -> String {
+    fn catalog_name(&mut self, src: &Source, path: &str, field: &str, text: &str, qualified: bool) -> String {
         let parts = match catalog_name(text) {
             Ok((Some(_), _)) if !qualified => Err(format!("`{text}`: an access method is named without a schema")),
             Ok((schema, name)) => match schema.iter().chain([&name]).try_for_each(|p| check_name(p, true)) {
