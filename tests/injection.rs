@@ -406,6 +406,26 @@ fn postgres_attributes_refuse_hostile_text_at_load() {
             table(", generated: \"length(id)) STORED, y text GENERATED ALWAYS AS (1\"", ""),
             "t.yaml:4:50: error: `generated` is not a single SQL expression: `)` follows it",
         ),
+        (
+            table("", "exclude: [{ name: e, elements: [{ column: x, with: \"= 1); DROP TABLE sentinel; --\" }] }]\n"),
+            "t.yaml:2:52: error: `with`: `= 1); DROP TABLE sentinel; --` is not an operator",
+        ),
+        (
+            table("", "exclude: [{ name: e, elements: [{ column: x, with: \"=--\" }] }]\n"),
+            "t.yaml:2:52: error: `with`: `=--` is not an operator",
+        ),
+        (
+            table("", "exclude: [{ name: e, using: \"gist (x WITH =); DROP TABLE sentinel; --\", elements: [{ column: x, with: \"=\" }] }]\n"),
+            "t.yaml:2:29: error: `using`:",
+        ),
+        (
+            table("", "exclude: [{ name: e, elements: [{ column: x, with: \"=\" }], where: \"true); DROP TABLE sentinel; --\" }]\n"),
+            "t.yaml:2:73: error: `where`",
+        ),
+        (
+            table("", "exclude: [{ name: e, elements: [{ expression: \"x) WITH =, (x\", with: \"=\" }] }]\n"),
+            "t.yaml:2:49: error: `expression` is not a single SQL expression",
+        ),
     ];
     for (text_of, said) in cases {
         std::fs::write(dir.join("schema/tables/t.yaml"), &text_of).unwrap();
@@ -417,4 +437,10 @@ fn postgres_attributes_refuse_hostile_text_at_load() {
     std::fs::write(dir.join("schema/tables/t.yaml"), table(", collation: \"und-x-icu\"", "")).unwrap();
     let out = schema(dir, "postgres://unused", &["render"]);
     assert!(text(&out).contains("\"x\" TEXT COLLATE \"und-x-icu\""), "{}", text(&out));
+    let exclude =
+        "exclude: [{ name: e, elements: [{ column: x, with: \"&&\" }, { expression: \"lower(x)\", with: \"=\" }] }]\n";
+    std::fs::write(dir.join("schema/tables/t.yaml"), table("", exclude)).unwrap();
+    let out = schema(dir, "postgres://unused", &["render"]);
+    let created = "CONSTRAINT \"e\" EXCLUDE USING \"gist\" (\"x\" WITH &&, (lower(x)) WITH =)";
+    assert!(text(&out).contains(created), "{}", text(&out));
 }

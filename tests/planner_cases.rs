@@ -239,6 +239,23 @@ const CASES: &[Case] = &[
         )),
     },
     Case {
+        name: "an_exclusion_constraint_is_added_and_then_changed_by_name",
+        before: &[("t", "exclude: [{ name: one_name, using: hash, elements: [{ column: name, with: \"=\" }] }]\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: name, type: text }\n")],
+        after: &[("t", "exclude: [{ name: one_name, using: hash, elements: [{ expression: \"lower(name)\", with: \"=\" }], where: \"id > 1\", deferrable: true }]\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: name, type: text }\n")],
+        rows: "INSERT INTO n.t VALUES (1, 'a'), (2, 'A'), (3, 'b')",
+        outcome: Ok((
+            "SELECT (SELECT count(*) FROM n.t) || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'n.t'::regclass AND contype = 'x'",
+            "3 EXCLUDE USING hash (lower(name) WITH =) WHERE ((id > 1)) DEFERRABLE",
+        )),
+    },
+    Case {
+        name: "an_exclusion_constraint_the_rows_break_fails_the_migration",
+        before: &[("t", NAMED)],
+        after: &[("t", "exclude: [{ name: one_name, using: hash, elements: [{ column: name, with: \"=\" }] }]\ncolumns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: name, type: text }\n")],
+        rows: "INSERT INTO n.t VALUES (1, 'a'), (2, 'a')",
+        outcome: Err("could not create exclusion constraint \"one_name\""),
+    },
+    Case {
         name: "view_options_change_in_place",
         before: &[("t", NAMED), ("v", "view: v\ncheck_option: local\nsql: SELECT id, name FROM {{ ref('t') }} WHERE id > 0\n")],
         after: &[("t", NAMED), ("v", "view: v\ncheck_option: cascaded\nsecurity_barrier: true\nsql: SELECT id, name FROM {{ ref('t') }} WHERE id > 0\n")],

@@ -172,6 +172,12 @@ pub enum Op {
         set: std::collections::BTreeMap<String, String>,
         reset: Vec<String>,
     },
+    /// PostgreSQL: exclusion constraints dropped (by name), then added.
+    Exclusions {
+        table: String,
+        dropped: Vec<String>,
+        added: Vec<super::postgres::attrs::Exclusion>,
+    },
     /// PostgreSQL: moves a table to another namespace with its rows, keys, indexes and grants.
     SetSchema {
         table: String,
@@ -300,6 +306,7 @@ impl Op {
             Op::SetSchema { .. } => "set_schema",
             Op::RegenerateColumn { .. } => "regenerate_column",
             Op::SetOptions { .. } => "set_options",
+            Op::Exclusions { .. } => "exclusions",
             Op::AlterDistribution { .. } => "alter_distribution",
             Op::AlterSortKey { .. } => "alter_sort_key",
             Op::AlterEncoding { .. } => "alter_encoding",
@@ -335,6 +342,7 @@ impl Op {
             | Op::CheckEncoding { table, .. }
             | Op::SetSchema { table, .. }
             | Op::RegenerateColumn { table, .. }
+            | Op::Exclusions { table, .. }
             | Op::AlterDistribution { table, .. }
             | Op::AlterSortKey { table, .. }
             | Op::AlterEncoding { table, .. }
@@ -421,6 +429,11 @@ impl Op {
                 let reset = reset.iter().map(|k| format!("reset {k}"));
                 let what: Vec<String> = persistence.into_iter().chain(set).chain(reset).collect();
                 format!("set {} {}: {}", on.to_lowercase(), q(object), what.join(", "))
+            }
+            Op::Exclusions { table, dropped, added } => {
+                let dropped = dropped.iter().map(|n| format!("drop exclusion constraint {n}"));
+                let added = added.iter().map(|x| format!("add exclusion constraint {}", x.name));
+                format!("{} on {}", dropped.chain(added).collect::<Vec<_>>().join(", "), q(table))
             }
             Op::AlterDistribution { table, from, to } => distribution_text(&q(table), from, to),
             Op::AlterSortKey { table, to } => sort_key_text(&q(table), to),

@@ -1,7 +1,8 @@
 //! PostgreSQL's own properties (`dialect::postgres::attrs`) as the YAML writes them: flat keys
 //! of the column, table or view, only where they are not the defaults.
 
-use super::scalar;
+use super::{expression, scalar};
+use crate::model::Deferrable;
 use crate::model::{Column, ColumnType, Table, View};
 
 /// `type: serial` where the column is one, else its type.
@@ -57,6 +58,41 @@ pub(super) fn table_lines(t: &Table, y: &mut String) {
         let value = |v: &String| if typed(v) { v.clone() } else { scalar(v) };
         let pairs: Vec<String> = t.postgres.with.iter().map(|(k, v)| format!("{}: {}", scalar(k), value(v))).collect();
         y.push_str(&format!("with: {{ {} }}\n", pairs.join(", ")));
+    }
+}
+
+/// `exclude:`, one constraint a line: the access method where it is not gist.
+pub(super) fn exclusion_lines(t: &Table, y: &mut String) {
+    if t.postgres.exclude.is_empty() {
+        return;
+    }
+    y.push_str(
+        "exclude:
+",
+    );
+    for x in &t.postgres.exclude {
+        let elements: Vec<String> = (x.elements.iter())
+            .map(|e| match (&e.column, &e.expression) {
+                (Some(c), _) => format!("{{ column: {}, with: {} }}", scalar(c), scalar(&e.with)),
+                (None, x) => format!(
+                    "{{ expression: {}, with: {} }}",
+                    expression(x.as_deref().unwrap_or_default()),
+                    scalar(&e.with)
+                ),
+            })
+            .collect();
+        let mut fields = vec![format!("name: {}", scalar(&x.name))];
+        if x.using != "gist" {
+            fields.push(format!("using: {}", scalar(&x.using)));
+        }
+        fields.push(format!("elements: [{}]", elements.join(", ")));
+        fields.extend(x.predicate.as_deref().map(|p| format!("where: {}", expression(p))));
+        match x.deferrable {
+            Deferrable::No => {}
+            Deferrable::Immediate => fields.push("deferrable: true".into()),
+            Deferrable::Deferred => fields.push("deferrable: initially_deferred".into()),
+        }
+        y.push_str(&format!("  - {{ {} }}\n", fields.join(", ")));
     }
 }
 

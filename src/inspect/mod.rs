@@ -265,6 +265,7 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
             y.push_str(&format!("  - {{ name: {}, expression: {} }}\n", scalar(&k.name), expression(&k.expression)));
         }
     }
+    attrs::exclusion_lines(t, &mut y);
     indexes::write(&mut y, &t.indexes);
     grants(&mut y, &t.name, &t.grants, false, warnings);
     y

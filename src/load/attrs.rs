@@ -3,11 +3,14 @@
 //! one place. Names and values become SQL only through the templates' quoting; what cannot be
 //! quoted (a storage parameter's name) is held to an identifier here.
 
-use super::docs::{ColumnDoc, ParameterDoc, TableDoc, ViewDoc};
+use super::docs::{ColumnDoc, ExclusionDoc, ParameterDoc, TableDoc, ViewDoc};
 use super::project::Loader;
 use super::Source;
-use crate::dialect::postgres::attrs::{parameter_key_problem, parameter_value, ColumnAttrs, TableAttrs, ViewAttrs};
-use crate::model::{ColumnType, Sequence, SequenceType};
+use crate::dialect::postgres::attrs::{
+    operator_ok, parameter_key_problem, parameter_value, ColumnAttrs, Exclusion, ExclusionElement, TableAttrs,
+    ViewAttrs,
+};
+use crate::model::{ColumnType, Deferrable, Sequence, SequenceType};
 use crate::sql::expr::Role;
 
 /// The integer type a PostgreSQL serial type stands for (`serial` is `integer` with a sequence
@@ -130,7 +133,8 @@ impl Loader<'_> {
         }
     }
 
-    pub(super) fn table_attrs(&mut self, src: &Source, doc: &TableDoc) -> TableAttrs {
+    /// `cols` are the columns of `table`, which the exclusion constraints may read.
+    pub(super) fn table_attrs(&mut self, src: &Source, doc: &TableDoc, table: &str, cols: &[&str]) -> TableAttrs {
         let mut with = std::collections::BTreeMap::new();
         for (key, value) in &doc.with {
             let path = format!("with.{key}");
@@ -151,7 +155,64 @@ impl Loader<'_> {
             };
             with.insert(key.clone(), parameter_value(&text));
         }
-        TableAttrs { unlogged: doc.unlogged, with }
+        let mut exclude: Vec<Exclusion> =
+            doc.exclude.iter().enumerate().map(|(i, x)| self.exclusion(src, i, x, table, cols)).collect();
+        let mut names = std::collections::BTreeSet::new();
+        for (i, x) in exclude.iter().enumerate().filter(|(_, x)| !names.insert(x.name.clone())) {
+            self.at(src, &format!("exclude.{i}.name"), format!("exclusion constraint `{}` is declared twice", x.name));
+        }
+        // By name, as the catalog reads them.
+        exclude.sort_by(|a, b| a.name.cmp(&b.name));
+        TableAttrs { unlogged: doc.unlogged, with, exclude }
+    }
+
+    /// `exclude.{i}`: every name quoted when rendered, each expression one the parser reads over
+    /// the table's columns, each operator operator characters only (it is pasted as it is).
+    fn exclusion(&mut self, src: &Source, i: usize, doc: &ExclusionDoc, table: &str, cols: &[&str]) -> Exclusion {
+        let at = |field: &str| format!("exclude.{i}.{field}");
+        self.name(src, &at("name"), &doc.name);
+        // An access method is a plain identifier (gist, hash, btree, spgist).
+        if let Some(Err(e)) = doc.using.as_deref().map(super::check_ident) {
+            self.at(src, &at("using"), format!("`using`: {e}"));
+        }
+        if doc.elements.is_empty() {
+            self.at(src, &at("elements"), "an exclusion constraint needs at least one element");
+        }
+        let mut elements = Vec::new();
+        for (j, e) in doc.elements.iter().enumerate() {
+            let path = at(&format!("elements.{j}"));
+            match (&e.column, &e.expression) {
+                (Some(c), None) if !cols.contains(&c.as_str()) => {
+                    let msg = format!("`column` `{c}` is not a column of table `{table}`");
+                    self.at(src, &format!("{path}.column"), msg);
+                }
+                (Some(_), None) => {}
+                (None, Some(x)) => {
+                    let path = format!("{path}.expression");
+                    self.expression_over(src, &path, "expression", x, Role::IndexPredicate, table, cols);
+                }
+                _ => self.at(src, &path, "an element takes one of `column` and `expression`"),
+            }
+            if !operator_ok(&e.with) {
+                let msg = format!(
+                    "`with`: `{}` is not an operator: operator characters only (`&&`, `=`, `-|-`)",
+                    e.with.escape_debug()
+                );
+                self.at(src, &format!("{path}.with"), msg);
+            }
+            let (column, expression) = (e.column.clone(), e.expression.clone());
+            elements.push(ExclusionElement { column, expression, with: e.with.clone() });
+        }
+        if let Some(p) = &doc.predicate {
+            self.expression_over(src, &at("where"), "where", p, Role::IndexPredicate, table, cols);
+        }
+        Exclusion {
+            name: doc.name.clone(),
+            using: doc.using.clone().unwrap_or_else(|| "gist".into()),
+            elements,
+            predicate: doc.predicate.clone(),
+            deferrable: doc.deferrable.as_ref().map_or(Deferrable::No, |d| d.mode()),
+        }
     }
 
     pub(super) fn view_attrs(&mut self, src: &Source, doc: &ViewDoc, materialized: bool) -> ViewAttrs {

@@ -136,6 +136,9 @@ pub(super) struct TableDoc {
     /// PostgreSQL storage parameters: `{ fillfactor: 50, toast.autovacuum_enabled: false }`.
     #[serde(default)]
     pub(super) with: BTreeMap<String, ParameterDoc>,
+    /// PostgreSQL EXCLUDE constraints.
+    #[serde(default)]
+    pub(super) exclude: Vec<ExclusionDoc>,
 }
 
 /// A storage parameter's value: a number, `true`/`false`, or a word (`auto`).

@@ -209,7 +209,7 @@ impl Loader<'_> {
             checks,
             key_checks: doc.key_checks,
             grants: self.object_grants(src, doc.grants.as_ref(), &ctx.grants, false),
-            postgres: self.table_attrs(src, doc),
+            postgres: self.table_attrs(src, doc, name, &cols),
         };
         self.key_check_names(src, doc, &table);
         self.constraint_names(src, doc, &table);

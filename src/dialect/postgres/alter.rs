@@ -69,11 +69,26 @@ pub(super) fn table_options(d: &TableDiff) -> Vec<Op> {
         TableChange::Postgres { from, to } => {
             let (set, reset) = option_changes(&from.with, &to.with);
             let unlogged = (from.unlogged != to.unlogged).then_some(to.unlogged);
-            Some(Op::SetOptions { object: d.to.name.clone(), on: "TABLE", unlogged, set, reset })
+            // Nothing to set where only the exclusion constraints change (`exclusions`).
+            let options = unlogged.is_some() || !set.is_empty() || !reset.is_empty();
+            options.then(|| Op::SetOptions { object: d.to.name.clone(), on: "TABLE", unlogged, set, reset })
         }
         _ => None,
     };
     d.changes.iter().filter_map(options).collect()
+}
+
+/// The exclusion constraints that go, or change (dropped and added again), then those that come.
+pub(super) fn exclusions(d: &TableDiff) -> Vec<Op> {
+    let change = |c: &TableChange| match c {
+        TableChange::Postgres { from, to } if from.exclude != to.exclude => {
+            let dropped = from.exclude.iter().filter(|x| !to.exclude.contains(x)).map(|x| x.name.clone()).collect();
+            let added = to.exclude.iter().filter(|x| !from.exclude.contains(x)).cloned().collect();
+            Some(Op::Exclusions { table: d.to.name.clone(), dropped, added })
+        }
+        _ => None,
+    };
+    d.changes.iter().filter_map(change).collect()
 }
 
 /// A kept view's options that change, in place.
@@ -88,6 +103,9 @@ pub(super) fn view_options(from: &View, to: &View, changed: ViewChanges) -> Vec<
 /// What the operations on PostgreSQL's own properties cost, where they cost anything.
 pub(super) fn hazards(op: &Op) -> Option<Vec<Hazard>> {
     match op {
+        Op::Exclusions { added, .. } if !added.is_empty() => Some(Hazard::note(
+            "adding an exclusion constraint builds its index and checks every row while the table is locked; rows that conflict fail the migration",
+        )),
         Op::RegenerateColumn { .. } => Some(Hazard::note(
             "PostgreSQL 15 cannot change a generation expression in place: the column is dropped and added again, computed for every row (a rewrite), at the end of the table, and its indexes are created again",
         )),
@@ -113,6 +131,7 @@ pub(super) fn hazards(op: &Op) -> Option<Vec<Hazard>> {
 pub(super) fn long_running(op: &Op) -> Option<&'static str> {
     match op {
         Op::RegenerateColumn { .. } | Op::SetOptions { unlogged: Some(_), .. } => Some("the rewrite"),
+        Op::Exclusions { added, .. } if !added.is_empty() => Some("the index build"),
         Op::AddColumn { column, .. } if column.postgres.generated.is_some() => Some("the rewrite"),
         Op::AlterColumn { from, to, .. } if from.ty == to.ty && from.postgres.collation != to.postgres.collation => {
             Some("the index rebuilds")
@@ -157,6 +176,33 @@ mod tests {
             "ALTER TABLE \"ns\".\"t\" SET UNLOGGED;\nALTER TABLE \"ns\".\"t\" SET (fillfactor = '70');\nALTER TABLE \"ns\".\"t\" RESET (autovacuum_enabled);"
         );
         assert!(hazards[0].starts_with("SET UNLOGGED rewrites the table"), "{hazards:?}");
+    }
+
+    #[test]
+    fn exclusion_constraints_are_added_dropped_and_changed_by_name() {
+        let x = |name: &str, tail: &str| {
+            format!("  - {{ name: {name}, elements: [{{ column: id, with: \"=\" }}]{tail} }}\n")
+        };
+        let table = |xs: &str| project(&format!("exclude:\n{xs}columns:\n{ID}"), "");
+        let (a, b) = (x("a", ""), x("b", ", using: hash, where: \"id > 0\", deferrable: initially_deferred"));
+        let plain = project(&format!("columns:\n{ID}"), "");
+        let [(comment, sql, hazards)] = &steps(&plain, &table(&b))[..] else { panic!() };
+        assert_eq!(comment, "add exclusion constraint b on ns.t");
+        assert_eq!(
+            sql,
+            "ALTER TABLE \"ns\".\"t\" ADD CONSTRAINT \"b\" EXCLUDE USING \"hash\" (\"id\" WITH =) WHERE (id > 0) DEFERRABLE INITIALLY DEFERRED;"
+        );
+        assert!(hazards[0].starts_with("adding an exclusion constraint builds its index"), "{hazards:?}");
+        let changed = x("a", ", where: \"id > 1\"");
+        let got = steps(&table(&format!("{a}{b}")), &table(&changed));
+        assert_eq!(
+            got[0].0,
+            "drop exclusion constraint a, drop exclusion constraint b, add exclusion constraint a on ns.t"
+        );
+        assert!(got[0].1.starts_with("ALTER TABLE \"ns\".\"t\" DROP CONSTRAINT IF EXISTS \"a\";"), "{got:?}");
+        let [(_, sql, hazards)] = &steps(&table(&a), &plain)[..] else { panic!() };
+        assert_eq!(sql, "ALTER TABLE \"ns\".\"t\" DROP CONSTRAINT IF EXISTS \"a\";");
+        assert!(hazards.is_empty(), "{hazards:?}");
     }
 
     #[test]

@@ -395,7 +395,15 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         let (table, name, definition) = (r.text("relname"), r.get("name"), r.text("definition"));
         match r.text("kind") {
             "c" => b.check_constraint(table, name.unwrap_or_default(), definition),
-            "x" => b.unmodelled(table, name, "exclusion constraint", None, definition),
+            // Kept by name, as the loader keeps them; what `parse` cannot read back exactly stays
+            // reported.
+            "x" => match attrs::Exclusion::parse(name.unwrap_or_default(), definition) {
+                Some(x) => b.table_mut(table).into_iter().for_each(|t| {
+                    t.postgres.exclude.push(x.clone());
+                    t.postgres.exclude.sort_by(|a, b| a.name.cmp(&b.name));
+                }),
+                None => b.unmodelled(table, name, "exclusion constraint", None, definition),
+            },
             "trigger" => b.unmanaged(Kind::Trigger, table, name, definition),
             "policy" => b.unmanaged(Kind::Policy, table, name, definition),
             "rule" => b.unmanaged(Kind::Rule, table, name, definition),

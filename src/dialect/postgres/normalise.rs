@@ -16,6 +16,7 @@
 //! the transaction (PL/pgSQL refuses transaction control there), and an object the server
 //! refuses is reported and compared as written while the others still normalise.
 
+use super::attrs::Exclusion;
 use super::catalog::{snapshot, Scope};
 use super::Postgres;
 use crate::dialect::catalog::Session;
@@ -54,6 +55,10 @@ fn index_of(i: usize, j: usize) -> String {
     format!("scratch index {i} {j}")
 }
 
+fn exclusion_of(i: usize, j: usize) -> String {
+    format!("scratch exclusion {i} {j}")
+}
+
 fn domain_of(i: usize) -> String {
     format!("scratch domain {i}")
 }
@@ -84,6 +89,7 @@ pub(super) fn normalise(
     let copied = |t: &&Table| {
         t.indexes.iter().any(spelled_by_server)
             || !t.check_constraints.is_empty()
+            || !t.postgres.exclude.is_empty()
             || t.columns.iter().any(|c| c.default.is_some() || c.postgres.generated.is_some() || c.ty.is_native())
             || read.contains(t.name.as_str())
     };
@@ -126,7 +132,10 @@ pub(super) fn normalise(
         });
         let checks =
             t.check_constraints.iter().map(|k| format!("CONSTRAINT {} CHECK ({})", ident(&k.name), k.expression));
-        let columns: Vec<String> = columns.chain(checks).collect();
+        // Named by position: an exclusion constraint's index shares pg_temp with every copy's.
+        let exclusions = (t.postgres.exclude.iter().enumerate())
+            .map(|(j, x)| format!("CONSTRAINT {} {}", ident(&exclusion_of(*ti, j)), x.text()));
+        let columns: Vec<String> = columns.chain(checks).chain(exclusions).collect();
         let name = ident(&names[&t.name]);
         scratch.push((format!("table {}", t.name), format!("CREATE TABLE pg_temp.{name} ({})", columns.join(", "))));
         for (j, i) in t.indexes.iter().enumerate().filter(|(_, i)| spelled_by_server(i)) {
@@ -198,6 +207,16 @@ pub(super) fn normalise(
         for k in &mut t.check_constraints {
             if let Some(stored) = copy.check_constraints.iter().find(|x| x.name == k.name) {
                 k.expression = back(&stored.expression).0;
+            }
+        }
+        for (j, x) in t.postgres.exclude.iter_mut().enumerate() {
+            if let Some(stored) = copy.postgres.exclude.iter().find(|s| s.name == exclusion_of(ti, j)) {
+                let name = std::mem::take(&mut x.name);
+                *x = Exclusion { name, ..stored.clone() };
+                x.predicate = x.predicate.as_deref().map(|p| back(p).0);
+                for e in &mut x.elements {
+                    e.expression = e.expression.as_deref().map(|p| back(p).0);
+                }
             }
         }
     }

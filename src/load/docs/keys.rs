@@ -166,3 +166,26 @@ pub(in crate::load) struct RefDoc {
     #[serde(default)]
     pub(in crate::load) columns: Vec<String>,
 }
+
+/// A PostgreSQL EXCLUDE constraint: `{ name, using: gist, elements: [...], where, deferrable }`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(in crate::load) struct ExclusionDoc {
+    pub(in crate::load) name: String,
+    /// The index access method; default gist.
+    pub(in crate::load) using: Option<String>,
+    pub(in crate::load) elements: Vec<ExclusionElementDoc>,
+    /// Only rows where this holds are compared.
+    #[serde(rename = "where")]
+    pub(in crate::load) predicate: Option<String>,
+    pub(in crate::load) deferrable: Option<DeferrableDoc>,
+}
+
+/// `{ column: stay, with: "&&" }` or `{ expression: "lower(guest)", with: "=" }`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(in crate::load) struct ExclusionElementDoc {
+    pub(in crate::load) column: Option<String>,
+    pub(in crate::load) expression: Option<String>,
+    pub(in crate::load) with: String,
+}

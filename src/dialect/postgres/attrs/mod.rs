@@ -3,9 +3,11 @@
 //! templates, and state.json stores as it serialises. The neutral differ only sees that two
 //! differ; `changed` names the properties that do, in the words plans and findings use.
 
+mod exclude;
 mod options;
 pub(super) mod read;
 
+pub use exclude::{operator_ok, Exclusion, ExclusionElement};
 pub use options::{option_changes, parameter_key_problem, parameter_value};
 
 use crate::model::Sequence;
@@ -45,6 +47,8 @@ pub struct TableAttrs {
     /// Storage parameters (`WITH (...)`), name → value as `parameter_value` spells it;
     /// `toast.` names those of the table's TOAST table.
     pub with: BTreeMap<String, String>,
+    /// EXCLUDE constraints, by name (the server keeps no order among constraints).
+    pub exclude: Vec<Exclusion>,
 }
 
 /// A (plain) view's own options.
@@ -153,6 +157,9 @@ impl TableAttrs {
         if self.with != other.with {
             out.push("storage parameters");
         }
+        if self.exclude != other.exclude {
+            out.push("exclusion constraints");
+        }
         out
     }
 
@@ -161,6 +168,10 @@ impl TableAttrs {
             "persistence" => if self.unlogged { "UNLOGGED" } else { "LOGGED" }.into(),
             "storage parameters" if self.with.is_empty() => "none".into(),
             "storage parameters" => self.with.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "),
+            "exclusion constraints" if self.exclude.is_empty() => "none".into(),
+            "exclusion constraints" => {
+                self.exclude.iter().map(|x| format!("{} {}", x.name, x.text())).collect::<Vec<_>>().join("; ")
+            }
             _ => String::new(),
         }
     }
@@ -230,6 +241,7 @@ pub fn hint(property: &str) -> &'static str {
         "serial" => "the column's `type:` (serial, bigserial or smallserial)",
         "persistence" => "the table's `unlogged:`",
         "storage parameters" => "the table's `with:`",
+        "exclusion constraints" => "the table's `exclude:`",
         "check option" => "the view's `check_option:`",
         "security barrier" => "the view's `security_barrier:`",
         "security invoker" => "the view's `security_invoker:`",
@@ -247,7 +259,8 @@ mod tests {
         let b = ColumnAttrs { serial: true, ..ColumnAttrs::default() };
         assert_eq!(a.changed(&b), ["collation", "identity generation", "serial"]);
         assert_eq!((a.shown("collation"), b.shown("collation")), ("C".into(), "the type's".into()));
-        let t = TableAttrs { unlogged: true, with: BTreeMap::from([("fillfactor".into(), "50".into())]) };
+        let with = BTreeMap::from([("fillfactor".into(), "50".into())]);
+        let t = TableAttrs { unlogged: true, with, ..TableAttrs::default() };
         assert_eq!(t.changed(&TableAttrs::default()), ["persistence", "storage parameters"]);
         assert_eq!(t.shown("storage parameters"), "fillfactor=50");
         let v = ViewAttrs { check_option: Some(CheckOption::Local), ..ViewAttrs::default() };
