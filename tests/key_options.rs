@@ -85,14 +85,8 @@ fn a_key_changed_by_hand_is_named_and_the_plan_fixes_it() {
             problems.push(format!("{sql}: wanted {kind} {object} ({property}): {}", text(&out)));
             continue;
         }
-        let out = schema(dir, &url, &["diff", "--sql"]);
-        psql(&url, &String::from_utf8_lossy(&out.stdout));
-        let out = schema(dir, &url, &["diff"]);
-        if out.status.code() != Some(0) {
-            problems.push(format!("{sql}: after the plan: {}", text(&out)));
-        }
-        if psql(&url, "SELECT count(*) FROM app.posts") != "1" {
-            problems.push(format!("{sql}: the plan lost rows"));
+        if let Some(problem) = common::plan_problem(dir, &url, "app.posts") {
+            problems.push(format!("{sql}: {problem}"));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

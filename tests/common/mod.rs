@@ -146,6 +146,18 @@ pub fn app_project(dir: &Path, dialects: &str, tables: &[&str]) {
     }
 }
 
+/// Runs the plan `diff --sql` prints, then says what is wrong: drift left, or rows lost from
+/// `table` (which held one).
+pub fn plan_problem(dir: &Path, url: &str, table: &str) -> Option<String> {
+    let out = schema(dir, url, &["diff", "--sql"]);
+    psql(url, &String::from_utf8_lossy(&out.stdout));
+    let out = schema(dir, url, &["diff"]);
+    if out.status.code() != Some(0) {
+        return Some(format!("after the plan: {}", text(&out)));
+    }
+    (psql(url, &format!("SELECT count(*) FROM {table}")) != "1").then(|| "the plan lost rows".to_string())
+}
+
 pub fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
