@@ -17,9 +17,7 @@ fn extensions_are_adopted_created_before_their_types_and_compared() {
     );
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("shop");
-    let out = common::inspect_into(&url, "shop", &project);
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(!text(&out).contains("warning"), "{}", text(&out));
+    common::adopt_whole(&url, "shop", &project);
     let settings = std::fs::read_to_string(project.join("schema/schema.yaml")).unwrap();
     assert!(settings.contains("extensions: [citext, hstore]\n"), "{settings}");
 

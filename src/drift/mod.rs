@@ -87,25 +87,19 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
         let extra = |has: &dyn Fn(&crate::model::Table) -> bool| has(l) && !has(d);
         !extra(&|t| t.column(item).is_some()) && !extra(&|t| t.indexes.iter().any(|i| &i.name == item))
     });
-    // CHECK constraints are modelled: an ignored one the YAML does not declare leaves the live
-    // side, so neither the findings nor the DDL diff nor the plan show it.
+    // CHECK constraints and foreign keys are modelled: an ignored one the YAML does not declare
+    // leaves the live side, so neither the findings nor the DDL diff nor the plan show it
+    // (inspect writes `foreign_key <table>.<name>` for one into a namespace it does not manage).
     for t in &mut live.project.tables {
-        let declared = desired.table(&t.name).map(|d| d.check_constraints.as_slice()).unwrap_or_default();
-        t.check_constraints.retain(|k| {
-            let u = Unmanaged::on(Kind::CheckConstraint, &t.name, Some(&k.name), "");
-            declared.iter().any(|d| d.name == k.name) || !rule(&u)
-        });
-    }
-    // So are foreign keys (`foreign_key <table>.<name>`: inspect leaves out one into a namespace
-    // the project does not manage).
-    for t in &mut live.project.tables {
-        let declared: Vec<String> = desired.table(&t.name).map(foreign_key_names).unwrap_or_default();
-        let names = foreign_key_names(t);
+        let (d, table) = (desired.table(&t.name), t.name.clone());
+        let kept = |kind, name: &str, declared: bool| declared || !rule(&Unmanaged::on(kind, &table, Some(name), ""));
+        let checks = d.map(|d| d.check_constraints.as_slice()).unwrap_or_default();
+        t.check_constraints.retain(|k| kept(Kind::CheckConstraint, &k.name, checks.iter().any(|c| c.name == k.name)));
+        let (keys, names) = (d.map(foreign_key_names).unwrap_or_default(), foreign_key_names(t));
         let mut names = names.iter();
         t.foreign_keys.retain(|_| {
             let name = names.next().map(String::as_str).unwrap_or_default();
-            let u = Unmanaged::on(Kind::ForeignKey, &t.name, Some(name), "");
-            declared.iter().any(|d| d == name) || !rule(&u)
+            kept(Kind::ForeignKey, name, keys.iter().any(|k| k == name))
         });
     }
     // The live side speaks for the YAML's settings, the namespaces it manages too: only

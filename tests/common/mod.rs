@@ -124,6 +124,13 @@ pub fn inspect_into(url: &str, namespace: &str, dir: &Path) -> Output {
 
 /// Generates the project's migrations, applies them to a new empty database and asserts that
 /// `diff` is clean there: an adopted project rebuilds what it read. That database's URL.
+/// `inspect_into`, which must succeed with no warning: nothing left out or set aside.
+pub fn adopt_whole(url: &str, namespace: &str, dir: &Path) {
+    let out = inspect_into(url, namespace, dir);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("warning"), "nothing is left out: {}", text(&out));
+}
+
 pub fn rebuild(project: &Path) -> String {
     let out = schema(project, "postgres://unused", &["generate"]);
     assert!(out.status.success(), "generate: {}", text(&out));
