@@ -83,6 +83,7 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("postgres", "set_options", include_str!("../templates/postgres/set_options.sql.j2")),
     // The Redshift lint refuses `exclude:`.
     ("postgres", "exclusions", include_str!("../templates/postgres/exclusions.sql.j2")),
+    ("postgres", "partitions", include_str!("../templates/postgres/partitions.sql.j2")),
     // Enum types are PostgreSQL's: the Redshift lint refuses them.
     ("postgres", "create_enum", include_str!("../templates/postgres/create_enum.sql.j2")),
     ("postgres", "add_enum_value", include_str!("../templates/postgres/add_enum_value.sql.j2")),
@@ -132,6 +133,12 @@ impl Renderer {
         env.add_global("postgres_defaults", Value::from_serialize(defaults));
         // A view's options as the catalog stores them (`ViewAttrs::options`).
         env.add_filter("view_options", |v: ViaDeserialize<ViewAttrs>| Value::from_serialize(v.0.options()));
+        // `RANGE ("day")`, and the partitions of table `key` to create (`Partitioning::created`).
+        use crate::dialect::postgres::attrs::Partitioning;
+        env.add_filter("partition_key", |p: ViaDeserialize<Partitioning>| p.0.key_sql());
+        env.add_filter("partitions", |p: ViaDeserialize<Partitioning>, key: &str| {
+            Value::from_serialize(p.0.created(key))
+        });
         // The object's name without its namespace (RENAME TO takes no schema), and its namespace.
         env.add_filter("bare", |key: &str| crate::model::split_key(key).1.to_string());
         let ns = namespace.to_string();

@@ -2,6 +2,7 @@
 //! of the column, table or view, only where they are not the defaults.
 
 use super::{expression, scalar};
+use crate::dialect::postgres::attrs::{Bound, Partitioning, Value};
 use crate::model::Deferrable;
 use crate::model::{Column, ColumnType, Table, View};
 
@@ -106,5 +107,57 @@ pub(super) fn view_lines(v: &View, y: &mut String) {
     }
     if v.postgres.security_invoker {
         y.push_str("security_invoker: true\n");
+    }
+}
+
+/// `partition_by:` and `partitions:`, one partition a line unless it has partitions of its own.
+pub(super) fn partition_lines(t: &Table, y: &mut String) {
+    if let Some(p) = &t.postgres.partitioning {
+        partitioning(p, "", y);
+    }
+}
+
+fn partitioning(p: &Partitioning, indent: &str, y: &mut String) {
+    let parts: Vec<String> = (p.key.iter())
+        .map(|k| match (&k.column, &k.expression) {
+            (Some(c), _) => scalar(c),
+            (None, x) => expression(x.as_deref().unwrap_or_default()),
+        })
+        .collect();
+    let strategy = p.strategy.sql().to_lowercase();
+    y.push_str(&format!("{indent}partition_by: {{ {strategy}: [{}] }}\n", parts.join(", ")));
+    if p.partitions.is_empty() {
+        return;
+    }
+    y.push_str(&format!("{indent}partitions:\n"));
+    let values = |values: &[Value]| {
+        let shown: Vec<String> = (values.iter())
+            .map(|v| match v {
+                Value::Literal(text) => scalar(text),
+                other => other.shown(),
+            })
+            .collect();
+        format!("[{}]", shown.join(", "))
+    };
+    for part in &p.partitions {
+        let mut fields = vec![format!("name: {}", scalar(&part.name))];
+        match &part.bound {
+            Bound::Range { from, to } => {
+                fields.extend([format!("from: {}", values(from)), format!("to: {}", values(to))])
+            }
+            Bound::List { values: list } => fields.push(format!("in: {}", values(list))),
+            Bound::Hash { modulus, remainder } => {
+                fields.extend([format!("modulus: {modulus}"), format!("remainder: {remainder}")])
+            }
+            Bound::Default => fields.push("default: true".into()),
+        }
+        match &part.partitioning {
+            None => y.push_str(&format!("{indent}  - {{ {} }}\n", fields.join(", "))),
+            Some(sub) => {
+                let inner = format!("{indent}    ");
+                y.push_str(&format!("{indent}  - {}\n", fields.join(&format!("\n{inner}"))));
+                partitioning(sub, &inner, y);
+            }
+        }
     }
 }

@@ -266,6 +266,7 @@ fn table(t: &Table, warnings: &mut Vec<String>) -> String {
         }
     }
     attrs::exclusion_lines(t, &mut y);
+    attrs::partition_lines(t, &mut y);
     indexes::write(&mut y, &t.indexes);
     grants(&mut y, &t.name, &t.grants, false, warnings);
     y

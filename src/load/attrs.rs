@@ -163,7 +163,9 @@ impl Loader<'_> {
         }
         // By name, as the catalog reads them.
         exclude.sort_by(|a, b| a.name.cmp(&b.name));
-        TableAttrs { unlogged: doc.unlogged, with, exclude }
+        let declared = (doc.partition_by.as_ref(), doc.partitions.as_slice());
+        let partitioning = self.partitioning(src, "", declared, (table, cols), &mut Default::default());
+        TableAttrs { unlogged: doc.unlogged, with, exclude, partitioning }
     }
 
     /// `exclude.{i}`: every name quoted when rendered, each expression one the parser reads over

@@ -12,8 +12,10 @@ use std::fmt;
 
 mod indexes;
 mod keys;
+mod postgres;
 pub(super) use indexes::*;
 pub(super) use keys::*;
+pub(super) use postgres::*;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -139,44 +141,10 @@ pub(super) struct TableDoc {
     /// PostgreSQL EXCLUDE constraints.
     #[serde(default)]
     pub(super) exclude: Vec<ExclusionDoc>,
-}
-
-/// A storage parameter's value: a number, `true`/`false`, or a word (`auto`).
-#[derive(JsonSchema)]
-#[serde(untagged)]
-pub(super) enum ParameterDoc {
-    Flag(bool),
-    Integer(i64),
-    Number(f64),
-    Word(String),
-}
-
-impl<'de> Deserialize<'de> for ParameterDoc {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = ParameterDoc;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number, true, false or a word")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ParameterDoc, E> {
-                Ok(ParameterDoc::Flag(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ParameterDoc, E> {
-                Ok(ParameterDoc::Integer(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ParameterDoc, E> {
-                i64::try_from(v).map(ParameterDoc::Integer).map_err(|_| E::custom("the number is too large"))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ParameterDoc, E> {
-                Ok(ParameterDoc::Number(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ParameterDoc, E> {
-                Ok(ParameterDoc::Word(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
+    /// PostgreSQL declarative partitioning: `{ range: [day] }`, `{ list: [kind] }`, `{ hash: [id] }`.
+    pub(super) partition_by: Option<PartitionByDoc>,
+    #[serde(default)]
+    pub(super) partitions: Vec<PartitionDoc>,
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -59,12 +59,16 @@ impl Loader<'_> {
             let path = at(&format!("with.{key}"));
             if let Err(e) = check_ident(key) {
                 self.error(src, src.positions().key(&path), format!("storage parameter {e}"), None);
-            } else if value.0.is_empty() || !value.0.chars().all(|c| c.is_ascii_alphanumeric() || "_.+-".contains(c)) {
-                let msg =
-                    format!("`with.{key}`: `{}` is not a number, `true`, `false` or a word", value.0.escape_debug());
+            } else if value.text().is_empty()
+                || !value.text().chars().all(|c| c.is_ascii_alphanumeric() || "_.+-".contains(c))
+            {
+                let msg = format!(
+                    "`with.{key}`: `{}` is not a number, `true`, `false` or a word",
+                    value.text().escape_debug()
+                );
                 self.at(src, &path, msg);
             }
-            with.insert(key.clone(), value.0.clone());
+            with.insert(key.clone(), value.text());
         }
         Index {
             name: doc.name.clone(),

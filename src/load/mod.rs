@@ -16,6 +16,7 @@ mod indexes;
 pub mod json_schema;
 mod keys;
 mod limits;
+mod partitions;
 mod positions;
 mod project;
 mod redshift;

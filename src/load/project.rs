@@ -270,6 +270,16 @@ impl Loader<'_> {
             }
             Some(())
         });
+        // A partition is a table of its table's namespace: no other relation may take its name.
+        for (s, t) in tables {
+            for (path, name) in partition_names("", &t.partitions) {
+                let key = sibling_key(&t.table, name);
+                if ctx.objects.contains_key(key.as_str()) || index_names.contains_key(&key) {
+                    let message = format!("partition `{name}` has the name of a table, view or index");
+                    self.at(s, &format!("{path}name"), message);
+                }
+            }
+        }
 
         let mut project = Project {
             name: doc.name,
@@ -422,4 +432,16 @@ pub(super) fn ref_position(src: &Source, name: &str) -> Pos {
         }
         None => src.positions().value("sql"),
     }
+}
+
+/// Each partition's path (`partitions.0.partitions.1.`) and name, sub-partitions too.
+fn partition_names<'a>(path: &str, partitions: &'a [super::docs::PartitionDoc]) -> Vec<(String, &'a str)> {
+    let mut out = Vec::new();
+    for (i, p) in partitions.iter().enumerate() {
+        let at = format!("{path}partitions.{i}.");
+        let sub = partition_names(&at, &p.partitions);
+        out.push((at, p.name.as_str()));
+        out.extend(sub);
+    }
+    out
 }

@@ -5,7 +5,7 @@
 
 use super::Postgres;
 use crate::dialect::lower::{Hazard, Op};
-use crate::dialect::postgres::attrs::option_changes;
+use crate::dialect::postgres::attrs::{option_changes, Created, Partitioning};
 use crate::dialect::Driver;
 use crate::diff::{keys, ColumnChanges, TableChange, TableDiff, ViewChanges};
 use crate::model::{Column, View};
@@ -91,6 +91,50 @@ pub(super) fn exclusions(d: &TableDiff) -> Vec<Op> {
     d.changes.iter().filter_map(change).collect()
 }
 
+/// The partitions that go (dropped with their rows), whose bound changes (detached and attached
+/// again, which proves their rows fit) and that come. Refused where the partition key changes,
+/// or a kept partition's own: PostgreSQL has no ALTER for either.
+pub(super) fn partitions(d: &TableDiff) -> Result<Vec<Op>, String> {
+    let mut ops = Vec::new();
+    for change in &d.changes {
+        let TableChange::Postgres { from, to } = change else { continue };
+        let (old, new) = (from.partitioning.as_ref(), to.partitioning.as_ref());
+        if old == new {
+            continue;
+        }
+        let key = |p: Option<&Partitioning>| p.map(|p| (p.strategy, p.key.clone()));
+        let created = |p: Option<&Partitioning>, table: &str| p.map(|p| p.created(table)).unwrap_or_default();
+        let (old, new) = match key(old) == key(new) {
+            true => (created(old, &d.from.name), created(new, &d.to.name)),
+            false => return Err(refused(&d.to.name, from.shown("partition key"), to.shown("partition key"))),
+        };
+        if let Some((o, n)) = old
+            .iter()
+            .find_map(|o| Some((o, new.iter().find(|n| n.name == o.name)?)))
+            .filter(|(o, n)| o.parent != n.parent || o.by != n.by)
+        {
+            let shown = |c: &Created| format!("{} of {}", c.by.as_deref().unwrap_or("no PARTITION BY"), c.parent);
+            return Err(refused(&o.name, shown(o), shown(n)));
+        }
+        let kept = |c: &Created, side: &[Created]| side.iter().any(|x| x.name == c.name);
+        let gone: Vec<&Created> = old.iter().filter(|o| !kept(o, &new)).collect();
+        // A sub-partition goes with its partition.
+        let dropped =
+            gone.iter().filter(|o| !gone.iter().any(|g| g.name == o.parent)).map(|o| o.name.clone()).collect();
+        let rebound =
+            new.iter().filter(|n| old.iter().any(|o| o.name == n.name && o.bound != n.bound)).cloned().collect();
+        let added = new.iter().filter(|n| !kept(n, &old)).cloned().collect();
+        ops.push(Op::Partitions { table: d.to.name.clone(), dropped, rebound, added });
+    }
+    Ok(ops)
+}
+
+fn refused(object: &str, from: String, to: String) -> String {
+    format!(
+        "the partitioning of `{object}` changes ({from} → {to}), which PostgreSQL cannot change in place: write this migration by hand (a new partitioned table, the rows copied, the names swapped)"
+    )
+}
+
 /// A kept view's options that change, in place.
 pub(super) fn view_options(from: &View, to: &View, changed: ViewChanges) -> Vec<Op> {
     if !changed.postgres || to.materialized {
@@ -106,6 +150,19 @@ pub(super) fn hazards(op: &Op) -> Option<Vec<Hazard>> {
         Op::Exclusions { added, .. } if !added.is_empty() => Some(Hazard::note(
             "adding an exclusion constraint builds its index and checks every row while the table is locked; rows that conflict fail the migration",
         )),
+        Op::Partitions { dropped, rebound, added, .. } => {
+            let mut out = Vec::new();
+            if !dropped.is_empty() {
+                out.extend(Hazard::guarded("deletes the partition and all its rows"));
+            }
+            if !rebound.is_empty() {
+                out.extend(Hazard::note("ATTACH PARTITION scans the partition to prove its rows fit the new bound; rows that do not fail the migration"));
+            }
+            if !added.is_empty() {
+                out.extend(Hazard::note("a new partition makes the server scan the DEFAULT partition, if there is one, for rows the new one would hold; such rows fail the migration"));
+            }
+            Some(out)
+        }
         Op::RegenerateColumn { .. } => Some(Hazard::note(
             "PostgreSQL 15 cannot change a generation expression in place: the column is dropped and added again, computed for every row (a rewrite), at the end of the table, and its indexes are created again",
         )),
@@ -132,6 +189,7 @@ pub(super) fn long_running(op: &Op) -> Option<&'static str> {
     match op {
         Op::RegenerateColumn { .. } | Op::SetOptions { unlogged: Some(_), .. } => Some("the rewrite"),
         Op::Exclusions { added, .. } if !added.is_empty() => Some("the index build"),
+        Op::Partitions { rebound, .. } if !rebound.is_empty() => Some("the partition scan"),
         Op::AddColumn { column, .. } if column.postgres.generated.is_some() => Some("the rewrite"),
         Op::AlterColumn { from, to, .. } if from.ty == to.ty && from.postgres.collation != to.postgres.collation => {
             Some("the index rebuilds")

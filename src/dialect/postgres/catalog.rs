@@ -20,22 +20,30 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Tables, views and materialized views, with their comments, privileges, owner, whether
 /// row-level security is on, persistence and options (storage parameters, the TOAST table's
-/// after `toast.`; a view's options); and the sequences no column owns (an identity's or a
-/// serial's is its column's) and no extension brought, with their options.
+/// after `toast.`; a view's options), a partitioned table's key; partitions, with the table
+/// they are a partition of (`parent` where it shares their namespace) and their bound; and the
+/// sequences no column owns (an identity's or a serial's is its column's) and no extension
+/// brought, with their options.
 const RELATIONS: &str =
     "SELECT {c} AS relname, c.relkind, d.description, c.relacl, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
   c.relrowsecurity, c.relforcerowsecurity, c.relpersistence,
   pg_catalog.array_to_string(c.reloptions || (SELECT pg_catalog.array_agg('toast.' || o)
                                               FROM pg_catalog.unnest(toast.reloptions) o), E'\\n') AS options,
   pg_catalog.format_type(q.seqtypid, NULL) AS seqtype, q.seqstart,
-  q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle
+  q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle,
+  CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
+  CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS bound,
+  pi.inhparent::pg_catalog.regclass::pg_catalog.text AS partition_of,
+  CASE WHEN pc.relnamespace = c.relnamespace THEN pc.relname::pg_catalog.text END AS parent
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class toast ON toast.oid = c.reltoastrelid
+LEFT JOIN pg_catalog.pg_inherits pi ON c.relispartition AND pi.inhrelid = c.oid
+LEFT JOIN pg_catalog.pg_class pc ON pc.oid = pi.inhparent
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
 LEFT JOIN pg_catalog.pg_sequence q ON q.seqrelid = c.oid
-WHERE {n} AND (c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+WHERE {n} AND (c.relkind IN ('r', 'p', 'v', 'm')
   OR c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x
     WHERE x.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND x.objid = c.oid
       AND (x.deptype = 'e' OR x.deptype IN ('a', 'i') AND x.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)))";
@@ -71,7 +79,7 @@ LEFT JOIN (pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid 
            = 'nextval(' || pg_catalog.quote_literal(dep.objid::pg_catalog.regclass::pg_catalog.text) || '::regclass)')
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum
-WHERE {n} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped";
+WHERE {n} AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped";
 
 /// What is attached to the tables, as the server prints it, in one round trip: constraints
 /// (`kind` p, u, f, c or x), then what the model does not hold: triggers (not the internal ones of
@@ -279,6 +287,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         ("{n}", filter),
         ("{tn}", in_namespaces(&Postgres, namespaces, "tn.nspname")),
         ("{c}", key("c")),
+        ("{r}", key("r")),
         ("{v}", key("v")),
         ("{t}", object_key(&Postgres, namespaces, "tn.nspname", "t.relname")),
         ("{o}", object_key(&Postgres, namespaces, "o.nspname", "o.name")),
@@ -317,8 +326,14 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     };
 
     let mut b = Builder::new(namespaces, Dialect::Postgres);
+    let mut partitions = Vec::new();
     for r in relations.iter() {
         let (name, description) = (r.text("relname"), r.get("description"));
+        // What a partition holds beyond its bound is reported on its root table (`properties`).
+        if let Some(partition) = super::partitions::read(&r, name) {
+            partitions.push(partition);
+            continue;
+        }
         match r.text("relkind") {
             "v" => {
                 b.view(name, false, description);
@@ -336,6 +351,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
             _ => {
                 b.table(name, description);
                 b.table_mut(name).into_iter().for_each(|t| t.postgres = attrs::read::table(&r));
+                super::partitions::table(&mut b, &r, name);
             }
         }
         if let Some(list) = r.get("relacl") {
@@ -346,6 +362,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
             b.unmanaged(Kind::RowLevelSecurity, name, None, on);
         }
     }
+    super::partitions::attach(&mut b, partitions);
     if let Scope::Temporary(desired) = scope {
         b.live.project.enums = desired.enums.clone();
     }
@@ -361,7 +378,8 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         b.enum_value(r.text("typname"), r.text("enumlabel"));
     }
     if let Scope::Managed = scope {
-        let relations = relations.iter().map(|r| (r.text("relname"), r.text("owner")));
+        let tables = relations.iter().filter(|r| r.get("partition_of").is_none());
+        let relations = tables.map(|r| (r.text("relname"), r.text("owner")));
         let mut enum_owners: Vec<(&str, &str)> =
             (enums.iter().flat_map(|rows| rows.iter()).filter(|r| r.text("kind") == "enum"))
                 .map(|r| (r.text("typname"), r.text("owner")))

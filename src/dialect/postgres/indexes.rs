@@ -40,7 +40,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN (SELECT ia.attrelid, pg_catalog.json_object_agg(ia.attnum, pg_catalog.array_to_string(ia.attoptions, ', '))::pg_catalog.text
              AS parameters
            FROM pg_catalog.pg_attribute ia WHERE ia.attoptions IS NOT NULL GROUP BY ia.attrelid) p ON p.attrelid = x.indexrelid
-WHERE {n} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
+WHERE {n} AND NOT c.relispartition AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
                           WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
 ORDER BY 1, 2";
 

@@ -7,6 +7,7 @@ mod domains;
 mod enforcement;
 mod indexes;
 mod normalise;
+mod partitions;
 mod properties;
 
 use super::catalog::Live;
@@ -167,6 +168,7 @@ impl Driver for Postgres {
         body.extend(lower::column_drops(d));
         body.extend(alter::table_options(d));
         body.extend(alter::exclusions(d));
+        body.extend(alter::partitions(d)?);
         body.extend(lower::comments(d));
         body.extend(lower::index_ops(d));
         // After the index changes: the server drops the column's indexes with it.

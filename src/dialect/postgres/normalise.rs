@@ -16,7 +16,7 @@
 //! the transaction (PL/pgSQL refuses transaction control there), and an object the server
 //! refuses is reported and compared as written while the others still normalise.
 
-use super::attrs::Exclusion;
+use super::attrs::{Exclusion, Partitioning};
 use super::catalog::{snapshot, Scope};
 use super::Postgres;
 use crate::dialect::catalog::Session;
@@ -90,6 +90,7 @@ pub(super) fn normalise(
         t.indexes.iter().any(spelled_by_server)
             || !t.check_constraints.is_empty()
             || !t.postgres.exclude.is_empty()
+            || t.postgres.partitioning.is_some()
             || t.columns.iter().any(|c| c.default.is_some() || c.postgres.generated.is_some() || c.ty.is_native())
             || read.contains(t.name.as_str())
     };
@@ -137,7 +138,12 @@ pub(super) fn normalise(
             .map(|(j, x)| format!("CONSTRAINT {} {}", ident(&exclusion_of(*ti, j)), x.text()));
         let columns: Vec<String> = columns.chain(checks).chain(exclusions).collect();
         let name = ident(&names[&t.name]);
-        scratch.push((format!("table {}", t.name), format!("CREATE TABLE pg_temp.{name} ({})", columns.join(", "))));
+        let by = t.postgres.partitioning.as_ref().map(|p| format!(" PARTITION BY {}", p.key_sql())).unwrap_or_default();
+        let create = format!("CREATE TABLE pg_temp.{name} ({}){by}", columns.join(", "));
+        scratch.push((format!("table {}", t.name), create));
+        if let Some(p) = &t.postgres.partitioning {
+            scratch_partitions(&mut scratch, &t.name, &names[&t.name], p, &ti.to_string());
+        }
         for (j, i) in t.indexes.iter().enumerate().filter(|(_, i)| spelled_by_server(i)) {
             scratch.push(scratch_index(&renderer, &index_of(*ti, j), &format!("pg_temp.{name}"), i)?);
         }
@@ -209,6 +215,9 @@ pub(super) fn normalise(
                 k.expression = back(&stored.expression).0;
             }
         }
+        if let (Some(p), Some(stored)) = (t.postgres.partitioning.as_mut(), copy.postgres.partitioning.as_ref()) {
+            stored_partitioning(p, stored, &ti.to_string());
+        }
         for (j, x) in t.postgres.exclude.iter_mut().enumerate() {
             if let Some(stored) = copy.postgres.exclude.iter().find(|s| s.name == exclusion_of(ti, j)) {
                 let name = std::mem::take(&mut x.name);
@@ -238,6 +247,38 @@ pub(super) fn normalise(
         }
     }
     Ok(out)
+}
+
+/// The scratch partition at `path` (`3.0.1`: of table 3, its first partition's second).
+fn partition_of(path: &str) -> String {
+    format!("scratch partition {path}")
+}
+
+/// The scratch copies of `table`'s partitions (its copy is `parent`), sub-partitions after theirs.
+fn scratch_partitions(out: &mut Vec<(String, String)>, table: &str, parent: &str, p: &Partitioning, path: &str) {
+    for (j, part) in p.partitions.iter().enumerate() {
+        let (path, by) = (format!("{path}.{j}"), part.partitioning.as_ref());
+        let (name, bound) = (partition_of(&path), part.bound.sql());
+        let sub = by.map(|s| format!(" PARTITION BY {}", s.key_sql())).unwrap_or_default();
+        let sql = format!("CREATE TABLE pg_temp.{} PARTITION OF pg_temp.{} {bound}{sub}", ident(&name), ident(parent));
+        out.push((format!("table {table}"), sql));
+        if let Some(sub) = by {
+            scratch_partitions(out, table, &name, sub, &path);
+        }
+    }
+}
+
+/// The key and bounds as the server stores them, from the scratch copies at `path`.
+fn stored_partitioning(p: &mut Partitioning, stored: &Partitioning, path: &str) {
+    p.key = stored.key.clone();
+    for (j, part) in p.partitions.iter_mut().enumerate() {
+        let path = format!("{path}.{j}");
+        let Some(s) = stored.partitions.iter().find(|s| s.name == partition_of(&path)) else { continue };
+        part.bound = s.bound.clone();
+        if let (Some(sub), Some(stored)) = (part.partitioning.as_mut(), s.partitioning.as_ref()) {
+            stored_partitioning(sub, stored, &path);
+        }
+    }
 }
 
 /// Whether the server spells part of an index otherwise than the YAML may: a predicate, an

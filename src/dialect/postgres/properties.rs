@@ -26,7 +26,6 @@ CROSS JOIN LATERAL (VALUES
   ('replica identity', CASE WHEN c.relkind IN ('r', 'p') THEN CASE c.relreplident WHEN 'd' THEN 'DEFAULT'
      WHEN 'n' THEN 'NOTHING' WHEN 'f' THEN 'FULL' ELSE 'USING INDEX' END END,
    CASE WHEN c.relkind IN ('r', 'p') THEN 'DEFAULT' END),
-  ('partition key', CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, NULL),
   ('inherits', (SELECT pg_catalog.string_agg(i.inhparent::pg_catalog.regclass::pg_catalog.text, ', ' ORDER BY i.inhseqno)
                 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid), NULL),
   ('populated', CASE WHEN c.relkind = 'm' AND NOT c.relispopulated
@@ -72,6 +71,46 @@ WHERE {n} AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND a.a
        OR a.attstattarget <> -1 OR a.attoptions IS NOT NULL OR a.attacl IS NOT NULL
        OR c.relkind IN ('v', 'm'))
   AND p.found IS DISTINCT FROM p.expected
+UNION ALL
+-- What a partition holds beyond its bound and what its table gives it (columns, their defaults
+-- and NOT NULL, indexes, keys, CHECK constraints, triggers), on its root table. A partition of
+-- another namespace is no partition the model holds (`partitions`).
+SELECT {r}, c.relname::pg_catalog.text, p.property, p.found, NULL
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_inherits pi ON pi.inhrelid = c.oid
+JOIN pg_catalog.pg_class pc ON pc.oid = pi.inhparent
+JOIN pg_catalog.pg_class r ON r.oid = pg_catalog.pg_partition_root(c.oid) AND r.relnamespace = c.relnamespace
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
+CROSS JOIN LATERAL (VALUES
+  ('partition comment', d.description),
+  ('partition privileges', c.relacl::pg_catalog.text),
+  ('partition owner', CASE WHEN c.relowner <> pc.relowner THEN pg_catalog.pg_get_userbyid(c.relowner)::pg_catalog.text END),
+  ('partition persistence', CASE WHEN c.relpersistence <> pc.relpersistence THEN 'UNLOGGED' END),
+  ('partition storage parameters', pg_catalog.array_to_string(c.reloptions, ', ')),
+  ('partition tablespace', (SELECT ts.spcname::pg_catalog.text FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace)),
+  ('partition row-level security', CASE WHEN c.relrowsecurity THEN 'enabled' END),
+  ('partition columns', (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || CASE WHEN a.attnotnull AND NOT pa.attnotnull
+       THEN ' NOT NULL' ELSE '' END || COALESCE(' DEFAULT ' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), ''), ', ' ORDER BY a.attnum)
+     FROM pg_catalog.pg_attribute a
+     JOIN pg_catalog.pg_attribute pa ON pa.attrelid = pc.oid AND pa.attname = a.attname
+     LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+     LEFT JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       AND ((a.attnotnull AND NOT pa.attnotnull) OR pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+            IS DISTINCT FROM pg_catalog.pg_get_expr(pd.adbin, pd.adrelid)
+            OR a.attstattarget <> pa.attstattarget OR a.attoptions IS NOT NULL OR a.attacl IS NOT NULL))),
+  ('partition indexes', (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(x.indexrelid), '; ' ORDER BY 1)
+     FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+     WHERE x.indrelid = c.oid AND NOT i.relispartition)),
+  ('partition constraints', (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(k.conname) || ' '
+       || pg_catalog.pg_get_constraintdef(k.oid), '; ' ORDER BY 1)
+     FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.conparentid = 0 AND k.conislocal)),
+  ('partition triggers', (SELECT pg_catalog.string_agg(pg_catalog.pg_get_triggerdef(t.oid, true), '; ' ORDER BY 1)
+     FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgparentid = 0))
+) AS p(property, found)
+WHERE {n} AND c.relkind IN ('r', 'p') AND c.relispartition AND p.found IS NOT NULL
 UNION ALL
 SELECT {c}, a.attname, p.property, p.found, p.expected
 FROM pg_catalog.pg_depend d
@@ -184,13 +223,11 @@ WHERE {n} AND t.typtype NOT IN ('m', 'e')
   AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
 UNION ALL
-SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE 'partition' END, n.nspname, c.relname,
-  CASE c.relkind WHEN 'f' THEN 'FOREIGN TABLE ' || pg_catalog.quote_ident(c.relname)
-    ELSE 'PARTITION OF ' || (SELECT i.inhparent::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_inherits i
-                             WHERE i.inhrelid = c.oid) || ' ' || pg_catalog.pg_get_expr(c.relpartbound, c.oid) END,
+-- Partitions come with the relations (`partitions`); an index's are its index's.
+SELECT 'foreign table', n.nspname, c.relname, 'FOREIGN TABLE ' || pg_catalog.quote_ident(c.relname),
   c.oid, 'pg_catalog.pg_class'::pg_catalog.regclass
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE {n} AND (c.relkind = 'f' OR c.relispartition)
+WHERE {n} AND c.relkind = 'f'
 UNION ALL
 SELECT 'collation', n.nspname, x.collname, 'COLLATION ' || pg_catalog.quote_ident(x.collname), x.oid,
   'pg_catalog.pg_collation'::pg_catalog.regclass

@@ -88,6 +88,8 @@ fn postgres_key(property: &str) -> &'static str {
         "persistence" => "unlogged",
         "storage parameters" => "with",
         "exclusion constraints" => "exclude",
+        "partition key" => "partition_by",
+        "partitions" => "partitions",
         "check option" => "check_option",
         "security barrier" => "security_barrier",
         _ => "security_invoker",
@@ -105,6 +107,9 @@ fn postgres_only_attrs(out: &mut Vec<Lint>, object: &str, properties: Vec<&str>,
             "persistence" => "leave `unlogged` out (`backup: false` keeps a table out of snapshots)",
             "storage parameters" => "leave `with` out: Redshift manages its storage itself",
             "exclusion constraints" => "leave `exclude` out: Redshift enforces no constraint but NOT NULL",
+            "partition key" | "partitions" => {
+                "declare a `sort_key:` instead: Redshift skips the blocks a query's range excludes"
+            }
             _ => "leave it out: Redshift views take no options",
         };
         let what = match property {
@@ -116,6 +121,7 @@ fn postgres_only_attrs(out: &mut Vec<Lint>, object: &str, properties: Vec<&str>,
             "persistence" => "unlogged tables",
             "storage parameters" => "storage parameters",
             "exclusion constraints" => "exclusion constraints",
+            "partition key" | "partitions" => "declarative partitioning",
             "check option" => "view check options",
             "security barrier" => "security barrier views",
             _ => "security invoker views",

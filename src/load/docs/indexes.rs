@@ -26,7 +26,7 @@ pub(in crate::load) struct IndexDoc {
     pub(in crate::load) include: Vec<String>,
     /// Storage parameters: `{ fillfactor: 70 }`.
     #[serde(default)]
-    pub(in crate::load) with: BTreeMap<String, ParameterDoc>,
+    pub(in crate::load) with: BTreeMap<String, super::ParameterDoc>,
     /// A partial index's condition.
     #[serde(rename = "where")]
     pub(in crate::load) predicate: Option<String>,
@@ -109,49 +109,5 @@ impl<'de> Deserialize<'de> for IndexColumnDoc {
             }
         }
         d.deserialize_any(Either)
-    }
-}
-
-/// A storage parameter's value: a number, `true`/`false` or a word, kept as text.
-pub(in crate::load) struct ParameterDoc(pub(in crate::load) String);
-
-impl JsonSchema for ParameterDoc {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "StorageParameter".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "a number, `true`, `false` or a word",
-            "type": ["string", "number", "boolean"]
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for ParameterDoc {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Scalar;
-        impl Visitor<'_> for Scalar {
-            type Value = ParameterDoc;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number, `true`, `false` or a word")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ParameterDoc, E> {
-                Ok(ParameterDoc(v.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ParameterDoc, E> {
-                Ok(ParameterDoc(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ParameterDoc, E> {
-                Ok(ParameterDoc(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ParameterDoc, E> {
-                Ok(ParameterDoc(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ParameterDoc, E> {
-                Ok(ParameterDoc(v.to_string()))
-            }
-        }
-        d.deserialize_any(Scalar)
     }
 }

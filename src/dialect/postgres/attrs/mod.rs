@@ -5,10 +5,12 @@
 
 mod exclude;
 mod options;
+mod partition;
 pub(super) mod read;
 
 pub use exclude::{operator_ok, Exclusion, ExclusionElement};
 pub use options::{option_changes, parameter_key_problem, parameter_value};
+pub use partition::{parse_bound, parse_key, Bound, Created, KeyPart, Partition, Partitioning, Strategy, Value};
 
 use crate::model::Sequence;
 use serde::{Deserialize, Serialize};
@@ -49,6 +51,8 @@ pub struct TableAttrs {
     pub with: BTreeMap<String, String>,
     /// EXCLUDE constraints, by name (the server keeps no order among constraints).
     pub exclude: Vec<Exclusion>,
+    /// `PARTITION BY`, with the partitions.
+    pub partitioning: Option<Partitioning>,
 }
 
 /// A (plain) view's own options.
@@ -160,6 +164,12 @@ impl TableAttrs {
         if self.exclude != other.exclude {
             out.push("exclusion constraints");
         }
+        let key = |p: &Option<Partitioning>| p.as_ref().map(|p| (p.strategy, p.key.clone()));
+        if key(&self.partitioning) != key(&other.partitioning) {
+            out.push("partition key");
+        } else if self.partitioning != other.partitioning {
+            out.push("partitions");
+        }
         out
     }
 
@@ -172,6 +182,7 @@ impl TableAttrs {
             "exclusion constraints" => {
                 self.exclude.iter().map(|x| format!("{} {}", x.name, x.text())).collect::<Vec<_>>().join("; ")
             }
+            "partition key" | "partitions" => self.partitioning.as_ref().map_or("none".into(), Partitioning::text),
             _ => String::new(),
         }
     }
@@ -242,6 +253,8 @@ pub fn hint(property: &str) -> &'static str {
         "persistence" => "the table's `unlogged:`",
         "storage parameters" => "the table's `with:`",
         "exclusion constraints" => "the table's `exclude:`",
+        "partition key" => "the table's `partition_by:`",
+        "partitions" => "the table's `partitions:`",
         "check option" => "the view's `check_option:`",
         "security barrier" => "the view's `security_barrier:`",
         "security invoker" => "the view's `security_invoker:`",

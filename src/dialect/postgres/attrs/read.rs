@@ -13,8 +13,8 @@ fn options(r: &Row) -> Vec<(String, String)> {
 /// From `relpersistence` and `options`.
 pub(in crate::dialect::postgres) fn table(r: &Row) -> TableAttrs {
     let with = options(r).into_iter().map(|(k, v)| (k, parameter_value(&v))).collect();
-    // The exclusion constraints come with the other constraints' rows.
-    TableAttrs { unlogged: r.text("relpersistence") == "u", with, exclude: Vec::new() }
+    // The exclusion constraints come with the other constraints' rows, the partitions with theirs.
+    TableAttrs { unlogged: r.text("relpersistence") == "u", with, ..TableAttrs::default() }
 }
 
 /// From `options`; with the options that are no view option, as printed.
