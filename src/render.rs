@@ -83,7 +83,7 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("postgres", "set_options", include_str!("../templates/postgres/set_options.sql.j2")),
     // The Redshift lint refuses `exclude:`.
     ("postgres", "exclusions", include_str!("../templates/postgres/exclusions.sql.j2")),
-    ("postgres", "partitions", include_str!("../templates/postgres/partitions.sql.j2")),
+    ("postgres", "partition", include_str!("../templates/postgres/partition.sql.j2")),
     // Enum types are PostgreSQL's: the Redshift lint refuses them.
     ("postgres", "create_enum", include_str!("../templates/postgres/create_enum.sql.j2")),
     ("postgres", "add_enum_value", include_str!("../templates/postgres/add_enum_value.sql.j2")),

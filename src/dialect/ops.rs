@@ -178,12 +178,10 @@ pub enum Op {
         dropped: Vec<String>,
         added: Vec<super::postgres::attrs::Exclusion>,
     },
-    /// PostgreSQL: partitions dropped (by key), detached and attached with a new bound, created.
-    Partitions {
+    /// PostgreSQL: a partition of the table dropped, attached with a new bound, or created.
+    Partition {
         table: String,
-        dropped: Vec<String>,
-        rebound: Vec<super::postgres::attrs::Created>,
-        added: Vec<super::postgres::attrs::Created>,
+        change: super::postgres::attrs::PartitionChange,
     },
     /// PostgreSQL: moves a table to another namespace with its rows, keys, indexes and grants.
     SetSchema {
@@ -314,7 +312,7 @@ impl Op {
             Op::RegenerateColumn { .. } => "regenerate_column",
             Op::SetOptions { .. } => "set_options",
             Op::Exclusions { .. } => "exclusions",
-            Op::Partitions { .. } => "partitions",
+            Op::Partition { .. } => "partition",
             Op::AlterDistribution { .. } => "alter_distribution",
             Op::AlterSortKey { .. } => "alter_sort_key",
             Op::AlterEncoding { .. } => "alter_encoding",
@@ -351,7 +349,7 @@ impl Op {
             | Op::SetSchema { table, .. }
             | Op::RegenerateColumn { table, .. }
             | Op::Exclusions { table, .. }
-            | Op::Partitions { table, .. }
+            | Op::Partition { table, .. }
             | Op::AlterDistribution { table, .. }
             | Op::AlterSortKey { table, .. }
             | Op::AlterEncoding { table, .. }
@@ -444,12 +442,7 @@ impl Op {
                 let added = added.iter().map(|x| format!("add exclusion constraint {}", x.name));
                 format!("{} on {}", dropped.chain(added).collect::<Vec<_>>().join(", "), q(table))
             }
-            Op::Partitions { table, dropped, rebound, added } => {
-                let dropped = dropped.iter().map(|n| format!("drop partition {}", q(n)));
-                let rebound = rebound.iter().map(|p| format!("re-attach partition {} {}", q(&p.name), p.bound));
-                let added = added.iter().map(|p| format!("create partition {} {}", q(&p.name), p.bound));
-                format!("{} of {}", dropped.chain(rebound).chain(added).collect::<Vec<_>>().join(", "), q(table))
-            }
+            Op::Partition { table, change } => format!("{} of {}", change.describe(q), q(table)),
             Op::AlterDistribution { table, from, to } => distribution_text(&q(table), from, to),
             Op::AlterSortKey { table, to } => sort_key_text(&q(table), to),
             Op::AlterEncoding { table, column: Some(c), encode } => {

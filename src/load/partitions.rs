@@ -61,7 +61,9 @@ impl Loader<'_> {
         for (i, doc) in partitions.iter().enumerate() {
             let at = format!("{path}partitions.{i}.");
             self.name(src, &format!("{at}name"), &doc.name);
-            if !names.insert(doc.name.clone()) || doc.name == table {
+            if doc.name == table {
+                self.at(src, &format!("{at}name"), format!("partition `{}` has the name of its table", doc.name));
+            } else if !names.insert(doc.name.clone()) {
                 self.at(src, &format!("{at}name"), format!("partition `{}` is declared twice", doc.name));
             }
             let bound = self.bound(src, &at, doc, &out);

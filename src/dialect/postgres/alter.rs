@@ -5,7 +5,7 @@
 
 use super::Postgres;
 use crate::dialect::lower::{Hazard, Op};
-use crate::dialect::postgres::attrs::{option_changes, Created, Partitioning};
+use crate::dialect::postgres::attrs::{option_changes, Created, PartitionChange, Partitioning};
 use crate::dialect::Driver;
 use crate::diff::{keys, ColumnChanges, TableChange, TableDiff, ViewChanges};
 use crate::model::{Column, View};
@@ -119,12 +119,13 @@ pub(super) fn partitions(d: &TableDiff) -> Result<Vec<Op>, String> {
         let kept = |c: &Created, side: &[Created]| side.iter().any(|x| x.name == c.name);
         let gone: Vec<&Created> = old.iter().filter(|o| !kept(o, &new)).collect();
         // A sub-partition goes with its partition.
-        let dropped =
-            gone.iter().filter(|o| !gone.iter().any(|g| g.name == o.parent)).map(|o| o.name.clone()).collect();
-        let rebound =
-            new.iter().filter(|n| old.iter().any(|o| o.name == n.name && o.bound != n.bound)).cloned().collect();
-        let added = new.iter().filter(|n| !kept(n, &old)).cloned().collect();
-        ops.push(Op::Partitions { table: d.to.name.clone(), dropped, rebound, added });
+        let dropped = (gone.iter().filter(|o| !gone.iter().any(|g| g.name == o.parent)))
+            .map(|o| PartitionChange::Drop(o.name.clone()));
+        let rebound = (new.iter().filter(|n| old.iter().any(|o| o.name == n.name && o.bound != n.bound)))
+            .map(|n| PartitionChange::Reattach(n.clone()));
+        let added = new.iter().filter(|n| !kept(n, &old)).map(|n| PartitionChange::Create(n.clone()));
+        let table = &d.to.name;
+        ops.extend(dropped.chain(rebound).chain(added).map(|change| Op::Partition { table: table.clone(), change }));
     }
     Ok(ops)
 }
@@ -150,19 +151,13 @@ pub(super) fn hazards(op: &Op) -> Option<Vec<Hazard>> {
         Op::Exclusions { added, .. } if !added.is_empty() => Some(Hazard::note(
             "adding an exclusion constraint builds its index and checks every row while the table is locked; rows that conflict fail the migration",
         )),
-        Op::Partitions { dropped, rebound, added, .. } => {
-            let mut out = Vec::new();
-            if !dropped.is_empty() {
-                out.extend(Hazard::guarded("deletes the partition and all its rows"));
-            }
-            if !rebound.is_empty() {
-                out.extend(Hazard::note("ATTACH PARTITION scans the partition to prove its rows fit the new bound; rows that do not fail the migration"));
-            }
-            if !added.is_empty() {
-                out.extend(Hazard::note("a new partition makes the server scan the DEFAULT partition, if there is one, for rows the new one would hold; such rows fail the migration"));
-            }
-            Some(out)
-        }
+        Op::Partition { change: PartitionChange::Drop(_), .. } => Some(Hazard::guarded("deletes the partition and all its rows")),
+        Op::Partition { change: PartitionChange::Reattach(_), .. } => Some(Hazard::note(
+            "ATTACH PARTITION scans the partition to prove its rows fit the new bound; rows that do not fail the migration",
+        )),
+        Op::Partition { change: PartitionChange::Create(p), .. } if p.bound != "DEFAULT" => Some(Hazard::note(
+            "a new partition makes the server scan the DEFAULT partition, if there is one, for rows the new one would hold; such rows fail the migration",
+        )),
         Op::RegenerateColumn { .. } => Some(Hazard::note(
             "PostgreSQL 15 cannot change a generation expression in place: the column is dropped and added again, computed for every row (a rewrite), at the end of the table, and its indexes are created again",
         )),
@@ -189,7 +184,7 @@ pub(super) fn long_running(op: &Op) -> Option<&'static str> {
     match op {
         Op::RegenerateColumn { .. } | Op::SetOptions { unlogged: Some(_), .. } => Some("the rewrite"),
         Op::Exclusions { added, .. } if !added.is_empty() => Some("the index build"),
-        Op::Partitions { rebound, .. } if !rebound.is_empty() => Some("the partition scan"),
+        Op::Partition { change: PartitionChange::Reattach(_), .. } => Some("the partition scan"),
         Op::AddColumn { column, .. } if column.postgres.generated.is_some() => Some("the rewrite"),
         Op::AlterColumn { from, to, .. } if from.ty == to.ty && from.postgres.collation != to.postgres.collation => {
             Some("the index rebuilds")

@@ -249,7 +249,7 @@ pub(super) fn normalise(
     Ok(out)
 }
 
-/// The scratch partition at `path` (`3.0.1`: of table 3, its first partition's second).
+/// The scratch partition at `path` (`3 0 1`: of table 3, its first partition's second; no dot, which would read as a namespace).
 fn partition_of(path: &str) -> String {
     format!("scratch partition {path}")
 }
@@ -257,7 +257,7 @@ fn partition_of(path: &str) -> String {
 /// The scratch copies of `table`'s partitions (its copy is `parent`), sub-partitions after theirs.
 fn scratch_partitions(out: &mut Vec<(String, String)>, table: &str, parent: &str, p: &Partitioning, path: &str) {
     for (j, part) in p.partitions.iter().enumerate() {
-        let (path, by) = (format!("{path}.{j}"), part.partitioning.as_ref());
+        let (path, by) = (format!("{path} {j}"), part.partitioning.as_ref());
         let (name, bound) = (partition_of(&path), part.bound.sql());
         let sub = by.map(|s| format!(" PARTITION BY {}", s.key_sql())).unwrap_or_default();
         let sql = format!("CREATE TABLE pg_temp.{} PARTITION OF pg_temp.{} {bound}{sub}", ident(&name), ident(parent));
@@ -272,7 +272,7 @@ fn scratch_partitions(out: &mut Vec<(String, String)>, table: &str, parent: &str
 fn stored_partitioning(p: &mut Partitioning, stored: &Partitioning, path: &str) {
     p.key = stored.key.clone();
     for (j, part) in p.partitions.iter_mut().enumerate() {
-        let path = format!("{path}.{j}");
+        let path = format!("{path} {j}");
         let Some(s) = stored.partitions.iter().find(|s| s.name == partition_of(&path)) else { continue };
         part.bound = s.bound.clone();
         if let (Some(sub), Some(stored)) = (part.partitioning.as_mut(), s.partitioning.as_ref()) {

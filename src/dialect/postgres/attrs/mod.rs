@@ -10,7 +10,9 @@ pub(super) mod read;
 
 pub use exclude::{operator_ok, Exclusion, ExclusionElement};
 pub use options::{option_changes, parameter_key_problem, parameter_value};
-pub use partition::{parse_bound, parse_key, Bound, Created, KeyPart, Partition, Partitioning, Strategy, Value};
+pub use partition::{
+    parse_bound, parse_key, Bound, Created, KeyPart, Partition, PartitionChange, Partitioning, Strategy, Value,
+};
 
 use crate::model::Sequence;
 use serde::{Deserialize, Serialize};
@@ -182,7 +184,8 @@ impl TableAttrs {
             "exclusion constraints" => {
                 self.exclude.iter().map(|x| format!("{} {}", x.name, x.text())).collect::<Vec<_>>().join("; ")
             }
-            "partition key" | "partitions" => self.partitioning.as_ref().map_or("none".into(), Partitioning::text),
+            "partition key" => self.partitioning.as_ref().map_or("none".into(), Partitioning::key_sql),
+            "partitions" => self.partitioning.as_ref().map_or("none".into(), Partitioning::text),
             _ => String::new(),
         }
     }

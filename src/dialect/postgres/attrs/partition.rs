@@ -144,19 +144,20 @@ impl Partitioning {
         out
     }
 
-    /// The key and partitions as a finding shows them: `RANGE (day): p1 FROM (..) TO (..); ...`.
+    /// The partitions as a finding shows them: `p1 FOR VALUES IN ('a'); p2 DEFAULT`.
     pub fn text(&self) -> String {
         let partitions: Vec<String> = self
             .partitions
             .iter()
             .map(|p| {
-                let sub = p.partitioning.as_ref().map(|s| format!(" PARTITION BY {}", s.text())).unwrap_or_default();
-                format!("{} {}{sub}", p.name, p.bound.sql())
+                let sub = p.partitioning.as_ref().map(|s| format!(" PARTITION BY {} [{}]", s.key_sql(), s.text()));
+                format!("{} {}{}", p.name, p.bound.sql(), sub.unwrap_or_default())
             })
             .collect();
-        match partitions.is_empty() {
-            true => self.key_sql(),
-            false => format!("{} [{}]", self.key_sql(), partitions.join("; ")),
+        if partitions.is_empty() {
+            "none".into()
+        } else {
+            partitions.join("; ")
         }
     }
 }
@@ -169,6 +170,27 @@ pub struct Created {
     pub parent: String,
     pub bound: String,
     pub by: Option<String>,
+}
+
+/// What a migration does to one partition of a kept table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PartitionChange {
+    /// DROP TABLE, with its rows (and its sub-partitions).
+    Drop(String),
+    /// DETACH, then ATTACH with the new bound, which proves the rows fit it.
+    Reattach(Created),
+    Create(Created),
+}
+
+impl PartitionChange {
+    pub fn describe(&self, q: impl Fn(&str) -> String) -> String {
+        match self {
+            PartitionChange::Drop(name) => format!("drop partition {}", q(name)),
+            PartitionChange::Reattach(p) => format!("re-attach partition {} {}", q(&p.name), p.bound),
+            PartitionChange::Create(p) => format!("create partition {} {}", q(&p.name), p.bound),
+        }
+    }
 }
 
 /// The items of a parenthesised, comma-separated list starting at `tokens[0]` (`(`), each as
