@@ -26,6 +26,10 @@ CROSS JOIN LATERAL (VALUES
   ('replica identity', CASE WHEN c.relkind IN ('r', 'p') THEN CASE c.relreplident WHEN 'd' THEN 'DEFAULT'
      WHEN 'n' THEN 'NOTHING' WHEN 'f' THEN 'FULL' ELSE 'USING INDEX' END END,
    CASE WHEN c.relkind IN ('r', 'p') THEN 'DEFAULT' END),
+  -- A partition elsewhere holds rows of the table the model cannot name (`partitions`).
+  ('partitions in other namespaces', CASE WHEN c.relkind = 'p' THEN (SELECT pg_catalog.string_agg(i.inhrelid::pg_catalog.regclass::pg_catalog.text, ', ' ORDER BY 1)
+     FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pp ON pp.oid = i.inhrelid
+     WHERE i.inhparent = c.oid AND pp.relnamespace <> c.relnamespace) END, NULL),
   ('inherits', (SELECT pg_catalog.string_agg(i.inhparent::pg_catalog.regclass::pg_catalog.text, ', ' ORDER BY i.inhseqno)
                 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid), NULL),
   ('populated', CASE WHEN c.relkind = 'm' AND NOT c.relispopulated
