@@ -33,7 +33,7 @@ impl<'de> Deserialize<'de> for ParameterDoc {
         impl Visitor<'_> for V {
             type Value = ParameterDoc;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number, true, false or a word")
+                f.write_str("a number, `true`, `false` or a word")
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<ParameterDoc, E> {
                 Ok(ParameterDoc::Flag(v))
