@@ -39,7 +39,10 @@ fn column(c: &IndexColumn) -> String {
     if c.is_plain() {
         return scalar(&c.entry());
     }
-    let mut fields = vec![format!("column: {}", scalar(&c.column))];
+    let mut fields = vec![match &c.expression {
+        Some(x) => format!("expression: {}", expression(x)),
+        None => format!("column: {}", scalar(&c.column)),
+    }];
     fields.extend(c.opclass.as_deref().map(|o| format!("opclass: {}", scalar(o))));
     fields.extend(c.collation.as_deref().map(|o| format!("collation: {}", scalar(o))));
     if c.descending {

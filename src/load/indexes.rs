@@ -26,8 +26,13 @@ impl Loader<'_> {
         for (j, c) in doc.columns.iter().enumerate() {
             let path = at(&format!("columns.{j}"));
             if let Some(column) = self.index_column(src, &path, c) {
-                let column_path = if let IndexColumnDoc::Full(_) = c { format!("{path}.column") } else { path };
-                self.owner_column(src, &column_path, owner, &column.column);
+                match &column.expression {
+                    Some(x) => self.owner_expression(src, &format!("{path}.expression"), owner, x),
+                    None => {
+                        let column_path = if let IndexColumnDoc::Full(_) = c { format!("{path}.column") } else { path };
+                        self.owner_column(src, &column_path, owner, &column.column);
+                    }
+                }
                 columns.push(column);
             }
         }
@@ -36,14 +41,11 @@ impl Loader<'_> {
         }
         if let Some(p) = &doc.predicate {
             let path = at("where");
-            match owner {
-                Owner::Table { name, cols, columns } => {
-                    self.expression_over(src, &path, "where", p, Role::IndexPredicate, name, cols);
-                    if let Some(problem) = values::predicate_problem(p, columns) {
-                        self.at(src, &path, format!("`where` {problem}"));
-                    }
+            self.owner_expression(src, &path, owner, p);
+            if let Owner::Table { columns, .. } = owner {
+                if let Some(problem) = values::predicate_problem(p, columns) {
+                    self.at(src, &path, format!("`where` {problem}"));
                 }
-                Owner::View { .. } => _ = self.expression(src, &path, "where", p, Role::IndexPredicate),
             }
         }
         let using = doc.using.as_ref().map(|m| self.catalog_name(src, &at("using"), "using", m, false));
@@ -101,7 +103,27 @@ impl Loader<'_> {
             text.as_ref().map(|t| self.catalog_name(src, &format!("{path}.{field}"), field, t, true))
         };
         let (opclass, collation) = (name("opclass", &options.opclass), name("collation", &options.collation));
-        Some(IndexColumn { column: options.column.clone(), descending, nulls_first, opclass, collation })
+        let (column, expression) = match (&options.column, &options.expression) {
+            (Some(c), None) => (c.clone(), None),
+            (None, Some(x)) => (String::new(), Some(x.clone())),
+            _ => {
+                self.at(src, path, "an index key takes one of `column` and `expression`");
+                return None;
+            }
+        };
+        Some(IndexColumn { column, expression, descending, nulls_first, opclass, collation })
+    }
+
+    /// An expression of the index (a key or its `where`): one the parser reads, over the
+    /// table's columns, or over what a materialized view's body gives.
+    fn owner_expression(&mut self, src: &Source, path: &str, owner: &Owner, text: &str) {
+        let key = if path.ends_with("where") { "where" } else { "expression" };
+        match owner {
+            Owner::Table { name, cols, .. } => {
+                _ = self.expression_over(src, path, key, text, Role::IndexPredicate, name, cols)
+            }
+            Owner::View { .. } => _ = self.expression(src, path, key, text, Role::IndexPredicate),
+        }
     }
 
     /// A column an index names: one of the table's, or a name the view's body holds.

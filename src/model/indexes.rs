@@ -49,7 +49,12 @@ impl Index {
 /// where NULLs sort, whatever the default of the direction (last ascending, first descending).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexColumn {
+    /// The column's name; "" where the key is an `expression`.
     pub column: String,
+    /// An expression over the table's columns (`lower(email)`) instead of a column, as one
+    /// expression the parser reads (the loader's rule) or as the server prints it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
     #[serde(default)]
     pub descending: bool,
     #[serde(default)]
@@ -66,7 +71,8 @@ pub struct IndexColumn {
 impl IndexColumn {
     /// The column in the default order, without an operator class or collation.
     pub fn named(column: impl Into<String>) -> IndexColumn {
-        IndexColumn { column: column.into(), descending: false, nulls_first: false, opclass: None, collation: None }
+        let column = column.into();
+        IndexColumn { column, expression: None, descending: false, nulls_first: false, opclass: None, collation: None }
     }
 
     /// The column of an entry `column [ASC | DESC] [NULLS FIRST | NULLS LAST]`; None when the
@@ -104,16 +110,28 @@ impl IndexColumn {
         format!("{}{}", self.column, self.order())
     }
 
-    /// Whether the string form holds all of it (no operator class or collation).
+    /// Whether the string form holds all of it (a column, no operator class or collation).
     pub fn is_plain(&self) -> bool {
-        self.opclass.is_none() && self.collation.is_none()
+        self.expression.is_none() && self.opclass.is_none() && self.collation.is_none()
+    }
+
+    /// Whether the key reads `column`: it is that column, or an expression naming it.
+    pub fn reads(&self, column: &str, grammars: crate::sql::expr::Grammars) -> bool {
+        match &self.expression {
+            None => self.column == column,
+            Some(x) => crate::sql::expr::expression(x, grammars, crate::sql::expr::Role::IndexPredicate)
+                .is_ok_and(|e| e.columns().iter().any(|c| c == column)),
+        }
     }
 }
 
 /// As the server's definition orders it: `slug COLLATE C varchar_pattern_ops DESC`.
 impl fmt::Display for IndexColumn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.column)?;
+        match &self.expression {
+            Some(x) => write!(f, "({x})")?,
+            None => f.write_str(&self.column)?,
+        }
         if let Some(c) = &self.collation {
             write!(f, " COLLATE {c}")?;
         }

@@ -53,7 +53,7 @@ pub(super) fn regenerate(d: &TableDiff, columns: &[Modified]) -> Result<Vec<Op>,
         }
         ops.push(Op::RegenerateColumn { table: table.clone(), column: (*c).clone() });
         for index in &d.to.indexes {
-            let on = index.columns.iter().any(|e| e.column == name)
+            let on = index.columns.iter().any(|e| e.reads(name, Postgres.grammars()))
                 || index.predicate.as_deref().is_some_and(|p| reads(p, Role::IndexPredicate, name));
             if on {
                 ops.push(Op::CreateIndex { table: table.clone(), index: index.clone() });

@@ -175,7 +175,6 @@ pub(super) fn read(
     };
     live.queries += s.queries;
     if let Some(d) = &desired {
-        super::indexes::reclaim_declared(&mut live, d);
         overlay(d, &mut live.project);
     }
     Ok((live, desired))

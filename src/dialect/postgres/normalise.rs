@@ -129,7 +129,9 @@ pub(super) fn normalise(
             let default = c.default.as_ref().map(|d| format!(" DEFAULT {d}"));
             let generated = c.postgres.generated.as_ref().map(|g| format!(" GENERATED ALWAYS AS ({g}) STORED"));
             let tail = default.or(generated).unwrap_or_default();
-            format!("{} {}{tail}", ident(&c.name), Postgres.type_sql(&c.ty, &desired.namespace))
+            // The column's collation is an expression index's (`lower(name)` of a "C" column).
+            let collate = c.postgres.collation.as_ref().map(|x| format!(" COLLATE {}", ident(x))).unwrap_or_default();
+            format!("{} {}{collate}{tail}", ident(&c.name), Postgres.type_sql(&c.ty, &desired.namespace))
         });
         let checks =
             t.check_constraints.iter().map(|k| format!("CONSTRAINT {} CHECK ({})", ident(&k.name), k.expression));
@@ -298,8 +300,11 @@ fn scratch_index(renderer: &Renderer, name: &str, relation: &str, i: &Index) -> 
 /// The desired index as the server stored its scratch copy (a predicate read back through
 /// `back`); its name and uniqueness are the YAML's.
 fn stored_as(i: &mut Index, stored: &Index, back: impl Fn(&str) -> String) {
-    let predicate = stored.predicate.as_deref().map(back);
+    let predicate = stored.predicate.as_deref().map(&back);
     *i = Index { name: std::mem::take(&mut i.name), unique: i.unique, predicate, ..stored.clone() };
+    for c in &mut i.columns {
+        c.expression = c.expression.as_deref().map(&back);
+    }
 }
 
 /// Creates the scratch objects: Ok((refused objects and why, how the server prints each scratch

@@ -53,7 +53,7 @@ impl IndexColumnDoc {
     pub(in crate::load) fn column(&self) -> &str {
         match self {
             IndexColumnDoc::Entry(e) => crate::model::index_entry(e).0,
-            IndexColumnDoc::Full(m) => &m.column,
+            IndexColumnDoc::Full(m) => m.column.as_deref().unwrap_or_default(),
         }
     }
 }
@@ -61,7 +61,10 @@ impl IndexColumnDoc {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(in crate::load) struct IndexColumnOptions {
-    pub(in crate::load) column: String,
+    /// A column of the table, or
+    pub(in crate::load) column: Option<String>,
+    /// one expression over its columns (`lower(email)`).
+    pub(in crate::load) expression: Option<String>,
     /// The operator class (default: the column type's for the method), `schema.name` outside
     /// pg_catalog.
     pub(in crate::load) opclass: Option<String>,

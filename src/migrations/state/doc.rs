@@ -141,7 +141,10 @@ struct IndexDoc {
 enum IndexColumnDoc {
     Entry(String),
     Options {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         column: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expression: Option<String>,
         #[serde(default, skip_serializing_if = "String::is_empty")]
         order: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -369,6 +372,7 @@ impl From<&Index> for IndexDoc {
             true => IndexColumnDoc::Entry(c.entry()),
             false => IndexColumnDoc::Options {
                 column: c.column.clone(),
+                expression: c.expression.clone(),
                 order: c.order().trim_start().to_string(),
                 opclass: c.opclass.clone(),
                 collation: c.collation.clone(),
@@ -392,8 +396,8 @@ impl From<IndexDoc> for Index {
         let entry = |e: &str| IndexColumn::parse(e).unwrap_or_else(|| IndexColumn::named(e));
         let column = |c: IndexColumnDoc| match c {
             IndexColumnDoc::Entry(e) => entry(&e),
-            IndexColumnDoc::Options { column, order, opclass, collation } => {
-                IndexColumn { opclass, collation, ..IndexColumn::ordered(column, &order) }
+            IndexColumnDoc::Options { column, expression, order, opclass, collation } => {
+                IndexColumn { expression, opclass, collation, ..IndexColumn::ordered(column, &order) }
             }
         };
         Index {
