@@ -34,7 +34,8 @@ pub(super) struct ProjectDoc {
     /// PostgreSQL enum types: name → values, in order.
     #[serde(default)]
     pub(super) enums: BTreeMap<String, Vec<String>>,
-    /// PostgreSQL extensions to create (`citext`, or `ns.hstore` in a namespace beside).
+    /// PostgreSQL extensions to create (`citext`, or `ns.hstore` in another namespace, managed or
+    /// not; one the project does not manage must exist).
     #[serde(default)]
     pub(super) extensions: Vec<String>,
     /// PostgreSQL sequences no column owns: name → options (`{}` for the defaults).

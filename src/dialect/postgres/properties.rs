@@ -163,8 +163,10 @@ CROSS JOIN LATERAL (VALUES
 ) AS p(property, found, expected)
 WHERE {n} AND p.found IS DISTINCT FROM p.expected";
 
-/// Rows `(kind, name, definition)` of what a managed namespace holds and the model cannot.
-pub(super) const OBJECTS: &str = "SELECT o.kind, {o} AS name, o.definition FROM (
+/// Rows `(kind, name, definition)` of what a managed namespace holds and the model cannot, and
+/// its extensions with those the YAML declares in another namespace (keyed `ns.name`).
+pub(super) const OBJECTS: &str = "SELECT o.kind, CASE WHEN {on} THEN {o} ELSE o.nspname || '.' || o.name END AS name,
+  o.definition FROM (
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
   ELSE 'function' END AS kind, n.nspname, p.proname AS name,
   p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS definition,
@@ -222,7 +224,7 @@ FROM pg_catalog.pg_conversion x JOIN pg_catalog.pg_namespace n ON n.oid = x.conn
 UNION ALL
 SELECT 'extension', n.nspname, x.extname, 'EXTENSION ' || pg_catalog.quote_ident(x.extname) || ' VERSION ' || x.extversion,
   x.oid, 'pg_catalog.pg_extension'::pg_catalog.regclass
-FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace WHERE {n}
+FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace WHERE {n} OR {x}
 ) o
 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = o.class AND d.objid = o.oid AND d.deptype = 'e')
 ORDER BY 1, 2, 3";
