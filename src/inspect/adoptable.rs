@@ -236,7 +236,7 @@ fn outside_types(project: &mut Project, extensions: &[(String, String, String)])
             let mut tokens = crate::sql::lexer::significant(text, crate::sql::lexer::Escapes::Standard);
             let (Some(first), Some(dot)) = (tokens.next(), tokens.next()) else { continue };
             let Some(ns) = crate::sql::lexer::ident_value(&first).filter(|_| dot.text == ".") else { continue };
-            if ns != "pg_catalog" && !managed.iter().any(|m| *m == ns) {
+            if ns != "pg_catalog" && !managed.contains(&ns) {
                 out.push(format!(
                     "{}.{}: type `{text}` lives in namespace {ns}, which the project does not manage: the databases \
                      the migrations run on must have it (inspect with `--namespace` listing {ns} too to create it)",

@@ -429,6 +429,10 @@ pub(super) struct IdentityMapDoc {
     /// PostgreSQL GENERATED ALWAYS: explicit values are refused (default false: BY DEFAULT).
     #[serde(default)]
     pub(super) always: bool,
+    /// PostgreSQL: the sequence's type (smallint, integer or bigint) where it is not the
+    /// column's (default: the column's).
+    #[serde(rename = "as")]
+    pub(super) as_type: Option<crate::model::SequenceType>,
     pub(super) min: Option<i64>,
     pub(super) max: Option<i64>,
     /// Values preallocated per session (default 1).
@@ -454,7 +458,7 @@ impl JsonSchema for IdentityDoc {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "`true`, `false` or `{ seed: N, step: N }` (PostgreSQL also `always`, `min`, `max`, `cache`, `cycle`)",
+            "description": "`true`, `false` or `{ seed: N, step: N }` (PostgreSQL also `always`, `as`, `min`, `max`, `cache`, `cycle`)",
             "anyOf": [{ "type": "boolean" }, generator.subschema_for::<IdentityMapDoc>()]
         })
     }
@@ -473,6 +477,7 @@ impl<'de> Deserialize<'de> for IdentityDoc {
                     seed: 1,
                     step: 1,
                     always: false,
+                    as_type: None,
                     min: None,
                     max: None,
                     cache: None,

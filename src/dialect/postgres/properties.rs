@@ -80,10 +80,15 @@ JOIN pg_catalog.pg_sequence q ON q.seqrelid = s.oid
 JOIN pg_catalog.pg_class c ON c.oid = d.refobjid
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_description sd ON sd.objoid = s.oid AND sd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND sd.objsubid = 0
 CROSS JOIN LATERAL (VALUES
-  -- Its bounds, cache and cycle are the identity's options (`attrs`); its type is the column's.
-  ('sequence options', CASE WHEN q.seqtypid <> a.atttypid THEN 'AS ' || pg_catalog.format_type(q.seqtypid, NULL) END, NULL),
+  -- The type, bounds, cache and cycle of the column's identity or serial sequence (as `COLUMNS`
+  -- joins it) are the identity's options (`attrs`); another sequence the column owns is not.
+  ('sequence options', CASE WHEN q.seqtypid <> a.atttypid AND d.deptype = 'a' AND (a.attidentity <> ''
+       OR pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) IS DISTINCT FROM
+          'nextval(' || pg_catalog.quote_literal(s.oid::pg_catalog.regclass::pg_catalog.text) || '::regclass)')
+     THEN 'AS ' || pg_catalog.format_type(q.seqtypid, NULL) END, NULL),
   ('sequence privileges', s.relacl::pg_catalog.text, NULL),
   ('sequence comment', sd.description, NULL)
 ) AS p(property, found, expected)
