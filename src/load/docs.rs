@@ -473,17 +473,9 @@ impl<'de> Deserialize<'de> for IdentityDoc {
                 f.write_str("`true`, `false` or `{ seed: N, step: N }`")
             }
             fn visit_bool<E: de::Error>(self, on: bool) -> Result<IdentityDoc, E> {
-                let plain = || IdentityMapDoc {
-                    seed: 1,
-                    step: 1,
-                    always: false,
-                    as_type: None,
-                    min: None,
-                    max: None,
-                    cache: None,
-                    cycle: false,
-                };
-                Ok(IdentityDoc(on.then(plain)))
+                // `true` is the mapping of every default.
+                let defaults = de::value::MapDeserializer::<_, E>::new(std::iter::empty::<(&str, bool)>());
+                Ok(IdentityDoc(if on { Some(IdentityMapDoc::deserialize(defaults)?) } else { None }))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IdentityDoc, A::Error> {
                 IdentityMapDoc::deserialize(de::value::MapAccessDeserializer::new(map)).map(|i| IdentityDoc(Some(i)))
