@@ -43,7 +43,8 @@ WHERE {n} AND (c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
 
 /// Table columns: position, type, nullability, default or generation expression, collation
 /// (one of pg_catalog's other than the type's), identity (with its sequence's options),
-/// comment, and the extension outside the managed namespaces its type comes from. A serial column (`serial`, `bigserial`: a default of `nextval()` on a sequence the
+/// comment, and the extension outside the managed namespaces its type comes from. A serial
+/// column (`serial`, `bigserial`: a default of `nextval()` on a sequence the
 /// column owns, dependency type `a`) comes with its sequence too, `serial` set, and
 /// `serial_name` when the sequence has the name PostgreSQL gives a serial's (`attrs::read`).
 /// Unsorted: sorting these wide rows costs the server more than us.
@@ -302,6 +303,10 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         Scope::Managed(_) => in_namespaces(&Postgres, namespaces, "n.nspname"),
         Scope::Temporary(_) => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
     };
+    let declared = match scope {
+        Scope::Managed(declared) => declared,
+        Scope::Temporary(_) => &[],
+    };
     let replacements = [
         ("{n}", filter),
         ("{tn}", in_namespaces(&Postgres, namespaces, "tn.nspname")),
@@ -311,13 +316,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         ("{o}", object_key(&Postgres, namespaces, "o.nspname", "o.name")),
         ("{e}", object_key(&Postgres, namespaces, "n.nspname", "t.typname")),
         ("{on}", in_namespaces(&Postgres, namespaces, "o.nspname")),
-        (
-            "{x}",
-            declared_extensions(match scope {
-                Scope::Managed(declared) => declared,
-                Scope::Temporary(_) => &[],
-            }),
-        ),
+        ("{x}", declared_extensions(declared)),
     ];
     let mut query = |sql: &str| {
         let sql = replacements.iter().fold(sql.to_string(), |q, (k, v)| q.replace(k, v));
