@@ -31,6 +31,10 @@ const GENERATED: &str = "columns:\n  - { name: id, type: integer, primary_key: t
 const SERIAL: &str = "columns:\n  - { name: id, type: serial, primary_key: true }\n  - { name: v, type: text }\n";
 const ID_CODE: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: integer, nullable: false }\n";
 
+/// A row added, the rows, and the type and bound of the identity sequence of `n.t.id`.
+const IDENTITY_TYPE: &str = "INSERT INTO n.t (v) VALUES ('c'); SELECT string_agg(id || v, ',' ORDER BY id) || ' ' ||
+  (SELECT seqtypid::regtype || ' ' || seqmax FROM pg_sequence WHERE seqrelid = pg_get_serial_sequence('n.t', 'id')::regclass) FROM n.t";
+
 const CASES: &[Case] = &[
     Case {
         name: "retype_a_column_with_a_default",
@@ -107,6 +111,27 @@ const CASES: &[Case] = &[
         after: &[("t", "columns:\n  - { name: v, type: text }\n  - { name: id, type: bigint, identity: true }\n")],
         rows: "INSERT INTO n.t VALUES ('a'), ('b')",
         outcome: Ok(("INSERT INTO n.t (v) VALUES ('c'); SELECT string_agg(id || v, ',' ORDER BY id) FROM n.t", "1a,2b,3c")),
+    },
+    Case {
+        name: "an_identity_sequence_widened_to_bigint_keeps_its_last_value",
+        before: &[("t", "columns:\n  - { name: id, type: integer, identity: true, primary_key: true }\n  - { name: v, type: text }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: integer, identity: { as: bigint }, primary_key: true }\n  - { name: v, type: text }\n")],
+        rows: "INSERT INTO n.t (v) VALUES ('a'), ('b')",
+        outcome: Ok((IDENTITY_TYPE, "1a,2b,3c bigint 9223372036854775807")),
+    },
+    Case {
+        name: "a_retyped_identity_column_keeps_its_sequence_type",
+        before: &[("t", "columns:\n  - { name: id, type: smallint, identity: { as: bigint }, primary_key: true }\n  - { name: v, type: text }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: integer, identity: { as: bigint }, primary_key: true }\n  - { name: v, type: text }\n")],
+        rows: "INSERT INTO n.t (v) VALUES ('a'), ('b')",
+        outcome: Ok((IDENTITY_TYPE, "1a,2b,3c bigint 9223372036854775807")),
+    },
+    Case {
+        name: "an_identity_column_of_another_sequence_type_added_to_a_table_with_rows_numbers_them",
+        before: &[("t", "columns:\n  - { name: v, type: text }\n")],
+        after: &[("t", "columns:\n  - { name: v, type: text }\n  - { name: id, type: bigint, identity: { as: smallint, max: 100 } }\n")],
+        rows: "INSERT INTO n.t VALUES ('a'), ('b')",
+        outcome: Ok((IDENTITY_TYPE, "1a,2b,3c smallint 100")),
     },
     Case {
         name: "a_column_with_a_default_becomes_an_enum",

@@ -20,11 +20,14 @@ type Written = (Vec<(String, String)>, Vec<String>, Project);
 /// Moves what the format cannot hold out of `project` into its `ignore:` list; returns the
 /// files, which load, and a warning per object set aside. An error when even `schema.yaml`
 /// does not load (the namespace itself is not an identifier). A view that calls a routine of
-/// the namespace (`routines`) is set aside too: a database rebuilt from the YAML lacks it.
+/// the namespace (`routines`) is set aside too: a database rebuilt from the YAML lacks it. An
+/// extension outside the managed namespaces whose types columns use (`extensions`: table,
+/// column, `ns.name`) is declared, so the migrations create it.
 pub fn adoptable(
     project: &mut Project,
     unmanaged: &[Unmanaged],
     routines: &[(String, String)],
+    extensions: &[(String, String, String)],
 ) -> Result<Written, String> {
     let keep_case = names_keep_case(&project.dialects);
     let mut aside: BTreeMap<String, String> = BTreeMap::new();
@@ -75,7 +78,7 @@ pub fn adoptable(
     }
     project.domains.retain(|name, _| writable(name));
     let mut warnings = left_out;
-    warnings.extend(outside_types(project));
+    warnings.extend(outside_types(project, extensions));
     // Each round sets aside at least one more object, or stops.
     for _ in 0..=project.tables.len() + project.views.len() {
         set_aside(project, &mut aside, &mut warnings);
@@ -207,14 +210,24 @@ fn unmanaged_rules(project: &mut Project, unmanaged: &[Unmanaged], warnings: &mu
     !written.is_empty()
 }
 
-/// A warning for each column whose type lives in a namespace the project does not manage (an
-/// enum or domain of another schema, the type of an extension installed there): the YAML names
-/// it, no migration creates it, so a database the migrations run on must already have it.
-fn outside_types(project: &Project) -> Vec<String> {
-    let managed: Vec<&String> = std::iter::once(&project.namespace).chain(&project.namespaces).collect();
+/// Declares each extension outside the managed namespaces that brought a column's type (its
+/// key loads: both names are identifiers), and a warning for each other column whose type lives
+/// in a namespace the project does not manage (an enum or domain of another schema): the YAML
+/// names it, no migration creates it, so a database the migrations run on must already have it.
+fn outside_types(project: &mut Project, extensions: &[(String, String, String)]) -> Vec<String> {
+    let managed: Vec<String> = std::iter::once(&project.namespace).chain(&project.namespaces).cloned().collect();
+    let declarable = |key: &str| {
+        let (ns, name) = split_key(key);
+        ns.is_some_and(|ns| check_ident(ns).is_ok()) && check_ident(name).is_ok()
+    };
     let mut out = Vec::new();
     for t in &project.tables {
         for c in &t.columns {
+            let brought = extensions.iter().find(|(et, ec, key)| *et == t.name && *ec == c.name && declarable(key));
+            if let Some((_, _, key)) = brought {
+                project.extensions.insert(key.clone());
+                continue;
+            }
             let mut ty = &c.ty;
             while let ColumnType::Array(element) = ty {
                 ty = element;
@@ -223,7 +236,7 @@ fn outside_types(project: &Project) -> Vec<String> {
             let mut tokens = crate::sql::lexer::significant(text, crate::sql::lexer::Escapes::Standard);
             let (Some(first), Some(dot)) = (tokens.next(), tokens.next()) else { continue };
             let Some(ns) = crate::sql::lexer::ident_value(&first).filter(|_| dot.text == ".") else { continue };
-            if ns != "pg_catalog" && !managed.iter().any(|m| **m == ns) {
+            if ns != "pg_catalog" && !managed.contains(&ns) {
                 out.push(format!(
                     "{}.{}: type `{text}` lives in namespace {ns}, which the project does not manage: the databases \
                      the migrations run on must have it (inspect with `--namespace` listing {ns} too to create it)",

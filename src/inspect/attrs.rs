@@ -16,8 +16,8 @@ pub(super) fn column_type(c: &Column) -> String {
     }
 }
 
-/// The column's `identity:` (with the seed and step that are not 1, and PostgreSQL's options),
-/// `collation:` and `generated:`.
+/// The column's `identity:` (with the seed and step that are not 1, and PostgreSQL's options,
+/// `as:` where the sequence's type is not the column's), `collation:` and `generated:`.
 pub(super) fn column_fields(c: &Column, fields: &mut Vec<String>) {
     let pg = &c.postgres;
     if let Some(i) = c.identity {
@@ -29,6 +29,7 @@ pub(super) fn column_fields(c: &Column, fields: &mut Vec<String>) {
         if pg.always {
             options.push("always: true".into());
         }
+        options.extend(s.ty.map(|t| format!("as: {t}")));
         for (key, value) in [("min", s.min), ("max", s.max), ("cache", s.cache)] {
             options.extend(value.map(|v| format!("{key}: {v}")));
         }

@@ -69,11 +69,14 @@ pub fn adopt(
     let mut client = target.connect()?;
     let (live, _) = driver(target.dialect()).inspect(&mut client, namespaces, None)?;
     // The self-check compares with this same read (no second one, where the driver can).
-    let read = live.clone();
+    let mut read = live.clone();
     let mut adopted = live.project;
     adopted.name = name.unwrap_or_else(|| namespaces[0].clone());
     let (files, mut warnings, loaded) =
-        adoptable::adoptable(&mut adopted, &live.unmanaged, &live.routines).map_err(Error::new)?;
+        adoptable::adoptable(&mut adopted, &live.unmanaged, &live.routines, &live.outside_extensions)
+            .map_err(Error::new)?;
+    // The read found those outside the managed namespaces through the types the columns use.
+    read.project.extensions.extend(adopted.extensions.iter().cloned());
     warnings.extend(live.warnings);
     warnings.extend(
         live.foreign_types

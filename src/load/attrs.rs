@@ -105,9 +105,11 @@ impl Loader<'_> {
         let mut sequence = Sequence::default();
         // A step or seed the loader refuses is said once, there.
         let valid = identity.filter(|i| i.step > 0 && i.seed >= 0);
-        if let (Some(id), Some(seq_type)) = (valid, SequenceType::of(ty)) {
+        if let (Some(id), Some(column_type)) = (valid, SequenceType::of(ty)) {
+            // `as` the column's own type says nothing more.
+            let as_type = id.as_type.filter(|t| *t != column_type);
             let full = Sequence {
-                ty: Some(seq_type),
+                ty: Some(as_type.unwrap_or(column_type)),
                 start: Some(id.seed),
                 increment: Some(id.step),
                 min: id.min,
@@ -119,8 +121,8 @@ impl Loader<'_> {
                 Some(problem) => self.at(src, &at("identity"), format!("the identity's sequence: {problem}")),
                 None => {
                     let m = full.minimal();
-                    sequence =
-                        Sequence { min: m.min, max: m.max, cache: m.cache, cycle: m.cycle, ..Sequence::default() };
+                    let (min, max, cache, cycle) = (m.min, m.max, m.cache, m.cycle);
+                    sequence = Sequence { ty: as_type, min, max, cache, cycle, ..Sequence::default() };
                 }
             }
         }

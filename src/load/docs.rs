@@ -36,7 +36,8 @@ pub(super) struct ProjectDoc {
     /// PostgreSQL enum types: name → values, in order.
     #[serde(default)]
     pub(super) enums: BTreeMap<String, Vec<String>>,
-    /// PostgreSQL extensions to create (`citext`, or `ns.hstore` in a namespace beside).
+    /// PostgreSQL extensions to create (`citext`, or `ns.hstore` in another namespace, managed or
+    /// not; one the project does not manage must exist).
     #[serde(default)]
     pub(super) extensions: Vec<String>,
     /// PostgreSQL sequences no column owns: name → options (`{}` for the defaults).
@@ -396,6 +397,10 @@ pub(super) struct IdentityMapDoc {
     /// PostgreSQL GENERATED ALWAYS: explicit values are refused (default false: BY DEFAULT).
     #[serde(default)]
     pub(super) always: bool,
+    /// PostgreSQL: the sequence's type (smallint, integer or bigint) where it is not the
+    /// column's (default: the column's).
+    #[serde(rename = "as")]
+    pub(super) as_type: Option<crate::model::SequenceType>,
     pub(super) min: Option<i64>,
     pub(super) max: Option<i64>,
     /// Values preallocated per session (default 1).
@@ -421,7 +426,7 @@ impl JsonSchema for IdentityDoc {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "`true`, `false` or `{ seed: N, step: N }` (PostgreSQL also `always`, `min`, `max`, `cache`, `cycle`)",
+            "description": "`true`, `false` or `{ seed: N, step: N }` (PostgreSQL also `always`, `as`, `min`, `max`, `cache`, `cycle`)",
             "anyOf": [{ "type": "boolean" }, generator.subschema_for::<IdentityMapDoc>()]
         })
     }
@@ -436,16 +441,9 @@ impl<'de> Deserialize<'de> for IdentityDoc {
                 f.write_str("`true`, `false` or `{ seed: N, step: N }`")
             }
             fn visit_bool<E: de::Error>(self, on: bool) -> Result<IdentityDoc, E> {
-                let plain = || IdentityMapDoc {
-                    seed: 1,
-                    step: 1,
-                    always: false,
-                    min: None,
-                    max: None,
-                    cache: None,
-                    cycle: false,
-                };
-                Ok(IdentityDoc(on.then(plain)))
+                // `true` is the mapping of every default.
+                let defaults = de::value::MapDeserializer::<_, E>::new(std::iter::empty::<(&str, bool)>());
+                Ok(IdentityDoc(if on { Some(IdentityMapDoc::deserialize(defaults)?) } else { None }))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IdentityDoc, A::Error> {
                 IdentityMapDoc::deserialize(de::value::MapAccessDeserializer::new(map)).map(|i| IdentityDoc(Some(i)))

@@ -168,9 +168,7 @@ impl Loader<'_> {
         self.sequences(src, &doc.sequences, &relations);
         let typed: Vec<&str> = relations.iter().copied().chain(doc.sequences.keys().map(String::as_str)).collect();
         let domains = self.domains(src, &doc.domains, &typed);
-        let managed: Vec<String> =
-            std::iter::once(doc.namespace.clone()).chain(doc.namespaces.iter().cloned()).collect();
-        self.extensions(src, &doc.extensions, &managed);
+        self.extensions(src, &doc.extensions);
         for (i, p) in doc.phases.iter().enumerate() {
             if !(1..=2).contains(p) {
                 self.at(src, &format!("phases.{i}"), format!("unknown phase {p}: phases are 1 and 2"));

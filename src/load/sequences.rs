@@ -23,20 +23,18 @@ impl Loader<'_> {
         }
     }
 
-    /// An extension is a name, in the project's namespace or one it manages (`ns.name`).
-    pub(super) fn extensions(&mut self, src: &Source, extensions: &[String], managed: &[String]) {
+    /// An extension is a name, in the project's namespace, or `ns.name` in any other: one the
+    /// project manages, or one it does not, which must exist where the migrations run.
+    pub(super) fn extensions(&mut self, src: &Source, extensions: &[String]) {
         let mut seen = std::collections::BTreeSet::new();
         for (i, key) in extensions.iter().enumerate() {
             let path = format!("extensions.{i}");
             let (namespace, name) = crate::model::split_key(key);
-            self.ident(src, &path, name);
-            if namespace.is_some_and(|ns| !managed.iter().any(|m| m == ns)) {
-                self.at(
-                    src,
-                    &path,
-                    format!("extension `{key}`: `{}` is not a namespace of the project", namespace.unwrap_or_default()),
-                );
+            // Both reach SQL quoted; held to identifiers as every namespace and extension name is.
+            if let Some(ns) = namespace {
+                self.ident(src, &path, ns);
             }
+            self.ident(src, &path, name);
             if !seen.insert(name) {
                 self.at(
                     src,

@@ -30,6 +30,9 @@ pub struct Live {
     /// does not read as one type: a modifier that is no number, `geometry(Point,4326)`):
     /// (table, column, type as printed).
     pub foreign_types: Vec<(String, String, String)>,
+    /// Columns whose type (or array element type) an extension installed outside the managed
+    /// namespaces brought: (table, column, the extension as `ns.name`). `inspect` declares it.
+    pub outside_extensions: Vec<(String, String, String)>,
     /// Materialized views the server says it can no longer refresh: (name, why).
     pub broken: Vec<(String, String)>,
     /// Views that call a function, aggregate or procedure of a managed namespace, which the
@@ -128,6 +131,7 @@ impl Builder {
             project,
             unknown: BTreeSet::new(),
             foreign_types: vec![],
+            outside_extensions: vec![],
             broken: vec![],
             routines: vec![],
             unmanaged: vec![],

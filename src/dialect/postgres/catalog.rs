@@ -12,6 +12,7 @@ use crate::dialect::acl;
 use crate::dialect::catalog::{
     in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Row, Session,
 };
+use crate::dialect::Driver;
 use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
 use crate::model::{Column, Dialect, Grantee, Project, Sequence, SequenceType};
@@ -50,7 +51,8 @@ WHERE {n} AND (c.relkind IN ('r', 'p', 'v', 'm')
 
 /// Table columns: position, type, nullability, default or generation expression, collation
 /// (one of pg_catalog's other than the type's), identity (with its sequence's options),
-/// comment. A serial column (`serial`, `bigserial`: a default of `nextval()` on a sequence the
+/// comment, and the extension outside the managed namespaces its type comes from. A serial
+/// column (`serial`, `bigserial`: a default of `nextval()` on a sequence the
 /// column owns, dependency type `a`) comes with its sequence too, `serial` set, and
 /// `serial_name` when the sequence has the name PostgreSQL gives a serial's (`attrs::read`).
 /// Unsorted: sorting these wide rows costs the server more than us.
@@ -63,7 +65,17 @@ const COLUMNS: &str =
   a.attidentity, pg_catalog.format_type(s.seqtypid, NULL) AS seqtype, s.seqstart, s.seqincrement, s.seqmin,
   s.seqmax, s.seqcache, s.seqcycle, dep.deptype = 'a' AS serial,
   sc.relnamespace = c.relnamespace AND sc.relname::pg_catalog.text = c.relname || '_' || a.attname || '_seq' AS serial_name,
-  d.description
+  d.description,
+  -- The extension, as `ns.name`, that brought a type of another namespace (the subquery runs
+  -- for such columns only).
+  CASE WHEN t.typnamespace <> 'pg_catalog'::pg_catalog.regnamespace
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace tn WHERE tn.oid = t.typnamespace AND {tn})
+    THEN (SELECT xn.nspname || '.' || x.extname FROM pg_catalog.pg_depend e
+          JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid
+          JOIN pg_catalog.pg_namespace xn ON xn.oid = x.extnamespace
+          WHERE e.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND e.objid IN (t.oid, t.typelem)
+            AND e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND e.deptype = 'e' LIMIT 1)
+  END AS extension
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -141,12 +153,25 @@ WHERE {n} AND {tn} AND t.oid IS DISTINCT FROM v.oid
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
     WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND e.objid = p.oid AND e.deptype = 'e')";
 
-/// Which schemas a snapshot reads: the managed namespaces, or this session's temporary schema
-/// (where `normalise` puts its scratch copies, whose columns use the desired enum types).
+/// Which schemas a snapshot reads: the managed namespaces (and the extensions the YAML declares
+/// in others, `ns.name`), or this session's temporary schema (where `normalise` puts its scratch
+/// copies, whose columns use the desired enum types).
 #[derive(Clone, Copy)]
 pub(super) enum Scope<'a> {
-    Managed,
+    Managed(&'a [&'a str]),
     Temporary(&'a Project),
+}
+
+/// SQL true for the extensions `declared` names in a namespace (`ns.name`), for the rows of
+/// `properties::OBJECTS`' extensions.
+fn declared_extensions(declared: &[&str]) -> String {
+    let pairs: Vec<String> = (declared.iter().map(|key| crate::model::split_key(key)))
+        .filter_map(|(ns, name)| Some(format!("({}, {})", Postgres.literal(ns?), Postgres.literal(name))))
+        .collect();
+    match pairs.is_empty() {
+        true => "false".into(),
+        false => format!("(n.nspname::pg_catalog.text, x.extname::pg_catalog.text) IN ({})", pairs.join(", ")),
+    }
 }
 
 /// Each query on the namespace runs in a READ ONLY transaction of its own, in one round trip:
@@ -163,7 +188,10 @@ pub(super) fn read(
     let s = &mut Session::new(client);
     let mut live = match read {
         Some(live) => live,
-        None => snapshot(s, Scope::Managed, namespaces)?,
+        None => {
+            let declared: Vec<&str> = desired.iter().flat_map(|d| &d.extensions).map(String::as_str).collect();
+            snapshot(s, Scope::Managed(&declared), namespaces)?
+        }
     };
     let desired = match desired {
         Some(d) => {
@@ -275,12 +303,16 @@ fn overlay(desired: &Project, live: &mut Project) {
 pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> Result<Live> {
     // Scratch copies are named by key already.
     let key = |rel: &str| match scope {
-        Scope::Managed => object_key(&Postgres, namespaces, "n.nspname", &format!("{rel}.relname")),
+        Scope::Managed(_) => object_key(&Postgres, namespaces, "n.nspname", &format!("{rel}.relname")),
         Scope::Temporary(_) => format!("{rel}.relname"),
     };
     let filter = match scope {
-        Scope::Managed => in_namespaces(&Postgres, namespaces, "n.nspname"),
+        Scope::Managed(_) => in_namespaces(&Postgres, namespaces, "n.nspname"),
         Scope::Temporary(_) => "n.oid = pg_catalog.pg_my_temp_schema()".to_string(),
+    };
+    let declared = match scope {
+        Scope::Managed(declared) => declared,
+        Scope::Temporary(_) => &[],
     };
     let replacements = [
         ("{n}", filter),
@@ -291,18 +323,20 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         ("{t}", object_key(&Postgres, namespaces, "tn.nspname", "t.relname")),
         ("{o}", object_key(&Postgres, namespaces, "o.nspname", "o.name")),
         ("{e}", object_key(&Postgres, namespaces, "n.nspname", "t.typname")),
+        ("{on}", in_namespaces(&Postgres, namespaces, "o.nspname")),
+        ("{x}", declared_extensions(declared)),
     ];
     let mut query = |sql: &str| {
         let sql = replacements.iter().fold(sql.to_string(), |q, (k, v)| q.replace(k, v));
         match scope {
-            Scope::Managed => s.rows_read_only(&sql, SETTINGS),
+            Scope::Managed(_) => s.rows_read_only(&sql, SETTINGS),
             Scope::Temporary(_) => s.rows(&sql),
         }
     };
     let relations = query(RELATIONS)?;
     // The scratch copies' enums, and what their views read, `normalise` knows.
     let enums = match scope {
-        Scope::Managed => Some(query(super::domains::TYPES)?),
+        Scope::Managed(_) => Some(query(super::domains::TYPES)?),
         Scope::Temporary(_) => None,
     };
     let domains = match scope {
@@ -314,13 +348,13 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     let indexes = query(super::indexes::INDEXES)?;
     let views = query(VIEWS)?;
     let dependencies = match scope {
-        Scope::Managed => Some(query(DEPENDENCIES)?),
+        Scope::Managed(_) => Some(query(DEPENDENCIES)?),
         Scope::Temporary(_) => None,
     };
     // What the model does not hold is compared on the live side only: the desired side has what
     // the tool's DDL gives, and the scratch copies are no complete objects.
     let beyond = match scope {
-        Scope::Managed => Some((query(properties::PROPERTIES)?, query(properties::OBJECTS)?)),
+        Scope::Managed(_) => Some((query(properties::PROPERTIES)?, query(properties::OBJECTS)?)),
         Scope::Temporary(_) => None,
     };
 
@@ -376,7 +410,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     for r in enums.iter().flat_map(|rows| rows.iter()).filter(|r| r.text("kind") == "enum") {
         b.enum_value(r.text("typname"), r.text("enumlabel"));
     }
-    if let Scope::Managed = scope {
+    if let Scope::Managed(_) = scope {
         let tables = relations.iter().filter(|r| r.get("partition_of").is_none());
         let relations = tables.map(|r| (r.text("relname"), r.text("owner")));
         let mut enum_owners: Vec<(&str, &str)> =
@@ -391,6 +425,9 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
     for r in columns {
         let (table, name) = (r.text("relname"), r.text("attname"));
         let Some(ty) = b.column_type(table, name, r.text("type")) else { continue };
+        if let Some(extension) = r.get("extension") {
+            b.live.outside_extensions.push((table.to_string(), name.to_string(), extension.to_string()));
+        }
         let (identity, postgres) = attrs::read::column(&r, &ty);
         let column = Column {
             name: name.to_string(),
@@ -447,7 +484,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
         let body = r.text("definition").trim().trim_end_matches(';').trim_end();
         // A scratch view's body is read back by `normalise`, which knows what its names stand for.
         let (sql, depends_on) = match scope {
-            Scope::Managed => to_refs(body, &namespaces[0], reads.get(name).unwrap_or(&none), Escapes::Standard),
+            Scope::Managed(_) => to_refs(body, &namespaces[0], reads.get(name).unwrap_or(&none), Escapes::Standard),
             Scope::Temporary(_) => (body.to_string(), vec![]),
         };
         b.view_body(name, sql, depends_on);

@@ -123,10 +123,15 @@ JOIN pg_catalog.pg_sequence q ON q.seqrelid = s.oid
 JOIN pg_catalog.pg_class c ON c.oid = d.refobjid
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_description sd ON sd.objoid = s.oid AND sd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND sd.objsubid = 0
 CROSS JOIN LATERAL (VALUES
-  -- Its bounds, cache and cycle are the identity's options (`attrs`); its type is the column's.
-  ('sequence options', CASE WHEN q.seqtypid <> a.atttypid THEN 'AS ' || pg_catalog.format_type(q.seqtypid, NULL) END, NULL),
+  -- The type, bounds, cache and cycle of the column's identity or serial sequence (as `COLUMNS`
+  -- joins it) are the identity's options (`attrs`); another sequence the column owns is not.
+  ('sequence options', CASE WHEN q.seqtypid <> a.atttypid AND d.deptype = 'a' AND (a.attidentity <> ''
+       OR pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) IS DISTINCT FROM
+          'nextval(' || pg_catalog.quote_literal(s.oid::pg_catalog.regclass::pg_catalog.text) || '::regclass)')
+     THEN 'AS ' || pg_catalog.format_type(q.seqtypid, NULL) END, NULL),
   ('sequence privileges', s.relacl::pg_catalog.text, NULL),
   ('sequence comment', sd.description, NULL)
 ) AS p(property, found, expected)
@@ -206,8 +211,10 @@ CROSS JOIN LATERAL (VALUES
 ) AS p(property, found, expected)
 WHERE {n} AND p.found IS DISTINCT FROM p.expected";
 
-/// Rows `(kind, name, definition)` of what a managed namespace holds and the model cannot.
-pub(super) const OBJECTS: &str = "SELECT o.kind, {o} AS name, o.definition FROM (
+/// Rows `(kind, name, definition)` of what a managed namespace holds and the model cannot, and
+/// its extensions with those the YAML declares in another namespace (keyed `ns.name`).
+pub(super) const OBJECTS: &str = "SELECT o.kind, CASE WHEN {on} THEN {o} ELSE o.nspname || '.' || o.name END AS name,
+  o.definition FROM (
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
   ELSE 'function' END AS kind, n.nspname, p.proname AS name,
   p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS definition,
@@ -263,7 +270,7 @@ FROM pg_catalog.pg_conversion x JOIN pg_catalog.pg_namespace n ON n.oid = x.conn
 UNION ALL
 SELECT 'extension', n.nspname, x.extname, 'EXTENSION ' || pg_catalog.quote_ident(x.extname) || ' VERSION ' || x.extversion,
   x.oid, 'pg_catalog.pg_extension'::pg_catalog.regclass
-FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace WHERE {n}
+FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace WHERE {n} OR {x}
 ) o
 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = o.class AND d.objid = o.oid AND d.deptype = 'e')
 ORDER BY 1, 2, 3";

@@ -125,7 +125,7 @@ fn index_options_round_trip_and_are_absent_when_not_set() {
 #[test]
 fn postgres_attributes_round_trip_and_are_absent_when_default() {
     let dir = std::path::PathBuf::from("/p");
-    let table = "table: t\nunlogged: true\nwith: { fillfactor: 50 }\ncolumns:\n  - { name: id, type: serial }\n  - { name: c, type: text, collation: C }\n  - { name: n, type: bigint, identity: { always: true, cache: 10 } }\n  - { name: plain, type: text }\n";
+    let table = "table: t\nunlogged: true\nwith: { fillfactor: 50 }\ncolumns:\n  - { name: id, type: serial }\n  - { name: c, type: text, collation: C }\n  - { name: n, type: bigint, identity: { always: true, as: integer, cache: 10 } }\n  - { name: plain, type: text }\n";
     let view = "view: v\ncheck_option: local\nsql: SELECT id FROM {{ ref('t') }}\n";
     let files = vec![
         (dir.join("schema.yaml"), Ok("name: p\nnamespace: ns\ndialects: [postgres]\n".to_string())),
@@ -141,4 +141,5 @@ fn postgres_attributes_round_trip_and_are_absent_when_default() {
     let t = &again.project.as_ref().unwrap().tables[0];
     assert!(t.postgres.unlogged && t.columns[0].postgres.serial && t.columns[2].postgres.always);
     assert_eq!(t.columns[2].postgres.sequence.cache, Some(10));
+    assert_eq!(t.columns[2].postgres.sequence.ty, Some(crate::model::SequenceType::Integer));
 }

@@ -33,9 +33,9 @@ pub struct ColumnAttrs {
     pub generated: Option<String>,
     /// An identity `GENERATED ALWAYS` (explicit values refused) rather than `BY DEFAULT`.
     pub always: bool,
-    /// The identity's sequence options beyond its seed and step: `min`, `max`, `cache` and
-    /// `cycle`, each only where it differs from the default for the column's type and the
-    /// step's direction (`Sequence::minimal`).
+    /// The identity's sequence options beyond its seed and step: its type (`ty`) where it is not
+    /// the column's, `min`, `max`, `cache` and `cycle`, each only where it differs from the
+    /// default for the sequence's type and the step's direction (`Sequence::minimal`).
     pub sequence: Sequence,
     /// `serial`: an integer whose default draws from a sequence the column owns, named
     /// `<table>_<column>_seq`, with the default options.
@@ -123,11 +123,13 @@ impl ColumnAttrs {
         }
     }
 
-    /// The identity's options as SQL sequence options (`MAXVALUE 9999 CACHE 10`), "" if none.
+    /// The identity's options as SQL sequence options (`AS bigint MAXVALUE 9999 CACHE 10`), ""
+    /// if none.
     pub fn sequence_text(&self) -> String {
         let s = &self.sequence;
         let numbers = [("MINVALUE", s.min), ("MAXVALUE", s.max), ("CACHE", s.cache)];
         let words = numbers.iter().filter_map(|(k, v)| v.map(|v| format!("{k} {v}")));
+        let words = s.ty.map(|t| format!("AS {t}")).into_iter().chain(words);
         words.chain(s.cycle.then(|| "CYCLE".to_string())).collect::<Vec<_>>().join(" ")
     }
 
@@ -251,7 +253,7 @@ pub fn hint(property: &str) -> &'static str {
         "collation" => "the column's `collation:`",
         "generated" => "the column's `generated:`",
         "identity generation" => "`always:` of the column's `identity:`",
-        "identity options" => "`min:`, `max:`, `cache:` and `cycle:` of the column's `identity:`",
+        "identity options" => "`as:`, `min:`, `max:`, `cache:` and `cycle:` of the column's `identity:`",
         "serial" => "the column's `type:` (serial, bigserial or smallserial)",
         "persistence" => "the table's `unlogged:`",
         "storage parameters" => "the table's `with:`",
@@ -303,10 +305,16 @@ mod tests {
     #[test]
     fn identity_options_are_spelt_as_sql() {
         let a = ColumnAttrs {
-            sequence: Sequence { max: Some(9999), cache: Some(10), cycle: true, ..Sequence::default() },
+            sequence: Sequence {
+                ty: Some(crate::model::SequenceType::Bigint),
+                max: Some(9999),
+                cache: Some(10),
+                cycle: true,
+                ..Sequence::default()
+            },
             ..ColumnAttrs::default()
         };
-        assert_eq!(a.sequence_text(), "MAXVALUE 9999 CACHE 10 CYCLE");
+        assert_eq!(a.sequence_text(), "AS bigint MAXVALUE 9999 CACHE 10 CYCLE");
         assert_eq!(ColumnAttrs::default().shown("identity options"), "defaults");
     }
 }

@@ -38,10 +38,14 @@ pub(in crate::dialect::postgres) fn column(r: &Row, ty: &ColumnType) -> (Option<
     let identity = (matches!(r.text("attidentity"), "a" | "d") || owned_default) && !serial;
     let identity =
         identity.then(|| Identity { seed: sequence.start.unwrap_or(1), step: sequence.increment.unwrap_or(1) });
+    // The bounds are the defaults of the sequence's type, which is said only where it is not
+    // the column's.
     let options = match identity {
         Some(_) if r.get("seqtype").is_some() => {
             let m = sequence.minimal();
-            Sequence { min: m.min, max: m.max, cache: m.cache, cycle: m.cycle, ..Sequence::default() }
+            let (min, max, cache, cycle) = (m.min, m.max, m.cache, m.cycle);
+            let ty = sequence.ty.filter(|t| Some(*t) != SequenceType::of(ty));
+            Sequence { ty, min, max, cache, cycle, ..Sequence::default() }
         }
         _ => Sequence::default(),
     };
