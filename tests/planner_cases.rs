@@ -29,6 +29,8 @@ const NAMED: &str = "columns:\n  - { name: id, type: integer, primary_key: true 
 const VIEW: &str = "view: v\nsql: SELECT id, name FROM {{ ref('t') }}\n";
 const GENERATED: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: qty, type: integer }\n  - { name: total, type: integer, generated: \"qty * 2\" }\n";
 const SERIAL: &str = "columns:\n  - { name: id, type: serial, primary_key: true }\n  - { name: v, type: text }\n";
+const NAMED_BODY: &str =
+    "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: body, type: text }\n";
 const ID_CODE: &str = "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: integer, nullable: false }\n";
 
 /// A row added, the rows, and the type and bound of the identity sequence of `n.t.id`.
@@ -288,6 +290,26 @@ const CASES: &[Case] = &[
         outcome: Ok((
             "SELECT string_agg(o, ',' ORDER BY o) FROM unnest((SELECT reloptions FROM pg_class WHERE oid = 'n.v'::regclass)) o",
             "check_option=cascaded,security_barrier=true",
+        )),
+    },
+    Case {
+        name: "column_storage_statistics_and_compression_set_then_back_to_the_defaults",
+        before: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: body, type: text, storage: main, statistics: 500, compression: lz4 }\n")],
+        after: &[("t", NAMED_BODY)],
+        rows: "INSERT INTO n.t VALUES (1, 'a')",
+        outcome: Ok((
+            "SELECT attstorage || attstattarget || attcompression::text FROM pg_attribute WHERE attrelid = 'n.t'::regclass AND attname = 'body'",
+            "x-1",
+        )),
+    },
+    Case {
+        name: "column_storage_statistics_and_compression_set_on_a_kept_column",
+        before: &[("t", NAMED_BODY)],
+        after: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: body, type: text, storage: external, statistics: 0, compression: pglz }\n")],
+        rows: "INSERT INTO n.t VALUES (1, 'a')",
+        outcome: Ok((
+            "SELECT attstorage || attstattarget || attcompression::text FROM pg_attribute WHERE attrelid = 'n.t'::regclass AND attname = 'body'",
+            "e0p",
         )),
     },
 ];

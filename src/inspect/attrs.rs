@@ -47,6 +47,9 @@ pub(super) fn column_fields(c: &Column, fields: &mut Vec<String>) {
     if let Some(expr) = &pg.generated {
         fields.push(format!("generated: {}", scalar(expr)));
     }
+    fields.extend(pg.storage.map(|_| format!("storage: {}", pg.shown("storage").to_lowercase())));
+    fields.extend(pg.statistics.map(|n| format!("statistics: {n}")));
+    fields.extend(pg.compression.map(|_| format!("compression: {}", pg.shown("compression"))));
 }
 
 /// `unlogged: true` and `with: { ... }`: numbers and booleans as YAML reads them, words quoted

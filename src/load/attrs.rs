@@ -126,7 +126,13 @@ impl Loader<'_> {
                 }
             }
         }
+        if c.statistics.is_some_and(|n| !(0..=10000).contains(&n)) {
+            self.at(src, &at("statistics"), "`statistics` is from 0 to 10000 (leave it out for the default)");
+        }
         ColumnAttrs {
+            storage: c.storage,
+            statistics: c.statistics,
+            compression: c.compression,
             collation: c.collation.clone(),
             generated: c.generated.clone(),
             always: identity.is_some_and(|i| i.always),

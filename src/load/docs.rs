@@ -167,6 +167,12 @@ pub(super) struct ColumnDoc {
     pub(super) collation: Option<String>,
     /// PostgreSQL: `GENERATED ALWAYS AS (<expression>) STORED`, the expression over the row.
     pub(super) generated: Option<String>,
+    /// PostgreSQL: `plain`, `external`, `main` or `extended` (default: the type's).
+    pub(super) storage: Option<crate::dialect::postgres::attrs::Storage>,
+    /// PostgreSQL: the planner's statistics target for the column, 0 to 10000.
+    pub(super) statistics: Option<i32>,
+    /// PostgreSQL: `pglz` or `lz4` (default: the server's `default_toast_compression`).
+    pub(super) compression: Option<crate::dialect::postgres::attrs::Compression>,
     #[serde(default)]
     pub(super) primary_key: bool,
     #[serde(default)]

@@ -170,6 +170,15 @@ pub(super) fn hazards(op: &Op) -> Option<Vec<Hazard>> {
         Op::AddColumn { column, .. } if column.postgres.generated.is_some() => {
             Some(Hazard::note("PostgreSQL computes the generated column for every row (a rewrite)"))
         }
+        Op::AlterColumn { from, to, .. }
+            if from.ty == to.ty
+                && (from.postgres.storage != to.postgres.storage
+                    || from.postgres.compression != to.postgres.compression) =>
+        {
+            Some(Hazard::note(
+                "a new storage or compression applies to values written from now on; stored ones keep theirs until rewritten",
+            ))
+        }
         Op::AlterColumn { from, to, .. } if from.ty == to.ty && from.postgres.collation != to.postgres.collation => {
             Some(Hazard::note(
                 "the new collation rebuilds the column's indexes, and its values may sort and compare otherwise",

@@ -62,6 +62,8 @@ const COLUMNS: &str =
   CASE WHEN a.attgenerated = 's' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
   CASE WHEN a.attcollation <> t.typcollation AND co.collnamespace = 'pg_catalog'::pg_catalog.regnamespace
     THEN co.collname::pg_catalog.text END AS collation,
+  CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::pg_catalog.text END AS storage,
+  NULLIF(a.attstattarget, -1)::pg_catalog.int4 AS statistics, NULLIF(a.attcompression::pg_catalog.text, '') AS compression,
   a.attidentity, pg_catalog.format_type(s.seqtypid, NULL) AS seqtype, s.seqstart, s.seqincrement, s.seqmin,
   s.seqmax, s.seqcache, s.seqcycle, dep.deptype = 'a' AS serial,
   sc.relnamespace = c.relnamespace AND sc.relname::pg_catalog.text = c.relname || '_' || a.attname || '_seq' AS serial_name,

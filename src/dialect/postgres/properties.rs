@@ -59,10 +59,11 @@ CROSS JOIN LATERAL (VALUES
   ('collation', CASE WHEN a.attcollation <> t.typcollation AND c.relkind NOT IN ('v', 'm')
      AND co.collnamespace <> 'pg_catalog'::pg_catalog.regnamespace
      THEN co.collnamespace::pg_catalog.regnamespace::pg_catalog.text || '.' || pg_catalog.quote_ident(co.collname) END, NULL),
-  ('storage', CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
-     WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END, NULL),
-  ('compression', NULLIF(a.attcompression::pg_catalog.text, ''), NULL),
-  ('statistics target', NULLIF(a.attstattarget, -1)::pg_catalog.text, NULL),
+  -- A table column's storage, compression and statistics target are modelled (`attrs`).
+  ('storage', CASE WHEN a.attstorage <> t.typstorage AND c.relkind = 'm' THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN'
+     WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END, NULL),
+  ('compression', CASE WHEN c.relkind = 'm' THEN NULLIF(a.attcompression::pg_catalog.text, '') END, NULL),
+  ('statistics target', CASE WHEN c.relkind = 'm' THEN NULLIF(a.attstattarget, -1)::pg_catalog.text END, NULL),
   ('attribute options', pg_catalog.array_to_string(a.attoptions, ', '), NULL),
   ('column privileges', a.attacl::pg_catalog.text, NULL),
   ('comment', CASE WHEN c.relkind IN ('v', 'm') THEN cd.description END, NULL),

@@ -40,6 +40,41 @@ pub struct ColumnAttrs {
     /// `serial`: an integer whose default draws from a sequence the column owns, named
     /// `<table>_<column>_seq`, with the default options.
     pub serial: bool,
+    /// `SET STORAGE`: where its values are kept, where it is not the type's.
+    pub storage: Option<Storage>,
+    /// `SET STATISTICS`: the planner's sample size for the column (0 to 10000), where set.
+    pub statistics: Option<i32>,
+    /// `COMPRESSION`: how its long values are compressed, where set.
+    pub compression: Option<Compression>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Storage {
+    Plain,
+    External,
+    Main,
+    Extended,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    Pglz,
+    Lz4,
+}
+
+impl Storage {
+    /// From `pg_attribute.attstorage`.
+    pub fn of(code: &str) -> Option<Storage> {
+        match code {
+            "p" => Some(Storage::Plain),
+            "e" => Some(Storage::External),
+            "m" => Some(Storage::Main),
+            "x" => Some(Storage::Extended),
+            _ => None,
+        }
+    }
 }
 
 /// A table's own properties.
@@ -107,6 +142,15 @@ impl ColumnAttrs {
         if self.serial != other.serial {
             out.push("serial");
         }
+        if self.storage != other.storage {
+            out.push("storage");
+        }
+        if self.statistics != other.statistics {
+            out.push("statistics target");
+        }
+        if self.compression != other.compression {
+            out.push("compression");
+        }
         out
     }
 
@@ -119,6 +163,9 @@ impl ColumnAttrs {
             "identity generation" => if self.always { "ALWAYS" } else { "BY DEFAULT" }.into(),
             "identity options" => Some(self.sequence_text()).filter(|t| !t.is_empty()).unwrap_or("defaults".into()),
             "serial" => if self.serial { "serial" } else { "none" }.into(),
+            "storage" => self.storage.map_or("the type's".into(), |s| format!("{s:?}").to_uppercase()),
+            "statistics target" => self.statistics.map_or("the default".into(), |n| n.to_string()),
+            "compression" => self.compression.map_or("the default".into(), |c| format!("{c:?}").to_lowercase()),
             _ => String::new(),
         }
     }
@@ -145,6 +192,11 @@ impl ColumnAttrs {
         }
         if let Some(g) = &self.generated {
             out.push(format!("GENERATED ALWAYS AS ({g}) STORED"));
+        }
+        for property in ["storage", "statistics target", "compression"] {
+            if self.changed(&ColumnAttrs::default()).contains(&property) {
+                out.push(format!("{} {}", property.to_uppercase(), self.shown(property)));
+            }
         }
         out.join(" ")
     }
@@ -255,6 +307,9 @@ pub fn hint(property: &str) -> &'static str {
         "identity generation" => "`always:` of the column's `identity:`",
         "identity options" => "`as:`, `min:`, `max:`, `cache:` and `cycle:` of the column's `identity:`",
         "serial" => "the column's `type:` (serial, bigserial or smallserial)",
+        "storage" => "the column's `storage:`",
+        "statistics target" => "the column's `statistics:`",
+        "compression" => "the column's `compression:`",
         "persistence" => "the table's `unlogged:`",
         "storage parameters" => "the table's `with:`",
         "exclusion constraints" => "the table's `exclude:`",

@@ -55,6 +55,13 @@ pub(in crate::dialect::postgres) fn column(r: &Row, ty: &ColumnType) -> (Option<
         always: r.text("attidentity") == "a",
         sequence: options,
         serial,
+        storage: r.get("storage").and_then(crate::dialect::postgres::attrs::Storage::of),
+        statistics: r.int("statistics").and_then(|n| i32::try_from(n).ok()),
+        compression: match r.get("compression") {
+            Some("p") => Some(crate::dialect::postgres::attrs::Compression::Pglz),
+            Some("l") => Some(crate::dialect::postgres::attrs::Compression::Lz4),
+            _ => None,
+        },
     };
     (identity, attrs)
 }
