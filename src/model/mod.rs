@@ -288,6 +288,11 @@ impl Project {
         self.views.iter().find(|v| v.name == name)
     }
 
+    /// The views by name (`view` is a linear search).
+    pub fn views_by_name(&self) -> BTreeMap<&str, &View> {
+        self.views.iter().map(|v| (v.name.as_str(), v)).collect()
+    }
+
     /// The same settings without any object: what the first migration starts from.
     pub fn emptied(&self) -> Project {
         Project {

@@ -22,7 +22,7 @@ use super::Postgres;
 use crate::dialect::catalog::Session;
 use crate::dialect::Driver;
 use crate::error::{Error, Result};
-use crate::model::{Dialect, Index, Project, Table};
+use crate::model::{Dialect, Index, Project, Table, View};
 use crate::render::Renderer;
 use crate::sql::lexer::{ident_value, tokens, Escapes, Token};
 use crate::sql::refs::escape;
@@ -79,24 +79,43 @@ fn view_index_of(i: usize, j: usize) -> String {
 pub(super) fn normalise(
     s: &mut Session,
     desired: &Project,
+    live: &Project,
     namespaces: &[String],
     warnings: &mut Vec<String>,
 ) -> Result<Project> {
     let mut out = desired.clone();
 
-    // Copies of the tables whose texts the server spells, or that a view reads; every view.
-    let read: BTreeSet<&str> = desired.views.iter().flat_map(|v| v.depends_on.iter().map(String::as_str)).collect();
+    // An object equal to the live one as read needs no copy: the server printed it already, and
+    // printing it again may not give the same text (what `inspect` writes compares at once).
+    let (live_tables, live_views, views) = (live.tables_by_name(), live.views_by_name(), desired.views_by_name());
+    let differs = |v: &View| live_views.get(v.name.as_str()) != Some(&v);
+    // The views that differ, and every view they read: a copy reads only copies.
+    let mut wanted: BTreeSet<&str> = desired.views.iter().filter(|v| differs(v)).map(|v| v.name.as_str()).collect();
+    let mut reading: Vec<&str> = wanted.iter().copied().collect();
+    while let Some(name) = reading.pop() {
+        for d in views.get(name).iter().flat_map(|v| &v.depends_on) {
+            if views.contains_key(d.as_str()) && wanted.insert(d) {
+                reading.push(d);
+            }
+        }
+    }
+    // Copies of the tables whose texts the server spells, or that a copied view reads.
+    let wanted_views = desired.views.iter().filter(|v| wanted.contains(v.name.as_str()));
+    let read: BTreeSet<&str> = wanted_views.flat_map(|v| v.depends_on.iter().map(String::as_str)).collect();
     let copied = |t: &&Table| {
-        t.indexes.iter().any(spelled_by_server)
+        (live_tables.get(t.name.as_str()) != Some(t)
+            && (t.indexes.iter().any(spelled_by_server)
             || !t.check_constraints.is_empty()
             || !t.postgres.exclude.is_empty()
             || t.postgres.partitioning.is_some()
-            || t.columns.iter().any(|c| c.default.is_some() || c.postgres.generated.is_some() || c.ty.is_native())
+            || t.columns.iter().any(|c| c.default.is_some() || c.postgres.generated.is_some() || c.ty.is_native())))
             || read.contains(t.name.as_str())
     };
     let tables: Vec<(usize, &Table)> = desired.tables.iter().enumerate().filter(|(_, t)| copied(t)).collect();
     let position: BTreeMap<&str, usize> = desired.views.iter().enumerate().map(|(i, v)| (v.name.as_str(), i)).collect();
-    let views = crate::graph::views_in_order(&desired.views);
+    let views: Vec<&View> = (crate::graph::views_in_order(&desired.views).into_iter())
+        .filter(|v| wanted.contains(v.name.as_str()))
+        .collect();
     let keys = tables
         .iter()
         .map(|(i, t)| (&t.name, table_of(*i)))
