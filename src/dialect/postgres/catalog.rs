@@ -197,7 +197,8 @@ pub(super) fn read(
     };
     let desired = match desired {
         Some(d) => {
-            let mut normalised = in_transaction(s, "BEGIN", |s| normalise(s, d, &live.project, namespaces, &mut live.warnings))?;
+            let mut normalised =
+                in_transaction(s, "BEGIN", |s| normalise(s, d, &live.project, namespaces, &mut live.warnings))?;
             keep_printed(d, &mut normalised, &live.project);
             Some(normalised)
         }

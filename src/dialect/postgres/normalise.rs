@@ -105,10 +105,10 @@ pub(super) fn normalise(
     let copied = |t: &&Table| {
         (live_tables.get(t.name.as_str()) != Some(t)
             && (t.indexes.iter().any(spelled_by_server)
-            || !t.check_constraints.is_empty()
-            || !t.postgres.exclude.is_empty()
-            || t.postgres.partitioning.is_some()
-            || t.columns.iter().any(|c| c.default.is_some() || c.postgres.generated.is_some() || c.ty.is_native())))
+                || !t.check_constraints.is_empty()
+                || !t.postgres.exclude.is_empty()
+                || t.postgres.partitioning.is_some()
+                || t.columns.iter().any(|c| c.default.is_some() || c.postgres.generated.is_some() || c.ty.is_native())))
             || read.contains(t.name.as_str())
     };
     let tables: Vec<(usize, &Table)> = desired.tables.iter().enumerate().filter(|(_, t)| copied(t)).collect();

@@ -96,8 +96,12 @@ CROSS JOIN LATERAL (VALUES
   ('partition storage parameters', pg_catalog.array_to_string(c.reloptions, ', ')),
   ('partition tablespace', (SELECT ts.spcname::pg_catalog.text FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace)),
   ('partition row-level security', CASE WHEN c.relrowsecurity THEN 'enabled' END),
+  ('partition replica identity', CASE WHEN c.relreplident <> 'd' THEN c.relreplident::pg_catalog.text END),
   ('partition columns', (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || CASE WHEN a.attnotnull AND NOT pa.attnotnull
-       THEN ' NOT NULL' ELSE '' END || COALESCE(' DEFAULT ' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), ''), ', ' ORDER BY a.attnum)
+       THEN ' NOT NULL' ELSE '' END || COALESCE(' DEFAULT ' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), '')
+       || CASE WHEN a.attstorage <> pa.attstorage THEN ' STORAGE ' || a.attstorage::pg_catalog.text ELSE '' END
+       || CASE WHEN a.attcompression <> pa.attcompression THEN ' COMPRESSION ' || a.attcompression::pg_catalog.text ELSE '' END
+       || CASE WHEN a.attstattarget <> pa.attstattarget THEN ' STATISTICS ' || a.attstattarget ELSE '' END, ', ' ORDER BY a.attnum)
      FROM pg_catalog.pg_attribute a
      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = pc.oid AND pa.attname = a.attname
      LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -105,7 +109,8 @@ CROSS JOIN LATERAL (VALUES
      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        AND ((a.attnotnull AND NOT pa.attnotnull) OR pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
             IS DISTINCT FROM pg_catalog.pg_get_expr(pd.adbin, pd.adrelid)
-            OR a.attstattarget <> pa.attstattarget OR a.attoptions IS NOT NULL OR a.attacl IS NOT NULL))),
+            OR a.attstattarget <> pa.attstattarget OR a.attstorage <> pa.attstorage OR a.attcompression <> pa.attcompression
+            OR a.attoptions IS NOT NULL OR a.attacl IS NOT NULL))),
   ('partition indexes', (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(x.indexrelid), '; ' ORDER BY 1)
      FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
      WHERE x.indrelid = c.oid AND NOT i.relispartition)),
