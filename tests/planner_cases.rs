@@ -312,6 +312,13 @@ const CASES: &[Case] = &[
             "e0p",
         )),
     },
+    Case {
+        name: "materialized_view_storage_parameters_change_in_place",
+        before: &[("t", NAMED), ("v", "materialized_view: v\nwith: { fillfactor: 70 }\nsql: SELECT id, name FROM {{ ref('t') }}\n")],
+        after: &[("t", NAMED), ("v", "materialized_view: v\nwith: { fillfactor: 50, autovacuum_enabled: false }\nsql: SELECT id, name FROM {{ ref('t') }}\n")],
+        rows: "INSERT INTO n.t VALUES (1, 'a'); REFRESH MATERIALIZED VIEW n.v",
+        outcome: Ok(("SELECT array_to_string(reloptions, ',') || ' ' || (SELECT count(*) FROM n.v) FROM pg_class WHERE oid = 'n.v'::regclass", "autovacuum_enabled=false,fillfactor=50 1")),
+    },
 ];
 
 fn write(dir: &Path, tables: Tables) {
@@ -321,7 +328,8 @@ fn write(dir: &Path, tables: Tables) {
     std::fs::write(dir.join("schema/schema.yaml"), settings).unwrap();
     // A view's YAML is written whole.
     for (name, yaml) in tables {
-        let text = if yaml.starts_with("view:") { yaml.to_string() } else { format!("table: {name}\n{yaml}") };
+        let view = yaml.starts_with("view:") || yaml.starts_with("materialized_view:");
+        let text = if view { yaml.to_string() } else { format!("table: {name}\n{yaml}") };
         std::fs::write(dir.join(format!("schema/tables/{name}.yaml")), text).unwrap();
     }
 }

@@ -58,10 +58,15 @@ pub(super) fn table_lines(t: &Table, y: &mut String) {
     if t.postgres.unlogged {
         y.push_str("unlogged: true\n");
     }
-    if !t.postgres.with.is_empty() {
+    with_line(&t.postgres.with, y);
+}
+
+/// `with: { ... }` of a table or materialized view.
+fn with_line(with: &std::collections::BTreeMap<String, String>, y: &mut String) {
+    if !with.is_empty() {
         let typed = |v: &str| v.parse::<f64>().is_ok() || v == "true" || v == "false";
         let value = |v: &String| if typed(v) { v.clone() } else { scalar(v) };
-        let pairs: Vec<String> = t.postgres.with.iter().map(|(k, v)| format!("{}: {}", scalar(k), value(v))).collect();
+        let pairs: Vec<String> = with.iter().map(|(k, v)| format!("{}: {}", scalar(k), value(v))).collect();
         y.push_str(&format!("with: {{ {} }}\n", pairs.join(", ")));
     }
 }
@@ -112,6 +117,7 @@ pub(super) fn view_lines(v: &View, y: &mut String) {
     if v.postgres.security_invoker {
         y.push_str("security_invoker: true\n");
     }
+    with_line(&v.postgres.with, y);
 }
 
 /// `partition_by:` and `partitions:`, one partition a line unless it has partitions of its own.

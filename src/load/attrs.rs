@@ -12,6 +12,7 @@ use crate::dialect::postgres::attrs::{
 };
 use crate::model::{ColumnType, Deferrable, Sequence, SequenceType};
 use crate::sql::expr::Role;
+use std::collections::BTreeMap;
 
 /// The integer type a PostgreSQL serial type stands for (`serial` is `integer` with a sequence
 /// the column owns), or None for any other type.
@@ -143,26 +144,7 @@ impl Loader<'_> {
 
     /// `cols` are the columns of `table`, which the exclusion constraints may read.
     pub(super) fn table_attrs(&mut self, src: &Source, doc: &TableDoc, table: &str, cols: &[&str]) -> TableAttrs {
-        let mut with = std::collections::BTreeMap::new();
-        for (key, value) in &doc.with {
-            let path = format!("with.{key}");
-            if let Some(problem) = parameter_key_problem(key) {
-                self.error(src, src.positions().key(&path), problem, None);
-                continue;
-            }
-            let text = match value {
-                ParameterDoc::Flag(b) => b.to_string(),
-                ParameterDoc::Integer(n) => n.to_string(),
-                ParameterDoc::Number(x) if x.is_finite() => x.to_string(),
-                ParameterDoc::Word(w) if parameter_key_problem(w).is_none() => w.clone(),
-                _ => {
-                    let message = format!("storage parameter `{key}` takes a number, true, false or a word (`auto`)");
-                    self.at(src, &path, message);
-                    continue;
-                }
-            };
-            with.insert(key.clone(), parameter_value(&text));
-        }
+        let with = self.storage_parameters(src, &doc.with);
         let mut exclude: Vec<Exclusion> =
             doc.exclude.iter().enumerate().map(|(i, x)| self.exclusion(src, i, x, table, cols)).collect();
         let mut names = std::collections::BTreeSet::new();
@@ -225,11 +207,43 @@ impl Loader<'_> {
         }
     }
 
+    /// `with:` of a table or materialized view: each name an identifier (after `toast.`), each
+    /// value a number, a boolean or a word, as the catalog spells it.
+    fn storage_parameters(&mut self, src: &Source, doc: &BTreeMap<String, ParameterDoc>) -> BTreeMap<String, String> {
+        let mut with = BTreeMap::new();
+        for (key, value) in doc {
+            let path = format!("with.{key}");
+            if let Some(problem) = parameter_key_problem(key) {
+                self.error(src, src.positions().key(&path), problem, None);
+                continue;
+            }
+            let text = match value {
+                ParameterDoc::Flag(b) => b.to_string(),
+                ParameterDoc::Integer(n) => n.to_string(),
+                ParameterDoc::Number(x) if x.is_finite() => x.to_string(),
+                ParameterDoc::Word(w) if parameter_key_problem(w).is_none() => w.clone(),
+                _ => {
+                    let message = format!("storage parameter `{key}` takes a number, true, false or a word (`auto`)");
+                    self.at(src, &path, message);
+                    continue;
+                }
+            };
+            with.insert(key.clone(), parameter_value(&text));
+        }
+        with
+    }
+
     pub(super) fn view_attrs(&mut self, src: &Source, doc: &ViewDoc, materialized: bool) -> ViewAttrs {
+        let with = self.storage_parameters(src, &doc.with);
+        if !materialized && !with.is_empty() {
+            let message = "`with` applies to a materialized view (a view's options are `check_option`, `security_barrier` and `security_invoker`)";
+            self.error(src, src.positions().key("with"), message, None);
+        }
         let attrs = ViewAttrs {
             check_option: doc.check_option,
             security_barrier: doc.security_barrier,
             security_invoker: doc.security_invoker,
+            with,
         };
         let set = [
             ("check_option", doc.check_option.is_some()),

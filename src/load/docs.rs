@@ -375,6 +375,9 @@ pub(super) struct ViewDoc {
     /// PostgreSQL `security_invoker` (a plain view only).
     #[serde(default)]
     pub(super) security_invoker: bool,
+    /// PostgreSQL storage parameters of a materialized view: `{ fillfactor: 50 }`.
+    #[serde(default)]
+    pub(super) with: BTreeMap<String, ParameterDoc>,
     pub(super) sql: String,
 }
 

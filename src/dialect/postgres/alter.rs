@@ -138,11 +138,14 @@ fn refused(object: &str, from: String, to: String) -> String {
 
 /// A kept view's options that change, in place.
 pub(super) fn view_options(from: &View, to: &View, changed: ViewChanges) -> Vec<Op> {
-    if !changed.postgres || to.materialized {
+    if !changed.postgres {
         return Vec::new();
     }
-    let (set, reset) = option_changes(&from.postgres.options(), &to.postgres.options());
-    vec![Op::SetOptions { object: to.name.clone(), on: "VIEW", unlogged: None, set, reset }]
+    let ((set, reset), on) = match to.materialized {
+        true => (option_changes(&from.postgres.with, &to.postgres.with), "MATERIALIZED VIEW"),
+        false => (option_changes(&from.postgres.options(), &to.postgres.options()), "VIEW"),
+    };
+    vec![Op::SetOptions { object: to.name.clone(), on, unlogged: None, set, reset }]
 }
 
 /// What the operations on PostgreSQL's own properties cost, where they cost anything.

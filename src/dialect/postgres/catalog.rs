@@ -379,7 +379,11 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
                     b.unmodelled(name, None, "view options", None, &other.join(", "));
                 }
             }
-            "m" => b.view(name, true, description),
+            "m" => {
+                b.view(name, true, description);
+                let with = attrs::read::table(&r).with;
+                b.view_mut(name).into_iter().for_each(|v| v.postgres.with = with.clone());
+            }
             "S" => {
                 sequence(&mut b, &r);
                 continue;

@@ -18,9 +18,7 @@ LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
 LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
 LEFT JOIN pg_catalog.pg_class toast ON toast.oid = c.reltoastrelid
 CROSS JOIN LATERAL (VALUES
-  -- A table's persistence and storage parameters and a view's options are modelled (`attrs`).
-  ('storage parameters', CASE WHEN c.relkind = 'm' THEN pg_catalog.array_to_string(c.reloptions
-     || (SELECT pg_catalog.array_agg('toast.' || o) FROM pg_catalog.unnest(toast.reloptions) o), ', ') END, NULL),
+  -- Persistence, storage parameters and a view's options are modelled (`attrs`).
   ('access method', CASE WHEN c.relkind IN ('r', 'm') THEN am.amname::pg_catalog.text END, CASE WHEN c.relkind IN ('r', 'm') THEN 'heap' END),
   ('tablespace', ts.spcname::pg_catalog.text, NULL),
   ('replica identity', CASE WHEN c.relkind IN ('r', 'p') THEN CASE c.relreplident WHEN 'd' THEN 'DEFAULT'

@@ -102,6 +102,8 @@ pub struct ViewAttrs {
     pub security_barrier: bool,
     /// The view reads its tables with the privileges of the role querying it.
     pub security_invoker: bool,
+    /// A materialized view's storage parameters, as a table's `with`.
+    pub with: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -232,8 +234,7 @@ impl TableAttrs {
     pub fn shown(&self, property: &str) -> String {
         match property {
             "persistence" => if self.unlogged { "UNLOGGED" } else { "LOGGED" }.into(),
-            "storage parameters" if self.with.is_empty() => "none".into(),
-            "storage parameters" => self.with.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "),
+            "storage parameters" => parameters_shown(&self.with),
             "exclusion constraints" if self.exclude.is_empty() => "none".into(),
             "exclusion constraints" => {
                 self.exclude.iter().map(|x| format!("{} {}", x.name, x.text())).collect::<Vec<_>>().join("; ")
@@ -248,6 +249,7 @@ impl TableAttrs {
 impl ViewAttrs {
     pub fn changed(&self, other: &Self) -> Vec<&'static str> {
         let (a, b) = (self.options(), other.options());
+        let with = (self.with != other.with).then_some("storage parameters");
         ["check_option", "security_barrier", "security_invoker"]
             .into_iter()
             .filter(|k| a.get(k) != b.get(k))
@@ -256,6 +258,7 @@ impl ViewAttrs {
                 "security_barrier" => "security barrier",
                 _ => "security invoker",
             })
+            .chain(with)
             .collect()
     }
 
@@ -264,6 +267,7 @@ impl ViewAttrs {
             "check option" => self.check_option.map_or("none", CheckOption::name).into(),
             "security barrier" => self.security_barrier.to_string(),
             "security invoker" => self.security_invoker.to_string(),
+            "storage parameters" => parameters_shown(&self.with),
             _ => String::new(),
         }
     }
@@ -299,6 +303,14 @@ impl ViewAttrs {
     }
 }
 
+/// Storage parameters as a finding shows them: `fillfactor=50, toast.autovacuum_enabled=false`.
+fn parameters_shown(with: &BTreeMap<String, String>) -> String {
+    match with.is_empty() {
+        true => "none".into(),
+        false => with.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "),
+    }
+}
+
 /// Where the YAML holds a property `changed` names.
 pub fn hint(property: &str) -> &'static str {
     match property {
@@ -311,7 +323,7 @@ pub fn hint(property: &str) -> &'static str {
         "statistics target" => "the column's `statistics:`",
         "compression" => "the column's `compression:`",
         "persistence" => "the table's `unlogged:`",
-        "storage parameters" => "the table's `with:`",
+        "storage parameters" => "the table's or materialized view's `with:`",
         "exclusion constraints" => "the table's `exclude:`",
         "partition key" => "the table's `partition_by:`",
         "partitions" => "the table's `partitions:`",
@@ -348,8 +360,12 @@ mod tests {
         let read = |pairs: &[(&str, &str)]| {
             ViewAttrs::from_options(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>())
         };
-        let v =
-            ViewAttrs { check_option: Some(CheckOption::Cascaded), security_barrier: true, security_invoker: false };
+        let v = ViewAttrs {
+            check_option: Some(CheckOption::Cascaded),
+            security_barrier: true,
+            security_invoker: false,
+            ..ViewAttrs::default()
+        };
         let written = v.options();
         let options: Vec<(&str, &str)> = written.iter().map(|(k, v)| (*k, v.as_str())).collect();
         assert_eq!(read(&options), (v, vec![]));
