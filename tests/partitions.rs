@@ -177,7 +177,43 @@ fn partition_declarations_are_checked_and_redshift_refuses_them() {
     assert!(out.status.success(), "{}", text(&out));
     let v1 = std::fs::read_to_string(root.join("migrations/postgres/V1__initial.sql")).unwrap();
     assert!(v1.contains("FOR VALUES IN ('1''); DROP TABLE p.t; --');"), "{v1}");
+    // Partitions share their namespace with every table of it.
+    std::fs::write(root.join("schema/tables/u.yaml"), "table: u\ncolumns:\n  - { name: id, type: bigint }\npartition_by: { list: [id] }\npartitions: [{ name: a, in: [1] }]\n").unwrap();
+    let out = check("postgres", "partition_by: { list: [id] }\npartitions: [{ name: a, in: [2] }]\n");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("partition `a` is already declared in"), "{}", text(&out));
+    std::fs::remove_file(root.join("schema/tables/u.yaml")).unwrap();
     let out = check("postgres, redshift", "partition_by: { range: [day] }\n");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("Redshift has no declarative partitioning (`partition_by`)"), "{}", text(&out));
+}
+
+#[test]
+fn a_partitioned_table_moved_to_another_namespace_takes_its_partitions_and_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("schema/tables")).unwrap();
+    let settings = "name: p\nnamespace: a\nnamespaces: [b]\ndialects: [postgres]\n";
+    std::fs::write(dir.join("schema/schema.yaml"), settings).unwrap();
+    let table = |key: &str| {
+        format!(
+            "table: {key}\ncolumns:\n  - {{ name: id, type: integer, nullable: false }}\npartition_by: {{ range: [id] }}\npartitions:\n  - {{ name: low, from: [0], to: [10] }}\n  - {{ name: high, from: [10], to: [20] }}\n"
+        )
+    };
+    std::fs::write(dir.join("schema/tables/events.yaml"), table("events")).unwrap();
+    let out = schema(dir, "postgres://unused", &["generate", "--name", "start"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let url = common::fresh_database();
+    assert!(schema(dir, &url, &["migrate"]).status.success());
+    psql(&url, "INSERT INTO a.events VALUES (1), (15)");
+
+    std::fs::write(dir.join("schema/tables/events.yaml"), table("b.events")).unwrap();
+    let out = schema(dir, "postgres://unused", &["generate", "--name", "moved"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = schema(dir, &url, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let rows = "SELECT string_agg(tableoid::regclass || ' ' || id, ', ' ORDER BY id) FROM b.events";
+    assert_eq!(psql(&url, rows), "b.low 1, b.high 15");
+    let out = schema(dir, &url, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }

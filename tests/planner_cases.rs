@@ -319,6 +319,40 @@ const CASES: &[Case] = &[
         rows: "INSERT INTO n.t VALUES (1, 'a'); REFRESH MATERIALIZED VIEW n.v",
         outcome: Ok(("SELECT array_to_string(reloptions, ',') || ' ' || (SELECT count(*) FROM n.v) FROM pg_class WHERE oid = 'n.v'::regclass", "autovacuum_enabled=false,fillfactor=50 1")),
     },
+    Case {
+        name: "partition_bounds_that_take_over_each_others_ranges",
+        before: &[("t", "columns:\n  - { name: id, type: integer, nullable: false }\npartition_by: { range: [id] }\npartitions:\n  - { name: p1, from: [0], to: [10] }\n  - { name: p2, from: [10], to: [20] }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: integer, nullable: false }\npartition_by: { range: [id] }\npartitions:\n  - { name: p1, from: [0], to: [20] }\n  - { name: p2, from: [20], to: [30] }\n")],
+        rows: "INSERT INTO n.t VALUES (5)",
+        outcome: Ok((
+            "SELECT string_agg(relname || ' ' || pg_get_expr(relpartbound, oid), '; ' ORDER BY relname) FROM pg_class WHERE relispartition AND relnamespace = 'n'::regnamespace",
+            "p1 FOR VALUES FROM (0) TO (20); p2 FOR VALUES FROM (20) TO (30)",
+        )),
+    },
+    Case {
+        name: "column_settings_reach_every_partition_old_and_new",
+        before: &[("t", "columns:\n  - { name: id, type: integer, nullable: false }\n  - { name: body, type: text }\npartition_by: { list: [id] }\npartitions:\n  - { name: p1, in: [1] }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: integer, nullable: false }\n  - { name: body, type: text, statistics: 300, compression: lz4, storage: main }\npartition_by: { list: [id] }\npartitions:\n  - { name: p1, in: [1] }\n  - { name: p2, in: [2] }\n")],
+        rows: "INSERT INTO n.t VALUES (1, 'a')",
+        outcome: Ok((
+            "SELECT string_agg(attrelid::regclass || ' ' || attstattarget || attcompression::text || attstorage::text, ', ' ORDER BY attrelid::regclass::text) FROM pg_attribute WHERE attname = 'body' AND attrelid IN ('n.t'::regclass, 'n.p1'::regclass, 'n.p2'::regclass)",
+            "n.p1 300lm, n.p2 300lm, n.t 300lm",
+        )),
+    },
+    Case {
+        name: "a_retyped_column_keeps_its_storage",
+        before: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: varchar(100), storage: external }\n")],
+        after: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: code, type: text, storage: external }\n")],
+        rows: "INSERT INTO n.t VALUES (1, 'a')",
+        outcome: Ok(("SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'n.t'::regclass AND attname = 'code'", "e")),
+    },
+    Case {
+        name: "a_storage_the_type_has_already_is_no_change",
+        before: &[("t", NAMED_BODY)],
+        after: &[("t", "columns:\n  - { name: id, type: integer, primary_key: true }\n  - { name: body, type: text, storage: extended }\n")],
+        rows: "",
+        outcome: Ok(("SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'n.t'::regclass AND attname = 'body'", "x")),
+    },
 ];
 
 fn write(dir: &Path, tables: Tables) {

@@ -269,11 +269,15 @@ impl Loader<'_> {
             Some(())
         });
         // A partition is a table of its table's namespace: no other relation may take its name.
+        let mut partitions: HashMap<String, &Path> = HashMap::new();
         for (s, t) in tables {
             for (path, name) in partition_names("", &t.partitions) {
                 let key = sibling_key(&t.table, name);
                 if ctx.objects.contains_key(key.as_str()) || index_names.contains_key(&key) {
                     let message = format!("partition `{name}` has the name of a table, view or index");
+                    self.at(s, &format!("{path}name"), message);
+                } else if let Some(first) = partitions.insert(key, &s.path).filter(|first| **first != *s.path) {
+                    let message = format!("partition `{name}` is already declared in {}", self.show(first));
                     self.at(s, &format!("{path}name"), message);
                 }
             }

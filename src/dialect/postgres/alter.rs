@@ -104,8 +104,9 @@ pub(super) fn partitions(d: &TableDiff) -> Result<Vec<Op>, String> {
         }
         let key = |p: Option<&Partitioning>| p.map(|p| (p.strategy, p.key.clone()));
         let created = |p: Option<&Partitioning>, table: &str| p.map(|p| p.created(table)).unwrap_or_default();
+        // Named in the table's new namespace on both sides: a moved table's partitions moved first.
         let (old, new) = match key(old) == key(new) {
-            true => (created(old, &d.from.name), created(new, &d.to.name)),
+            true => (created(old, &d.to.name), created(new, &d.to.name)),
             false => return Err(refused(&d.to.name, from.shown("partition key"), to.shown("partition key"))),
         };
         if let Some((o, n)) = old
@@ -121,11 +122,16 @@ pub(super) fn partitions(d: &TableDiff) -> Result<Vec<Op>, String> {
         // A sub-partition goes with its partition.
         let dropped = (gone.iter().filter(|o| !gone.iter().any(|g| g.name == o.parent)))
             .map(|o| PartitionChange::Drop(o.name.clone()));
-        let rebound = (new.iter().filter(|n| old.iter().any(|o| o.name == n.name && o.bound != n.bound)))
-            .map(|n| PartitionChange::Reattach(n.clone()));
-        let added = new.iter().filter(|n| !kept(n, &old)).map(|n| PartitionChange::Create(n.clone()));
-        let table = &d.to.name;
-        ops.extend(dropped.chain(rebound).chain(added).map(|change| Op::Partition { table: table.clone(), change }));
+        let rebound: Vec<&Created> =
+            new.iter().filter(|n| old.iter().any(|o| o.name == n.name && o.bound != n.bound)).collect();
+        let detached = rebound.iter().map(|n| PartitionChange::Detach((*n).clone()));
+        let attached = rebound.iter().map(|n| PartitionChange::Attach((*n).clone()));
+        let statistics: Vec<(String, i32)> =
+            d.to.columns.iter().filter_map(|c| Some((c.name.clone(), c.postgres.statistics?))).collect();
+        let added =
+            (new.iter().filter(|n| !kept(n, &old))).map(|n| PartitionChange::Create(n.clone(), statistics.clone()));
+        let changes = dropped.chain(detached).chain(attached).chain(added);
+        ops.extend(changes.map(|change| Op::Partition { table: d.to.name.clone(), change }));
     }
     Ok(ops)
 }
@@ -155,10 +161,10 @@ pub(super) fn hazards(op: &Op) -> Option<Vec<Hazard>> {
             "adding an exclusion constraint builds its index and checks every row while the table is locked; rows that conflict fail the migration",
         )),
         Op::Partition { change: PartitionChange::Drop(_), .. } => Some(Hazard::guarded("deletes the partition and all its rows")),
-        Op::Partition { change: PartitionChange::Reattach(_), .. } => Some(Hazard::note(
-            "ATTACH PARTITION scans the partition to prove its rows fit the new bound; rows that do not fail the migration",
+        Op::Partition { change: PartitionChange::Attach(_), .. } => Some(Hazard::note(
+            "ATTACH PARTITION scans the partition to prove its rows fit the new bound, and a DEFAULT partition for rows the bound now takes; rows that do not fit fail the migration",
         )),
-        Op::Partition { change: PartitionChange::Create(p), .. } if p.bound != "DEFAULT" => Some(Hazard::note(
+        Op::Partition { change: PartitionChange::Create(p, _), .. } if p.bound != "DEFAULT" => Some(Hazard::note(
             "a new partition makes the server scan the DEFAULT partition, if there is one, for rows the new one would hold; such rows fail the migration",
         )),
         Op::RegenerateColumn { .. } => Some(Hazard::note(
@@ -196,7 +202,7 @@ pub(super) fn long_running(op: &Op) -> Option<&'static str> {
     match op {
         Op::RegenerateColumn { .. } | Op::SetOptions { unlogged: Some(_), .. } => Some("the rewrite"),
         Op::Exclusions { added, .. } if !added.is_empty() => Some("the index build"),
-        Op::Partition { change: PartitionChange::Reattach(_), .. } => Some("the partition scan"),
+        Op::Partition { change: PartitionChange::Attach(_), .. } => Some("the partition scan"),
         Op::AddColumn { column, .. } if column.postgres.generated.is_some() => Some("the rewrite"),
         Op::AlterColumn { from, to, .. } if from.ty == to.ty && from.postgres.collation != to.postgres.collation => {
             Some("the index rebuilds")

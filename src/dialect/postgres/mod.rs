@@ -191,7 +191,10 @@ impl Driver for Postgres {
     fn move_table(&self, d: &TableDiff) -> std::result::Result<TableOps, String> {
         let mut ops = self.lower_table(d)?;
         let to = crate::model::split_key(&d.to.name).0.unwrap_or_default().to_string();
-        let mut body = vec![Op::SetSchema { table: d.from.name.clone(), to }];
+        let mut body = vec![Op::SetSchema { table: d.from.name.clone(), to: to.clone() }];
+        // SET SCHEMA moves the table alone: its partitions follow one by one.
+        let partitions = d.from.postgres.partitioning.iter().flat_map(|p| p.created(&d.from.name));
+        body.extend(partitions.map(|p| Op::SetSchema { table: p.name, to: to.clone() }));
         body.append(&mut ops.early);
         body.append(&mut ops.body);
         // Views reading the table follow it by reference, but their YAML names the new key.

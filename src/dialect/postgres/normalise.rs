@@ -108,7 +108,12 @@ pub(super) fn normalise(
                 || !t.check_constraints.is_empty()
                 || !t.postgres.exclude.is_empty()
                 || t.postgres.partitioning.is_some()
-                || t.columns.iter().any(|c| c.default.is_some() || c.postgres.generated.is_some() || c.ty.is_native())))
+                || t.columns.iter().any(|c| {
+                    c.default.is_some()
+                        || c.postgres.generated.is_some()
+                        || c.ty.is_native()
+                        || c.postgres.storage.is_some()
+                })))
             || read.contains(t.name.as_str())
     };
     let tables: Vec<(usize, &Table)> = desired.tables.iter().enumerate().filter(|(_, t)| copied(t)).collect();
@@ -162,6 +167,14 @@ pub(super) fn normalise(
         let by = t.postgres.partitioning.as_ref().map(|p| format!(" PARTITION BY {}", p.key_sql())).unwrap_or_default();
         let create = format!("CREATE TABLE pg_temp.{name} ({}){by}", columns.join(", "));
         scratch.push((format!("table {}", t.name), create));
+        // A storage the type has already is none.
+        for c in t.columns.iter().filter(|c| c.postgres.storage.is_some()) {
+            let storage = c.postgres.shown("storage");
+            scratch.push((
+                format!("table {}", t.name),
+                format!("ALTER TABLE pg_temp.{name} ALTER COLUMN {} SET STORAGE {storage}", ident(&c.name)),
+            ));
+        }
         if let Some(p) = &t.postgres.partitioning {
             scratch_partitions(&mut scratch, &t.name, &names[&t.name], p, &ti.to_string());
         }
@@ -221,6 +234,7 @@ pub(super) fn normalise(
             if let Some(stored) = copy.column(&c.name) {
                 c.default = stored.default.as_deref().map(|d| back(d).0);
                 c.postgres.generated = stored.postgres.generated.as_deref().map(|g| back(g).0);
+                c.postgres.storage = stored.postgres.storage;
                 if c.ty.is_native() {
                     c.ty = stored.ty.clone();
                 }

@@ -84,6 +84,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_inherits pi ON pi.inhrelid = c.oid
 JOIN pg_catalog.pg_class pc ON pc.oid = pi.inhparent
 JOIN pg_catalog.pg_class r ON r.oid = pg_catalog.pg_partition_root(c.oid) AND r.relnamespace = c.relnamespace
+LEFT JOIN pg_catalog.pg_class toast ON toast.oid = c.reltoastrelid
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
 CROSS JOIN LATERAL (VALUES
@@ -91,9 +92,27 @@ CROSS JOIN LATERAL (VALUES
   ('partition privileges', c.relacl::pg_catalog.text),
   ('partition owner', CASE WHEN c.relowner <> pc.relowner THEN pg_catalog.pg_get_userbyid(c.relowner)::pg_catalog.text END),
   ('partition persistence', CASE WHEN c.relpersistence <> pc.relpersistence THEN 'UNLOGGED' END),
-  ('partition storage parameters', pg_catalog.array_to_string(c.reloptions, ', ')),
+  ('partition storage parameters', pg_catalog.array_to_string(c.reloptions
+     || (SELECT pg_catalog.array_agg('toast.' || o) FROM pg_catalog.unnest(toast.reloptions) o), ', ')),
   ('partition tablespace', (SELECT ts.spcname::pg_catalog.text FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace)),
-  ('partition row-level security', CASE WHEN c.relrowsecurity THEN 'enabled' END),
+  ('partition row-level security', CASE WHEN c.relrowsecurity AND c.relforcerowsecurity THEN 'enabled and forced'
+     WHEN c.relrowsecurity THEN 'enabled' WHEN c.relforcerowsecurity THEN 'forced' END),
+  ('partition policies', (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(x.polname), ', ' ORDER BY 1)
+     FROM pg_catalog.pg_policy x WHERE x.polrelid = c.oid)),
+  ('partition rules', (SELECT pg_catalog.string_agg(pg_catalog.pg_get_ruledef(x.oid, true), '; ' ORDER BY 1)
+     FROM pg_catalog.pg_rewrite x WHERE x.ev_class = c.oid)),
+  ('partition column comments', (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || ': ' || cd.description, ', ' ORDER BY 1)
+     FROM pg_catalog.pg_description cd JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = cd.objsubid
+     WHERE cd.objoid = c.oid AND cd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND cd.objsubid > 0)),
+  ('partition index options', (SELECT pg_catalog.string_agg(i.relname || ' ' || pg_catalog.concat_ws(' ',
+       pg_catalog.array_to_string(i.reloptions, ', '), 'TABLESPACE ' || (SELECT ts.spcname FROM pg_catalog.pg_tablespace ts WHERE ts.oid = i.reltablespace),
+       'COMMENT ' || pg_catalog.obj_description(i.oid, 'pg_class')), '; ' ORDER BY 1)
+     FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+     WHERE x.indrelid = c.oid AND i.relispartition
+       AND (i.reloptions IS NOT NULL OR i.reltablespace <> 0 OR pg_catalog.obj_description(i.oid, 'pg_class') IS NOT NULL))),
+  ('partitions in other namespaces', CASE WHEN c.relkind = 'p' THEN (SELECT pg_catalog.string_agg(i.inhrelid::pg_catalog.regclass::pg_catalog.text, ', ' ORDER BY 1)
+     FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pp ON pp.oid = i.inhrelid
+     WHERE i.inhparent = c.oid AND pp.relnamespace <> c.relnamespace) END),
   ('partition replica identity', CASE WHEN c.relreplident <> 'd' THEN c.relreplident::pg_catalog.text END),
   ('partition columns', (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || CASE WHEN a.attnotnull AND NOT pa.attnotnull
        THEN ' NOT NULL' ELSE '' END || COALESCE(' DEFAULT ' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), '')
@@ -115,8 +134,11 @@ CROSS JOIN LATERAL (VALUES
   ('partition constraints', (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(k.conname) || ' '
        || pg_catalog.pg_get_constraintdef(k.oid), '; ' ORDER BY 1)
      FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.conparentid = 0 AND k.conislocal)),
-  ('partition triggers', (SELECT pg_catalog.string_agg(pg_catalog.pg_get_triggerdef(t.oid, true), '; ' ORDER BY 1)
-     FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgparentid = 0))
+  -- Its own, and its table's in another state (`DISABLE TRIGGER` on the partition alone).
+  ('partition triggers', (SELECT pg_catalog.string_agg(pg_catalog.pg_get_triggerdef(t.oid, true)
+       || CASE t.tgenabled WHEN 'D' THEN ' [disabled]' WHEN 'R' THEN ' [enabled on replicas only]' WHEN 'A' THEN ' [enabled always]' ELSE '' END, '; ' ORDER BY 1)
+     FROM pg_catalog.pg_trigger t LEFT JOIN pg_catalog.pg_trigger pt ON pt.oid = t.tgparentid
+     WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND (t.tgparentid = 0 OR t.tgenabled <> pt.tgenabled)))
 ) AS p(property, found)
 WHERE {n} AND c.relkind IN ('r', 'p') AND c.relispartition AND p.found IS NOT NULL
 UNION ALL

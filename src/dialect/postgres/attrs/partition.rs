@@ -178,17 +178,22 @@ pub struct Created {
 pub enum PartitionChange {
     /// DROP TABLE, with its rows (and its sub-partitions).
     Drop(String),
-    /// DETACH, then ATTACH with the new bound, which proves the rows fit it.
-    Reattach(Created),
-    Create(Created),
+    /// DETACH, before any ATTACH: a new bound may take over another's old range.
+    Detach(Created),
+    /// ATTACH with the new bound, which proves the rows fit it.
+    Attach(Created),
+    /// CREATE TABLE ... PARTITION OF, then the table's column statistics targets, which a new
+    /// partition does not take from it: `(column, target)`.
+    Create(Created, Vec<(String, i32)>),
 }
 
 impl PartitionChange {
     pub fn describe(&self, q: impl Fn(&str) -> String) -> String {
         match self {
             PartitionChange::Drop(name) => format!("drop partition {}", q(name)),
-            PartitionChange::Reattach(p) => format!("re-attach partition {} {}", q(&p.name), p.bound),
-            PartitionChange::Create(p) => format!("create partition {} {}", q(&p.name), p.bound),
+            PartitionChange::Detach(p) => format!("detach partition {}", q(&p.name)),
+            PartitionChange::Attach(p) => format!("attach partition {} {}", q(&p.name), p.bound),
+            PartitionChange::Create(p, _) => format!("create partition {} {}", q(&p.name), p.bound),
         }
     }
 }
@@ -235,7 +240,10 @@ pub fn parse_key(definition: &str) -> Option<(Strategy, Vec<KeyPart>)> {
         key.push(match (item.len(), ident_value(first)) {
             (1, Some(column)) => KeyPart { column: Some(column), expression: None },
             _ => {
+                // A column with its operator class (`a text_pattern_ops`) is no expression.
                 let text = &definition[first.start..last.start + last.text.len()];
+                let grammars = crate::dialect::Driver::grammars(&super::super::Postgres);
+                crate::sql::expr::expression(text, grammars, crate::sql::expr::Role::IndexPredicate).ok()?;
                 KeyPart { column: None, expression: Some(text.to_string()) }
             }
         });
@@ -271,7 +279,7 @@ pub fn parse_bound(definition: &str) -> Option<Bound> {
     if !(word(0, "FOR") && word(1, "VALUES")) {
         return None;
     }
-    let rest = &tokens[3..];
+    let rest = tokens.get(3..)?;
     let (bound, end) = match tokens.get(2) {
         Some(t) if t.is_word("IN") => {
             let (items, end) = list(rest)?;
@@ -316,6 +324,8 @@ mod tests {
         assert_eq!(p.key_sql(), "RANGE (\"viewed_at\", (lower((name)::text)), \"Day\")");
         assert_eq!(parse_key("LIST (kind)").unwrap().0, Strategy::List);
         assert!(parse_key("RANGE (a) x").is_none());
+        assert!(parse_key("RANGE (a text_pattern_ops)").is_none());
+        assert!(parse_bound("FOR VALUES").is_none());
         assert!(parse_key("TREE (a)").is_none());
     }
 
