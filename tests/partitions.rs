@@ -162,6 +162,13 @@ fn partition_declarations_are_checked_and_redshift_refuses_them() {
             "partition `t` has the name of its table",
         ),
         ("partition_by: { list: [id] }\npartitions: [{ name: a, in: [1], when: x }]\n", "unknown field `when`"),
+        (
+            "partition_by: { range: [day] }\nprimary_key: [id]\n",
+            "must hold every column of its partition key (RANGE (\"day\"))",
+        ),
+        ("partition_by: { range: [\"day + 1\"] }\nunique: [[id, day]]\n", "which must be columns"),
+        ("partition_by: { range: [day] }\nunlogged: true\n", "a partitioned table cannot be UNLOGGED"),
+        ("partition_by: { range: [day] }\nwith: { fillfactor: 50 }\n", "takes no storage parameters"),
     ] {
         let out = check("postgres", partitioning);
         assert_eq!(out.status.code(), Some(2), "{partitioning}: {}", text(&out));

@@ -7,8 +7,8 @@ use super::docs::{ColumnDoc, ExclusionDoc, ParameterDoc, TableDoc, ViewDoc};
 use super::project::Loader;
 use super::Source;
 use crate::dialect::postgres::attrs::{
-    operator_ok, parameter_key_problem, parameter_value, ColumnAttrs, Exclusion, ExclusionElement, TableAttrs,
-    ViewAttrs,
+    operator_ok, parameter_key_problem, parameter_value, ColumnAttrs, Exclusion, ExclusionElement, Partitioning,
+    TableAttrs, ViewAttrs,
 };
 use crate::model::{ColumnType, Deferrable, Sequence, SequenceType};
 use crate::sql::expr::Role;
@@ -155,7 +155,49 @@ impl Loader<'_> {
         exclude.sort_by(|a, b| a.name.cmp(&b.name));
         let declared = (doc.partition_by.as_ref(), doc.partitions.as_slice());
         let partitioning = self.partitioning(src, "", declared, (table, cols), &mut Default::default());
+        if let Some(p) = &partitioning {
+            self.partitioned_table(src, doc, p, !exclude.is_empty());
+        }
         TableAttrs { unlogged: doc.unlogged, with, exclude, partitioning }
+    }
+
+    /// What PostgreSQL 15 refuses on a partitioned table: UNLOGGED, storage parameters, EXCLUDE
+    /// constraints, and a primary or unique key that does not hold every column of the key (or
+    /// any key, where the partition key has an expression).
+    fn partitioned_table(&mut self, src: &Source, doc: &TableDoc, p: &Partitioning, exclusions: bool) {
+        let refused = [
+            (
+                "unlogged",
+                doc.unlogged,
+                "a partitioned table cannot be UNLOGGED (each partition is, or not, on its own)",
+            ),
+            (
+                "with",
+                !doc.with.is_empty(),
+                "a partitioned table takes no storage parameters (its partitions have them)",
+            ),
+            ("exclude", exclusions, "PostgreSQL 15 has no exclusion constraint on a partitioned table"),
+        ];
+        for (key, _, message) in refused.iter().filter(|(_, set, _)| *set) {
+            self.error(src, src.positions().key(key), *message, None);
+        }
+        let key_columns: Option<Vec<&str>> = p.key.iter().map(|k| k.column.as_deref()).collect();
+        let pk: Vec<String> = doc.columns.iter().filter(|c| c.primary_key).map(|c| c.name.clone()).collect();
+        let keys =
+            std::iter::once(("primary_key", if pk.is_empty() { doc.primary_key_columns().to_vec() } else { pk }))
+                .chain(doc.columns.iter().filter(|c| c.unique).map(|c| ("unique", vec![c.name.clone()])))
+                .chain(doc.unique.iter().map(|u| ("unique", u.columns().to_vec())))
+                .filter(|(_, columns)| !columns.is_empty());
+        for (at, columns) in keys {
+            let held = key_columns.as_ref().is_some_and(|k| k.iter().all(|c| columns.iter().any(|x| x == c)));
+            if !held {
+                let message = format!(
+                    "a primary or unique key of a partitioned table must hold every column of its partition key ({}), which must be columns: PostgreSQL enforces it partition by partition",
+                    p.key_sql()
+                );
+                self.at(src, at, message);
+            }
+        }
     }
 
     /// `exclude.{i}`: every name quoted when rendered, each expression one the parser reads over
