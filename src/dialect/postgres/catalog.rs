@@ -10,12 +10,12 @@ use super::normalise::normalise;
 use super::{attrs, properties, Postgres};
 use crate::dialect::acl;
 use crate::dialect::catalog::{
-    in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Row, Session,
+    in_namespaces, object_key, order_like, settle_identities, to_refs, Builder, Live, Session,
 };
 use crate::dialect::Driver;
 use crate::diff::findings::Kind;
 use crate::error::{Error, Result};
-use crate::model::{Column, Dialect, Grantee, Project, Sequence, SequenceType};
+use crate::model::{Column, Dialect, Grantee, Project};
 use crate::sql::lexer::Escapes;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -211,34 +211,6 @@ pub(super) fn read(
     Ok((live, desired))
 }
 
-/// A sequence's options as a row of `pg_sequence` spells them (`seqtype` as `format_type`).
-pub(super) fn sequence_of(r: &Row) -> Sequence {
-    Sequence {
-        ty: SequenceType::parse(r.text("seqtype")),
-        start: r.int("seqstart"),
-        increment: r.int("seqincrement"),
-        min: r.int("seqmin"),
-        max: r.int("seqmax"),
-        cache: r.int("seqcache"),
-        cycle: r.flag("seqcycle"),
-    }
-}
-
-/// A sequence read with the relations: its options into the model, what the model does not
-/// hold of it reported.
-fn sequence(b: &mut Builder, r: &Row) {
-    let name = r.text("relname");
-    let sequence = sequence_of(r);
-    b.live.project.sequences.insert(name.to_string(), sequence);
-    // Reported wherever they are: the YAML grants nothing on a sequence.
-    if let Some(acl) = r.get("relacl") {
-        b.unmodelled(name, None, "privileges", None, acl);
-    }
-    if let Some(comment) = r.get("description") {
-        b.unmodelled(name, None, "sequence comment", None, comment);
-    }
-}
-
 /// A CHECK expression the YAML writes exactly as the server prints the live one (what `inspect`
 /// writes) is that one: printing is not always idempotent (`x IN ('a')` is printed as
 /// `x = ANY ((ARRAY['a'])::text[])`, which is printed again as `x = ANY (ARRAY[('a')::text])`).
@@ -385,7 +357,7 @@ pub(super) fn snapshot(s: &mut Session, scope: Scope, namespaces: &[String]) -> 
                 b.view_mut(name).into_iter().for_each(|v| v.postgres.with = with.clone());
             }
             "S" => {
-                sequence(&mut b, &r);
+                super::sequences::read(&mut b, &r);
                 continue;
             }
             _ => {

@@ -9,6 +9,7 @@ mod indexes;
 mod normalise;
 mod partitions;
 mod properties;
+mod sequences;
 
 use super::catalog::Live;
 use super::conversion::{needs_cast, risk};

@@ -29,7 +29,7 @@ pub(in crate::dialect::postgres) fn view(r: &Row) -> (ViewAttrs, Vec<String>) {
 /// `serial`; another (renamed, or with options) stays the identity it stands for: a sequence
 /// that gives each new row its next value and accepts explicit ones.
 pub(in crate::dialect::postgres) fn column(r: &Row, ty: &ColumnType) -> (Option<Identity>, ColumnAttrs) {
-    let sequence = crate::dialect::postgres::catalog::sequence_of(r);
+    let sequence = crate::dialect::postgres::sequences::sequence_of(r);
     let plain = |t: SequenceType| Sequence { ty: Some(t), ..Sequence::default() }.effective();
     let owned_default = r.flag("serial");
     let serial = owned_default
