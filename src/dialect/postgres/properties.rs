@@ -233,17 +233,7 @@ CROSS JOIN LATERAL (VALUES
      FROM pg_catalog.aclexplode(n.nspacl) a
      WHERE a.grantee <> n.nspowner AND NOT (a.privilege_type = 'USAGE' AND NOT a.is_grantable
        AND ((a.grantee = 0 AND n.nspname = 'public') OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c
-         CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) r WHERE c.relnamespace = n.oid AND r.grantee = a.grantee)))), NULL),
-  -- The other way: a role holding privileges on a relation of the schema without USAGE on it,
-  -- which makes them of no use; the tool's DDL grants USAGE with them.
-  ('schema usage missing', (SELECT pg_catalog.string_agg(DISTINCT CASE WHEN r.grantee = 0 THEN 'PUBLIC'
-       ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END, ', ')
-     FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) r
-     WHERE c.relnamespace = n.oid AND r.grantee <> c.relowner AND r.grantee <> n.nspowner
-       AND CASE WHEN r.grantee = 0
-         THEN NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) u
-                          WHERE u.grantee = 0 AND u.privilege_type = 'USAGE')
-         ELSE NOT pg_catalog.has_schema_privilege(r.grantee, n.oid, 'USAGE') END), NULL)
+         CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) r WHERE c.relnamespace = n.oid AND r.grantee = a.grantee)))), NULL)
 ) AS p(property, found, expected)
 WHERE {n} AND p.found IS DISTINCT FROM p.expected";
 
