@@ -9,10 +9,10 @@ use crate::diff::findings::{column_positions, findings, Extras, Finding, Kind};
 use crate::diff::unmanaged::{glob, ignore_rule, Unmanaged};
 use crate::diff::{diff as changes_between, foreign_key_names, Change};
 use crate::error::Result;
-use crate::model::{Dialect, Project};
-use std::collections::BTreeMap;
+use crate::model::{Column, Dialect, Project, Table};
 use crate::plan::{create_all, plan_changes};
 use similar::TextDiff;
+use std::collections::BTreeMap;
 
 pub mod output;
 
@@ -139,17 +139,26 @@ pub fn report(project: &Project, desired: &Project, mut live: Live, dialect: Dia
     Report { findings, diff, sql, warnings, queries: live.queries }
 }
 
-/// The objects of `side` that `other` lacks or holds otherwise, with `side`'s settings.
+/// The objects of `side` that `other` lacks or holds otherwise, with `side`'s settings. Tables
+/// are compared on what their DDL renders: not their phase, data checks, or a column's
+/// derivation, lookup and former name, which the catalog does not hold.
 fn differing(side: &Project, other: &Project) -> Project {
     fn objects<T: PartialEq + Clone>(side: &[T], other: &[T], name: impl Fn(&T) -> &str) -> Vec<T> {
         let other: BTreeMap<&str, &T> = other.iter().map(|o| (name(o), o)).collect();
         side.iter().filter(|o| other.get(name(o)) != Some(o)).cloned().collect()
     }
+    fn rendered(t: &Table) -> Table {
+        let column = |c: &Column| Column { derived: None, lookup: None, renamed_from: None, ..c.clone() };
+        let columns = t.columns.iter().map(column).collect();
+        Table { phase: 0, checks: Vec::new(), key_checks: None, columns, ..t.clone() }
+    }
+    let others: BTreeMap<&str, Table> = other.tables.iter().map(|t| (t.name.as_str(), rendered(t))).collect();
+    let tables = side.tables.iter().filter(|t| others.get(t.name.as_str()) != Some(&rendered(t))).cloned().collect();
     fn entries<V: PartialEq + Clone>(side: &BTreeMap<String, V>, other: &BTreeMap<String, V>) -> BTreeMap<String, V> {
         side.iter().filter(|(k, v)| other.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect()
     }
     Project {
-        tables: objects(&side.tables, &other.tables, |t| &t.name),
+        tables,
         views: objects(&side.views, &other.views, |v| &v.name),
         enums: entries(&side.enums, &other.enums),
         sequences: entries(&side.sequences, &other.sequences),
