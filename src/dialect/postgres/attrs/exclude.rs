@@ -48,11 +48,7 @@ impl Exclusion {
         let elements: Vec<String> = self
             .elements
             .iter()
-            .map(|e| match (&e.column, &e.expression) {
-                // Quoted: a column may be named like a keyword (`normalise` runs this text).
-                (Some(c), _) => format!("{} WITH {}", ident(c), e.with),
-                (None, x) => format!("({}) WITH {}", x.as_deref().unwrap_or_default(), e.with),
-            })
+            .map(|e| format!("{} WITH {}", super::element_sql(&e.column, &e.expression), e.with))
             .collect();
         let mut out = format!("EXCLUDE USING {} ({})", shown_name(&self.using), elements.join(", "));
         if let Some(p) = &self.predicate {

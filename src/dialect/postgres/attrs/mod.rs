@@ -18,6 +18,15 @@ use crate::model::Sequence;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A key element as SQL: a column quoted (it may be named like a keyword), or one expression in
+/// parentheses (the server keeps `(column)` a column).
+pub fn element_sql(column: &Option<String>, expression: &Option<String>) -> String {
+    match (column, expression) {
+        (Some(c), _) => crate::sql::ident(c),
+        (None, x) => format!("({})", x.as_deref().unwrap_or_default()),
+    }
+}
+
 pub fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
 }
@@ -195,10 +204,9 @@ impl ColumnAttrs {
         if let Some(g) = &self.generated {
             out.push(format!("GENERATED ALWAYS AS ({g}) STORED"));
         }
-        for property in ["storage", "statistics target", "compression"] {
-            if self.changed(&ColumnAttrs::default()).contains(&property) {
-                out.push(format!("{} {}", property.to_uppercase(), self.shown(property)));
-            }
+        let set = [self.storage.is_some(), self.statistics.is_some(), self.compression.is_some()];
+        for (property, _) in ["storage", "statistics target", "compression"].into_iter().zip(set).filter(|(_, s)| *s) {
+            out.push(format!("{} {}", property.to_uppercase(), self.shown(property)));
         }
         out.join(" ")
     }

@@ -4,7 +4,6 @@
 //! `parse_key` and `parse_bound` read back what `key_sql` and `bound_sql` write, and anything else
 //! is left to be reported unmodelled.
 
-use crate::sql::ident;
 use crate::sql::lexer::{ident_value, significant, string_value, Escapes, Kind, Token};
 use serde::{Deserialize, Serialize};
 
@@ -119,14 +118,7 @@ impl Partitioning {
     /// `RANGE ("day", (lower(name)))`: each column quoted, each expression in parentheses
     /// (the server keeps `(column)` a column).
     pub fn key_sql(&self) -> String {
-        let parts: Vec<String> = self
-            .key
-            .iter()
-            .map(|p| match (&p.column, &p.expression) {
-                (Some(c), _) => ident(c),
-                (None, x) => format!("({})", x.as_deref().unwrap_or_default()),
-            })
-            .collect();
+        let parts: Vec<String> = self.key.iter().map(|p| super::element_sql(&p.column, &p.expression)).collect();
         format!("{} ({})", self.strategy.sql(), parts.join(", "))
     }
 
